@@ -1,0 +1,45 @@
+"""The result of counting one election with one rule, and how it is written out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+def kronor(amount: Decimal | int) -> str:
+    """Swedish style: a space between thousands, '120 000 kr'; decimals kept when not whole."""
+    value = Decimal(amount)
+    if value == value.to_integral_value():
+        return f"{int(value):,}".replace(",", " ") + " kr"
+    return f"{value.normalize():,f}".replace(",", " ") + " kr"
+
+
+def json_number(value: Decimal | int) -> int | str:
+    """Money and scores for JSON: an int when whole, else the exact decimal as a string."""
+    decimal = Decimal(value)
+    if decimal == decimal.to_integral_value():
+        return int(decimal)
+    return str(decimal.normalize())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Which projects a rule funds, in the order it chose them, and why for every project."""
+
+    rule: str
+    selected: list[str]
+    cost: Decimal
+    left: Decimal
+    scores: dict[str, Decimal | int]
+    reasons: dict[str, str]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "selected": list(self.selected),
+            "cost": json_number(self.cost),
+            "left": json_number(self.left),
+            "scores": {pid: json_number(score) for pid, score in self.scores.items()},
+            "reasons": dict(self.reasons),
+            "rule": self.rule,
+        }

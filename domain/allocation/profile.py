@@ -1,0 +1,230 @@
+"""The ballots of an Election in numeric form, as the rules consume them.
+
+Money becomes integers: every cost and the budget are multiplied by 10**d, where d is the
+largest number of decimal places among them, so all sums and comparisons of money are exact.
+
+Voters whose ballots support the same set of projects (see `scoring`) form one *class* with a
+weight; MES works on classes instead of single voters, which is exact because voters with equal
+support sets start with equal budgets and always pay the same. Classes are sorted canonically,
+so nothing depends on the order in which ballots were cast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from domain.allocation.election import CompactBallots, Election, natural_key
+from domain.allocation.scoring import (
+    IndexKey,
+    PointsKey,
+    approval_key,
+    cumulative_key,
+    ordinal_key,
+    positional_points,
+)
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    ids: tuple[str, ...]
+    costs: tuple[Decimal, ...]
+    scaled_costs: tuple[int, ...]
+    scaled_budget: int
+    scale: int
+    voters: int
+    scores: tuple[int, ...]
+    # Voters whose ballot supports the project in the MES sense (lists it; cumulative: with
+    # positive points).
+    supporters: tuple[int, ...]
+    class_weights: IntArray
+    class_indptr: IntArray
+    class_projects: IntArray
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def tie_key(self, project: int) -> tuple[object, ...]:
+        """The documented order among equals: higher score, then lower cost, then natural id."""
+        return (-self.scores[project], self.scaled_costs[project], natural_key(self.ids[project]))
+
+    def money(self, scaled: int) -> Decimal:
+        """Scaled integer money back to an exact Decimal."""
+        return Decimal(scaled) / self.scale if self.scale != 1 else Decimal(scaled)
+
+
+def _decimal_places(amount: Decimal) -> int:
+    exponent = amount.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # as_money refused NaN and infinities
+    return max(0, -exponent)
+
+
+def _scaled(amount: Decimal, places: int) -> int:
+    _, digits, exponent = amount.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    mantissa = int("".join(map(str, digits))) if digits else 0
+    shift = exponent + places
+    return mantissa * 10**shift  # shift >= 0 because places covers every amount
+
+
+def build_profile(election: Election) -> Profile:
+    projects = list(election.projects)
+    ids = tuple(p.id for p in projects)
+    costs = tuple(p.cost for p in projects)
+    places = max([_decimal_places(c) for c in costs] + [_decimal_places(election.budget)])
+    scaled_costs = tuple(_scaled(c, places) for c in costs)
+    scaled_budget = _scaled(election.budget, places)
+    if isinstance(election.ballots, CompactBallots):
+        voters, scores, supporters, weights, indptr, members = _compact_classes(
+            election.ballots, ids, choose_one=election.vote_type == "choose-1"
+        )
+    else:
+        voters, scores, support = _python_classes(election, ids)
+        weights, indptr, members, supporters = _class_arrays(support, len(ids))
+    return Profile(
+        ids=ids,
+        costs=costs,
+        scaled_costs=scaled_costs,
+        scaled_budget=scaled_budget,
+        scale=10**places,
+        voters=voters,
+        scores=scores,
+        supporters=supporters,
+        class_weights=weights,
+        class_indptr=indptr,
+        class_projects=members,
+    )
+
+
+def _python_classes(
+    election: Election, ids: tuple[str, ...]
+) -> tuple[int, tuple[int, ...], dict[IndexKey, int]]:
+    index_of = {pid: i for i, pid in enumerate(ids)}
+    scores = [0] * len(ids)
+    support: dict[IndexKey, int] = {}
+    ballots = election.ballots
+    if election.vote_type in ("approval", "choose-1"):
+        choose_one = election.vote_type == "choose-1"
+        counts: dict[IndexKey, int] = {}
+        for n, ballot in enumerate(ballots):
+            key = approval_key(ballot, index_of, n, choose_one=choose_one)
+            counts[key] = counts.get(key, 0) + 1
+        for key, weight in counts.items():
+            for index in key:
+                scores[index] += weight
+        support = counts
+    elif election.vote_type == "ordinal":
+        rankings: dict[IndexKey, int] = {}
+        for n, ballot in enumerate(ballots):
+            key = ordinal_key(ballot, index_of, n)
+            rankings[key] = rankings.get(key, 0) + 1
+        longest = max((len(key) for key in rankings), default=0)
+        ranks = election.max_ranked if election.max_ranked is not None else longest
+        if longest > ranks:
+            raise ValueError(f"a ballot ranks {longest} projects but only {ranks} ranks count")
+        for key, weight in rankings.items():
+            for rank, index in enumerate(key):
+                scores[index] += weight * positional_points(rank, ranks)
+            supported = tuple(sorted(key))
+            support[supported] = support.get(supported, 0) + weight
+    else:
+        points: Sequence[Sequence[int]] = election.points or ()
+        given: dict[PointsKey, int] = {}
+        for n, ballot in enumerate(ballots):
+            pairs = cumulative_key(ballot, points[n], index_of, n)
+            given[pairs] = given.get(pairs, 0) + 1
+        for pairs, weight in given.items():
+            for index, amount in pairs:
+                scores[index] += weight * amount
+            supported = tuple(sorted(index for index, amount in pairs if amount > 0))
+            support[supported] = support.get(supported, 0) + weight
+    return len(ballots), tuple(scores), support
+
+
+def _class_arrays(
+    support: dict[IndexKey, int], size: int
+) -> tuple[IntArray, IntArray, IntArray, tuple[int, ...]]:
+    keys = sorted(key for key in support if key)
+    weights = np.fromiter((support[k] for k in keys), dtype=np.int64, count=len(keys))
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    members = np.fromiter(
+        (i for k in keys for i in k), dtype=np.int64, count=int(indptr[-1])
+    )
+    supporters = [0] * size
+    for key in keys:
+        for index in key:
+            supporters[index] += support[key]
+    return weights, indptr, members, tuple(supporters)
+
+
+def _compact_classes(
+    ballots: CompactBallots, ids: tuple[str, ...], *, choose_one: bool
+) -> tuple[int, tuple[int, ...], tuple[int, ...], IntArray, IntArray, IntArray]:
+    """Vectorised `_python_classes` + `_class_arrays` for approval ballots held as arrays."""
+    index_of = {pid: i for i, pid in enumerate(ids)}
+    remap = np.array([index_of[pid] for pid in ballots.project_ids], dtype=np.int64)
+    counts = ballots.counts
+    lengths = np.diff(ballots.indptr)
+    row_of = np.repeat(np.arange(ballots.rows, dtype=np.int64), lengths)
+    members = remap[ballots.indices] if ballots.indices.size else ballots.indices.copy()
+    same_row = row_of[1:] == row_of[:-1]
+    if np.any(same_row & (members[1:] <= members[:-1])):
+        # Rows not strictly increasing: sort within rows, then keep first occurrences only.
+        order = np.lexsort((members, row_of))
+        members, row_of = members[order], row_of[order]
+        keep = np.ones(members.size, dtype=bool)
+        keep[1:] = (row_of[1:] != row_of[:-1]) | (members[1:] != members[:-1])
+        members, row_of = members[keep], row_of[keep]
+        lengths = np.bincount(row_of, minlength=ballots.rows).astype(np.int64)
+    if choose_one and np.any(lengths[counts > 0] > 1):
+        row = int(np.flatnonzero((lengths > 1) & (counts > 0))[0])
+        raise ValueError(f"ballot row {row + 1}: a choose-1 ballot names at most one project")
+    voters = int(counts.sum())
+    entry_weights = counts[row_of]
+    scores_f = np.bincount(members, weights=entry_weights, minlength=len(ids))
+    scores = tuple(int(s) for s in np.rint(scores_f))
+    if voters >= 2**53:
+        raise ValueError("too many ballots to count exactly")
+
+    words = max(1, (len(ids) + 63) // 64)
+    bits = np.left_shift(np.uint64(1), (members & 63).astype(np.uint64))
+    cell = row_of * words + (members >> 6)
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if cell.size else cell
+    table = np.zeros(ballots.rows * words, dtype=np.uint64)
+    if cell.size:
+        # Within one cell the bits are distinct, so their sum is their union.
+        table[cell[starts]] = np.add.reduceat(bits, starts)
+    table = table.reshape(ballots.rows, words)
+    rows = np.flatnonzero((lengths > 0) & (counts > 0))
+    if words == 1:
+        _, first, inverse = np.unique(table[rows, 0], return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(
+            table[rows], axis=0, return_index=True, return_inverse=True
+        )
+    inverse = inverse.reshape(-1)
+    weights = np.bincount(inverse, weights=counts[rows]).astype(np.int64)
+    representative = rows[first]
+    rep_lengths = lengths[representative]
+    row_starts = np.zeros(ballots.rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=row_starts[1:])
+    indptr = np.zeros(representative.size + 1, dtype=np.int64)
+    np.cumsum(rep_lengths, out=indptr[1:])
+    gather = np.repeat(row_starts[representative] - indptr[:-1], rep_lengths) + np.arange(
+        int(indptr[-1]), dtype=np.int64
+    )
+    class_members = members[gather]
+    supporters_f = np.bincount(
+        class_members, weights=np.repeat(weights, rep_lengths), minlength=len(ids)
+    )
+    supporters = tuple(int(s) for s in np.rint(supporters_f))
+    return voters, scores, supporters, weights, indptr, class_members

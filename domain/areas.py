@@ -1,0 +1,112 @@
+"""Areas: the budget pots of a cycle (territorial, group or theme) and who may vote in them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.money import kronor
+from domain.voting_rules import ALLOCATION_RULES, VotingRule
+
+AREA_KINDS = ("territorial", "group", "theme")
+_AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Who may hold a ballot in an area. None means no condition of that sort."""
+
+    min_age: int | None = None
+    max_age: int | None = None
+    residence: str | None = None  # the residence code (e.g. a district) voters must have
+
+    def refusal(self, birth_date: date | None, residence: str | None, on: date) -> str | None:
+        """Why a person may not vote here, or None when they may."""
+        if self.min_age is not None or self.max_age is not None:
+            if birth_date is None:
+                return "this area has an age limit and no birth date is known"
+            age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+            if self.min_age is not None and age < self.min_age:
+                return f"voters in this area must be at least {self.min_age} years old"
+            if self.max_age is not None and age > self.max_age:
+                return f"voters in this area must be at most {self.max_age} years old"
+        if self.residence is not None and residence != self.residence:
+            return f"voters in this area must live in '{self.residence}'"
+        return None
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    kind: str
+    budget: int
+    eligibility: Eligibility = Eligibility()
+    voting_rule: VotingRule | None = None  # None: the cycle's rule applies
+    allocation_rule: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Area:
+        if not isinstance(data, Mapping):
+            raise InvalidInput("area", "must be an object")
+        area_id = data.get("id")
+        if not isinstance(area_id, str) or not _AREA_ID.match(area_id):
+            raise InvalidInput(
+                "area.id", "must be 1-40 lower-case letters, digits or dashes, e.g. 'norr'"
+            )
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInput("area.name", "must not be empty")
+        kind = data.get("kind", "territorial")
+        if kind not in AREA_KINDS:
+            raise InvalidInput("area.kind", f"must be one of {', '.join(AREA_KINDS)}")
+        budget = kronor(data.get("budget"), "area.budget")
+        raw_eligibility = data.get("eligibility") or {}
+        if not isinstance(raw_eligibility, Mapping):
+            raise InvalidInput("area.eligibility", "must be an object")
+        eligibility = _eligibility(raw_eligibility)
+        rule_data = data.get("voting_rule")
+        voting_rule = VotingRule.from_dict(rule_data) if rule_data is not None else None
+        allocation_rule = data.get("allocation_rule")
+        if allocation_rule is not None and allocation_rule not in ALLOCATION_RULES:
+            raise InvalidInput(
+                "area.allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}"
+            )
+        return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["voting_rule"] = self.voting_rule.to_dict() if self.voting_rule else None
+        return data
+
+
+def _eligibility(data: Mapping[str, Any]) -> Eligibility:
+    unknown = set(data) - {"min_age", "max_age", "residence"}
+    if unknown:
+        raise InvalidInput("area.eligibility", f"unknown field(s): {', '.join(sorted(unknown))}")
+    for key in ("min_age", "max_age"):
+        value = data.get(key)
+        if value is not None and (type(value) is not int or not 0 <= value <= 150):
+            raise InvalidInput(f"area.eligibility.{key}", "must be a whole number of years")
+    min_age, max_age = data.get("min_age"), data.get("max_age")
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise InvalidInput("area.eligibility", "min_age is above max_age")
+    residence = data.get("residence")
+    if residence is not None and (not isinstance(residence, str) or not residence.strip()):
+        raise InvalidInput("area.eligibility.residence", "must be a residence code")
+    return Eligibility(min_age, max_age, residence)
+
+
+def area_from_stored(data: Mapping[str, Any]) -> Area:
+    """Rebuild an area from an event without re-validating: history is never refused."""
+    rule = data.get("voting_rule")
+    return Area(
+        id=data["id"], name=data["name"], kind=data["kind"], budget=data["budget"],
+        eligibility=Eligibility(**data.get("eligibility", {})),
+        voting_rule=VotingRule(**rule) if rule else None,
+        allocation_rule=data.get("allocation_rule"),
+    )

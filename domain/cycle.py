@@ -1,0 +1,410 @@
+"""The budget cycle: one round of medborgarbudget, from the political decision to evaluation.
+
+Command methods validate and then record an event; the `@event` bodies only apply the fact,
+because they run again on every replay. Event topics are pinned ("medborgarbudget:...") so that
+renaming or moving a class never orphans stored history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.areas import Area, area_from_stored
+from domain.errors import InvalidInput, NotFound, PhaseError
+from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
+from domain.voting_rules import ALLOCATION_RULES, VotingRule
+
+# Which phases each command on a cycle or its proposals and ballots is accepted in.
+COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
+    "configure": frozenset({Phase.DRAFT}),
+    "submit_proposal": frozenset({Phase.IDEAS}),
+    "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
+    "review_proposal": frozenset({Phase.REVIEW}),
+    "merge_proposal": frozenset({Phase.REVIEW}),
+    "cast_digital_ballot": frozenset({Phase.VOTING}),
+    # Paper ballots may still arrive from the stations until results are published.
+    "cast_paper_ballot": frozenset({Phase.VOTING, Phase.COUNTING}),
+    "record_adoption": frozenset({Phase.RESULTS}),
+    "report_progress": frozenset({Phase.IMPLEMENTATION, Phase.EVALUATION}),
+    "record_evaluation": frozenset({Phase.EVALUATION}),
+}
+
+COMMAND_DESCRIPTIONS: Mapping[str, str] = {
+    "configure": "Changing the configuration",
+    "submit_proposal": "Submitting a proposal",
+    "withdraw_proposal": "Withdrawing a proposal",
+    "review_proposal": "Reviewing a proposal",
+    "merge_proposal": "Merging proposals",
+    "cast_digital_ballot": "Voting digitally",
+    "cast_paper_ballot": "Registering a paper ballot",
+    "record_adoption": "Recording the adoption",
+    "report_progress": "Reporting implementation progress",
+    "record_evaluation": "Recording the evaluation",
+}
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What the cycle's guards need to know about its proposals (gathered by the service)."""
+
+    unreviewed: int = 0
+    areas_with_feasible: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CycleFacts:
+    """Everything the phase guards look at, for one moment in one cycle."""
+
+    decision_recorded: bool
+    has_funded_area: bool
+    voting_rule_chosen: bool
+    every_proposal_reviewed: bool
+    every_area_has_feasible_proposal: bool
+    adoption_recorded: bool
+    evaluation_recorded: bool
+    tally_recorded: bool = False
+    reason_given: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(value: object, field_name: str, *, max_length: int = 2000) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field_name, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidInput(field_name, f"must be at most {max_length} characters")
+    return value.strip()
+
+
+def _iso_date(value: object, field_name: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidInput(field_name, "must be a date as YYYY-MM-DD") from None
+
+
+def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
+    return {
+        "body": _text(body, f"{prefix}.body", max_length=200),
+        "date": _iso_date(on, f"{prefix}.date"),
+        "reference": _text(reference, f"{prefix}.reference", max_length=200),
+    }
+
+
+@dataclass
+class PhaseChange:
+    trigger: str
+    from_phase: str
+    to_phase: str
+    actor: str
+    reason: str
+    at: datetime
+
+
+class BudgetCycle(Aggregate):
+    TOPIC = "medborgarbudget:BudgetCycle"
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        municipality: str,
+        actor: str,
+        predecessor: BudgetCycle | None = None,
+    ) -> BudgetCycle:
+        """A new cycle in draft; a successor copies its predecessor's configuration (SKR: repeated
+        over time) but never its decision, which a new assembly decision must renew."""
+        copied = predecessor.configuration() if predecessor is not None else None
+        return cls(
+            name=_text(name, "name", max_length=200),
+            municipality=_text(municipality, "municipality", max_length=200),
+            actor=actor,
+            at=_now(),
+            predecessor_id=str(predecessor.id) if predecessor is not None else None,
+            configuration=copied,
+        )
+
+    @event("Created", topic="medborgarbudget:BudgetCycle.Created")
+    def __init__(
+        self,
+        name: str,
+        municipality: str,
+        actor: str,
+        at: datetime,
+        predecessor_id: str | None,
+        configuration: dict[str, Any] | None,
+    ) -> None:
+        self.name = name
+        self.municipality = municipality
+        self.created_by = actor
+        self.created_at = at
+        self.predecessor_id = predecessor_id
+        self.phase = Phase.DRAFT
+        self.decision: dict[str, str] | None = None
+        self.areas: dict[str, Area] = {}
+        self.voting_rule: VotingRule | None = None
+        self.allocation_rule = "greedy"
+        self.score_threshold: int | None = None
+        self.allow_ballot_changes = False
+        self.timeline: dict[str, str] = {}
+        self.history: list[PhaseChange] = []
+        self.results: dict[str, Any] | None = None
+        self.adoption: dict[str, str] | None = None
+        self.evaluation: dict[str, Any] | None = None
+        if configuration is not None:
+            self._apply_configuration(configuration)
+
+    # ---- configuration (draft only) -------------------------------------------------------
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "areas": [a.to_dict() for a in self.areas.values()],
+            "voting_rule": self.voting_rule.to_dict() if self.voting_rule else None,
+            "allocation_rule": self.allocation_rule,
+            "score_threshold": self.score_threshold,
+            "allow_ballot_changes": self.allow_ballot_changes,
+        }
+
+    def _apply_configuration(self, configuration: Mapping[str, Any]) -> None:
+        self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
+        rule = configuration.get("voting_rule")
+        self.voting_rule = VotingRule(**rule) if rule else None
+        self.allocation_rule = configuration.get("allocation_rule", "greedy")
+        self.score_threshold = configuration.get("score_threshold")
+        self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
+
+    def record_decision(self, body: str, on: str, reference: str, actor: str) -> None:
+        self.require_phase("configure")
+        self._decision_recorded(_assembly_record(body, on, reference, "decision"), actor, _now())
+
+    @event("DecisionRecorded", topic="medborgarbudget:BudgetCycle.DecisionRecorded")
+    def _decision_recorded(self, decision: dict[str, str], actor: str, at: datetime) -> None:
+        self.decision = decision
+
+    def add_area(self, data: Mapping[str, Any], actor: str) -> Area:
+        self.require_phase("configure")
+        area = Area.from_dict(data)
+        if area.id in self.areas:
+            raise InvalidInput("area.id", f"an area '{area.id}' already exists in this cycle")
+        self._area_added(area.to_dict(), actor, _now())
+        return area
+
+    @event("AreaAdded", topic="medborgarbudget:BudgetCycle.AreaAdded")
+    def _area_added(self, area: dict[str, Any], actor: str, at: datetime) -> None:
+        self.areas[area["id"]] = area_from_stored(area)
+
+    def change_area(self, data: Mapping[str, Any], actor: str) -> Area:
+        self.require_phase("configure")
+        area = Area.from_dict(data)
+        self.area(area.id)
+        self._area_changed(area.to_dict(), actor, _now())
+        return area
+
+    @event("AreaChanged", topic="medborgarbudget:BudgetCycle.AreaChanged")
+    def _area_changed(self, area: dict[str, Any], actor: str, at: datetime) -> None:
+        self.areas[area["id"]] = area_from_stored(area)
+
+    def remove_area(self, area_id: str, actor: str) -> None:
+        self.require_phase("configure")
+        self.area(area_id)
+        self._area_removed(area_id, actor, _now())
+
+    @event("AreaRemoved", topic="medborgarbudget:BudgetCycle.AreaRemoved")
+    def _area_removed(self, area_id: str, actor: str, at: datetime) -> None:
+        del self.areas[area_id]
+
+    def set_voting_rule(
+        self, data: Mapping[str, Any], actor: str, allow_ballot_changes: bool = False
+    ) -> VotingRule:
+        self.require_phase("configure")
+        rule = VotingRule.from_dict(data)
+        if not isinstance(allow_ballot_changes, bool):
+            raise InvalidInput("allow_ballot_changes", "must be true or false")
+        self._voting_rule_set(rule.to_dict(), allow_ballot_changes, actor, _now())
+        return rule
+
+    @event("VotingRuleSet", topic="medborgarbudget:BudgetCycle.VotingRuleSet")
+    def _voting_rule_set(
+        self, rule: dict[str, Any], allow_ballot_changes: bool, actor: str, at: datetime
+    ) -> None:
+        self.voting_rule = VotingRule(**rule)
+        self.allow_ballot_changes = allow_ballot_changes
+
+    def set_allocation_rule(self, rule: str, actor: str, threshold: object = None) -> None:
+        """`threshold`: the minimum score a project needs under greedy-threshold."""
+        self.require_phase("configure")
+        if rule not in ALLOCATION_RULES:
+            raise InvalidInput("allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}")
+        if threshold is not None and (type(threshold) is not int or threshold < 0):
+            raise InvalidInput("threshold", "must be a whole number of votes or points, 0 or more")
+        if rule == "greedy-threshold" and threshold is None:
+            raise InvalidInput("threshold", "greedy-threshold needs a minimum score")
+        self._allocation_rule_set(rule, threshold, actor, _now())
+
+    @event("AllocationRuleSet", topic="medborgarbudget:BudgetCycle.AllocationRuleSet")
+    def _allocation_rule_set(
+        self, rule: str, threshold: int | None, actor: str, at: datetime
+    ) -> None:
+        self.allocation_rule = rule
+        self.score_threshold = threshold
+
+    def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
+        """Planned start date of each phase; the dates must follow the phases' order."""
+        self.require_phase("configure")
+        if not isinstance(timeline, Mapping) or not timeline:
+            raise InvalidInput("timeline", "give a start date for at least one phase")
+        order = [p.value for p in Phase if p is not Phase.CANCELLED]
+        cleaned: dict[str, str] = {}
+        for phase_name in order:
+            if phase_name in timeline:
+                cleaned[phase_name] = _iso_date(timeline[phase_name], f"timeline.{phase_name}")
+        unknown = set(timeline) - set(cleaned)
+        if unknown:
+            raise InvalidInput("timeline", f"unknown phase(s): {', '.join(sorted(unknown))}")
+        dates = list(cleaned.values())
+        if dates != sorted(dates):
+            raise InvalidInput("timeline", "the dates must follow the order of the phases")
+        self._timeline_set(cleaned, actor, _now())
+
+    @event("TimelineSet", topic="medborgarbudget:BudgetCycle.TimelineSet")
+    def _timeline_set(self, timeline: dict[str, str], actor: str, at: datetime) -> None:
+        self.timeline = timeline
+
+    # ---- phase transitions ---------------------------------------------------------------
+
+    def facts(self, proposals: ProposalFacts, reason: str = "", tally: bool = False) -> CycleFacts:
+        return CycleFacts(
+            decision_recorded=self.decision is not None,
+            has_funded_area=any(a.budget > 0 for a in self.areas.values()),
+            voting_rule_chosen=self.voting_rule is not None
+            or (bool(self.areas) and all(a.voting_rule for a in self.areas.values())),
+            every_proposal_reviewed=proposals.unreviewed == 0,
+            every_area_has_feasible_proposal=bool(self.areas)
+            and all(a in proposals.areas_with_feasible for a in self.areas),
+            adoption_recorded=self.adoption is not None,
+            evaluation_recorded=self.evaluation is not None,
+            tally_recorded=tally,
+            reason_given=bool(reason.strip()),
+        )
+
+    def transitions_now(self, proposals: ProposalFacts) -> list[TriggerStatus]:
+        """Every trigger from the current phase, each allowed or with the guards that refuse it."""
+        return PHASE_MACHINE.overview(self.phase, self.facts(proposals))
+
+    def trigger(self, trigger: str, actor: str, reason: str, proposals: ProposalFacts) -> None:
+        if not isinstance(reason, str):
+            raise InvalidInput("reason", "must be text")
+        # publish_results goes through publish_results(), which brings the tally; here its guard
+        # refuses it, saying the tally must be recorded.
+        destination = PHASE_MACHINE.check(self.phase, trigger, self.facts(proposals, reason))
+        self._phase_changed(
+            trigger, self.phase.value, destination.value, actor, reason.strip(), _now()
+        )
+
+    @event("PhaseChanged", topic="medborgarbudget:BudgetCycle.PhaseChanged")
+    def _phase_changed(
+        self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str, at: datetime
+    ) -> None:
+        self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
+
+    def publish_results(
+        self, results: Mapping[str, Any], actor: str, reason: str, proposals: ProposalFacts
+    ) -> None:
+        """Enter the results phase, recording the tally (rule, winners, scores, ballot digest)."""
+        complete = isinstance(results, Mapping) and set(results.get("areas", {})) == set(
+            self.areas
+        )
+        destination = PHASE_MACHINE.check(
+            self.phase, "publish_results", self.facts(proposals, reason, tally=complete)
+        )
+        self._results_published(
+            "publish_results", self.phase.value, destination.value, actor, reason.strip(),
+            _now(), dict(results),
+        )
+
+    @event("ResultsPublished", topic="medborgarbudget:BudgetCycle.ResultsPublished")
+    def _results_published(
+        self,
+        trigger: str,
+        from_phase: str,
+        to_phase: str,
+        actor: str,
+        reason: str,
+        at: datetime,
+        results: dict[str, Any],
+    ) -> None:
+        self.results = results
+        self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
+
+    def _apply_phase(
+        self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str, at: datetime
+    ) -> None:
+        self.phase = Phase(to_phase)
+        self.history.append(PhaseChange(trigger, from_phase, to_phase, actor, reason, at))
+
+    def record_adoption(self, body: str, on: str, reference: str, actor: str) -> None:
+        self.require_phase("record_adoption")
+        self._adoption_recorded(_assembly_record(body, on, reference, "adoption"), actor, _now())
+
+    @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
+    def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
+        self.adoption = adoption
+
+    def record_evaluation(
+        self, report: str, actor: str, participants: int | None = None, url: str | None = None
+    ) -> None:
+        self.require_phase("record_evaluation")
+        evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
+        if participants is not None:
+            if type(participants) is not int or participants < 0:
+                raise InvalidInput("participants", "must be a whole number, 0 or more")
+            evaluation["participants"] = participants
+        if url is not None:
+            evaluation["url"] = _text(url, "url", max_length=500)
+        self._evaluation_recorded(evaluation, actor, _now())
+
+    @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
+    def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
+        self.evaluation = evaluation
+
+    # ---- questions other aggregates' commands ask ----------------------------------------
+
+    def require_phase(self, command: str) -> None:
+        allowed = COMMAND_PHASES[command]
+        if self.phase not in allowed:
+            phases = ", ".join(sorted(p.value for p in allowed))
+            raise PhaseError(
+                f"{COMMAND_DESCRIPTIONS[command]} is possible only in phase {phases}.",
+                self.phase,
+                PHASE_MACHINE.triggers_from(self.phase),
+            )
+
+    def area(self, area_id: str) -> Area:
+        try:
+            return self.areas[area_id]
+        except KeyError:
+            known = ", ".join(self.areas) or "none"
+            raise NotFound(f"No area '{area_id}' in this cycle (areas: {known}).") from None
+
+    def voting_rule_for(self, area_id: str) -> VotingRule:
+        rule = self.area(area_id).voting_rule or self.voting_rule
+        if rule is None:
+            raise InvalidInput("voting_rule", "no voting rule is set for this area")
+        return rule
+
+    def allocation_rule_for(self, area_id: str) -> str:
+        return self.area(area_id).allocation_rule or self.allocation_rule
+
+    def phase_entered_at_trigger(self, trigger: str) -> datetime | None:
+        """When `trigger` last fired, if it did."""
+        for change in reversed(self.history):
+            if change.trigger == trigger:
+                return change.at
+        return None

@@ -1,0 +1,66 @@
+"""Why a command was refused, in words a person understands.
+
+Every refusal names what was wrong; a refused command records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    """A command was refused; nothing was recorded."""
+
+    title = "The request was refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """A field of a command is missing or has a value the rules do not allow."""
+
+    title = "Invalid input"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The command does not fit the current state (phase, duplicate, concurrent change)."""
+
+    title = "Conflict with the current state"
+
+
+class PhaseError(Conflict):
+    """The cycle's phase does not allow this command or trigger."""
+
+    title = "Not allowed in the current phase"
+
+    def __init__(self, message: str, phase: str, allowed: Sequence[str]) -> None:
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(f"{message} The cycle is in phase '{phase}'; allowed now: {allowed_text}.")
+        self.phase = phase
+        self.allowed = tuple(allowed)
+
+
+class GuardRefused(PhaseError):
+    """The trigger exists from this phase, but a guard's condition is not met."""
+
+    title = "A condition for this transition is not met"
+
+
+class DuplicateBallot(Conflict):
+    title = "A ballot already exists"
+
+    def __init__(self, area: str) -> None:
+        # Say that a ballot exists, never what it contains or through which channel it came.
+        super().__init__(f"This voter already has a ballot in area '{area}'; only one is allowed.")
+        self.area = area

@@ -1,0 +1,242 @@
+"""A resident's idea, from submission through review and the vote to what was built.
+
+Which phase a command needs is the cycle's business (`BudgetCycle.require_phase`); the service asks
+the cycle first. This aggregate guards its own life: a withdrawn idea cannot be reviewed, a rejection
+always carries a reason for the proposer, progress only for a selected, unfinished project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, InvalidInput
+from domain.money import kronor
+
+STATUSES = (
+    "submitted", "feasible", "infeasible", "merged", "withdrawn",
+    "in_progress", "completed", "abandoned",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(value: object, field_name: str, max_length: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field_name, "must not be empty")
+    if len(value.strip()) > max_length:
+        raise InvalidInput(field_name, f"must be at most {max_length} characters")
+    return value.strip()
+
+
+def _place(value: object) -> dict[str, Any] | None:
+    """An optional place: a name, and coordinates (WGS84) when known."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInput("place", "must be an object with a name and optional lat/lon")
+    place: dict[str, Any] = {"name": _text(value.get("name"), "place.name", 200)}
+    lat, lon = value.get("lat"), value.get("lon")
+    if (lat is None) != (lon is None):
+        raise InvalidInput("place", "give both lat and lon, or neither")
+    if lat is not None:
+        for key, number, limit in (("lat", lat, 90), ("lon", lon, 180)):
+            if isinstance(number, bool) or not isinstance(number, int | float | str):
+                raise InvalidInput(f"place.{key}", "must be a number")
+            try:
+                degrees = float(number)
+            except ValueError:
+                raise InvalidInput(f"place.{key}", "must be a number") from None
+            if not -limit <= degrees <= limit:
+                raise InvalidInput(f"place.{key}", f"must be between -{limit} and {limit}")
+            # Coordinates are a location, not money: stored as a decimal string, never re-rounded.
+            place[key] = str(number)
+    return place
+
+
+@dataclass
+class Progress:
+    percent: int
+    note: str
+    spent: int
+    actor: str
+    at: datetime
+
+
+class Proposal(Aggregate):
+    TOPIC = "medborgarbudget:Proposal"
+
+    class Created(Aggregate.Created):
+        # Never recorded (this aggregate's creation event has its own name below), but the
+        # library defines it anyway and pinned topics must cover every event class.
+        TOPIC = "medborgarbudget:Proposal.Created"
+
+    @classmethod
+    def submit(
+        cls,
+        cycle_id: str,
+        area: str,
+        title: str,
+        description: str,
+        estimated_cost: object,
+        category: str,
+        proposer: str,
+        place: object = None,
+    ) -> Proposal:
+        """`proposer` is a pseudonym: contact details never enter the event store."""
+        return cls(
+            cycle_id=cycle_id,
+            area=area,
+            title=_text(title, "title", 120),
+            description=_text(description, "description", 5000),
+            estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+            category=_text(category, "category", 80),
+            place=_place(place),
+            proposer=proposer,
+            at=_now(),
+        )
+
+    @event("Submitted", topic="medborgarbudget:Proposal.Submitted")
+    def __init__(
+        self,
+        cycle_id: str,
+        area: str,
+        title: str,
+        description: str,
+        estimated_cost: int,
+        category: str,
+        place: dict[str, Any] | None,
+        proposer: str,
+        at: datetime,
+    ) -> None:
+        self.cycle_id = cycle_id
+        self.area = area
+        self.title = title
+        self.description = description
+        self.estimated_cost = estimated_cost
+        self.category = category
+        self.place = place
+        self.proposer = proposer
+        self.submitted_at = at
+        self.status = "submitted"
+        self.feasible: bool | None = None
+        self.official_cost: int | None = None
+        self.review_reason: str | None = None
+        self.reviewed_by: str | None = None
+        self.merged_into: str | None = None
+        self.closing_reason: str | None = None
+        self.progress: list[Progress] = []
+
+    @property
+    def on_ballot(self) -> bool:
+        return self.status == "feasible"
+
+    @property
+    def cost(self) -> int:
+        """The cost that counts: the official one once reviewed."""
+        return self.official_cost if self.official_cost is not None else self.estimated_cost
+
+    def _require_open(self, action: str) -> None:
+        if self.status in ("merged", "withdrawn"):
+            raise Conflict(f"Cannot {action}: the proposal is {self.status}.")
+
+    def review(self, feasible: object, official_cost: object, reason: object, actor: str) -> None:
+        """A reviewer's decision; it may be revised while the review phase lasts."""
+        self._require_open("review it")
+        if not isinstance(feasible, bool):
+            raise InvalidInput("feasible", "must be true or false")
+        cost: int | None = None
+        if feasible:
+            cost = kronor(official_cost, "official_cost", allow_zero=False)
+            text = reason.strip() if isinstance(reason, str) else ""
+        else:
+            # The proposer is owed an explanation: a rejection without a reason is refused.
+            text = _text(reason, "reason", 2000)
+        self._reviewed(feasible, cost, text, actor, _now())
+
+    @event("Reviewed", topic="medborgarbudget:Proposal.Reviewed")
+    def _reviewed(
+        self, feasible: bool, official_cost: int | None, reason: str, actor: str, at: datetime
+    ) -> None:
+        self.feasible = feasible
+        self.official_cost = official_cost
+        self.review_reason = reason
+        self.reviewed_by = actor
+        self.status = "feasible" if feasible else "infeasible"
+
+    def merge_into(self, target: Proposal, reason: object, actor: str) -> None:
+        self._require_open("merge it")
+        if target.id == self.id:
+            raise InvalidInput("into", "a proposal cannot be merged into itself")
+        if target.cycle_id != self.cycle_id or target.area != self.area:
+            raise InvalidInput("into", "can merge only into a proposal of the same cycle and area")
+        if target.status in ("merged", "withdrawn"):
+            raise Conflict(f"Cannot merge into a proposal that is {target.status}.")
+        self._merged(str(target.id), _text(reason, "reason", 2000), actor, _now())
+
+    @event("Merged", topic="medborgarbudget:Proposal.Merged")
+    def _merged(self, into: str, reason: str, actor: str, at: datetime) -> None:
+        self.merged_into = into
+        self.closing_reason = reason
+        self.status = "merged"
+
+    def withdraw(self, reason: object, actor: str) -> None:
+        self._require_open("withdraw it")
+        self._withdrawn(_text(reason, "reason", 2000), actor, _now())
+
+    @event("Withdrawn", topic="medborgarbudget:Proposal.Withdrawn")
+    def _withdrawn(self, reason: str, actor: str, at: datetime) -> None:
+        self.closing_reason = reason
+        self.status = "withdrawn"
+
+    def _require_buildable(self, selected: bool) -> None:
+        if not selected:
+            raise Conflict("Only a proposal selected in the published results is built.")
+        if self.status in ("completed", "abandoned"):
+            raise Conflict(f"The project is already {self.status}.")
+
+    def report_progress(
+        self, percent: object, note: object, spent: object, actor: str, selected: bool
+    ) -> None:
+        self._require_buildable(selected)
+        if type(percent) is not int or not 0 <= percent <= 100:
+            raise InvalidInput("percent", "must be a whole number from 0 to 100")
+        if self.progress and percent < self.progress[-1].percent:
+            raise InvalidInput(
+                "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
+            )
+        self._progress_reported(
+            percent, _text(note, "note", 2000), kronor(spent, "spent"), actor, _now()
+        )
+
+    @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
+    def _progress_reported(
+        self, percent: int, note: str, spent: int, actor: str, at: datetime
+    ) -> None:
+        self.progress.append(Progress(percent, note, spent, actor, at))
+        self.status = "in_progress"
+
+    def complete(self, note: object, spent: object, actor: str, selected: bool) -> None:
+        self._require_buildable(selected)
+        self._completed(_text(note, "note", 2000), kronor(spent, "spent"), actor, _now())
+
+    @event("Completed", topic="medborgarbudget:Proposal.Completed")
+    def _completed(self, note: str, spent: int, actor: str, at: datetime) -> None:
+        self.progress.append(Progress(100, note, spent, actor, at))
+        self.closing_reason = note
+        self.status = "completed"
+
+    def abandon(self, reason: object, actor: str, selected: bool) -> None:
+        self._require_buildable(selected)
+        self._abandoned(_text(reason, "reason", 2000), actor, _now())
+
+    @event("Abandoned", topic="medborgarbudget:Proposal.Abandoned")
+    def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
+        self.closing_reason = reason
+        self.status = "abandoned"

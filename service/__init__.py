@@ -1,0 +1,1 @@
+"""Composition: the application service, configuration, CLI (and later API and pages)."""

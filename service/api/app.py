@@ -1,0 +1,76 @@
+"""The FastAPI application: API under /api/v1, health, OpenAPI (pages join later)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.api import problems, routes_ballots, routes_cycles, routes_proposals
+from service.api.auth import TokenVerifier
+from service.api.problems import problem
+from service.api.schemas import Health
+from service.application import Medborgarbudget
+from service.config import Settings
+from service.runtime import open_application
+
+MAX_BODY_BYTES = 1_000_000
+DESCRIPTION = """Participatory budgeting (medborgarbudget), event-sourced.
+
+Authenticate with `Authorization: Bearer <token>`. Roles: admin, reviewer, official, auditor,
+resident. Errors are `application/problem+json`. POSTs accept an `Idempotency-Key` header.
+Money is whole kronor."""
+
+
+def create_app(settings: Settings | None = None, app: Medborgarbudget | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    application = app or open_application(settings)
+    tokens = TokenVerifier.from_env(settings.data_dir)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if app is None:  # close only what we opened
+            await run_in_threadpool(application.close)
+
+    api = FastAPI(title="Medborgarbudget", version="1", description=DESCRIPTION,
+                  lifespan=lifespan)
+    api.state.medborgarbudget = application
+    api.state.tokens = tokens
+    api.state.settings = settings
+    problems.install(api)
+
+    @api.middleware("http")
+    async def refuse_unreadable_bodies(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+                return problem(413, "Request body too large",
+                               f"At most {MAX_BODY_BYTES} bytes are accepted.")
+            body = await request.body()
+            if len(body) > MAX_BODY_BYTES:
+                return problem(413, "Request body too large",
+                               f"At most {MAX_BODY_BYTES} bytes are accepted.")
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if body and media_type != "application/json" and not media_type.endswith("+json"):
+                return problem(415, "Unsupported media type",
+                               "Send the request body as application/json.")
+        return await call_next(request)
+
+    @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store")
+    def healthz() -> Health:
+        application.recorder.max_notification_id()  # the store answers
+        return Health(status="ok", store=settings.backend)
+
+    for router in (routes_cycles.router, routes_proposals.router, routes_ballots.router):
+        api.include_router(router)
+    return api
+
+
+def create_app_from_env() -> FastAPI:
+    """For worker processes started by uvicorn (`--workers N`): configured by environment."""
+    return create_app()

@@ -1,0 +1,124 @@
+"""Bearer tokens (JWT) and the roles they carry.
+
+Embedded mode signs and verifies with HS256 and a key generated into the data folder. Production
+verifies tokens from the municipality's identity provider with its public key (RS256 or ES256):
+set MEDBORGARBUDGET_JWT_PUBLIC_KEY (PEM text or a path to it), and optionally
+MEDBORGARBUDGET_JWT_ISSUER and MEDBORGARBUDGET_JWT_AUDIENCE.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from service.config import ConfigurationError
+from service.deployment_secret import load_secret
+
+ISSUER = "medborgarbudget"
+AUDIENCE = "medborgarbudget"
+PUBLIC_KEY_ENV = "MEDBORGARBUDGET_JWT_PUBLIC_KEY"
+ISSUER_ENV = "MEDBORGARBUDGET_JWT_ISSUER"
+AUDIENCE_ENV = "MEDBORGARBUDGET_JWT_AUDIENCE"
+SIGNING_KEY_ENV = "MEDBORGARBUDGET_JWT_SECRET"
+DEFAULT_LIFETIME = 8 * 3600
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    OFFICIAL = "official"
+    AUDITOR = "auditor"
+    RESIDENT = "resident"
+
+
+class AuthError(Exception):
+    """401: no usable token."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    birth_date: date | None = None
+    residence: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role.value}:{self.subject}"
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    key: Any
+    algorithms: tuple[str, ...]
+    issuer: str
+    audience: str
+    signing_key: bytes | None = None  # only in embedded mode, where we mint tokens ourselves
+
+    @classmethod
+    def from_env(cls, data_dir: Path, env: Mapping[str, str] | None = None) -> TokenVerifier:
+        env = os.environ if env is None else env
+        issuer = env.get(ISSUER_ENV, ISSUER)
+        audience = env.get(AUDIENCE_ENV, AUDIENCE)
+        public_key = env.get(PUBLIC_KEY_ENV)
+        if public_key:
+            pem = Path(public_key).read_text() if not public_key.lstrip().startswith("-----") \
+                else public_key
+            if "BEGIN" not in pem:
+                raise ConfigurationError(f"{PUBLIC_KEY_ENV} must be a PEM public key or its path")
+            return cls(pem, ("RS256", "ES256"), issuer, audience)
+        secret = load_secret(data_dir, env, variable=SIGNING_KEY_ENV, file_name="jwt.key")
+        return cls(secret, ("HS256",), issuer, audience, signing_key=secret)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=list(self.algorithms), audience=self.audience,
+                issuer=self.issuer, options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("The token has expired.") from None
+        except jwt.InvalidTokenError as error:
+            raise AuthError(f"The token is not valid: {error}.") from None
+        return principal_from_claims(claims)
+
+    def mint(self, role: Role | str, subject: str, lifetime: int = DEFAULT_LIFETIME,
+             birth_date: date | None = None, residence: str | None = None) -> str:
+        if self.signing_key is None:
+            raise ConfigurationError("Tokens come from the identity provider in this deployment.")
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": subject, "role": Role(role).value, "iss": self.issuer, "aud": self.audience,
+            "iat": now, "exp": now + lifetime,
+        }
+        if birth_date is not None:
+            claims["birthdate"] = birth_date.isoformat()  # the OpenID Connect standard claim
+        if residence is not None:
+            claims["residence"] = residence
+        return jwt.encode(claims, self.signing_key, algorithm="HS256")
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise AuthError("The token names no subject.")
+    try:
+        role = Role(claims.get("role"))
+    except ValueError:
+        raise AuthError(f"The token's role must be one of {', '.join(Role)}.") from None
+    birth_date = None
+    if claims.get("birthdate"):
+        try:
+            birth_date = date.fromisoformat(str(claims["birthdate"]))
+        except ValueError:
+            raise AuthError("The token's birthdate is not a date.") from None
+    residence = claims.get("residence")
+    return Principal(subject, role, birth_date, str(residence) if residence else None)

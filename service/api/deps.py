@@ -1,0 +1,78 @@
+"""What every endpoint needs: the application, the caller, and the role rule it enforces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from service.api.auth import AuthError, Principal, Role, TokenVerifier
+from service.api.idempotency import run_idempotent
+from service.api.problems import Forbidden
+from service.application import Medborgarbudget
+
+
+def application(request: Request) -> Medborgarbudget:
+    app: Medborgarbudget = request.app.state.medborgarbudget
+    return app
+
+
+def verifier(request: Request) -> TokenVerifier:
+    tokens: TokenVerifier = request.app.state.tokens
+    return tokens
+
+
+def caller(request: Request) -> Principal | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Use an 'Authorization: Bearer <token>' header.")
+    return verifier(request).verify(token.strip())
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
+    """The role rule of an endpoint: a valid token whose role is one of `roles`."""
+    names = ", ".join(r.value for r in roles)
+
+    def dependency(request: Request) -> Principal:
+        principal = caller(request)
+        if principal is None:
+            raise AuthError(f"This needs a bearer token with the role {names}.")
+        if principal.role not in roles:
+            raise Forbidden(f"This needs the role {names}; your token has '{principal.role}'.")
+        return principal
+
+    dependency.__name__ = f"require_{'_or_'.join(r.value for r in roles)}"
+    return dependency
+
+
+def public(request: Request) -> Principal | None:
+    """Open to everyone; a token, if sent, must still be valid."""
+    return caller(request)
+
+
+App = Annotated[Medborgarbudget, Depends(application)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200,
+           description="Retrying a POST with the same key returns the first response and "
+                       "stores nothing twice."),
+]
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+def respond(status: int, payload: Any) -> JSONResponse:
+    return JSONResponse(payload, status_code=status)
+
+
+def idempotent(app: Medborgarbudget, key: str | None, principal: Principal, request: Request,
+               body: bytes, handler: Callable[[], JSONResponse]) -> JSONResponse:
+    return run_idempotent(app, key, principal.actor, request.method, request.url.path, body,
+                          handler)

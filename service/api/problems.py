@@ -1,0 +1,85 @@
+"""Errors as application/problem+json (RFC 9457), with a title a person understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PhaseError
+from service.api.auth import AuthError
+
+PROBLEM = "application/problem+json"
+
+
+class Forbidden(Exception):
+    """403: the token is valid but its role may not do this."""
+
+
+class UnsupportedMediaType(Exception):
+    """415: the body is not JSON."""
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": 'Bearer realm="medborgarbudget"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_problem(error: DomainError) -> JSONResponse:
+    if isinstance(error, InvalidInput):
+        return problem(422, error.title, error.message, field=error.field)
+    if isinstance(error, NotFound):
+        return problem(404, error.title, error.message)
+    if isinstance(error, PhaseError):
+        return problem(409, error.title, error.message, phase=error.phase.value
+                       if hasattr(error.phase, "value") else str(error.phase),
+                       allowed=list(error.allowed))
+    if isinstance(error, Conflict):
+        return problem(409, error.title, error.message)
+    return problem(400, error.title, error.message)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
+        return domain_problem(error)
+
+    @app.exception_handler(AuthError)
+    def on_auth_error(_: Request, error: AuthError) -> JSONResponse:
+        return problem(401, "Authentication required", str(error))
+
+    @app.exception_handler(Forbidden)
+    def on_forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, "Not allowed for your role", str(error))
+
+    @app.exception_handler(UnsupportedMediaType)
+    def on_media_type(_: Request, error: UnsupportedMediaType) -> JSONResponse:
+        return problem(415, "Unsupported media type", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    def on_validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in error.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return problem(
+            422, "Invalid input", f"{first['field']}: {first['message']}",
+            field=first["field"], errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def on_http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+        return problem(error.status_code, titles.get(error.status_code, "Request refused"),
+                       str(error.detail))

@@ -1,0 +1,67 @@
+"""Ballots: residents vote digitally; officials register paper ballots from voting stations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from service.api import schemas
+from service.api.auth import Principal, Role
+from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
+from service.api.openapi import problems
+from service.application import Voter
+
+router = APIRouter(prefix="/api/v1", tags=["ballots"])
+Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
+Official = Annotated[Principal, Depends(require(Role.OFFICIAL))]
+Body = Annotated[bytes, Depends(raw_body)]
+WRITE = problems(401, 403, 404, 409, 422)
+COUNTED = "Your ballot has been stored and will be counted."
+
+
+def _receipt(app: App, ballot: UUID, cycle: str, area: str, channel: str,
+             status: int = 201) -> JSONResponse:
+    return respond(status, schemas.BallotReceipt(
+        ballot=ballot, cycle_id=app.cycle(cycle).id, area=area, channel=channel,
+        message=COUNTED, position=app.last_position(),
+    ).model_dump(mode="json"))
+
+
+@router.post("/cycles/{cycle}/ballots", status_code=201, response_model=schemas.BallotReceipt,
+             responses=WRITE, summary="Cast your ballot in one area (voting phase)")
+def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, who: Resident,
+                body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    voter = Voter(who.subject, who.birth_date, who.residence)
+
+    def handle() -> JSONResponse:
+        ballot = app.cast_ballot(cycle, data.area, voter, data.selections, data.points)
+        return _receipt(app, ballot, cycle, data.area, "digital")
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.put("/cycles/{cycle}/ballots/{area}", response_model=schemas.BallotReceipt,
+            responses=WRITE, summary="Change your ballot before voting closes, if allowed")
+def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
+                  who: Resident) -> JSONResponse:
+    voter = Voter(who.subject, who.birth_date, who.residence)
+    ballot = app.change_ballot(cycle, area, voter, data.selections, data.points)
+    return _receipt(app, ballot, cycle, area, "digital", status=200)
+
+
+@router.post("/cycles/{cycle}/paper-ballots", status_code=201,
+             response_model=schemas.BallotReceipt, responses=WRITE,
+             summary="Register a paper ballot from a voting station (voting and counting)")
+def register_paper_ballot(cycle: str, data: schemas.PaperBallotIn, request: Request, app: App,
+                          who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence)
+
+    def handle() -> JSONResponse:
+        ballot = app.cast_ballot(cycle, data.area, voter, data.selections, data.points,
+                                 channel="paper", station=data.station)
+        return _receipt(app, ballot, cycle, data.area, "paper")
+
+    return idempotent(app, key, who, request, body, handle)

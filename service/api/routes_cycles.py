@@ -1,0 +1,187 @@
+"""Budget cycles: creating and configuring them, moving them through the phases, the results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from domain.errors import Conflict
+from service.api import schemas
+from service.api.auth import Principal, Role
+from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.openapi import problems
+from service.api.views import cycle_view, results_view
+
+router = APIRouter(prefix="/api/v1", tags=["cycles"])
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
+Public = Annotated[Principal | None, Depends(public)]
+Body = Annotated[bytes, Depends(raw_body)]
+WRITE = problems(401, 403, 404, 409, 422)
+
+
+def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200) -> JSONResponse:
+    return respond(status, cycle_view(app.cycle(cycle_id), app.last_position()))
+
+
+@router.post("/cycles", status_code=201, response_model=schemas.CycleOut,
+             responses=problems(401, 403, 422), summary="Create a budget cycle (in draft)")
+def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, body: Body,
+                 key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        cycle_id = app.create_cycle(data.name, data.municipality, who.actor)
+        return _cycle_response(app, cycle_id, 201)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.get("/cycles", response_model=schemas.CycleList, responses=problems(401),
+            summary="List all budget cycles")
+def list_cycles(app: App, _: Public) -> JSONResponse:
+    return respond(200, {"cycles": [cycle_view(app.cycle(i)) for i in app.cycle_ids()]})
+
+
+@router.get("/cycles/{cycle}", response_model=schemas.CycleOut, responses=problems(401, 404),
+            summary="One budget cycle: phase, configuration and phase history")
+def get_cycle(cycle: str, app: App, _: Public) -> JSONResponse:
+    return _cycle_response(app, cycle)
+
+
+@router.post("/cycles/{cycle}/successor", status_code=201, response_model=schemas.CycleOut,
+             responses=WRITE, summary="Create next year's cycle, copying this configuration")
+def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, app: App,
+                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        previous = app.cycle(cycle)
+        new_id = app.create_cycle(data.name, previous.municipality, who.actor, previous.id)
+        return _cycle_response(app, new_id, 201)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.put("/cycles/{cycle}/decision", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Record the political decision (draft only)")
+def record_decision(cycle: str, data: schemas.AssemblyRecordIn, app: App,
+                    who: Admin) -> JSONResponse:
+    app.record_decision(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
+    return _cycle_response(app, cycle)
+
+
+@router.post("/cycles/{cycle}/areas", status_code=201, response_model=schemas.CycleOut,
+             responses=WRITE, summary="Add an area (budget pot) to the cycle (draft only)")
+def add_area(cycle: str, data: schemas.AreaIn, request: Request, app: App, who: Admin,
+             body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        app.add_area(cycle, data.model_dump(mode="json"), who.actor)
+        return _cycle_response(app, cycle, 201)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.put("/cycles/{cycle}/areas/{area}", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Change an area (draft only)")
+def change_area(cycle: str, area: str, data: schemas.AreaIn, app: App,
+                who: Admin) -> JSONResponse:
+    if data.id != area:
+        raise Conflict(f"The body names area '{data.id}' but the path names '{area}'.")
+    app.change_area(cycle, data.model_dump(mode="json"), who.actor)
+    return _cycle_response(app, cycle)
+
+
+@router.delete("/cycles/{cycle}/areas/{area}", response_model=schemas.CycleOut,
+               responses=WRITE, summary="Remove an area (draft only)")
+def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
+    app.remove_area(cycle, area, who.actor)
+    return _cycle_response(app, cycle)
+
+
+@router.put("/cycles/{cycle}/voting-rule", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Choose how residents fill in their ballots (draft only)")
+def set_voting_rule(cycle: str, data: schemas.VotingRuleIn, app: App,
+                    who: Admin) -> JSONResponse:
+    rule = data.model_dump(exclude={"allow_ballot_changes"})
+    app.set_voting_rule(cycle, rule, who.actor, data.allow_ballot_changes)
+    return _cycle_response(app, cycle)
+
+
+@router.put("/cycles/{cycle}/allocation-rule", response_model=schemas.CycleOut,
+            responses=WRITE, summary="Choose the published rule that picks the winners")
+def set_allocation_rule(cycle: str, data: schemas.AllocationRuleIn, app: App,
+                        who: Admin) -> JSONResponse:
+    app.set_allocation_rule(cycle, data.rule, who.actor, data.threshold)
+    return _cycle_response(app, cycle)
+
+
+@router.put("/cycles/{cycle}/timeline", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Set the planned start date of each phase (draft only)")
+def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> JSONResponse:
+    timeline = {k: v.isoformat() for k, v in data.model_dump(exclude_none=True).items()}
+    app.set_timeline(cycle, timeline, who.actor)
+    return _cycle_response(app, cycle)
+
+
+@router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Record the assembly's adoption of the results (results phase)")
+def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
+                    who: Admin) -> JSONResponse:
+    app.record_adoption(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
+    return _cycle_response(app, cycle)
+
+
+@router.put("/cycles/{cycle}/evaluation", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Record the evaluation report (evaluation phase)")
+def record_evaluation(cycle: str, data: schemas.EvaluationIn, app: App,
+                      who: Admin) -> JSONResponse:
+    app.record_evaluation(cycle, data.report, who.actor, data.participants, data.url)
+    return _cycle_response(app, cycle)
+
+
+@router.get("/cycles/{cycle}/transitions", response_model=schemas.TransitionsOut,
+            responses=problems(401, 404),
+            summary="The triggers allowed now, and why each other one would be refused")
+def list_transitions(cycle: str, app: App, _: Public) -> JSONResponse:
+    statuses = app.transitions(cycle)
+    return respond(200, schemas.TransitionsOut(
+        phase=app.cycle(cycle).phase.value,
+        allowed=[s.trigger for s in statuses if s.allowed],
+        triggers=[schemas.TriggerOut(trigger=s.trigger, destination=s.destination.value,
+                                     allowed=s.allowed, refusals=list(s.refusals))
+                  for s in statuses],
+    ).model_dump(mode="json"))
+
+
+@router.post("/cycles/{cycle}/transitions", response_model=schemas.CycleOut, responses=WRITE,
+             summary="Fire a trigger (publish_results computes and records the tally)")
+def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, app: App,
+                    who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        app.trigger(cycle, data.trigger, who.actor, data.reason)
+        return _cycle_response(app, cycle)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.get("/cycles/{cycle}/results", response_model=schemas.ResultsOut,
+            responses=problems(401, 404, 409),
+            summary="Published results: winners, every proposal's score and reason")
+def get_results(cycle: str, app: App, _: Public) -> JSONResponse:
+    the_cycle = app.cycle(cycle)
+    if the_cycle.results is None:
+        raise Conflict(f"No results are published yet; the cycle is in phase "
+                       f"'{the_cycle.phase.value}'.")
+    return respond(200, results_view(the_cycle))
+
+
+@router.get("/cycles/{cycle}/events", response_model=schemas.EventsPage,
+            responses=problems(401, 403, 404), tags=["audit"],
+            summary="The cycle's event history in store order, for auditors")
+def list_events(cycle: str, app: App, _: Auditor,
+                after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSONResponse:
+    the_cycle = app.cycle(cycle)
+    events, next_after = app.cycle_events(the_cycle.id, after, limit)
+    page: dict[str, Any] = {"events": events, "next_after": next_after}
+    return respond(200, schemas.EventsPage.model_validate(page).model_dump(mode="json"))

@@ -1,0 +1,397 @@
+"""Request and response bodies of the API, each with an example (they make the OpenAPI document).
+
+Request models check shape and types; the domain checks meaning (budgets, phases, rules), so a rule
+lives in one place. Money is whole kronor (integers).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+# Strict: 12.0 or true is not an amount of kronor.
+Kronor = StrictInt
+
+
+def _example(**example: Any) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "about:blank", "title": "Not allowed in the current phase", "status": 409,
+        "detail": "Submitting a proposal is possible only in phase ideas. The cycle is in phase "
+                  "'voting'; allowed now: close_voting, cancel.",
+        "phase": "voting", "allowed": ["close_voting", "cancel"]}]})
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    phase: str | None = None
+    allowed: list[str] | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# ---- cycles ----------------------------------------------------------------------------------
+
+class CycleIn(BaseModel):
+    model_config = _example(name="Medborgarbudget Nässjö 2027", municipality="Nässjö kommun")
+    name: str = Field(min_length=1, max_length=200)
+    municipality: str = Field(min_length=1, max_length=200)
+
+
+class SuccessorIn(BaseModel):
+    model_config = _example(name="Medborgarbudget Nässjö 2028")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AssemblyRecordIn(BaseModel):
+    model_config = _example(body="Kommunfullmäktige", date="2026-11-26", reference="KF § 142/2026")
+    body: str = Field(min_length=1, max_length=200)
+    date: date
+    reference: str = Field(min_length=1, max_length=200)
+
+
+class Eligibility(BaseModel):
+    model_config = _example(min_age=13, max_age=25, residence=None)
+    min_age: int | None = Field(default=None, ge=0, le=150)
+    max_age: int | None = Field(default=None, ge=0, le=150)
+    residence: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class VotingRuleBody(BaseModel):
+    model_config = _example(kind="approval", min_choices=1, max_choices=3)
+    kind: Literal["approval", "knapsack", "cumulative", "ranked"]
+    min_choices: int = Field(default=1, ge=0, le=1000)
+    max_choices: int | None = Field(default=None, ge=1, le=1000)
+    max_points_per_project: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_total_points: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class VotingRuleIn(VotingRuleBody):
+    model_config = _example(kind="approval", min_choices=1, max_choices=3,
+                            allow_ballot_changes=True)
+    allow_ballot_changes: bool = False
+
+
+class AreaIn(BaseModel):
+    model_config = _example(id="norr", name="Planeringsområde Norr", kind="territorial",
+                            budget=250000, eligibility={"residence": "norr"})
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["territorial", "group", "theme"] = "territorial"
+    budget: Kronor = Field(ge=0, le=10**12)
+    eligibility: Eligibility = Eligibility()
+    voting_rule: VotingRuleBody | None = None
+    allocation_rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes",
+                             "mes-add1"] | None = None
+
+
+class AreaOut(AreaIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250000,
+        "eligibility": {"min_age": None, "max_age": None, "residence": "norr"},
+        "voting_rule": None, "allocation_rule": None}]})
+
+
+class AllocationRuleIn(BaseModel):
+    model_config = _example(rule="greedy-threshold", threshold=50)
+    rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1"]
+    threshold: int | None = Field(default=None, ge=0, le=10**9)
+
+
+class TimelineIn(BaseModel):
+    model_config = _example(ideas="2027-02-01", review="2027-03-15", voting="2027-04-20")
+    draft: date | None = None
+    ideas: date | None = None
+    review: date | None = None
+    voting: date | None = None
+    counting: date | None = None
+    results: date | None = None
+    implementation: date | None = None
+    evaluation: date | None = None
+    closed: date | None = None
+
+
+class EvaluationIn(BaseModel):
+    model_config = _example(report="Valdeltagandet ökade bland unga.", participants=412)
+    report: str = Field(min_length=1, max_length=20000)
+    participants: int | None = Field(default=None, ge=0, le=10**9)
+    url: str | None = Field(default=None, max_length=500)
+
+
+class PhaseChangeOut(BaseModel):
+    trigger: str
+    from_phase: str
+    to_phase: str
+    actor: str
+    reason: str
+    at: datetime
+
+
+class CycleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "name": "Medborgarbudget Nässjö 2027",
+        "municipality": "Nässjö kommun", "phase": "voting", "phase_sv": "Röstning",
+        "predecessor_id": None, "version": 12,
+        "decision": {"body": "Kommunfullmäktige", "date": "2026-11-26",
+                     "reference": "KF § 142/2026"},
+        "areas": [], "voting_rule": {"kind": "approval", "min_choices": 1, "max_choices": 3,
+                                     "max_points_per_project": None, "max_total_points": None},
+        "allocation_rule": "greedy", "score_threshold": None, "allow_ballot_changes": True,
+        "timeline": {"ideas": "2027-02-01"}, "history": [], "results_published": False,
+        "adoption": None, "evaluation": None, "position": 42}]})
+    id: UUID
+    name: str
+    municipality: str
+    phase: str
+    phase_sv: str
+    predecessor_id: UUID | None
+    version: int
+    decision: dict[str, str] | None
+    areas: list[AreaOut]
+    voting_rule: VotingRuleBody | None
+    allocation_rule: str
+    score_threshold: int | None
+    allow_ballot_changes: bool
+    timeline: dict[str, str]
+    history: list[PhaseChangeOut]
+    results_published: bool
+    adoption: dict[str, str] | None
+    evaluation: dict[str, Any] | None
+    position: int | None = Field(
+        default=None, description="Position of the last event written by this request.")
+
+
+class CycleList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"cycles": []}]})
+    cycles: list[CycleOut]
+
+
+class TransitionIn(BaseModel):
+    model_config = _example(trigger="open_voting", reason="Alla förslag är prövade")
+    trigger: str = Field(min_length=1, max_length=50)
+    reason: str = Field(default="", max_length=2000)
+
+
+class TriggerOut(BaseModel):
+    trigger: str
+    destination: str
+    allowed: bool
+    refusals: list[str]
+
+
+class TransitionsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "phase": "review", "allowed": ["cancel"],
+        "triggers": [
+            {"trigger": "open_voting", "destination": "voting", "allowed": False,
+             "refusals": ["every proposal needs a review decision"]},
+            {"trigger": "cancel", "destination": "cancelled", "allowed": True, "refusals": []}]}]})
+    phase: str
+    allowed: list[str]
+    triggers: list[TriggerOut]
+
+
+# ---- proposals -------------------------------------------------------------------------------
+
+class Place(BaseModel):
+    model_config = _example(name="Runnerydsjön", lat="57.6531", lon="14.6968")
+    name: str = Field(min_length=1, max_length=200)
+    lat: str | None = Field(default=None, pattern=r"^-?\d{1,2}(\.\d{1,10})?$")
+    lon: str | None = Field(default=None, pattern=r"^-?\d{1,3}(\.\d{1,10})?$")
+
+
+class ProposalIn(BaseModel):
+    model_config = _example(area="norr", title="Utegym vid Runnerydsjön",
+                            description="Enkla redskap för styrka och rörlighet.",
+                            estimated_cost=120000, category="idrott",
+                            place={"name": "Runnerydsjön"})
+    area: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field(min_length=1, max_length=5000)
+    estimated_cost: Kronor = Field(gt=0, le=10**12)
+    category: str = Field(min_length=1, max_length=80)
+    place: Place | None = None
+
+
+class ProgressOut(BaseModel):
+    percent: int
+    note: str
+    spent: Kronor
+    at: datetime
+
+
+class ProposalOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
+        "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "area": "norr",
+        "title": "Utegym vid Runnerydsjön", "description": "Enkla redskap.",
+        "estimated_cost": 120000, "official_cost": 135000, "category": "idrott",
+        "place": {"name": "Runnerydsjön"}, "status": "feasible", "feasible": True,
+        "review_reason": "Kostnaden inkluderar fallskydd.", "merged_into": None,
+        "closing_reason": None, "progress": [], "submitted_at": "2027-02-03T10:15:00Z",
+        "version": 2, "position": 57}]})
+    id: UUID
+    cycle_id: UUID
+    area: str
+    title: str
+    description: str
+    estimated_cost: Kronor
+    official_cost: Kronor | None
+    category: str
+    place: dict[str, Any] | None
+    status: str
+    feasible: bool | None
+    review_reason: str | None
+    merged_into: UUID | None
+    closing_reason: str | None
+    progress: list[ProgressOut]
+    submitted_at: datetime
+    version: int
+    position: int | None = None
+
+
+class ProposalList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"proposals": []}]})
+    proposals: list[ProposalOut]
+
+
+class ReviewIn(BaseModel):
+    model_config = _example(feasible=False, official_cost=None,
+                            reason="Marken ägs inte av kommunen.")
+    feasible: bool
+    official_cost: Kronor | None = Field(default=None, gt=0, le=10**12)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MergeIn(BaseModel):
+    model_config = _example(into="0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
+                            reason="Samma idé som Utegym vid Runnerydsjön.")
+    into: UUID
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReasonIn(BaseModel):
+    model_config = _example(reason="Jag har flyttat från området.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ProgressIn(BaseModel):
+    model_config = _example(percent=40, note="Upphandling klar, arbetet har startat.", spent=20000)
+    percent: int = Field(ge=0, le=100)
+    note: str = Field(min_length=1, max_length=2000)
+    spent: Kronor = Field(ge=0, le=10**12)
+
+
+class CompletionIn(BaseModel):
+    model_config = _example(note="Klart och invigt.", spent=131000)
+    note: str = Field(min_length=1, max_length=2000)
+    spent: Kronor = Field(ge=0, le=10**12)
+
+
+# ---- ballots ---------------------------------------------------------------------------------
+
+class BallotIn(BaseModel):
+    model_config = _example(area="norr", selections=["0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10"],
+                            points=None)
+    area: str = Field(min_length=1, max_length=40)
+    selections: list[str] = Field(max_length=1000)
+    points: list[int] | None = Field(default=None, max_length=1000)
+
+
+class BallotChangeIn(BaseModel):
+    model_config = _example(selections=["0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10"], points=None)
+    selections: list[str] = Field(max_length=1000)
+    points: list[int] | None = Field(default=None, max_length=1000)
+
+
+class PaperVoter(BaseModel):
+    model_config = _example(identity="19900101-1234", birth_date="1990-01-01", residence="norr")
+    identity: str = Field(min_length=1, max_length=100)
+    birth_date: date | None = None
+    residence: str | None = Field(default=None, max_length=100)
+
+
+class PaperBallotIn(BallotIn):
+    model_config = _example(area="norr", station="Stadsbiblioteket",
+                            voter={"identity": "19900101-1234", "birth_date": "1990-01-01",
+                                   "residence": "norr"},
+                            selections=["0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10"], points=None)
+    station: str = Field(min_length=1, max_length=200)
+    voter: PaperVoter
+
+
+class BallotReceipt(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "ballot": "9a7d4f7e-2f0b-5b1e-8c0d-6e0f1a2b3c4d",
+        "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "area": "norr",
+        "channel": "digital", "message": "Your ballot has been stored and will be counted.",
+        "position": 981}]})
+    ballot: UUID
+    cycle_id: UUID
+    area: str
+    channel: str
+    message: str
+    position: int | None = None
+
+
+# ---- results and events ----------------------------------------------------------------------
+
+class AreaResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    rule: str
+    selected: list[str]
+    cost: Any
+    left: Any
+    scores: dict[str, Any]
+    reasons: dict[str, str]
+    budget: Kronor
+    ballots: int
+    ballots_digest: str
+
+
+class ResultsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "published_at": "2027-05-17T09:00:00Z",
+        "ballots_counted": 360, "ballots_digest": "5f0c…",
+        "areas": {"norr": {"rule": "greedy", "selected": ["0b6c2f0e-…"], "cost": 135000,
+                           "left": 115000, "scores": {"0b6c2f0e-…": 210},
+                           "reasons": {"0b6c2f0e-…": "selected"}, "budget": 250000,
+                           "ballots": 120, "ballots_digest": "aa01…"}}}]})
+    cycle_id: UUID
+    published_at: datetime | None
+    ballots_counted: int
+    ballots_digest: str
+    areas: dict[str, AreaResult]
+
+
+class EventOut(BaseModel):
+    position: int
+    topic: str
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+class EventsPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "events": [{"position": 1, "topic": "medborgarbudget:BudgetCycle.Created",
+                    "originator_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11",
+                    "originator_version": 1, "timestamp": "2026-11-23T09:00:00Z",
+                    "data": {"name": "Medborgarbudget Nässjö 2027"}}],
+        "next_after": 1}]})
+    events: list[EventOut]
+    next_after: int | None
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok",
+                                                               "store": "sqlite"}]})
+    status: str
+    store: str

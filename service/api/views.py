@@ -1,0 +1,50 @@
+"""Aggregates as the API shows them. Proposers' pseudonyms and voters never appear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.cycle import BudgetCycle
+from domain.phases import SWEDISH_NAMES
+from domain.proposal import Proposal
+from service.api import schemas
+
+
+def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any]:
+    return schemas.CycleOut(
+        id=cycle.id, name=cycle.name, municipality=cycle.municipality, phase=cycle.phase.value,
+        phase_sv=SWEDISH_NAMES[cycle.phase], predecessor_id=cycle.predecessor_id,
+        version=cycle.version, decision=cycle.decision,
+        areas=[schemas.AreaOut.model_validate(a.to_dict()) for a in cycle.areas.values()],
+        voting_rule=cycle.voting_rule.to_dict() if cycle.voting_rule else None,
+        allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
+        allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
+        history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
+        results_published=cycle.results is not None, adoption=cycle.adoption,
+        evaluation=cycle.evaluation, position=position,
+    ).model_dump(mode="json")
+
+
+def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, Any]:
+    return schemas.ProposalOut(
+        id=proposal.id, cycle_id=proposal.cycle_id, area=proposal.area, title=proposal.title,
+        description=proposal.description, estimated_cost=proposal.estimated_cost,
+        official_cost=proposal.official_cost, category=proposal.category, place=proposal.place,
+        status=proposal.status, feasible=proposal.feasible,
+        review_reason=proposal.review_reason, merged_into=proposal.merged_into,
+        closing_reason=proposal.closing_reason,
+        progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at)
+                  for p in proposal.progress],
+        submitted_at=proposal.submitted_at, version=proposal.version, position=position,
+    ).model_dump(mode="json")
+
+
+def results_view(cycle: BudgetCycle) -> dict[str, Any]:
+    results = cycle.results or {}
+    return schemas.ResultsOut(
+        cycle_id=cycle.id,
+        published_at=cycle.phase_entered_at_trigger("publish_results"),
+        ballots_counted=results.get("ballots_counted", 0),
+        ballots_digest=results.get("ballots_digest", ""),
+        areas=results.get("areas", {}),
+    ).model_dump(mode="json")

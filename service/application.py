@@ -1,0 +1,426 @@
+"""The application service: one method per command, for every role.
+
+It loads aggregates, asks the domain to decide, and saves the events. Two commands racing on the
+same aggregate never lose an update: on a version conflict the command is re-run on a freshly
+loaded aggregate (re-checking every rule) a bounded number of times, then refused clearly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.ballot import Ballot, ballot_id
+from domain.cycle import BudgetCycle, ProposalFacts
+from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.errors import Conflict, DuplicateBallot, InvalidInput, NotFound
+from domain.phases import Phase, TriggerStatus
+from domain.proposal import Proposal
+from domain.pseudonym import pseudonym
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+MAX_ATTEMPTS = 8
+CYCLE_CREATED = BudgetCycle.Created.TOPIC  # type: ignore[attr-defined]
+PROPOSAL_SUBMITTED = Proposal.Submitted.TOPIC  # type: ignore[attr-defined]
+BALLOT_CAST = Ballot.Cast.TOPIC  # type: ignore[attr-defined]
+BALLOT_CHANGED = Ballot.Changed.TOPIC  # type: ignore[attr-defined]
+PAGE = 1000
+
+# Set for the duration of one request: an aggregate to save in the same transaction as the
+# command's own events (the idempotency record), and the position of the last event saved.
+_companion: ContextVar[Callable[[], Aggregate] | None] = ContextVar("companion", default=None)
+_last_position: ContextVar[int | None] = ContextVar("last_position", default=None)
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who is voting, as the identity provider (or a voting station's roll) says.
+
+    `identity` is pseudonymised before anything is stored; birth date and residence are used only
+    to check eligibility and are never stored.
+    """
+
+    identity: str
+    birth_date: date | None = None
+    residence: str | None = None
+
+
+def actor_of(role: str, subject: str) -> str:
+    return f"{role}:{subject}"
+
+
+def _uuid(value: str | UUID, what: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No {what} '{value}'.") from None
+
+
+class Medborgarbudget(Application[UUID]):
+    name = "Medborgarbudget"
+
+    def __init__(self, secret: bytes, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._secret = secret
+
+    # ---- loading and saving ----------------------------------------------------------------
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        companion = _companion.get()
+        if companion is not None:
+            # Made afresh for every attempt: a failed save has consumed the previous one.
+            objs = (*objs, companion())
+        recordings = super().save(*objs, **kwargs)
+        if companion is not None:
+            _companion.set(None)  # once per command: retries inside it made new aggregates
+        positions = [r.notification.id for r in recordings if r.notification is not None]
+        if positions:
+            _last_position.set(max(positions))
+        return recordings
+
+    @contextmanager
+    def saving_with(self, companion: Callable[[], Aggregate]) -> Iterator[None]:
+        """Save `companion()` atomically with the first save made inside this block."""
+        token = _companion.set(companion)
+        try:
+            yield
+        finally:
+            _companion.reset(token)
+
+    @staticmethod
+    def last_position() -> int | None:
+        """Position in the event log of the last event this request saved (read your writes)."""
+        return _last_position.get()
+
+    def _get(self, aggregate_id: str | UUID, kind: type[A], what: str) -> A:
+        try:
+            aggregate = self.repository.get(_uuid(aggregate_id, what))
+        except AggregateNotFoundError:
+            raise NotFound(f"No {what} '{aggregate_id}'.") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"No {what} '{aggregate_id}'.")
+        return aggregate
+
+    def cycle(self, cycle_id: str | UUID) -> BudgetCycle:
+        return self._get(cycle_id, BudgetCycle, "budget cycle")
+
+    def proposal(self, proposal_id: str | UUID) -> Proposal:
+        return self._get(proposal_id, Proposal, "proposal")
+
+    def _update(self, aggregate_id: str | UUID, kind: type[A], what: str,
+                command: Callable[[A], R]) -> R:
+        """Run `command` on the latest version and save; on a concurrent change, start over."""
+        for _ in range(MAX_ATTEMPTS):
+            aggregate = self._get(aggregate_id, kind, what)
+            result = command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            return result
+        raise Conflict(
+            f"The {what} was changed by others {MAX_ATTEMPTS} times while this command ran; "
+            "nothing was stored. Please try again."
+        )
+
+    def _update_cycle(self, cycle_id: str | UUID, command: Callable[[BudgetCycle], R]) -> R:
+        return self._update(cycle_id, BudgetCycle, "budget cycle", command)
+
+    def _scan(self, topics: Sequence[str]) -> Iterator[Any]:
+        """Domain events of the given topics, in store order (projections will index these)."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start, PAGE, topics=topics)
+            for notification in page:
+                yield self.mapper.to_domain_event(notification)
+            if len(page) < PAGE:
+                return
+            start = page[-1].id + 1
+
+    # ---- cycles ----------------------------------------------------------------------------
+
+    def create_cycle(self, name: str, municipality: str, actor: str,
+                     predecessor_id: str | UUID | None = None) -> UUID:
+        predecessor = self.cycle(predecessor_id) if predecessor_id is not None else None
+        cycle = BudgetCycle.create(name, municipality, actor, predecessor)
+        self.save(cycle)
+        return cycle.id
+
+    def cycle_ids(self) -> list[UUID]:
+        return [event.originator_id for event in self._scan([CYCLE_CREATED])]
+
+    def record_decision(self, cycle_id: str | UUID, body: str, on: str, reference: str,
+                        actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.record_decision(body, on, reference, actor))
+
+    def add_area(self, cycle_id: str | UUID, area: Mapping[str, Any], actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.add_area(area, actor))
+
+    def change_area(self, cycle_id: str | UUID, area: Mapping[str, Any], actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.change_area(area, actor))
+
+    def remove_area(self, cycle_id: str | UUID, area_id: str, actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.remove_area(area_id, actor))
+
+    def set_voting_rule(self, cycle_id: str | UUID, rule: Mapping[str, Any], actor: str,
+                        allow_ballot_changes: bool = False) -> None:
+        self._update_cycle(
+            cycle_id, lambda c: c.set_voting_rule(rule, actor, allow_ballot_changes)
+        )
+
+    def set_allocation_rule(self, cycle_id: str | UUID, rule: str, actor: str,
+                            threshold: int | None = None) -> None:
+        self._update_cycle(cycle_id, lambda c: c.set_allocation_rule(rule, actor, threshold))
+
+    def set_timeline(self, cycle_id: str | UUID, timeline: Mapping[str, str], actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.set_timeline(timeline, actor))
+
+    def record_adoption(self, cycle_id: str | UUID, body: str, on: str, reference: str,
+                        actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.record_adoption(body, on, reference, actor))
+
+    def record_evaluation(self, cycle_id: str | UUID, report: str, actor: str,
+                          participants: int | None = None, url: str | None = None) -> None:
+        self._update_cycle(
+            cycle_id, lambda c: c.record_evaluation(report, actor, participants, url)
+        )
+
+    # ---- phase transitions -----------------------------------------------------------------
+
+    def proposal_facts(self, cycle_id: str | UUID) -> ProposalFacts:
+        proposals = self.proposals(cycle_id)
+        return ProposalFacts(
+            unreviewed=sum(1 for p in proposals if p.status == "submitted"),
+            areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
+        )
+
+    def transitions(self, cycle_id: str | UUID) -> list[TriggerStatus]:
+        cycle = self.cycle(cycle_id)
+        return cycle.transitions_now(self.proposal_facts(cycle.id))
+
+    def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "") -> Phase:
+        """Fire a trigger; publish_results computes the tally and records it in the event."""
+
+        def fire(cycle: BudgetCycle) -> Phase:
+            facts = self.proposal_facts(cycle.id)
+            if trigger == "publish_results" and cycle.phase is Phase.COUNTING:
+                cycle.publish_results(self.tally(cycle), actor, reason, facts)
+            else:
+                cycle.trigger(trigger, actor, reason, facts)
+            return cycle.phase
+
+        return self._update_cycle(cycle_id, fire)
+
+    # ---- proposals -------------------------------------------------------------------------
+
+    def proposals(self, cycle_id: str | UUID) -> list[Proposal]:
+        wanted = str(_uuid(cycle_id, "budget cycle"))
+        ids = [e.originator_id for e in self._scan([PROPOSAL_SUBMITTED]) if e.cycle_id == wanted]
+        return [self.proposal(i) for i in ids]
+
+    def submit_proposal(self, cycle_id: str | UUID, area: str, title: str, description: str,
+                        estimated_cost: object, category: str, proposer: str,
+                        place: object = None) -> UUID:
+        """`proposer` is the resident's identity; only its pseudonym is stored."""
+        cycle = self.cycle(cycle_id)
+        cycle.require_phase("submit_proposal")
+        cycle.area(area)
+        proposal = Proposal.submit(
+            str(cycle.id), area, title, description, estimated_cost, category,
+            pseudonym(self._secret, proposer, purpose="proposer"), place,
+        )
+        self.save(proposal)
+        return proposal.id
+
+    def proposer_pseudonym(self, identity: str) -> str:
+        return pseudonym(self._secret, identity, purpose="proposer")
+
+    def _update_proposal(self, proposal_id: str | UUID, phase_command: str,
+                         command: Callable[[Proposal, BudgetCycle], R]) -> R:
+        def run(proposal: Proposal) -> R:
+            cycle = self.cycle(proposal.cycle_id)
+            cycle.require_phase(phase_command)
+            return command(proposal, cycle)
+
+        return self._update(proposal_id, Proposal, "proposal", run)
+
+    def review_proposal(self, proposal_id: str | UUID, feasible: object, official_cost: object,
+                        reason: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "review_proposal",
+            lambda p, _: p.review(feasible, official_cost, reason, actor),
+        )
+
+    def merge_proposal(self, proposal_id: str | UUID, into: str | UUID, reason: object,
+                       actor: str) -> None:
+        target = self.proposal(into)
+        self._update_proposal(
+            proposal_id, "merge_proposal", lambda p, _: p.merge_into(target, reason, actor)
+        )
+
+    def withdraw_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "withdraw_proposal", lambda p, _: p.withdraw(reason, actor)
+        )
+
+    def _selected(self, proposal: Proposal, cycle: BudgetCycle) -> bool:
+        results = cycle.results or {}
+        area = results.get("areas", {}).get(proposal.area, {})
+        return str(proposal.id) in area.get("selected", [])
+
+    def report_progress(self, proposal_id: str | UUID, percent: object, note: object,
+                        spent: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "report_progress",
+            lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c)),
+        )
+
+    def complete_proposal(self, proposal_id: str | UUID, note: object, spent: object,
+                          actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "report_progress",
+            lambda p, c: p.complete(note, spent, actor, self._selected(p, c)),
+        )
+
+    def abandon_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "report_progress",
+            lambda p, c: p.abandon(reason, actor, self._selected(p, c)),
+        )
+
+    # ---- ballots ---------------------------------------------------------------------------
+
+    def voter_pseudonym(self, identity: str) -> str:
+        return pseudonym(self._secret, identity, purpose="voter")
+
+    def _ballot_context(self, cycle: BudgetCycle, area_id: str, voter: Voter,
+                        ) -> tuple[str, dict[str, int]]:
+        area = cycle.area(area_id)
+        refusal = area.eligibility.refusal(voter.birth_date, voter.residence,
+                                           datetime.now(UTC).date())
+        if refusal:
+            raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
+        costs = {
+            str(p.id): p.cost for p in self.proposals(cycle.id)
+            if p.area == area_id and p.on_ballot
+        }
+        return self.voter_pseudonym(voter.identity), costs
+
+    def cast_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
+                    selections: Sequence[str], points: Sequence[int] | None = None,
+                    channel: str = "digital", station: str | None = None) -> UUID:
+        """Store one ballot; a second one for the same voter and area is refused by the store."""
+        cycle = self.cycle(cycle_id)
+        cycle.require_phase("cast_paper_ballot" if channel == "paper" else "cast_digital_ballot")
+        voter_key, costs = self._ballot_context(cycle, area, voter)
+        ballot = Ballot.cast(
+            str(cycle.id), area, voter_key, selections, points, cycle.voting_rule_for(area),
+            costs, cycle.area(area).budget, channel, station,
+        )
+        try:
+            self.save(ballot)
+        except IntegrityError:
+            raise DuplicateBallot(area) from None
+        return ballot.id
+
+    def change_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
+                      selections: Sequence[str], points: Sequence[int] | None = None) -> UUID:
+        cycle = self.cycle(cycle_id)
+        cycle.require_phase("cast_digital_ballot")
+        voter_key, costs = self._ballot_context(cycle, area, voter)
+        the_id = ballot_id(str(cycle.id), area, voter_key)
+        rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
+        self._update(the_id, Ballot, "ballot", lambda b: b.change(
+            selections, points, rule, costs, budget, cycle.allow_ballot_changes,
+        ))
+        return the_id
+
+    def counted_ballots(self, cycle_id: str | UUID) -> list[CountedBallot]:
+        """The latest content of every ballot of the cycle, in ballot-id order."""
+        wanted = str(_uuid(cycle_id, "budget cycle"))
+        ballots: dict[UUID, CountedBallot] = {}
+        for event in self._scan([BALLOT_CAST, BALLOT_CHANGED]):
+            if isinstance(event, Ballot.Cast):  # type: ignore[attr-defined]
+                if event.cycle_id == wanted:
+                    ballots[event.originator_id] = CountedBallot(
+                        str(event.originator_id), event.area, tuple(event.selections),
+                        tuple(event.points) if event.points is not None else None,
+                    )
+            elif event.originator_id in ballots:
+                before = ballots[event.originator_id]
+                ballots[event.originator_id] = CountedBallot(
+                    before.id, before.area, tuple(event.selections),
+                    tuple(event.points) if event.points is not None else None,
+                )
+        return [ballots[k] for k in sorted(ballots, key=str)]
+
+    # ---- history -----------------------------------------------------------------------------
+
+    def cycle_member_ids(self, cycle_id: str | UUID) -> set[UUID]:
+        """The cycle and every proposal and ballot that belongs to it."""
+        wanted = str(_uuid(cycle_id, "budget cycle"))
+        members = {_uuid(wanted, "budget cycle")}
+        for event in self._scan([PROPOSAL_SUBMITTED, BALLOT_CAST]):
+            if event.cycle_id == wanted:
+                members.add(event.originator_id)
+        return members
+
+    def cycle_events(self, cycle_id: str | UUID, after: int, limit: int,
+                     ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of the cycle's events in store order after position `after`."""
+        members = self.cycle_member_ids(cycle_id)
+        found: list[dict[str, Any]] = []
+        start = after + 1
+        while len(found) < limit:
+            page = self.recorder.select_notifications(start, PAGE)
+            for notification in page:
+                if notification.originator_id in members:
+                    found.append(self._event_record(notification))
+                    if len(found) == limit:
+                        break
+            if len(page) < PAGE:
+                break
+            start = page[-1].id + 1
+        return found, (found[-1]["position"] if found else None)
+
+    def _event_record(self, notification: Any) -> dict[str, Any]:
+        event = self.mapper.to_domain_event(notification)
+        data = {k: v for k, v in vars(event).items()
+                if k not in ("originator_id", "originator_version", "timestamp",
+                             "originator_topic")}
+        return {
+            "position": notification.id, "topic": notification.topic,
+            "originator_id": event.originator_id, "originator_version": event.originator_version,
+            "timestamp": event.timestamp, "data": data,
+        }
+
+    # ---- counting --------------------------------------------------------------------------
+
+    def tally(self, cycle: BudgetCycle) -> dict[str, Any]:
+        areas = {
+            area_id: AreaRules(
+                budget=area.budget,
+                vote_type=cycle.voting_rule_for(area_id).vote_type,
+                allocation_rule=cycle.allocation_rule_for(area_id),
+                threshold=cycle.score_threshold,
+            )
+            for area_id, area in cycle.areas.items()
+        }
+        proposals = [
+            CountedProposal(str(p.id), p.area, p.title, p.cost)
+            for p in self.proposals(cycle.id) if p.on_ballot
+        ]
+        return tally(areas, proposals, self.counted_ballots(cycle.id))

@@ -1,0 +1,75 @@
+"""Where events are stored, chosen by environment: SQLite in a data folder by default,
+PostgreSQL when MEDBORGARBUDGET_DATABASE_URL is set. The same code runs on both."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DATA_ENV = "MEDBORGARBUDGET_DATA"
+DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
+
+
+class ConfigurationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        url = env.get(DATABASE_URL_ENV) or None
+        return cls(Path(env.get(DATA_ENV) or "./data"), url)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own settings for the chosen store."""
+        if self.database_url:
+            return postgres_env(self.database_url)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+            # Writers from several threads or processes wait for the file lock instead of failing.
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+
+    def describe(self) -> str:
+        if self.database_url:
+            parts = urlsplit(self.database_url)
+            return f"PostgreSQL at {parts.hostname}:{parts.port or 5432}{parts.path}"
+        return f"SQLite in {self.data_dir / 'events.sqlite3'}"
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        raise ConfigurationError(
+            f"{DATABASE_URL_ENV} must look like postgresql://user:password@host:port/dbname"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+    }
+    schema = parse_qs(parts.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env

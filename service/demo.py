@@ -1,0 +1,175 @@
+"""A realistic demo cycle: "Medborgarbudget Nässjö 2027", taken through the phases.
+
+Invented but plausible: two planning areas of 250 000 kr each (as Nässjö does), and a group area
+for young people voting on a budget meter (knapsack). The random choices are seeded, so every run
+tells the same story.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from domain.phases import Phase
+from service.application import Medborgarbudget, Voter, actor_of
+
+DEMO_NAME = "Medborgarbudget Nässjö 2027"
+ADMIN = actor_of("admin", "processledare.nassjo")
+REVIEWER = actor_of("reviewer", "tekniska.kontoret")
+OFFICIAL = actor_of("official", "valforrattare.1")
+
+AREAS = [
+    {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250_000,
+     "eligibility": {"residence": "norr"}},
+    {"id": "soder", "name": "Planeringsområde Söder", "kind": "territorial", "budget": 250_000,
+     "eligibility": {"residence": "soder"}},
+    {"id": "unga", "name": "Unga 13–25 år", "kind": "group", "budget": 100_000,
+     "eligibility": {"min_age": 13, "max_age": 25},
+     "voting_rule": {"kind": "knapsack", "min_choices": 1}, "allocation_rule": "mes-add1"},
+]
+
+# (area, title, description, estimated cost, category, official cost or None = not feasible, reason)
+IDEAS: list[tuple[str, str, str, int, str, int | None, str]] = [
+    ("norr", "Utegym vid Runnerydsjön", "Enkla redskap för styrka och rörlighet vid badplatsen.",
+     120_000, "idrott", 135_000, "Kostnaden inkluderar fallskydd enligt standard."),
+    ("norr", "Belysning på gångvägen längs Nässjöån",
+     "Sträckan är mörk på vintern och upplevs otrygg.", 90_000, "trygghet", 95_000, ""),
+    ("norr", "Boulebana i Brinnaparken", "En grusad bana med två bänkar.", 40_000, "mötesplats",
+     38_000, ""),
+    ("norr", "Blomsterängar i Fågelsången", "Så in ängsblommor för pollinerare.", 30_000, "miljö",
+     30_000, ""),
+    ("norr", "Ny simhall", "En ny simhall i norra Nässjö.", 2_000_000, "idrott", None,
+     "Kostnaden är långt över områdets budget på 250 000 kr och drift kan inte finansieras."),
+    ("soder", "Pumptrack vid Kvarnarps skola", "En asfalterad bana för cykel och inlines.",
+     200_000, "idrott", 210_000, ""),
+    ("soder", "Hundrastgård på Solberga", "Inhägnad rastgård med bänk och soptunna.", 80_000,
+     "mötesplats", 85_000, ""),
+    ("soder", "Parkbänkar längs promenadstråket", "Sex bänkar med ryggstöd för äldre.", 45_000,
+     "tillgänglighet", 48_000, ""),
+    ("soder", "Fruktträd i Skogsbrynet", "Plantera äppel- och päronträd som alla får plocka.",
+     25_000, "miljö", 25_000, ""),
+    ("soder", "Laga vägen till återvinningscentralen",
+     "Vägen har potthål.", 60_000, "gata", None,
+     "Vägunderhåll bekostas redan av driftbudgeten och hör inte till medborgarbudgeten; "
+     "ärendet har skickats till gatuenheten."),
+    ("unga", "Ungdomscafé på fredagar", "Öppet café med läxhjälp och spel.", 60_000,
+     "fritid", 60_000, ""),
+    ("unga", "Graffitivägg vid stationen", "En laglig vägg för graffiti.", 30_000, "kultur",
+     32_000, ""),
+    ("unga", "Gratis gymkort för unga", "Gymkort för 100 ungdomar ett år.", 70_000, "idrott",
+     70_000, ""),
+    ("unga", "Musikstudio i Folkets hus", "Inspelningsutrustning och ljudisolering.", 45_000,
+     "kultur", 50_000, ""),
+]
+
+# A duplicate idea that the reviewers merge into the first one of its area.
+DUPLICATE = ("norr", "Utegym i norra Nässjö", "Redskap för träning utomhus nära sjön.", 100_000,
+             "idrott")
+
+
+@dataclass
+class DemoCycle:
+    cycle_id: UUID
+    proposals: dict[str, UUID] = field(default_factory=dict)  # title -> id
+    ballots: int = 0
+
+
+def _voters(area: str, count: int, rng: random.Random) -> list[Voter]:
+    voters = []
+    for n in range(count):
+        if area == "unga":
+            born = date(2026 - rng.randint(14, 24), rng.randint(1, 12), rng.randint(1, 28))
+            voters.append(Voter(f"demo-{area}-{n:04d}", born, rng.choice(["norr", "soder"])))
+        else:
+            born = date(2026 - rng.randint(18, 85), rng.randint(1, 12), rng.randint(1, 28))
+            voters.append(Voter(f"demo-{area}-{n:04d}", born, area))
+    return voters
+
+
+def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 2027,
+             voters_per_area: int = 120) -> DemoCycle:
+    """Create the demo cycle and take it up to `stop_in` (voting: ready for residents to vote)."""
+    rng = random.Random(seed)
+    cycle_id = app.create_cycle(DEMO_NAME, "Nässjö kommun", ADMIN)
+    demo = DemoCycle(cycle_id)
+    app.record_decision(cycle_id, "Kommunfullmäktige", "2026-11-26", "KF § 142/2026", ADMIN)
+    for area in AREAS:
+        app.add_area(cycle_id, area, ADMIN)
+    app.set_voting_rule(cycle_id, {"kind": "approval", "min_choices": 1, "max_choices": 3},
+                        ADMIN, allow_ballot_changes=True)
+    app.set_allocation_rule(cycle_id, "greedy", ADMIN)
+    app.set_timeline(cycle_id, {"ideas": "2027-02-01", "review": "2027-03-15",
+                                "voting": "2027-04-20", "counting": "2027-05-10",
+                                "results": "2027-05-17", "implementation": "2027-06-15",
+                                "evaluation": "2028-01-15", "closed": "2028-03-01"}, ADMIN)
+    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut i kommunfullmäktige KF § 142/2026")
+
+    for n, (area, title, description, estimate, category, _, _) in enumerate(IDEAS):
+        demo.proposals[title] = app.submit_proposal(
+            cycle_id, area, title, description, estimate, category, f"demo-proposer-{n}")
+    duplicate = app.submit_proposal(cycle_id, *DUPLICATE, "demo-proposer-dup")
+    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéinsamlingen är avslutad")
+
+    for title, (_, _, _, _, _, official, reason) in zip(demo.proposals, IDEAS, strict=True):
+        app.review_proposal(demo.proposals[title], official is not None, official, reason,
+                            REVIEWER)
+    app.merge_proposal(duplicate, demo.proposals[IDEAS[0][1]],
+                       "Samma idé som 'Utegym vid Runnerydsjön'; förslagen slås ihop.", REVIEWER)
+    app.trigger(cycle_id, "open_voting", ADMIN, "Alla förslag är prövade")
+    if stop_in is Phase.VOTING:
+        return demo
+
+    feasible = {area: [(demo.proposals[t], official) for a, t, _, _, _, official, _ in IDEAS
+                       if a == area and official is not None] for area in ("norr", "soder", "unga")}
+    for area, options in feasible.items():
+        weights = [rng.uniform(0.5, 3.0) for _ in options]
+        for number, voter in enumerate(_voters(area, voters_per_area, rng)):
+            if area == "unga":  # a budget meter: add favourites while they fit
+                chosen, spent = [], 0
+                order = sorted(range(len(options)), key=lambda i: -rng.random() * weights[i])
+                for pid, cost in (options[i] for i in order):
+                    if spent + (cost or 0) <= 100_000:
+                        chosen.append(str(pid))
+                        spent += cost or 0
+            else:
+                k = rng.randint(1, 3)
+                chosen = [str(pid) for pid, _ in _weighted_sample(options, weights, k, rng)]
+            paper = number % 10 == 0
+            app.cast_ballot(cycle_id, area, voter, chosen, channel="paper" if paper else "digital",
+                            station="Stadsbiblioteket" if paper else None)
+            demo.ballots += 1
+    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen stängde kl. 20.00")
+    if stop_in is Phase.COUNTING:
+        return demo
+    app.trigger(cycle_id, "publish_results", ADMIN, "Resultatet räknat enligt beslutad regel")
+    if stop_in is Phase.RESULTS:
+        return demo
+    app.record_adoption(cycle_id, "Kommunstyrelsen", "2027-06-10", "KS § 88/2027", ADMIN)
+    app.trigger(cycle_id, "adopt", ADMIN, "Kommunstyrelsen antog resultatet")
+    results = app.cycle(cycle_id).results or {}
+    for area_result in results.get("areas", {}).values():
+        for number, pid in enumerate(area_result["selected"]):
+            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.", 20_000, ADMIN)
+            if number % 2 == 0:
+                app.complete_proposal(pid, "Klart och invigt.", 30_000, ADMIN)
+    if stop_in is Phase.IMPLEMENTATION:
+        return demo
+    app.trigger(cycle_id, "start_evaluation", ADMIN, "Genomförandeåret är slut")
+    app.record_evaluation(cycle_id, "Valdeltagandet ökade bland unga; fler röstade digitalt.",
+                          ADMIN, participants=demo.ballots)
+    if stop_in is Phase.EVALUATION:
+        return demo
+    app.trigger(cycle_id, "close", ADMIN, "Utvärderingen är redovisad för fullmäktige")
+    return demo
+
+
+def _weighted_sample(options: list[tuple[UUID, int | None]], weights: list[float], k: int,
+                     rng: random.Random) -> list[tuple[UUID, int | None]]:
+    pool, pool_weights, chosen = list(options), list(weights), []
+    for _ in range(min(k, len(pool))):
+        pick = rng.choices(range(len(pool)), weights=pool_weights)[0]
+        chosen.append(pool.pop(pick))
+        pool_weights.pop(pick)
+    return chosen

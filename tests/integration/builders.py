@@ -1,0 +1,178 @@
+"""Builders shared by the integration tests: cycles really driven through the application service,
+on a real store, up to any phase.
+
+Each phase is reached by the commands a municipality would give, never by writing state directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+import pytest
+
+from domain.phases import TRANSITIONS, TRIGGERS, Phase
+from service.application import Medborgarbudget, Voter, actor_of
+
+ADMIN = actor_of("admin", "test.processledare")
+REVIEWER = actor_of("reviewer", "test.tjansteperson")
+OFFICIAL = actor_of("official", "test.valforrattare")
+
+AREAS: tuple[Mapping[str, Any], ...] = (
+    {"id": "norr", "name": "Norr", "kind": "territorial", "budget": 100_000,
+     "eligibility": {"residence": "norr"}},
+    {"id": "unga", "name": "Unga", "kind": "group", "budget": 50_000,
+     "eligibility": {"min_age": 13, "max_age": 25}},
+)
+APPROVAL: Mapping[str, Any] = {"kind": "approval", "min_choices": 1, "max_choices": 2}
+
+# (area, title, estimated cost, official cost or None for infeasible)
+IDEAS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("norr", "Utegym vid sjön", 60_000, 65_000),
+    ("norr", "Belysning längs ån", 30_000, 30_000),
+    ("norr", "Ny simhall", 5_000_000, None),
+    ("unga", "Ungdomscafé", 20_000, 25_000),
+    ("unga", "Graffitivägg", 15_000, 15_000),
+)
+
+# The phases in the order a cycle runs through them, with the trigger that enters each one.
+FORWARD: tuple[tuple[str, Phase], ...] = (
+    ("open_ideas", Phase.IDEAS),
+    ("close_ideas", Phase.REVIEW),
+    ("open_voting", Phase.VOTING),
+    ("close_voting", Phase.COUNTING),
+    ("publish_results", Phase.RESULTS),
+    ("adopt", Phase.IMPLEMENTATION),
+    ("start_evaluation", Phase.EVALUATION),
+    ("close", Phase.CLOSED),
+)
+
+
+def graph_triggers(phase: Phase) -> list[str]:
+    """The triggers the phase graph (domain.phases.TRANSITIONS) has from `phase`, in order."""
+    return [trigger for trigger, sources, _, _ in TRANSITIONS if phase in sources]
+
+
+def graph_destination(phase: Phase, trigger: str) -> Phase | None:
+    for name, sources, destination, _ in TRANSITIONS:
+        if name == trigger and phase in sources:
+            return destination
+    return None
+
+
+assert set(TRIGGERS) == {t for t, _, _, _ in TRANSITIONS}
+
+
+def stored(app: Medborgarbudget) -> int:
+    """The id of the last notification in the store (0 when empty)."""
+    return app.recorder.max_notification_id() or 0
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+def refused_storing_nothing(
+    app: Medborgarbudget, error: type[E], command: Callable[[], object], match: str | None = None
+) -> E:
+    """Run a command that must be refused with `error`; check that nothing was stored."""
+    before = stored(app)
+    with pytest.raises(error, match=match) as refusal:
+        command()
+    assert stored(app) == before, "a refused command stored events"
+    return refusal.value
+
+
+def resident(number: int, area: str = "norr") -> Voter:
+    if area == "unga":
+        return Voter(f"19{number:06d}-unga", date(2008, 5, 17), "soder")
+    return Voter(f"19{number:06d}-{area}", date(1970, 1, 1), area)
+
+
+@dataclass
+class Built:
+    """A cycle driven to a phase, and what was done on the way."""
+
+    cycle_id: UUID
+    phase: Phase = Phase.DRAFT
+    proposals: dict[str, UUID] = field(default_factory=dict)  # title -> id
+    feasible: dict[str, list[UUID]] = field(default_factory=dict)  # area -> feasible ids
+    ballots: list[UUID] = field(default_factory=list)
+
+
+def configured_cycle(
+    app: Medborgarbudget,
+    *,
+    decision: bool = True,
+    areas: Sequence[Mapping[str, Any]] = AREAS,
+    rule: Mapping[str, Any] | None = APPROVAL,
+    name: str = "Medborgarbudget Testby 2027",
+) -> UUID:
+    cycle_id = app.create_cycle(name, "Testby kommun", ADMIN)
+    if decision:
+        app.record_decision(cycle_id, "Kommunfullmäktige", "2026-11-26", "KF § 1/2026", ADMIN)
+    for area in areas:
+        app.add_area(cycle_id, area, ADMIN)
+    if rule is not None:
+        app.set_voting_rule(cycle_id, rule, ADMIN)
+    return cycle_id
+
+
+def drive(app: Medborgarbudget, target: Phase, *, prepared: bool = True,
+          voters: int = 3) -> Built:
+    """A configured cycle taken by real commands into `target`.
+
+    With `prepared`, the facts the next forward trigger's guard needs are recorded on arrival
+    (ideas: proposals submitted; review: every proposal reviewed; results: adoption recorded;
+    evaluation: evaluation recorded), so that every trigger of the graph is allowed from there.
+    """
+    built = Built(configured_cycle(app))
+    if target is Phase.CANCELLED:
+        app.trigger(built.cycle_id, "cancel", ADMIN, "Budgeten drogs in")
+        built.phase = Phase.CANCELLED
+        return built
+    for trigger, phase in ((None, Phase.DRAFT), *FORWARD):
+        if trigger is not None:
+            assert app.trigger(built.cycle_id, trigger, ADMIN, f"test: {trigger}") is phase
+            built.phase = phase
+        if phase is target and not prepared:
+            return built
+        _arrive(app, built, voters)
+        if phase is target:
+            return built
+    raise AssertionError(f"cannot drive to {target}")
+
+
+def _arrive(app: Medborgarbudget, built: Built, voters: int) -> None:
+    cycle_id = built.cycle_id
+    if built.phase is Phase.IDEAS:
+        for number, (area, title, estimate, _) in enumerate(IDEAS):
+            built.proposals[title] = app.submit_proposal(
+                cycle_id, area, title, f"Beskrivning av {title}.", estimate, "test",
+                f"proposer-{number}",
+            )
+    elif built.phase is Phase.REVIEW:
+        for area, title, _, official in IDEAS:
+            reason = "" if official is not None else "Långt över budget."
+            app.review_proposal(built.proposals[title], official is not None, official, reason,
+                                REVIEWER)
+            if official is not None:
+                built.feasible.setdefault(area, []).append(built.proposals[title])
+    elif built.phase is Phase.VOTING:
+        for number in range(voters):
+            for area, options in built.feasible.items():
+                chosen = [str(options[number % len(options)])]
+                built.ballots.append(
+                    app.cast_ballot(cycle_id, area, resident(number, area), chosen)
+                )
+    elif built.phase is Phase.RESULTS:
+        app.record_adoption(cycle_id, "Kommunstyrelsen", "2027-06-10", "KS § 88/2027", ADMIN)
+    elif built.phase is Phase.EVALUATION:
+        app.record_evaluation(cycle_id, "Fler röstade än förra året.", ADMIN, participants=3)
+
+
+def aggregate_state(aggregate: Any) -> dict[str, Any]:
+    """An aggregate's attributes, without the events waiting to be saved."""
+    return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
