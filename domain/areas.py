@@ -29,7 +29,8 @@ class Eligibility:
         if self.min_age is not None or self.max_age is not None:
             if birth_date is None:
                 return "this area has an age limit and no birth date is known"
-            age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+            birthday_to_come = (on.month, on.day) < (birth_date.month, birth_date.day)
+            age = on.year - birth_date.year - birthday_to_come
             if self.min_age is not None and age < self.min_age:
                 return f"voters in this area must be at least {self.min_age} years old"
             if self.max_age is not None and age > self.max_age:

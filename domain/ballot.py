@@ -1,7 +1,7 @@
 """One voter's ballot in one area of one cycle.
 
-The id is derived from (cycle, area, voter pseudonym), so a second ballot for the same voter and area
-has the same id and the event store itself refuses it, across channels and processes.
+The id is derived from (cycle, area, voter pseudonym), so a second ballot for the same voter and
+area has the same id and the event store itself refuses it, across channels and processes.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -29,6 +29,24 @@ def ballot_id(cycle_id: str, area: str, voter: str) -> UUID:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# Coarse on purpose: enough to report turnout by age, too coarse to single a voter out.
+AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 17, "under 18"), (18, 29, "18-29"), (30, 44, "30-44"), (45, 64, "45-64"),
+    (65, None, "65+"),
+)
+
+
+def age_band(birth_date: date | None, on: date) -> str | None:
+    if birth_date is None:
+        return None
+    birthday_to_come = (on.month, on.day) < (birth_date.month, birth_date.day)
+    age = on.year - birth_date.year - birthday_to_come
+    for low, high, label in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            return label
+    return None
 
 
 def _checked_channel(channel: str, station: str | None) -> str | None:
@@ -68,6 +86,7 @@ class Ballot(Aggregate):
         budget: int,
         channel: str = "digital",
         station: str | None = None,
+        age_band: str | None = None,
     ) -> Ballot:
         """`costs` maps the proposals on this area's ballot to their official cost."""
         checked_station = _checked_channel(channel, station)
@@ -76,6 +95,7 @@ class Ballot(Aggregate):
         return cls(
             cycle_id=cycle_id, area=area, voter=voter, selections=selections,
             points=points, channel=channel, station=checked_station, at=_now(),
+            age_band=age_band,
         )
 
     @event("Cast", topic="medborgarbudget:Ballot.Cast")
@@ -89,6 +109,7 @@ class Ballot(Aggregate):
         channel: str,
         station: str | None,
         at: datetime,
+        age_band: str | None = None,
     ) -> None:
         self.cycle_id = cycle_id
         self.area = area
@@ -98,6 +119,7 @@ class Ballot(Aggregate):
         self.channel = channel
         self.station = station
         self.cast_at = at
+        self.age_band = age_band
         self.changes = 0
 
     def change(

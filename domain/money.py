@@ -13,7 +13,7 @@ def kronor(value: object, field: str, *, allow_zero: bool = True) -> int:
     Accepts int, an integral Decimal, or a string of digits; refuses floats outright because a
     float cannot be trusted to be the amount a person typed.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidInput(field, "must be a whole number of kronor (not a decimal fraction)")
     if isinstance(value, int):
         amount = value

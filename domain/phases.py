@@ -150,13 +150,14 @@ class PhaseMachine:
                 self.allowed_now(phase, facts),
             )
         transition = candidates[0]
+        # Guards are given by name in TRANSITIONS, so every condition's func is a str.
+        guards = [(str(c.func), c.target) for c in transition.conditions]
         refusals = tuple(
-            GUARD_EXPLANATIONS[condition.func]
-            for condition in transition.conditions
-            if not (listing and condition.func in COMMAND_GUARDS)
-            and bool(getattr(facts, condition.func)) != condition.target
+            GUARD_EXPLANATIONS[name]
+            for name, target in guards
+            if not (listing and name in COMMAND_GUARDS) and bool(getattr(facts, name)) != target
         )
-        return TriggerStatus(trigger, Phase(transition.dest), not refusals, refusals)
+        return TriggerStatus(trigger, Phase(str(transition.dest)), not refusals, refusals)
 
     def overview(self, phase: Phase, facts: TransitionFacts) -> list[TriggerStatus]:
         """Every trigger from `phase`: allowed, or the guards that would refuse it."""

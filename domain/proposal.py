@@ -1,8 +1,9 @@
 """A resident's idea, from submission through review and the vote to what was built.
 
-Which phase a command needs is the cycle's business (`BudgetCycle.require_phase`); the service asks
-the cycle first. This aggregate guards its own life: a withdrawn idea cannot be reviewed, a rejection
-always carries a reason for the proposer, progress only for a selected, unfinished project.
+Which phase a command needs is the cycle's business (`BudgetCycle.require_phase`); the service
+asks the cycle first. This aggregate guards its own life: a withdrawn idea cannot be reviewed, a
+rejection always carries a reason for the proposer, progress only for a selected, unfinished
+project.
 """
 
 from __future__ import annotations
@@ -135,7 +136,10 @@ class Proposal(Aggregate):
 
     @property
     def on_ballot(self) -> bool:
-        return self.status == "feasible"
+        """Reviewed feasible and neither merged nor withdrawn. Stays true once the project is in
+        progress, completed or abandoned, so that the ballots can be recounted after the results
+        (an auditor's replay) and still name only proposals that were on the ballot."""
+        return self.feasible is True and self.status not in ("merged", "withdrawn")
 
     @property
     def cost(self) -> int:

@@ -126,4 +126,6 @@ class VotingRule:
             raise InvalidInput("points", f"at most {self.max_total_points} points in total")
 
 
-ALLOCATION_RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
+ALLOCATION_RULES: tuple[str, ...] = (
+    "greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1",
+)

@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.ballot import Ballot, ballot_id
+from domain.ballot import Ballot, age_band, ballot_id
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.errors import Conflict, DuplicateBallot, InvalidInput, NotFound
@@ -107,7 +107,7 @@ class Medborgarbudget(Application[UUID]):
 
     def _get(self, aggregate_id: str | UUID, kind: type[A], what: str) -> A:
         try:
-            aggregate = self.repository.get(_uuid(aggregate_id, what))
+            aggregate: Aggregate = self.repository.get(_uuid(aggregate_id, what))
         except AggregateNotFoundError:
             raise NotFound(f"No {what} '{aggregate_id}'.") from None
         if not isinstance(aggregate, kind):
@@ -124,7 +124,7 @@ class Medborgarbudget(Application[UUID]):
                 command: Callable[[A], R]) -> R:
         """Run `command` on the latest version and save; on a concurrent change, start over."""
         for _ in range(MAX_ATTEMPTS):
-            aggregate = self._get(aggregate_id, kind, what)
+            aggregate: A = self._get(aggregate_id, kind, what)
             result = command(aggregate)
             try:
                 self.save(aggregate)
@@ -329,6 +329,7 @@ class Medborgarbudget(Application[UUID]):
         ballot = Ballot.cast(
             str(cycle.id), area, voter_key, selections, points, cycle.voting_rule_for(area),
             costs, cycle.area(area).budget, channel, station,
+            age_band(voter.birth_date, datetime.now(UTC).date()),
         )
         try:
             self.save(ballot)
@@ -404,7 +405,7 @@ class Medborgarbudget(Application[UUID]):
         return {
             "position": notification.id, "topic": notification.topic,
             "originator_id": event.originator_id, "originator_version": event.originator_version,
-            "timestamp": event.timestamp, "data": data,
+            "timestamp": getattr(event, "timestamp", None), "data": data,
         }
 
     # ---- counting --------------------------------------------------------------------------

@@ -171,9 +171,8 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None) -> 
         for role in ("admin", "reviewer", "official", "auditor"):
             click.echo(f"  {role:<9} {verifier.mint(role, f'demo-{role}')}")
         for role, subject, born, residence in DEMO_RESIDENTS:
-            click.echo(f"  {role:<9} {verifier.mint(role, subject, 8 * 3600,
-                                                      date.fromisoformat(born), residence)}"
-                       f"   ({subject}, born {born}, lives in {residence})")
+            minted = verifier.mint(role, subject, 8 * 3600, date.fromisoformat(born), residence)
+            click.echo(f"  {role:<9} {minted}   ({subject}, born {born}, lives in {residence})")
     click.echo("")
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port)

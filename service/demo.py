@@ -8,8 +8,10 @@ tells the same story.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from domain.phases import Phase
@@ -20,12 +22,12 @@ ADMIN = actor_of("admin", "processledare.nassjo")
 REVIEWER = actor_of("reviewer", "tekniska.kontoret")
 OFFICIAL = actor_of("official", "valforrattare.1")
 
-AREAS = [
+AREAS: list[dict[str, Any]] = [
     {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250_000,
      "eligibility": {"residence": "norr"}},
     {"id": "soder", "name": "Planeringsområde Söder", "kind": "territorial", "budget": 250_000,
      "eligibility": {"residence": "soder"}},
-    {"id": "unga", "name": "Unga 13–25 år", "kind": "group", "budget": 100_000,
+    {"id": "unga", "name": "Unga 13\u201325 år", "kind": "group", "budget": 100_000,
      "eligibility": {"min_age": 13, "max_age": 25},
      "voting_rule": {"kind": "knapsack", "min_choices": 1}, "allocation_rule": "mes-add1"},
 ]
@@ -95,8 +97,8 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
     cycle_id = app.create_cycle(DEMO_NAME, "Nässjö kommun", ADMIN)
     demo = DemoCycle(cycle_id)
     app.record_decision(cycle_id, "Kommunfullmäktige", "2026-11-26", "KF § 142/2026", ADMIN)
-    for area in AREAS:
-        app.add_area(cycle_id, area, ADMIN)
+    for area_config in AREAS:
+        app.add_area(cycle_id, area_config, ADMIN)
     app.set_voting_rule(cycle_id, {"kind": "approval", "min_choices": 1, "max_choices": 3},
                         ADMIN, allow_ballot_changes=True)
     app.set_allocation_rule(cycle_id, "greedy", ADMIN)
@@ -165,7 +167,7 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
     return demo
 
 
-def _weighted_sample(options: list[tuple[UUID, int | None]], weights: list[float], k: int,
+def _weighted_sample(options: Sequence[tuple[UUID, int | None]], weights: list[float], k: int,
                      rng: random.Random) -> list[tuple[UUID, int | None]]:
     pool, pool_weights, chosen = list(options), list(weights), []
     for _ in range(min(k, len(pool))):

@@ -1,5 +1,6 @@
-"""Both stores every storage test runs against: SQLite in a temporary folder, and PostgreSQL in a
-schema of its own (dropped afterwards). Locally a missing PostgreSQL skips; with CI=true it fails."""
+"""Both stores every storage test runs against: SQLite in a temporary folder, and PostgreSQL in
+a schema of its own (dropped afterwards). Locally a missing PostgreSQL skips; with CI=true it
+fails."""
 
 from __future__ import annotations
 

@@ -52,6 +52,10 @@ class Principal:
 
     @property
     def actor(self) -> str:
+        """How this caller appears in events. Staff act in their public role under their own
+        name; a resident's identity never enters the event store, so residents appear by role."""
+        if self.role is Role.RESIDENT:
+            return "resident"
         return f"{self.role.value}:{self.subject}"
 
 
@@ -111,7 +115,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     if not isinstance(subject, str) or not subject:
         raise AuthError("The token names no subject.")
     try:
-        role = Role(claims.get("role"))
+        role = Role(str(claims.get("role")))
     except ValueError:
         raise AuthError(f"The token's role must be one of {', '.join(Role)}.") from None
     birth_date = None

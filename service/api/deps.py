@@ -74,5 +74,5 @@ def respond(status: int, payload: Any) -> JSONResponse:
 
 def idempotent(app: Medborgarbudget, key: str | None, principal: Principal, request: Request,
                body: bytes, handler: Callable[[], JSONResponse]) -> JSONResponse:
-    return run_idempotent(app, key, principal.actor, request.method, request.url.path, body,
-                          handler)
+    caller_key = f"{principal.role.value}:{principal.subject}"  # hashed inside, never stored
+    return run_idempotent(app, key, caller_key, request.method, request.url.path, body, handler)

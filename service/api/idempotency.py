@@ -57,7 +57,7 @@ def _scope(actor: str, method: str, path: str, key: str) -> str:
 
 def _load(app: Medborgarbudget, record_id: UUID) -> IdempotentRequest | None:
     try:
-        record = app.repository.get(record_id)
+        record: Aggregate = app.repository.get(record_id)
     except AggregateNotFoundError:
         return None
     return record if isinstance(record, IdempotentRequest) else None

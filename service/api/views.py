@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from domain.cycle import BudgetCycle
 from domain.phases import SWEDISH_NAMES
@@ -13,10 +14,11 @@ from service.api import schemas
 def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any]:
     return schemas.CycleOut(
         id=cycle.id, name=cycle.name, municipality=cycle.municipality, phase=cycle.phase.value,
-        phase_sv=SWEDISH_NAMES[cycle.phase], predecessor_id=cycle.predecessor_id,
+        phase_sv=SWEDISH_NAMES[cycle.phase], predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
         version=cycle.version, decision=cycle.decision,
         areas=[schemas.AreaOut.model_validate(a.to_dict()) for a in cycle.areas.values()],
-        voting_rule=cycle.voting_rule.to_dict() if cycle.voting_rule else None,
+        voting_rule=schemas.VotingRuleBody.model_validate(cycle.voting_rule.to_dict())
+        if cycle.voting_rule else None,
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
@@ -27,11 +29,11 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
 
 def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, Any]:
     return schemas.ProposalOut(
-        id=proposal.id, cycle_id=proposal.cycle_id, area=proposal.area, title=proposal.title,
+        id=proposal.id, cycle_id=UUID(proposal.cycle_id), area=proposal.area, title=proposal.title,
         description=proposal.description, estimated_cost=proposal.estimated_cost,
         official_cost=proposal.official_cost, category=proposal.category, place=proposal.place,
         status=proposal.status, feasible=proposal.feasible,
-        review_reason=proposal.review_reason, merged_into=proposal.merged_into,
+        review_reason=proposal.review_reason, merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
         closing_reason=proposal.closing_reason,
         progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at)
                   for p in proposal.progress],

@@ -247,5 +247,7 @@ def test_nothing_more_is_accepted_once_closed_or_cancelled(open_app: OpenApp) ->
         built = drive(app, phase, voters=1)
         for trigger in TRIGGERS:
             error = refused_storing_nothing(
-                app, PhaseError, lambda t=trigger: app.trigger(built.cycle_id, t, ADMIN, "igen"))
+                app, PhaseError,
+                lambda t=trigger, c=built.cycle_id: app.trigger(c, t, ADMIN, "igen"),
+            )
             _assert_phase_refusal(error, phase, [])

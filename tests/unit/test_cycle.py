@@ -49,7 +49,7 @@ def test_configuration_is_accepted_in_draft_only() -> None:
         lambda: cycle.set_timeline({"ideas": "2027-01-01"}, ADMIN),
         lambda: cycle.remove_area("norr", ADMIN),
     ):
-        with pytest.raises(PhaseError, match="only in phase draft.*phase 'ideas'"):
+        with pytest.raises(PhaseError, match=r"only in phase draft.*phase 'ideas'"):
             command()
 
 
@@ -127,7 +127,7 @@ def test_bad_areas_are_refused_and_record_nothing(area: dict[str, object], field
 
 
 def test_unknown_area_is_not_found() -> None:
-    with pytest.raises(NotFound, match="No area 'soder'.*norr, unga"):
+    with pytest.raises(NotFound, match=r"No area 'soder'.*norr, unga"):
         configured_cycle().area("soder")
 
 

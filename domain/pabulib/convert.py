@@ -1,0 +1,32 @@
+"""From a Pabulib file to the Election the allocation rules count."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.allocation import Election, Project
+from domain.allocation.election import vote_type_of
+from domain.pabulib.model import PabulibFile
+
+
+def to_election(pb: PabulibFile) -> Election:
+    """The file's projects and ballots with META `budget`, `vote_type`,
+    `min_project_score_threshold` and, for ordinal ballots, `max_length` as the number of ranks
+    (it fixes the positional points)."""
+    vote_type = vote_type_of(pb.vote_type)
+    threshold: Decimal | int | None = None
+    if "min_project_score_threshold" in pb.meta:
+        value = Decimal(pb.meta["min_project_score_threshold"])
+        threshold = int(value) if value == value.to_integral_value() else value
+    max_ranked: int | None = None
+    if vote_type == "ordinal" and "max_length" in pb.meta:
+        max_ranked = int(pb.meta["max_length"])
+    return Election(
+        projects=[Project(p.id, p.cost, p.name) for p in pb.projects],
+        ballots=[v.vote for v in pb.votes],
+        budget=pb.budget,
+        vote_type=vote_type,
+        points=[v.points or () for v in pb.votes] if vote_type == "cumulative" else None,
+        min_project_score_threshold=threshold,
+        max_ranked=max_ranked,
+    )

@@ -1,0 +1,336 @@
+"""Folding a run of events into the changes of the read models, in memory.
+
+A batch starts from what is stored (through `Lookups`), applies events in store order, and hands
+the store every changed row at once, with the position of the last event, to write in one
+transaction. Nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+TOPIC_PREFIX = "medborgarbudget:"
+CYCLE = TOPIC_PREFIX + "BudgetCycle."
+PROPOSAL = TOPIC_PREFIX + "Proposal."
+BALLOT = TOPIC_PREFIX + "Ballot."
+
+
+class Lookups(Protocol):
+    def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
+    def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
+    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    position: int
+    cycle_id: str
+    at: str
+    role: str
+    actor: str
+    event: str
+    summary: str
+    reason: str
+
+
+def _role_and_actor(actor: str | None) -> tuple[str, str]:
+    if not actor:
+        return "", ""
+    role, _, subject = actor.partition(":")
+    return role, subject
+
+
+def _iso(at: Any) -> str:
+    return at.isoformat() if isinstance(at, datetime) else str(at or "")
+
+
+@dataclass
+class Batch:
+    lookups: Lookups
+    cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
+    turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
+    audit: list[AuditRow] = field(default_factory=list)
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    last_position: int | None = None
+    events: int = 0
+
+    # ---- lookups through the batch's own changes first --------------------------------------
+
+    def _cycle(self, cycle_id: str) -> dict[str, Any] | None:
+        if cycle_id not in self.cycles:
+            stored = self.lookups.cycle(cycle_id)
+            if stored is None:
+                return None
+            self.cycles[cycle_id] = stored
+        return self.cycles[cycle_id]
+
+    def _proposal(self, proposal_id: str) -> dict[str, Any] | None:
+        if proposal_id not in self.proposals:
+            stored = self.lookups.proposal(proposal_id)
+            if stored is None:
+                return None
+            self.proposals[proposal_id] = stored
+        return self.proposals[proposal_id]
+
+    def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
+        return self.new_ballots.get(ballot_id) or self.lookups.ballot_cycle(ballot_id)
+
+    # ---- applying events -----------------------------------------------------------------
+
+    def apply(self, position: int, topic: str, event: Any) -> None:
+        self.last_position = position
+        self.events += 1
+        handler = _HANDLERS.get(topic)
+        if handler is not None:
+            handler(self, position, event)
+
+    def _audit(self, position: int, cycle_id: str, event: Any, name: str, summary: str,
+               reason: str = "", actor: str | None = None) -> None:
+        role, subject = _role_and_actor(actor if actor is not None else getattr(event, "actor",
+                                                                                None))
+        at = getattr(event, "at", None) or getattr(event, "timestamp", None)
+        self.audit.append(AuditRow(position, cycle_id, _iso(at), role, subject, name, summary,
+                                   reason))
+
+    # cycles
+
+    def _cycle_created(self, position: int, event: Any) -> None:
+        cycle_id = str(event.originator_id)
+        config = event.configuration or {}
+        self.cycles[cycle_id] = {
+            "id": cycle_id, "name": event.name, "municipality": event.municipality,
+            "predecessor_id": event.predecessor_id, "created_at": _iso(event.at),
+            "phase": "draft", "decision": None,
+            "areas": {a["id"]: a for a in config.get("areas", [])},
+            "voting_rule": config.get("voting_rule"),
+            "allocation_rule": config.get("allocation_rule", "greedy"),
+            "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
+            "proposals": {}, "ballots": {}, "results_published_at": None,
+            "adoption": None, "evaluation": None,
+        }
+        self._audit(position, cycle_id, event, "cycle created", event.name)
+
+    def _cycle_changed(self, position: int, event: Any, name: str, summary: str,
+                       change: Callable[[dict[str, Any]], None]) -> None:
+        cycle_id = str(event.originator_id)
+        cycle = self._cycle(cycle_id)
+        if cycle is None:
+            return
+        change(cycle)
+        self._audit(position, cycle_id, event, name, summary, getattr(event, "reason", ""))
+
+    def _phase_changed(self, position: int, event: Any) -> None:
+        def change(cycle: dict[str, Any]) -> None:
+            cycle["phase"] = event.to_phase
+            cycle["history"].append({
+                "trigger": event.trigger, "from_phase": event.from_phase,
+                "to_phase": event.to_phase, "at": _iso(event.at), "reason": event.reason,
+                "role": _role_and_actor(event.actor)[0],
+            })
+
+        self._cycle_changed(position, event, "phase changed",
+                            f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change)
+
+    def _results_published(self, position: int, event: Any) -> None:
+        self._phase_changed(position, event)
+        cycle_id = str(event.originator_id)
+        cycle = self._cycle(cycle_id)
+        if cycle is None:
+            return
+        cycle["results_published_at"] = _iso(event.at)
+        cycle["ballots_digest"] = event.results.get("ballots_digest")
+        rows = []
+        for area_id, outcome in event.results.get("areas", {}).items():
+            selected = outcome.get("selected", [])
+            for proposal_id, score in outcome.get("scores", {}).items():
+                proposal = self._proposal(proposal_id) or {}
+                rows.append({
+                    "cycle_id": cycle_id, "area": area_id, "proposal_id": proposal_id,
+                    "title": proposal.get("title", ""),
+                    "cost": proposal.get("official_cost") or proposal.get("estimated_cost") or 0,
+                    "score": str(score), "selected": proposal_id in selected,
+                    "rank": selected.index(proposal_id) + 1 if proposal_id in selected else None,
+                    "reason": outcome.get("reasons", {}).get(proposal_id, ""),
+                })
+        self.results[cycle_id] = rows
+
+    # proposals
+
+    def _count_proposal(self, cycle_id: str, old: str | None, new: str | None) -> None:
+        cycle = self._cycle(cycle_id)
+        if cycle is None:
+            return
+        counts = cycle["proposals"]
+        if old:
+            counts[old] = counts.get(old, 0) - 1
+        if new:
+            counts[new] = counts.get(new, 0) + 1
+
+    def _proposal_submitted(self, position: int, event: Any) -> None:
+        proposal_id = str(event.originator_id)
+        self.proposals[proposal_id] = {
+            "id": proposal_id, "cycle_id": event.cycle_id, "area": event.area,
+            "title": event.title, "description": event.description,
+            "estimated_cost": event.estimated_cost, "official_cost": None,
+            "category": event.category, "place": event.place, "status": "submitted",
+            "submitted_at": _iso(event.at), "steps": [{"step": "received", "at": _iso(event.at)}],
+            "progress": [], "merged_into": None,
+        }
+        self._count_proposal(event.cycle_id, None, "submitted")
+        self._audit(position, event.cycle_id, event, "proposal submitted", event.title,
+                    actor="resident")
+
+    def _proposal_changed(self, position: int, event: Any, status: str | None, name: str,
+                          step: dict[str, Any], change: Callable[[dict[str, Any]], None]
+                          = lambda _: None) -> None:
+        proposal = self._proposal(str(event.originator_id))
+        if proposal is None:
+            return
+        old = proposal["status"]
+        if status is not None:
+            proposal["status"] = status
+            self._count_proposal(proposal["cycle_id"], old, status)
+        proposal["steps"].append({"step": step.pop("step"), "at": _iso(event.at), **step})
+        change(proposal)
+        reason = getattr(event, "reason", "") or getattr(event, "note", "") or ""
+        self._audit(position, proposal["cycle_id"], event, name, proposal["title"], reason)
+
+    def _reviewed(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["official_cost"] = event.official_cost
+            proposal["review_reason"] = event.reason
+
+        self._proposal_changed(
+            position, event, "feasible" if event.feasible else "infeasible", "proposal reviewed",
+            {"step": "reviewed", "feasible": event.feasible, "official_cost": event.official_cost,
+             "reason": event.reason}, change)
+
+    def _merged(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["merged_into"] = event.into
+
+        self._proposal_changed(position, event, "merged", "proposal merged",
+                               {"step": "merged", "into": event.into, "reason": event.reason},
+                               change)
+
+    def _withdrawn(self, position: int, event: Any) -> None:
+        self._proposal_changed(position, event, "withdrawn", "proposal withdrawn",
+                               {"step": "withdrawn", "reason": event.reason})
+
+    def _progress(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["progress"].append({"percent": event.percent, "note": event.note,
+                                         "spent": event.spent, "at": _iso(event.at)})
+
+        self._proposal_changed(position, event, "in_progress", "progress reported",
+                               {"step": "progress", "percent": event.percent,
+                                "note": event.note, "spent": event.spent}, change)
+
+    def _completed(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["progress"].append({"percent": 100, "note": event.note,
+                                         "spent": event.spent, "at": _iso(event.at)})
+
+        self._proposal_changed(position, event, "completed", "project completed",
+                               {"step": "built", "note": event.note, "spent": event.spent},
+                               change)
+
+    def _abandoned(self, position: int, event: Any) -> None:
+        self._proposal_changed(position, event, "abandoned", "project abandoned",
+                               {"step": "abandoned", "reason": event.reason})
+
+    # ballots
+
+    def _ballot_cast(self, position: int, event: Any) -> None:
+        ballot_id = str(event.originator_id)
+        self.new_ballots[ballot_id] = (event.cycle_id, event.area)
+        cycle = self._cycle(event.cycle_id)
+        if cycle is not None:
+            cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
+        day = _iso(event.at)[:10]
+        self.turnout[(event.cycle_id, event.area, event.channel, day,
+                      getattr(event, "age_band", None) or "unknown")] += 1
+        where = f" at {event.station}" if event.station else ""
+        self._audit(position, event.cycle_id, event, "ballot cast",
+                    f"{event.channel} ballot in {event.area}{where}",
+                    actor="official" if event.channel == "paper" else "resident")
+
+    def _ballot_changed(self, position: int, event: Any) -> None:
+        found = self._ballot_cycle(str(event.originator_id))
+        if found is not None:
+            self._audit(position, found[0], event, "ballot changed", f"ballot in {found[1]}",
+                        actor="resident")
+
+
+def _config(name: str, summary: Callable[[Any], str],
+            change: Callable[[Any, dict[str, Any]], None]
+            ) -> Callable[[Batch, int, Any], None]:
+    def handler(batch: Batch, position: int, event: Any) -> None:
+        batch._cycle_changed(position, event, name, summary(event),
+                             lambda cycle: change(event, cycle))
+    return handler
+
+
+def _set(key: str, attribute: str) -> Callable[[Any, dict[str, Any]], None]:
+    def change(event: Any, cycle: dict[str, Any]) -> None:
+        cycle[key] = getattr(event, attribute)
+    return change
+
+
+def _area_set(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["areas"][event.area["id"]] = event.area
+
+
+def _area_removed(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["areas"].pop(event.area_id, None)
+
+
+def _voting_rule_set(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["voting_rule"] = event.rule
+    cycle["allow_ballot_changes"] = event.allow_ballot_changes
+
+
+def _allocation_rule_set(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["allocation_rule"] = event.rule
+    cycle["score_threshold"] = event.threshold
+
+
+_HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
+    CYCLE + "Created": Batch._cycle_created,
+    CYCLE + "DecisionRecorded": _config(
+        "decision recorded", lambda e: f"{e.decision['body']} {e.decision['reference']}",
+        _set("decision", "decision")),
+    CYCLE + "AreaAdded": _config("area added", lambda e: e.area["name"], _area_set),
+    CYCLE + "AreaChanged": _config("area changed", lambda e: e.area["name"], _area_set),
+    CYCLE + "AreaRemoved": _config("area removed", lambda e: e.area_id, _area_removed),
+    CYCLE + "VotingRuleSet": _config("voting rule set", lambda e: e.rule["kind"],
+                                     _voting_rule_set),
+    CYCLE + "AllocationRuleSet": _config("allocation rule set", lambda e: e.rule,
+                                         _allocation_rule_set),
+    CYCLE + "TimelineSet": _config("timeline set", lambda e: ", ".join(e.timeline),
+                                   _set("timeline", "timeline")),
+    CYCLE + "PhaseChanged": Batch._phase_changed,
+    CYCLE + "ResultsPublished": Batch._results_published,
+    CYCLE + "AdoptionRecorded": _config(
+        "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
+        _set("adoption", "adoption")),
+    CYCLE + "EvaluationRecorded": _config("evaluation recorded", lambda e: "evaluation report",
+                                          _set("evaluation", "evaluation")),
+    PROPOSAL + "Submitted": Batch._proposal_submitted,
+    PROPOSAL + "Reviewed": Batch._reviewed,
+    PROPOSAL + "Merged": Batch._merged,
+    PROPOSAL + "Withdrawn": Batch._withdrawn,
+    PROPOSAL + "ProgressReported": Batch._progress,
+    PROPOSAL + "Completed": Batch._completed,
+    PROPOSAL + "Abandoned": Batch._abandoned,
+    BALLOT + "Cast": Batch._ballot_cast,
+    BALLOT + "Changed": Batch._ballot_changed,
+}
+
+TOPICS: tuple[str, ...] = tuple(_HANDLERS)

@@ -1,0 +1,230 @@
+"""The read models' tables, on SQLite or PostgreSQL, written with their tracking position.
+
+Each store is the eventsourcing library's tracking recorder for its database, extended with our
+tables: a batch of changed rows and the position of its last event are written in one
+transaction, so after a crash the rows and the position agree and no event is counted twice.
+The SQL is written once, portable between the two databases.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+from projections.fold import Batch
+
+TABLES = ("rm_cycles", "rm_proposals", "rm_ballots", "rm_turnout", "rm_results", "rm_audit")
+
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {rm_proposals} (proposal_id TEXT PRIMARY KEY, "
+    "cycle_id TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {ix}rm_proposals_cycle ON {rm_proposals} (cycle_id)",
+    "CREATE TABLE IF NOT EXISTS {rm_ballots} (ballot_id TEXT PRIMARY KEY, "
+    "cycle_id TEXT NOT NULL, area TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {rm_turnout} (cycle_id TEXT NOT NULL, area TEXT NOT NULL, "
+    "channel TEXT NOT NULL, day TEXT NOT NULL, age_band TEXT NOT NULL, "
+    "ballots BIGINT NOT NULL, PRIMARY KEY (cycle_id, area, channel, day, age_band))",
+    "CREATE TABLE IF NOT EXISTS {rm_results} (cycle_id TEXT NOT NULL, area TEXT NOT NULL, "
+    "proposal_id TEXT NOT NULL, title TEXT NOT NULL, cost BIGINT NOT NULL, score TEXT NOT NULL, "
+    "selected INTEGER NOT NULL, rank INTEGER, reason TEXT NOT NULL, "
+    "PRIMARY KEY (cycle_id, proposal_id))",
+    "CREATE TABLE IF NOT EXISTS {rm_audit} (position BIGINT PRIMARY KEY, cycle_id TEXT NOT NULL, "
+    "at TEXT NOT NULL, role TEXT NOT NULL, actor TEXT NOT NULL, event TEXT NOT NULL, "
+    "summary TEXT NOT NULL, reason TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {ix}rm_audit_cycle ON {rm_audit} (cycle_id, position)",
+)
+
+UPSERT_CYCLE = ("INSERT INTO {rm_cycles} (cycle_id, doc) VALUES (?, ?) "
+                "ON CONFLICT (cycle_id) DO UPDATE SET doc = excluded.doc")
+UPSERT_PROPOSAL = ("INSERT INTO {rm_proposals} (proposal_id, cycle_id, doc) VALUES (?, ?, ?) "
+                   "ON CONFLICT (proposal_id) DO UPDATE SET doc = excluded.doc")
+INSERT_BALLOT = "INSERT INTO {rm_ballots} (ballot_id, cycle_id, area) VALUES (?, ?, ?)"
+ADD_TURNOUT = ("INSERT INTO {rm_turnout} (cycle_id, area, channel, day, age_band, ballots) "
+               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (cycle_id, area, channel, day, age_band) "
+               "DO UPDATE SET ballots = {rm_turnout}.ballots + excluded.ballots")
+DELETE_RESULTS = "DELETE FROM {rm_results} WHERE cycle_id = ?"
+INSERT_RESULT = ("INSERT INTO {rm_results} (cycle_id, area, proposal_id, title, cost, score, "
+                 "selected, rank, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_AUDIT = ("INSERT INTO {rm_audit} (position, cycle_id, at, role, actor, event, summary, "
+                "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _dump(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+class ReadModelStore(TrackingRecorder):
+    """Queries and batch writes common to both databases."""
+
+    application_name = "Medborgarbudget"
+
+    @abstractmethod
+    def _names(self) -> dict[str, str]: ...
+
+    @abstractmethod
+    def _placeholder(self, sql: str) -> str: ...
+
+    @abstractmethod
+    @contextmanager
+    def _transaction(self, commit: bool) -> Iterator[Any]: ...
+
+    @abstractmethod
+    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+
+    def sql(self, template: str) -> str:
+        return self._placeholder(template.format(**self._names()))
+
+    def _rows(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(self.sql(template), list(params))
+            return list(cursor.fetchall())
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def write(self, batch: Batch) -> None:
+        """Every change of the batch and the position of its last event, atomically."""
+        if batch.last_position is None:
+            return
+        with self._transaction(commit=True) as cursor:
+            if batch.cycles:
+                cursor.executemany(self.sql(UPSERT_CYCLE),
+                                   [(k, _dump(v)) for k, v in batch.cycles.items()])
+            if batch.proposals:
+                cursor.executemany(self.sql(UPSERT_PROPOSAL),
+                                   [(k, v["cycle_id"], _dump(v))
+                                    for k, v in batch.proposals.items()])
+            if batch.new_ballots:
+                cursor.executemany(self.sql(INSERT_BALLOT),
+                                   [(k, c, a) for k, (c, a) in batch.new_ballots.items()])
+            if batch.turnout:
+                cursor.executemany(self.sql(ADD_TURNOUT),
+                                   [(*key, count) for key, count in batch.turnout.items()])
+            for cycle_id, rows in batch.results.items():
+                cursor.execute(self.sql(DELETE_RESULTS), [cycle_id])
+                cursor.executemany(self.sql(INSERT_RESULT), [
+                    (r["cycle_id"], r["area"], r["proposal_id"], r["title"], r["cost"],
+                     r["score"], int(r["selected"]), r["rank"], r["reason"]) for r in rows])
+            if batch.audit:
+                cursor.executemany(self.sql(INSERT_AUDIT), [
+                    (a.position, a.cycle_id, a.at, a.role, a.actor, a.event, a.summary,
+                     a.reason) for a in batch.audit])
+            self._record_tracking(cursor, Tracking(self.application_name, batch.last_position))
+
+    def clear(self) -> None:
+        """Remove every row and the position: the next catch-up rebuilds from the start."""
+        with self._transaction(commit=True) as cursor:
+            for table in TABLES:
+                cursor.execute(self.sql(f"DELETE FROM {{{table}}}"))
+            cursor.execute(self.sql("DELETE FROM {tracking} WHERE application_name = ?"),
+                           [self.application_name])
+
+    # ---- lookups for the fold ---------------------------------------------------------------
+
+    def cycle(self, cycle_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT doc FROM {rm_cycles} WHERE cycle_id = ?", [cycle_id])
+        return json.loads(rows[0]["doc"]) if rows else None
+
+    def proposal(self, proposal_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT doc FROM {rm_proposals} WHERE proposal_id = ?", [proposal_id])
+        return json.loads(rows[0]["doc"]) if rows else None
+
+    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
+        rows = self._rows("SELECT cycle_id, area FROM {rm_ballots} WHERE ballot_id = ?",
+                          [ballot_id])
+        return (rows[0]["cycle_id"], rows[0]["area"]) if rows else None
+
+    # ---- queries for pages and the API --------------------------------------------------------
+
+    def position(self) -> int:
+        return self.max_tracking_id(self.application_name) or 0
+
+    def cycles(self) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT doc FROM {rm_cycles}")
+        docs = [json.loads(r["doc"]) for r in rows]
+        return sorted(docs, key=lambda d: d["created_at"], reverse=True)
+
+    def proposals_of(self, cycle_id: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT doc FROM {rm_proposals} WHERE cycle_id = ?", [cycle_id])
+        docs = [json.loads(r["doc"]) for r in rows]
+        return sorted(docs, key=lambda d: (d["area"], d["submitted_at"], d["id"]))
+
+    def results_of(self, cycle_id: str) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT area, proposal_id, title, cost, score, selected, rank, reason "
+            "FROM {rm_results} WHERE cycle_id = ?", [cycle_id])
+        results = [dict(r) for r in rows]
+        for r in results:
+            r["selected"] = bool(r["selected"])
+        return sorted(results, key=lambda r: (r["area"], r["rank"] is None, r["rank"] or 0,
+                                              -float(r["score"]), r["proposal_id"]))
+
+    def turnout_of(self, cycle_id: str) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT area, channel, day, age_band, ballots FROM {rm_turnout} "
+                          "WHERE cycle_id = ?", [cycle_id])
+        return sorted((dict(r) for r in rows),
+                      key=lambda r: (r["area"], r["day"], r["channel"], r["age_band"]))
+
+    def audit_of(self, cycle_id: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._rows(
+            "SELECT position, at, role, actor, event, summary, reason FROM {rm_audit} "
+            "WHERE cycle_id = ? AND position > ? ORDER BY position LIMIT ?",
+            [cycle_id, after, limit])
+        return [dict(r) for r in rows]
+
+    def table_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Every row of a table in a stable order, to compare two stores."""
+        assert table in TABLES
+        rows = self._rows(f"SELECT * FROM {{{table}}}")
+        return sorted(tuple(r[k] for k in r.keys()) for r in rows)  # noqa: SIM118
+
+
+class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                *(self.sql(s) for s in CREATE)]
+
+    def _names(self) -> dict[str, str]:
+        return {**{t: t for t in TABLES}, "tracking": "tracking", "ix": ""}
+
+    def _placeholder(self, sql: str) -> str:
+        return sql
+
+    @contextmanager
+    def _transaction(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
+        self.sql_create_statements.extend(SQL(self.sql(s)) for s in CREATE)  # type: ignore[arg-type]
+
+    def _names(self) -> dict[str, str]:
+        schema = self.datastore.schema
+        names = {t: f'"{schema}"."{t}"' for t in TABLES}
+        return {**names, "tracking": f'"{schema}"."{self.tracking_table_name}"', "ix": ""}
+
+    def _placeholder(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    @contextmanager
+    def _transaction(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)

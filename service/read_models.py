@@ -1,0 +1,82 @@
+"""Opening the read models for the configured store, and keeping them current.
+
+Embedded (SQLite): the read models live in their own file beside the events and a thread of the
+server process follows the log. PostgreSQL: the tables live beside the events and
+`medborgarbudget project` follows the log as a process of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from projections.follower import Follower
+from projections.store import PostgresReadModelStore, ReadModelStore, SQLiteReadModelStore
+from service.application import Medborgarbudget
+from service.config import Settings
+
+READ_MODELS_FILE = "readmodels.sqlite3"
+
+
+def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore:
+    """The read models of `settings`; `scratch` names a separate set (e.g. for a replay)."""
+    env: dict[str, Any] = dict(settings.eventsourcing_env())
+    if settings.backend == "sqlite":
+        name = f"readmodels-{scratch}.sqlite3" if scratch else READ_MODELS_FILE
+        env["SQLITE_DBNAME"] = str(settings.data_dir / name)
+        factory = InfrastructureFactory.construct(Environment("ReadModels", env))
+        return factory.tracking_recorder(SQLiteReadModelStore)  # type: ignore[no-any-return]
+    if scratch:
+        env["POSTGRES_SCHEMA"] = f"{env.get('POSTGRES_SCHEMA', 'public')}_{scratch}"
+        _ensure_schema(env)
+    factory = InfrastructureFactory.construct(Environment("ReadModels", env))
+    return factory.tracking_recorder(PostgresReadModelStore)  # type: ignore[no-any-return]
+
+
+def _ensure_schema(env: dict[str, Any]) -> None:
+    import psycopg
+
+    with psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                         dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                         password=env.get("POSTGRES_PASSWORD") or None,
+                         autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
+
+
+def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
+    return Follower(app.recorder, app.mapper, store)
+
+
+class ReadModels:
+    """The read models with read-your-writes: `wait(position)` until they include a write."""
+
+    def __init__(self, app: Medborgarbudget, store: ReadModelStore, follow: bool) -> None:
+        self.store = store
+        self.follower = follower_for(app, store)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if follow:
+            self._thread = threading.Thread(target=self.follower.follow, args=(self._stop,),
+                                            name="read-models", daemon=True)
+            self._thread.start()
+
+    def wait(self, position: int | None, timeout: float = 5.0) -> bool:
+        """True once the read models include `position` (or at once when None)."""
+        if position is None:
+            return True
+        deadline = time.monotonic() + timeout
+        while self.store.position() < position:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.store.close()
