@@ -80,6 +80,9 @@ class ReadModelStore(TrackingRecorder):
     @abstractmethod
     def _record_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
+    def close(self) -> None:
+        self.datastore.close()  # type: ignore[attr-defined]
+
     def sql(self, template: str) -> str:
         return self._placeholder(template.format(**self._names()))
 

@@ -122,6 +122,37 @@ class _Price:
         return self.lo / cost * (1 - 4 * _U), self.hi / cost * (1 + 4 * _U)
 
 
+class _PriceBook:
+    """The share and the exact prices paid so far, as integers over one common denominator.
+
+    Sums of many prices are then integer arithmetic with a single reduction at the end, which is
+    far cheaper than adding Fractions one by one.
+    """
+
+    def __init__(self, share: Fraction) -> None:
+        self.denominator = share.denominator
+        self.share = share.numerator
+        self.prices: list[int] = []
+        self.fractions: list[Fraction] = []
+
+    def append(self, price: Fraction) -> None:
+        factor = price.denominator // math.gcd(self.denominator, price.denominator)
+        if factor != 1:
+            self.denominator *= factor
+            self.share *= factor
+            self.prices = [n * factor for n in self.prices]
+        self.prices.append(price.numerator * (self.denominator // price.denominator))
+        self.fractions.append(price)
+
+    def money(self, weight: int, paid: list[tuple[int, int]]) -> Fraction:
+        """weight * share - sum of count * price[t] for (t, count) in `paid`."""
+        total = weight * self.share
+        prices = self.prices
+        for t, count in paid:
+            total -= count * prices[t]
+        return Fraction(total, self.denominator)
+
+
 @dataclass
 class _Run:
     instance: MesInstance
@@ -132,9 +163,10 @@ class _Run:
     live: BoolArray = field(init=False)
     error: float = field(init=False)
     bought: list[int] = field(default_factory=list)
-    exact_prices: list[Fraction] = field(default_factory=list)
+    book: _PriceBook = field(init=False)
 
     def __post_init__(self) -> None:
+        self.book = _PriceBook(self.share)
         classes = self.instance.weights.size
         self.share_f = float(self.share)
         self.budgets = np.full(classes, self.share_f, dtype=np.float64)
@@ -232,19 +264,15 @@ class _Run:
         if classes.size == 0:
             return Fraction(0)
         inst = self.instance
-        weights = inst.weights[classes]
-        total = Fraction(int(weights.sum())) * self.share
+        weight = int(inst.weights[classes].sum())
         if not self.bought:
-            return total
+            return weight * self.share
         local, projects = self._rows(classes)
         paid_by = np.bincount(
             projects, weights=inst.weights_f[classes[local]], minlength=inst.size
-        )
-        for t, p in enumerate(self.bought):
-            count = round(float(paid_by[p]))
-            if count:
-                total -= count * self.exact_prices[t]
-        return total
+        )[self.bought]
+        paid = [(t, round(count)) for t, count in enumerate(paid_by.tolist()) if count]
+        return self.book.money(weight, paid)
 
     def _exact_budget_groups(self, classes: IntArray) -> tuple[IntArray, list[Fraction]]:
         """Group live `classes` by which bought projects they paid for; exact budget per group."""
@@ -268,14 +296,14 @@ class _Run:
             _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
         budgets: list[Fraction] = []
         for row in first:
-            budget = self.share
+            paid: list[tuple[int, int]] = []
             for word in range(words):
                 bits = int(table[row, word])
                 while bits:
                     low = bits & -bits
-                    budget -= self.exact_prices[word * 63 + low.bit_length() - 1]
+                    paid.append((word * 63 + low.bit_length() - 1, 1))
                     bits ^= low
-            budgets.append(budget)
+            budgets.append(self.book.money(1, paid))
         return inverse.reshape(-1).astype(np.int64), budgets
 
     def _exact_price(self, project: int, hint: _Price | None) -> _Price | None:
@@ -320,9 +348,10 @@ class _Run:
 
     # ----------------------------------------------------------------- buying
 
-    def buy(self, price: _Price) -> None:
+    def buy(self, price: _Price) -> IntArray:
         """Charge the supporters of `price.project`, with its price known exactly first, so
-        that float budgets stay within a few roundings of the exact ones."""
+        that float budgets stay within a few roundings of the exact ones. Returns the classes
+        whose budgets changed."""
         inst = self.instance
         project = price.project
         cls = inst.supporters[project]
@@ -360,7 +389,7 @@ class _Run:
                 int(weights.sum()) - poor_weight
             )
         self.bought.append(project)
-        self.exact_prices.append(exact)
+        self.book.append(exact)
         q = float(exact)
         self.budgets[cls[~emptied]] -= q
         gone = cls[emptied]
@@ -368,6 +397,7 @@ class _Run:
         self.live[gone] = False
         # A budget is share - (sum of rounded exact prices), each subtraction rounded once.
         self.error += 2 * _SAFETY * _U * self.share_f
+        return cls
 
 
 def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False) -> MesResult:
@@ -382,6 +412,9 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
     selected = list(instance.free)
     prices: dict[int, float] = {}
     rounds: dict[int, int] = {}
+    # Prices still exact after the last purchase: none of the project's supporters who paid
+    # for it dropped below the project's own price, so the project's price did not move.
+    cache: dict[int, _Price] = {}
     round_no = 0
     while remaining:
         best_hi = math.inf
@@ -389,10 +422,11 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
         for p in sorted(remaining, key=lower.__getitem__):
             if lower[p] > best_hi:
                 break
-            price = run.price(p)
+            price = cache.get(p) or run.price(p)
             if price is None:
                 remaining.discard(p)
                 continue
+            cache[p] = price
             lo, hi = price.ratio_bounds(float(costs_f[p]))
             lower[p] = max(lower[p], lo)
             evaluated.append((price, lo, hi))
@@ -408,11 +442,14 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
                 if price.exact is None:
                     exact_price = run._exact_price(price.project, price)
                     assert exact_price is not None
-                    price = exact_price
+                    price = cache[price.project] = exact_price
                 exact_prices.append(price)
             winner = min(exact_prices, key=lambda pr: _exact_order(instance, pr))
         round_no += 1
-        run.buy(winner)
+        changed = run.buy(winner)
+        cache.pop(winner.project, None)
+        if cache:
+            _forget_moved_prices(run, cache, changed)
         remaining.discard(winner.project)
         selected.append(winner.project)
         prices[winner.project] = winner.q
@@ -424,6 +461,17 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
         minlength=instance.size,
     )
     return MesResult(share, selected, prices, rounds, left, spent)
+
+
+def _forget_moved_prices(run: _Run, cache: dict[int, _Price], changed: IntArray) -> None:
+    ceiling = np.full(run.instance.size, -math.inf)
+    for p, price in cache.items():
+        ceiling[p] = price.hi
+    local, projects = run._rows(changed)
+    now = run.budgets[changed][local]
+    moved = np.unique(projects[now - run.error < ceiling[projects]])
+    for p in moved.tolist():
+        cache.pop(p, None)
 
 
 def _exact_order(instance: MesInstance, price: _Price) -> tuple[Fraction, tuple[object, ...]]:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from fastapi.staticfiles import StaticFiles
+
 from service.api import problems, routes_ballots, routes_cycles, routes_proposals
-from service.api.auth import TokenVerifier
+from service.api.auth import Principal, TokenVerifier
+from service.api.deps import public
+from service.api.openapi import problems as openapi_problems
 from service.api.problems import problem
 from service.api.schemas import Health
 from service.application import Medborgarbudget
 from service.config import Settings
+from service.pages import routes as pages
+from service.pages.routes import PageNotFound, render
+from service.read_models import ReadModels, open_store
 from service.runtime import open_application
+
+STATIC = Path(__file__).resolve().parents[1] / "pages" / "static"
 
 MAX_BODY_BYTES = 1_000_000
 DESCRIPTION = """Participatory budgeting (medborgarbudget), event-sourced.
@@ -24,14 +35,21 @@ resident. Errors are `application/problem+json`. POSTs accept an `Idempotency-Ke
 Money is whole kronor."""
 
 
-def create_app(settings: Settings | None = None, app: Medborgarbudget | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, app: Medborgarbudget | None = None,
+               follow: bool | None = None) -> FastAPI:
+    """`follow`: keep the read models current in this process (default: on SQLite; with
+    PostgreSQL `medborgarbudget project` does it as a process of its own)."""
     settings = settings or Settings.from_env()
     application = app or open_application(settings)
     tokens = TokenVerifier.from_env(settings.data_dir)
+    if follow is None:
+        follow = settings.backend == "sqlite"
+    read_models = ReadModels(application, open_store(settings), follow=follow)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        await run_in_threadpool(read_models.close)
         if app is None:  # close only what we opened
             await run_in_threadpool(application.close)
 
@@ -40,7 +58,12 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.medborgarbudget = application
     api.state.tokens = tokens
     api.state.settings = settings
+    api.state.read_models = read_models
     problems.install(api)
+
+    @api.exception_handler(PageNotFound)
+    def on_page_not_found(request: Request, _: PageNotFound) -> Response:
+        return render(request, "not_found.html", request.query_params.get("lang"), status=404)
 
     @api.middleware("http")
     async def refuse_unreadable_bodies(
@@ -61,13 +84,16 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
                                "Send the request body as application/json.")
         return await call_next(request)
 
-    @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store")
-    def healthz() -> Health:
+    @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
+             responses=openapi_problems(401))
+    def healthz(_: Annotated[Principal | None, Depends(public)]) -> Health:
         application.recorder.max_notification_id()  # the store answers
         return Health(status="ok", store=settings.backend)
 
-    for router in (routes_cycles.router, routes_proposals.router, routes_ballots.router):
+    for router in (routes_cycles.router, routes_proposals.router, routes_ballots.router,
+                   pages.router):
         api.include_router(router)
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
     return api
 
 

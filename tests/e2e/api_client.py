@@ -36,7 +36,7 @@ YOUNG = aged(17)
 AREAS: tuple[Mapping[str, Any], ...] = (
     {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 100_000,
      "eligibility": {"residence": "norr"}},
-    {"id": "unga", "name": "Unga 13–25 år", "kind": "group", "budget": 50_000,
+    {"id": "unga", "name": "Unga 13\u201325 år", "kind": "group", "budget": 50_000,
      "eligibility": {"min_age": 13, "max_age": 25},
      "voting_rule": {"kind": "knapsack", "min_choices": 1}, "allocation_rule": "greedy"},
 )

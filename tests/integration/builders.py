@@ -72,6 +72,12 @@ def stored(app: Medborgarbudget) -> int:
     return app.recorder.max_notification_id() or 0
 
 
+def stored_since(app: Medborgarbudget, position: int) -> list[Any]:
+    """The notifications stored after `position`. (Counted, not subtracted: on PostgreSQL a
+    refused insert uses up a notification id, so ids may have gaps.)"""
+    return list(app.recorder.select_notifications(position + 1, 1000))
+
+
 E = TypeVar("E", bound=BaseException)
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from hypothesis import HealthCheck, settings
+from eventsourcing.domain import Aggregate
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -103,12 +104,22 @@ class CycleMachine(RuleBasedStateMachine):
         super().__init__()
         self.app, self.auditor = STORE["app"], STORE["auditor"]
         self.seen = stored(self.app)
-        self.live: dict[UUID, Any] = {}
+        self.replayed: dict[UUID, Any] = {}  # kept up to date from each new stored event
+        self.saved: dict[UUID, Aggregate] = {}  # the live aggregates the last step saved
+        self.app.save = self.capturing_save  # type: ignore[method-assign]
         self.model = Model()
         self.previous_phase = Phase.DRAFT
         self.last_trigger: str | None = None
         self.last_error: DomainError | None = None
         self.cycle_id = self.app.create_cycle("Slumpcykel", "Testby kommun", ADMIN)
+
+    def capturing_save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = Medborgarbudget.save(self.app, *objs, **kwargs)
+        self.saved.update((o.id, o) for o in objs if isinstance(o, Aggregate))
+        return recordings
+
+    def teardown(self) -> None:
+        del self.app.save  # back to the class's own method
 
     # ---- running a command against the prediction ------------------------------------------
 
@@ -380,6 +391,8 @@ class CycleMachine(RuleBasedStateMachine):
         assert len(cycle.history) == self.model.fired
         for earlier, later in zip(cycle.history, cycle.history[1:], strict=False):
             assert earlier.to_phase == later.from_phase
+        if self.last_trigger is not None:
+            event(f"fired {self.last_trigger}")  # see --hypothesis-show-statistics
         self.previous_phase, self.last_trigger = cycle.phase, None
 
     @invariant()
@@ -388,15 +401,20 @@ class CycleMachine(RuleBasedStateMachine):
         while True:
             page = self.app.recorder.select_notifications(self.seen + 1, 500)
             for notification in page:
-                event = self.app.mapper.to_domain_event(notification)
-                self.live[event.originator_id] = event.mutate(self.live.get(event.originator_id))
-                touched.add(event.originator_id)
+                stored_event = self.app.mapper.to_domain_event(notification)
+                aggregate_id = stored_event.originator_id
+                self.replayed[aggregate_id] = stored_event.mutate(self.replayed.get(aggregate_id))
+                touched.add(aggregate_id)
                 self.seen = notification.id
             if len(page) < 500:
                 break
+        assert set(self.saved) <= touched, "an aggregate was saved but no event was stored"
         for aggregate_id in touched:
-            rebuilt = self.auditor.repository.get(aggregate_id)
-            assert aggregate_state(rebuilt) == aggregate_state(self.live[aggregate_id])
+            rebuilt = aggregate_state(self.auditor.repository.get(aggregate_id))
+            assert rebuilt == aggregate_state(self.replayed[aggregate_id])
+            if aggregate_id in self.saved:  # live, just after the command ran
+                assert rebuilt == aggregate_state(self.saved[aggregate_id])
+        self.saved.clear()
 
 
 SETTINGS = settings(

@@ -1,0 +1,56 @@
+"""Swedish wording for the counting rules' reasons (which are recorded in English).
+
+The results event stores each reason as an English sentence; pages in Swedish translate the known
+sentence patterns and fall back to the recorded English for anything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+UNITS = {"votes": "röster", "points": "poäng", "vote": "röst", "point": "poäng"}
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(f"^{pattern}$"), swedish) for pattern, swedish in (
+        (r"selected", "vald"),
+        (r"did not fit: (?P<left>.+?) left, costs (?P<cost>.+?)"
+         r"(?P<stop>; counting stops here \(greedy-no-skip\))?",
+         "fick inte plats: {left} kvar, kostar {cost}{stop}"),
+        (r"below the threshold of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) \w+",
+         "under tröskeln på {t} {u}: har {s} {u}"),
+        (r"not reached: the budget ran out before this project \(greedy-no-skip\)",
+         "nåddes inte: budgeten tog slut före detta förslag (greedy-no-skip)"),
+        (r"selected in round (?P<r>\d+): its (?P<n>\d+) supporters shared the cost, "
+         r"paying at most (?P<x>.+?) each",
+         "vald i omgång {r}: dess {n} anhängare delade på kostnaden och betalade högst {x} var"),
+        (r"not selected: no ballot supports it", "inte vald: ingen röst stöder förslaget"),
+        (r"not selected: no ballots were cast", "inte vald: inga röster lades"),
+        (r"selected: it costs nothing and has supporters",
+         "vald: förslaget kostar ingenting och har anhängare"),
+        (r"not affordable: its supporters had (?:just under (?P<under>.+?)|(?P<had>.+?)) left "
+         r"of their equal shares, it costs (?P<cost>.+?) \(equal share: (?P<share>.+?) per voter"
+         r"(?:, after adding (?P<added>.+?) to each share)?\)",
+         "kunde inte finansieras: anhängarna hade {had} kvar av sina lika andelar, förslaget "
+         "kostar {cost} (lika andel: {share} per väljare{added})"),
+    )
+)
+
+
+def translate_reason(reason: str, lang: str) -> str:
+    if lang != "sv":
+        return reason
+    for pattern, swedish in _PATTERNS:
+        match = pattern.match(reason)
+        if match is None:
+            continue
+        parts = {k: v or "" for k, v in match.groupdict().items()}
+        if "stop" in parts and parts["stop"]:
+            parts["stop"] = "; räkningen stannar här (greedy-no-skip)"
+        if "u" in parts:
+            parts["u"] = UNITS.get(parts["u"], parts["u"])
+        if "had" in parts:
+            parts["had"] = parts["had"] or f"knappt {parts.get('under', '')}"
+        if "added" in parts and parts["added"]:
+            parts["added"] = f", efter att {parts['added']} lagts till varje andel"
+        return swedish.format(**parts)
+    return reason

@@ -1,0 +1,241 @@
+"""Residents' feedback pages, built from the read models only.
+
+`?lang=en` for English (Swedish by default). `?position=N` waits until the read models include
+the write at position N (returned by every API write), so a page shows what was just done.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from service.pages import charts, i18n
+from service.pages.reasons import translate_reason
+from service.read_models import ReadModels
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).parent / "templates"
+PHASE_ORDER = ("draft", "ideas", "review", "voting", "counting", "results", "implementation",
+               "evaluation", "closed")
+Lang = Annotated[str | None, Query(max_length=5)]
+Position = Annotated[int | None, Query(ge=0, le=2**62)]
+
+
+def _environment(lang: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["kronor"] = lambda v: i18n.kronor(v, lang)
+    env.filters["number"] = lambda v: i18n.number(v, lang)
+    env.filters["day"] = lambda v: i18n.day(v, lang)
+    gettext = i18n.translations(lang).gettext
+    env.globals["phase_label"] = lambda p: gettext(i18n.PHASE_LABELS.get(p, p))
+    env.globals["status_label"] = lambda s: gettext(i18n.STATUS_LABELS.get(s, s))
+    env.globals["reason"] = lambda r: translate_reason(r, lang)
+    return env
+
+
+ENVIRONMENTS = {lang: _environment(lang) for lang in i18n.LANGUAGES}
+
+
+class PageNotFound(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _read_models(request: Request, position: int | None) -> ReadModels:
+    read_models: ReadModels = request.app.state.read_models
+    read_models.wait(position)
+    return read_models
+
+
+def render(request: Request, template: str, lang: str | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    lang = i18n.language(lang)
+    other = "en" if lang == "sv" else "sv"
+    query = dict(request.query_params)
+    query["lang"] = other
+    switch = str(request.url.path) + "?" + "&".join(f"{k}={v}" for k, v in query.items()
+                                                    if k in ("lang",))
+    html = ENVIRONMENTS[lang].get_template(template).render(
+        lang=lang, other_lang=other, switch_url=switch, path=request.url.path,
+        lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
+    doc = read_models.store.cycle(cycle_id)
+    if doc is None:
+        raise PageNotFound(cycle_id)
+    return doc
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, lang: Lang = None, position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    cycles = read_models.store.cycles()
+    for cycle in cycles:
+        cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
+        cycle["proposal_count"] = sum(cycle["proposals"].values())
+        cycle["ballot_count"] = sum(cycle["ballots"].values())
+    return render(request, "index.html", lang, cycles=cycles)
+
+
+def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
+    entered = {h["to_phase"]: h["at"] for h in cycle["history"]}
+    entered.setdefault("draft", cycle["created_at"])
+    translate = i18n.translations(lang).gettext
+    phases = list(PHASE_ORDER)
+    if cycle["phase"] == "cancelled":
+        phases = [p for p in phases if p in entered] + ["cancelled"]
+    current = phases.index(cycle["phase"]) if cycle["phase"] in phases else 0
+    steps = []
+    for index, phase in enumerate(phases):
+        when = entered.get(phase) or cycle["timeline"].get(phase, "")
+        state = "done" if index < current else "current" if index == current else "todo"
+        steps.append(charts.Step(translate(i18n.PHASE_LABELS[phase]),
+                                 i18n.day(str(when)[:10], lang) if when else "", state))
+    return steps
+
+
+def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, Any]]:
+    """This cycle and its predecessors, newest first (SKR: repeated over time)."""
+    by_id = {c["id"]: c for c in read_models.store.cycles()}
+    chain, seen = [], set()
+    current: dict[str, Any] | None = cycle
+    while current is not None and current["id"] not in seen:
+        seen.add(current["id"])
+        results = read_models.store.results_of(current["id"])
+        chain.append({
+            "id": current["id"], "name": current["name"], "phase": current["phase"],
+            "budget": sum(a["budget"] for a in current["areas"].values()),
+            "proposals": sum(current["proposals"].values()),
+            "ballots": sum(current["ballots"].values()),
+            "selected": sum(1 for r in results if r["selected"]),
+            "completed": current["proposals"].get("completed", 0),
+        })
+        predecessor = current.get("predecessor_id")
+        current = by_id.get(predecessor) if predecessor else None
+    return chain
+
+
+@router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
+def cycle_page(request: Request, cycle_id: str, lang: Lang = None,
+               position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    cycle = _cycle(read_models, cycle_id)
+    lang_code = i18n.language(lang)
+    translate = i18n.translations(lang_code).gettext
+    turnout = read_models.store.turnout_of(cycle_id)
+    by_area: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    by_age: dict[str, int] = {}
+    by_day: dict[str, int] = {}
+    for row in turnout:
+        by_area[row["area"]] = by_area.get(row["area"], 0) + row["ballots"]
+        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["ballots"]
+        by_age[row["age_band"]] = by_age.get(row["age_band"], 0) + row["ballots"]
+        by_day[row["day"]] = by_day.get(row["day"], 0) + row["ballots"]
+    area_names = {a["id"]: a["name"] for a in cycle["areas"].values()}
+    turnout_chart = charts.votes_chart(
+        "turnout", translate("Ballots per area"),
+        translate("Number of ballots cast in each area."),
+        [charts.Bar(area_names.get(a, a), n) for a, n in sorted(by_area.items())])
+    timeline = charts.timeline("phases", translate("The phases of the cycle"),
+                               translate("Phases done, the current phase, and those to come."),
+                               _timeline(cycle, lang_code))
+    return render(request, "cycle.html", lang, cycle=cycle, timeline=timeline,
+                  turnout_chart=turnout_chart, by_area=by_area, by_channel=by_channel,
+                  by_age=by_age, by_day=by_day, area_names=area_names,
+                  lineage=_lineage(read_models, cycle))
+
+
+@router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
+def proposals_page(request: Request, cycle_id: str, lang: Lang = None,
+                   position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    cycle = _cycle(read_models, cycle_id)
+    proposals = read_models.store.proposals_of(cycle_id)
+    results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
+    areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
+    return render(request, "proposals.html", lang, cycle=cycle, areas=areas, results=results)
+
+
+@router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
+def proposal_page(request: Request, proposal_id: str, lang: Lang = None,
+                  position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    proposal = read_models.store.proposal(proposal_id)
+    if proposal is None:
+        raise PageNotFound(proposal_id)
+    cycle = _cycle(read_models, proposal["cycle_id"])
+    result = next((r for r in read_models.store.results_of(cycle["id"])
+                   if r["proposal_id"] == proposal_id), None)
+    phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
+    on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
+        and phase_index >= PHASE_ORDER.index("voting")
+    latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
+    bar = charts.progress_bar("progress", proposal["title"], latest)
+    return render(request, "proposal.html", lang, proposal=proposal, cycle=cycle,
+                  result=result, on_ballot=on_ballot, progress_chart=bar, percent=latest,
+                  area=cycle["areas"].get(proposal["area"], {"name": proposal["area"]}))
+
+
+@router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
+def results_page(request: Request, cycle_id: str, lang: Lang = None,
+                 position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    cycle = _cycle(read_models, cycle_id)
+    lang_code = i18n.language(lang)
+    translate = i18n.translations(lang_code).gettext
+    rows = read_models.store.results_of(cycle_id)
+    areas = []
+    for area in cycle["areas"].values():
+        area_rows = [r for r in rows if r["area"] == area["id"]]
+        ordered = sorted(area_rows, key=lambda r: -float(r["score"]))
+        chosen = [r for r in area_rows if r["selected"]]
+        spent = sum(r["cost"] for r in chosen)
+        votes = charts.votes_chart(
+            f"votes-{area['id']}", translate("Votes per proposal in %(area)s") % {
+                "area": area["name"]},
+            translate("Selected proposals are marked with a check and drawn in green."),
+            [charts.Bar(r["title"], float(r["score"]), r["selected"]) for r in ordered])
+        budget = charts.budget_chart(
+            f"budget-{area['id']}", translate("Cost of the selected proposals against the "
+                                              "budget in %(area)s") % {"area": area["name"]},
+            translate("The selected proposals laid end to end by cost; the red line is the "
+                      "budget."),
+            [charts.Bar(r["title"], r["cost"], True, i18n.kronor(r["cost"], lang_code))
+             for r in chosen],
+            area["budget"], translate("Budget %(amount)s") % {
+                "amount": i18n.kronor(area["budget"], lang_code)})
+        areas.append({"area": area, "rows": ordered, "votes_chart": votes,
+                      "budget_chart": budget, "spent": spent,
+                      "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
+                          area["id"], 0)})
+    return render(request, "results.html", lang, cycle=cycle, areas=areas,
+                  published=cycle.get("results_published_at"))
+
+
+@router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)
+def progress_page(request: Request, cycle_id: str, lang: Lang = None,
+                  position: Position = None) -> HTMLResponse:
+    read_models = _read_models(request, position)
+    cycle = _cycle(read_models, cycle_id)
+    selected = {r["proposal_id"] for r in read_models.store.results_of(cycle_id)
+                if r["selected"]}
+    projects = []
+    for proposal in read_models.store.proposals_of(cycle_id):
+        if proposal["id"] not in selected:
+            continue
+        latest = proposal["progress"][-1] if proposal["progress"] else None
+        percent = latest["percent"] if latest else 0
+        projects.append({"proposal": proposal, "percent": percent, "latest": latest,
+                         "bar": charts.progress_bar(f"progress-{proposal['id']}",
+                                                    proposal["title"], percent)})
+    return render(request, "progress.html", lang, cycle=cycle, projects=projects)
