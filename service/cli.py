@@ -195,3 +195,59 @@ def _seed_demo(settings: Settings) -> str:
         return str(run_demo(app, stop_in=Phase.VOTING).cycle_id)
     finally:
         app.close()
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+@click.option("--once", is_flag=True, help="Catch up with the event log, then exit.")
+def project(data: Path | None, once: bool) -> None:
+    """Follow the event log and keep the read models current (a process of its own)."""
+    import signal
+    import threading
+
+    from service.read_models import follower_for, open_store
+    from service.runtime import open_application
+
+    settings = _settings(data)
+    app = open_application(settings)
+    store = open_store(settings)
+    follower = follower_for(app, store)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    start = store.position()
+    click.echo(f"Read models at position {start}; event log at "
+               f"{app.recorder.max_notification_id() or 0} ({settings.describe()}).")
+    try:
+        if once:
+            processed = follower.catch_up(stop)
+            click.echo(f"Caught up: {processed} events, now at position {store.position()}.")
+        else:
+            follower.follow(stop)
+    finally:
+        store.close()
+        app.close()
+
+
+@main.group()
+def projections() -> None:
+    """Maintain the read models."""
+
+
+@projections.command("rebuild")
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+def projections_rebuild(data: Path | None) -> None:
+    """Rebuild every read model from the event log, from scratch."""
+    from service.read_models import follower_for, open_store
+    from service.runtime import open_application
+
+    settings = _settings(data)
+    app = open_application(settings)
+    store = open_store(settings)
+    try:
+        processed = follower_for(app, store).rebuild()
+        click.echo(f"Rebuilt the read models from {processed} events; "
+                   f"now at position {store.position()}.")
+    finally:
+        store.close()
+        app.close()

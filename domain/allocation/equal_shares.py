@@ -63,6 +63,7 @@ BoolArray = npt.NDArray[np.bool_]
 _U = 2.0**-53  # unit roundoff of float64
 _SAFETY = 4.0  # every error bound is multiplied by this, for slack over the textbook bounds
 _CERTIFY_TRIES = 3
+_NEWTON_STEPS = 64
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class MesInstance:
             self.weights_f[s] for s in self.supporters
         ]
         self.support = [int(self.weights[s].sum()) for s in self.supporters]
+        self.support_f = [float(w) for w in self.support]
+        self.costs_list_f = [float(c) for c in self.costs]
+        self.max_supporters = max((s.size for s in self.supporters), default=0)
         self.free = [p for p in range(self.size) if self.support[p] > 0 and self.costs[p] == 0]
         self.free.sort(key=profile.tie_key)
         self.buyable = [p for p in range(self.size) if self.support[p] > 0 and self.costs[p] > 0]
@@ -172,14 +176,59 @@ class _Run:
         self.budgets = np.full(classes, self.share_f, dtype=np.float64)
         self.live = np.ones(classes, dtype=bool)
         self.error = _SAFETY * _U * self.share_f
+        self._rich = np.empty(self.instance.max_supporters, dtype=np.float64)
 
     # ----------------------------------------------------------------- float pricing
 
-    def price(self, project: int) -> _Price | None:
-        """The certified price of `project`, or None when its supporters cannot afford it."""
+    def price(self, project: int, start: float) -> _Price | None:
+        """The certified price of `project`, or None when its supporters cannot afford it.
+
+        `start` must not exceed the exact price (a previous price of the project will do: prices
+        only rise). From there Newton's method on g(x) = sum_i w_i min(b_i, x) - c, which is
+        concave and piecewise linear, climbs to the root in a few steps: each step prices the
+        project as if the supporters below the current guess paid all they have.
+        """
         inst = self.instance
         if self.force_exact:
             return self._exact_price(project, None)
+        b = self.budgets[inst.supporters[project]]
+        w = inst.supporter_weights[project]
+        wb = b * w
+        total = float(wb.sum())
+        cost = inst.costs_list_f[project]
+        weight = inst.support_f[project]
+        rounding = (2 * b.size + 8) * _U * (total + cost)
+        slack = _SAFETY * (weight * self.error + rounding)
+        if total + slack < cost:
+            return None
+        if total - slack < cost:
+            return self._exact_price(project, None)
+        q = start
+        rich_weight = -1.0
+        rich = self._rich
+        for _ in range(_NEWTON_STEPS):
+            np.greater(b, q, out=rich[: b.size], casting="unsafe")
+            mask = rich[: b.size]
+            now = float(mask @ w)
+            if now == rich_weight:
+                break
+            if now == 0.0:
+                return self._price_sorted(project)
+            rich_weight = now
+            q = (cost - (total - float(mask @ wb))) / rich_weight
+        else:
+            return self._price_sorted(project)
+        # Certificate: if no budget is within error + delta of q, the supporters below q are
+        # exactly the ones who pay everything, and the exact price is within delta of q.
+        delta = _SAFETY * (((weight - rich_weight) * self.error + rounding) / rich_weight
+                           + 2 * _U * q)
+        if float(np.abs(b - q).min()) > self.error + delta:
+            return _Price(project, q, q - delta, q + delta)
+        return self._price_sorted(project)
+
+    def _price_sorted(self, project: int) -> _Price | None:
+        """The price by sorting the supporters' budgets; certifies it by bracketing g's root."""
+        inst = self.instance
         cls = inst.supporters[project]
         b = self.budgets[cls]
         order = np.argsort(b)
@@ -188,15 +237,9 @@ class _Run:
         paid = bs * ws
         cum_paid = np.cumsum(paid)
         cum_w = np.cumsum(ws)
-        total = float(cum_paid[-1])
         weight = float(cum_w[-1])
-        cost = float(inst.costs_f[project])
+        cost = inst.costs_list_f[project]
         m = bs.size
-        slack = _SAFETY * (weight * self.error + (m + 4) * _U * (total + cost))
-        if total + slack < cost:
-            return None
-        if total - slack < cost:
-            return self._exact_price(project, None)
         before_paid = cum_paid - paid
         before_w = cum_w - ws
         # Supporter j is the first to pay the full price when everyone before pays all they have.
@@ -412,9 +455,6 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
     selected = list(instance.free)
     prices: dict[int, float] = {}
     rounds: dict[int, int] = {}
-    # Prices still exact after the last purchase: none of the project's supporters who paid
-    # for it dropped below the project's own price, so the project's price did not move.
-    cache: dict[int, _Price] = {}
     round_no = 0
     while remaining:
         best_hi = math.inf
@@ -422,11 +462,10 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
         for p in sorted(remaining, key=lower.__getitem__):
             if lower[p] > best_hi:
                 break
-            price = cache.get(p) or run.price(p)
+            price = run.price(p, lower[p] * costs_f[p])
             if price is None:
                 remaining.discard(p)
                 continue
-            cache[p] = price
             lo, hi = price.ratio_bounds(float(costs_f[p]))
             lower[p] = max(lower[p], lo)
             evaluated.append((price, lo, hi))
@@ -442,14 +481,11 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
                 if price.exact is None:
                     exact_price = run._exact_price(price.project, price)
                     assert exact_price is not None
-                    price = cache[price.project] = exact_price
+                    price = exact_price
                 exact_prices.append(price)
             winner = min(exact_prices, key=lambda pr: _exact_order(instance, pr))
         round_no += 1
-        changed = run.buy(winner)
-        cache.pop(winner.project, None)
-        if cache:
-            _forget_moved_prices(run, cache, changed)
+        run.buy(winner)
         remaining.discard(winner.project)
         selected.append(winner.project)
         prices[winner.project] = winner.q
@@ -461,17 +497,6 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
         minlength=instance.size,
     )
     return MesResult(share, selected, prices, rounds, left, spent)
-
-
-def _forget_moved_prices(run: _Run, cache: dict[int, _Price], changed: IntArray) -> None:
-    ceiling = np.full(run.instance.size, -math.inf)
-    for p, price in cache.items():
-        ceiling[p] = price.hi
-    local, projects = run._rows(changed)
-    now = run.budgets[changed][local]
-    moved = np.unique(projects[now - run.error < ceiling[projects]])
-    for p in moved.tolist():
-        cache.pop(p, None)
 
 
 def _exact_order(instance: MesInstance, price: _Price) -> tuple[Fraction, tuple[object, ...]]:

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-
 from fastapi.staticfiles import StaticFiles
 
 from service.api import problems, routes_ballots, routes_cycles, routes_proposals

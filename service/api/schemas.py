@@ -235,7 +235,8 @@ class ProposalOut(BaseModel):
         "place": {"name": "Runnerydsjön"}, "status": "feasible", "feasible": True,
         "review_reason": "Kostnaden inkluderar fallskydd.", "merged_into": None,
         "closing_reason": None, "progress": [], "submitted_at": "2027-02-03T10:15:00Z",
-        "version": 2, "position": 57}]})
+        "version": 2, "feedback_url": "/proposals/0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
+        "position": 57}]})
     id: UUID
     cycle_id: UUID
     area: str
@@ -253,6 +254,8 @@ class ProposalOut(BaseModel):
     progress: list[ProgressOut]
     submitted_at: datetime
     version: int
+    feedback_url: str = Field(description="The public page where anyone, the proposer "
+                                          "included, can follow what happens to the proposal.")
     position: int | None = None
 
 

@@ -14,7 +14,8 @@ from service.api import schemas
 def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any]:
     return schemas.CycleOut(
         id=cycle.id, name=cycle.name, municipality=cycle.municipality, phase=cycle.phase.value,
-        phase_sv=SWEDISH_NAMES[cycle.phase], predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
+        phase_sv=SWEDISH_NAMES[cycle.phase],
+        predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
         version=cycle.version, decision=cycle.decision,
         areas=[schemas.AreaOut.model_validate(a.to_dict()) for a in cycle.areas.values()],
         voting_rule=schemas.VotingRuleBody.model_validate(cycle.voting_rule.to_dict())
@@ -33,11 +34,13 @@ def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, 
         description=proposal.description, estimated_cost=proposal.estimated_cost,
         official_cost=proposal.official_cost, category=proposal.category, place=proposal.place,
         status=proposal.status, feasible=proposal.feasible,
-        review_reason=proposal.review_reason, merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
+        review_reason=proposal.review_reason,
+        merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
         closing_reason=proposal.closing_reason,
         progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at)
                   for p in proposal.progress],
-        submitted_at=proposal.submitted_at, version=proposal.version, position=position,
+        submitted_at=proposal.submitted_at, version=proposal.version,
+        feedback_url=f"/proposals/{proposal.id}", position=position,
     ).model_dump(mode="json")
 
 

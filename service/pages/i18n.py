@@ -26,7 +26,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LOCALES = {"sv": Locale.parse("sv_SE"), "en": Locale.parse("en_GB")}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark for extraction"
+def N_(message: str) -> str:
     return message
 
 
@@ -73,7 +73,7 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def kronor(amount: int | Decimal | str | None, lang: str) -> str:
     if amount is None or amount == "":
-        return "–"
+        return "\u2013"  # an en dash: no amount
     return f"{format_decimal(Decimal(str(amount)), locale=LOCALES[lang])}\u00a0kr"
 
 

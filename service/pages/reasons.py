@@ -44,13 +44,13 @@ def translate_reason(reason: str, lang: str) -> str:
         if match is None:
             continue
         parts = {k: v or "" for k, v in match.groupdict().items()}
-        if "stop" in parts and parts["stop"]:
+        if parts.get("stop"):
             parts["stop"] = "; räkningen stannar här (greedy-no-skip)"
         if "u" in parts:
             parts["u"] = UNITS.get(parts["u"], parts["u"])
         if "had" in parts:
             parts["had"] = parts["had"] or f"knappt {parts.get('under', '')}"
-        if "added" in parts and parts["added"]:
+        if parts.get("added"):
             parts["added"] = f", efter att {parts['added']} lagts till varje andel"
         return swedish.format(**parts)
     return reason
