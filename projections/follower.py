@@ -30,12 +30,16 @@ class Follower:
         self.page = page
 
     def catch_up(self, stop: threading.Event | None = None,
-                 on_batch: Callable[[int], None] | None = None) -> int:
-        """Process everything stored now; returns the number of events processed."""
+                 on_batch: Callable[[int], None] | None = None, until: int | None = None,
+                 ) -> int:
+        """Process everything stored now (or up to position `until`); returns how many."""
         processed = 0
         while stop is None or not stop.is_set():
-            notifications = self.recorder.select_notifications(
-                self.store.position() + 1, self.page)
+            start = self.store.position() + 1
+            if until is not None and start > until:
+                break
+            limit = self.page if until is None else min(self.page, until - start + 1)
+            notifications = self.recorder.select_notifications(start, limit)
             if not notifications:
                 break
             try:
@@ -46,7 +50,7 @@ class Follower:
                 continue
             if on_batch is not None:
                 on_batch(notifications[-1].id)
-            if len(notifications) < self.page:
+            if len(notifications) < limit:
                 break
         return processed
 

@@ -183,6 +183,12 @@ class ReadModelStore(TrackingRecorder):
             [cycle_id, after, limit])
         return [dict(r) for r in rows]
 
+    def cycle_rows(self, table: str, cycle_id: str) -> list[tuple[Any, ...]]:
+        """The rows of one cycle in a table, in a stable order."""
+        assert table in TABLES
+        rows = self._rows(f"SELECT * FROM {{{table}}} WHERE cycle_id = ?", [cycle_id])
+        return sorted(tuple(r[k] for k in r.keys()) for r in rows)  # noqa: SIM118
+
     def table_rows(self, table: str) -> list[tuple[Any, ...]]:
         """Every row of a table in a stable order, to compare two stores."""
         assert table in TABLES

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -75,6 +76,12 @@ class Medborgarbudget(Application[UUID]):
     def __init__(self, secret: bytes, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
         self._secret = secret
+        # Proposal ids per cycle, extended by scanning only what was stored since last time.
+        self._index_lock = threading.Lock()
+        self._proposal_ids: dict[str, list[UUID]] = {}
+        self._indexed_up_to = 0
+        # Once voting is open no proposal can change, so what a ballot may name is fixed.
+        self._ballot_options: dict[tuple[str, str], dict[str, int]] = {}
 
     # ---- loading and saving ----------------------------------------------------------------
 
@@ -226,10 +233,23 @@ class Medborgarbudget(Application[UUID]):
 
     # ---- proposals -------------------------------------------------------------------------
 
-    def proposals(self, cycle_id: str | UUID) -> list[Proposal]:
+    def proposal_ids(self, cycle_id: str | UUID) -> list[UUID]:
         wanted = str(_uuid(cycle_id, "budget cycle"))
-        ids = [e.originator_id for e in self._scan([PROPOSAL_SUBMITTED]) if e.cycle_id == wanted]
-        return [self.proposal(i) for i in ids]
+        with self._index_lock:
+            while True:
+                page = self.recorder.select_notifications(
+                    self._indexed_up_to + 1, PAGE, topics=[PROPOSAL_SUBMITTED])
+                for notification in page:
+                    event = self.mapper.to_domain_event(notification)
+                    self._proposal_ids.setdefault(event.cycle_id, []).append(
+                        event.originator_id)
+                    self._indexed_up_to = notification.id
+                if len(page) < PAGE:
+                    break
+            return list(self._proposal_ids.get(wanted, []))
+
+    def proposals(self, cycle_id: str | UUID) -> list[Proposal]:
+        return [self.proposal(i) for i in self.proposal_ids(cycle_id)]
 
     def submit_proposal(self, cycle_id: str | UUID, area: str, title: str, description: str,
                         estimated_cost: object, category: str, proposer: str,
@@ -313,11 +333,21 @@ class Medborgarbudget(Application[UUID]):
                                            datetime.now(UTC).date())
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
-        costs = {
+        return self.voter_pseudonym(voter.identity), self.ballot_options(cycle, area_id)
+
+    def ballot_options(self, cycle: BudgetCycle, area_id: str) -> dict[str, int]:
+        """The proposals on an area's ballot, with their official cost."""
+        key = (str(cycle.id), area_id)
+        cached = self._ballot_options.get(key)
+        if cached is not None:
+            return cached
+        options = {
             str(p.id): p.cost for p in self.proposals(cycle.id)
             if p.area == area_id and p.on_ballot
         }
-        return self.voter_pseudonym(voter.identity), costs
+        if cycle.phase in (Phase.VOTING, Phase.COUNTING):
+            self._ballot_options[key] = options
+        return options
 
     def cast_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                     selections: Sequence[str], points: Sequence[int] | None = None,
@@ -382,26 +412,32 @@ class Medborgarbudget(Application[UUID]):
     def cycle_events(self, cycle_id: str | UUID, after: int, limit: int,
                      ) -> tuple[list[dict[str, Any]], int | None]:
         """A page of the cycle's events in store order after position `after`."""
-        members = self.cycle_member_ids(cycle_id)
         found: list[dict[str, Any]] = []
+        for record in self.iter_cycle_events(cycle_id, after):
+            found.append(record)
+            if len(found) == limit:
+                break
+        return found, (found[-1]["position"] if found else None)
+
+    def iter_cycle_events(self, cycle_id: str | UUID, after: int = 0,
+                          ) -> Iterator[dict[str, Any]]:
+        """Every event of the cycle, its proposals and its ballots, in store order."""
+        members = self.cycle_member_ids(cycle_id)
         start = after + 1
-        while len(found) < limit:
+        while True:
             page = self.recorder.select_notifications(start, PAGE)
             for notification in page:
                 if notification.originator_id in members:
-                    found.append(self._event_record(notification))
-                    if len(found) == limit:
-                        break
+                    yield self._event_record(notification)
             if len(page) < PAGE:
-                break
+                return
             start = page[-1].id + 1
-        return found, (found[-1]["position"] if found else None)
 
     def _event_record(self, notification: Any) -> dict[str, Any]:
         event = self.mapper.to_domain_event(notification)
+        # originator_topic stays: a creation event cannot be rebuilt without it.
         data = {k: v for k, v in vars(event).items()
-                if k not in ("originator_id", "originator_version", "timestamp",
-                             "originator_topic")}
+                if k not in ("originator_id", "originator_version", "timestamp")}
         return {
             "position": notification.id, "topic": notification.topic,
             "originator_id": event.originator_id, "originator_version": event.originator_version,

@@ -15,7 +15,12 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from projections.follower import Follower
-from projections.store import PostgresReadModelStore, ReadModelStore, SQLiteReadModelStore
+from projections.store import (
+    TABLES,
+    PostgresReadModelStore,
+    ReadModelStore,
+    SQLiteReadModelStore,
+)
 from service.application import Medborgarbudget
 from service.config import Settings
 
@@ -49,6 +54,28 @@ def _ensure_schema(env: dict[str, Any]) -> None:
 
 def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
     return Follower(app.recorder, app.mapper, store)
+
+
+def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModelStore,
+                       cycle_id: str) -> list[str]:
+    """Rebuild the read models into a scratch store and compare one cycle's rows with `live`."""
+    scratch = open_store(settings, scratch="replay")
+    try:
+        scratch.clear()
+        follower_for(app, scratch).catch_up(until=live.position())
+        differences = []
+        for table in TABLES:
+            mine, theirs = live.cycle_rows(table, cycle_id), scratch.cycle_rows(table, cycle_id)
+            if mine != theirs:
+                only_live = [r for r in mine if r not in theirs]
+                only_replay = [r for r in theirs if r not in mine]
+                differences.append(f"{table}: {len(only_live)} rows only in the live read "
+                                   f"models, {len(only_replay)} only in the replay; first: "
+                                   f"{(only_live or only_replay)[0]!r}"[:500])
+        return differences
+    finally:
+        scratch.clear()
+        scratch.close()
 
 
 class ReadModels:

@@ -102,6 +102,7 @@ class MesInstance:
             self.weights_f[s] for s in self.supporters
         ]
         self.support = [int(self.weights[s].sum()) for s in self.supporters]
+        self.masks = _support_masks(self.indptr, self.members, self.size)
         self.support_f = [float(w) for w in self.support]
         self.costs_list_f = [float(c) for c in self.costs]
         self.max_supporters = max((s.size for s in self.supporters), default=0)
@@ -111,6 +112,22 @@ class MesInstance:
         self.tie_keys = [profile.tie_key(p) for p in range(self.size)]
         if int(self.weights.sum()) >= 2**53 or max(self.costs, default=0) >= 2**62:
             raise ValueError("the election is too large to count exactly")
+
+
+def _support_masks(indptr: IntArray, members: IntArray, size: int) -> npt.NDArray[np.uint64]:
+    """One bit per project, 64 projects per word: row i has the bits of class i's projects."""
+    classes = indptr.size - 1
+    words = max(1, (size + 63) // 64)
+    masks = np.zeros(classes * words, dtype=np.uint64)
+    if members.size:
+        rows = np.repeat(np.arange(classes, dtype=np.int64), np.diff(indptr))
+        cell = rows * words + (members >> 6)
+        bits = np.left_shift(np.uint64(1), (members & 63).astype(np.uint64))
+        # Members are sorted within a class, so equal cells are adjacent and their bits
+        # distinct: summing them is OR-ing them.
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        masks[cell[starts]] = np.add.reduceat(bits, starts)
+    return masks.reshape(classes, words)
 
 
 @dataclass
@@ -290,63 +307,43 @@ class _Run:
 
     # ----------------------------------------------------------------- exact arithmetic
 
-    def _rows(self, classes: IntArray) -> tuple[IntArray, IntArray]:
-        """The CSR entries of `classes`: (position in `classes`, project) per entry."""
+    def _paid(self, classes: IntArray) -> npt.NDArray[np.uint64]:
+        """For each of `classes` (live) and each bought project, 1 if the class paid for it.
+
+        A live class has never paid everything, so it paid for exactly the bought projects it
+        supports: the bits of its support mask.
+        """
         inst = self.instance
-        starts = inst.indptr[classes]
-        lengths = inst.indptr[classes + 1] - starts
-        offsets = np.cumsum(lengths) - lengths
-        entries = np.repeat(starts - offsets, lengths) + np.arange(
-            int(lengths.sum()), dtype=np.int64
-        )
-        local = np.repeat(np.arange(classes.size, dtype=np.int64), lengths)
-        return local, inst.members[entries]
+        words = np.array([p >> 6 for p in self.bought], dtype=np.int64)
+        shifts = np.array([p & 63 for p in self.bought], dtype=np.uint64)
+        masks = inst.masks[classes][:, words]
+        return np.right_shift(masks, shifts) & np.uint64(1)
 
     def _exact_money(self, classes: IntArray) -> Fraction:
         """Exactly what the live `classes` hold together: weight * share - what they paid."""
         if classes.size == 0:
             return Fraction(0)
         inst = self.instance
-        weight = int(inst.weights[classes].sum())
+        weights = inst.weights_f[classes]
+        weight = int(weights.sum())
         if not self.bought:
             return weight * self.share
-        local, projects = self._rows(classes)
-        paid_by = np.bincount(
-            projects, weights=inst.weights_f[classes[local]], minlength=inst.size
-        )[self.bought]
+        paid_by = weights @ self._paid(classes)
         paid = [(t, round(count)) for t, count in enumerate(paid_by.tolist()) if count]
         return self.book.money(weight, paid)
 
     def _exact_budget_groups(self, classes: IntArray) -> tuple[IntArray, list[Fraction]]:
         """Group live `classes` by which bought projects they paid for; exact budget per group."""
-        count = len(self.bought)
         if classes.size == 0:
             return np.zeros(0, dtype=np.int64), []
-        if count == 0:
+        if not self.bought:
             return np.zeros(classes.size, dtype=np.int64), [self.share]
-        words = (count + 62) // 63
-        local, projects = self._rows(classes)
-        position = np.full(self.instance.size, -1, dtype=np.int64)
-        position[np.array(self.bought, dtype=np.int64)] = np.arange(count, dtype=np.int64)
-        pos = position[projects]
-        keep = pos >= 0
-        local, pos = local[keep], pos[keep]
-        table = np.zeros((classes.size, words), dtype=np.int64)
-        np.bitwise_or.at(table, (local, pos // 63), np.left_shift(np.int64(1), pos % 63))
-        if words == 1:
-            _, first, inverse = np.unique(table[:, 0], return_index=True, return_inverse=True)
-        else:
-            _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
-        budgets: list[Fraction] = []
-        for row in first:
-            paid: list[tuple[int, int]] = []
-            for word in range(words):
-                bits = int(table[row, word])
-                while bits:
-                    low = bits & -bits
-                    paid.append((word * 63 + low.bit_length() - 1, 1))
-                    bits ^= low
-            budgets.append(self.book.money(1, paid))
+        table = self._paid(classes)
+        _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+        budgets = [
+            self.book.money(1, [(t, 1) for t in np.flatnonzero(table[row]).tolist()])
+            for row in first.tolist()
+        ]
         return inverse.reshape(-1).astype(np.int64), budgets
 
     def _exact_price(self, project: int, hint: _Price | None) -> _Price | None:

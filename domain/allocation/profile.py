@@ -166,6 +166,35 @@ def _class_arrays(
     return weights, indptr, members, tuple(supporters)
 
 
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+
+
+def _group_rows(table: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
+    """Group identical rows: (index of each group's first row, group of every row).
+
+    Rows are ordered by a hash and compared in full at every boundary, so distinct rows never
+    share a group; the rare hash collision at worst splits one group in two, which only costs
+    a little compression.
+    """
+    if table.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    mixed = np.zeros(table.shape[0], dtype=np.uint64)
+    for word in range(table.shape[1]):
+        factor = _MIX[word % _MIX.size] + np.uint64(2 * (word // _MIX.size))
+        mixed ^= table[:, word] * factor
+        mixed ^= mixed >> np.uint64(29)
+    order = np.argsort(mixed, kind="stable")
+    ordered = table[order]
+    starts = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+    group_sorted = np.cumsum(starts) - 1
+    inverse = np.empty(table.shape[0], dtype=np.int64)
+    inverse[order] = group_sorted
+    return order[starts].astype(np.int64), inverse
+
+
 def _compact_classes(
     ballots: CompactBallots, ids: tuple[str, ...], *, choose_one: bool
 ) -> tuple[int, tuple[int, ...], tuple[int, ...], IntArray, IntArray, IntArray]:
@@ -176,15 +205,15 @@ def _compact_classes(
     lengths = np.diff(ballots.indptr)
     row_of = np.repeat(np.arange(ballots.rows, dtype=np.int64), lengths)
     members = remap[ballots.indices] if ballots.indices.size else ballots.indices.copy()
-    same_row = row_of[1:] == row_of[:-1]
-    if np.any(same_row & (members[1:] <= members[:-1])):
+    size = max(1, len(ids))
+    key = row_of * size + members
+    if np.any(key[1:] <= key[:-1]):
         # Rows not strictly increasing: sort within rows, then keep first occurrences only.
-        order = np.lexsort((members, row_of))
-        members, row_of = members[order], row_of[order]
-        keep = np.ones(members.size, dtype=bool)
-        keep[1:] = (row_of[1:] != row_of[:-1]) | (members[1:] != members[:-1])
-        members, row_of = members[keep], row_of[keep]
+        key = key[np.argsort(key, kind="stable")]
+        key = key[np.r_[True, key[1:] != key[:-1]]]
+        row_of, members = np.divmod(key, size)
         lengths = np.bincount(row_of, minlength=ballots.rows).astype(np.int64)
+    del key
     if choose_one and np.any(lengths[counts > 0] > 1):
         row = int(np.flatnonzero((lengths > 1) & (counts > 0))[0])
         raise ValueError(f"ballot row {row + 1}: a choose-1 ballot names at most one project")
@@ -205,13 +234,7 @@ def _compact_classes(
         table[cell[starts]] = np.add.reduceat(bits, starts)
     table = table.reshape(ballots.rows, words)
     rows = np.flatnonzero((lengths > 0) & (counts > 0))
-    if words == 1:
-        _, first, inverse = np.unique(table[rows, 0], return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(
-            table[rows], axis=0, return_index=True, return_inverse=True
-        )
-    inverse = inverse.reshape(-1)
+    first, inverse = _group_rows(table[rows])
     weights = np.bincount(inverse, weights=counts[rows]).astype(np.int64)
     representative = rows[first]
     rep_lengths = lengths[representative]

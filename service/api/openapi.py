@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from fastapi import FastAPI
 
 from service.api.schemas import Problem
 
 DESCRIPTIONS = {
-    400: "The request could not be understood.",
+    400: "The request could not be understood (e.g. a body that is not UTF-8 JSON).",
     401: "No valid bearer token (missing, expired or with a bad signature).",
     403: "The token's role may not do this.",
     404: "No such cycle, proposal or area.",
@@ -16,12 +19,38 @@ DESCRIPTIONS = {
     415: "The request body must be JSON.",
     422: "Invalid input: `field` says which field and `detail` why.",
 }
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    # A body that cannot be decoded at all is refused with 400 wherever bodies are validated.
+    undecodable = (400,) if 422 in codes else ()
     return {
-        code: {"model": Problem, "description": DESCRIPTIONS[code],
-               "content": {"application/problem+json": {"schema": {"$ref":
-                                                                   "#/components/schemas/Problem"}}}}
-        for code in (*codes, 413, 415)
+        code: {"model": Problem, "description": DESCRIPTIONS[code], "content": PROBLEM_CONTENT}
+        for code in (*codes, *undecodable, 413, 415)
     }
+
+
+def document_problems(api: FastAPI) -> None:
+    """FastAPI documents its own 422 body (HTTPValidationError) for every operation with
+    parameters; this API answers invalid input with a Problem, so the document says so."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is not None:
+            return api.openapi_schema
+        document = generate()
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                    responses["422"] = {"description": DESCRIPTIONS[422],
+                                        "content": PROBLEM_CONTENT}
+        schemas = document.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" not in json.dumps(document["paths"]):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        api.openapi_schema = document
+        return document
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PhaseError
 from service.api.auth import AuthError
+from service.api.openapi import document_problems
 
 PROBLEM = "application/problem+json"
 
@@ -50,6 +51,8 @@ def _field(location: tuple[Any, ...]) -> str:
 
 
 def install(app: FastAPI) -> None:
+    document_problems(app)
+
     @app.exception_handler(DomainError)
     def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
         return domain_problem(error)

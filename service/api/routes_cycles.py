@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from domain.errors import Conflict
 from service.api import schemas
@@ -14,6 +14,7 @@ from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
+from service.audit_export import export_lines
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -173,6 +174,19 @@ def get_results(cycle: str, app: App, _: Public) -> JSONResponse:
         raise Conflict(f"No results are published yet; the cycle is in phase "
                        f"'{the_cycle.phase.value}'.")
     return respond(200, results_view(the_cycle))
+
+
+@router.get("/cycles/{cycle}/export", tags=["audit"], responses={
+    **problems(401, 403, 404),
+    200: {"description": "The cycle's complete history as hash-chained JSON Lines, verifiable "
+                         "with `medborgarbudget audit verify FILE`.",
+          "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+    summary="Download the audit export of the cycle")
+def download_export(cycle: str, app: App, _: Auditor) -> StreamingResponse:
+    the_cycle = app.cycle(cycle)
+    return StreamingResponse(
+        export_lines(app, the_cycle.id), media_type="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="audit-{the_cycle.id}.jsonl"'})
 
 
 @router.get("/cycles/{cycle}/events", response_model=schemas.EventsPage,
