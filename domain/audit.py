@@ -278,7 +278,9 @@ class Verifier:
                 allocation_rule=recorded["areas"].get(area_id, {}).get(
                     "rule", cycle.allocation_rule_for(area_id)),
                 threshold=recorded["areas"].get(area_id, {}).get("threshold",
-                                                                 cycle.score_threshold))
+                                                                 cycle.score_threshold),
+                max_ranked=recorded["areas"].get(area_id, {}).get(
+                    "max_ranked", cycle.voting_rule_for(area_id).max_choices))
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost)
              for p in self._proposals.values() if p.on_ballot],

@@ -42,7 +42,10 @@ def age_band(birth_date: date | None, on: date) -> str | None:
     if birth_date is None:
         return None
     birthday_to_come = (on.month, on.day) < (birth_date.month, birth_date.day)
-    age = on.year - birth_date.year - birthday_to_come
+    return age_band_of(on.year - birth_date.year - birthday_to_come)
+
+
+def age_band_of(age: int) -> str | None:
     for low, high, label in AGE_BANDS:
         if age >= low and (high is None or age <= high):
             return label

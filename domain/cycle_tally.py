@@ -46,6 +46,7 @@ class AreaRules:
     vote_type: str
     allocation_rule: str
     threshold: int | None = None
+    max_ranked: int | None = None  # ranked ballots: the number of ranks, which sets the points
 
 
 def tally(
@@ -81,10 +82,12 @@ def tally(
             points=[b.points or () for b in area_ballots] if rules.vote_type == "cumulative"
             else None,
             min_project_score_threshold=rules.threshold,
+            max_ranked=rules.max_ranked if rules.vote_type == "ordinal" else None,
         )
         outcome = allocate(election, rules.allocation_rule).to_json_dict()
         outcome.update(
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
+            max_ranked=rules.max_ranked,
             ballots=len(area_ballots), ballots_digest=ballots_digest(counted),
         )
         results["areas"][area_id] = outcome

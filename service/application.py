@@ -7,10 +7,10 @@ loaded aggregate (re-checking every rule) a bounded number of times, then refuse
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -55,6 +55,18 @@ class Voter:
     identity: str
     birth_date: date | None = None
     residence: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedBallot:
+    """A ballot registered outside this system, e.g. read from a Pabulib file."""
+
+    identity: str
+    selections: Sequence[str]
+    points: Sequence[int] | None = None
+    channel: str = "digital"
+    station: str | None = None
+    age_band: str | None = None
 
 
 def actor_of(role: str, subject: str) -> str:
@@ -367,6 +379,35 @@ class Medborgarbudget(Application[UUID]):
             raise DuplicateBallot(area) from None
         return ballot.id
 
+    def import_ballots(self, cycle_id: str | UUID, area: str,
+                       ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:
+        """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
+        rules as any ballot; saved in atomic chunks. Returns how many were stored."""
+        cycle = self.cycle(cycle_id)
+        cycle.require_phase("cast_paper_ballot")
+        options = self.ballot_options(cycle, area)
+        rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
+        pending: list[Ballot] = []
+        stored = 0
+        for imported in ballots:
+            pending.append(Ballot.cast(
+                str(cycle.id), area, self.voter_pseudonym(imported.identity),
+                imported.selections, imported.points, rule, options, budget,
+                imported.channel, imported.station, imported.age_band))
+            if len(pending) == chunk:
+                stored += self._save_ballots(pending, area)
+        return stored + self._save_ballots(pending, area)
+
+    def _save_ballots(self, ballots: list[Ballot], area: str) -> int:
+        if ballots:
+            try:
+                self.save(*ballots)
+            except IntegrityError:
+                raise DuplicateBallot(area) from None
+        count = len(ballots)
+        ballots.clear()
+        return count
+
     def change_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                       selections: Sequence[str], points: Sequence[int] | None = None) -> UUID:
         cycle = self.cycle(cycle_id)
@@ -453,6 +494,7 @@ class Medborgarbudget(Application[UUID]):
                 vote_type=cycle.voting_rule_for(area_id).vote_type,
                 allocation_rule=cycle.allocation_rule_for(area_id),
                 threshold=cycle.score_threshold,
+                max_ranked=cycle.voting_rule_for(area_id).max_choices,
             )
             for area_id, area in cycle.areas.items()
         }

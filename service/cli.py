@@ -358,3 +358,71 @@ def audit_replay(cycle: str, data: Path | None) -> None:
             click.echo(f"DIFFERS: {difference}", err=True)
         sys.exit(1)
     click.echo(f"Replayed {the_cycle.name}: the read models equal a rebuild from the events.")
+
+
+@main.group()
+def pabulib() -> None:
+    """Import a real election as a cycle, or export a cycle as a Pabulib file."""
+
+
+@pabulib.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+def pabulib_import(file: Path, data: Path | None) -> None:
+    """Create a cycle from FILE.pb, taken through the phases to published results.
+
+    The new cycle's id is the last line of the output."""
+    from domain.pabulib.errors import PabulibFormatError
+    from domain.pabulib.reader import read_pabulib
+    from service.pabulib_cycles import import_election
+    from service.runtime import open_application
+
+    if not file.is_file():
+        click.echo(f"No such file: {file}", err=True)
+        sys.exit(2)
+    try:
+        with file.open(encoding="utf-8", newline="") as handle:
+            election = read_pabulib(handle)
+    except (PabulibFormatError, UnicodeDecodeError) as error:
+        click.echo(f"{file}: {error}", err=True)
+        sys.exit(2)
+    app = open_application(_settings(data))
+    try:
+        cycle_id = import_election(app, election, file.name)
+        cycle = app.cycle(cycle_id)
+        for area_id, result in (cycle.results or {}).get("areas", {}).items():
+            click.echo(f"{cycle.name}: area {area_id}, {result['ballots']} ballots, "
+                       f"{len(result['selected'])} selected by {result['rule']}")
+        click.echo(str(cycle_id))
+    except DomainError as error:
+        click.echo(f"{file}: refused: {error.message}", err=True)
+        sys.exit(2)
+    finally:
+        app.close()
+
+
+@pabulib.command("export")
+@click.argument("cycle")
+@click.option("--area", default=None, help="The area to export (needed if there are several).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None)
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+def pabulib_export(cycle: str, area: str | None, output: Path | None,
+                   data: Path | None) -> None:
+    """Write CYCLE's ballots and results for one area as a Pabulib .pb file."""
+    from domain.pabulib.writer import format_pabulib
+    from service.pabulib_cycles import export_area
+    from service.runtime import open_application
+
+    app = open_application(_settings(data))
+    try:
+        text = format_pabulib(export_area(app, cycle, area))
+    except DomainError as error:
+        click.echo(error.message, err=True)
+        sys.exit(2)
+    finally:
+        app.close()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)

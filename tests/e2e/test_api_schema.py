@@ -41,7 +41,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 
 @dataclass(frozen=True)
