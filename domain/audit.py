@@ -159,7 +159,7 @@ class Verifier:
             record = json.loads(text)
         except json.JSONDecodeError:
             if not self._header_seen:
-                raise NotAnExport("the first line is not JSON: this is not an audit export")
+                raise NotAnExport("the first line is not JSON: not an audit export") from None
             self.report.fail(number, "not valid JSON (edited or damaged)")
             return
         if not self._header_seen:
