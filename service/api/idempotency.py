@@ -17,9 +17,10 @@ from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
 from fastapi.responses import JSONResponse
 
-from domain.errors import DomainError, InvalidInput
+from domain.errors import Conflict, DomainError, InvalidInput
 from service.application import Medborgarbudget
 
 NAMESPACE = UUID("2d8f0a40-7b8e-5d4e-9a61-3c0b6f2e9d15")
@@ -102,11 +103,15 @@ def run_idempotent(
     try:
         with app.saving_with(lambda: IdempotentRequest(scope, fingerprint, datetime.now(UTC))):
             response = handler()
-    except DomainError:
-        # A refusal may come from a concurrent twin having stored the record first.
+    except (DomainError, IntegrityError) as refusal:
+        # A refusal may come from a concurrent twin having stored the record first: commands
+        # that create an aggregate meet the twin's record as the store's IntegrityError.
         replayed = _replay(app, record_id, fingerprint)
         if replayed is not None:
             return replayed
+        if isinstance(refusal, IntegrityError):
+            raise Conflict("Something this request writes was written concurrently by another "
+                           "request; nothing was stored. Please try again.") from refusal
         raise
     record = _load(app, record_id)
     if record is not None and record.status is None:

@@ -105,7 +105,8 @@ class CycleMachine(RuleBasedStateMachine):
         self.app, self.auditor = STORE["app"], STORE["auditor"]
         self.seen = stored(self.app)
         self.replayed: dict[UUID, Any] = {}  # kept up to date from each new stored event
-        self.saved: dict[UUID, Aggregate] = {}  # the live aggregates the last step saved
+        # The live state of every aggregate the last step saved, as it was when saved.
+        self.saved: list[tuple[UUID, int, dict[str, Any]]] = []
         self.app.save = self.capturing_save  # type: ignore[method-assign]
         self.model = Model()
         self.previous_phase = Phase.DRAFT
@@ -115,7 +116,8 @@ class CycleMachine(RuleBasedStateMachine):
 
     def capturing_save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = Medborgarbudget.save(self.app, *objs, **kwargs)
-        self.saved.update((o.id, o) for o in objs if isinstance(o, Aggregate))
+        self.saved.extend((o.id, o.version, aggregate_state(o)) for o in objs
+                          if isinstance(o, Aggregate))
         return recordings
 
     def teardown(self) -> None:
@@ -408,17 +410,18 @@ class CycleMachine(RuleBasedStateMachine):
                 self.seen = notification.id
             if len(page) < 500:
                 break
-        assert set(self.saved) <= touched, "an aggregate was saved but no event was stored"
         for aggregate_id in touched:
             rebuilt = aggregate_state(self.auditor.repository.get(aggregate_id))
             assert rebuilt == aggregate_state(self.replayed[aggregate_id])
-            if aggregate_id in self.saved:  # live, just after the command ran
-                assert rebuilt == aggregate_state(self.saved[aggregate_id])
+        for aggregate_id, version, live in self.saved:  # live, just after the command ran
+            assert aggregate_id in touched, "an aggregate was saved but no event was stored"
+            rebuilt = aggregate_state(self.auditor.repository.get(aggregate_id, version=version))
+            assert rebuilt == live
         self.saved.clear()
 
 
 SETTINGS = settings(
-    max_examples=15, stateful_step_count=25, deadline=None,
+    max_examples=25, stateful_step_count=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
