@@ -64,6 +64,7 @@ _U = 2.0**-53  # unit roundoff of float64
 _SAFETY = 4.0  # every error bound is multiplied by this, for slack over the textbook bounds
 _CERTIFY_TRIES = 3
 _NEWTON_STEPS = 64
+_COMPACT_BELOW = 0.75
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,10 @@ class _Run:
         self.live = np.ones(classes, dtype=bool)
         self.error = _SAFETY * _U * self.share_f
         self._rich = np.empty(self.instance.max_supporters, dtype=np.float64)
+        # Per project, the supporting classes still worth looking at; classes that ran out of
+        # money are dropped now and then, as they no longer change any price.
+        self.supporters = list(self.instance.supporters)
+        self.supporter_weights = list(self.instance.supporter_weights)
 
     # ----------------------------------------------------------------- float pricing
 
@@ -208,8 +213,15 @@ class _Run:
         inst = self.instance
         if self.force_exact:
             return self._exact_price(project, None)
-        b = self.budgets[inst.supporters[project]]
-        w = inst.supporter_weights[project]
+        cls = self.supporters[project]
+        b = self.budgets[cls]
+        w = self.supporter_weights[project]
+        live = np.count_nonzero(b)
+        if live < _COMPACT_BELOW * b.size:
+            keep = b > 0  # a live class always keeps a positive float budget (see buy)
+            cls = self.supporters[project] = cls[keep]
+            w = self.supporter_weights[project] = w[keep]
+            b = b[keep]
         wb = b * w
         total = float(wb.sum())
         cost = inst.costs_list_f[project]
@@ -246,11 +258,10 @@ class _Run:
     def _price_sorted(self, project: int) -> _Price | None:
         """The price by sorting the supporters' budgets; certifies it by bracketing g's root."""
         inst = self.instance
-        cls = inst.supporters[project]
-        b = self.budgets[cls]
+        b = self.budgets[self.supporters[project]]
         order = np.argsort(b)
         bs = b[order]
-        ws = inst.supporter_weights[project][order]
+        ws = self.supporter_weights[project][order]
         paid = bs * ws
         cum_paid = np.cumsum(paid)
         cum_w = np.cumsum(ws)
@@ -349,7 +360,7 @@ class _Run:
     def _exact_price(self, project: int, hint: _Price | None) -> _Price | None:
         """The exact price; `hint` (a certified interval) lets most supporters skip exactness."""
         inst = self.instance
-        cls = inst.supporters[project]
+        cls = self.supporters[project]
         cls = cls[self.live[cls]]
         weights = inst.weights[cls]
         total_weight = int(weights.sum())
@@ -394,7 +405,7 @@ class _Run:
         whose budgets changed."""
         inst = self.instance
         project = price.project
-        cls = inst.supporters[project]
+        cls = self.supporters[project]
         cls = cls[self.live[cls]]
         weights = inst.weights[cls]
         b = self.budgets[cls]

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from service.api import problems, routes_ballots, routes_cycles, routes_proposals
 from service.api.auth import Principal, TokenVerifier
@@ -19,10 +20,18 @@ from service.api.problems import problem
 from service.api.schemas import Health
 from service.application import Medborgarbudget
 from service.config import Settings
+from service.deployment_secret import load_secret
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
+from service.web import routes as web
+from service.web.session import (
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    SESSION_SECRET_ENV,
+    secure_cookies,
+)
 
 STATIC = Path(__file__).resolve().parents[1] / "pages" / "static"
 
@@ -60,6 +69,11 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.read_models = read_models
     problems.install(api)
 
+    web.install(api)
+    api.add_middleware(
+        SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies())
+
     @api.exception_handler(PageNotFound)
     def on_page_not_found(request: Request, _: PageNotFound) -> Response:
         return render(request, "not_found.html", request.query_params.get("lang"), status=404)
@@ -78,7 +92,9 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
                 return problem(413, "Request body too large",
                                f"At most {MAX_BODY_BYTES} bytes are accepted.")
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if body and media_type != "application/json" and not media_type.endswith("+json"):
+            is_json = media_type == "application/json" or media_type.endswith("+json")
+            # The API speaks JSON; the residents' pages post ordinary HTML forms.
+            if body and request.url.path.startswith("/api/") and not is_json:
                 return problem(415, "Unsupported media type",
                                "Send the request body as application/json.")
         return await call_next(request)
@@ -90,10 +106,15 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
         return Health(status="ok", store=settings.backend)
 
     for router in (routes_cycles.router, routes_proposals.router, routes_ballots.router,
-                   pages.router):
+                   pages.router, web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     return api
+
+
+def session_secret(settings: Settings) -> str:
+    return load_secret(settings.data_dir, variable=SESSION_SECRET_ENV,
+                       file_name="session.key").hex()
 
 
 def create_app_from_env() -> FastAPI:

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
 from service.read_models import ReadModels
+from service.web.session import csrf_token, current_resident
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,9 +63,13 @@ def render(request: Request, template: str, lang: str | None, status: int = 200,
     query["lang"] = other
     switch = str(request.url.path) + "?" + "&".join(f"{k}={v}" for k, v in query.items()
                                                     if k in ("lang",))
+    has_session = "session" in request.scope
     html = ENVIRONMENTS[lang].get_template(template).render(
         lang=lang, other_lang=other, switch_url=switch, path=request.url.path,
-        lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", **context)
+        lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}",
+        resident=current_resident(request) if has_session else None,
+        csrf=csrf_token(request) if has_session else "", query=request.query_params,
+        **context)
     return HTMLResponse(html, status_code=status)
 
 

@@ -1,0 +1,94 @@
+"""`medborgarbudget tally FILE.pb --rule RULE [--json]`: count a Pabulib file with one rule.
+
+Exit codes: 0 counted, 2 bad input (missing or malformed file, unknown rule, a rule the file
+cannot be counted with).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from domain.allocation import RULES, Outcome, allocate
+from domain.allocation.outcome import json_number, kronor
+from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
+
+
+class BadInput(click.ClickException):
+    """Printed as 'Error: ...' on stderr, exit code 2 like click's usage errors."""
+
+    exit_code = 2
+
+
+@click.command("tally")
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+)
+@click.option(
+    "--rule",
+    type=click.Choice(RULES),
+    default="greedy",
+    show_default=True,
+    help="Allocation rule.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def tally(file: Path, rule: str, as_json: bool) -> None:
+    """Count the Pabulib election FILE with RULE and show which projects are funded."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as stream:
+            pb = read_pabulib(stream)
+    except PabulibFormatError as error:
+        raise BadInput(f"{file}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{file}: not UTF-8 text ({error.reason})") from None
+    try:
+        outcome = allocate(to_election(pb), rule)
+    except ValueError as error:
+        raise BadInput(f"{file}: cannot count with {rule}: {error}") from None
+    if as_json:
+        click.echo(json.dumps(outcome.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_table(pb, outcome))
+
+
+def _table(pb: PabulibFile, outcome: Outcome) -> str:
+    names = {p.id: p.name for p in pb.projects}
+    costs = {p.id: p.cost for p in pb.projects}
+    position = {pid: i for i, pid in enumerate(outcome.selected)}
+    order = sorted(
+        costs,
+        key=lambda pid: (pid not in position, position.get(pid, 0), -outcome.scores[pid]),
+    )
+    rows = [("project", "name", "cost", "score", "selected", "reason")]
+    for pid in order:
+        name = names[pid]
+        if len(name) > 40:
+            name = name[:39] + "…"
+        rows.append(
+            (
+                pid,
+                name,
+                kronor(costs[pid]),
+                str(json_number(outcome.scores[pid])),
+                "yes" if pid in position else "no",
+                outcome.reasons[pid],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    right = {2, 3}
+    lines = []
+    for row in rows:
+        cells = [
+            row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i]) for i in range(5)
+        ]
+        lines.append("  ".join(cells) + "  " + row[5])
+    budget = pb.budget
+    lines.append("")
+    lines.append(
+        f"rule {outcome.rule}: {len(outcome.selected)} of {len(costs)} projects funded, "
+        f"{kronor(outcome.cost)} of {kronor(budget)}, {kronor(outcome.left)} left"
+    )
+    return "\n".join(lines)

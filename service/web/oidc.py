@@ -1,0 +1,67 @@
+"""Sign-in through the municipality's identity provider: OpenID Connect, authorization code
+flow with PKCE (S256), via Authlib. Swedish municipalities typically front BankID or Freja eID
+this way. Configured by environment; without it, only the labelled local sign-in exists.
+
+MEDBORGARBUDGET_OIDC_ISSUER         the provider's issuer URL (discovery document below it)
+MEDBORGARBUDGET_OIDC_CLIENT_ID      this service's client id
+MEDBORGARBUDGET_OIDC_CLIENT_SECRET  its secret (omit for a public client; PKCE protects the code)
+MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM  the claim holding the residence code (default: residence)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from authlib.integrations.starlette_client import OAuth
+
+from service.web.session import Resident
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    issuer: str
+    client_id: str
+    client_secret: str | None
+    residence_claim: str = "residence"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> OidcSettings | None:
+        env = os.environ if env is None else env
+        issuer, client_id = env.get("MEDBORGARBUDGET_OIDC_ISSUER"), env.get(
+            "MEDBORGARBUDGET_OIDC_CLIENT_ID")
+        if not issuer or not client_id:
+            return None
+        return cls(issuer.rstrip("/"), client_id,
+                   env.get("MEDBORGARBUDGET_OIDC_CLIENT_SECRET") or None,
+                   env.get("MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM", "residence"))
+
+
+def client(settings: OidcSettings) -> Any:
+    oauth = OAuth()
+    oauth.register(
+        "municipality",
+        server_metadata_url=f"{settings.issuer}/.well-known/openid-configuration",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"},
+    )
+    return oauth.municipality
+
+
+def resident_from_claims(claims: Mapping[str, Any], settings: OidcSettings) -> Resident:
+    """The verified claims become the same resident identity the API uses (its subject is
+    pseudonymised before anything is stored)."""
+    subject = str(claims["sub"])
+    born = claims.get("birthdate")
+    try:
+        birth_date = date.fromisoformat(str(born)) if born else None
+    except ValueError:
+        birth_date = None
+    residence = claims.get(settings.residence_claim)
+    name = claims.get("given_name") or claims.get("name") or ""
+    return Resident(subject, str(name), birth_date, str(residence) if residence else None,
+                    "oidc")

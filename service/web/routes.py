@@ -1,0 +1,383 @@
+"""Residents taking part on the web: sign in, submit an idea, vote.
+
+Both forms call the same application service as the API; nothing here writes to the store by
+another path. Every POST checks the session's CSRF token first. Works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.ballot import ballot_id
+from domain.cycle import BudgetCycle
+from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
+from domain.phases import Phase
+from service.application import Medborgarbudget, Voter
+from service.pages import i18n
+from service.pages.routes import PageNotFound, render
+from service.web import forms
+from service.web.oidc import OidcSettings, client, resident_from_claims
+from service.web.session import (
+    CsrfRefused,
+    Resident,
+    check_csrf,
+    current_resident,
+    sign_in,
+    sign_out,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+async def form_data(request: Request) -> dict[str, list[str]]:
+    """The posted form, read before the (synchronous) endpoint runs."""
+    form = await request.form()
+    return {key: [str(v) for v in form.getlist(key)] for key in form}
+
+
+Form = Annotated[dict[str, list[str]], Depends(form_data)]
+
+
+def _app(request: Request) -> Medborgarbudget:
+    app: Medborgarbudget = request.app.state.medborgarbudget
+    return app
+
+
+def _lang(request: Request, form: Form | None = None) -> str:
+    chosen = (form or {}).get("lang", [None])[0] or request.query_params.get("lang")
+    return i18n.language(chosen)
+
+
+def _gettext(lang: str) -> forms.Gettext:
+    return i18n.translations(lang).gettext
+
+
+def _suffix(lang: str) -> str:
+    return "" if lang == i18n.DEFAULT else f"?lang={lang}"
+
+
+def _cycle(app: Medborgarbudget, cycle_id: str) -> BudgetCycle:
+    try:
+        return app.cycle(cycle_id)
+    except NotFound:
+        raise PageNotFound(cycle_id) from None
+
+
+def _require_resident(request: Request, lang: str) -> Resident | RedirectResponse:
+    resident = current_resident(request)
+    if resident is None:
+        target = quote(str(request.url.path) + _suffix(lang), safe="")
+        return RedirectResponse(f"/sign-in?next={target}&lang={lang}", status_code=303)
+    return resident
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never redirect a resident elsewhere after signing in.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+# ---- sign-in ---------------------------------------------------------------------------
+
+def _residence_codes(app: Medborgarbudget) -> list[str]:
+    codes: set[str] = set()
+    for cycle_id in app.cycle_ids():
+        for area in app.cycle(cycle_id).areas.values():
+            if area.eligibility.residence:
+                codes.add(area.eligibility.residence)
+    return sorted(codes)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+    lang = _lang(request)
+    oidc = OidcSettings.from_env()
+    return render(request, "sign_in.html", lang, next=_safe_next(next), oidc=oidc is not None,
+                  residences=_residence_codes(_app(request)), errors={}, values={})
+
+
+@router.post("/sign-in/local", response_class=HTMLResponse)
+def local_sign_in(request: Request, form: Form) -> Response:
+    lang = _lang(request, form)
+    _ = _gettext(lang)
+    check_csrf(request, forms.first(form, "csrf"))
+    if OidcSettings.from_env() is not None:
+        raise InvalidInput("sign-in", "local sign-in is switched off: use the e-ID sign-in")
+    name, year, residence = (forms.first(form, k) for k in ("name", "birth_year", "residence"))
+    errors = {}
+    if not name or len(name) > 100:
+        errors["name"] = _("Fill in your name (at most 100 characters).")
+    this_year = datetime.now(UTC).year
+    if not (year.isdigit() and this_year - 120 <= int(year) <= this_year):
+        errors["birth_year"] = _("Give your birth year with four digits, for example 1990.")
+    residences = _residence_codes(_app(request))
+    if residence not in residences:
+        errors["residence"] = _("Choose the area where you live.")
+    if errors:
+        return render(request, "sign_in.html", lang, status=422, errors=errors,
+                      values={"name": name, "birth_year": year, "residence": residence},
+                      next=_safe_next(forms.first(form, "next")), oidc=False,
+                      residences=residences)
+    # Local test sign-in: the name is the identity, and the middle of the year the birthday.
+    resident = Resident(f"local:{name.casefold()}", name, date(int(year), 7, 1), residence,
+                        "local")
+    sign_in(request, resident)
+    return RedirectResponse(_safe_next(forms.first(form, "next")), status_code=303)
+
+
+@router.get("/sign-in/oidc")
+async def oidc_sign_in(request: Request, next: str | None = None) -> Response:  # noqa: A002
+    settings = OidcSettings.from_env()
+    if settings is None:
+        raise PageNotFound("sign-in/oidc")
+    request.session["after_sign_in"] = _safe_next(next)
+    redirect_uri = str(request.url_for("oidc_callback"))
+    response: Response = await client(settings).authorize_redirect(request, redirect_uri)
+    return response
+
+
+@router.get("/sign-in/callback", name="oidc_callback")
+async def oidc_callback(request: Request) -> Response:
+    settings = OidcSettings.from_env()
+    if settings is None:
+        raise PageNotFound("sign-in/callback")
+    oidc = client(settings)
+    token = await oidc.authorize_access_token(request)
+    claims = token.get("userinfo") or await oidc.userinfo(token=token)
+    target = _safe_next(request.session.get("after_sign_in"))
+    sign_in(request, resident_from_claims(claims, settings))
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/sign-out")
+def sign_out_page(request: Request, form: Form) -> Response:
+    check_csrf(request, forms.first(form, "csrf"))
+    lang = _lang(request, form)
+    sign_out(request)
+    return RedirectResponse("/" + _suffix(lang), status_code=303)
+
+
+# ---- ideas -----------------------------------------------------------------------------
+
+def _areas_open_to(cycle: BudgetCycle) -> list[dict[str, Any]]:
+    return [{"id": a.id, "name": a.name, "budget": a.budget} for a in cycle.areas.values()]
+
+
+@router.get("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
+def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Response:
+    lang = _lang(request)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    cycle = _cycle(_app(request), cycle_id)
+    return render(request, "propose.html", lang, cycle=_cycle_view(cycle),
+                  areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS, errors={},
+                  values={"area": area or ""})
+
+
+@router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
+def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
+    lang = _lang(request, form)
+    _ = _gettext(lang)
+    check_csrf(request, forms.first(form, "csrf"))
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    app = _app(request)
+    cycle = _cycle(app, cycle_id)
+    checked = forms.check_proposal(form, list(cycle.areas), _)
+    values = {**checked.values, "area": checked.values.get("area"),
+              "estimated_cost": forms.first(form, "estimated_cost")}
+    if checked.ok:
+        place = {"name": checked.values["place"]} if checked.values["place"] else None
+        try:
+            proposal_id = app.submit_proposal(
+                cycle.id, str(checked.values["area"]), str(checked.values["title"]),
+                str(checked.values["description"]), checked.values["estimated_cost"],
+                str(checked.values["category"]), resident.subject, place)
+        except InvalidInput as error:
+            checked.errors[error.field if error.field in values else "form"] = error.reason
+        except PhaseError:
+            checked.errors["form"] = _("Ideas can no longer be submitted in this cycle.")
+        else:
+            position = app.last_position()
+            query = f"?submitted=1&position={position}" + (f"&lang={lang}" if lang != "sv"
+                                                            else "")
+            return RedirectResponse(f"/proposals/{proposal_id}{query}", status_code=303)
+    return render(request, "propose.html", lang, status=422, cycle=_cycle_view(cycle),
+                  areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS,
+                  errors=checked.errors, values=values)
+
+
+def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
+    return {"id": str(cycle.id), "name": cycle.name, "phase": cycle.phase.value,
+            "allow_ballot_changes": cycle.allow_ballot_changes}
+
+
+# ---- voting ----------------------------------------------------------------------------
+
+def _voter(resident: Resident) -> Voter:
+    return Voter(resident.subject, resident.birth_date, resident.residence)
+
+
+def _existing_ballot(app: Medborgarbudget, cycle: BudgetCycle, area: str,
+                     resident: Resident) -> Any | None:
+    the_id = ballot_id(str(cycle.id), area, app.voter_pseudonym(resident.subject))
+    try:
+        return app.repository.get(the_id)
+    except Exception as error:
+        if type(error).__name__ == "AggregateNotFoundError":
+            return None
+        raise
+
+
+@router.get("/cycles/{cycle_id}/vote", response_class=HTMLResponse)
+def vote_areas(request: Request, cycle_id: str) -> Response:
+    lang = _lang(request)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    app = _app(request)
+    cycle = _cycle(app, cycle_id)
+    today = datetime.now(UTC).date()
+    areas = []
+    for area in cycle.areas.values():
+        refusal = area.eligibility.refusal(resident.birth_date, resident.residence, today)
+        voted = _existing_ballot(app, cycle, area.id, resident) is not None
+        areas.append({"id": area.id, "name": area.name, "budget": area.budget,
+                      "eligible": refusal is None, "voted": voted})
+    return render(request, "vote_areas.html", lang, cycle=_cycle_view(cycle), areas=areas,
+                  open=cycle.phase is Phase.VOTING)
+
+
+def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> dict[str, Any]:
+    area = cycle.area(area_id)
+    rule = cycle.voting_rule_for(area_id)
+    options = app.ballot_options(cycle, area_id)
+    proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
+    return {"area": {"id": area.id, "name": area.name, "budget": area.budget},
+            "rule": rule.to_dict(), "proposals": [
+                {"id": str(p.id), "title": p.title, "description": p.description,
+                 "cost": p.cost} for p in proposals],
+            "costs": options}
+
+
+def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: BudgetCycle,
+                 area_id: str, resident: Resident, status: int = 200, error: str | None = None,
+                 chosen: dict[str, Any] | None = None) -> Response:
+    existing = _existing_ballot(app, cycle, area_id, resident)
+    if chosen is None and existing is not None:
+        chosen = {"selections": existing.selections, "points": existing.points or []}
+    refusal = cycle.area(area_id).eligibility.refusal(
+        resident.birth_date, resident.residence, datetime.now(UTC).date())
+    return render(request, "ballot.html", lang, status=status, cycle=_cycle_view(cycle),
+                  open=cycle.phase is Phase.VOTING, refusal=refusal,
+                  already=existing is not None, error=error,
+                  chosen=chosen or {"selections": [], "points": []},
+                  **_ballot_context(app, cycle, area_id))
+
+
+def _area_or_404(cycle: BudgetCycle, area_id: str) -> None:
+    if area_id not in cycle.areas:
+        raise PageNotFound(area_id)
+
+
+@router.get("/cycles/{cycle_id}/vote/{area_id}", response_class=HTMLResponse)
+def ballot_page(request: Request, cycle_id: str, area_id: str) -> Response:
+    lang = _lang(request)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    app = _app(request)
+    cycle = _cycle(app, cycle_id)
+    _area_or_404(cycle, area_id)
+    return _ballot_page(request, lang, app, cycle, area_id, resident)
+
+
+def _read_ballot(request: Request, form: Form, lang: str, app: Medborgarbudget,
+                 cycle: BudgetCycle, area_id: str, resident: Resident,
+                 ) -> tuple[list[str], list[int] | None] | Response:
+    _ = _gettext(lang)
+    rule = cycle.voting_rule_for(area_id)
+    costs = app.ballot_options(cycle, area_id)
+    selections, points = forms.ballot_from_form(rule, form, list(costs))
+    message = forms.check_ballot(rule, selections, points, costs, cycle.area(area_id).budget,
+                                 _, lambda amount: i18n.kronor(amount, lang))
+    if message is not None:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=422,
+                            error=message, chosen={"selections": selections,
+                                                   "points": points or []})
+    return selections, points
+
+
+@router.post("/cycles/{cycle_id}/vote/{area_id}", response_class=HTMLResponse)
+def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
+    """Show the ballot back to the resident before anything is stored."""
+    lang = _lang(request, form)
+    check_csrf(request, forms.first(form, "csrf"))
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    app = _app(request)
+    cycle = _cycle(app, cycle_id)
+    _area_or_404(cycle, area_id)
+    read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
+    if isinstance(read, Response):
+        return read
+    selections, points = read
+    context = _ballot_context(app, cycle, area_id)
+    titles = {p["id"]: p for p in context["proposals"]}
+    return render(request, "confirm.html", lang, cycle=_cycle_view(cycle),
+                  area=context["area"], rule=context["rule"],
+                  chosen=[{"proposal": titles[s], "points": points[i] if points else None}
+                          for i, s in enumerate(selections)],
+                  total=sum(titles[s]["cost"] for s in selections), form=form)
+
+
+@router.post("/cycles/{cycle_id}/vote/{area_id}/confirm", response_class=HTMLResponse)
+def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
+    lang = _lang(request, form)
+    _ = _gettext(lang)
+    check_csrf(request, forms.first(form, "csrf"))
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    app = _app(request)
+    cycle = _cycle(app, cycle_id)
+    _area_or_404(cycle, area_id)
+    read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
+    if isinstance(read, Response):
+        return read
+    selections, points = read
+    existing = _existing_ballot(app, cycle, area_id, resident)
+    try:
+        if existing is None:
+            ballot = app.cast_ballot(cycle.id, area_id, _voter(resident), selections, points)
+        else:
+            ballot = app.change_ballot(cycle.id, area_id, _voter(resident), selections, points)
+    except DuplicateBallot:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("You have already voted in this area."))
+    except PhaseError:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("Voting is not open in this cycle."))
+    except DomainError as error:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("Your ballot could not be stored: %(reason)s") % {
+                                "reason": error.message})
+    return render(request, "receipt.html", lang, cycle=_cycle_view(cycle),
+                  area=_ballot_context(app, cycle, area_id)["area"], ballot=str(ballot),
+                  changed=existing is not None)
+
+
+def install(api: Any) -> None:
+    @api.exception_handler(CsrfRefused)
+    def on_csrf(request: Request, error: CsrfRefused) -> Response:
+        return render(request, "form_refused.html", request.query_params.get("lang"),
+                      status=403, message=error.message)
