@@ -1,4 +1,4 @@
-"""Who may call what: every endpoint of the app × every role, no token and broken tokens.
+"""Who may call what: every endpoint of the app, for every role, no token and broken tokens.
 
 The table below must name every route the app serves (enumerated from `api.routes`), so an
 endpoint added without deciding its role rule fails here. Production mode (the identity

@@ -73,6 +73,7 @@ class Server:
     process: subprocess.Popen[bytes]
     base: str
     log: Path
+    workers: int
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
@@ -116,7 +117,7 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
         process = subprocess.Popen(command, env=_environment(settings), cwd=tmp_path,
                                    stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    running = Server(process, f"http://{HOST}:{port}", log)
+    running = Server(process, f"http://{HOST}:{port}", log, workers)
     try:
         _wait_until_ready(running)
         yield running
@@ -165,6 +166,7 @@ def test_residents_voting_at_once_each_store_one_ballot(server: Server,
         with ThreadPoolExecutor(THREADS) as pool:
             outcomes = list(pool.map(cast, attempts))
 
+    assert server.output().count("Started server process") == server.workers, server.output()
     statuses = Counter(status for _, status, _ in outcomes)
     assert set(statuses) <= {201, 409}, f"unexpected answers: {statuses}\n{server.output()}"
     accepted = Counter(voter for voter, status, _ in outcomes if status == 201)
