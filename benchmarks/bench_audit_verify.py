@@ -232,6 +232,7 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
 class Measurement:
     exit_code: int
     wall_seconds: float
+    cpu_seconds: float  # user + system: what the wall time would be on an idle machine
     peak_bytes: int
     stdout: str
     terminal: str  # what the pseudo-terminal showed on stderr
@@ -274,7 +275,9 @@ def run_verify(script: Path, export: Path, workdir: Path) -> Measurement:
     if elapsed:
         wall = sum(float(part) * 60**i for i, part in enumerate(reversed(
             elapsed.group(1).split(":"))))
-    return Measurement(process.returncode, wall, int(peak.group(1)) * 1024 if peak else -1,
+    cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+    return Measurement(process.returncode, wall, cpu,
+                       int(peak.group(1)) * 1024 if peak else -1,
                        stdout.decode(errors="replace"),
                        b"".join(shown).decode(errors="replace"))
 
@@ -311,9 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     fast = result.wall_seconds <= TARGET_SECONDS
     small = 0 <= result.peak_bytes < TARGET_BYTES
     rate = generated.ballots / result.wall_seconds if result.wall_seconds else 0.0
+    load = os.getloadavg()[0]
     print(f"audit verify: exit {result.exit_code}, wall {result.wall_seconds:.1f} s "
-          f"({rate:,.0f} ballots/s), peak RSS {result.peak_bytes / 1024**2:,.0f} MiB, "
-          f"{os.cpu_count()} CPUs")
+          f"({rate:,.0f} ballots/s), CPU {result.cpu_seconds:.1f} s, peak RSS "
+          f"{result.peak_bytes / 1024**2:,.0f} MiB; {os.cpu_count()} CPUs, load {load:.1f}")
     print(f"  verified:             {'yes' if verified else 'NO'}")
     print(f"  within {TARGET_SECONDS:.0f} s:         {'yes' if fast else 'NO'}")
     print(f"  peak memory < 2 GiB:  {'yes' if small else 'NO'}")

@@ -8,9 +8,11 @@ ballots made by `Ballot.cast` (so each passes the cycle's voting rule):
   per transaction (about 2 500 a second on SQLite);
 - `store_ballot_events`: a few hundred such ballots are encoded once by the application's mapper;
   every stored event is a copy of one of them with its own aggregate id and voter key, written
-  straight to the recorder (well over 100 000 a second). The events are exactly what the
-  application stores, but the voter keys are synthetic (not HMACs of an identity) and ids are
-  random rather than derived from the voter: fine for measuring the read side, not for an audit.
+  straight into the events table (SQLite: one `executemany` per chunk; PostgreSQL: `COPY`, as
+  the recorder's own insert manages about 2 000 events a second). The events are exactly what
+  the application stores, but the voter keys are synthetic (not HMACs of an identity) and ids
+  are random rather than derived from the voter: fine for measuring the read side, not for an
+  audit. Nothing else may write to the store meanwhile.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.ballot import Ballot, age_band
 from service.application import Medborgarbudget
@@ -99,10 +103,31 @@ def store_ballot_events(app: Medborgarbudget, cycle_id: UUID, count: int, *,
         batch.append(StoredEvent(UUID(bytes=os.urandom(16), version=4), 1, topic,
                                  state.replace(voter, key)))
         if len(batch) == chunk:
-            app.recorder.insert_events(batch)
+            _insert(app, batch)
             stored_count += len(batch)
             batch = []
     if batch:
-        app.recorder.insert_events(batch)
+        _insert(app, batch)
         stored_count += len(batch)
     return stored_count
+
+
+def _insert(app: Medborgarbudget, events: list[StoredEvent]) -> None:
+    recorder: Any = app.recorder
+    table = recorder.events_table_name
+    if isinstance(recorder, PostgresApplicationRecorder):
+        name = f'"{recorder.datastore.schema}"."{table}"'
+        with recorder.datastore.transaction(commit=True) as cursor:
+            # As the recorder does: notification ids in commit order.
+            cursor.execute(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
+            with cursor.copy(f"COPY {name} (originator_id, originator_version, topic, state) "
+                             "FROM STDIN") as copy:
+                for e in events:
+                    copy.write_row((e.originator_id, e.originator_version, e.topic, e.state))
+        return
+    with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            [(e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
+              e.originator_version, e.topic, e.state) for e in events])

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 TOPIC_PREFIX = "medborgarbudget:"
 CYCLE = TOPIC_PREFIX + "BudgetCycle."
@@ -25,8 +25,9 @@ class Lookups(Protocol):
     def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None: ...
 
 
-@dataclass(frozen=True)
-class AuditRow:
+class AuditRow(NamedTuple):
+    """A row of rm_audit, its fields in the table's column order."""
+
     position: int
     cycle_id: str
     at: str
@@ -91,11 +92,12 @@ class Batch:
             handler(self, position, event)
 
     def _audit(self, position: int, cycle_id: str, event: Any, name: str, summary: str,
-               reason: str = "", actor: str | None = None) -> None:
+               reason: str = "", actor: str | None = None, at: str | None = None) -> None:
         role, subject = _role_and_actor(actor if actor is not None else getattr(event, "actor",
                                                                                 None))
-        at = getattr(event, "at", None) or getattr(event, "timestamp", None)
-        self.audit.append(AuditRow(position, cycle_id, _iso(at), role, subject, name, summary,
+        if at is None:
+            at = _iso(getattr(event, "at", None) or getattr(event, "timestamp", None))
+        self.audit.append(AuditRow(position, cycle_id, at, role, subject, name, summary,
                                    reason))
 
     # cycles
@@ -253,13 +255,13 @@ class Batch:
         cycle = self._cycle(event.cycle_id)
         if cycle is not None:
             cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
-        day = _iso(event.at)[:10]
-        self.turnout[(event.cycle_id, event.area, event.channel, day,
+        at = _iso(event.at)
+        self.turnout[(event.cycle_id, event.area, event.channel, at[:10],
                       getattr(event, "age_band", None) or "unknown")] += 1
         where = f" at {event.station}" if event.station else ""
         self._audit(position, event.cycle_id, event, "ballot cast",
                     f"{event.channel} ballot in {event.area}{where}",
-                    actor="official" if event.channel == "paper" else "resident")
+                    actor="official" if event.channel == "paper" else "resident", at=at)
 
     def _ballot_changed(self, position: int, event: Any) -> None:
         found = self._ballot_cycle(str(event.originator_id))

@@ -7,9 +7,10 @@ server process follows the log. PostgreSQL: the tables live beside the events an
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -22,7 +23,7 @@ from projections.store import (
     SQLiteReadModelStore,
 )
 from service.application import Medborgarbudget
-from service.config import Settings
+from service.config import ConfigurationError, Settings
 
 READ_MODELS_FILE = "readmodels.sqlite3"
 
@@ -34,12 +35,12 @@ def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore
         name = f"readmodels-{scratch}.sqlite3" if scratch else READ_MODELS_FILE
         env["SQLITE_DBNAME"] = str(settings.data_dir / name)
         factory = InfrastructureFactory.construct(Environment("ReadModels", env))
-        return factory.tracking_recorder(SQLiteReadModelStore)  # type: ignore[no-any-return]
+        return cast(ReadModelStore, factory.tracking_recorder(SQLiteReadModelStore))
     if scratch:
         env["POSTGRES_SCHEMA"] = f"{env.get('POSTGRES_SCHEMA', 'public')}_{scratch}"
         _ensure_schema(env)
     factory = InfrastructureFactory.construct(Environment("ReadModels", env))
-    return factory.tracking_recorder(PostgresReadModelStore)  # type: ignore[no-any-return]
+    return cast(ReadModelStore, factory.tracking_recorder(PostgresReadModelStore))
 
 
 def _ensure_schema(env: dict[str, Any]) -> None:
@@ -52,8 +53,18 @@ def _ensure_schema(env: dict[str, Any]) -> None:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
 
 
+PAGE_ENV = "MEDBORGARBUDGET_PROJECTION_PAGE"
+
+
 def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
-    return Follower(app.recorder, app.mapper, store)
+    """The follower of `app`'s log into `store`; MEDBORGARBUDGET_PROJECTION_PAGE sets how many
+    events it folds a transaction (default projections.follower.PAGE; tests make it small)."""
+    page = os.environ.get(PAGE_ENV, "").strip()
+    if not page:
+        return Follower(app.recorder, app.mapper, store)
+    if not page.isdigit() or int(page) < 1:
+        raise ConfigurationError(f"{PAGE_ENV} must be a whole number of at least 1, not {page!r}")
+    return Follower(app.recorder, app.mapper, store, page=int(page))
 
 
 def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModelStore,

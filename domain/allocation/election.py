@@ -51,7 +51,7 @@ def natural_key(project_id: str) -> tuple[tuple[tuple[int, int | str], ...], str
 
 def as_money(value: object, what: str) -> Decimal:
     """An exact, finite, non-negative amount; floats are refused because they are not exact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError(f"{what} must be an int or a Decimal, not {type(value).__name__}")
     if isinstance(value, int):
         amount = Decimal(value)
@@ -183,7 +183,9 @@ class Election:
                 raise ValueError(f"project id {project.id!r} appears twice")
             seen.add(project.id)
         if self.points is not None and self.vote_type != "cumulative":
-            raise ValueError(f"points are only allowed for cumulative ballots, not {self.vote_type}")
+            raise ValueError(
+                f"points are only allowed for cumulative ballots, not {self.vote_type}"
+            )
         if self.vote_type == "cumulative":
             if self.points is None:
                 raise ValueError("cumulative ballots need points")

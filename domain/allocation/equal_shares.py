@@ -7,7 +7,8 @@ the supporters' current budgets: supporters with less than q pay all they have, 
 q. Each round buys the project with the smallest q / c (with cost utilities, the money paid per
 unit of value received), and stops when no project can be bought. Ties in q / c go to the
 higher score, then the lower cost, then the lower id in natural order (pabutools: the id as
-plain text). Supported projects that cost nothing are taken first. This is pabutools 1.2's
+plain text). A project that costs nothing is worth nothing under cost utilities and is never
+bought (pabutools leaves it out the same way). This is pabutools 1.2's
 `method_of_equal_shares(..., sat_class=Cost_Sat)`, including its exact rational arithmetic.
 
 `mes-add1` is pabutools' `voter_budget_increment=1`: run MES with shares of budget / voters,
@@ -15,32 +16,46 @@ then + 1 kr, + 2 kr, ...; stop at the first outcome that is exhaustive (no suppo
 left out fits in the money left) and return it, or at the first that costs more than the budget
 and return the one before. No greedy fill follows.
 
-How it is fast. Voters with the same support set form weighted classes (`profile`). Budgets are
-float64 arrays and each price is found with one sort and cumulative sums (numpy). Prices only
-rise as budgets shrink, so a project's last price is a lower bound on its next one; projects
-are re-priced in that order and the search stops as soon as the next lower bound exceeds the
-best price found (as in pabutools).
+How it is fast. Voters with the same support set form weighted classes (`profile`), and MES
+works on classes. Budgets are float64 arrays. A price is found by Newton's method on
+g(x) = sum_i w_i min(b_i, x) - c, started from the project's previous price: g is concave and
+piecewise linear, so each step is exact once it knows which supporters pay everything, and two
+or three vectorised steps suffice. Prices only rise as budgets shrink, so a project's last
+price is a lower bound on its next one; projects are re-priced in that order and a round ends
+as soon as the next lower bound exceeds the best price found (as in pabutools). Before a
+candidate is priced in full, a single evaluation of g at the best price so far usually proves
+it dearer (and gives it a better lower bound). Supporters that ran out of money are dropped
+from the arrays. mes-add1 reuses the arranged instance for each of its runs, and each run
+prices first the project that the previous run bought in the same round, which is usually the
+winner again.
 
-Why it is exact. Every float decision is certified, and anything that cannot be certified is
-decided in exact rational arithmetic:
+Why it is exact. Every decision taken in floating point is certified by a rigorous error bound
+(each bound multiplied by a safety factor of 4, which also covers the rounding of the
+comparisons themselves); anything that cannot be certified is decided in exact rational
+arithmetic.
 
-* E bounds |float budget - exact budget| for every class still holding money. It starts at the
-  rounding of budget / voters and grows, per purchase, by the width of the certified price
-  interval plus one rounding of the subtraction.
-* A float price q~ is certified by evaluating g(x) = sum_i w_i min(b_i, x) - c at q~ - d and
-  q~ + d with a rigorous bound on the evaluation error (the budget error W*E plus the standard
-  (m+4)u bound for sums of m products, times a safety factor): g(q~ - d) < 0 < g(q~ + d) proves
-  that the exact price lies in (q~ - d, q~ + d), because g is non-decreasing and the price is
-  its smallest root.
-* A round's winner is certain when its interval of q / c lies entirely below every other
-  candidate's. Otherwise (e.g. two projects with the same number of supporters, whose ratios
-  are exactly equal at the start) the contenders are priced exactly with Fractions.
-* When a project is bought, a class with float budget within E + d of the price might be poor
-  (pays everything) or rich (pays the price); such classes are compared exactly.
-* Exact values are cheap to rebuild: a class that never ran out of money holds exactly
-  share - sum of the prices of the bought projects it supports, and each price equals
-  (c - money of the classes that paid everything) / (weight of the others). So the state needs
-  only the exact price of each bought project, computed on demand from integer aggregates.
+* Each bought project's price is made exact before anyone pays it, and the float budgets are
+  charged the correctly rounded exact price. A float budget is then share - the sum of rounded
+  exact prices, one rounding per subtraction, so |float - exact| <= E = (1 + 2t) u share after
+  t purchases (u = 2**-53): errors never compound from round to round.
+* Newton's float price q~ splits the supporters into P (budget <= q~, paying everything) and
+  the rest. If no float budget lies within E + d of q~, where d bounds the error of q~ (from
+  weight(P) * E and the rounding of the sums), then the exact budgets of P, and only those, are
+  below the exact price, which is therefore within d of q~. Otherwise the price is found by
+  sorting and bracketing: g(q~ - d) < 0 < g(q~ + d), with g evaluated under a rigorous error
+  bound, proves the exact price lies between (g is non-decreasing and the price is its smallest
+  root). If that fails too, the price is computed exactly.
+* Affordability (sum of supporters' budgets >= cost) is decided in floats only with a margin of
+  weight * E plus the rounding of the sum, else exactly.
+* A round's winner is certain when its interval for q / c lies below every other candidate's.
+  Otherwise (e.g. two projects with the same number of supporters: their ratios are exactly
+  equal at the start) the contenders are priced exactly and true ties go to the tie-break order.
+* When a project is bought, a class whose float budget is within E of the price interval might
+  pay everything or pay the price; such classes are compared exactly.
+* Exact values are cheap: a class that never ran out of money holds exactly share - the sum of
+  the exact prices of the bought projects it supports (its support bitmask), so the money of any
+  set of such classes is an integer combination of the share and the prices, which are kept as
+  integers over one common denominator.
 
 The test suite compares this with a plain Fraction implementation, with pabutools, and runs it
 in a mode where every decision is taken exactly.
@@ -55,7 +70,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from domain.allocation.profile import IntArray, Profile
+from domain.allocation.profile import IntArray, Profile, bit_rows, group_rows
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -65,18 +80,36 @@ _SAFETY = 4.0  # every error bound is multiplied by this, for slack over the tex
 _CERTIFY_TRIES = 3
 _NEWTON_STEPS = 64
 _COMPACT_BELOW = 0.75
+_DENSE_LIMIT = 1 << 18  # classes x purchases up to which a dense table is the faster way
 
 
 @dataclass(frozen=True)
 class MesResult:
-    """One MES run: what it bought, and what each project's supporters had left at the end."""
+    """One MES run: what it bought, at which price, and the state it ended in."""
 
     share: Fraction
     selected: list[int]
-    prices: dict[int, float]  # approximate price per supporter, for the reasons only
+    prices: dict[int, Fraction]  # exact price per paying supporter
     rounds: dict[int, int]
-    left_with_supporters: FloatArray  # per project, float, for the reasons only
     cost: int
+    # A bought project -> the projects it tied with on price; the tie-break order decided.
+    tied: dict[int, list[int]] = field(default_factory=dict)
+    end: _Run | None = field(default=None, repr=False)
+
+    def money_left_floor(self, project: int, unit: Fraction) -> int:
+        """What the project's supporters held together at the end, in whole `unit`s, rounded
+        down, exactly."""
+        if self.end is None:
+            return 0
+        return self.end.money_left_floor(project, unit)
+
+
+@dataclass(frozen=True)
+class Add1Result:
+    result: MesResult  # the accepted run
+    added: int  # whole units of money added to every share in that run
+    runs: int  # MES runs made, the rejected last one included
+    ties: int  # rounds, over all runs, decided by the tie-break order
 
 
 class MesInstance:
@@ -86,7 +119,6 @@ class MesInstance:
         self.profile = profile
         self.size = profile.size
         self.costs = list(profile.scaled_costs)
-        self.costs_f = np.array([float(c) for c in self.costs], dtype=np.float64)
         self.weights = profile.class_weights
         self.weights_f = self.weights.astype(np.float64)
         self.indptr = profile.class_indptr
@@ -103,32 +135,15 @@ class MesInstance:
             self.weights_f[s] for s in self.supporters
         ]
         self.support = [int(self.weights[s].sum()) for s in self.supporters]
-        self.masks = _support_masks(self.indptr, self.members, self.size)
+        self.masks = bit_rows(self.row_of, self.members, classes, self.size)
         self.support_f = [float(w) for w in self.support]
         self.costs_list_f = [float(c) for c in self.costs]
         self.max_supporters = max((s.size for s in self.supporters), default=0)
-        self.free = [p for p in range(self.size) if self.support[p] > 0 and self.costs[p] == 0]
-        self.free.sort(key=profile.tie_key)
         self.buyable = [p for p in range(self.size) if self.support[p] > 0 and self.costs[p] > 0]
         self.tie_keys = [profile.tie_key(p) for p in range(self.size)]
-        if int(self.weights.sum()) >= 2**53 or max(self.costs, default=0) >= 2**62:
-            raise ValueError("the election is too large to count exactly")
-
-
-def _support_masks(indptr: IntArray, members: IntArray, size: int) -> npt.NDArray[np.uint64]:
-    """One bit per project, 64 projects per word: row i has the bits of class i's projects."""
-    classes = indptr.size - 1
-    words = max(1, (size + 63) // 64)
-    masks = np.zeros(classes * words, dtype=np.uint64)
-    if members.size:
-        rows = np.repeat(np.arange(classes, dtype=np.int64), np.diff(indptr))
-        cell = rows * words + (members >> 6)
-        bits = np.left_shift(np.uint64(1), (members & 63).astype(np.uint64))
-        # Members are sorted within a class, so equal cells are adjacent and their bits
-        # distinct: summing them is OR-ing them.
-        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-        masks[cell[starts]] = np.add.reduceat(bits, starts)
-    return masks.reshape(classes, words)
+        if int(self.weights.sum()) >= 2**53:
+            # Weights are summed in float64, which is exact only below 2**53.
+            raise ValueError("the election has too many voters to count exactly")
 
 
 @dataclass
@@ -138,7 +153,6 @@ class _Price:
     lo: float  # certified: the exact price is in [lo, hi] ...
     hi: float
     exact: Fraction | None = None  # ... or known exactly
-    certified: bool = True
 
     def ratio_bounds(self, cost: float) -> tuple[float, float]:
         return self.lo / cost * (1 - 4 * _U), self.hi / cost * (1 + 4 * _U)
@@ -251,9 +265,36 @@ class _Run:
         # exactly the ones who pay everything, and the exact price is within delta of q.
         delta = _SAFETY * (((weight - rich_weight) * self.error + rounding) / rich_weight
                            + 2 * _U * q)
-        if float(np.abs(b - q).min()) > self.error + delta:
+        if float(np.abs(b - q).min()) > self.error + delta + _U * (abs(q) + self.share_f):
             return _Price(project, q, q - delta, q + delta)
         return self._price_sorted(project)
+
+    def dearer_than(self, project: int, ratio: float) -> float | None:
+        """A lower bound above `ratio` on the project's price per unit of cost, if one is found
+        by a single evaluation of g at x = ratio * cost; None if the price may be lower.
+
+        g(x) < 0 means the supporters cannot pay x each, so the price exceeds x; and since g
+        rises from there no faster than the weight W of the supporters holding more than x,
+        the price is at least x - g(x) / W. Much cheaper than pricing the project.
+        """
+        if self.force_exact:
+            return None
+        inst = self.instance
+        b = self.budgets[self.supporters[project]]
+        w = self.supporter_weights[project]
+        cost = inst.costs_list_f[project]
+        x = ratio * cost * (1 + 4 * _U)
+        paid = float(np.minimum(b, x) @ w)
+        weight = inst.support_f[project]
+        bound = _SAFETY * (weight * self.error + (b.size + 4) * _U * (paid + cost + x * weight))
+        shortfall = cost - paid - bound  # a lower bound on -g(x)
+        if shortfall <= 0:
+            return None
+        # Classes whose float budget is within the error of x may hold more than x: count them.
+        above = self._rich[: b.size]
+        np.greater(b, x - self.error, out=above, casting="unsafe")
+        slope = max(float(above @ w), 1.0)
+        return (x + shortfall / slope) / cost * (1 - 4 * _U)
 
     def _price_sorted(self, project: int) -> _Price | None:
         """The price by sorting the supporters' budgets; certifies it by bracketing g's root."""
@@ -318,17 +359,33 @@ class _Run:
 
     # ----------------------------------------------------------------- exact arithmetic
 
-    def _paid(self, classes: IntArray) -> npt.NDArray[np.uint64]:
-        """For each of `classes` (live) and each bought project, 1 if the class paid for it.
-
-        A live class has never paid everything, so it paid for exactly the bought projects it
-        supports: the bits of its support mask.
-        """
+    def _paid_entries(self, classes: IntArray) -> tuple[IntArray, IntArray]:
+        """(position in `classes`, purchase number) for every bought project each of the live
+        `classes` paid for. A live class never paid everything, so it paid for exactly the
+        bought projects it supports. Entries are sorted by class, then purchase."""
         inst = self.instance
-        words = np.array([p >> 6 for p in self.bought], dtype=np.int64)
-        shifts = np.array([p & 63 for p in self.bought], dtype=np.uint64)
-        masks = inst.masks[classes][:, words]
-        return np.right_shift(masks, shifts) & np.uint64(1)
+        if classes.size * len(self.bought) <= _DENSE_LIMIT:
+            words = np.array([p >> 6 for p in self.bought], dtype=np.int64)
+            shifts = np.array([p & 63 for p in self.bought], dtype=np.uint64)
+            bits = np.right_shift(inst.masks[classes][:, words], shifts) & np.uint64(1)
+            local, purchase = np.nonzero(bits)
+            return local.astype(np.int64), purchase.astype(np.int64)
+        # Large sets: walk the classes' own project lists instead of a classes x purchases
+        # table, so memory stays proportional to the ballots.
+        starts = inst.indptr[classes]
+        lengths = inst.indptr[classes + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        entries = np.repeat(starts - offsets, lengths) + np.arange(
+            int(lengths.sum()), dtype=np.int64
+        )
+        local = np.repeat(np.arange(classes.size, dtype=np.int64), lengths)
+        position = np.full(inst.size, -1, dtype=np.int64)
+        position[np.array(self.bought, dtype=np.int64)] = np.arange(len(self.bought))
+        purchase = position[inst.members[entries]]
+        keep = purchase >= 0
+        local, purchase = local[keep], purchase[keep]
+        order = np.lexsort((purchase, local))
+        return local[order], purchase[order]
 
     def _exact_money(self, classes: IntArray) -> Fraction:
         """Exactly what the live `classes` hold together: weight * share - what they paid."""
@@ -339,9 +396,26 @@ class _Run:
         weight = int(weights.sum())
         if not self.bought:
             return weight * self.share
-        paid_by = weights @ self._paid(classes)
+        local, purchase = self._paid_entries(classes)
+        paid_by = np.bincount(purchase, weights=weights[local], minlength=len(self.bought))
         paid = [(t, round(count)) for t, count in enumerate(paid_by.tolist()) if count]
         return self.book.money(weight, paid)
+
+    def money_left_floor(self, project: int, unit: Fraction) -> int:
+        """floor(money the project's supporters hold / unit), exactly; usually from floats."""
+        cls = self.supporters[project]
+        b = self.budgets[cls]
+        money = float(b @ self.supporter_weights[project])
+        bound = _SAFETY * (self.instance.support_f[project] * self.error
+                           + (b.size + 4) * _U * money) + _U * money
+        unit_f = float(unit)
+        low, high = (money - bound) / unit_f, (money + bound) / unit_f
+        whole = math.floor(low)
+        # Certain when both ends fall, with room for the division's rounding, in one unit.
+        margin = 1e-9 * max(1.0, abs(high))
+        if low - whole > margin and whole + 1 - high > margin:
+            return whole
+        return math.floor(self._exact_money(cls[self.live[cls]]) / unit)
 
     def _exact_budget_groups(self, classes: IntArray) -> tuple[IntArray, list[Fraction]]:
         """Group live `classes` by which bought projects they paid for; exact budget per group."""
@@ -349,13 +423,19 @@ class _Run:
             return np.zeros(0, dtype=np.int64), []
         if not self.bought:
             return np.zeros(classes.size, dtype=np.int64), [self.share]
-        table = self._paid(classes)
-        _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
-        budgets = [
-            self.book.money(1, [(t, 1) for t in np.flatnonzero(table[row]).tolist()])
-            for row in first.tolist()
-        ]
-        return inverse.reshape(-1).astype(np.int64), budgets
+        local, purchase = self._paid_entries(classes)
+        table = bit_rows(local, purchase, classes.size, len(self.bought))
+        first, inverse = group_rows(table)
+        budgets = []
+        for row in first.tolist():
+            paid: list[tuple[int, int]] = []
+            for word, bits in enumerate(table[row].tolist()):
+                while bits:
+                    low = bits & -bits
+                    paid.append((word * 64 + low.bit_length() - 1, 1))
+                    bits ^= low
+            budgets.append(self.book.money(1, paid))
+        return inverse, budgets
 
     def _exact_price(self, project: int, hint: _Price | None) -> _Price | None:
         """The exact price; `hint` (a certified interval) lets most supporters skip exactness."""
@@ -399,82 +479,95 @@ class _Run:
 
     # ----------------------------------------------------------------- buying
 
-    def buy(self, price: _Price) -> IntArray:
-        """Charge the supporters of `price.project`, with its price known exactly first, so
-        that float budgets stay within a few roundings of the exact ones. Returns the classes
-        whose budgets changed."""
+    def buy(self, price: _Price) -> None:
+        """Charge the supporters of `price.project`, with its price made exact first, so that
+        float budgets stay within a few roundings of the exact ones."""
         inst = self.instance
         project = price.project
         cls = self.supporters[project]
         cls = cls[self.live[cls]]
-        weights = inst.weights[cls]
         b = self.budgets[cls]
-        if self.force_exact and price.exact is None:
-            exact_price = self._exact_price(project, None)
-            assert exact_price is not None
-            price = exact_price
         if self.force_exact:
             poor = np.zeros(cls.size, dtype=bool)
-            unsure = np.ones(cls.size, dtype=bool)
+            rich = np.zeros(cls.size, dtype=bool)
         else:
             poor = b + self.error < price.lo
-            unsure = ~poor & ~(b - self.error > price.hi)
-        emptied = poor.copy()
-        if bool(unsure.any()):
+            rich = b - self.error > price.hi
+        poor_count = int(np.count_nonzero(poor))
+        if poor_count + int(np.count_nonzero(rich)) < cls.size:
+            # Some supporters are within the error of the price: compare them exactly.
             if price.exact is None:
-                exact_price = self._exact_price(project, price)
+                exact_price = self._exact_price(project, None if self.force_exact else price)
                 assert exact_price is not None
                 price = exact_price
             exact = price.exact
             assert exact is not None
-            unsure_idx = np.flatnonzero(unsure)
+            unsure_idx = np.flatnonzero(~poor & ~rich)
             groups, budgets = self._exact_budget_groups(cls[unsure_idx])
             below = np.array([budget < exact for budget in budgets], dtype=bool)
             equal = np.array([budget == exact for budget in budgets], dtype=bool)
-            poor[unsure_idx[below[groups]]] = True
+            emptied = poor.copy()
             emptied[unsure_idx[below[groups] | equal[groups]]] = True
         else:
-            # Every supporter is surely poor or surely rich: the price follows directly.
-            poor_weight = int(weights[poor].sum())
-            exact = (inst.costs[project] - self._exact_money(cls[poor])) / (
-                int(weights.sum()) - poor_weight
-            )
+            # Every supporter surely pays all it has or surely pays the price: the exact price
+            # follows from the money of the first kind.
+            weights = inst.weights_f[cls]
+            poor_money = self._exact_money(cls[poor]) if poor_count else Fraction(0)
+            rich_weight = round(float(weights.sum()) - float(weights[poor].sum()))
+            exact = (inst.costs[project] - poor_money) / rich_weight
+            emptied = poor
         self.bought.append(project)
         self.book.append(exact)
-        q = float(exact)
-        self.budgets[cls[~emptied]] -= q
-        gone = cls[emptied]
-        self.budgets[gone] = 0.0
-        self.live[gone] = False
+        b -= float(exact)
+        b[emptied] = 0.0
+        self.budgets[cls] = b
+        self.live[cls[emptied]] = False
         # A budget is share - (sum of rounded exact prices), each subtraction rounded once.
         self.error += 2 * _SAFETY * _U * self.share_f
-        return cls
 
 
-def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False) -> MesResult:
-    """One run of MES with every voter starting at `share` (in scaled money units)."""
+def run_mes(
+    instance: MesInstance,
+    share: Fraction,
+    *,
+    force_exact: bool = False,
+    guess: list[int] | None = None,
+) -> MesResult:
+    """One run of MES with every voter starting at `share` (in scaled money units).
+
+    `guess` (the order in which a similar run bought) only changes which project is priced
+    first in each round: a good first price lets the others be ruled out cheaply.
+    """
     run = _Run(instance, share, force_exact)
-    costs_f = instance.costs_f
+    costs_f = instance.costs_list_f
     remaining = set(instance.buyable)
     # 1 / (number of supporters) is the price ratio when everyone can pay: a lower bound.
-    lower = {
-        p: (1.0 / instance.support[p]) * (1 - 4 * _U) for p in remaining
-    }
-    selected = list(instance.free)
-    prices: dict[int, float] = {}
+    lower = {p: (1.0 / instance.support[p]) * (1 - 4 * _U) for p in remaining}
+    selected: list[int] = []
+    prices: dict[int, Fraction] = {}
     rounds: dict[int, int] = {}
+    tied: dict[int, list[int]] = {}
     round_no = 0
     while remaining:
         best_hi = math.inf
         evaluated: list[tuple[_Price, float, float]] = []
-        for p in sorted(remaining, key=lower.__getitem__):
+        order = sorted(remaining, key=lower.__getitem__)
+        if guess is not None and round_no < len(guess) and guess[round_no] in remaining:
+            order.remove(guess[round_no])
+            order.insert(0, guess[round_no])
+        for p in order:
             if lower[p] > best_hi:
                 break
+            if best_hi < math.inf:
+                bound = run.dearer_than(p, best_hi)
+                if bound is not None:
+                    lower[p] = max(lower[p], bound)
+                    continue
             price = run.price(p, lower[p] * costs_f[p])
             if price is None:
                 remaining.discard(p)
                 continue
-            lo, hi = price.ratio_bounds(float(costs_f[p]))
+            lo, hi = price.ratio_bounds(costs_f[p])
             lower[p] = max(lower[p], lo)
             evaluated.append((price, lo, hi))
             best_hi = min(best_hi, hi)
@@ -492,19 +585,25 @@ def run_mes(instance: MesInstance, share: Fraction, *, force_exact: bool = False
                     price = exact_price
                 exact_prices.append(price)
             winner = min(exact_prices, key=lambda pr: _exact_order(instance, pr))
+            best = _exact_order(instance, winner)[0]
+            others = sorted(
+                (
+                    pr.project
+                    for pr in exact_prices
+                    if pr is not winner and _exact_order(instance, pr)[0] == best
+                ),
+                key=instance.tie_keys.__getitem__,
+            )
+            if others:
+                tied[winner.project] = others
         round_no += 1
         run.buy(winner)
         remaining.discard(winner.project)
         selected.append(winner.project)
-        prices[winner.project] = winner.q
+        prices[winner.project] = run.book.fractions[-1]
         rounds[winner.project] = round_no
     spent = sum(instance.costs[p] for p in selected)
-    left = np.bincount(
-        instance.members,
-        weights=(run.budgets * instance.weights_f)[instance.row_of],
-        minlength=instance.size,
-    )
-    return MesResult(share, selected, prices, rounds, left, spent)
+    return MesResult(share, selected, prices, rounds, spent, tied, run)
 
 
 def _exact_order(instance: MesInstance, price: _Price) -> tuple[Fraction, tuple[object, ...]]:
@@ -512,36 +611,32 @@ def _exact_order(instance: MesInstance, price: _Price) -> tuple[Fraction, tuple[
     return price.exact / instance.costs[price.project], instance.tie_keys[price.project]
 
 
-def run_mes_add1(
-    instance: MesInstance, *, force_exact: bool = False
-) -> tuple[MesResult, int]:
-    """mes-add1: the accepted run and how many whole units were added to each share."""
+def run_mes_add1(instance: MesInstance, *, force_exact: bool = False) -> Add1Result:
+    """mes-add1: MES with shares raised by 1 kr at a time, as pabutools does it."""
     profile = instance.profile
     voters = profile.voters
     budget = profile.scaled_budget
     if voters == 0:
-        return _empty_result(instance), 0
+        return Add1Result(_empty_result(instance), 0, 0, 0)
     base = Fraction(budget, voters)
     step = profile.scale  # one whole unit of money (1 kr) in scaled units
-    previous = _free_only_result(instance, base)
+    previous = _empty_result(instance)
     added = 0
+    ties = 0
     while True:
-        result = run_mes(instance, base + added * step, force_exact=force_exact)
+        result = run_mes(
+            instance, base + added * step, force_exact=force_exact, guess=previous.selected
+        )
+        ties += len(result.tied)
         if result.cost > budget:
-            return previous, max(added - 1, 0)
+            return Add1Result(previous, max(added - 1, 0), added + 1, ties)
         left = budget - result.cost
         chosen = set(result.selected)
-        if all(
-            instance.costs[p] > left for p in instance.buyable if p not in chosen
-        ):
-            return result, added
+        if all(instance.costs[p] > left for p in instance.buyable if p not in chosen):
+            return Add1Result(result, added, added + 1, ties)
         previous = result
         added += 1
 
 
 def _empty_result(instance: MesInstance) -> MesResult:
-    return MesResult(Fraction(0), [], {}, {}, np.zeros(instance.size), 0)
-
-
-def _free_only_result(instance: MesInstance, share: Fraction) -> MesResult:
-    return MesResult(share, list(instance.free), {}, {}, np.zeros(instance.size), 0)
+    return MesResult(Fraction(0), [], {}, {}, 0)

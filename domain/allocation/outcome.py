@@ -8,11 +8,14 @@ from typing import Any
 
 
 def kronor(amount: Decimal | int) -> str:
-    """Swedish style: a space between thousands, '120 000 kr'; decimals kept when not whole."""
+    """Swedish style: a space between thousands, '120 000 kr'; öre shown when not whole
+    ('18.10 kr'), and every further decimal an amount has."""
     value = Decimal(amount)
     if value == value.to_integral_value():
         return f"{int(value):,}".replace(",", " ") + " kr"
-    return f"{value.normalize():,f}".replace(",", " ") + " kr"
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{value:,.{places}f}".replace(",", " ") + " kr"
 
 
 def json_number(value: Decimal | int) -> int | str:

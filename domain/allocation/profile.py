@@ -11,9 +11,11 @@ so nothing depends on the order in which ballots were cast.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -81,13 +83,18 @@ def build_profile(election: Election) -> Profile:
     places = max([_decimal_places(c) for c in costs] + [_decimal_places(election.budget)])
     scaled_costs = tuple(_scaled(c, places) for c in costs)
     scaled_budget = _scaled(election.budget, places)
-    if isinstance(election.ballots, CompactBallots):
+    ballots = election.ballots
+    if not isinstance(ballots, CompactBallots) and election.vote_type in ("approval", "choose-1"):
+        ballots = _as_arrays(ballots, ids) or ballots
+    if isinstance(ballots, CompactBallots):
         voters, scores, supporters, weights, indptr, members = _compact_classes(
-            election.ballots, ids, choose_one=election.vote_type == "choose-1"
+            ballots, ids, choose_one=election.vote_type == "choose-1"
         )
     else:
         voters, scores, support = _python_classes(election, ids)
         weights, indptr, members, supporters = _class_arrays(support, len(ids))
+        if not scores:
+            scores = supporters
     return Profile(
         ids=ids,
         costs=costs,
@@ -103,6 +110,28 @@ def build_profile(election: Election) -> Profile:
     )
 
 
+def _as_arrays(ballots: Sequence[Sequence[str]], ids: tuple[str, ...]) -> CompactBallots | None:
+    """Approval ballots as arrays (each distinct ballot once, with its count), to count them
+    vectorised; None if some ballot is invalid, and the slower path then words the error."""
+    index_of = {pid: i for i, pid in enumerate(ids)}
+    if any(map(isinstance, ballots, repeat(str))):
+        return None
+    try:
+        distinct = Counter(map(tuple, ballots))
+        lengths = np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct))
+        indices = np.fromiter(
+            map(index_of.__getitem__, chain.from_iterable(distinct)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+    except (KeyError, TypeError):
+        return None
+    counts = np.fromiter(distinct.values(), dtype=np.int64, count=len(distinct))
+    indptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return CompactBallots(ids, indptr, indices, counts)
+
+
 def _python_classes(
     election: Election, ids: tuple[str, ...]
 ) -> tuple[int, tuple[int, ...], dict[IndexKey, int]]:
@@ -110,41 +139,51 @@ def _python_classes(
     scores = [0] * len(ids)
     support: dict[IndexKey, int] = {}
     ballots = election.ballots
-    if election.vote_type in ("approval", "choose-1"):
-        choose_one = election.vote_type == "choose-1"
-        counts: dict[IndexKey, int] = {}
-        for n, ballot in enumerate(ballots):
-            key = approval_key(ballot, index_of, n, choose_one=choose_one)
-            counts[key] = counts.get(key, 0) + 1
-        for key, weight in counts.items():
-            for index in key:
-                scores[index] += weight
-        support = counts
-    elif election.vote_type == "ordinal":
-        rankings: dict[IndexKey, int] = {}
-        for n, ballot in enumerate(ballots):
-            key = ordinal_key(ballot, index_of, n)
-            rankings[key] = rankings.get(key, 0) + 1
-        longest = max((len(key) for key in rankings), default=0)
-        ranks = election.max_ranked if election.max_ranked is not None else longest
-        if longest > ranks:
-            raise ValueError(f"a ballot ranks {longest} projects but only {ranks} ranks count")
-        for key, weight in rankings.items():
-            for rank, index in enumerate(key):
-                scores[index] += weight * positional_points(rank, ranks)
-            supported = tuple(sorted(key))
-            support[supported] = support.get(supported, 0) + weight
-    else:
+    if any(isinstance(ballot, str) for ballot in ballots):
+        n = next(n for n, ballot in enumerate(ballots) if isinstance(ballot, str))
+        raise ValueError(f"ballot {n + 1}: must be a sequence of project ids, not a string")
+    # Identical ballots are normalised once: real elections repeat ballots a lot.
+    if election.vote_type == "cumulative":
         points: Sequence[Sequence[int]] = election.points or ()
+        pairs_of = list(zip(map(tuple, ballots), map(tuple, points), strict=True))
         given: dict[PointsKey, int] = {}
-        for n, ballot in enumerate(ballots):
-            pairs = cumulative_key(ballot, points[n], index_of, n)
-            given[pairs] = given.get(pairs, 0) + 1
+        for raw, weight in Counter(pairs_of).items():
+            try:
+                pairs = cumulative_key(raw[0], raw[1], index_of)
+            except ValueError as error:
+                raise ValueError(f"ballot {pairs_of.index(raw) + 1}: {error}") from None
+            given[pairs] = given.get(pairs, 0) + weight
         for pairs, weight in given.items():
             for index, amount in pairs:
                 scores[index] += weight * amount
             supported = tuple(sorted(index for index, amount in pairs if amount > 0))
             support[supported] = support.get(supported, 0) + weight
+        return len(ballots), tuple(scores), support
+
+    as_tuples = list(map(tuple, ballots))
+    keys: dict[IndexKey, int] = {}
+    for raw_ballot, weight in Counter(as_tuples).items():
+        try:
+            if election.vote_type == "ordinal":
+                key = ordinal_key(raw_ballot, index_of)
+            else:
+                choose_one = election.vote_type == "choose-1"
+                key = approval_key(raw_ballot, index_of, choose_one=choose_one)
+        except ValueError as error:
+            raise ValueError(f"ballot {as_tuples.index(raw_ballot) + 1}: {error}") from None
+        keys[key] = keys.get(key, 0) + weight
+    if election.vote_type != "ordinal":
+        return len(ballots), (), keys  # the score is the support, counted with the classes
+
+    longest = max((len(key) for key in keys), default=0)
+    ranks = election.max_ranked if election.max_ranked is not None else longest
+    if longest > ranks:
+        raise ValueError(f"a ballot ranks {longest} projects but only {ranks} ranks count")
+    for key, weight in keys.items():
+        for rank, index in enumerate(key):
+            scores[index] += weight * positional_points(rank, ranks)
+        supported = tuple(sorted(key))
+        support[supported] = support.get(supported, 0) + weight
     return len(ballots), tuple(scores), support
 
 
@@ -152,18 +191,29 @@ def _class_arrays(
     support: dict[IndexKey, int], size: int
 ) -> tuple[IntArray, IntArray, IntArray, tuple[int, ...]]:
     keys = sorted(key for key in support if key)
-    weights = np.fromiter((support[k] for k in keys), dtype=np.int64, count=len(keys))
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    weights = np.fromiter(map(support.__getitem__, keys), dtype=np.int64, count=len(keys))
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     indptr = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    members = np.fromiter(
-        (i for k in keys for i in k), dtype=np.int64, count=int(indptr[-1])
-    )
-    supporters = [0] * size
-    for key in keys:
-        for index in key:
-            supporters[index] += support[key]
-    return weights, indptr, members, tuple(supporters)
+    members = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=int(indptr[-1]))
+    counted = np.bincount(members, weights=np.repeat(weights, lengths), minlength=size)
+    return weights, indptr, members, tuple(int(c) for c in np.rint(counted))
+
+
+def bit_rows(
+    row_of: IntArray, members: IntArray, rows: int, size: int
+) -> npt.NDArray[np.uint64]:
+    """Sets of projects as bits, 64 projects per word: row r gets the bits of the members m
+    with row_of == r. Entries must be sorted by (row, member) without repeats."""
+    words = max(1, (size + 63) // 64)
+    table = np.zeros(rows * words, dtype=np.uint64)
+    if members.size:
+        cell = row_of * words + (members >> 6)
+        bits = np.left_shift(np.uint64(1), (members & 63).astype(np.uint64))
+        # Equal cells are adjacent and hold distinct bits, so summing them is OR-ing them.
+        starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        table[cell[starts]] = np.add.reduceat(bits, starts)
+    return table.reshape(rows, words)
 
 
 _MIX = np.array(
@@ -172,7 +222,7 @@ _MIX = np.array(
 )
 
 
-def _group_rows(table: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
+def group_rows(table: npt.NDArray[np.uint64]) -> tuple[IntArray, IntArray]:
     """Group identical rows: (index of each group's first row, group of every row).
 
     Rows are ordered by a hash and compared in full at every boundary, so distinct rows never
@@ -224,17 +274,9 @@ def _compact_classes(
     if voters >= 2**53:
         raise ValueError("too many ballots to count exactly")
 
-    words = max(1, (len(ids) + 63) // 64)
-    bits = np.left_shift(np.uint64(1), (members & 63).astype(np.uint64))
-    cell = row_of * words + (members >> 6)
-    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]) if cell.size else cell
-    table = np.zeros(ballots.rows * words, dtype=np.uint64)
-    if cell.size:
-        # Within one cell the bits are distinct, so their sum is their union.
-        table[cell[starts]] = np.add.reduceat(bits, starts)
-    table = table.reshape(ballots.rows, words)
+    table = bit_rows(row_of, members, ballots.rows, len(ids))
     rows = np.flatnonzero((lengths > 0) & (counts > 0))
-    first, inverse = _group_rows(table[rows])
+    first, inverse = group_rows(table[rows])
     weights = np.bincount(inverse, weights=counts[rows]).astype(np.int64)
     representative = rows[first]
     rep_lengths = lengths[representative]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
@@ -26,12 +28,10 @@ def allocate(election: Election, rule: str) -> Outcome:
     if profile.voters == 0:
         return _mes_outcome(rule, profile, instance, None, 0)
     if rule == "mes":
-        from fractions import Fraction
-
         result = run_mes(instance, Fraction(profile.scaled_budget, profile.voters))
         return _mes_outcome(rule, profile, instance, result, 0)
-    result, added = run_mes_add1(instance)
-    return _mes_outcome(rule, profile, instance, result, added)
+    accepted = run_mes_add1(instance)
+    return _mes_outcome(rule, profile, instance, accepted.result, accepted.added)
 
 
 def _mes_outcome(
@@ -44,36 +44,42 @@ def _mes_outcome(
     reasons: dict[str, str] = {}
     selected = result.selected if result is not None else []
     chosen = set(selected)
-    share = (
-        kronor(_whole(profile, float(result.share))) if result is not None else kronor(0)
-    )
-    share_note = f" (equal share: {share} per voter" + (
-        f", after adding {added} kr to each share)" if rule == "mes-add1" else ")"
-    )
+    note = ""
+    if result is not None:
+        share = kronor(_ore(profile, result.share))
+        extra = f", after adding {added} kr to each share" if rule == "mes-add1" else ""
+        note = f" (equal share: {share} per voter{extra})"
     for p, pid in enumerate(profile.ids):
         cost = profile.money(profile.scaled_costs[p])
         if result is None:
             reasons[pid] = "not selected: no ballots were cast"
-        elif p in chosen and profile.scaled_costs[p] == 0:
-            reasons[pid] = "selected: it costs nothing and has supporters"
         elif p in chosen:
-            price = _whole(profile, result.prices.get(p, 0.0), up=True)
+            price = _ore(profile, result.prices[p], up=True)
             reasons[pid] = (
-                f"selected in round {result.rounds.get(p, 0)}: its "
-                f"{profile.supporters[p]} supporters shared the cost, paying at most "
+                f"selected in round {result.rounds[p]}: its "
+                f"{_count(profile.supporters[p])} supporters shared the cost, paying at most "
                 f"{kronor(price)} each"
             )
+            if p in result.tied:
+                others = ", ".join(profile.ids[o] for o in result.tied[p])
+                reasons[pid] += (
+                    f" (tied on price with {others}; the tie went to the higher score, "
+                    "then the lower cost, then the lower id)"
+                )
         elif instance.support[p] == 0:
             reasons[pid] = "not selected: no ballot supports it"
+        elif profile.scaled_costs[p] == 0:
+            reasons[pid] = (
+                "not selected: it costs nothing, so under cost utilities it adds no value and "
+                "equal shares never buy it"
+            )
         else:
-            have = result.left_with_supporters[p]
-            shown = _whole(profile, float(have))
-            text = (
-                f"{kronor(shown)} left" if shown < cost else f"just under {kronor(cost)} left"
+            left = kronor(
+                Decimal(result.money_left_floor(p, Fraction(profile.scale, 100))) / 100
             )
             reasons[pid] = (
-                f"not affordable: its supporters had {text} of their equal shares, "
-                f"it costs {kronor(cost)}" + share_note
+                f"not affordable: its supporters had {left} left of their equal shares, "
+                f"it costs {kronor(cost)}" + note
             )
     spent = result.cost if result is not None else 0
     return Outcome(
@@ -86,7 +92,11 @@ def _mes_outcome(
     )
 
 
-def _whole(profile: Profile, scaled: float, *, up: bool = False) -> int:
-    """A float amount in scaled units as whole kronor, for the wording of reasons only."""
-    value = scaled / profile.scale
-    return int(math.ceil(value)) if up else int(math.floor(value))
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def _ore(profile: Profile, scaled: Fraction, *, up: bool = False) -> Decimal:
+    """An exact amount in scaled units to the öre, rounded down (or up), for the wording."""
+    hundredths = scaled * 100 / profile.scale
+    return Decimal(math.ceil(hundredths) if up else math.floor(hundredths)) / 100

@@ -28,60 +28,62 @@ IndexKey = tuple[int, ...]
 PointsKey = tuple[tuple[int, int], ...]
 
 
-def _index(project_id: object, index_of: Mapping[str, int], ballot_no: int) -> int:
+def _index(project_id: object, index_of: Mapping[str, int]) -> int:
     if not isinstance(project_id, str):
-        raise ValueError(f"ballot {ballot_no + 1}: project ids must be strings, got {project_id!r}")
+        raise ValueError(f"project ids must be strings, got {project_id!r}")
     try:
         return index_of[project_id]
     except KeyError:
-        raise ValueError(f"ballot {ballot_no + 1} names unknown project {project_id!r}") from None
+        raise ValueError(f"unknown project {project_id!r}") from None
 
 
-def _first_occurrences(
-    ballot: Sequence[str], index_of: Mapping[str, int], ballot_no: int
-) -> list[int]:
-    if isinstance(ballot, str):
-        raise ValueError(f"ballot {ballot_no + 1} must be a sequence of project ids, not a string")
+def _first_occurrences(ballot: Sequence[str], index_of: Mapping[str, int]) -> list[int]:
     indices: list[int] = []
     seen: set[int] = set()
     for project_id in ballot:
-        index = _index(project_id, index_of, ballot_no)
+        index = _index(project_id, index_of)
         if index not in seen:
             seen.add(index)
             indices.append(index)
     return indices
 
 
+# The functions below raise ValueError without saying which ballot; the caller adds that.
+
+
 def approval_key(
-    ballot: Sequence[str], index_of: Mapping[str, int], ballot_no: int, *, choose_one: bool
+    ballot: Sequence[str], index_of: Mapping[str, int], *, choose_one: bool
 ) -> IndexKey:
-    indices = _first_occurrences(ballot, index_of, ballot_no)
+    try:
+        indices = {index_of[project_id] for project_id in ballot}
+    except (KeyError, TypeError):
+        indices = set(_first_occurrences(ballot, index_of))  # raises, naming the bad id
     if choose_one and len(indices) > 1:
-        raise ValueError(f"ballot {ballot_no + 1}: a choose-1 ballot names at most one project")
+        raise ValueError("a choose-1 ballot names at most one project")
     return tuple(sorted(indices))
 
 
-def ordinal_key(ballot: Sequence[str], index_of: Mapping[str, int], ballot_no: int) -> IndexKey:
-    return tuple(_first_occurrences(ballot, index_of, ballot_no))
+def ordinal_key(ballot: Sequence[str], index_of: Mapping[str, int]) -> IndexKey:
+    try:
+        # dict keeps the first occurrence of each project, in ballot order
+        return tuple(dict.fromkeys(index_of[project_id] for project_id in ballot))
+    except (KeyError, TypeError):
+        return tuple(_first_occurrences(ballot, index_of))
 
 
 def cumulative_key(
-    ballot: Sequence[str], points: Sequence[int], index_of: Mapping[str, int], ballot_no: int
+    ballot: Sequence[str], points: Sequence[int], index_of: Mapping[str, int]
 ) -> PointsKey:
-    if isinstance(ballot, str):
-        raise ValueError(f"ballot {ballot_no + 1} must be a sequence of project ids, not a string")
     if len(points) != len(ballot):
-        raise ValueError(
-            f"ballot {ballot_no + 1}: {len(ballot)} projects but {len(points)} points"
-        )
+        raise ValueError(f"{len(ballot)} projects but {len(points)} points")
     pairs: list[tuple[int, int]] = []
     seen: set[int] = set()
     for project_id, given in zip(ballot, points, strict=True):
-        index = _index(project_id, index_of, ballot_no)
+        index = _index(project_id, index_of)
         if isinstance(given, bool) or not isinstance(given, int):
-            raise ValueError(f"ballot {ballot_no + 1}: points must be whole numbers, got {given!r}")
+            raise ValueError(f"points must be whole numbers, got {given!r}")
         if given < 0:
-            raise ValueError(f"ballot {ballot_no + 1}: points must not be negative")
+            raise ValueError("points must not be negative")
         if index not in seen:
             seen.add(index)
             pairs.append((index, given))

@@ -65,7 +65,9 @@ class _Parser:
                 self.last_line = line
                 return
             except csv.Error as error:
-                raise PabulibFormatError(reader.line_num, f"cannot split the row: {error}") from None
+                raise PabulibFormatError(
+                    start, f"cannot split the row that starts here into values: {error}"
+                ) from None
             line = reader.line_num
             if not row or all(not cell.strip() for cell in row):
                 continue
@@ -74,6 +76,7 @@ class _Parser:
     def parse(self) -> PabulibFile:
         meta: dict[str, str] = {}
         meta_lines: dict[str, int] = {}
+        meta_start = 1
         project_columns: list[str] = []
         projects: list[PabulibProject] = []
         vote_columns: list[str] = []
@@ -93,7 +96,9 @@ class _Parser:
                         line, f"found section {row[0]} where {expected.upper()} was expected"
                     )
                 if marker == "votes":
-                    self._check_meta(meta, meta_lines)
+                    self._check_meta(meta, meta_lines, meta_start)
+                if marker == "meta":
+                    meta_start = line
                 section, header, header_line = marker, None, line
                 continue
             if not section:
@@ -158,12 +163,10 @@ class _Parser:
         return row
 
     @staticmethod
-    def _check_meta(meta: dict[str, str], lines: dict[str, int]) -> None:
+    def _check_meta(meta: dict[str, str], lines: dict[str, int], start: int) -> None:
         for key in ("budget", "vote_type"):
             if key not in meta:
-                raise PabulibFormatError(
-                    min(lines.values(), default=1), f"META has no {key!r} entry"
-                )
+                raise PabulibFormatError(start, f"the META section has no {key!r} entry")
         _number(meta["budget"], lines["budget"], "budget")
         if meta["vote_type"] not in VOTE_TYPES:
             raise PabulibFormatError(

@@ -34,8 +34,8 @@ def _environment(lang: str) -> Environment:
     env.filters["number"] = lambda v: i18n.number(v, lang)
     env.filters["day"] = lambda v: i18n.day(v, lang)
     gettext = i18n.translations(lang).gettext
-    env.globals["phase_label"] = lambda p: gettext(i18n.PHASE_LABELS.get(p, p))
-    env.globals["status_label"] = lambda s: gettext(i18n.STATUS_LABELS.get(s, s))
+    env.globals["phase_label"] = lambda p: gettext(i18n.PHASE_LABELS.get(p) or str(p))
+    env.globals["status_label"] = lambda s: gettext(i18n.STATUS_LABELS.get(s) or str(s))
     env.globals["reason"] = lambda r: translate_reason(r, lang)
     return env
 

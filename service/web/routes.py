@@ -83,6 +83,14 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _in_language(target: str, lang: str) -> str:
+    """The target in the resident's language: the page they came from may have named it only
+    in the sign-in page's own address (e.g. the header's sign-in link)."""
+    if lang == i18n.DEFAULT or "lang=" in target.partition("?")[2]:
+        return target
+    return f"{target}{'&' if '?' in target else '?'}lang={lang}"
+
+
 # ---- sign-in ---------------------------------------------------------------------------
 
 def _residence_codes(app: Medborgarbudget) -> list[str]:
@@ -95,7 +103,7 @@ def _residence_codes(app: Medborgarbudget) -> list[str]:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def sign_in_page(request: Request, next: str | None = None) -> Response:
     lang = _lang(request)
     oidc = OidcSettings.from_env()
     return render(request, "sign_in.html", lang, next=_safe_next(next), oidc=oidc is not None,
@@ -106,7 +114,7 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:  # noqa
 def local_sign_in(request: Request, form: Form) -> Response:
     lang = _lang(request, form)
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"))
+    check_csrf(request, forms.first(form, "csrf"), lang)
     if OidcSettings.from_env() is not None:
         raise InvalidInput("sign-in", "local sign-in is switched off: use the e-ID sign-in")
     name, year, residence = (forms.first(form, k) for k in ("name", "birth_year", "residence"))
@@ -128,15 +136,16 @@ def local_sign_in(request: Request, form: Form) -> Response:
     resident = Resident(f"local:{name.casefold()}", name, date(int(year), 7, 1), residence,
                         "local")
     sign_in(request, resident)
-    return RedirectResponse(_safe_next(forms.first(form, "next")), status_code=303)
+    return RedirectResponse(_in_language(_safe_next(forms.first(form, "next")), lang),
+                            status_code=303)
 
 
 @router.get("/sign-in/oidc")
-async def oidc_sign_in(request: Request, next: str | None = None) -> Response:  # noqa: A002
+async def oidc_sign_in(request: Request, next: str | None = None) -> Response:
     settings = OidcSettings.from_env()
     if settings is None:
         raise PageNotFound("sign-in/oidc")
-    request.session["after_sign_in"] = _safe_next(next)
+    request.session["after_sign_in"] = _in_language(_safe_next(next), _lang(request))
     redirect_uri = str(request.url_for("oidc_callback"))
     response: Response = await client(settings).authorize_redirect(request, redirect_uri)
     return response
@@ -157,8 +166,8 @@ async def oidc_callback(request: Request) -> Response:
 
 @router.post("/sign-out")
 def sign_out_page(request: Request, form: Form) -> Response:
-    check_csrf(request, forms.first(form, "csrf"))
     lang = _lang(request, form)
+    check_csrf(request, forms.first(form, "csrf"), lang)
     sign_out(request)
     return RedirectResponse("/" + _suffix(lang), status_code=303)
 
@@ -185,7 +194,7 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
 def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
     lang = _lang(request, form)
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"))
+    check_csrf(request, forms.first(form, "csrf"), lang)
     resident = _require_resident(request, lang)
     if isinstance(resident, RedirectResponse):
         return resident
@@ -320,7 +329,7 @@ def _read_ballot(request: Request, form: Form, lang: str, app: Medborgarbudget,
 def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
     """Show the ballot back to the resident before anything is stored."""
     lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"))
+    check_csrf(request, forms.first(form, "csrf"), lang)
     resident = _require_resident(request, lang)
     if isinstance(resident, RedirectResponse):
         return resident
@@ -344,7 +353,7 @@ def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> 
 def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
     lang = _lang(request, form)
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"))
+    check_csrf(request, forms.first(form, "csrf"), lang)
     resident = _require_resident(request, lang)
     if isinstance(resident, RedirectResponse):
         return resident
@@ -356,6 +365,11 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
         return read
     selections, points = read
     existing = _existing_ballot(app, cycle, area_id, resident)
+    if existing is not None and not cycle.allow_ballot_changes \
+            and cycle.phase is Phase.VOTING:
+        # E.g. confirmed in a second tab: say so in the resident's words, not the domain's.
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("You have already voted in this area."))
     try:
         if existing is None:
             ballot = app.cast_ballot(cycle.id, area_id, _voter(resident), selections, points)
@@ -379,5 +393,6 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
 def install(api: Any) -> None:
     @api.exception_handler(CsrfRefused)
     def on_csrf(request: Request, error: CsrfRefused) -> Response:
-        return render(request, "form_refused.html", request.query_params.get("lang"),
-                      status=403, message=error.message)
+        return render(request, "form_refused.html",
+                      error.lang or request.query_params.get("lang"), status=403,
+                      message=error.message)

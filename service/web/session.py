@@ -27,6 +27,10 @@ SESSION_MAX_AGE = 8 * 3600
 class CsrfRefused(DomainError):
     title = "The form could not be accepted"
 
+    def __init__(self, message: str, lang: str | None = None) -> None:
+        super().__init__(message)
+        self.lang = lang  # the form's language, for the page that explains the refusal
+
 
 @dataclass(frozen=True)
 class Resident:
@@ -63,12 +67,12 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def check_csrf(request: Request, submitted: str | None) -> None:
+def check_csrf(request: Request, submitted: str | None, lang: str | None = None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(str(expected), submitted):
         raise CsrfRefused(
             "The form had expired or did not come from this site. Nothing was saved; "
-            "please open the page again and send the form once more.")
+            "please open the page again and send the form once more.", lang)
 
 
 def current_resident(request: Request) -> Resident | None:

@@ -1,8 +1,9 @@
 """Who may call what: every endpoint of the app, for every role, no token and broken tokens.
 
 The table below must name every route the app serves (enumerated from `api.routes`), so an
-endpoint added without deciding its role rule fails here. Production mode (the identity
-provider's RS256/ES256 public key) is checked at the end.
+endpoint added without deciding its role rule fails here; only the citizens' web pages, which
+sign in with a session rather than a bearer token, are left to their own tests.
+Production mode (the identity provider's RS256/ES256 public key) is checked at the end.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount
 
 from domain.phases import Phase
 from service.api.app import create_app
@@ -64,6 +67,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{API}/cycles/{{cycle}}/transitions"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles/{{cycle}}/results"): PUBLIC,
     ("GET", f"{API}/cycles/{{cycle}}/events"): frozenset({AUDITOR, ADMIN}),
+    ("GET", f"{API}/cycles/{{cycle}}/export"): frozenset({AUDITOR, ADMIN}),
     ("POST", f"{API}/cycles/{{cycle}}/proposals"): frozenset({RESIDENT}),
     ("GET", f"{API}/cycles/{{cycle}}/proposals"): PUBLIC,
     ("GET", f"{API}/proposals/{{proposal}}"): PUBLIC,
@@ -78,24 +82,38 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{API}/cycles/{{cycle}}/paper-ballots"): frozenset({OFFICIAL}),
 }
 
+PAGE_MODULES = ("service.pages.", "service.web.")
+
 BROKEN = ("no token", "expired", "bad signature", "unknown role", "unsigned", "not bearer")
 CALLERS = (*(r.value for r in Role), *BROKEN)
 
 
-def served_endpoints(api: FastAPI) -> set[tuple[str, str]]:
-    """(method, path) of every route in `api.routes`, routers included."""
+def served_endpoints(api: FastAPI) -> dict[tuple[str, str], BaseRoute]:
+    """(method, path) of every route in `api.routes`, routers included, and the route."""
     try:  # FastAPI >= 0.120 includes routers lazily; this flattens them
         from fastapi.routing import iter_route_contexts
     except ImportError:  # pragma: no cover - older FastAPI lists every route directly
-        flat = [(getattr(r, "path", None), r) for r in api.routes]
+        flat = [(getattr(r, "path", ""), r) for r in api.routes]
     else:
         flat = [(c.path, c.original_route) for c in iter_route_contexts(api.routes)]
-    endpoints = set()
+    endpoints: dict[tuple[str, str], BaseRoute] = {}
     for path, route in flat:
+        if isinstance(route, Mount):
+            endpoints[("GET", f"{path}/{{path}}")] = route
+            continue
         methods = getattr(route, "methods", None)
         assert path and methods, f"a route that is not an endpoint: {route!r}"
-        endpoints |= {(m, path) for m in methods if m != "HEAD"}
+        endpoints.update({(m, path): route for m in methods if m != "HEAD"})
     return endpoints
+
+
+def is_page(route: BaseRoute) -> bool:
+    """The citizens' web pages and their assets: signed in with a session, not a bearer token,
+    so their access rules are the pages' tests' business."""
+    if isinstance(route, Mount):
+        return isinstance(route.app, StaticFiles)
+    endpoint = getattr(route, "endpoint", None)
+    return bool(endpoint) and endpoint.__module__.startswith(PAGE_MODULES)
 
 
 def _encode_unsigned(claims: Mapping[str, Any]) -> str:
@@ -169,7 +187,7 @@ def seeded(api: Api) -> dict[str, str]:
 
 
 def test_every_endpoint_has_a_role_rule(api: Api) -> None:
-    served = served_endpoints(api.api)
+    served = {e for e, route in served_endpoints(api.api).items() if not is_page(route)}
     assert served - set(RULES) == set(), "endpoints without a row in RULES"
     assert set(RULES) - served == set(), "rows in RULES for endpoints that do not exist"
     documented = {(m.upper(), p) for p, ops in api.api.openapi()["paths"].items() for m in ops}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -89,7 +90,7 @@ def _refused(app: Medborgarbudget, error: type[Exception], command: Callable[[],
 def _assert_money_refused(app: Medborgarbudget, field: str,
                           command: Callable[[object], object]) -> None:
     for amount, phrase in BAD_MONEY:
-        error = refused_storing_nothing(app, InvalidInput, lambda a=amount: command(a))
+        error = refused_storing_nothing(app, InvalidInput, partial(command, amount))
         assert error.field == field, (amount, error.field)
         assert str(error).startswith(f"{field}: ") and phrase in str(error), (amount, str(error))
 
@@ -138,10 +139,10 @@ def test_unknown_areas_cycles_and_proposals(app: Medborgarbudget) -> None:
 def test_empty_or_overlong_text(app: Medborgarbudget) -> None:
     ideas = drive(app, Phase.IDEAS, prepared=False)
 
-    def submit(title: object = "Utegym", description: object = "Redskap.",
-               category: object = "idrott") -> Callable[[], object]:
-        return lambda: app.submit_proposal(ideas.cycle_id, "norr", title,  # type: ignore[arg-type]
-                                           description, 1_000, category, "proposer")
+    def submit(title: Any = "Utegym", description: Any = "Redskap.",
+               category: Any = "idrott") -> Callable[[], object]:
+        return lambda: app.submit_proposal(ideas.cycle_id, "norr", title, description, 1_000,
+                                           category, "proposer")
 
     for empty in ("", "   ", None):
         _refused(app, InvalidInput, submit(title=empty), "title: must not be empty")
@@ -166,8 +167,9 @@ def test_a_rejection_needs_a_reason_for_the_proposer(app: Medborgarbudget) -> No
     review = drive(app, Phase.REVIEW, prepared=False)
     proposal = next(iter(review.proposals.values()))
     for reason in ("", "   ", None):
-        _refused(app, InvalidInput, lambda r=reason: app.review_proposal(
-            proposal, False, None, r, REVIEWER), "reason: must not be empty")
+        _refused(app, InvalidInput,
+                 partial(app.review_proposal, proposal, False, None, reason, REVIEWER),
+                 "reason: must not be empty")
     _refused(app, InvalidInput, lambda: app.review_proposal(proposal, "ja", 5, "", REVIEWER),
              "feasible: must be true or false")
     _refused(app, InvalidInput, lambda: app.review_proposal(proposal, True, None, "", REVIEWER),
@@ -260,8 +262,9 @@ def test_a_vote_outside_voting_is_refused(app: Medborgarbudget) -> None:
     ideas = drive(app, Phase.IDEAS)
     some = str(next(iter(ideas.proposals.values())))
     for channel, station in (("digital", None), ("paper", "Biblioteket")):
-        error = refused_storing_nothing(app, PhaseError, lambda c=channel, s=station: (
-            app.cast_ballot(ideas.cycle_id, "norr", resident(1), [some], channel=c, station=s)))
+        error = refused_storing_nothing(app, PhaseError, partial(
+            app.cast_ballot, ideas.cycle_id, "norr", resident(1), [some], channel=channel,
+            station=station))
         assert error.phase == Phase.IDEAS
         assert "possible only in phase" in str(error) and "phase 'ideas'" in str(error)
         assert "allowed now: close_ideas, cancel" in str(error)

@@ -10,13 +10,14 @@ import multiprocessing
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from domain.ballot import ballot_id
+from domain.ballot import Ballot, ballot_id
 from domain.cycle import BudgetCycle
 from domain.errors import DuplicateBallot
 from domain.phases import Phase
@@ -97,10 +98,7 @@ def test_two_threads_cast_for_the_same_voter(
     racers = [app, app] if shared else [open_app(), open_app()]
     for number, area in enumerate(["norr", "unga", "norr", "unga"]):
         voter = _voter(number)
-        outcomes = _race([
-            lambda racer=racer, area=area, voter=voter: _cast(racer, built, area, voter)
-            for racer in racers
-        ])
+        outcomes = _race([partial(_cast, racer, built, area, voter) for racer in racers])
         assert outcomes == ["duplicate", "stored"], outcomes
         the_id = ballot_id(str(built.cycle_id), area, app.voter_pseudonym(voter.identity))
         assert len(_cast_events(app, the_id)) == 1
@@ -241,7 +239,7 @@ def test_a_paper_ballot_after_a_digital_one_is_a_duplicate(
     for secret in (str(chosen), chosen.hex, title, "digital", str(the_id), pseudonym,
                    voter.identity):
         assert secret not in message, f"the refusal reveals {secret!r}"
-    stored_ballot = app.repository.get(the_id)
+    stored_ballot: Ballot = app.repository.get(the_id)
     assert stored_ballot.channel == "digital" and stored_ballot.selections == [str(chosen)]
 
     # The same voter still holds one ballot in each other area they are eligible for.

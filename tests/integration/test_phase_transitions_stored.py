@@ -8,6 +8,7 @@ triggers allowed now, and a refused transition stores nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -60,7 +61,7 @@ def test_every_trigger_from_every_phase(open_app: OpenApp, phase: Phase) -> None
             continue
         error = refused_storing_nothing(
             app, PhaseError,
-            lambda trigger=trigger: app.trigger(built.cycle_id, trigger, ADMIN, "ett skäl"),
+            partial(app.trigger, built.cycle_id, trigger, ADMIN, "ett skäl"),
         )
         assert not isinstance(error, GuardRefused), trigger
         assert f"'{trigger}'" in str(error)
@@ -73,7 +74,7 @@ def test_every_trigger_from_every_phase(open_app: OpenApp, phase: Phase) -> None
             for empty in ("", "   "):
                 error = refused_storing_nothing(
                     app, GuardRefused,
-                    lambda cid=cycle_id, r=empty: app.trigger(cid, "cancel", ADMIN, r),
+                    partial(app.trigger, cycle_id, "cancel", ADMIN, empty),
                     match=GUARD_EXPLANATIONS["reason_given"],
                 )
                 _assert_phase_refusal(error, phase, allowed)
@@ -98,7 +99,8 @@ def _assert_fires(app: Medborgarbudget, other: Medborgarbudget, cycle_id: UUID, 
     assert (change.trigger, change.from_phase, change.to_phase) == (
         trigger, phase.value, destination.value)
     assert change.actor == "admin:fires" and change.reason == reason
-    assert change.at.utcoffset() is not None and change.at.utcoffset().total_seconds() == 0
+    offset = change.at.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
     if destination in FINAL_PHASES:
         assert [s.trigger for s in other.transitions(cycle_id)] == []
 
@@ -249,6 +251,6 @@ def test_nothing_more_is_accepted_once_closed_or_cancelled(open_app: OpenApp) ->
         for trigger in TRIGGERS:
             error = refused_storing_nothing(
                 app, PhaseError,
-                lambda t=trigger, c=built.cycle_id: app.trigger(c, t, ADMIN, "igen"),
+                partial(app.trigger, built.cycle_id, trigger, ADMIN, "igen"),
             )
             _assert_phase_refusal(error, phase, [])

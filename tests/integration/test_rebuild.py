@@ -70,7 +70,7 @@ def assert_rebuilds(live: Aggregate, *readers: Medborgarbudget) -> None:
     assert "_pending_events" not in expected and expected["_version"] >= 1
     assert live.collect_events() == [], "the live aggregate has unsaved events"
     for reader in readers:
-        rebuilt = reader.repository.get(live.id)
+        rebuilt: Aggregate = reader.repository.get(live.id)
         assert type(rebuilt) is type(live)
         assert aggregate_state(rebuilt) == expected
 
@@ -141,12 +141,12 @@ def test_live_aggregates_equal_their_rebuilt_state(open_app: OpenApp,
     norr_costs = {str(p.id): p.cost for p in (gym, light)}
     ballots: list[Ballot] = []
     for number in range(3):
-        for area, options in (("norr", [gym, light]), ("unga", [cafe])):
+        for area_id, options in (("norr", [gym, light]), ("unga", [cafe])):
             channel = "paper" if number == 2 else "digital"
             ballots.append(Ballot.cast(
-                str(cycle.id), area, app.voter_pseudonym(resident(number, area).identity),
-                [str(options[0].id)], None, cycle.voting_rule_for(area),
-                {str(p.id): p.cost for p in options}, cycle.area(area).budget, channel,
+                str(cycle.id), area_id, app.voter_pseudonym(resident(number, area_id).identity),
+                [str(options[0].id)], None, cycle.voting_rule_for(area_id),
+                {str(p.id): p.cost for p in options}, cycle.area(area_id).budget, channel,
                 "Biblioteket" if channel == "paper" else None,
             ))
     saved(*ballots)
@@ -198,12 +198,12 @@ def test_cached_and_fresh_reads_agree_after_service_commands(
     ids = _store_ids(auditor, built.cycle_id)
     assert len(ids) == 1 + len(built.proposals) + len(built.ballots)
     for aggregate_id in ids:
-        in_cache = cached_app.repository.get(aggregate_id)
-        fresh = auditor.repository.get(aggregate_id)
+        in_cache: Aggregate = cached_app.repository.get(aggregate_id)
+        fresh: Aggregate = auditor.repository.get(aggregate_id)
         assert aggregate_state(in_cache) == aggregate_state(fresh)
         # The same aggregate at every earlier version also rebuilds from the stored events.
         for version in range(1, fresh.version):
-            past = auditor.repository.get(aggregate_id, version=version)
+            past: Aggregate = auditor.repository.get(aggregate_id, version=version)
             assert past.version == version
     assert auditor.cycle(built.cycle_id).phase is Phase.CLOSED
 

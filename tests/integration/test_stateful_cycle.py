@@ -403,7 +403,7 @@ class CycleMachine(RuleBasedStateMachine):
         while True:
             page = self.app.recorder.select_notifications(self.seen + 1, 500)
             for notification in page:
-                stored_event = self.app.mapper.to_domain_event(notification)
+                stored_event: Any = self.app.mapper.to_domain_event(notification)
                 aggregate_id = stored_event.originator_id
                 self.replayed[aggregate_id] = stored_event.mutate(self.replayed.get(aggregate_id))
                 touched.add(aggregate_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from pabutools.election import Cost_Sat, parse_pabulib
@@ -58,7 +59,7 @@ class PositionalCostSat(AdditiveSatisfaction):  # type: ignore[misc]
         AdditiveSatisfaction.__init__(self, instance, profile, ballot, _positional_cost)
 
 
-def score_satisfaction(vote_type: str) -> type[AdditiveSatisfaction]:
+def score_satisfaction(vote_type: str) -> Any:
     if vote_type == "cumulative":
         return PointsCostSat
     if vote_type == "ordinal":
@@ -66,12 +67,18 @@ def score_satisfaction(vote_type: str) -> type[AdditiveSatisfaction]:
     return Cost_Sat  # type: ignore[no-any-return]
 
 
-def _scores(instance: Any, profile: Any, sat_class: type) -> dict[str, Fraction]:
-    sat_profile = profile.as_sat_profile(sat_class)
+@cache
+def _sat_profile(path: str, sat_class: Any) -> Any:
+    _, profile = _parsed(path)
+    return profile.as_sat_profile(sat_class)
+
+
+def _scores(instance: Any, sat_profile: Any) -> dict[str, Fraction]:
     scores: dict[str, Fraction] = {}
     for project in instance:
         total = sat_profile.total_satisfaction_project(project)
-        scores[project.name] = Fraction(total) / Fraction(project.cost) if project.cost else 0
+        cost = Fraction(project.cost)
+        scores[project.name] = Fraction(total) / cost if cost else Fraction(0)
     return scores
 
 
@@ -84,17 +91,29 @@ def _tie_rule(tie: str, scores: dict[str, Fraction]) -> TieBreakingRule:
     return TieBreakingRule(key)
 
 
+@cache
+def _parsed(path: str) -> tuple[Any, Any]:
+    # Parsing Gdynia 2021 takes pabutools a second; the rules below leave instance and
+    # profile untouched, so one parse per worker process serves every rule.
+    return parse_pabulib(path)
+
+
 def pabutools_outcome(path: str, rule: str, tie: str = "ours") -> list[str]:
     """The project ids pabutools selects, in its selection order."""
-    instance, profile = parse_pabulib(path)
+    instance, profile = _parsed(path)
     vote_type = instance.meta["vote_type"]
-    sat_class = score_satisfaction(vote_type)
-    scores = _scores(instance, profile, sat_class)
+    sat_profile = _sat_profile(path, score_satisfaction(vote_type))
+    scores = _scores(instance, sat_profile)
     tie_rule = _tie_rule(tie, scores)
-    if rule == "greedy":
-        chosen = greedy_utilitarian_welfare(
-            instance, profile, sat_class=sat_class, tie_breaking=tie_rule
+
+    def greedy(projects: Any) -> Any:
+        return greedy_utilitarian_welfare(
+            projects, profile, sat_profile=sat_profile, is_sat_additive=True,
+            tie_breaking=tie_rule,
         )
+
+    if rule == "greedy":
+        chosen = greedy(instance)
     elif rule == "greedy-threshold":
         threshold = Fraction(instance.meta["min_project_score_threshold"])
         kept = Instance(
@@ -102,15 +121,11 @@ def pabutools_outcome(path: str, rule: str, tie: str = "ours") -> list[str]:
             budget_limit=instance.budget_limit,
         )
         kept.meta = instance.meta
-        chosen = greedy_utilitarian_welfare(
-            kept, profile, sat_class=sat_class, tie_breaking=tie_rule
-        )
+        chosen = greedy(kept)
     elif rule == "greedy-no-skip":
         everything = Instance(instance, budget_limit=sum(p.cost for p in instance) + 1)
         everything.meta = instance.meta
-        ranking = greedy_utilitarian_welfare(
-            everything, profile, sat_class=sat_class, tie_breaking=tie_rule
-        )
+        ranking = greedy(everything)
         chosen, spent = [], 0
         for project in ranking:
             if spent + project.cost > instance.budget_limit:
@@ -121,10 +136,36 @@ def pabutools_outcome(path: str, rule: str, tie: str = "ours") -> list[str]:
         chosen = method_of_equal_shares(
             instance,
             profile,
-            sat_class=Cost_Sat,
+            sat_profile=_sat_profile(path, Cost_Sat),
             tie_breaking=tie_rule,
             voter_budget_increment=1 if rule == "mes-add1" else None,
         )
     else:
         raise ValueError(rule)
+    return [p.name for p in chosen]
+
+
+def pabutools_from_election(election: Any) -> tuple[Any, Any]:
+    """An approval election (domain.allocation.Election) as a pabutools instance and profile."""
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Project
+    from pabutools.fractions import str_as_frac
+
+    projects = {p.id: Project(p.id, str_as_frac(str(p.cost))) for p in election.projects}
+    instance = Instance(projects.values(), budget_limit=str_as_frac(str(election.budget)))
+    profile = ApprovalProfile(
+        [ApprovalBallot(projects[pid] for pid in ballot) for ballot in election.ballots]
+    )
+    return instance, profile
+
+
+def pabutools_mes_of(election: Any, add1: bool) -> list[str]:
+    instance, profile = pabutools_from_election(election)
+    keys = {pid: election.profile.tie_key(i) for i, pid in enumerate(election.profile.ids)}
+    chosen = method_of_equal_shares(
+        instance,
+        profile,
+        sat_class=Cost_Sat,
+        tie_breaking=TieBreakingRule(lambda inst, prof, p: keys[p.name]),
+        voter_budget_increment=1 if add1 else None,
+    )
     return [p.name for p in chosen]

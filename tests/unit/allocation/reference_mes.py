@@ -36,9 +36,9 @@ def reference_mes(
     supporters = {
         p: [i for i, s in enumerate(supports) if p in s] for p in range(len(costs))
     }
-    free = sorted((p for p in supporters if supporters[p] and costs[p] == 0), key=order)
+    # A free project is worth nothing under cost utilities: never bought.
     remaining = {p for p in supporters if supporters[p] and costs[p] > 0}
-    selected = list(free)
+    selected: list[int] = []
     while True:
         best: tuple[tuple[Fraction, object], int, Fraction] | None = None
         for p in sorted(remaining):
@@ -69,8 +69,7 @@ def reference_mes_add1(
         return []
     share = Fraction(budget) / voters
     buyable = [p for p in range(len(costs)) if costs[p] > 0 and any(p in s for s in supports)]
-    previous = [p for p in range(len(costs)) if costs[p] == 0 and any(p in s for s in supports)]
-    previous.sort(key=order)
+    previous: list[int] = []
     while True:
         selected, _ = reference_mes(costs, supports, share, order)
         spent = sum((costs[p] for p in selected), Fraction(0))

@@ -1,0 +1,467 @@
+"""Residents taking part in a real browser: the service on a loopback port, headless Chromium
+driven by Playwright, axe-core for accessibility, budget cycles to take part in, and a fake
+OpenID Connect provider.
+
+The cycles are set up through the application (as the municipality's staff would configure
+them); the browser tests then do what a resident does, and the HTTP API what the staff do.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import jwt
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from service.api.app import create_app
+from service.api.auth import Role, TokenVerifier
+from service.application import Medborgarbudget, actor_of
+from service.config import Settings
+from service.runtime import open_application
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "participation"
+AXE_SCRIPT = ROOT / "tests" / "e2e" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path(os.environ.get("MEDBORGARBUDGET_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+OIDC_ENV = ("MEDBORGARBUDGET_OIDC_ISSUER", "MEDBORGARBUDGET_OIDC_CLIENT_ID",
+            "MEDBORGARBUDGET_OIDC_CLIENT_SECRET", "MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM")
+API = "/api/v1"
+ADMIN = actor_of("admin", "e2e.processledare")
+REVIEWER = actor_of("reviewer", "e2e.tekniska")
+STARTUP_SECONDS = 15.0
+
+
+def require(condition: bool, problem: str) -> None:
+    """A missing browser tool skips locally and fails in CI, like a missing PostgreSQL."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{problem} (CI=true: browser tests are required, never skipped)")
+    pytest.skip(problem)
+
+
+def birth_year_for(age: int) -> int:
+    """The birth year a resident `age` or `age` + 1 years old gives at the local sign-in
+    (which takes 1 July of that year as the birthday)."""
+    return datetime.now(UTC).year - age - 1
+
+
+def birth_date_aged(age: int) -> date:
+    """A birth date (1 January) that makes someone exactly `age` years old all year."""
+    return date(datetime.now(UTC).year - age, 1, 1)
+
+
+# ---- a server on a loopback port ------------------------------------------------------------
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@dataclass
+class Served:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def serve(asgi: Any) -> Served:
+    """Run an ASGI app with uvicorn in a thread on a free loopback port; return once it
+    accepts connections."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name=f"uvicorn-{port}")
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:  # bounded polling for readiness, nothing else
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the server on port {port} did not start")
+        time.sleep(0.02)
+    return Served(f"http://127.0.0.1:{port}", server, thread)
+
+
+@dataclass
+class LiveService:
+    """The whole service (API and residents' pages) on a loopback port, and the application
+    behind it, which a test reads to see how far the event log goes."""
+
+    url: str
+    api: FastAPI
+    app: Medborgarbudget
+
+    def stored(self) -> int:
+        """Position of the last event in the store (0 when empty)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    @property
+    def tokens(self) -> TokenVerifier:
+        verifier: TokenVerifier = self.api.state.tokens
+        return verifier
+
+    def staff(self, role: Role, method: str, path: str, json: Any = None,
+              status: int = 200) -> dict[str, Any]:
+        """A request from the municipality's staff over HTTP; its JSON answer."""
+        token = self.tokens.mint(role, f"e2e-{role.value}", 600)
+        response = httpx.request(method, f"{self.url}{API}{path}", json=json, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == status, f"{method} {path}: {response.text}"
+        body: dict[str, Any] = response.json()
+        return body
+
+    def fire(self, cycle_id: str, trigger: str) -> dict[str, Any]:
+        return self.staff(Role.ADMIN, "POST", f"/cycles/{cycle_id}/transitions",
+                          {"trigger": trigger, "reason": f"e2e: {trigger}"})
+
+    def review(self, proposal_id: str, official_cost: int) -> dict[str, Any]:
+        return self.staff(Role.REVIEWER, "POST", f"/proposals/{proposal_id}/review",
+                          {"feasible": True, "official_cost": official_cost})
+
+
+@pytest.fixture(scope="module", name="live_service")
+def live_service_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    settings = Settings(tmp_path_factory.mktemp("participation") / "data")
+    app = open_application(settings)
+    with pytest.MonkeyPatch.context() as env:
+        for name in OIDC_ENV:  # local sign-in unless a test configures an identity provider
+            env.delenv(name, raising=False)
+        api = create_app(settings, app=app)
+        served = serve(api)
+        try:
+            yield LiveService(served.url, api, app)
+        finally:
+            served.stop()
+            app.close()
+
+
+# ---- the browser -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Browser]:
+    require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (set MEDBORGARBUDGET_CHROMIUM)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+NewPage = Callable[..., Page]
+
+
+@pytest.fixture(name="new_page")
+def new_page_fixture(browser: Browser, live_service: LiveService) -> Iterator[NewPage]:
+    """Opens a page in a fresh browser context (its own cookies): `new_page(javascript=False)`
+    for a browser without JavaScript."""
+    contexts: list[BrowserContext] = []
+
+    def make(javascript: bool = True) -> Page:
+        context = browser.new_context(base_url=live_service.url, locale="sv-SE",
+                                      java_script_enabled=javascript,
+                                      viewport={"width": 1024, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+class Screenshots:
+    """Numbered full-page screenshots of one test's steps (git-ignored)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob(f"{prefix}-*.png"):
+            old.unlink()
+
+    def take(self, page: Page, step: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png"),
+                        full_page=True)
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds on the page (WCAG 2.0 and 2.1, A and AA), one line per node."""
+    require(AXE_SCRIPT.exists(), f"axe-core is not installed at {AXE_SCRIPT}")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations;
+        }""", AXE_TAGS)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {' '.join(node['target'])}: "
+            f"{node.get('failureSummary', '')}"
+            for v in violations for node in v["nodes"]]
+
+
+# ---- budget cycles ------------------------------------------------------------------------
+
+AREAS: tuple[Mapping[str, Any], ...] = (
+    {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 100_000,
+     "eligibility": {"residence": "norr"}},  # the cycle's rule: approval, 1 to 2 choices
+    {"id": "unga", "name": "Unga 13\u201325 år", "kind": "group", "budget": 100_000,
+     "eligibility": {"min_age": 13, "max_age": 25},
+     "voting_rule": {"kind": "knapsack", "min_choices": 1}},
+    {"id": "kultur", "name": "Kultur och fritid", "kind": "theme", "budget": 100_000,
+     "voting_rule": {"kind": "cumulative", "min_choices": 1, "max_points_per_project": 3,
+                     "max_total_points": 5}},
+    {"id": "idrott", "name": "Idrott och motion", "kind": "theme", "budget": 200_000,
+     "voting_rule": {"kind": "ranked", "min_choices": 1, "max_choices": 3}},
+)
+AREA_NAMES = {str(a["id"]): str(a["name"]) for a in AREAS}
+APPROVAL_RULE = {"kind": "approval", "min_choices": 1, "max_choices": 2}
+
+# area -> (title, cost) of the ideas the cycle starts with, all found feasible at that cost
+IDEAS: Mapping[str, tuple[tuple[str, int], ...]] = {
+    "norr": (("Utegym vid sjön", 60_000), ("Belysning längs ån", 30_000),
+             ("Blomsterängar i parken", 20_000)),
+    "unga": (("Ungdomscafé på fredagar", 60_000), ("Graffitivägg vid stationen", 30_000),
+             ("Musikstudio i Folkets hus", 50_000)),
+    "kultur": (("Konserter i parken", 40_000), ("Bokcirkel på biblioteket", 10_000),
+               ("Teaterworkshop för alla", 30_000)),
+    "idrott": (("Pumptrack vid skolan", 80_000), ("Boulebana i centrum", 20_000),
+               ("Padelbana vid hallen", 70_000), ("Skatepark vid stationen", 90_000)),
+}
+
+
+@dataclass
+class CycleUnderTest:
+    id: str
+    name: str
+    proposals: dict[str, str] = field(default_factory=dict)  # title -> proposal id
+
+    def proposal_id(self, title: str) -> str:
+        return self.proposals[title]
+
+
+def create_cycle(service: LiveService, name: str, *, allow_ballot_changes: bool = False,
+                 ) -> CycleUnderTest:
+    """A cycle collecting ideas, with one area for each kind of ballot and the ideas above."""
+    app = service.app
+    cycle_id = app.create_cycle(name, "Testby kommun", ADMIN)
+    app.record_decision(cycle_id, "Kommunfullmäktige", "2026-11-26", "KF § 7/2026", ADMIN)
+    for area_config in AREAS:
+        app.add_area(cycle_id, area_config, ADMIN)
+    app.set_voting_rule(cycle_id, APPROVAL_RULE, ADMIN,
+                        allow_ballot_changes=allow_ballot_changes)
+    app.set_allocation_rule(cycle_id, "greedy", ADMIN)
+    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut i kommunfullmäktige")
+    cycle = CycleUnderTest(str(cycle_id), name)
+    for area, ideas in IDEAS.items():
+        for number, (title, cost) in enumerate(ideas):
+            proposal = app.submit_proposal(cycle_id, area, title, f"Förslaget: {title}.", cost,
+                                           "test", f"proposer-{area}-{number}")
+            cycle.proposals[title] = str(proposal)
+    return cycle
+
+
+def cycle_in_voting(service: LiveService, name: str, *, allow_ballot_changes: bool = False,
+                    ) -> CycleUnderTest:
+    """A cycle whose ideas are all reviewed feasible, open for voting."""
+    cycle = create_cycle(service, name, allow_ballot_changes=allow_ballot_changes)
+    app = service.app
+    app.trigger(cycle.id, "close_ideas", ADMIN, "Idéinsamlingen är slut")
+    costs = {title: cost for ideas in IDEAS.values() for title, cost in ideas}
+    for title, proposal_id in cycle.proposals.items():
+        app.review_proposal(proposal_id, True, costs[title], "", REVIEWER)
+    app.trigger(cycle.id, "open_voting", ADMIN, "Alla förslag är prövade")
+    return cycle
+
+
+def unique(name: str) -> str:
+    return f"{name} {secrets.token_hex(3)}"
+
+
+# ---- signing in ---------------------------------------------------------------------------
+
+def sign_in_locally(page: Page, name: str, birth_year: int, residence: str = "norr",
+                    next_path: str = "/", lang: str = "sv") -> None:
+    """The local test sign-in, as a resident fills it in."""
+    query = urlencode({"next": next_path, **({"lang": lang} if lang != "sv" else {})})
+    page.goto(f"/sign-in?{query}")
+    page.fill("#name", name)
+    page.fill("#birth_year", str(birth_year))
+    page.select_option("#residence", residence)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+
+
+# ---- a fake identity provider -------------------------------------------------------------
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass
+class Grant:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    nonce: str | None
+    claims: dict[str, Any]
+
+
+@dataclass
+class FakeIdentityProvider:
+    """OpenID Connect with the authorization code flow and PKCE (S256), as a municipality's
+    e-ID broker offers it: /.well-known/openid-configuration, /authorize, /token, /jwks and
+    /userinfo. /authorize signs in `next_claims` at once (no login page) and redirects back.
+
+    Every check a real provider makes on the client is made here, and recorded."""
+
+    client_id: str
+    client_secret: str
+    next_claims: dict[str, Any]
+    url: str = ""
+    key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    kid: str = field(default_factory=lambda: secrets.token_hex(4))
+    grants: dict[str, Grant] = field(default_factory=dict)
+    access: dict[str, dict[str, Any]] = field(default_factory=dict)
+    challenges_seen: list[str] = field(default_factory=list)
+    verified_codes: list[str] = field(default_factory=list)
+    jwks_requests: int = 0
+
+    def metadata(self, _: Request) -> Response:
+        return JSONResponse({
+            "issuer": self.url,
+            "authorization_endpoint": f"{self.url}/authorize",
+            "token_endpoint": f"{self.url}/token",
+            "jwks_uri": f"{self.url}/jwks",
+            "userinfo_endpoint": f"{self.url}/userinfo",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            "scopes_supported": ["openid", "profile"],
+        })
+
+    def authorize(self, request: Request) -> Response:
+        query = request.query_params
+        problems = []
+        if query.get("client_id") != self.client_id:
+            problems.append("unknown client_id")
+        if query.get("response_type") != "code":
+            problems.append("response_type must be code")
+        if "openid" not in (query.get("scope") or "").split():
+            problems.append("scope must include openid")
+        if not query.get("code_challenge") or query.get("code_challenge_method") != "S256":
+            problems.append("PKCE with code_challenge_method=S256 is required")
+        if not query.get("redirect_uri") or not query.get("state"):
+            problems.append("redirect_uri and state are required")
+        if problems:
+            return JSONResponse({"error": "invalid_request",
+                                 "error_description": "; ".join(problems)}, status_code=400)
+        code = secrets.token_urlsafe(24)
+        self.challenges_seen.append(query["code_challenge"])
+        self.grants[code] = Grant(self.client_id, query["redirect_uri"],
+                                  query["code_challenge"], query.get("nonce"),
+                                  dict(self.next_claims))
+        back = urlencode({"code": code, "state": query["state"]})
+        return RedirectResponse(f"{query['redirect_uri']}?{back}", status_code=302)
+
+    async def token(self, request: Request) -> Response:
+        form = await request.form()
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if request.headers.get("authorization") != f"Basic {expected}":
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        grant = self.grants.pop(str(form.get("code", "")), None)  # a code works once
+        if form.get("grant_type") != "authorization_code" or grant is None:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        verifier = str(form.get("code_verifier", ""))
+        if _b64url(hashlib.sha256(verifier.encode("ascii")).digest()) != grant.challenge:
+            return JSONResponse({"error": "invalid_grant",
+                                 "error_description": "PKCE verification failed"},
+                                status_code=400)
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        self.verified_codes.append(grant.challenge)
+        now = int(time.time())
+        claims = {"iss": self.url, "aud": self.client_id, "iat": now, "exp": now + 300,
+                  "auth_time": now, **grant.claims}
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
+        access_token = secrets.token_urlsafe(24)
+        self.access[access_token] = grant.claims
+        return JSONResponse({"access_token": access_token, "token_type": "Bearer",
+                             "expires_in": 300, "scope": "openid profile",
+                             "id_token": id_token})
+
+    def jwks(self, _: Request) -> Response:
+        self.jwks_requests += 1
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return JSONResponse({"keys": [{**public, "kid": self.kid, "use": "sig",
+                                       "alg": "RS256"}]})
+
+    def userinfo(self, request: Request) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        claims = self.access.get(token)
+        if claims is None:
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        return JSONResponse(claims)
+
+    def asgi(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/.well-known/openid-configuration", self.metadata),
+            Route("/authorize", self.authorize),
+            Route("/token", self.token, methods=["POST"]),
+            Route("/jwks", self.jwks),
+            Route("/userinfo", self.userinfo),
+        ])
+
+
+@pytest.fixture(name="identity_provider")
+def identity_provider_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdentityProvider]:
+    """A fake provider on its own loopback port, and the service configured to use it (the
+    settings are read on every request, so the running service picks them up)."""
+    provider = FakeIdentityProvider("medborgarbudget-e2e", secrets.token_urlsafe(16), {})
+    served = serve(provider.asgi())
+    provider.url = served.url
+    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_ISSUER", served.url)
+    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_CLIENT_ID", provider.client_id)
+    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_CLIENT_SECRET", provider.client_secret)
+    try:
+        yield provider
+    finally:
+        served.stop()

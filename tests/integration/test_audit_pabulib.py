@@ -1,0 +1,191 @@
+"""Real elections through the audit: each Pabulib file in ../shared/pabulib is imported as a cycle
+(every phase up to published results), exported, and verified from the export alone; the winners
+the verifier recounts are the ones the allocation rule gives on the file itself. A cycle also goes
+back out as a Pabulib file with the same ballots and budget.
+
+Every file runs on SQLite; two small ones also on PostgreSQL. The console script is exercised once
+(`pabulib import`, `audit export`, `audit verify`, `pabulib export`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.allocation import allocate
+from domain.audit import verify_lines
+from domain.pabulib import (
+    PabulibFile,
+    format_pabulib,
+    parse_pabulib,
+    read_pabulib,
+    to_election,
+)
+from service.application import Medborgarbudget
+from service.audit_export import export_lines
+from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
+from service.pabulib_cycles import GREEDY_RULES, export_area, import_election
+
+SCRIPT = Path(sys.executable).parent / "medborgarbudget"
+PABULIB_DIR = Path(os.environ.get(
+    "MEDBORGARBUDGET_PABULIB", Path(__file__).resolve().parents[3] / "shared" / "pabulib"))
+FILES = sorted(PABULIB_DIR.glob("*.pb"))
+# Small files (a few hundred ballots) that also run on PostgreSQL: approval and cumulative.
+ON_BOTH = ("Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb",
+           "Poland_Gdansk_2020_Oliwa.pb")
+LARGE = ("Poland_Gdynia_2021.pb",)  # 23 597 ballots: about 20 s
+SUBMITTED = "medborgarbudget:Proposal.Submitted"
+UUID_LINE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for path in FILES:
+        marks = [pytest.mark.slow] if path.name in LARGE else []
+        backends = ("sqlite", "postgres") if path.name in ON_BOTH else ("sqlite",)
+        cases += [pytest.param(path, backend, id=f"{path.stem}-{backend}", marks=marks)
+                  for backend in backends]
+    return cases
+
+
+def read(path: Path) -> PabulibFile:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return read_pabulib(stream)
+
+
+def _cli(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, DATA_ENV)}
+    if settings.database_url:
+        env[DATABASE_URL_ENV] = settings.database_url
+    return subprocess.run([str(SCRIPT), *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def titles_in(lines: Sequence[str]) -> dict[str, str]:
+    """Proposal id -> title, as the export itself records them."""
+    titles = {}
+    for line in lines:
+        record = json.loads(line)
+        if record.get("topic") == SUBMITTED:
+            titles[record["originator_id"]] = record["data"]["title"]
+    return titles
+
+
+def project_id(title: str) -> str:
+    project, separator, _ = title.partition(": ")
+    assert separator, f"not an imported proposal's title: {title!r}"
+    return project
+
+
+def ballot_contents(pb: PabulibFile, name_of: dict[str, str]) -> Counter[Any]:
+    """Every ballot of a file as what it says, in project names (`name_of`: id -> name):
+    a set of names, with each one's points (summed when a project is named twice) for cumulative
+    ballots, in order of preference for ordinal ones. A multiset, as ballots are anonymous."""
+    contents: Counter[Any] = Counter()
+    for vote in pb.votes:
+        chosen: dict[str, int] = {}
+        for index, pid in enumerate(vote.vote):
+            points = vote.points[index] if vote.points is not None else 0
+            chosen[name_of[pid]] = chosen.get(name_of[pid], 0) + points
+        if pb.vote_type == "ordinal":
+            contents[tuple(chosen)] += 1
+        elif pb.vote_type == "cumulative":
+            contents[frozenset(chosen.items())] += 1
+        else:
+            contents[frozenset(chosen)] += 1
+    return contents
+
+
+def assert_same_election(original: PabulibFile, exported: PabulibFile) -> None:
+    """Same budget, vote type and ballots; projects matched by title "<project id>: <name>"
+    (cut at 120 characters, without surrounding spaces, as a proposal's title is)."""
+    assert Decimal(exported.meta["budget"]) == original.budget
+    assert exported.vote_type == original.vote_type
+    original_names = {p.id: f"{p.id}: {p.name or 'project'}"[:120].strip()
+                      for p in original.projects}
+    exported_names = {p.id: p.name for p in exported.projects}
+    assert sorted(exported_names.values()) == sorted(original_names.values())
+    assert len(exported.votes) == len(original.votes)
+    assert ballot_contents(exported, exported_names) == ballot_contents(original, original_names)
+
+
+@pytest.mark.skipif(not FILES, reason=f"no Pabulib files in {PABULIB_DIR}")
+def test_the_shared_folder_holds_the_ten_elections() -> None:
+    assert len(FILES) == 10, [p.name for p in FILES]
+    assert set(ON_BOTH) | set(LARGE) <= {p.name for p in FILES}
+
+
+@pytest.mark.parametrize(("path", "backend"), _cases(), indirect=["backend"])
+def test_imported_election_verifies_and_recounts_the_files_winners(
+        path: Path, backend: str, app: Medborgarbudget) -> None:
+    pb = read(path)
+    cycle_id = import_election(app, pb, path.name)
+    lines = list(export_lines(app, cycle_id))
+
+    report = verify_lines(lines)
+    assert report.ok, [str(f) for f in report.findings[:3]]
+    assert report.results_checked
+    assert report.cycle_id == str(cycle_id)
+    assert (report.proposals, report.ballots) == (len(pb.projects), len(pb.votes))
+
+    (area_id, winners), = report.winners.items()
+    cycle = app.cycle(cycle_id)
+    rule = cycle.allocation_rule_for(area_id)
+    assert cycle.results is not None and cycle.results["areas"][area_id]["rule"] == rule
+    # The file's own rule where the service has it; plain greedy for 'unknown' and
+    # 'greedy-exclusive' (see service/pabulib_cycles.allocation_rule).
+    assert rule == (pb.rule if pb.rule in GREEDY_RULES else "greedy")
+    titles = titles_in(lines)
+    recounted = [project_id(titles[w]) for w in winners]
+    expected = allocate(to_election(pb), rule).selected
+    assert recounted == expected
+    assert expected, "every one of these elections funds at least one project"
+
+    # And back out as a Pabulib file: the same ballots and budget.
+    assert_same_election(pb, parse_pabulib(format_pabulib(export_area(app, cycle_id, None))))
+
+
+@pytest.mark.skipif(not FILES, reason=f"no Pabulib files in {PABULIB_DIR}")
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_console_script_imports_exports_and_verifies(settings: Settings, backend: str,
+                                                     tmp_path: Path) -> None:
+    assert SCRIPT.exists(), f"console script missing: {SCRIPT} (run pip install -e .)"
+    path = PABULIB_DIR / ON_BOTH[0]
+    data = ["--data", str(settings.data_dir)]
+
+    imported = _cli(settings, tmp_path, "pabulib", "import", str(path), *data)
+    assert imported.returncode == 0, imported.stderr
+    cycle_id = imported.stdout.strip().splitlines()[-1]
+    assert UUID_LINE.match(cycle_id), imported.stdout
+
+    export = tmp_path / "audit.jsonl"
+    exported = _cli(settings, tmp_path, "audit", "export", cycle_id, "-o", str(export), *data)
+    assert exported.returncode == 0, exported.stderr
+    verified = _cli(settings, tmp_path, "audit", "verify", str(export))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"({cycle_id})" in verified.stdout
+    assert "Verified:" in verified.stdout
+
+    pb = read(path)
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    report = verify_lines(lines)
+    titles = titles_in(lines)
+    (winners,) = report.winners.values()
+    assert [project_id(titles[w]) for w in winners] == allocate(to_election(pb), "greedy").selected
+
+    written = tmp_path / "again.pb"
+    back = _cli(settings, tmp_path, "pabulib", "export", cycle_id, "-o", str(written), *data)
+    assert back.returncode == 0, back.stderr
+    assert_same_election(pb, read(written))
+    stdout = _cli(settings, tmp_path, "pabulib", "export", cycle_id, *data)
+    assert stdout.returncode == 0, stdout.stderr
+    assert parse_pabulib(stdout.stdout) == read(written)

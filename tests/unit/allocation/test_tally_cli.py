@@ -1,0 +1,87 @@
+"""`medborgarbudget tally FILE.pb --rule RULE [--json]` through click's test runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.tally_command import tally
+from tests.unit.allocation.real_files import PABULIB_DIR, REAL_FILES, load
+
+pytestmark = pytest.mark.skipif(not REAL_FILES, reason="the published Pabulib files are absent")
+
+KRAKOW = PABULIB_DIR / "Poland_Krakow_2019_Nowa_Huta.pb"
+GDYNIA = PABULIB_DIR / "Poland_Gdynia_2021.pb"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(tally, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_default_rule_counts_an_ordinal_file() -> None:
+    code, out, _ = run(str(KRAKOW), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"selected", "cost", "left", "scores", "reasons", "rule"}
+    assert data["rule"] == "greedy"
+    funded = {p.id for p in load(KRAKOW).projects if p.selected}
+    assert set(data["selected"]) == funded
+    assert data["cost"] + data["left"] == 1523200
+    assert data["scores"]["23"] == 2354
+
+
+@pytest.mark.parametrize("rule", ["greedy", "greedy-no-skip", "greedy-threshold", "mes",
+                                  "mes-add1"])
+def test_every_rule_prints_json(rule: str) -> None:
+    code, out, _ = run(str(GDYNIA), "--rule", rule, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["rule"] == rule
+    assert isinstance(data["cost"], int)
+    assert "OGM/0015" in data["selected"]
+
+
+def test_without_json_a_table_with_a_reason_for_every_project() -> None:
+    code, out, _ = run(str(GDYNIA), "--rule", "greedy-no-skip")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["project", "name", "cost", "score", "selected", "reason"]
+    assert lines[1].startswith("OGM/0015")
+    assert "425 000 kr" in lines[1] and "yes" in lines[1]
+    assert any("did not fit: 575 517 kr left, costs 1 000 000 kr" in line for line in lines)
+    assert "rule greedy-no-skip: 1 of 6 projects funded" in out
+
+
+def test_a_malformed_file_is_refused_naming_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pb"
+    text = KRAKOW.read_text(encoding="utf-8").replace("23;93400;1119;2354", "23;93 400;1119;2354")
+    broken.write_text(text, encoding="utf-8")
+    code, out, err = run(str(broken))
+    assert code == 2
+    assert out == ""
+    assert "line 23:" in err and "is not a number" in err
+
+
+def test_a_missing_file_or_an_unknown_rule_exits_with_2(tmp_path: Path) -> None:
+    code, _, err = run(str(tmp_path / "missing.pb"))
+    assert code == 2 and "does not exist" in err
+    code, _, err = run(str(GDYNIA), "--rule", "borda")
+    assert code == 2 and "'borda' is not one of" in err
+
+
+def test_a_rule_the_file_cannot_be_counted_with_exits_with_2() -> None:
+    code, _, err = run(str(KRAKOW), "--rule", "greedy-threshold")
+    assert code == 2
+    assert "min_project_score_threshold" in err
+
+
+def test_the_console_script_group_has_the_command() -> None:
+    from service.cli import main
+
+    result = CliRunner().invoke(main, ["tally", str(GDYNIA), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["selected"] == ["OGM/0015", "OGM/0013", "OGM/0018"]
