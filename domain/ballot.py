@@ -175,9 +175,21 @@ def ballots_digest(counted: Iterable[Mapping[str, Any]]) -> str:
     Anyone holding the ballots can recompute it; a ballot added, removed or changed after the
     results were published changes it.
     """
+    return digest_of_lines(sorted(counted_lines(counted)))
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def counted_lines(counted: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
+    """Each counted ballot as (ballot id, canonical JSON line), serialised once."""
+    return [(str(item["ballot"]), _CANONICAL.encode(item).encode() + b"\n")
+            for item in counted]
+
+
+def digest_of_lines(lines: Iterable[tuple[str, bytes]]) -> str:
+    """The digest of lines already in ballot-id order (see `ballots_digest`)."""
     digest = hashlib.sha256()
-    for item in sorted(counted, key=lambda b: str(b["ballot"])):
-        line = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest.update(line.encode())
-        digest.update(b"\n")
+    for _, line in lines:
+        digest.update(line)
     return digest.hexdigest()

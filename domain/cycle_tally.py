@@ -6,13 +6,14 @@ published result can always be recomputed from the events alone.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from domain.allocation import Election, Project, allocate
-from domain.ballot import ballots_digest
+from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
 
 RESULTS_FORMAT = 1
@@ -67,11 +68,13 @@ def tally(
         raise InvalidInput("area", f"proposals or ballots name unknown area(s): {sorted(unknown)}")
 
     results: dict[str, Any] = {"format": RESULTS_FORMAT, "areas": {}}
-    all_counted: list[dict[str, Any]] = []
+    area_lines: list[list[tuple[str, bytes]]] = []
+    counted_total = 0
     for area_id, rules in areas.items():
         area_ballots = by_area_ballots[area_id]
-        counted = [b.counted_form() for b in area_ballots]
-        all_counted.extend(counted)
+        lines = sorted(counted_lines(b.counted_form() for b in area_ballots))
+        area_lines.append(lines)
+        counted_total += len(lines)
         if rules.allocation_rule == "greedy-threshold" and rules.threshold is None:
             raise InvalidInput("allocation_rule", "greedy-threshold needs a score threshold")
         election = Election(
@@ -88,9 +91,10 @@ def tally(
         outcome.update(
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
             max_ranked=rules.max_ranked,
-            ballots=len(area_ballots), ballots_digest=ballots_digest(counted),
+            ballots=len(area_ballots), ballots_digest=digest_of_lines(lines),
         )
         results["areas"][area_id] = outcome
-    results["ballots_counted"] = len(all_counted)
-    results["ballots_digest"] = ballots_digest(all_counted)
+    results["ballots_counted"] = counted_total
+    # Every area's lines are sorted already: merging gives the same order as sorting them all.
+    results["ballots_digest"] = digest_of_lines(heapq.merge(*area_lines))
     return results

@@ -252,7 +252,7 @@ class Medborgarbudget(Application[UUID]):
                 page = self.recorder.select_notifications(
                     self._indexed_up_to + 1, PAGE, topics=[PROPOSAL_SUBMITTED])
                 for notification in page:
-                    event = self.mapper.to_domain_event(notification)
+                    event: Any = self.mapper.to_domain_event(notification)
                     self._proposal_ids.setdefault(event.cycle_id, []).append(
                         event.originator_id)
                     self._indexed_up_to = notification.id

@@ -5,8 +5,8 @@ largest number of decimal places among them, so all sums and comparisons of mone
 
 Voters whose ballots support the same set of projects (see `scoring`) form one *class* with a
 weight; MES works on classes instead of single voters, which is exact because voters with equal
-support sets start with equal budgets and always pay the same. Classes are sorted canonically,
-so nothing depends on the order in which ballots were cast.
+support sets start with equal budgets and always pay the same. Classes are ordered by their
+content, not by the order in which ballots were cast.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class Profile:
         return (-self.scores[project], self.scaled_costs[project], natural_key(self.ids[project]))
 
     def money(self, scaled: int) -> Decimal:
-        """Scaled integer money back to an exact Decimal."""
-        return Decimal(scaled) / self.scale if self.scale != 1 else Decimal(scaled)
+        """Scaled integer money back to an exact Decimal (built from text: no rounding)."""
+        places = len(str(self.scale)) - 1
+        return Decimal(f"{scaled}e-{places}") if places else Decimal(scaled)
 
 
 def _decimal_places(amount: Decimal) -> int:

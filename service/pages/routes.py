@@ -59,10 +59,11 @@ def render(request: Request, template: str, lang: str | None, status: int = 200,
            **context: Any) -> HTMLResponse:
     lang = i18n.language(lang)
     other = "en" if lang == "sv" else "sv"
-    query = dict(request.query_params)
-    query["lang"] = other
-    switch = str(request.url.path) + "?" + "&".join(f"{k}={v}" for k, v in query.items()
-                                                    if k in ("lang",))
+    path = str(request.url.path)
+    if request.method == "POST":
+        # A page shown after a form post switches language on the form's own page.
+        path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
+    switch = f"{path}?lang={other}"
     has_session = "session" in request.scope
     html = ENVIRONMENTS[lang].get_template(template).render(
         lang=lang, other_lang=other, switch_url=switch, path=request.url.path,

@@ -214,12 +214,6 @@ def test_mes_is_exact_at_near_ties_of_large_amounts(election: Election) -> None:
 def test_fast_and_exact_mes_agree_on_medium_elections(seed: int) -> None:
     """Hundreds of voters, dozens of projects, costs with decimals: every float decision of the
     fast path must match the all-exact path, run after run of mes-add1."""
-    from decimal import Decimal
-
-    import numpy as np
-
-    from domain.allocation import Project
-
     rng = np.random.default_rng(seed)
     size = int(rng.integers(10, 30))
     ids = [f"P{i}" for i in range(size)]
