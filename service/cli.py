@@ -382,8 +382,13 @@ def pabulib_import(file: Path, data: Path | None) -> None:
     from service.pabulib_cycles import import_election
     from service.runtime import open_application
 
+    from service.tally_command import too_large
+
     if not file.is_file():
         click.echo(f"No such file: {file}", err=True)
+        sys.exit(2)
+    if (refusal := too_large(file)) is not None:
+        click.echo(refusal, err=True)
         sys.exit(2)
     try:
         with file.open(encoding="utf-8", newline="") as handle:

@@ -16,6 +16,18 @@ from domain.allocation.outcome import json_number, kronor
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
 
 
+MAX_PB_BYTES = 200 * 1024**2  # the largest published Pabulib files are a few tens of MiB
+
+
+def too_large(file: Path) -> str | None:
+    """Why FILE is refused before it is read (larger than MAX_PB_BYTES), else None."""
+    size = file.stat().st_size
+    if size > MAX_PB_BYTES:
+        return (f"{file}: {size / 1024**2:,.0f} MiB is too large for a Pabulib file "
+                f"(at most {MAX_PB_BYTES // 1024**2} MiB)")
+    return None
+
+
 class BadInput(click.ClickException):
     """Printed as 'Error: ...' on stderr, exit code 2 like click's usage errors."""
 
@@ -37,6 +49,8 @@ class BadInput(click.ClickException):
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def tally(file: Path, rule: str, as_json: bool) -> None:
     """Count the Pabulib election FILE with RULE and show which projects are funded."""
+    if (refusal := too_large(file)) is not None:
+        raise BadInput(refusal)
     try:
         with file.open(encoding="utf-8-sig", newline="") as stream:
             pb = read_pabulib(stream)

@@ -71,6 +71,22 @@ def as_money(value: object, what: str) -> Decimal:
     return amount
 
 
+def exact_parts(amount: Decimal) -> tuple[int, int]:
+    """(mantissa, exponent) with amount == mantissa * 10**exponent and no trailing zeros
+    after the decimal point. Unlike Decimal.normalize(), never rounds to the context precision.
+    """
+    sign, digits, raw_exponent = amount.as_tuple()
+    assert isinstance(raw_exponent, int)  # as_money refused NaN and infinities
+    exponent = raw_exponent
+    mantissa = int("".join(map(str, digits))) if digits else 0
+    while exponent < 0 and mantissa and mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    if not mantissa:
+        exponent = max(exponent, 0)
+    return (-mantissa if sign else mantissa), exponent
+
+
 @dataclass(frozen=True)
 class Project:
     """A project on the ballot; `cost` is exact (int or Decimal, stored as Decimal)."""

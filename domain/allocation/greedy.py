@@ -21,7 +21,11 @@ from domain.allocation.profile import Profile
 
 
 def score_unit(election: Election) -> str:
-    return "votes" if election.vote_type in ("approval", "choose-1") else "points"
+    return "vote" if election.vote_type in ("approval", "choose-1") else "point"
+
+
+def _amount(number: int | Decimal, unit: str) -> str:
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
 
 
 def greedy_order(profile: Profile) -> list[int]:
@@ -51,7 +55,8 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         score = profile.scores[index]
         if threshold is not None and score < threshold:
             reasons[pid] = (
-                f"below the threshold of {threshold} {unit}: it has {score} {unit}"
+                f"below the threshold of {_amount(threshold, unit)}: "
+                f"it has {_amount(score, unit)}"
             )
         elif stopped:
             reasons[pid] = (

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from domain.allocation.election import exact_parts
+
 
 def kronor(amount: Decimal | int) -> str:
     """Swedish style: a space between thousands, '120 000 kr'; öre shown when not whole
@@ -13,8 +15,7 @@ def kronor(amount: Decimal | int) -> str:
     value = Decimal(amount)
     if value == value.to_integral_value():
         return f"{int(value):,}".replace(",", " ") + " kr"
-    exponent = value.normalize().as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    places = max(2, -exact_parts(value)[1])
     return f"{value:,.{places}f}".replace(",", " ") + " kr"
 
 
@@ -23,7 +24,7 @@ def json_number(value: Decimal | int) -> int | str:
     decimal = Decimal(value)
     if decimal == decimal.to_integral_value():
         return int(decimal)
-    return str(decimal.normalize())
+    return format(decimal, "f").rstrip("0")
 
 
 @dataclass(frozen=True)

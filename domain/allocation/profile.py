@@ -20,7 +20,7 @@ from itertools import chain, repeat
 import numpy as np
 import numpy.typing as npt
 
-from domain.allocation.election import CompactBallots, Election, natural_key
+from domain.allocation.election import CompactBallots, Election, exact_parts, natural_key
 from domain.allocation.scoring import (
     IndexKey,
     PointsKey,
@@ -64,17 +64,12 @@ class Profile:
 
 
 def _decimal_places(amount: Decimal) -> int:
-    exponent = amount.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)  # as_money refused NaN and infinities
-    return max(0, -exponent)
+    return max(0, -exact_parts(amount)[1])
 
 
 def _scaled(amount: Decimal, places: int) -> int:
-    _, digits, exponent = amount.normalize().as_tuple()
-    assert isinstance(exponent, int)
-    mantissa = int("".join(map(str, digits))) if digits else 0
-    shift = exponent + places
-    return mantissa * 10**shift  # shift >= 0 because places covers every amount
+    mantissa, exponent = exact_parts(amount)
+    return mantissa * 10 ** (exponent + places)  # >= 0: places covers every amount
 
 
 def build_profile(election: Election) -> Profile:

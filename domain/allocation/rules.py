@@ -56,8 +56,8 @@ def _mes_outcome(
         elif p in chosen:
             price = _ore(profile, result.prices[p], up=True)
             reasons[pid] = (
-                f"selected in round {result.rounds[p]}: its "
-                f"{_count(profile.supporters[p])} supporters shared the cost, paying at most "
+                f"selected in round {result.rounds[p]}: "
+                f"{_count(profile.supporters[p], 'supporter')} shared the cost, paying at most "
                 f"{kronor(price)} each"
             )
             if p in result.tied:
@@ -75,7 +75,7 @@ def _mes_outcome(
             )
         else:
             left = kronor(
-                Decimal(result.money_left_floor(p, Fraction(profile.scale, 100))) / 100
+                _from_ore(result.money_left_floor(p, Fraction(profile.scale, 100)))
             )
             reasons[pid] = (
                 f"not affordable: its supporters had {left} left of their equal shares, "
@@ -92,11 +92,15 @@ def _mes_outcome(
     )
 
 
-def _count(number: int) -> str:
-    return f"{number:,}".replace(",", " ")
+def _count(number: int, noun: str) -> str:
+    return f"{number:,}".replace(",", " ") + " " + (noun if number == 1 else noun + "s")
 
 
 def _ore(profile: Profile, scaled: Fraction, *, up: bool = False) -> Decimal:
     """An exact amount in scaled units to the öre, rounded down (or up), for the wording."""
     hundredths = scaled * 100 / profile.scale
-    return Decimal(math.ceil(hundredths) if up else math.floor(hundredths)) / 100
+    return _from_ore(math.ceil(hundredths) if up else math.floor(hundredths))
+
+
+def _from_ore(ore: int) -> Decimal:
+    return Decimal(f"{ore}e-2")  # from text, so no rounding to the context precision

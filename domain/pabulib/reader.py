@@ -25,6 +25,8 @@ from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, split
 
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal")
 _SECTIONS = ("meta", "projects", "votes")
+MAX_DIGITS = 18  # budgets, costs and points above 10**18 are refused
+MAX_NUMBER_LENGTH = 64
 
 
 def read_pabulib(stream: TextIO) -> PabulibFile:
@@ -46,6 +48,9 @@ def _number(value: str, line: int, what: str) -> Decimal:
         raise PabulibFormatError(line, f"{what} {value!r} is not a finite number")
     if number < 0:
         raise PabulibFormatError(line, f"{what} {value!r} must not be negative")
+    if number.adjusted() > MAX_DIGITS or len(value) > MAX_NUMBER_LENGTH:
+        # 1e999999999 is a valid Decimal, but counting with it would never finish.
+        raise PabulibFormatError(line, f"{what} {value[:40]!r} is too large a number")
     return number
 
 

@@ -7,19 +7,11 @@ happen. Only loopback addresses are used; the server is always stopped at the en
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,110 +19,39 @@ import httpx
 import pytest
 
 from service.api.auth import Role, TokenVerifier
-from service.application import Medborgarbudget
 from service.config import Settings
 from service.demo import DEMO_NAME
+from tests.integration.server_support import (
+    ADULT,
+    HOST,
+    JWT_SECRET,
+    REQUEST_TIMEOUT,
+    Server,
+    console_script,
+    environment,
+    free_port,
+    open_app,
+    start_server,
+    stop,
+)
 
-HOST = "127.0.0.1"
 RESIDENTS = 200
 DUPLICATES = 40
 THREADS = 50
-READY_WITHIN = 90.0  # seconds for the server to answer /healthz
-REQUEST_TIMEOUT = 60.0
-# Fixed keys, shared by every worker (and by this test, which mints tokens with the first).
-JWT_SECRET = "4a" * 32
-PSEUDONYM_SECRET = "5b" * 32
-ADULT = date(1975, 3, 1)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def _console_script() -> list[str]:
-    beside = Path(sys.executable).with_name("medborgarbudget")
-    found = str(beside) if beside.exists() else shutil.which("medborgarbudget")
-    assert found, "the console script `medborgarbudget` is not installed (pip install -e .)"
-    return [found]
-
-
-def _environment(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBORGARBUDGET_")}
-    env.update({
-        "MEDBORGARBUDGET_DATA": str(settings.data_dir),
-        "MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET,
-        "MEDBORGARBUDGET_SECRET": PSEUDONYM_SECRET,
-    })
-    if settings.database_url:
-        env["MEDBORGARBUDGET_DATABASE_URL"] = settings.database_url
-    return env
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base: str
-    log: Path
-    workers: int
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def started_workers(self) -> int:
-        return self.log.read_text(errors="replace").count("Started server process")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (uvicorn then stops its workers); if it hangs, kill the group it leads."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # its own session: only what this test started
-        process.wait(timeout=30)
-
-
-def _wait_until_ready(server: Server) -> None:
-    """Bounded polling of /healthz: the only waiting on time in this file."""
-    deadline = time.monotonic() + READY_WITHIN
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"the server exited with {server.process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(f"{server.base}/healthz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /healthz within {READY_WITHIN} s:\n{server.output()}")
 
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    workers = 2 if settings.database_url else 1
-    port = _free_port()
-    log = tmp_path / "server.log"
-    command = [*_console_script(), "serve", "--host", HOST, "--port", str(port),
-               "--workers", str(workers), "--demo"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=_environment(settings), cwd=tmp_path,
-                                   stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    running = Server(process, f"http://{HOST}:{port}", log, workers)
+    running = start_server(settings, tmp_path, 2 if settings.database_url else 1)
     try:
-        _wait_until_ready(running)
         yield running
     finally:
-        _stop(process)
+        stop(running.process)
 
 
 def _norr_ballots(settings: Settings, cycle_id: str) -> list[str]:
     """Ids of the stored ballots of area norr, read from the store the server writes to."""
-    app = Medborgarbudget(bytes.fromhex(PSEUDONYM_SECRET), env=settings.eventsourcing_env())
+    app = open_app(settings)
     try:
         return [b.id for b in app.counted_ballots(cycle_id) if b.area == "norr"]
     finally:
@@ -187,15 +108,15 @@ def test_residents_voting_at_once_each_store_one_ballot(server: Server,
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_several_workers_on_sqlite_are_refused(settings: Settings, tmp_path: Path) -> None:
-    command = [*_console_script(), "serve", "--host", HOST, "--port", str(_free_port()),
+    command = [*console_script(), "serve", "--host", HOST, "--port", str(free_port()),
                "--workers", "2"]
-    process = subprocess.Popen(command, env=_environment(settings), cwd=tmp_path,
+    process = subprocess.Popen(command, env=environment(settings), cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)
     try:
         stdout, stderr = process.communicate(timeout=60)
     finally:
-        _stop(process)
+        stop(process)
     assert process.returncode == 2, (stdout, stderr)
     message = stderr.decode()
     assert "one worker" in message and "MEDBORGARBUDGET_DATABASE_URL" in message, message

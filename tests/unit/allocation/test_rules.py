@@ -75,7 +75,7 @@ def test_greedy_threshold_leaves_out_projects_below_the_threshold() -> None:
     )
     outcome = allocate(election, "greedy-threshold")
     assert outcome.selected == ["a", "b"]
-    assert outcome.reasons["c"] == "below the threshold of 2 votes: it has 1 votes"
+    assert outcome.reasons["c"] == "below the threshold of 2 votes: it has 1 vote"
     assert allocate(election, "greedy").selected == ["a", "b", "c"]
 
 
@@ -167,7 +167,7 @@ def test_mes_charges_equal_shares_and_explains_who_paid() -> None:
     # b's only supporter has 10 left.
     assert outcome.selected == ["a", "c"]
     assert outcome.reasons["a"] == (
-        "selected in round 1: its 3 supporters shared the cost, paying at most 20 kr each"
+        "selected in round 1: 3 supporters shared the cost, paying at most 20 kr each"
     )
     assert outcome.reasons["b"].startswith(
         "not affordable: its supporters had 10 kr left of their equal shares, it costs 60 kr"

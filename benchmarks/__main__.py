@@ -1,0 +1,303 @@
+"""Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`.
+
+Each figure is measured side by side with its reference in the same run:
+
+1. ballots/s through the HTTP API of a real `medborgarbudget serve` (SQLite with one worker,
+   PostgreSQL with two and `medborgarbudget project` following), against the eventsourcing
+   library saving the same kind of `Ballot` aggregates directly, one `save` at a time, in one
+   thread, on a fresh store of the same backend; afterwards every 201 is checked to be exactly
+   one ballot in the event store and in the read models (`rm_ballots`);
+2. p50/p95/p99 latency of casting a ballot and of the cycle's feedback page with 500 residents
+   at once (each reads the page, casts a ballot, reads the page again);
+3. projection catch-up against the library reading the same log (benchmarks.bench_projection);
+4. `audit verify` of a generated export (benchmarks.bench_audit_verify);
+5. the allocation rules against pabutools (benchmarks.bench_tally).
+
+The load driver (httpx, asyncio) runs on the same machine as the server and shares its CPUs.
+Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
+ballot was lost or doubled (1). PostgreSQL: MEDBORGARBUDGET_TEST_DATABASE_URL (default
+postgresql://postgres@127.0.0.1:5432/test), a schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import bench_audit_verify, bench_projection, bench_tally
+from benchmarks.bench_projection import fresh_settings
+from benchmarks.generate import _ballots
+from domain.phases import Phase
+from service.config import Settings
+from service.demo import run_demo
+from service.runtime import open_application
+from tests.integration.server_support import (
+    Outcome,
+    demo_cycle,
+    drive_residents,
+    percentile,
+    project_once,
+    read_model_ballots,
+    resident_headers,
+    start_projector,
+    start_server,
+    stop,
+    stored_ballots,
+    wait_for_page,
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    ballots: int  # cast through HTTP, and saved directly
+    concurrency: int  # residents at once for the throughput run
+    residents: int  # residents at once for the latency run
+    events: int  # projection catch-up
+    audit_ballots: int
+
+
+QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
+FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
+             audit_ballots=1_000_000)
+
+
+@dataclass
+class Row:
+    what: str
+    figure: str
+    reference: str
+    target: str
+    met: bool | None
+
+
+@dataclass
+class HttpRun:
+    rate: float
+    errors: int
+    lost: int
+    doubled: int
+    ballot_ms: tuple[float, float, float]
+    page_ms: tuple[float, float, float]
+    latency_errors: int
+
+
+def _ms(values: list[float]) -> tuple[float, float, float]:
+    return tuple(percentile(values, q) * 1000 for q in (0.5, 0.95, 0.99))  # type: ignore[return-value]
+
+
+def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
+    with fresh_settings(backend, keep=False) as settings:
+        workdir = settings.data_dir.parent
+        server = start_server(settings, workdir, workers)
+        projector = start_projector(settings, workdir)
+        try:
+            demo = demo_cycle(server.base)
+            wait_for_page(server.base, f"/cycles/{demo.cycle_id}")
+            voters = [f"bench-{n:06d}" for n in range(sizes.ballots + sizes.residents)]
+            headers = resident_headers(settings, voters)
+            rng_ballots = {v: demo.options[: 1 + n % 3] for n, v in enumerate(voters)}
+            throughput_voters = voters[: sizes.ballots]
+            began = time.perf_counter()
+            first = drive_residents(server.base, demo, headers, rng_ballots, throughput_voters,
+                                    concurrency=sizes.concurrency, pages=0)
+            elapsed = time.perf_counter() - began
+            second = drive_residents(server.base, demo, headers, rng_ballots,
+                                     voters[sizes.ballots:], concurrency=sizes.residents,
+                                     pages=2)
+        finally:
+            stop(server.process)
+            if projector is not None:
+                stop(projector)
+        project_once(settings, workdir)
+        return _check(settings, demo.cycle_id, first, second, elapsed)
+
+
+def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list[Outcome],
+           elapsed: float) -> HttpRun:
+    accepted = [o for o in (*first, *second) if o.kind == "ballot" and o.status == 201]
+    receipts = {str(o.body["ballot"]) for o in accepted}
+    stored = [ballot for area, ballot in stored_ballots(settings, cycle_id)]
+    projected = read_model_ballots(settings, cycle_id)
+    lost = len(receipts - set(stored)) + len(receipts - set(projected))
+    doubled = (len(accepted) - len(receipts) + len(stored) - len(set(stored))
+               + len(projected) - len(set(projected)) + len(set(projected) ^ set(stored)))
+    ok_first = sum(1 for o in first if o.status == 201)
+    return HttpRun(
+        rate=ok_first / elapsed,
+        errors=sum(1 for o in first if o.status != 201),
+        lost=lost, doubled=doubled,
+        ballot_ms=_ms([o.seconds for o in second if o.kind == "ballot"]),
+        page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
+        latency_errors=sum(1 for o in second
+                           if o.status != (201 if o.kind == "ballot" else 200)),
+    )
+
+
+def direct_rate(backend: str, count: int) -> float:
+    """The library alone: `app.save(ballot)` for each of `count` ballots, one thread."""
+    with fresh_settings(backend, keep=False) as settings:
+        app = open_application(settings)
+        try:
+            cycle_id = run_demo(app, stop_in=Phase.VOTING).cycle_id
+            ballots = list(_ballots(app, cycle_id, count, 5, "direct"))  # not timed
+            began = time.perf_counter()
+            for ballot in ballots:
+                app.save(ballot)
+            return count / (time.perf_counter() - began)
+        finally:
+            app.close()
+
+
+def projection(backend: str, events: int) -> tuple[float, float]:
+    """(ours, library) events/s catching up with a log of `events` events."""
+    with fresh_settings(backend, keep=False) as settings:
+        app = open_application(settings)
+        try:
+            bench_projection.populate(app, events)
+            bench_projection.raw_read(app, bench_projection.PAGE)  # warm the caches
+            read, seconds = bench_projection.library_read(app, bench_projection.PAGE)
+            library = read / seconds
+            done, seconds = bench_projection.ours(app, settings, bench_projection.PAGE)
+            return done / seconds, library
+        finally:
+            app.close()
+
+
+def audit_verify(ballots: int) -> bench_audit_verify.Measurement:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-audit-"))
+    try:
+        template = bench_audit_verify.make_template(workdir)
+        generated = bench_audit_verify.build_export(template, workdir / "export.jsonl",
+                                                    ballots, 2027)
+        return bench_audit_verify.run_verify(bench_audit_verify.SCRIPT, generated.path,
+                                             workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _yes(met: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "-"}[met]
+
+
+def machine() -> str:
+    model = "unknown"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+                break
+    postgres = "not reachable"
+    try:
+        import psycopg
+
+        with psycopg.connect(bench_projection.POSTGRES_URL, connect_timeout=3) as connection:
+            row = connection.execute("SHOW server_version").fetchone()
+            postgres = str(row[0]) if row else "unknown"
+    except Exception as error:  # reported, not fatal: the PostgreSQL rows then fail
+        postgres = f"not reachable ({error})"
+    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({model}); "
+            f"{memory} memory; Python {platform.python_version()}; PostgreSQL {postgres}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes (minutes); default: full sizes")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    rows: list[Row] = []
+    lost_or_doubled = 0
+    print(machine(), flush=True)
+
+    for backend, workers in (("sqlite", 1), ("postgres", 2)):
+        print(f"HTTP on {backend}, {workers} worker(s)...", flush=True)
+        run = http_run(backend, workers, sizes)
+        direct = direct_rate(backend, sizes.ballots)
+        ratio = run.rate / direct
+        wanted = 0.5 if workers == 1 else 1.0
+        rows.append(Row(f"ballots/s via HTTP, {backend}, {workers} worker(s), "
+                        f"{sizes.concurrency} at once", f"{run.rate:,.0f}/s",
+                        f"direct save {direct:,.0f}/s (ratio {ratio:.2f})",
+                        f"ratio >= {wanted:.1f}", ratio >= wanted))
+        b50, b95, b99 = run.ballot_ms
+        p50, p95, p99 = run.page_ms
+        rows.append(Row(f"ballot latency, {backend}, {sizes.residents} residents at once",
+                        f"p50/p95/p99 {b50:.0f}/{b95:.0f}/{b99:.0f} ms", "",
+                        "p99 < 250 ms", b99 < 250))
+        rows.append(Row(f"feedback page latency, {backend}, {sizes.residents} at once",
+                        f"p50/p95/p99 {p50:.0f}/{p95:.0f}/{p99:.0f} ms", "",
+                        "p99 < 100 ms", p99 < 100))
+        errors = run.errors + run.latency_errors
+        rows.append(Row(f"lost / doubled ballots, {backend} (errors: {errors})",
+                        f"{run.lost} / {run.doubled}", "store and rm_ballots vs 201s",
+                        "0 / 0", run.lost == 0 and run.doubled == 0))
+        lost_or_doubled += run.lost + run.doubled
+
+    for backend in ("sqlite", "postgres"):
+        print(f"Projection catch-up on {backend}...", flush=True)
+        ours, library = projection(backend, sizes.events)
+        ratio = ours / library
+        rows.append(Row(f"projection catch-up, {backend}, {sizes.events:,} events",
+                        f"{ours:,.0f} events/s",
+                        f"library read+decode {library:,.0f}/s (ratio {ratio:.2f})",
+                        f"ratio >= {bench_projection.TARGET:.2f}",
+                        ratio >= bench_projection.TARGET))
+
+    print("audit verify...", flush=True)
+    measured = audit_verify(sizes.audit_ballots)
+    ok = measured.exit_code == 0 and "Verified:" in measured.stdout
+    rows.append(Row(f"audit verify, {sizes.audit_ballots:,} ballots",
+                    f"{measured.wall_seconds:.1f} s, {measured.peak_bytes / 1024**2:,.0f} MiB",
+                    f"exit {measured.exit_code}, CPU {measured.cpu_seconds:.1f} s",
+                    f"verified, < {bench_audit_verify.TARGET_SECONDS:.0f} s, < 2 GiB",
+                    ok and measured.wall_seconds <= bench_audit_verify.TARGET_SECONDS
+                    and 0 <= measured.peak_bytes < bench_audit_verify.TARGET_BYTES))
+
+    print("tally vs pabutools...", flush=True)
+    tallies = [
+        bench_tally.compare(bench_tally.WARSZAWA, "mes", 20, None, pabutools_runs=2),
+        bench_tally.compare(bench_tally.GDYNIA, "mes", 20, None, pabutools_runs=2),
+        bench_tally.compare(bench_tally.KRAKOW, "greedy", None, 1.0, pabutools_runs=2),
+    ]
+    if not args.quick:
+        tallies.append(bench_tally.compare(bench_tally.WARSZAWA, "mes-add1", 50, None,
+                                           pabutools_runs=1))
+    for tally in tallies:
+        theirs = (f"pabutools {tally.theirs:.3f} s (ratio {tally.theirs / tally.ours:.1f}x)"
+                  if tally.theirs is not None else "pabutools skipped")
+        same = {True: "", False: ", DIFFERENT winners", None: ""}[tally.same]
+        rows.append(Row(f"tally {tally.what}", f"{tally.ours:.3f} s", theirs + same,
+                        tally.target, tally.met if tally.same is not False else False))
+
+    print()
+    print(f"Benchmarks ({'--quick' if args.quick else 'full sizes'})")
+    header = ("measurement", "figure", "measured beside it", "target", "met")
+    table = [header, *((r.what, r.figure, r.reference, r.target, _yes(r.met)) for r in rows)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for number, row in enumerate(table):
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+              + " |")
+        if number == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    summary = Counter(_yes(r.met) for r in rows)
+    print(f"\nTargets met: {summary['yes']}, not met: {summary['NO']}.")
+    return 1 if lost_or_doubled else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

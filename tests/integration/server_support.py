@@ -1,0 +1,297 @@
+"""A real `medborgarbudget serve` in a process of its own, and residents driving it over HTTP.
+
+Shared by the load, crash and hostile-input tests and by `python -m benchmarks`. Only loopback
+addresses; every wait is bounded polling; a server is stopped (or killed, as a whole process
+group that it leads) only by the code that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from service.api.auth import Role, TokenVerifier
+from service.application import BALLOT_CAST, Medborgarbudget
+from service.config import Settings
+from service.demo import DEMO_NAME
+
+HOST = "127.0.0.1"
+READY_WITHIN = 90.0  # seconds for the server to answer /healthz
+REQUEST_TIMEOUT = 60.0
+# Fixed keys, shared by every worker (and by the driver, which mints tokens with the first).
+JWT_SECRET = "4a" * 32
+PSEUDONYM_SECRET = "5b" * 32
+ADULT = date(1975, 3, 1)
+
+
+class ServerFailed(AssertionError):
+    """The server exited early or did not become ready in time."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def console_script() -> list[str]:
+    beside = Path(sys.executable).with_name("medborgarbudget")
+    found = str(beside) if beside.exists() else shutil.which("medborgarbudget")
+    assert found, "the console script `medborgarbudget` is not installed (pip install -e .)"
+    return [found]
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBORGARBUDGET_")}
+    env.update({
+        "MEDBORGARBUDGET_DATA": str(settings.data_dir),
+        "MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET,
+        "MEDBORGARBUDGET_SECRET": PSEUDONYM_SECRET,
+    })
+    if settings.database_url:
+        env["MEDBORGARBUDGET_DATABASE_URL"] = settings.database_url
+    return env
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+    workers: int
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def started_workers(self) -> int:
+        return self.log.read_text(errors="replace").count("Started server process")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (uvicorn then stops its workers); if it hangs, kill the group it leads."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        kill(process)
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """`kill -9` of the server and its workers: the process group it leads (its own session, so
+    only what was started here)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def wait_until_ready(server: Server) -> None:
+    """Bounded polling of /healthz."""
+    deadline = time.monotonic() + READY_WITHIN
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerFailed(
+                f"the server exited with {server.process.returncode}:\n{server.output()}")
+        try:
+            healthy = httpx.get(f"{server.base}/healthz", timeout=2.0).status_code == 200
+            # Ready when every worker process is up, not just the first to answer.
+            if healthy and server.started_workers() >= server.workers:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise ServerFailed(f"the server did not answer /healthz within {READY_WITHIN} s:\n"
+                       f"{server.output()}")
+
+
+def start_server(settings: Settings, workdir: Path, workers: int, *, demo: bool = True,
+                 name: str = "server") -> Server:
+    """`medborgarbudget serve` on a free loopback port, ready when this returns. The log is
+    `workdir/NAME.log` (use another name for a restart)."""
+    port = free_port()
+    log = workdir / f"{name}.log"
+    command = [*console_script(), "serve", "--host", HOST, "--port", str(port),
+               "--workers", str(workers), *(["--demo"] if demo else [])]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=environment(settings), cwd=workdir,
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    running = Server(process, f"http://{HOST}:{port}", log, workers)
+    try:
+        wait_until_ready(running)
+    except BaseException:
+        kill(running.process)
+        raise
+    return running
+
+
+def project_once(settings: Settings, workdir: Path) -> str:
+    """`medborgarbudget project --once`: the read models caught up with the log."""
+    done = subprocess.run([*console_script(), "project", "--once"], env=environment(settings),
+                          cwd=workdir, capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return done.stdout.decode()
+
+
+def start_projector(settings: Settings, workdir: Path) -> subprocess.Popen[bytes] | None:
+    """On PostgreSQL, `medborgarbudget project` following the log in a process of its own (the
+    server keeps the read models itself only on SQLite); None on SQLite. Stop it with `stop`."""
+    if settings.backend == "sqlite":
+        return None
+    with (workdir / "projector.log").open("ab") as output:
+        return subprocess.Popen([*console_script(), "project"], env=environment(settings),
+                                cwd=workdir, stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def wait_for_page(base: str, path: str) -> None:
+    """Bounded polling until the page answers 200 (the read models have caught up with it)."""
+    deadline = time.monotonic() + READY_WITHIN
+    while time.monotonic() < deadline:
+        if httpx.get(f"{base}{path}", timeout=REQUEST_TIMEOUT).status_code == 200:
+            return
+        time.sleep(0.1)
+    raise ServerFailed(f"{path} did not answer 200 within {READY_WITHIN} s")
+
+
+def open_app(settings: Settings) -> Medborgarbudget:
+    """The application on the store the server writes to, with the server's pseudonym key."""
+    return Medborgarbudget(bytes.fromhex(PSEUDONYM_SECRET), env=settings.eventsourcing_env())
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo cycle's id and the feasible proposals of area norr."""
+
+    cycle_id: str
+    options: list[str]
+
+
+def demo_cycle(base: str) -> Demo:
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as client:
+        cycles = client.get("/api/v1/cycles").json()["cycles"]
+        demo = next(c for c in cycles if c["name"] == DEMO_NAME)
+        assert demo["phase"] == "voting"
+        proposals = client.get(f"/api/v1/cycles/{demo['id']}/proposals").json()["proposals"]
+    options = sorted(p["id"] for p in proposals
+                     if p["area"] == "norr" and p["status"] == "feasible")
+    assert len(options) >= 3
+    return Demo(demo["id"], options)
+
+
+def resident_headers(settings: Settings, voters: Sequence[str]) -> dict[str, dict[str, str]]:
+    """A bearer token for each resident of norr."""
+    tokens = TokenVerifier.from_env(settings.data_dir,
+                                    env={"MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET})
+    return {v: {"Authorization": "Bearer " + tokens.mint(Role.RESIDENT, v, 3600, ADULT, "norr")}
+            for v in voters}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    voter: str
+    kind: str  # "ballot" or "page"
+    status: int | None  # None: no answer (connection refused or reset, time-out)
+    seconds: float
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _resident(client: httpx.AsyncClient, gate: asyncio.Semaphore, demo: Demo, voter: str,
+                    headers: Mapping[str, str], selections: Sequence[str],
+                    pages: int) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    async with gate:
+        kinds = ["page", "ballot", *["page"] * (pages - 1)] if pages else ["ballot"]
+        for kind in kinds:
+            began = time.perf_counter()
+            body: Mapping[str, Any] = {}
+            try:
+                if kind == "ballot":
+                    response = await client.post(
+                        f"/api/v1/cycles/{demo.cycle_id}/ballots", headers=headers,
+                        json={"area": "norr", "selections": list(selections)})
+                    if response.headers.get("content-type", "").endswith("json"):
+                        body = response.json()
+                else:
+                    response = await client.get(f"/cycles/{demo.cycle_id}")
+                status: int | None = response.status_code
+            except httpx.TransportError:
+                status = None
+            outcomes.append(Outcome(voter, kind, status, time.perf_counter() - began, body))
+    return outcomes
+
+
+async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
+                 ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
+                 concurrency: int, pages: int) -> list[Outcome]:
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+        done = await asyncio.gather(*(
+            _resident(client, gate, demo, voter, headers[voter], ballots[voter], pages)
+            for voter in attempts))
+    return [outcome for outcomes in done for outcome in outcomes]
+
+
+def drive_residents(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
+                    ballots: Mapping[str, Sequence[str]], attempts: Sequence[str], *,
+                    concurrency: int, pages: int = 1) -> list[Outcome]:
+    """Each attempt is a resident who reads the cycle's feedback page, casts a ballot, then reads
+    the page `pages - 1` more times; at most `concurrency` residents at once. Every request is
+    bounded by REQUEST_TIMEOUT."""
+    return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def stored_ballots(settings: Settings, cycle_id: str) -> list[tuple[str, str]]:
+    """(area, ballot id) of every `Ballot.Cast` event of the cycle, read from the event store one
+    event at a time (a ballot stored twice would appear twice)."""
+    app = open_app(settings)
+    found: list[tuple[str, str]] = []
+    try:
+        start = 1
+        while True:
+            page = app.recorder.select_notifications(start, 1000, topics=[BALLOT_CAST])
+            for notification in page:
+                event: Any = app.mapper.to_domain_event(notification)
+                if event.cycle_id == cycle_id:
+                    found.append((str(event.area), str(event.originator_id)))
+            if len(page) < 1000:
+                return found
+            start = page[-1].id + 1
+    finally:
+        app.close()
+
+
+def read_model_ballots(settings: Settings, cycle_id: str) -> list[str]:
+    """Ballot ids in the read models' `rm_ballots` table for the cycle."""
+    from service.read_models import open_store
+
+    store = open_store(settings)
+    try:
+        return [str(row[0]) for row in store.cycle_rows("rm_ballots", cycle_id)]
+    finally:
+        store.close()

@@ -1,0 +1,176 @@
+"""A real server under load, and killed with `kill -9` in the middle of it (both backends: SQLite
+with one worker, PostgreSQL with two).
+
+Load: residents read the cycle's feedback page, cast a ballot and read the page again, some of
+them trying twice. Every 201 must be exactly one ballot in the event store and in the read
+models (`rm_ballots`, caught up by `medborgarbudget project --once`), every second try a 409,
+every page a 200.
+
+Crash: the server and its workers are killed (SIGKILL to the process group it leads) while
+ballots are being cast, then started again on the same store. Every ballot that got a 201 is
+stored exactly once; residents left without an answer try again and get a 201 or, when their
+ballot was stored before the crash, a 409; in the end each resident has exactly one ballot.
+
+The figures (ballots/s, latencies) are printed, never asserted: targets live in
+`python -m benchmarks`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from service.config import Settings
+from tests.integration.server_support import (
+    Outcome,
+    demo_cycle,
+    drive_residents,
+    kill,
+    open_app,
+    percentile,
+    project_once,
+    read_model_ballots,
+    resident_headers,
+    start_projector,
+    start_server,
+    stop,
+    stored_ballots,
+    wait_for_page,
+)
+
+RESIDENTS = 80
+DUPLICATES = 16
+CONCURRENCY = 40
+CRASH_RESIDENTS = 160
+CRASH_CONCURRENCY = 40
+KILL_WITHIN = 60.0  # seconds to wait for the first fifth of the ballots before the kill
+
+
+def _workers(settings: Settings) -> int:
+    return 2 if settings.database_url else 1
+
+
+def _ballots(voters: list[str], options: list[str], seed: int) -> dict[str, list[str]]:
+    rng = random.Random(seed)
+    return {v: rng.sample(options, rng.randint(1, 3)) for v in voters}
+
+
+def _summary(outcomes: list[Outcome], seconds: float) -> str:
+    ballots = [o.seconds for o in outcomes if o.kind == "ballot"]
+    pages = [o.seconds for o in outcomes if o.kind == "page"]
+    accepted = sum(1 for o in outcomes if o.kind == "ballot" and o.status == 201)
+    return (f"{accepted / seconds:.0f} ballots/s; ballot p50/p95/p99 "
+            + "/".join(f"{percentile(ballots, q) * 1000:.0f}" for q in (0.5, 0.95, 0.99))
+            + " ms; page p50/p95/p99 "
+            + "/".join(f"{percentile(pages, q) * 1000:.0f}" for q in (0.5, 0.95, 0.99)) + " ms")
+
+
+def _assert_read_models_match(settings: Settings, tmp_path: Path, cycle_id: str) -> None:
+    """After `project --once`, rm_ballots holds exactly the cycle's stored ballots."""
+    project_once(settings, tmp_path)
+    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
+    projected = read_model_ballots(settings, cycle_id)
+    assert len(projected) == len(set(projected)) == len(stored) == len(set(stored))
+    assert set(projected) == set(stored)
+
+
+def test_load_every_201_is_one_stored_and_projected_ballot(settings: Settings,
+                                                           tmp_path: Path) -> None:
+    server = start_server(settings, tmp_path, _workers(settings))
+    projector = start_projector(settings, tmp_path)
+    try:
+        demo = demo_cycle(server.base)
+        wait_for_page(server.base, f"/cycles/{demo.cycle_id}")
+        before = {ballot for _, ballot in stored_ballots(settings, demo.cycle_id)}
+        voters = [f"load-{n:04d}" for n in range(RESIDENTS)]
+        attempts = voters + random.Random(7).sample(voters, DUPLICATES)
+        random.Random(8).shuffle(attempts)
+        began = time.perf_counter()
+        outcomes = drive_residents(server.base, demo, resident_headers(settings, voters),
+                                   _ballots(voters, demo.options, 9), attempts,
+                                   concurrency=CONCURRENCY, pages=2)
+        elapsed = time.perf_counter() - began
+    finally:
+        stop(server.process)
+        if projector is not None:
+            stop(projector)
+    print(f"\n{settings.describe()}, {server.workers} worker(s): {_summary(outcomes, elapsed)}")
+
+    ballots = [o for o in outcomes if o.kind == "ballot"]
+    statuses = Counter(o.status for o in ballots)
+    assert statuses == {201: RESIDENTS, 409: DUPLICATES}, f"{statuses}\n{server.output()}"
+    pages = Counter(o.status for o in outcomes if o.kind == "page")
+    assert pages == {200: 2 * len(attempts)}, f"{pages}\n{server.output()}"
+    accepted = Counter(o.voter for o in ballots if o.status == 201)
+    assert sorted(accepted) == sorted(voters) and set(accepted.values()) == {1}
+    receipts = [str(o.body["ballot"]) for o in ballots if o.status == 201]
+    assert len(set(receipts)) == RESIDENTS
+
+    new = Counter(ballot for _, ballot in stored_ballots(settings, demo.cycle_id)
+                  if ballot not in before)
+    assert set(new.values()) == {1}, "a ballot was stored twice"
+    assert set(new) == set(receipts)
+    _assert_read_models_match(settings, tmp_path, demo.cycle_id)
+
+
+def test_kill_9_in_the_middle_of_voting_loses_and_doubles_nothing(settings: Settings,
+                                                                   tmp_path: Path) -> None:
+    workers = _workers(settings)
+    server = start_server(settings, tmp_path, workers)
+    try:
+        demo = demo_cycle(server.base)
+        before = {ballot for _, ballot in stored_ballots(settings, demo.cycle_id)}
+        voters = [f"crash-{n:04d}" for n in range(CRASH_RESIDENTS)]
+        headers = resident_headers(settings, voters)
+        ballots = _ballots(voters, demo.options, 11)
+        app = open_app(settings)
+        try:
+            start = app.recorder.max_notification_id() or 0
+            with ThreadPoolExecutor(1) as pool:
+                load = pool.submit(drive_residents, server.base, demo, headers, ballots,
+                                   voters, concurrency=CRASH_CONCURRENCY, pages=0)
+                # Bounded polling: kill once a fifth of the ballots are in the store.
+                deadline = time.monotonic() + KILL_WITHIN
+                while ((app.recorder.max_notification_id() or 0) - start < CRASH_RESIDENTS // 5
+                       and time.monotonic() < deadline and not load.done()):
+                    time.sleep(0.01)
+                kill(server.process)
+                outcomes = load.result(timeout=120)
+        finally:
+            app.close()
+    finally:
+        kill(server.process)
+
+    statuses = Counter(o.status for o in outcomes)
+    assert set(statuses) <= {201, None}, f"{statuses}\n{server.output()}"
+    assert statuses[None] > 0, "the server was not killed in the middle of the load"
+    assert statuses[201] > 0, "no ballot was accepted before the kill"
+    receipts = {str(o.body["ballot"]) for o in outcomes if o.status == 201}
+    stored = [ballot for _, ballot in stored_ballots(settings, demo.cycle_id)
+              if ballot not in before]
+    assert len(stored) == len(set(stored)), "a ballot was stored twice"
+    assert receipts <= set(stored), "a ballot that got a 201 was lost"
+
+    restarted = start_server(settings, tmp_path, workers, name="restarted")
+    try:
+        unanswered = [o.voter for o in outcomes if o.status is None]
+        retried = drive_residents(restarted.base, demo, headers, ballots, unanswered,
+                                  concurrency=CRASH_CONCURRENCY, pages=0)
+    finally:
+        stop(restarted.process)
+    print(f"\n{settings.describe()}, {workers} worker(s): {statuses[201]} accepted before the "
+          f"kill, {len(stored) - statuses[201]} stored without an answer, "
+          f"{len(unanswered)} retried after the restart")
+    again = Counter(o.status for o in retried)
+    assert set(again) <= {201, 409}, f"{again}\n{restarted.output()}"
+    # A 409 exactly for those whose ballot reached the store before the kill.
+    assert again[409] == len(stored) - statuses[201]
+
+    final = [ballot for _, ballot in stored_ballots(settings, demo.cycle_id)
+             if ballot not in before]
+    assert len(final) == len(set(final)) == CRASH_RESIDENTS
+    assert receipts | {str(o.body["ballot"]) for o in retried if o.status == 201} <= set(final)
+    _assert_read_models_match(settings, tmp_path, demo.cycle_id)
