@@ -20,9 +20,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "under tröskeln på {t} {u}: har {s} {u}"),
         (r"not reached: the budget ran out before this project \(greedy-no-skip\)",
          "nåddes inte: budgeten tog slut före detta förslag (greedy-no-skip)"),
-        (r"selected in round (?P<r>\d+): its (?P<n>\d+) supporters shared the cost, "
-         r"paying at most (?P<x>.+?) each",
-         "vald i omgång {r}: dess {n} anhängare delade på kostnaden och betalade högst {x} var"),
+        (r"selected in round (?P<r>\d+): (?:its )?(?P<n>[\d ]+) supporters? shared the cost, "
+         r"paying at most (?P<x>.+?) each(?P<tie> \(tied on price with (?P<others>.+?); .*\))?",
+         "vald i omgång {r}: {n} anhängare delade på kostnaden och betalade högst {x} var"
+         "{tie}"),
+        (r"not selected: it costs nothing, so under cost utilities it adds no value and "
+         r"equal shares never buy it",
+         "inte vald: förslaget kostar ingenting och tillför därför inget värde när nyttan mäts "
+         "i kostnad; lika andelar köper det aldrig"),
         (r"not selected: no ballot supports it", "inte vald: ingen röst stöder förslaget"),
         (r"not selected: no ballots were cast", "inte vald: inga röster lades"),
         (r"selected: it costs nothing and has supporters",
@@ -50,6 +55,9 @@ def translate_reason(reason: str, lang: str) -> str:
             parts["u"] = UNITS.get(parts["u"], parts["u"])
         if "had" in parts:
             parts["had"] = parts["had"] or f"knappt {parts.get('under', '')}"
+        if parts.get("tie"):
+            parts["tie"] = (f" (lika pris som {parts['others']}; vid lika avgör högre poäng, "
+                            "sedan lägre kostnad, sedan lägre id)")
         if parts.get("added"):
             parts["added"] = f", efter att {parts['added']} lagts till varje andel"
         return swedish.format(**parts)
