@@ -88,10 +88,12 @@ class HttpRun:
     ballot_ms: tuple[float, float, float]
     page_ms: tuple[float, float, float]
     latency_errors: int
+    unexpected: str  # the answers other than 201 (ballots) and 200 (pages), by status
 
 
 def _ms(values: list[float]) -> tuple[float, float, float]:
-    return tuple(percentile(values, q) * 1000 for q in (0.5, 0.95, 0.99))  # type: ignore[return-value]
+    return (percentile(values, 0.5) * 1000, percentile(values, 0.95) * 1000,
+            percentile(values, 0.99) * 1000)
 
 
 def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
@@ -125,12 +127,14 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
            elapsed: float) -> HttpRun:
     accepted = [o for o in (*first, *second) if o.kind == "ballot" and o.status == 201]
     receipts = {str(o.body["ballot"]) for o in accepted}
-    stored = [ballot for area, ballot in stored_ballots(settings, cycle_id)]
+    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
     projected = read_model_ballots(settings, cycle_id)
     lost = len(receipts - set(stored)) + len(receipts - set(projected))
     doubled = (len(accepted) - len(receipts) + len(stored) - len(set(stored))
                + len(projected) - len(set(projected)) + len(set(projected) ^ set(stored)))
     ok_first = sum(1 for o in first if o.status == 201)
+    unexpected = Counter(f"{o.kind} {o.status or o.error}" for o in (*first, *second)
+                         if o.status != (201 if o.kind == "ballot" else 200))
     return HttpRun(
         rate=ok_first / elapsed,
         errors=sum(1 for o in first if o.status != 201),
@@ -139,6 +143,7 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         latency_errors=sum(1 for o in second
                            if o.status != (201 if o.kind == "ballot" else 200)),
+        unexpected=", ".join(f"{what}: {n}" for what, n in sorted(unexpected.items())),
     )
 
 
@@ -244,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
                         "p99 < 100 ms", p99 < 100))
         errors = run.errors + run.latency_errors
         rows.append(Row(f"lost / doubled ballots, {backend} (errors: {errors})",
-                        f"{run.lost} / {run.doubled}", "store and rm_ballots vs 201s",
+                        f"{run.lost} / {run.doubled}",
+                        "store and rm_ballots vs 201s" + (f"; {run.unexpected}"
+                                                           if run.unexpected else ""),
                         "0 / 0", run.lost == 0 and run.doubled == 0))
         lost_or_doubled += run.lost + run.doubled
 

@@ -18,7 +18,7 @@ from projections.fold import TOPICS, Batch
 from projections.store import ReadModelStore
 
 # Events a batch (one transaction). Large on purpose: each commit costs an fsync on SQLite, and
-# catching up a million ballots went from 16 000 to 23 000 events/s going from 5 000 to 20 000
+# catching up 200 000 ballots went from 16 000 to 23 000 events/s going from 5 000 to 20 000
 # (benchmarks/bench_projection.py). When following live, pages are as small as what is new.
 PAGE = 20_000
 _WANTED = frozenset(TOPICS)

@@ -333,8 +333,11 @@ def audit_verify(file: Path, expect_head: str | None) -> None:
         click.echo(f"FAILED: {finding}", err=True)
     if not report.ok:
         sys.exit(1)
-    click.echo("Verified: the chain is intact and the published results follow from the "
-               "ballots.")
+    if report.results_checked:
+        click.echo("Verified: the chain is intact and the published results follow from the "
+                   "ballots.")
+    else:
+        click.echo("Verified: the chain is intact; no results are published in it yet.")
 
 
 @audit.command("replay")
@@ -381,7 +384,6 @@ def pabulib_import(file: Path, data: Path | None) -> None:
     from domain.pabulib.reader import read_pabulib
     from service.pabulib_cycles import import_election
     from service.runtime import open_application
-
     from service.tally_command import too_large
 
     if not file.is_file():
@@ -393,8 +395,11 @@ def pabulib_import(file: Path, data: Path | None) -> None:
     try:
         with file.open(encoding="utf-8", newline="") as handle:
             election = read_pabulib(handle)
-    except (PabulibFormatError, UnicodeDecodeError) as error:
+    except PabulibFormatError as error:
         click.echo(f"{file}: {error}", err=True)
+        sys.exit(2)
+    except UnicodeDecodeError as error:
+        click.echo(f"{file}: not UTF-8 text ({error.reason})", err=True)
         sys.exit(2)
     app = open_application(_settings(data))
     try:

@@ -15,7 +15,6 @@ from domain.allocation import RULES, Outcome, allocate
 from domain.allocation.outcome import json_number, kronor
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
 
-
 MAX_PB_BYTES = 200 * 1024**2  # the largest published Pabulib files are a few tens of MiB
 
 

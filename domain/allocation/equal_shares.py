@@ -80,7 +80,17 @@ _SAFETY = 4.0  # every error bound is multiplied by this, for slack over the tex
 _CERTIFY_TRIES = 3
 _NEWTON_STEPS = 64
 _COMPACT_BELOW = 0.75
+_BLAS_SINGLE_THREAD_BELOW = 8192
 _DENSE_LIMIT = 1 << 18  # classes x purchases up to which a dense table is the faster way
+
+
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    # BLAS spreads long dot products over threads, which stall when the cores are busy (as with
+    # several service workers on one machine); einsum stays on the calling thread. Short ones
+    # are single-threaded in BLAS anyway, and faster there.
+    if a.size < _BLAS_SINGLE_THREAD_BELOW:
+        return float(a @ b)
+    return float(np.einsum("i,i->", a, b))
 
 
 @dataclass(frozen=True)
@@ -252,13 +262,13 @@ class _Run:
         for _ in range(_NEWTON_STEPS):
             np.greater(b, q, out=rich[: b.size], casting="unsafe")
             mask = rich[: b.size]
-            now = float(mask @ w)
+            now = _dot(mask, w)
             if now == rich_weight:
                 break
             if now == 0.0:
                 return self._price_sorted(project)
             rich_weight = now
-            q = (cost - (total - float(mask @ wb))) / rich_weight
+            q = (cost - (total - _dot(mask, wb))) / rich_weight
         else:
             return self._price_sorted(project)
         # Certificate: if no budget is within error + delta of q, the supporters below q are
@@ -284,7 +294,7 @@ class _Run:
         w = self.supporter_weights[project]
         cost = inst.costs_list_f[project]
         x = ratio * cost * (1 + 4 * _U)
-        paid = float(np.minimum(b, x) @ w)
+        paid = _dot(np.minimum(b, x), w)
         weight = inst.support_f[project]
         bound = _SAFETY * (weight * self.error + (b.size + 4) * _U * (paid + cost + x * weight))
         shortfall = cost - paid - bound  # a lower bound on -g(x)
@@ -293,7 +303,7 @@ class _Run:
         # Classes whose float budget is within the error of x may hold more than x: count them.
         above = self._rich[: b.size]
         np.greater(b, x - self.error, out=above, casting="unsafe")
-        slope = max(float(above @ w), 1.0)
+        slope = max(_dot(above, w), 1.0)
         return (x + shortfall / slope) / cost * (1 - 4 * _U)
 
     def _price_sorted(self, project: int) -> _Price | None:
@@ -405,7 +415,7 @@ class _Run:
         """floor(money the project's supporters hold / unit), exactly; usually from floats."""
         cls = self.supporters[project]
         b = self.budgets[cls]
-        money = float(b @ self.supporter_weights[project])
+        money = _dot(b, self.supporter_weights[project])
         bound = _SAFETY * (self.instance.support_f[project] * self.error
                            + (b.size + 4) * _U * money) + _U * money
         unit_f = float(unit)

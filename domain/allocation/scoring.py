@@ -13,9 +13,10 @@
 A project id repeated within a ballot counts once, at its first occurrence; the repeat is ignored
 together with its points or its lower rank.
 
-For the Method of Equal Shares a ballot *supports* every project it lists (with positive points
-for cumulative ballots), whatever its rank or points: MES here uses cost utilities, a voter
-values a funded project at its cost.
+For the Method of Equal Shares a ballot *supports* every project it lists, whatever its rank or
+points, except a project given 0 points on a cumulative ballot (pabutools' Cost_Sat would count
+that one as supported; no published file we compare with has one): MES here uses cost
+utilities, a voter values a funded project at its cost.
 """
 
 from __future__ import annotations

@@ -24,9 +24,22 @@ class UnsupportedMediaType(Exception):
     """415: the body is not JSON."""
 
 
+def _encodable(value: Any) -> Any:
+    """`value` with lone surrogates (valid in JSON's \\ud800, not in UTF-8) replaced by '?':
+    a message quoting hostile input must not turn a 4xx into a 500."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
+    body = _encodable(body)
     headers = {"WWW-Authenticate": 'Bearer realm="medborgarbudget"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

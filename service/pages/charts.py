@@ -126,7 +126,9 @@ def timeline(chart_id: str, title: str, description: str, steps: Sequence[Step])
         parts.append(
             f'<circle cx="{x:.1f}" cy="30" r="{radius}" fill="{fill}" stroke="#1a1a1a" '
             f'stroke-width="2"></circle>'
-            f'<text x="{x:.1f}" y="{58 if index % 2 == 0 else 78}" font-size="12" '
+            # Three rows of labels: a long one ("Draft (political decision)") never runs
+            # into its neighbour's, even in English.
+            f'<text x="{x:.1f}" y="{56 + 18 * (index % 3)}" font-size="12" '
             f'text-anchor="{anchor}" fill="#1a1a1a">{escape(step.label)}</text>'
         )
         if step.date:
@@ -134,7 +136,7 @@ def timeline(chart_id: str, title: str, description: str, steps: Sequence[Step])
                 f'<text x="{x:.1f}" y="{12}" font-size="11" text-anchor="{anchor}" '
                 f'fill="#3c4043">{escape(step.date if index % 2 == 0 else "")}</text>'
             )
-    return _svg(chart_id, title, description, 88, "".join(parts))
+    return _svg(chart_id, title, description, 104, "".join(parts))
 
 
 def _number(value: float) -> str:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth
-
 from service.web.session import Resident
 
 
@@ -41,6 +39,9 @@ class OidcSettings:
 
 
 def client(settings: OidcSettings) -> Any:
+    # Imported only when an identity provider is configured: Authlib's import is heavy and noisy.
+    from authlib.integrations.starlette_client import OAuth
+
     oauth = OAuth()
     oauth.register(
         "municipality",

@@ -3,7 +3,8 @@ Playwright against the service on a loopback port, with a history of cycles (one
 successor in voting with the comparison to the year before, a third collecting ideas).
 
 Every page, in Swedish and English, on a phone and on a desktop: axe-core finds no WCAG 2.0/2.1
-A or AA violation, `<html lang>` is right, nothing overflows sideways. The language switch
+A or AA violation, `<html lang>` is right, nothing overflows sideways, no chart draws labels over
+each other. The language switch
 works, and so does every page with JavaScript turned off (the server renders everything).
 Screenshots of every page, language and viewport go to artifacts/screenshots/pages/.
 """
@@ -53,6 +54,25 @@ HEADINGS = {
     "proposal-waiting": (WAITING_TITLE, WAITING_TITLE),
     "not-found": ("Sidan hittades inte", "Page not found"),
 }
+
+# Pairs of texts in one chart whose boxes overlap (labels drawn over each other).
+OVERLAPPING_CHART_TEXT = """() => {
+    const pairs = [];
+    for (const chart of document.querySelectorAll("svg.chart")) {
+        const texts = [...chart.querySelectorAll("text")].filter(t => t.textContent.trim());
+        const boxes = texts.map(t => t.getBoundingClientRect());
+        for (let i = 0; i < texts.length; i++) {
+            for (let j = i + 1; j < texts.length; j++) {
+                const a = boxes[i], b = boxes[j];
+                if (a.left < b.right - 1 && b.left < a.right - 1 &&
+                    a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+                    pairs.push([texts[i].textContent, texts[j].textContent]);
+                }
+            }
+        }
+    }
+    return pairs;
+}"""
 
 
 @dataclass
@@ -140,6 +160,9 @@ def test_every_page_is_accessible(browser: Browser, site: Site, lang: str,
             if overflow > 0:
                 problems.setdefault(key, []).append(
                     f"the page is {overflow}px wider than the {viewport} viewport")
+            for first, second in page.evaluate(OVERLAPPING_CHART_TEXT):
+                problems.setdefault(key, []).append(
+                    f"chart labels overlap: {first!r} and {second!r}")
             found = axe_violations(page)
             if found:
                 problems.setdefault(key, []).extend(found)

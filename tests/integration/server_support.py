@@ -209,6 +209,7 @@ class Outcome:
     status: int | None  # None: no answer (connection refused or reset, time-out)
     seconds: float
     body: Mapping[str, Any] = field(default_factory=dict)
+    error: str = ""  # when there was no answer: the client's exception
 
 
 async def _resident(client: httpx.AsyncClient, gate: asyncio.Semaphore, demo: Demo, voter: str,
@@ -220,6 +221,7 @@ async def _resident(client: httpx.AsyncClient, gate: asyncio.Semaphore, demo: De
         for kind in kinds:
             began = time.perf_counter()
             body: Mapping[str, Any] = {}
+            error = ""
             try:
                 if kind == "ballot":
                     response = await client.post(
@@ -230,9 +232,10 @@ async def _resident(client: httpx.AsyncClient, gate: asyncio.Semaphore, demo: De
                 else:
                     response = await client.get(f"/cycles/{demo.cycle_id}")
                 status: int | None = response.status_code
-            except httpx.TransportError:
-                status = None
-            outcomes.append(Outcome(voter, kind, status, time.perf_counter() - began, body))
+            except httpx.TransportError as failure:
+                status, error = None, type(failure).__name__
+            outcomes.append(Outcome(voter, kind, status, time.perf_counter() - began, body,
+                                    error))
     return outcomes
 
 

@@ -208,9 +208,8 @@ def test_two_followers_racing_end_with_the_rows_of_one(settings: Settings, app: 
     assert not any(thread.is_alive() for thread in threads)
 
     # Every event was written by exactly one of them: a batch that lost the race was rolled
-    # back whole and not counted; both did some of the work.
+    # back whole and not counted. (Which of them wins how often is up to the scheduler.)
     assert sum(processed) == total, processed
-    assert all(processed), processed
     live = stores()
     assert live.position() == total
     tables = rows(live)
