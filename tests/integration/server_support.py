@@ -243,7 +243,10 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
                  ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
                  concurrency: int, pages: int) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped well before uvicorn closes them (after 5 s): reusing one the
+    # server is closing would read as the server failing (ReadError).
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
+                          keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
         done = await asyncio.gather(*(
             _resident(client, gate, demo, voter, headers[voter], ballots[voter], pages)
