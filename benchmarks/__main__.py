@@ -8,12 +8,15 @@ Each figure is measured side by side with its reference in the same run:
    thread, on a fresh store of the same backend; afterwards every 201 is checked to be exactly
    one ballot in the event store and in the read models (`rm_ballots`);
 2. p50/p95/p99 latency of casting a ballot and of the cycle's feedback page with 500 residents
-   at once (each reads the page, casts a ballot, reads the page again);
+   at once: they arrive within two seconds and each reads the page, casts a ballot and reads
+   the page again, pausing one to three seconds between the three as a person would (without
+   pauses, 500 requests sent in the same instant measure only the queue they form); the table
+   shows how many residents were in fact in the middle of their visit at the same moment;
 3. projection catch-up against the library reading the same log (benchmarks.bench_projection);
 4. `audit verify` of a generated export (benchmarks.bench_audit_verify);
 5. the allocation rules against pabutools (benchmarks.bench_tally).
 
-The load driver (httpx, asyncio) runs on the same machine as the server and shares its CPUs.
+The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
 ballot was lost or doubled (1). PostgreSQL: MEDBORGARBUDGET_TEST_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/test), a schema of its own, dropped afterwards.
@@ -42,8 +45,10 @@ from service.demo import run_demo
 from service.runtime import open_application
 from tests.integration.server_support import (
     Outcome,
+    Pacing,
     demo_cycle,
     drive_residents,
+    most_at_once,
     percentile,
     project_once,
     read_model_ballots,
@@ -65,6 +70,8 @@ class Sizes:
     audit_ballots: int
 
 
+# Residents arrive within two seconds and pause 1-3 s between reading, voting and reading again.
+RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
 FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
              audit_ballots=1_000_000)
@@ -88,6 +95,7 @@ class HttpRun:
     ballot_ms: tuple[float, float, float]
     page_ms: tuple[float, float, float]
     latency_errors: int
+    at_once: int  # residents in the middle of their visit at the same moment, at most
     unexpected: str  # the answers other than 201 (ballots) and 200 (pages), by status
 
 
@@ -114,7 +122,7 @@ def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
             elapsed = time.perf_counter() - began
             second = drive_residents(server.base, demo, headers, rng_ballots,
                                      voters[sizes.ballots:], concurrency=sizes.residents,
-                                     pages=2)
+                                     pages=2, pacing=RESIDENTS_PACING)
         finally:
             stop(server.process)
             if projector is not None:
@@ -143,6 +151,7 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         latency_errors=sum(1 for o in second
                            if o.status != (201 if o.kind == "ballot" else 200)),
+        at_once=most_at_once(second),
         unexpected=", ".join(f"{what}: {n}" for what, n in sorted(unexpected.items())),
     )
 
@@ -241,11 +250,12 @@ def main(argv: list[str] | None = None) -> int:
                         f"ratio >= {wanted:.1f}", ratio >= wanted))
         b50, b95, b99 = run.ballot_ms
         p50, p95, p99 = run.page_ms
+        at_once = f"{run.at_once} residents in mid-visit at the peak"
         rows.append(Row(f"ballot latency, {backend}, {sizes.residents} residents at once",
-                        f"p50/p95/p99 {b50:.0f}/{b95:.0f}/{b99:.0f} ms", "",
+                        f"p50/p95/p99 {b50:.0f}/{b95:.0f}/{b99:.0f} ms", at_once,
                         "p99 < 250 ms", b99 < 250))
         rows.append(Row(f"feedback page latency, {backend}, {sizes.residents} at once",
-                        f"p50/p95/p99 {p50:.0f}/{p95:.0f}/{p99:.0f} ms", "",
+                        f"p50/p95/p99 {p50:.0f}/{p95:.0f}/{p99:.0f} ms", at_once,
                         "p99 < 100 ms", p99 < 100))
         errors = run.errors + run.latency_errors
         rows.append(Row(f"lost / doubled ballots, {backend} (errors: {errors})",

@@ -7,13 +7,14 @@ loaded aggregate (re-checking every rule) a bounded number of times, then refuse
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -27,6 +28,7 @@ from domain.errors import Conflict, DuplicateBallot, InvalidInput, NotFound
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
+from service.group_commit import GroupCommit
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -84,6 +86,9 @@ def _uuid(value: str | UUID, what: str) -> UUID:
 
 class Medborgarbudget(Application[UUID]):
     name = "Medborgarbudget"
+    # Aggregates are kept in memory and brought up to date with one query for the events stored
+    # since (by any process); commands get a copy (the library's default), readers may share.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
     def __init__(self, secret: bytes, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -94,21 +99,40 @@ class Medborgarbudget(Application[UUID]):
         self._indexed_up_to = 0
         # Once voting is open no proposal can change, so what a ballot may name is fixed.
         self._ballot_options: dict[tuple[str, str], dict[str, int]] = {}
+        self._options_lock = threading.Lock()
+        self._group_commit = GroupCommit(lambda events: self.events.put(list(events)))
 
     # ---- loading and saving ----------------------------------------------------------------
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        companion = _companion.get()
-        if companion is not None:
-            # Made afresh for every attempt: a failed save has consumed the previous one.
-            objs = (*objs, companion())
+        objs, companion = self._with_companion(objs)
         recordings = super().save(*objs, **kwargs)
-        if companion is not None:
+        self._saved(recordings, companion)
+        return recordings
+
+    def _save_in_group(self, *aggregates: Aggregate) -> None:
+        """Like `save`, but written together with the commands of other threads saving at the
+        same moment (service/group_commit.py). For new aggregates only: a conflict is a
+        duplicate, never a stale version to retry on."""
+        objs, companion = self._with_companion(aggregates)
+        events = [e for aggregate in objs for e in aggregate.collect_events()]
+        self._saved(self._group_commit.commit(events), companion)
+
+    @staticmethod
+    def _with_companion(objs: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+        companion = _companion.get()
+        if companion is None:
+            return objs, False
+        # Made afresh for every attempt: a failed save has consumed the previous one.
+        return (*objs, companion()), True
+
+    @staticmethod
+    def _saved(recordings: Sequence[Any], companion: bool) -> None:
+        if companion:
             _companion.set(None)  # once per command: retries inside it made new aggregates
         positions = [r.notification.id for r in recordings if r.notification is not None]
         if positions:
             _last_position.set(max(positions))
-        return recordings
 
     @contextmanager
     def saving_with(self, companion: Callable[[], Aggregate]) -> Iterator[None]:
@@ -124,9 +148,14 @@ class Medborgarbudget(Application[UUID]):
         """Position in the event log of the last event this request saved (read your writes)."""
         return _last_position.get()
 
-    def _get(self, aggregate_id: str | UUID, kind: type[A], what: str) -> A:
+    def _get(self, aggregate_id: str | UUID, kind: type[A], what: str, copy: bool = True) -> A:
+        """`copy=False` only where the aggregate is read, never changed: it is then the one
+        kept in the cache, shared by every thread. Either way it has every event stored before
+        this call (never skip fast-forwarding: a ballot checked against a cycle still cached in
+        review, after voting opened, would be refused wrongly)."""
         try:
-            aggregate: Aggregate = self.repository.get(_uuid(aggregate_id, what))
+            aggregate: Aggregate = self.repository.get(_uuid(aggregate_id, what),
+                                                       deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             raise NotFound(f"No {what} '{aggregate_id}'.") from None
         if not isinstance(aggregate, kind):
@@ -135,6 +164,21 @@ class Medborgarbudget(Application[UUID]):
 
     def cycle(self, cycle_id: str | UUID) -> BudgetCycle:
         return self._get(cycle_id, BudgetCycle, "budget cycle")
+
+    def _cycle_to_read(self, cycle_id: str | UUID) -> BudgetCycle:
+        """The cycle for a command that reads it and changes something else (a ballot), with
+        every event stored before this call. On a voting day the cycle does not change, so the
+        cached one is used after one indexed query finds nothing newer, without queueing on the
+        library's fast-forward lock (which serialised every ballot behind that query)."""
+        the_id = _uuid(cycle_id, "budget cycle")
+        cached: Any = None
+        if self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = self.repository.cache.get(the_id)
+        if isinstance(cached, BudgetCycle) and not self.recorder.select_events(
+                the_id, gt=cached.version, limit=1):
+            return cached
+        return self._get(the_id, BudgetCycle, "budget cycle", copy=False)
 
     def proposal(self, proposal_id: str | UUID) -> Proposal:
         return self._get(proposal_id, Proposal, "proposal")
@@ -353,19 +397,23 @@ class Medborgarbudget(Application[UUID]):
         cached = self._ballot_options.get(key)
         if cached is not None:
             return cached
-        options = {
-            str(p.id): p.cost for p in self.proposals(cycle.id)
-            if p.area == area_id and p.on_ballot
-        }
-        if cycle.phase in (Phase.VOTING, Phase.COUNTING):
-            self._ballot_options[key] = options
-        return options
+        with self._options_lock:  # the first ballots of a vote arrive together: load once
+            cached = self._ballot_options.get(key)
+            if cached is not None:
+                return cached
+            options = {
+                str(p.id): p.cost for p in self.proposals(cycle.id)
+                if p.area == area_id and p.on_ballot
+            }
+            if cycle.phase in (Phase.VOTING, Phase.COUNTING):
+                self._ballot_options[key] = options
+            return options
 
     def cast_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                     selections: Sequence[str], points: Sequence[int] | None = None,
                     channel: str = "digital", station: str | None = None) -> UUID:
         """Store one ballot; a second one for the same voter and area is refused by the store."""
-        cycle = self.cycle(cycle_id)
+        cycle = self._cycle_to_read(cycle_id)
         cycle.require_phase("cast_paper_ballot" if channel == "paper" else "cast_digital_ballot")
         voter_key, costs = self._ballot_context(cycle, area, voter)
         ballot = Ballot.cast(
@@ -374,7 +422,7 @@ class Medborgarbudget(Application[UUID]):
             age_band(voter.birth_date, datetime.now(UTC).date()),
         )
         try:
-            self.save(ballot)
+            self._save_in_group(ballot)
         except IntegrityError:
             raise DuplicateBallot(area) from None
         return ballot.id
@@ -383,7 +431,7 @@ class Medborgarbudget(Application[UUID]):
                        ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:
         """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
         rules as any ballot; saved in atomic chunks. Returns how many were stored."""
-        cycle = self.cycle(cycle_id)
+        cycle = self._cycle_to_read(cycle_id)
         cycle.require_phase("cast_paper_ballot")
         options = self.ballot_options(cycle, area)
         rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
@@ -410,7 +458,7 @@ class Medborgarbudget(Application[UUID]):
 
     def change_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                       selections: Sequence[str], points: Sequence[int] | None = None) -> UUID:
-        cycle = self.cycle(cycle_id)
+        cycle = self._cycle_to_read(cycle_id)
         cycle.require_phase("cast_digital_ballot")
         voter_key, costs = self._ballot_context(cycle, area, voter)
         the_id = ballot_id(str(cycle.id), area, voter_key)

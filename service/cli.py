@@ -139,7 +139,11 @@ def token(role: str, subject: str, birth_date: str | None, residence: str | None
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--demo", is_flag=True, help="Seed a demo cycle in the voting phase.")
 @click.option("--data", type=click.Path(path_type=Path), default=None)
-def serve(host: str, port: int, workers: int, demo: bool, data: Path | None) -> None:
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request with the client's address. Off by default: an address "
+                   "beside the time of a ballot would identify the voter.")
+def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
+          access_log: bool) -> None:
     """Run the API and pages."""
     import os
     from datetime import date
@@ -175,14 +179,14 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None) -> 
             click.echo(f"  {role:<9} {minted}   ({subject}, born {born}, lives in {residence})")
     click.echo("")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
     else:
         # Create the tables here, once: workers starting together on a fresh PostgreSQL schema
         # would race on CREATE TABLE IF NOT EXISTS (a duplicate pg_type key kills one of them).
         _create_tables(settings)
         os.environ[DATA_ENV] = str(settings.data_dir)
         uvicorn.run("service.api.app:create_app_from_env", factory=True, host=host, port=port,
-                    workers=workers)
+                    workers=workers, access_log=access_log)
 
 
 def _create_tables(settings: Settings) -> None:

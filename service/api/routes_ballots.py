@@ -24,8 +24,9 @@ COUNTED = "Your ballot has been stored and will be counted."
 
 def _receipt(app: App, ballot: UUID, cycle: str, area: str, channel: str,
              status: int = 201) -> JSONResponse:
+    # Called once the ballot is stored, so `cycle` named an existing cycle by its id.
     return respond(status, schemas.BallotReceipt(
-        ballot=ballot, cycle_id=app.cycle(cycle).id, area=area, channel=channel,
+        ballot=ballot, cycle_id=UUID(cycle), area=area, channel=channel,
         message=COUNTED, position=app.last_position(),
     ).model_dump(mode="json"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 from service.api.auth import Role, TokenVerifier
@@ -210,57 +212,99 @@ class Outcome:
     seconds: float
     body: Mapping[str, Any] = field(default_factory=dict)
     error: str = ""  # when there was no answer: the client's exception
+    started: float = 0.0  # perf_counter() when the request was sent
 
 
-async def _resident(client: httpx.AsyncClient, gate: asyncio.Semaphore, demo: Demo, voter: str,
-                    headers: Mapping[str, str], selections: Sequence[str],
-                    pages: int) -> list[Outcome]:
+@dataclass(frozen=True)
+class Pacing:
+    """How residents behave: `think` seconds (uniform between the two) between their actions,
+    and arrivals spread evenly over `ramp` seconds. Zero: every request as fast as possible."""
+
+    think: tuple[float, float] = (0.0, 0.0)
+    ramp: float = 0.0
+    seed: int = 1
+
+
+async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, demo: Demo,
+                    voter: str, headers: Mapping[str, str], selections: Sequence[str],
+                    pages: int, delay: float, pauses: Sequence[float]) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    await asyncio.sleep(delay)
     async with gate:
         kinds = ["page", "ballot", *["page"] * (pages - 1)] if pages else ["ballot"]
-        for kind in kinds:
+        for number, kind in enumerate(kinds):
+            if number:
+                await asyncio.sleep(pauses[number - 1])
             began = time.perf_counter()
             body: Mapping[str, Any] = {}
             error = ""
+            status: int | None
             try:
                 if kind == "ballot":
-                    response = await client.post(
-                        f"/api/v1/cycles/{demo.cycle_id}/ballots", headers=headers,
-                        json={"area": "norr", "selections": list(selections)})
-                    if response.headers.get("content-type", "").endswith("json"):
-                        body = response.json()
+                    async with session.post(
+                            f"/api/v1/cycles/{demo.cycle_id}/ballots", headers=headers,
+                            json={"area": "norr", "selections": list(selections)}) as response:
+                        status = response.status
+                        if response.content_type.endswith("json"):
+                            body = await response.json(content_type=None)
+                        else:
+                            await response.read()
                 else:
-                    response = await client.get(f"/cycles/{demo.cycle_id}")
-                status: int | None = response.status_code
-            except httpx.TransportError as failure:
+                    async with session.get(f"/cycles/{demo.cycle_id}") as response:
+                        status = response.status
+                        await response.read()
+            except (TimeoutError, aiohttp.ClientError, OSError) as failure:
                 status, error = None, type(failure).__name__
             outcomes.append(Outcome(voter, kind, status, time.perf_counter() - began, body,
-                                    error))
+                                    error, began))
     return outcomes
 
 
 async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                  ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
-                 concurrency: int, pages: int) -> list[Outcome]:
+                 concurrency: int, pages: int, pacing: Pacing) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
+    rng = random.Random(pacing.seed)
+    low, high = pacing.think
+    spacing = pacing.ramp / max(1, len(attempts))
     # Idle connections are dropped well before uvicorn closes them (after 5 s): reusing one the
-    # server is closing would read as the server failing (ReadError).
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
-                          keepalive_expiry=2.0)
-    async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+    # server is closing would read as the server failing.
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=2.0)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(base_url=base, connector=connector,
+                                     timeout=timeout) as session:
         done = await asyncio.gather(*(
-            _resident(client, gate, demo, voter, headers[voter], ballots[voter], pages)
-            for voter in attempts))
+            _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
+                      number * spacing, [rng.uniform(low, high) for _ in range(pages)])
+            for number, voter in enumerate(attempts)))
     return [outcome for outcomes in done for outcome in outcomes]
 
 
 def drive_residents(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                     ballots: Mapping[str, Sequence[str]], attempts: Sequence[str], *,
-                    concurrency: int, pages: int = 1) -> list[Outcome]:
+                    concurrency: int, pages: int = 1, pacing: Pacing | None = None,
+                    ) -> list[Outcome]:
     """Each attempt is a resident who reads the cycle's feedback page, casts a ballot, then reads
-    the page `pages - 1` more times; at most `concurrency` residents at once. Every request is
-    bounded by REQUEST_TIMEOUT."""
-    return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages))
+    the page `pages - 1` more times; at most `concurrency` residents at once, paced by
+    `pacing` (default: no pauses). Every request is bounded by REQUEST_TIMEOUT. The client is
+    aiohttp: httpx's pool spent more CPU per request than the server did."""
+    return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages,
+                              pacing or Pacing()))
+
+
+def most_at_once(outcomes: Sequence[Outcome]) -> int:
+    """The largest number of residents with a session in progress at the same moment (from
+    their first request sent to their last answer)."""
+    spans: dict[str, list[float]] = {}
+    for o in outcomes:
+        span = spans.setdefault(o.voter, [o.started, o.started + o.seconds])
+        span[0], span[1] = min(span[0], o.started), max(span[1], o.started + o.seconds)
+    edges = sorted([(a, 1) for a, _ in spans.values()] + [(b, -1) for _, b in spans.values()])
+    current = peak = 0
+    for _, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -189,11 +189,12 @@ def test_live_aggregates_equal_their_rebuilt_state(open_app: OpenApp,
 
 
 def test_cached_and_fresh_reads_agree_after_service_commands(
-    open_app: OpenApp, cached_app: Medborgarbudget
+    settings: Settings, cached_app: Medborgarbudget
 ) -> None:
     """Commands run through a caching instance; a fresh uncached read agrees on every aggregate."""
     built = drive(cached_app, Phase.CLOSED)
-    auditor = open_app()
+    auditor = Medborgarbudget(load_secret(settings.data_dir),
+                              env={**settings.eventsourcing_env(), "AGGREGATE_CACHE_MAXSIZE": ""})
     assert auditor.repository.cache is None
     ids = _store_ids(auditor, built.cycle_id)
     assert len(ids) == 1 + len(built.proposals) + len(built.ballots)
@@ -206,6 +207,7 @@ def test_cached_and_fresh_reads_agree_after_service_commands(
             past: Aggregate = auditor.repository.get(aggregate_id, version=version)
             assert past.version == version
     assert auditor.cycle(built.cycle_id).phase is Phase.CLOSED
+    auditor.close()
 
 
 def test_demo_history_replays_in_a_second_instance(open_app: OpenApp) -> None:

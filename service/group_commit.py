@@ -1,0 +1,78 @@
+"""Group commit: ballots cast at the same moment in different request threads are written in one
+transaction, so one commit (one fsync on SQLite, one round trip on PostgreSQL) serves many
+residents instead of one.
+
+Each caller hands over the events of its own command and blocks until they are durable. Whoever
+holds the writer lock writes everything waiting at that moment; a caller whose events were
+written by another leaves without touching the store. When a batch is refused because one
+command in it conflicts (a second ballot for the same voter and area), the batch is rolled back
+whole and every command in it is written again in a transaction of its own, so only the
+conflicting one is refused: the result for each caller is exactly what saving alone would give.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+Record = Callable[[Sequence[Any]], Sequence[Any]]  # events -> their recordings, in order
+
+
+@dataclass
+class _Command:
+    events: Sequence[Any]
+    done: bool = False
+    recordings: Sequence[Any] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    def __init__(self, record: Record) -> None:
+        self._record = record
+        self._queue_lock = threading.Lock()
+        self._writer_lock = threading.Lock()
+        self._queue: list[_Command] = []
+
+    def commit(self, events: Sequence[Any]) -> Sequence[Any]:
+        """Store `events` atomically; returns their recordings, or raises what storing them
+        alone would have raised (IntegrityError for a conflict)."""
+        command = _Command(events)
+        with self._queue_lock:
+            self._queue.append(command)
+        with self._writer_lock:
+            if not command.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._write(batch)
+        if command.error is not None:
+            raise command.error
+        return command.recordings
+
+    def _write(self, batch: list[_Command]) -> None:
+        try:
+            recordings = self._record([e for command in batch for e in command.events])
+        except IntegrityError as error:
+            if len(batch) == 1:
+                self._finish(batch[0], error=error)
+            else:
+                for command in batch:  # alone, so that only the conflicting one is refused
+                    self._write([command])
+            return
+        except BaseException as error:  # the store failed: every command in the batch failed
+            for command in batch:
+                self._finish(command, error=error)
+            return
+        start = 0
+        for command in batch:
+            end = start + len(command.events)
+            self._finish(command, recordings=recordings[start:end])
+            start = end
+
+    @staticmethod
+    def _finish(command: _Command, recordings: Sequence[Any] = (),
+                error: BaseException | None = None) -> None:
+        command.recordings, command.error, command.done = recordings, error, True
