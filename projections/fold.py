@@ -259,9 +259,10 @@ class Batch:
         self.turnout[(event.cycle_id, event.area, event.channel, at[:10],
                       getattr(event, "age_band", None) or "unknown")] += 1
         where = f" at {event.station}" if event.station else ""
-        self._audit(position, event.cycle_id, event, "ballot cast",
-                    f"{event.channel} ballot in {event.area}{where}",
-                    actor="official" if event.channel == "paper" else "resident", at=at)
+        # The audit row built here, not through _audit: a voting day is almost nothing else.
+        self.audit.append(AuditRow(
+            position, event.cycle_id, at, "official" if event.channel == "paper" else "resident",
+            "", "ballot cast", f"{event.channel} ballot in {event.area}{where}", ""))
 
     def _ballot_changed(self, position: int, event: Any) -> None:
         found = self._ballot_cycle(str(event.originator_id))

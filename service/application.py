@@ -7,7 +7,6 @@ loaded aggregate (re-checking every rule) a bounded number of times, then refuse
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,11 +23,11 @@ from eventsourcing.persistence import IntegrityError
 from domain.ballot import Ballot, age_band, ballot_id
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from domain.errors import Conflict, DuplicateBallot, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, DuplicateBallot, InvalidInput, NotFound
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
-from service.group_commit import GroupCommit
+from service.group_commit import Check, GroupCommit, StaleRead
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -101,6 +100,7 @@ class Medborgarbudget(Application[UUID]):
         self._ballot_options: dict[tuple[str, str], dict[str, int]] = {}
         self._options_lock = threading.Lock()
         self._group_commit = GroupCommit(lambda events: self.events.put(list(events)))
+        self._cycles_read: dict[UUID, BudgetCycle] = {}
 
     # ---- loading and saving ----------------------------------------------------------------
 
@@ -110,13 +110,13 @@ class Medborgarbudget(Application[UUID]):
         self._saved(recordings, companion)
         return recordings
 
-    def _save_in_group(self, *aggregates: Aggregate) -> None:
+    def _save_in_group(self, *aggregates: Aggregate, check: Check | None = None) -> None:
         """Like `save`, but written together with the commands of other threads saving at the
-        same moment (service/group_commit.py). For new aggregates only: a conflict is a
-        duplicate, never a stale version to retry on."""
+        same moment (service/group_commit.py), after `check` confirms what was read. For new
+        aggregates only: a conflict is a duplicate, never a stale version to retry on."""
         objs, companion = self._with_companion(aggregates)
         events = [e for aggregate in objs for e in aggregate.collect_events()]
-        self._saved(self._group_commit.commit(events), companion)
+        self._saved(self._group_commit.commit(events, check), companion)
 
     @staticmethod
     def _with_companion(objs: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
@@ -148,14 +148,9 @@ class Medborgarbudget(Application[UUID]):
         """Position in the event log of the last event this request saved (read your writes)."""
         return _last_position.get()
 
-    def _get(self, aggregate_id: str | UUID, kind: type[A], what: str, copy: bool = True) -> A:
-        """`copy=False` only where the aggregate is read, never changed: it is then the one
-        kept in the cache, shared by every thread. Either way it has every event stored before
-        this call (never skip fast-forwarding: a ballot checked against a cycle still cached in
-        review, after voting opened, would be refused wrongly)."""
+    def _get(self, aggregate_id: str | UUID, kind: type[A], what: str) -> A:
         try:
-            aggregate: Aggregate = self.repository.get(_uuid(aggregate_id, what),
-                                                       deepcopy_from_cache=copy)
+            aggregate: Aggregate = self.repository.get(_uuid(aggregate_id, what))
         except AggregateNotFoundError:
             raise NotFound(f"No {what} '{aggregate_id}'.") from None
         if not isinstance(aggregate, kind):
@@ -165,20 +160,25 @@ class Medborgarbudget(Application[UUID]):
     def cycle(self, cycle_id: str | UUID) -> BudgetCycle:
         return self._get(cycle_id, BudgetCycle, "budget cycle")
 
-    def _cycle_to_read(self, cycle_id: str | UUID) -> BudgetCycle:
-        """The cycle for a command that reads it and changes something else (a ballot), with
-        every event stored before this call. On a voting day the cycle does not change, so the
-        cached one is used after one indexed query finds nothing newer, without queueing on the
-        library's fast-forward lock (which serialised every ballot behind that query)."""
+    def _cycle_snapshot(self, cycle_id: str | UUID, fresh: bool = False) -> BudgetCycle:
+        """The cycle as this process last loaded it, for commands that read it and change
+        something else (ballots); `fresh` loads it from the store first. A snapshot is never
+        changed once made (a newer one replaces it), so threads can share it; whether it is
+        still current is checked when the ballot is written (GroupCommit's check)."""
         the_id = _uuid(cycle_id, "budget cycle")
-        cached: Any = None
-        if self.repository.cache is not None:
-            with contextlib.suppress(KeyError):
-                cached = self.repository.cache.get(the_id)
-        if isinstance(cached, BudgetCycle) and not self.recorder.select_events(
-                the_id, gt=cached.version, limit=1):
-            return cached
-        return self._get(the_id, BudgetCycle, "budget cycle", copy=False)
+        if not fresh:
+            cycle = self._cycles_read.get(the_id)
+            if cycle is not None:
+                return cycle
+        cycle = self._get(the_id, BudgetCycle, "budget cycle")  # a copy of its own
+        self._cycles_read[the_id] = cycle
+        return cycle
+
+    def _unchanged(self, cycle: BudgetCycle) -> Check:
+        """The check that nothing was stored for `cycle` since the snapshot was made."""
+        the_id, version = cycle.id, cycle.version
+        return (the_id, version), lambda: not self.recorder.select_events(
+            the_id, gt=version, limit=1)
 
     def proposal(self, proposal_id: str | UUID) -> Proposal:
         return self._get(proposal_id, Proposal, "proposal")
@@ -412,26 +412,43 @@ class Medborgarbudget(Application[UUID]):
     def cast_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                     selections: Sequence[str], points: Sequence[int] | None = None,
                     channel: str = "digital", station: str | None = None) -> UUID:
-        """Store one ballot; a second one for the same voter and area is refused by the store."""
-        cycle = self._cycle_to_read(cycle_id)
-        cycle.require_phase("cast_paper_ballot" if channel == "paper" else "cast_digital_ballot")
-        voter_key, costs = self._ballot_context(cycle, area, voter)
-        ballot = Ballot.cast(
-            str(cycle.id), area, voter_key, selections, points, cycle.voting_rule_for(area),
-            costs, cycle.area(area).budget, channel, station,
-            age_band(voter.birth_date, datetime.now(UTC).date()),
-        )
-        try:
-            self._save_in_group(ballot)
-        except IntegrityError:
-            raise DuplicateBallot(area) from None
-        return ballot.id
+        """Store one ballot; a second one for the same voter and area is refused by the store.
+        Decided on the cycle as last loaded; if the cycle changed before the ballot could be
+        written (voting closed, say), decided again on the cycle as it is now."""
+        cycle, fresh = self._cycle_snapshot(cycle_id), False
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                cycle.require_phase("cast_paper_ballot" if channel == "paper"
+                                    else "cast_digital_ballot")
+                voter_key, costs = self._ballot_context(cycle, area, voter)
+                ballot = Ballot.cast(
+                    str(cycle.id), area, voter_key, selections, points,
+                    cycle.voting_rule_for(area), costs, cycle.area(area).budget, channel,
+                    station, age_band(voter.birth_date, datetime.now(UTC).date()),
+                )
+            except DomainError:
+                if fresh:
+                    raise
+                # Refused on the snapshot: perhaps only because it is old (voting has opened
+                # since). Decide again on the cycle as it is now before refusing anyone.
+                cycle, fresh = self._cycle_snapshot(cycle.id, fresh=True), True
+                continue
+            try:
+                self._save_in_group(ballot, check=self._unchanged(cycle))
+            except StaleRead:
+                cycle, fresh = self._cycle_snapshot(cycle.id, fresh=True), True
+                continue
+            except IntegrityError:
+                raise DuplicateBallot(area) from None
+            return ballot.id
+        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
+                       "being cast; nothing was stored. Please try again.")
 
     def import_ballots(self, cycle_id: str | UUID, area: str,
                        ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:
         """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
         rules as any ballot; saved in atomic chunks. Returns how many were stored."""
-        cycle = self._cycle_to_read(cycle_id)
+        cycle = self._cycle_snapshot(cycle_id, fresh=True)
         cycle.require_phase("cast_paper_ballot")
         options = self.ballot_options(cycle, area)
         rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
@@ -458,7 +475,7 @@ class Medborgarbudget(Application[UUID]):
 
     def change_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
                       selections: Sequence[str], points: Sequence[int] | None = None) -> UUID:
-        cycle = self._cycle_to_read(cycle_id)
+        cycle = self._cycle_snapshot(cycle_id, fresh=True)
         cycle.require_phase("cast_digital_ballot")
         voter_key, costs = self._ballot_context(cycle, area, voter)
         the_id = ballot_id(str(cycle.id), area, voter_key)

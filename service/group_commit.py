@@ -8,23 +8,34 @@ written by another leaves without touching the store. When a batch is refused be
 command in it conflicts (a second ballot for the same voter and area), the batch is rolled back
 whole and every command in it is written again in a transaction of its own, so only the
 conflicting one is refused: the result for each caller is exactly what saving alone would give.
+
+A command may come with a check of what it read (e.g. "the budget cycle is still at version 12"):
+the writer runs each distinct check once per batch, after every command in the batch was decided
+and just before writing, and hands `StaleRead` back to a command whose check failed so that it
+decides again on fresh state. One query then serves a whole batch instead of one per command.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
 Record = Callable[[Sequence[Any]], Sequence[Any]]  # events -> their recordings, in order
+Check = tuple[Hashable, Callable[[], bool]]  # (what was read, is it still current?)
+
+
+class StaleRead(Exception):
+    """What the command was decided on changed before it could be written."""
 
 
 @dataclass
 class _Command:
     events: Sequence[Any]
+    check: Check | None = None
     done: bool = False
     recordings: Sequence[Any] = field(default_factory=list)
     error: BaseException | None = None
@@ -37,22 +48,42 @@ class GroupCommit:
         self._writer_lock = threading.Lock()
         self._queue: list[_Command] = []
 
-    def commit(self, events: Sequence[Any]) -> Sequence[Any]:
+    def commit(self, events: Sequence[Any], check: Check | None = None) -> Sequence[Any]:
         """Store `events` atomically; returns their recordings, or raises what storing them
-        alone would have raised (IntegrityError for a conflict)."""
-        command = _Command(events)
+        alone would have raised (IntegrityError for a conflict), or StaleRead."""
+        command = _Command(events, check)
         with self._queue_lock:
             self._queue.append(command)
         with self._writer_lock:
             if not command.done:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
-                self._write(batch)
+                self._write(self._still_current(batch))
         if command.error is not None:
             raise command.error
         return command.recordings
 
+    def _still_current(self, batch: list[_Command]) -> list[_Command]:
+        verdicts: dict[Hashable, bool] = {}
+        current = []
+        for command in batch:
+            if command.check is not None:
+                key, check = command.check
+                try:
+                    if key not in verdicts:
+                        verdicts[key] = check()
+                except BaseException as error:  # the store failed: so did the command
+                    self._finish(command, error=error)
+                    continue
+                if not verdicts[key]:
+                    self._finish(command, error=StaleRead())
+                    continue
+            current.append(command)
+        return current
+
     def _write(self, batch: list[_Command]) -> None:
+        if not batch:
+            return
         try:
             recordings = self._record([e for command in batch for e in command.events])
         except IntegrityError as error:

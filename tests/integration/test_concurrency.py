@@ -19,7 +19,7 @@ import pytest
 
 from domain.ballot import Ballot, ballot_id
 from domain.cycle import BudgetCycle
-from domain.errors import DuplicateBallot
+from domain.errors import DuplicateBallot, PhaseError
 from domain.phases import Phase
 from service.application import BALLOT_CAST, Medborgarbudget, Voter
 from service.config import Settings
@@ -30,6 +30,7 @@ from tests.integration.builders import (
     configured_cycle,
     drive,
     refused_storing_nothing,
+    resident,
     stored,
     stored_since,
 )
@@ -258,3 +259,29 @@ def test_a_paper_ballot_after_a_digital_one_is_a_duplicate(
     assert _cast(app, built, "norr", late, channel="paper") == "duplicate"
     assert _cast(app, built, "norr", _voter(3), channel="paper") == "stored"
     assert [n.topic for n in stored_since(app, before)] == [BALLOT_CAST]
+
+
+def test_a_ballot_is_decided_on_the_cycle_as_it_is_when_written(open_app: OpenApp) -> None:
+    """An instance decides ballots on the cycle as it last loaded it; another instance (another
+    worker) changes the phase; the first instance's next ballot is decided on the new phase:
+    refused once voting has closed, accepted once it has opened."""
+    voting_worker, admin_worker = open_app(), open_app()
+    built = drive(voting_worker, Phase.VOTING)
+    options = [str(p) for p in built.feasible["norr"]][:1]
+    voting_worker.cast_ballot(built.cycle_id, "norr", resident(900), options)  # loads the cycle
+
+    admin_worker.trigger(built.cycle_id, "close_voting", ADMIN, "test: the polls close")
+    refused_storing_nothing(
+        voting_worker, PhaseError,
+        lambda: voting_worker.cast_ballot(built.cycle_id, "norr", resident(901), options),
+        match="The cycle is in phase 'counting'")
+    # Paper ballots from the voting stations are still registered while counting.
+    voting_worker.cast_ballot(built.cycle_id, "norr", resident(902), options, channel="paper",
+                              station="Stadsbiblioteket")
+
+    early = drive(voting_worker, Phase.REVIEW)
+    with pytest.raises(PhaseError):  # loads the cycle while it is in review
+        voting_worker.cast_ballot(early.cycle_id, "norr", resident(903), options)
+    admin_worker.trigger(early.cycle_id, "open_voting", ADMIN, "test: the polls open")
+    early_options = [str(p) for p in early.feasible["norr"]][:1]
+    assert voting_worker.cast_ballot(early.cycle_id, "norr", resident(904), early_options)

@@ -234,3 +234,22 @@ def test_projections_rebuild_command_gives_the_same_rows(settings: Settings,
     after = rows(live)
     assert_same(after, before)
     assert_counted_once(app, after)
+
+
+# ---- (e) ballots read straight from their JSON fold to the same rows -------------------------
+
+def test_ballots_read_from_their_json_give_the_rows_of_the_library_decoding(
+        app: Medborgarbudget, stores: OpenStore) -> None:
+    history = build_history(app)
+    store_ballots(app, history.voting, 300, chunk=100)
+    fast, decoded = stores(scratch="fast"), stores(scratch="decoded")
+    tables = []
+    for store, plain_json in ((fast, True), (decoded, False)):
+        store.clear()
+        follower = Follower(app.recorder, app.mapper, store, page=50)
+        assert follower._plain_json  # the store under test uses the library's plain JSON
+        follower._plain_json = plain_json
+        assert follower.catch_up() == last_position(app)
+        tables.append(rows(store))
+    assert tables[0]["rm_ballots"] and tables[0]["rm_turnout"]
+    assert_same(tables[0], tables[1])
