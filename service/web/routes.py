@@ -6,6 +6,7 @@ another path. Every POST checks the session's CSRF token first. Works without Ja
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -325,9 +326,21 @@ def _read_ballot(request: Request, form: Form, lang: str, app: Medborgarbudget,
     return selections, points
 
 
-@router.post("/cycles/{cycle_id}/vote/{area_id}", response_class=HTMLResponse)
-def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
-    """Show the ballot back to the resident before anything is stored."""
+@dataclass(frozen=True)
+class _PostedBallot:
+    lang: str
+    resident: Resident
+    app: Medborgarbudget
+    cycle: BudgetCycle
+    selections: list[str]
+    points: list[int] | None
+
+
+def _posted_ballot(request: Request, cycle_id: str, area_id: str,
+                   form: Form) -> _PostedBallot | Response:
+    """What both steps of voting by form start with: a form with its CSRF token, from a signed-in
+    resident, for an area of the cycle, with choices valid under the area's rule; otherwise the
+    response to give instead."""
     lang = _lang(request, form)
     check_csrf(request, forms.first(form, "csrf"), lang)
     resident = _require_resident(request, lang)
@@ -339,7 +352,17 @@ def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> 
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
     if isinstance(read, Response):
         return read
-    selections, points = read
+    return _PostedBallot(lang, resident, app, cycle, *read)
+
+
+@router.post("/cycles/{cycle_id}/vote/{area_id}", response_class=HTMLResponse)
+def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
+    """Show the ballot back to the resident before anything is stored."""
+    posted = _posted_ballot(request, cycle_id, area_id, form)
+    if isinstance(posted, Response):
+        return posted
+    lang, app, cycle = posted.lang, posted.app, posted.cycle
+    selections, points = posted.selections, posted.points
     context = _ballot_context(app, cycle, area_id)
     titles = {p["id"]: p for p in context["proposals"]}
     return render(request, "confirm.html", lang, cycle=_cycle_view(cycle),
@@ -351,19 +374,12 @@ def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> 
 
 @router.post("/cycles/{cycle_id}/vote/{area_id}/confirm", response_class=HTMLResponse)
 def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = _posted_ballot(request, cycle_id, area_id, form)
+    if isinstance(posted, Response):
+        return posted
+    lang, resident, app, cycle = posted.lang, posted.resident, posted.app, posted.cycle
+    selections, points = posted.selections, posted.points
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
-    cycle = _cycle(app, cycle_id)
-    _area_or_404(cycle, area_id)
-    read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
-    if isinstance(read, Response):
-        return read
-    selections, points = read
     existing = _existing_ballot(app, cycle, area_id, resident)
     if existing is not None and not cycle.allow_ballot_changes \
             and cycle.phase is Phase.VOTING:

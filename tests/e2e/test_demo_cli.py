@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.demo import AREAS as DEMO_AREAS
 from service.runtime import open_application
 from tests.integration.builders import FORWARD
-
-SCRIPT = Path(sys.executable).parent / "medborgarbudget"
+from tests.paths import SCRIPT
 
 
 def _winners(output: str) -> dict[str, list[str]]:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -34,10 +33,8 @@ from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.pabulib_cycles import GREEDY_RULES, export_area, import_election
+from tests.paths import PABULIB_DIR, SCRIPT
 
-SCRIPT = Path(sys.executable).parent / "medborgarbudget"
-PABULIB_DIR = Path(os.environ.get(
-    "MEDBORGARBUDGET_PABULIB", Path(__file__).resolve().parents[3] / "shared" / "pabulib"))
 FILES = sorted(PABULIB_DIR.glob("*.pb"))
 # Small files (a few hundred ballots) that also run on PostgreSQL: approval and cumulative.
 ON_BOTH = ("Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb",

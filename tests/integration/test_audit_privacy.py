@@ -14,11 +14,9 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +29,8 @@ from service.application import Medborgarbudget
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.read_models import READ_MODELS_FILE
 from tests.e2e.api_client import API, IDEAS, Api, Cycle, build_cycle, proposer
+from tests.paths import SCRIPT
 
-SCRIPT = Path(sys.executable).parent / "medborgarbudget"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Keys that would mean personal data reached the export (area eligibility may name a residence).
 PERSONAL_KEYS = {"identity", "birth_date", "born", "email", "phone", "telephone", "contact",

@@ -11,10 +11,8 @@ Exit codes: 0 verified, 1 a check failed, 2 not an export at all.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +37,8 @@ from service.audit_export import export_lines
 from service.config import Settings
 from service.demo import run_demo
 from service.runtime import open_application
+from tests.paths import PABULIB_DIR, SCRIPT
 
-SCRIPT = Path(sys.executable).parent / "medborgarbudget"
-PABULIB_DIR = Path(os.environ.get(
-    "MEDBORGARBUDGET_PABULIB", Path(__file__).resolve().parents[3] / "shared" / "pabulib"))
 FORGED_VOTER = "f" * 64
 
 

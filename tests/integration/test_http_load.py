@@ -18,19 +18,17 @@ from typing import Any
 import httpx
 import pytest
 
-from service.api.auth import Role, TokenVerifier
 from service.config import Settings
-from service.demo import DEMO_NAME
 from tests.integration.server_support import (
-    ADULT,
     HOST,
-    JWT_SECRET,
     REQUEST_TIMEOUT,
     Server,
     console_script,
+    demo_cycle,
     environment,
     free_port,
     open_app,
+    resident_headers,
     start_server,
     stop,
 )
@@ -60,29 +58,20 @@ def _norr_ballots(settings: Settings, cycle_id: str) -> list[str]:
 
 def test_residents_voting_at_once_each_store_one_ballot(server: Server,
                                                         settings: Settings) -> None:
+    demo = demo_cycle(server.base)
+    options = demo.options
+    already = len(_norr_ballots(settings, demo.cycle_id))
+    rng = random.Random(2027)
+    voters = [f"load-resident-{n:04d}" for n in range(RESIDENTS)]
+    attempts = voters + rng.sample(voters, DUPLICATES)
+    rng.shuffle(attempts)
+    headers = resident_headers(settings, voters)
     with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT,
                       limits=httpx.Limits(max_connections=THREADS)) as client:
-        cycles = client.get("/api/v1/cycles").json()["cycles"]
-        demo = next(c for c in cycles if c["name"] == DEMO_NAME)
-        assert demo["phase"] == "voting"
-        proposals = client.get(f"/api/v1/cycles/{demo['id']}/proposals").json()["proposals"]
-        options = sorted(p["id"] for p in proposals
-                         if p["area"] == "norr" and p["status"] == "feasible")
-        assert len(options) >= 3
-        already = len(_norr_ballots(settings, demo["id"]))
-
-        tokens = TokenVerifier.from_env(settings.data_dir,
-                                        env={"MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET})
-        rng = random.Random(2027)
-        voters = [f"load-resident-{n:04d}" for n in range(RESIDENTS)]
-        attempts = voters + rng.sample(voters, DUPLICATES)
-        rng.shuffle(attempts)
-        headers = {v: {"Authorization": "Bearer " + tokens.mint(
-            Role.RESIDENT, v, 3600, ADULT, "norr")} for v in voters}
         ballots = {v: rng.sample(options, rng.randint(1, 3)) for v in voters}
 
         def cast(voter: str) -> tuple[str, int, Mapping[str, Any]]:
-            response = client.post(f"/api/v1/cycles/{demo['id']}/ballots",
+            response = client.post(f"/api/v1/cycles/{demo.cycle_id}/ballots",
                                    headers=headers[voter],
                                    json={"area": "norr", "selections": ballots[voter]})
             return voter, response.status_code, response.json()
@@ -101,7 +90,7 @@ def test_residents_voting_at_once_each_store_one_ballot(server: Server,
 
     receipts = {body["ballot"] for _, status, body in outcomes if status == 201}
     assert len(receipts) == RESIDENTS
-    stored = _norr_ballots(settings, demo["id"])
+    stored = _norr_ballots(settings, demo.cycle_id)
     assert len(stored) - already == RESIDENTS
     assert receipts <= set(stored)
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +29,8 @@ from service.application import Medborgarbudget
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.read_models import PAGE_ENV, follower_for, open_store
 from tests.cycle_history import build_history, counted_ballots
+from tests.paths import SCRIPT
 
-SCRIPT = Path(sys.executable).parent / "medborgarbudget"
 Tables = dict[str, list[tuple[Any, ...]]]
 OpenStore = Callable[..., ReadModelStore]
 

@@ -7,7 +7,6 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
 from eventsourcing.persistence import IntegrityError
 
 from service.group_commit import GroupCommit, StaleRead
@@ -17,7 +16,8 @@ class FakeStore:
     """Stores events (strings) atomically; a repeated event is a conflict, as a second ballot
     for the same voter and area is in the event store."""
 
-    def __init__(self, gate: threading.Event | None = None) -> None:
+    def __init__(self, gate: threading.Event | None = None, failing: bool = False) -> None:
+        self.failing = failing
         self.stored: list[str] = []
         self.transactions: list[list[str]] = []
         self.gate = gate
@@ -27,6 +27,8 @@ class FakeStore:
         self.writing.set()
         if self.gate is not None:
             self.gate.wait(timeout=10)  # hold the first writer so that others queue
+        if self.failing:
+            raise RuntimeError("disk full")
         if len(set(events)) < len(events) or set(events) & set(self.stored):
             raise IntegrityError("duplicate")
         self.stored.extend(events)
@@ -104,8 +106,8 @@ def test_a_failed_check_sends_back_stale_read_and_each_check_runs_once_per_batch
 
 
 def test_a_store_failure_reaches_every_command_of_the_batch() -> None:
-    def failing(events: Sequence[Any]) -> list[str]:
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        GroupCommit(failing).commit(["a"])
+    store = FakeStore(threading.Event(), failing=True)
+    commit = GroupCommit(store.record)
+    results = run_together(commit, store, [([f"e{i}"], None) for i in range(4)])
+    assert results == ["RuntimeError"] * 4
+    assert store.stored == []

@@ -7,7 +7,7 @@ import pytest
 from domain.allocation import RULES, allocate
 from domain.pabulib import read_pabulib, to_election
 from service.pages.reasons import translate_reason
-from tests.unit.allocation.real_files import PABULIB_DIR as FILES
+from tests.paths import PABULIB_DIR as FILES
 
 SMALL = ["Poland_Gdansk_2020_Oliwa.pb", "Poland_Gdynia_2020_Dabrowa__small.pb",
          "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb"]

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 from domain.allocation import Election
 from domain.pabulib import PabulibFile, read_pabulib, to_election
+from tests.paths import PABULIB_DIR
 
-PABULIB_DIR = Path(
-    os.environ.get(
-        "MEDBORGARBUDGET_PABULIB", Path(__file__).resolve().parents[4] / "shared" / "pabulib"
-    )
-)
 REAL_FILES: list[Path] = sorted(PABULIB_DIR.glob("*.pb"))
 
 
