@@ -29,6 +29,7 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -202,6 +203,19 @@ def new_page_fixture(browser: Browser, live_service: LiveService) -> Iterator[Ne
         context.close()
 
 
+def screenshot(page: Page, path: Path) -> None:
+    """A full-page screenshot for a person to look at. Chromium on a loaded CI machine sometimes
+    answers "Unable to capture screenshot" once; the picture is not what the test checks, so it
+    tries a second time before failing."""
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
+
+
 class Screenshots:
     """Numbered full-page screenshots of one test's steps (git-ignored)."""
 
@@ -214,8 +228,7 @@ class Screenshots:
 
     def take(self, page: Page, step: str) -> None:
         self.count += 1
-        page.screenshot(path=str(SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png"),
-                        full_page=True)
+        screenshot(page, SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png")
 
 
 def axe_violations(page: Page) -> list[str]:

@@ -28,6 +28,7 @@ from tests.e2e.participation_support import (
     ROOT,
     axe_violations,
     browser_fixture,  # noqa: F401 (a fixture)
+    screenshot,
     serve,
 )
 
@@ -153,8 +154,7 @@ def test_every_page_is_accessible(browser: Browser, site: Site, lang: str,
             assert response.status == (404 if key == "not-found" else 200), key
             assert page.locator("html").get_attribute("lang") == lang, key
             expect(page.locator("h1")).to_have_text(heading(site, key, lang))
-            page.screenshot(path=str(SCREENSHOTS / f"{key}-{lang}-{viewport}.png"),
-                            full_page=True)
+            screenshot(page, SCREENSHOTS / f"{key}-{lang}-{viewport}.png")
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:

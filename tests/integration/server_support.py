@@ -227,7 +227,8 @@ class Pacing:
 
 async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, demo: Demo,
                     voter: str, headers: Mapping[str, str], selections: Sequence[str],
-                    pages: int, delay: float, pauses: Sequence[float]) -> list[Outcome]:
+                    pages: int, delay: float, pauses: Sequence[float],
+                    seen: list[Outcome] | None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     await asyncio.sleep(delay)
     async with gate:
@@ -255,14 +256,18 @@ async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, dem
                         await response.read()
             except (TimeoutError, aiohttp.ClientError, OSError) as failure:
                 status, error = None, type(failure).__name__
-            outcomes.append(Outcome(voter, kind, status, time.perf_counter() - began, body,
-                                    error, began))
+            outcome = Outcome(voter, kind, status, time.perf_counter() - began, body, error,
+                              began)
+            outcomes.append(outcome)
+            if seen is not None:
+                seen.append(outcome)
     return outcomes
 
 
 async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                  ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
-                 concurrency: int, pages: int, pacing: Pacing) -> list[Outcome]:
+                 concurrency: int, pages: int, pacing: Pacing,
+                 seen: list[Outcome] | None) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
     rng = random.Random(pacing.seed)
     low, high = pacing.think
@@ -275,7 +280,7 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
                                      timeout=timeout) as session:
         done = await asyncio.gather(*(
             _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
-                      number * spacing, [rng.uniform(low, high) for _ in range(pages)])
+                      number * spacing, [rng.uniform(low, high) for _ in range(pages)], seen)
             for number, voter in enumerate(attempts)))
     return [outcome for outcomes in done for outcome in outcomes]
 
@@ -283,13 +288,14 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
 def drive_residents(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                     ballots: Mapping[str, Sequence[str]], attempts: Sequence[str], *,
                     concurrency: int, pages: int = 1, pacing: Pacing | None = None,
-                    ) -> list[Outcome]:
+                    seen: list[Outcome] | None = None) -> list[Outcome]:
     """Each attempt is a resident who reads the cycle's feedback page, casts a ballot, then reads
     the page `pages - 1` more times; at most `concurrency` residents at once, paced by
-    `pacing` (default: no pauses). Every request is bounded by REQUEST_TIMEOUT. The client is
+    `pacing` (default: no pauses); each answer is also appended to `seen` as it arrives, for a
+    caller watching from another thread. Every request is bounded by REQUEST_TIMEOUT. The client is
     aiohttp: httpx's pool spent more CPU per request than the server did."""
     return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages,
-                              pacing or Pacing()))
+                              pacing or Pacing(), seen))
 
 
 def most_at_once(outcomes: Sequence[Outcome]) -> int:
