@@ -1,4 +1,6 @@
-"""Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`.
+"""Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
+(`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
+projection-postgres, audit, tally).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -73,6 +75,8 @@ class Sizes:
 # Residents arrive within two seconds and pause 1-3 s between reading, voting and reading again.
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
+PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
+         "tally")
 FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
              audit_ballots=1_000_000)
 
@@ -232,13 +236,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (minutes); default: full sizes")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only these parts (repeatable); default: all")
     args = parser.parse_args(argv)
+    parts = set(args.only or PARTS)
     sizes = QUICK if args.quick else FULL
     rows: list[Row] = []
     lost_or_doubled = 0
     print(machine(), flush=True)
 
     for backend, workers in (("sqlite", 1), ("postgres", 2)):
+        if f"http-{backend}" not in parts:
+            continue
         print(f"HTTP on {backend}, {workers} worker(s)...", flush=True)
         run = http_run(backend, workers, sizes)
         direct = direct_rate(backend, sizes.ballots)
@@ -266,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         lost_or_doubled += run.lost + run.doubled
 
     for backend in ("sqlite", "postgres"):
+        if f"projection-{backend}" not in parts:
+            continue
         print(f"Projection catch-up on {backend}...", flush=True)
         ours, library = projection(backend, sizes.events)
         ratio = ours / library
@@ -275,25 +286,29 @@ def main(argv: list[str] | None = None) -> int:
                         f"ratio >= {bench_projection.TARGET:.2f}",
                         ratio >= bench_projection.TARGET))
 
-    print("audit verify...", flush=True)
-    measured = audit_verify(sizes.audit_ballots)
-    ok = measured.exit_code == 0 and "Verified:" in measured.stdout
-    rows.append(Row(f"audit verify, {sizes.audit_ballots:,} ballots",
-                    f"{measured.wall_seconds:.1f} s, {measured.peak_bytes / 1024**2:,.0f} MiB",
-                    f"exit {measured.exit_code}, CPU {measured.cpu_seconds:.1f} s",
-                    f"verified, < {bench_audit_verify.TARGET_SECONDS:.0f} s, < 2 GiB",
-                    ok and measured.wall_seconds <= bench_audit_verify.TARGET_SECONDS
-                    and 0 <= measured.peak_bytes < bench_audit_verify.TARGET_BYTES))
+    if "audit" in parts:
+        print("audit verify...", flush=True)
+        measured = audit_verify(sizes.audit_ballots)
+        ok = measured.exit_code == 0 and "Verified:" in measured.stdout
+        rows.append(Row(f"audit verify, {sizes.audit_ballots:,} ballots",
+                        f"{measured.wall_seconds:.1f} s, "
+                        f"{measured.peak_bytes / 1024**2:,.0f} MiB",
+                        f"exit {measured.exit_code}, CPU {measured.cpu_seconds:.1f} s",
+                        f"verified, < {bench_audit_verify.TARGET_SECONDS:.0f} s, < 2 GiB",
+                        ok and measured.wall_seconds <= bench_audit_verify.TARGET_SECONDS
+                        and 0 <= measured.peak_bytes < bench_audit_verify.TARGET_BYTES))
 
-    print("tally vs pabutools...", flush=True)
-    tallies = [
-        bench_tally.compare(bench_tally.WARSZAWA, "mes", 20, None, pabutools_runs=2),
-        bench_tally.compare(bench_tally.GDYNIA, "mes", 20, None, pabutools_runs=2),
-        bench_tally.compare(bench_tally.KRAKOW, "greedy", None, 1.0, pabutools_runs=2),
-    ]
-    if not args.quick:
-        tallies.append(bench_tally.compare(bench_tally.WARSZAWA, "mes-add1", 50, None,
-                                           pabutools_runs=1))
+    tallies: list[bench_tally.Row] = []
+    if "tally" in parts:
+        print("tally vs pabutools...", flush=True)
+        tallies = [
+            bench_tally.compare(bench_tally.WARSZAWA, "mes", 20, None, pabutools_runs=2),
+            bench_tally.compare(bench_tally.GDYNIA, "mes", 20, None, pabutools_runs=2),
+            bench_tally.compare(bench_tally.KRAKOW, "greedy", None, 1.0, pabutools_runs=2),
+        ]
+        if not args.quick:
+            tallies.append(bench_tally.compare(bench_tally.WARSZAWA, "mes-add1", 50, None,
+                                               pabutools_runs=1))
     for tally in tallies:
         theirs = (f"pabutools {tally.theirs:.3f} s (ratio {tally.theirs / tally.ours:.1f}x)"
                   if tally.theirs is not None else "pabutools skipped")

@@ -59,6 +59,12 @@ class Voter:
 
 
 @dataclass(frozen=True)
+class StoredBallot:
+    ballot: UUID
+    position: int  # of its event in the log (read your writes)
+
+
+@dataclass(frozen=True)
 class ImportedBallot:
     """A ballot registered outside this system, e.g. read from a Pabulib file."""
 
@@ -101,6 +107,10 @@ class Medborgarbudget(Application[UUID]):
         self._options_lock = threading.Lock()
         self._group_commit = GroupCommit(lambda events: self.events.put(list(events)))
         self._cycles_read: dict[UUID, BudgetCycle] = {}
+
+    def close(self) -> None:
+        self._group_commit.close()
+        super().close()
 
     # ---- loading and saving ----------------------------------------------------------------
 
@@ -418,14 +428,8 @@ class Medborgarbudget(Application[UUID]):
         cycle, fresh = self._cycle_snapshot(cycle_id), False
         for _ in range(MAX_ATTEMPTS):
             try:
-                cycle.require_phase("cast_paper_ballot" if channel == "paper"
-                                    else "cast_digital_ballot")
-                voter_key, costs = self._ballot_context(cycle, area, voter)
-                ballot = Ballot.cast(
-                    str(cycle.id), area, voter_key, selections, points,
-                    cycle.voting_rule_for(area), costs, cycle.area(area).budget, channel,
-                    station, age_band(voter.birth_date, datetime.now(UTC).date()),
-                )
+                ballot = self._decide_ballot(cycle, area, voter, selections, points, channel,
+                                             station)
             except DomainError:
                 if fresh:
                     raise
@@ -443,6 +447,50 @@ class Medborgarbudget(Application[UUID]):
             return ballot.id
         raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
                        "being cast; nothing was stored. Please try again.")
+
+    def cast_ballot_without_waiting(self, cycle_id: str, area: str, voter: Voter,
+                                    selections: Sequence[str], points: Sequence[int] | None,
+                                    done: Callable[[StoredBallot | BaseException], None],
+                                    ) -> bool:
+        """`cast_ballot` for a caller that must not block (the server's event loop): decided
+        on the cycle as last loaded and handed to the group commit, which calls `done` from
+        its own thread with the stored ballot, or with DuplicateBallot, StaleRead or the
+        store's error. False, with nothing done, when deciding would need the store (nothing
+        loaded yet) or the ballot is refused on what was loaded (it may be old): then use
+        `cast_ballot`, which decides on the cycle as it is now, and refuses clearly."""
+        try:
+            cycle = self._cycles_read.get(UUID(cycle_id))
+        except ValueError:
+            return False
+        if cycle is None or (str(cycle.id), area) not in self._ballot_options:
+            return False
+        try:
+            ballot = self._decide_ballot(cycle, area, voter, selections, points, "digital", None)
+        except DomainError:
+            return False
+
+        def stored(outcome: Sequence[Any] | BaseException) -> None:
+            if isinstance(outcome, IntegrityError):
+                done(DuplicateBallot(area))
+            elif isinstance(outcome, BaseException):
+                done(outcome)
+            else:
+                done(StoredBallot(ballot.id, max(r.notification.id for r in outcome
+                                                 if r.notification is not None)))
+
+        self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
+        return True
+
+    def _decide_ballot(self, cycle: BudgetCycle, area: str, voter: Voter,
+                       selections: Sequence[str], points: Sequence[int] | None, channel: str,
+                       station: str | None) -> Ballot:
+        cycle.require_phase("cast_paper_ballot" if channel == "paper" else "cast_digital_ballot")
+        voter_key, costs = self._ballot_context(cycle, area, voter)
+        return Ballot.cast(
+            str(cycle.id), area, voter_key, selections, points, cycle.voting_rule_for(area),
+            costs, cycle.area(area).budget, channel, station,
+            age_band(voter.birth_date, datetime.now(UTC).date()),
+        )
 
     def import_ballots(self, cycle_id: str | UUID, area: str,
                        ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:

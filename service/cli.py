@@ -183,20 +183,10 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
     else:
-        # Create the tables here, once: workers starting together on a fresh PostgreSQL schema
-        # would race on CREATE TABLE IF NOT EXISTS (a duplicate pg_type key kills one of them).
-        _create_tables(settings)
+        # Workers starting together create the tables in turn (service/table_creation.py).
         os.environ[DATA_ENV] = str(settings.data_dir)
         uvicorn.run("service.api.app:create_app_from_env", factory=True, host=host, port=port,
                     workers=workers, access_log=access_log)
-
-
-def _create_tables(settings: Settings) -> None:
-    from service.read_models import open_store
-    from service.runtime import open_application
-
-    open_application(settings).close()
-    open_store(settings).close()
 
 
 def _seed_demo(settings: Settings) -> str:

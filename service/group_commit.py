@@ -13,10 +13,15 @@ A command may come with a check of what it read (e.g. "the budget cycle is still
 the writer runs each distinct check once per batch, after every command in the batch was decided
 and just before writing, and hands `StaleRead` back to a command whose check failed so that it
 decides again on fresh state. One query then serves a whole batch instead of one per command.
+
+`submit` is for a caller that must not block (the server's event loop): its command joins the
+same queue and a writer thread of the group commit's own writes it and calls back, so a batch
+costs one wake-up of that thread rather than one thread hand-off per command.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +29,12 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+LOG = logging.getLogger(__name__)
 Record = Callable[[Sequence[Any]], Sequence[Any]]  # events -> their recordings, in order
 Check = tuple[Hashable, Callable[[], bool]]  # (what was read, is it still current?)
+# Called from the thread that wrote the batch, with the recordings or with what storing them
+# alone would have raised (IntegrityError, StaleRead, or the store's own error).
+Done = Callable[[Sequence[Any] | BaseException], None]
 
 
 class StaleRead(Exception):
@@ -39,6 +48,7 @@ class _Command:
     done: bool = False
     recordings: Sequence[Any] = field(default_factory=list)
     error: BaseException | None = None
+    on_done: Done | None = None
 
 
 class GroupCommit:
@@ -47,6 +57,9 @@ class GroupCommit:
         self._queue_lock = threading.Lock()
         self._writer_lock = threading.Lock()
         self._queue: list[_Command] = []
+        self._submitted = threading.Condition(self._queue_lock)
+        self._writer: threading.Thread | None = None
+        self._closed = False
 
     def commit(self, events: Sequence[Any], check: Check | None = None) -> Sequence[Any]:
         """Store `events` atomically; returns their recordings, or raises what storing them
@@ -62,6 +75,40 @@ class GroupCommit:
         if command.error is not None:
             raise command.error
         return command.recordings
+
+    def submit(self, events: Sequence[Any], check: Check | None, on_done: Done) -> None:
+        """Store `events` atomically without waiting: `on_done` is called once they are (or
+        with the error that refused them), from the thread that wrote them."""
+        with self._queue_lock:
+            if self._closed:
+                raise RuntimeError("the group commit is closed")
+            self._queue.append(_Command(events, check, on_done=on_done))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_submitted,
+                                                name="group-commit", daemon=True)
+                self._writer.start()
+            self._submitted.notify()
+
+    def close(self) -> None:
+        """Stop the writer thread once what was submitted is written."""
+        with self._queue_lock:
+            self._closed = True
+            writer = self._writer
+            self._submitted.notify()
+        if writer is not None:
+            writer.join()
+
+    def _write_submitted(self) -> None:
+        while True:
+            with self._queue_lock:
+                while not self._queue and not self._closed:
+                    self._submitted.wait()
+                if not self._queue:
+                    return
+            with self._writer_lock:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._write(self._still_current(batch))
 
     def _still_current(self, batch: list[_Command]) -> list[_Command]:
         verdicts: dict[Hashable, bool] = {}
@@ -107,3 +154,8 @@ class GroupCommit:
     def _finish(command: _Command, recordings: Sequence[Any] = (),
                 error: BaseException | None = None) -> None:
         command.recordings, command.error, command.done = recordings, error, True
+        if command.on_done is not None:
+            try:
+                command.on_done(error if error is not None else recordings)
+            except Exception:  # the caller's trouble: the writer carries on for the others
+                LOG.exception("A group-commit callback failed")

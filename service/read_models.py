@@ -24,6 +24,7 @@ from projections.store import (
 )
 from service.application import Medborgarbudget
 from service.config import ConfigurationError, Settings
+from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
 
@@ -40,16 +41,12 @@ def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore
         env["POSTGRES_SCHEMA"] = f"{env.get('POSTGRES_SCHEMA', 'public')}_{scratch}"
         _ensure_schema(env)
     factory = InfrastructureFactory.construct(Environment("ReadModels", env))
-    return cast(ReadModelStore, factory.tracking_recorder(PostgresReadModelStore))
+    with one_at_a_time(env):
+        return cast(ReadModelStore, factory.tracking_recorder(PostgresReadModelStore))
 
 
 def _ensure_schema(env: dict[str, Any]) -> None:
-    import psycopg
-
-    with psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                         dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
-                         password=env.get("POSTGRES_PASSWORD") or None,
-                         autocommit=True) as connection:
+    with connect(env) as connection:
         connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{env["POSTGRES_SCHEMA"]}"')
 
 

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from service.api import problems, routes_ballots, routes_cycles, routes_proposals
 from service.api.auth import Principal, TokenVerifier
+from service.api.ballot_lane import BallotLane
 from service.api.body_guard import BodyGuard
 from service.api.deps import public
 from service.api.openapi import problems as openapi_problems
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     def on_page_not_found(request: Request, _: PageNotFound) -> Response:
         return render(request, "not_found.html", request.query_params.get("lang"), status=404)
 
+    api.add_middleware(BallotLane, application=application, tokens=tokens)
     # Added last, so it runs first: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
 

@@ -9,9 +9,10 @@ MEDBORGARBUDGET_JWT_ISSUER and MEDBORGARBUDGET_JWT_AUDIENCE.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,9 @@ ISSUER_ENV = "MEDBORGARBUDGET_JWT_ISSUER"
 AUDIENCE_ENV = "MEDBORGARBUDGET_JWT_AUDIENCE"
 SIGNING_KEY_ENV = "MEDBORGARBUDGET_JWT_SECRET"
 DEFAULT_LIFETIME = 8 * 3600
+# Tokens whose signature was checked, kept until they expire: a resident's token arrives several
+# times within minutes (page, ballot, receipt) and checking a signature costs more than a ballot.
+VERIFIED_TOKENS_KEPT = 20_000
 
 
 class Role(StrEnum):
@@ -66,6 +70,8 @@ class TokenVerifier:
     issuer: str
     audience: str
     signing_key: bytes | None = None  # only in embedded mode, where we mint tokens ourselves
+    _verified: VerifiedTokens = field(default_factory=lambda: VerifiedTokens(),
+                                      compare=False, repr=False)
 
     @classmethod
     def from_env(cls, data_dir: Path, env: Mapping[str, str] | None = None) -> TokenVerifier:
@@ -83,6 +89,9 @@ class TokenVerifier:
         return cls(secret, ("HS256",), issuer, audience, signing_key=secret)
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=list(self.algorithms), audience=self.audience,
@@ -92,7 +101,9 @@ class TokenVerifier:
             raise AuthError("The token has expired.") from None
         except jwt.InvalidTokenError as error:
             raise AuthError(f"The token is not valid: {error}.") from None
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._verified.keep(token, principal, float(claims["exp"]))
+        return principal
 
     def mint(self, role: Role | str, subject: str, lifetime: int = DEFAULT_LIFETIME,
              birth_date: date | None = None, residence: str | None = None) -> str:
@@ -126,3 +137,31 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
             raise AuthError("The token's birthdate is not a date.") from None
     residence = claims.get("residence")
     return Principal(subject, role, birth_date, str(residence) if residence else None)
+
+
+class VerifiedTokens:
+    """Tokens already verified, each until its `exp`; the oldest are forgotten beyond `size`.
+    Only a token identical to a verified one, byte for byte, is found: same signature, same
+    claims."""
+
+    def __init__(self, size: int = VERIFIED_TOKENS_KEPT) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        known = self._tokens.get(token)
+        if known is None:
+            return None
+        principal, expires = known
+        if time.time() >= expires:  # as PyJWT: expired once now reaches exp
+            with self._lock:
+                self._tokens.pop(token, None)
+            return None
+        return principal
+
+    def keep(self, token: str, principal: Principal, expires: float) -> None:
+        with self._lock:
+            self._tokens[token] = (principal, expires)
+            while len(self._tokens) > self._size:
+                del self._tokens[next(iter(self._tokens))]

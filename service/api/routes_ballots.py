@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from service.api import schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
+from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require
 from service.api.openapi import problems
+from service.api.receipts import cast_digital_ballot, receipt, voter_of
 from service.application import Voter
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
@@ -19,38 +19,22 @@ Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
 Official = Annotated[Principal, Depends(require(Role.OFFICIAL))]
 Body = Annotated[bytes, Depends(raw_body)]
 WRITE = problems(401, 403, 404, 409, 422)
-COUNTED = "Your ballot has been stored and will be counted."
-
-
-def _receipt(app: App, ballot: UUID, cycle: str, area: str, channel: str,
-             status: int = 201) -> JSONResponse:
-    # Called once the ballot is stored, so `cycle` named an existing cycle by its id.
-    return respond(status, schemas.BallotReceipt(
-        ballot=ballot, cycle_id=UUID(cycle), area=area, channel=channel,
-        message=COUNTED, position=app.last_position(),
-    ).model_dump(mode="json"))
 
 
 @router.post("/cycles/{cycle}/ballots", status_code=201, response_model=schemas.BallotReceipt,
              responses=WRITE, summary="Cast your ballot in one area (voting phase)")
 def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, who: Resident,
                 body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    voter = Voter(who.subject, who.birth_date, who.residence)
-
-    def handle() -> JSONResponse:
-        ballot = app.cast_ballot(cycle, data.area, voter, data.selections, data.points)
-        return _receipt(app, ballot, cycle, data.area, "digital")
-
-    return idempotent(app, key, who, request, body, handle)
+    return idempotent(app, key, who, request, body,
+                      lambda: cast_digital_ballot(app, cycle, data, who))
 
 
 @router.put("/cycles/{cycle}/ballots/{area}", response_model=schemas.BallotReceipt,
             responses=WRITE, summary="Change your ballot before voting closes, if allowed")
 def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
                   who: Resident) -> JSONResponse:
-    voter = Voter(who.subject, who.birth_date, who.residence)
-    ballot = app.change_ballot(cycle, area, voter, data.selections, data.points)
-    return _receipt(app, ballot, cycle, area, "digital", status=200)
+    ballot = app.change_ballot(cycle, area, voter_of(who), data.selections, data.points)
+    return receipt(ballot, cycle, area, "digital", app.last_position(), status=200)
 
 
 @router.post("/cycles/{cycle}/paper-ballots", status_code=201,
@@ -63,6 +47,6 @@ def register_paper_ballot(cycle: str, data: schemas.PaperBallotIn, request: Requ
     def handle() -> JSONResponse:
         ballot = app.cast_ballot(cycle, data.area, voter, data.selections, data.points,
                                  channel="paper", station=data.station)
-        return _receipt(app, ballot, cycle, data.area, "paper")
+        return receipt(ballot, cycle, data.area, "paper", app.last_position())
 
     return idempotent(app, key, who, request, body, handle)

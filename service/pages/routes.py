@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
@@ -69,9 +70,23 @@ def render(request: Request, template: str, lang: str | None, status: int = 200,
         lang=lang, other_lang=other, switch_url=switch, path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}",
         resident=current_resident(request) if has_session else None,
-        csrf=csrf_token(request) if has_session else "", query=request.query_params,
+        csrf=LazyCsrf(request) if has_session else "", query=request.query_params,
         **context)
     return HTMLResponse(html, status_code=status)
+
+
+class LazyCsrf:
+    """The visitor's CSRF token, made only if the page has a form that needs it: merely reading
+    a page must not start a session (and set a cookie) for an anonymous visitor."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return str(Markup.escape(str(self)))
 
 
 def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:

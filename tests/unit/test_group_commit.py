@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from eventsourcing.persistence import IntegrityError
 
 from service.group_commit import GroupCommit, StaleRead
@@ -111,3 +112,93 @@ def test_a_store_failure_reaches_every_command_of_the_batch() -> None:
     results = run_together(commit, store, [([f"e{i}"], None) for i in range(4)])
     assert results == ["RuntimeError"] * 4
     assert store.stored == []
+
+
+class Outcomes:
+    """What `submit`'s callbacks received, by command; waits for all of them."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.received: dict[str, Any] = {}
+        self.threads: set[str] = set()
+        self.all_in = threading.Event()
+        self._lock = threading.Lock()
+
+    def callback(self, name: str) -> Any:
+        def done(outcome: Any) -> None:
+            with self._lock:
+                self.received[name] = (type(outcome).__name__
+                                       if isinstance(outcome, BaseException) else outcome)
+                self.threads.add(threading.current_thread().name)
+                if len(self.received) == self.expected:
+                    self.all_in.set()
+        return done
+
+    def wait(self) -> dict[str, Any]:
+        assert self.all_in.wait(timeout=10), f"only {self.received} arrived"
+        return self.received
+
+
+def held(expected: int) -> tuple[threading.Event, FakeStore, GroupCommit, Outcomes]:
+    """A group commit whose store holds the first writer until the gate is set."""
+    gate = threading.Event()
+    store = FakeStore(gate)
+    return gate, store, GroupCommit(store.record), Outcomes(expected)
+
+
+def test_submitted_commands_are_written_together_by_the_writer_thread() -> None:
+    gate, store, commit, outcomes = held(4)
+    commit.submit(["a"], None, outcomes.callback("a"))
+    assert store.writing.wait(timeout=10)  # "a" is being written; the rest queue behind it
+    commit.submit(["b"], None, outcomes.callback("b"))
+    commit.submit(["a"], None, outcomes.callback("again"))
+    commit.submit(["c"], ((1,), lambda: False), outcomes.callback("stale"))
+    gate.set()
+    assert outcomes.wait() == {"a": ["recorded a"], "b": ["recorded b"],
+                               "again": "IntegrityError", "stale": "StaleRead"}
+    assert outcomes.threads == {"group-commit"}
+    assert store.transactions == [["a"], ["b"]]
+    commit.close()
+
+
+def test_a_waiting_caller_writes_what_was_submitted_before_it() -> None:
+    gate, store, commit, outcomes = held(1)
+    first = threading.Thread(target=commit.commit, args=(["first"],))
+    first.start()
+    assert store.writing.wait(timeout=10)  # a waiting caller holds the writer
+    commit.submit(["submitted"], None, outcomes.callback("submitted"))
+    gate.set()
+    first.join(timeout=10)
+    assert outcomes.wait() == {"submitted": ["recorded submitted"]}
+    assert sorted(store.stored) == ["first", "submitted"]
+    commit.close()
+
+
+def test_closing_writes_what_was_submitted_then_refuses_more() -> None:
+    gate, store, commit, outcomes = held(2)
+    commit.submit(["a"], None, outcomes.callback("a"))
+    assert store.writing.wait(timeout=10)
+    commit.submit(["b"], None, outcomes.callback("b"))
+    closing = threading.Thread(target=commit.close)
+    closing.start()
+    gate.set()
+    closing.join(timeout=10)
+    assert not closing.is_alive()
+    assert outcomes.wait() == {"a": ["recorded a"], "b": ["recorded b"]}
+    with pytest.raises(RuntimeError, match="closed"):
+        commit.submit(["c"], None, outcomes.callback("c"))
+    assert "c" not in store.stored
+
+
+def test_a_failing_callback_does_not_stop_the_writer() -> None:
+    store = FakeStore()
+    commit = GroupCommit(store.record)
+    outcomes = Outcomes(1)
+
+    def broken(_: Any) -> None:
+        raise ValueError("the caller's own bug")
+
+    commit.submit(["a"], None, broken)
+    commit.submit(["b"], None, outcomes.callback("b"))
+    assert outcomes.wait() == {"b": ["recorded b"]}
+    commit.close()

@@ -1,0 +1,52 @@
+"""Creating the tables when several processes start at once.
+
+Processes starting together on a fresh store (the server's workers, `medborgarbudget project`,
+a CLI command) each have the library create the tables, and that is not safe concurrently:
+PostgreSQL refuses concurrent DDL on the same catalog rows even with IF NOT EXISTS and OR
+REPLACE ("tuple concurrently updated", a duplicate pg_type key), and the library's SQLite
+tracking table reads, then inserts, its migration record. So they take turns: on PostgreSQL a
+session advisory lock held on a connection of its own, on SQLite a lock file beside the database.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from filelock import FileLock
+
+POSTGRES = "eventsourcing.postgres"
+LOCK_SECONDS = 120  # then a clear error rather than a process that hangs
+
+
+def connect(env: Mapping[str, str]) -> Any:
+    """A psycopg connection (autocommit) to the database the library's `env` names."""
+    import psycopg
+
+    return psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                           dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                           password=env.get("POSTGRES_PASSWORD") or None, autocommit=True,
+                           connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")))
+
+
+@contextmanager
+def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
+    """Run the block (which creates tables) while no other process does so on this schema."""
+    if env.get("PERSISTENCE_MODULE") != POSTGRES:
+        database = env.get("SQLITE_DBNAME", "")
+        if not database or database == ":memory:" or "mode=memory" in database:
+            yield
+            return
+        with FileLock(f"{database}.lock", timeout=LOCK_SECONDS):
+            yield
+        return
+    key = zlib.crc32(f"medborgarbudget tables {env.get('POSTGRES_SCHEMA', 'public')}".encode())
+    with connect(env) as connection:
+        connection.execute(f"SET lock_timeout = '{LOCK_SECONDS}s'")
+        connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
