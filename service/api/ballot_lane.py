@@ -18,10 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.errors import DomainError
 from service.api.auth import AuthError, Principal, Role, TokenVerifier
+from service.api.body_guard import replaying
 from service.api.problems import domain_problem
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
 from service.api.schemas import BallotIn
@@ -51,7 +52,7 @@ class BallotLane:
         try:
             data = BallotIn.model_validate_json(body)
         except ValidationError:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         response = await self._cast_without_waiting(match.group(1), data, principal)
         if response is None:  # nothing loaded yet, or a refusal to confirm on fresh state
@@ -119,18 +120,3 @@ async def _whole_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            message: dict[str, Any] = {"type": "http.request", "body": body,
-                                       "more_body": False}
-            return message
-        return await receive()
-
-    return replay

@@ -228,7 +228,8 @@ class Pacing:
 async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, demo: Demo,
                     voter: str, headers: Mapping[str, str], selections: Sequence[str],
                     pages: int, delay: float, pauses: Sequence[float],
-                    seen: list[Outcome] | None) -> list[Outcome]:
+                    seen: list[Outcome] | None, page_headers: Mapping[str, str],
+                    ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     await asyncio.sleep(delay)
     async with gate:
@@ -251,7 +252,8 @@ async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, dem
                         else:
                             await response.read()
                 else:
-                    async with session.get(f"/cycles/{demo.cycle_id}") as response:
+                    async with session.get(f"/cycles/{demo.cycle_id}",
+                                           headers=page_headers) as response:
                         status = response.status
                         await response.read()
             except (TimeoutError, aiohttp.ClientError, OSError) as failure:
@@ -267,7 +269,8 @@ async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, dem
 async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                  ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
                  concurrency: int, pages: int, pacing: Pacing,
-                 seen: list[Outcome] | None) -> list[Outcome]:
+                 seen: list[Outcome] | None, page_headers: Mapping[str, str],
+                 ) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
     rng = random.Random(pacing.seed)
     low, high = pacing.think
@@ -280,7 +283,8 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
                                      timeout=timeout) as session:
         done = await asyncio.gather(*(
             _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
-                      number * spacing, [rng.uniform(low, high) for _ in range(pages)], seen)
+                      number * spacing, [rng.uniform(low, high) for _ in range(pages)], seen,
+                      page_headers)
             for number, voter in enumerate(attempts)))
     return [outcome for outcomes in done for outcome in outcomes]
 
@@ -288,14 +292,16 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
 def drive_residents(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]],
                     ballots: Mapping[str, Sequence[str]], attempts: Sequence[str], *,
                     concurrency: int, pages: int = 1, pacing: Pacing | None = None,
-                    seen: list[Outcome] | None = None) -> list[Outcome]:
+                    seen: list[Outcome] | None = None,
+                    page_headers: Mapping[str, str] | None = None) -> list[Outcome]:
     """Each attempt is a resident who reads the cycle's feedback page, casts a ballot, then reads
     the page `pages - 1` more times; at most `concurrency` residents at once, paced by
     `pacing` (default: no pauses); each answer is also appended to `seen` as it arrives, for a
-    caller watching from another thread. Every request is bounded by REQUEST_TIMEOUT. The client is
-    aiohttp: httpx's pool spent more CPU per request than the server did."""
+    caller watching from another thread. Pages are asked for with `page_headers` (e.g. a session
+    cookie). Every request is bounded by REQUEST_TIMEOUT. The client is aiohttp: httpx's pool
+    spent more CPU per request than the server did."""
     return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages,
-                              pacing or Pacing(), seen))
+                              pacing or Pacing(), seen, page_headers or {}))
 
 
 def most_at_once(outcomes: Sequence[Outcome]) -> int:
