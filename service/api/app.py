@@ -24,8 +24,8 @@ from service.application import Medborgarbudget
 from service.config import Settings
 from service.deployment_secret import load_secret
 from service.pages import routes as pages
-from service.pages.page_cache import PageCache
 from service.pages.routes import PageNotFound, render
+from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
 from service.web import routes as web
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.tokens = tokens
     api.state.settings = settings
     api.state.read_models = read_models
+    api.state.shared_pages = SharedPages()
     problems.install(api)
 
     web.install(api)
@@ -89,8 +90,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.add_middleware(BallotLane, application=application, tokens=tokens)
     # Added last, so it runs first: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
-    # Outermost: a page read by many in the same second is served without any of the above.
-    api.add_middleware(PageCache)
+
 
     @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
              responses=openapi_problems(401))

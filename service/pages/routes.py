@@ -2,10 +2,12 @@
 
 `?lang=en` for English (Swedish by default). `?position=N` waits until the read models include
 the write at position N (returned by every API write), so a page shows what was just done.
+Otherwise a feedback page is built once for all its readers of the moment (`shared`; ADR 0011).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +18,7 @@ from markupsafe import Markup
 
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
+from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.web.session import csrf_token, current_resident
 
@@ -59,20 +62,53 @@ def _read_models(request: Request, position: int | None) -> ReadModels:
 def render(request: Request, template: str, lang: str | None, status: int = 200,
            **context: Any) -> HTMLResponse:
     lang = i18n.language(lang)
+    return HTMLResponse(_html(request, template, lang, **_reader(request), **context),
+                        status_code=status)
+
+
+def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     other = "en" if lang == "sv" else "sv"
     path = str(request.url.path)
     if request.method == "POST":
         # A page shown after a form post switches language on the form's own page.
         path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
-    switch = f"{path}?lang={other}"
-    has_session = "session" in request.scope
-    html = ENVIRONMENTS[lang].get_template(template).render(
-        lang=lang, other_lang=other, switch_url=switch, path=request.url.path,
-        lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}",
-        resident=current_resident(request) if has_session else None,
-        csrf=LazyCsrf(request) if has_session else "", query=request.query_params,
+    return ENVIRONMENTS[lang].get_template(template).render(
+        lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
+        lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         **context)
-    return HTMLResponse(html, status_code=status)
+
+
+def _reader(request: Request) -> dict[str, Any]:
+    """What of a page is the reader's own: who is signed in, and their CSRF token."""
+    has_session = "session" in request.scope
+    return {"resident": current_resident(request) if has_session else None,
+            "csrf": LazyCsrf(request) if has_session else ""}
+
+
+Page = tuple[str, dict[str, Any]]  # a template, and what it shows
+VISITOR_MARK = Markup("<!-- the reader's account corner -->")
+
+
+def shared(request: Request, lang: str | None, position: int | None,
+           page: Callable[[ReadModels, str], Page]) -> HTMLResponse:
+    """A feedback page built once for all its readers of the moment (service/pages/
+    shared_pages.py), with the reader's own account corner put in."""
+    lang_code = i18n.language(lang)
+    query = tuple(sorted((name, value) for name, value in request.query_params.multi_items()
+                         if name != "position"))
+
+    def build() -> tuple[int, str]:
+        read_models = _read_models(request, position)
+        included = read_models.store.position()  # read before the page: it includes at least this
+        template, context = page(read_models, lang_code)
+        return included, _html(request, template, lang_code, resident=None, csrf="",
+                               visitor_mark=VISITOR_MARK, **context)
+
+    pages: SharedPages = request.app.state.shared_pages
+    html = pages.page((request.url.path, lang_code, query), position, build)
+    corner = ENVIRONMENTS[lang_code].get_template("visitor.html").render(
+        lang=lang_code, path=request.url.path, **_reader(request))
+    return HTMLResponse(html.replace(VISITOR_MARK, corner, 1))
 
 
 class LazyCsrf:
@@ -98,13 +134,16 @@ def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, lang: Lang = None, position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, _home)
+
+
+def _home(read_models: ReadModels, lang: str) -> Page:
     cycles = read_models.store.cycles()
     for cycle in cycles:
         cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
         cycle["proposal_count"] = sum(cycle["proposals"].values())
         cycle["ballot_count"] = sum(cycle["ballots"].values())
-    return render(request, "index.html", lang, cycles=cycles)
+    return "index.html", {"cycles": cycles}
 
 
 def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
@@ -148,9 +187,11 @@ def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, A
 @router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
 def cycle_page(request: Request, cycle_id: str, lang: Lang = None,
                position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, lambda rm, lc: _cycle_page(rm, lc, cycle_id))
+
+
+def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    lang_code = i18n.language(lang)
     translate = i18n.translations(lang_code).gettext
     turnout = read_models.store.turnout_of(cycle_id)
     by_area: dict[str, int] = {}
@@ -170,27 +211,33 @@ def cycle_page(request: Request, cycle_id: str, lang: Lang = None,
     timeline = charts.timeline("phases", translate("The phases of the cycle"),
                                translate("Phases done, the current phase, and those to come."),
                                _timeline(cycle, lang_code))
-    return render(request, "cycle.html", lang, cycle=cycle, timeline=timeline,
-                  turnout_chart=turnout_chart, by_area=by_area, by_channel=by_channel,
-                  by_age=by_age, by_day=by_day, area_names=area_names,
-                  lineage=_lineage(read_models, cycle))
+    return "cycle.html", {
+        "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
+        "by_channel": by_channel, "by_age": by_age, "by_day": by_day, "area_names": area_names,
+        "lineage": _lineage(read_models, cycle)}
 
 
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, cycle_id: str, lang: Lang = None,
                    position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
+
+
+def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return render(request, "proposals.html", lang, cycle=cycle, areas=areas, results=results)
+    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
 def proposal_page(request: Request, proposal_id: str, lang: Lang = None,
                   position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
+
+
+def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     proposal = read_models.store.proposal(proposal_id)
     if proposal is None:
         raise PageNotFound(proposal_id)
@@ -202,17 +249,20 @@ def proposal_page(request: Request, proposal_id: str, lang: Lang = None,
         and phase_index >= PHASE_ORDER.index("voting")
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
-    return render(request, "proposal.html", lang, proposal=proposal, cycle=cycle,
-                  result=result, on_ballot=on_ballot, progress_chart=bar, percent=latest,
-                  area=cycle["areas"].get(proposal["area"], {"name": proposal["area"]}))
+    return "proposal.html", {
+        "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
+        "progress_chart": bar, "percent": latest,
+        "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
 
 
 @router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
 def results_page(request: Request, cycle_id: str, lang: Lang = None,
                  position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, lambda rm, lc: _results_page(rm, lc, cycle_id))
+
+
+def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    lang_code = i18n.language(lang)
     translate = i18n.translations(lang_code).gettext
     rows = read_models.store.results_of(cycle_id)
     areas = []
@@ -239,14 +289,17 @@ def results_page(request: Request, cycle_id: str, lang: Lang = None,
                       "budget_chart": budget, "spent": spent,
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
                           area["id"], 0)})
-    return render(request, "results.html", lang, cycle=cycle, areas=areas,
-                  published=cycle.get("results_published_at"))
+    return "results.html", {"cycle": cycle, "areas": areas,
+                            "published": cycle.get("results_published_at")}
 
 
 @router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)
 def progress_page(request: Request, cycle_id: str, lang: Lang = None,
                   position: Position = None) -> HTMLResponse:
-    read_models = _read_models(request, position)
+    return shared(request, lang, position, lambda rm, _: _progress_page(rm, cycle_id))
+
+
+def _progress_page(read_models: ReadModels, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     selected = {r["proposal_id"] for r in read_models.store.results_of(cycle_id)
                 if r["selected"]}
@@ -259,4 +312,4 @@ def progress_page(request: Request, cycle_id: str, lang: Lang = None,
         projects.append({"proposal": proposal, "percent": percent, "latest": latest,
                          "bar": charts.progress_bar(f"progress-{proposal['id']}",
                                                     proposal["title"], percent)})
-    return render(request, "progress.html", lang, cycle=cycle, projects=projects)
+    return "progress.html", {"cycle": cycle, "projects": projects}

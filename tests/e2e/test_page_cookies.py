@@ -1,8 +1,10 @@
 """Reading the public pages starts no session: an anonymous visitor gets no cookie. A page with
-a form (signing in, proposing, voting) does need one, for the form's CSRF token."""
+a form (signing in, proposing, voting) does need one, for the form's CSRF token. A page built
+once for all its readers of the moment still shows each reader only their own account corner."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -38,3 +40,43 @@ def test_reading_pages_sets_no_cookie_and_a_form_does(client: TestClient,
     assert "set-cookie" in sign_in.headers
     token = client.cookies.get("medborgarbudget_session")
     assert token, "the sign-in form needs a session for its CSRF token"
+
+
+def sign_in(client: TestClient, name: str, residence: str) -> None:
+    """Signs `client` in with the local sign-in form."""
+    form = client.get("/sign-in").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf, form
+    answer = client.post("/sign-in/local", data={"csrf": csrf.group(1), "name": name,
+                                                 "birth_year": "1980", "residence": residence},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def test_a_shared_page_shows_each_reader_only_their_own_corner(client: TestClient,
+                                                                app: Medborgarbudget) -> None:
+    demo = run_demo(app, stop_in=Phase.VOTING)
+    page = f"/cycles/{demo.cycle_id}"
+    position = app.recorder.max_notification_id()
+    anonymous = client.get(page, params={"position": position}).text  # built for everyone
+    assert "Logga in" in anonymous and 'name="csrf"' not in anonymous
+
+    sign_in(client, "Alva Berg", "norr")
+    mine = client.get(page).text  # the same second: the shared page, with Alva's corner
+    assert "Inloggad som Alva Berg" in mine and mine.count('name="csrf"') == 1
+    csrf = re.search(r'name="csrf" value="([^"]+)"', mine)
+    assert csrf and csrf.group(1) == client.get("/sign-in").text.split(
+        'name="csrf" value="')[1].split('"')[0], "the corner carries this session's token"
+    assert mine.replace(mine[mine.index('<nav class="account"'):mine.index("</nav>")], "") \
+        == anonymous.replace(anonymous[anonymous.index('<nav class="account"'):
+                                       anonymous.index("</nav>")], ""), "only the corner differs"
+
+    built_for_her = client.get(f"{page}/proposals").text  # first read of this page: hers
+    assert "Inloggad som Alva Berg" in built_for_her
+
+    client.cookies.clear()
+    assert "Alva Berg" not in client.get(f"{page}/proposals").text
+    after = client.get(page).text
+    assert "Alva Berg" not in after and csrf.group(1) not in after
+    assert 'name="csrf"' not in after
+    assert after == anonymous
