@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from domain.allocation.outcome import kronor
+from domain.allocation.outcome import money
 from domain.errors import DomainError
 from domain.phases import SWEDISH_NAMES, Phase
 from service.config import DATA_ENV, ConfigurationError, Settings
@@ -65,12 +65,12 @@ def demo(data: Path | None, voters: int) -> None:
     click.echo("\nWinners:")
     for area_id, area_result in (cycle.results or {}).get("areas", {}).items():
         area = cycle.areas[area_id]
-        click.echo(f"  {area.name} — rule {area_result['rule']}, budget {kronor(area.budget)}, "
+        click.echo(f"  {area.name} — rule {area_result['rule']}, budget {money(area.budget)}, "
                    f"{area_result['ballots']} ballots")
         for pid in area_result["selected"]:
             score = area_result["scores"].get(pid)
             click.echo(f"    * {titles[pid]}  ({score} votes)")
-        click.echo(f"    left unspent: {kronor(Decimal(str(area_result['left'])))}")
+        click.echo(f"    left unspent: {money(Decimal(str(area_result['left'])))}")
 
 
 @main.command()

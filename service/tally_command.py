@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from domain.allocation import RULES, Outcome, allocate
-from domain.allocation.outcome import json_number, kronor
+from domain.allocation.outcome import json_number, money
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
 
 MAX_PB_BYTES = 200 * 1024**2  # the largest published Pabulib files are a few tens of MiB
@@ -58,16 +58,17 @@ def tally(file: Path, rule: str, as_json: bool) -> None:
     except UnicodeDecodeError as error:
         raise BadInput(f"{file}: not UTF-8 text ({error.reason})") from None
     try:
-        outcome = allocate(to_election(pb), rule)
+        election = to_election(pb)
+        outcome = allocate(election, rule)
     except ValueError as error:
         raise BadInput(f"{file}: cannot count with {rule}: {error}") from None
     if as_json:
         click.echo(json.dumps(outcome.to_json_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(_table(pb, outcome))
+        click.echo(_table(pb, outcome, election.currency))
 
 
-def _table(pb: PabulibFile, outcome: Outcome) -> str:
+def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
     names = {p.id: p.name for p in pb.projects}
     costs = {p.id: p.cost for p in pb.projects}
     position = {pid: i for i, pid in enumerate(outcome.selected)}
@@ -84,7 +85,7 @@ def _table(pb: PabulibFile, outcome: Outcome) -> str:
             (
                 pid,
                 name,
-                kronor(costs[pid]),
+                money(costs[pid], currency),
                 str(json_number(outcome.scores[pid])),
                 "yes" if pid in position else "no",
                 outcome.reasons[pid],
@@ -102,6 +103,7 @@ def _table(pb: PabulibFile, outcome: Outcome) -> str:
     lines.append("")
     lines.append(
         f"rule {outcome.rule}: {len(outcome.selected)} of {len(costs)} projects funded, "
-        f"{kronor(outcome.cost)} of {kronor(budget)}, {kronor(outcome.left)} left"
+        f"{money(outcome.cost, currency)} of {money(budget, currency)}, "
+        f"{money(outcome.left, currency)} left"
     )
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from domain.allocation.election import (
     VoteType,
     natural_key,
 )
-from domain.allocation.outcome import Outcome, kronor
+from domain.allocation.outcome import Outcome, money
 from domain.allocation.rules import RULES, allocate
 
 __all__ = [
@@ -26,6 +26,6 @@ __all__ = [
     "Project",
     "VoteType",
     "allocate",
-    "kronor",
+    "money",
     "natural_key",
 ]

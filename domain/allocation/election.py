@@ -184,6 +184,7 @@ class Election:
     points: Sequence[Sequence[int]] | None = None
     min_project_score_threshold: Decimal | int | None = None
     max_ranked: int | None = None
+    currency: str = "SEK"  # ISO 4217, for the reasons' amounts (Pabulib META `currency`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "budget", as_money(self.budget, "the budget"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.allocation.election import Election
-from domain.allocation.outcome import Outcome, kronor
+from domain.allocation.outcome import Outcome, money
 from domain.allocation.profile import Profile
 
 
@@ -68,8 +68,8 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             reasons[pid] = "selected"
         else:
             reasons[pid] = (
-                f"did not fit: {kronor(profile.money(left))} left, "
-                f"costs {kronor(profile.money(cost))}"
+                f"did not fit: {money(profile.money(left), election.currency)} left, "
+                f"costs {money(profile.money(cost), election.currency)}"
             )
             if stop_at_first_misfit:
                 reasons[pid] += "; counting stops here (greedy-no-skip)"

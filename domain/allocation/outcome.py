@@ -8,15 +8,19 @@ from typing import Any
 
 from domain.allocation.election import exact_parts
 
+SEK = "SEK"
 
-def kronor(amount: Decimal | int) -> str:
+
+def money(amount: Decimal | int, currency: str = SEK) -> str:
     """Swedish style: a space between thousands, '120 000 kr'; öre shown when not whole
-    ('18.10 kr'), and every further decimal an amount has."""
+    ('18.10 kr'), and every further decimal an amount has. Kronor are 'kr'; any other currency
+    is named by its code ('479 000 PLN', for an election read from a Pabulib file)."""
     value = Decimal(amount)
+    unit = " kr" if currency == SEK else f" {currency}"
     if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", " ") + " kr"
+        return f"{int(value):,}".replace(",", " ") + unit
     places = max(2, -exact_parts(value)[1])
-    return f"{value:,.{places}f}".replace(",", " ") + " kr"
+    return f"{value:,.{places}f}".replace(",", " ") + unit
 
 
 def json_number(value: Decimal | int) -> int | str:

@@ -9,7 +9,7 @@ from fractions import Fraction
 from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
-from domain.allocation.outcome import Outcome, kronor
+from domain.allocation.outcome import SEK, Outcome, money
 from domain.allocation.profile import Profile
 
 RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
@@ -26,12 +26,13 @@ def allocate(election: Election, rule: str) -> Outcome:
     profile = election.profile
     instance = MesInstance(profile)
     if profile.voters == 0:
-        return _mes_outcome(rule, profile, instance, None, 0)
+        return _mes_outcome(rule, profile, instance, None, 0, election.currency)
     if rule == "mes":
         result = run_mes(instance, Fraction(profile.scaled_budget, profile.voters))
-        return _mes_outcome(rule, profile, instance, result, 0)
+        return _mes_outcome(rule, profile, instance, result, 0, election.currency)
     accepted = run_mes_add1(instance)
-    return _mes_outcome(rule, profile, instance, accepted.result, accepted.added)
+    return _mes_outcome(rule, profile, instance, accepted.result, accepted.added,
+                        election.currency)
 
 
 def _mes_outcome(
@@ -40,14 +41,16 @@ def _mes_outcome(
     instance: MesInstance,
     result: MesResult | None,
     added: int,
+    currency: str,
 ) -> Outcome:
     reasons: dict[str, str] = {}
     selected = result.selected if result is not None else []
     chosen = set(selected)
     note = ""
     if result is not None:
-        share = kronor(_ore(profile, result.share))
-        extra = f", after adding {added} kr to each share" if rule == "mes-add1" else ""
+        share = money(_ore(profile, result.share), currency)
+        unit = "kr" if currency == SEK else currency
+        extra = f", after adding {added} {unit} to each share" if rule == "mes-add1" else ""
         note = f" (equal share: {share} per voter{extra})"
     for p, pid in enumerate(profile.ids):
         cost = profile.money(profile.scaled_costs[p])
@@ -58,7 +61,7 @@ def _mes_outcome(
             reasons[pid] = (
                 f"selected in round {result.rounds[p]}: "
                 f"{_count(profile.supporters[p], 'supporter')} shared the cost, paying at most "
-                f"{kronor(price)} each"
+                f"{money(price, currency)} each"
             )
             if p in result.tied:
                 others = ", ".join(profile.ids[o] for o in result.tied[p])
@@ -74,12 +77,12 @@ def _mes_outcome(
                 "equal shares never buy it"
             )
         else:
-            left = kronor(
-                _from_ore(result.money_left_floor(p, Fraction(profile.scale, 100)))
+            left = money(
+                _from_ore(result.money_left_floor(p, Fraction(profile.scale, 100))), currency
             )
             reasons[pid] = (
                 f"not affordable: its supporters had {left} left of their equal shares, "
-                f"it costs {kronor(cost)}" + note
+                f"it costs {money(cost, currency)}" + note
             )
     spent = result.cost if result is not None else 0
     return Outcome(

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from domain.allocation import Election, Project
 from domain.allocation.election import vote_type_of
+from domain.allocation.outcome import SEK
 from domain.pabulib.model import PabulibFile
 
 
 def to_election(pb: PabulibFile) -> Election:
     """The file's projects and ballots with META `budget`, `vote_type`,
-    `min_project_score_threshold` and, for ordinal ballots, `max_length` as the number of ranks
-    (it fixes the positional points)."""
+    `min_project_score_threshold`, `currency` (kronor if absent) and, for ordinal ballots,
+    `max_length` as the number of ranks (it fixes the positional points)."""
     vote_type = vote_type_of(pb.vote_type)
     threshold: Decimal | int | None = None
     if "min_project_score_threshold" in pb.meta:
@@ -28,5 +29,13 @@ def to_election(pb: PabulibFile) -> Election:
         vote_type=vote_type,
         points=[v.points or () for v in pb.votes] if vote_type == "cumulative" else None,
         min_project_score_threshold=threshold,
+        currency=_currency(pb.meta.get("currency", "")),
         max_ranked=max_ranked,
     )
+
+
+def _currency(declared: str) -> str:
+    """The file's currency as it names it (an ISO 4217 code in Pabulib's own files), kronor if
+    it names none; only shown in texts, so kept short."""
+    declared = " ".join(declared.split())[:12]
+    return SEK if not declared or declared.upper() == SEK else declared

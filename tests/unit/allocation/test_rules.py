@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from domain.allocation import RULES, CompactBallots, Election, Project, allocate, kronor
+from domain.allocation import RULES, CompactBallots, Election, Project, allocate, money
 from domain.allocation.equal_shares import MesInstance, run_mes
 from tests.unit.allocation.reference_mes import reference_mes
 
@@ -312,7 +312,7 @@ def test_json_money_is_an_int_when_whole_and_a_string_otherwise() -> None:
 
 
 def test_kronor_are_written_with_a_space_between_thousands() -> None:
-    assert kronor(120000) == "120 000 kr"
-    assert kronor(Decimal("1234567.5")) == "1 234 567.50 kr"
-    assert kronor(Decimal("0.125")) == "0.125 kr"
-    assert kronor(Decimal("400000.0")) == "400 000 kr"
+    assert money(120000) == "120 000 kr"
+    assert money(Decimal("1234567.5")) == "1 234 567.50 kr"
+    assert money(Decimal("0.125")) == "0.125 kr"
+    assert money(Decimal("400000.0")) == "400 000 kr"

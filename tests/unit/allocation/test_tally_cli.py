@@ -51,8 +51,10 @@ def test_without_json_a_table_with_a_reason_for_every_project() -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["project", "name", "cost", "score", "selected", "reason"]
     assert lines[1].startswith("OGM/0015")
-    assert "425 000 kr" in lines[1] and "yes" in lines[1]
-    assert any("did not fit: 575 517 kr left, costs 1 000 000 kr" in line for line in lines)
+    # Amounts in the file's own currency (META currency;PLN), never in kronor.
+    assert "425 000 PLN" in lines[1] and "yes" in lines[1]
+    assert any("did not fit: 575 517 PLN left, costs 1 000 000 PLN" in line for line in lines)
+    assert " kr" not in out
     assert "rule greedy-no-skip: 1 of 6 projects funded" in out
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.allocation import allocate
 from domain.pabulib import PabulibFormatError, parse_pabulib, read_pabulib, to_election
 from tests.unit.allocation.real_files import REAL_FILES
 
@@ -62,6 +63,17 @@ def test_to_election_uses_meta_budget_vote_type_and_threshold() -> None:
     assert election.vote_type == "approval"
     assert election.min_project_score_threshold == 2
     assert [list(b) for b in election.ballots] == [["P1", "P2"], ["P2", "P10"], ["P1"]]
+
+
+def test_amounts_are_told_in_the_files_currency_and_in_kronor_without_one() -> None:
+    assert to_election(parse_pabulib(SMALL)).currency == "SEK"
+    polish = to_election(parse_pabulib(SMALL.replace("rule;greedy", "rule;greedy\ncurrency;PLN")))
+    assert polish.currency == "PLN"
+    for rule in ("greedy", "mes", "mes-add1"):
+        reasons = " ".join(allocate(polish, rule).reasons.values())
+        assert "PLN" in reasons and " kr" not in reasons, (rule, reasons)
+    swedish = " ".join(allocate(to_election(parse_pabulib(SMALL)), "greedy").reasons.values())
+    assert "costs 50 000 kr" in swedish and "PLN" not in swedish
 
 
 @pytest.mark.skipif(not REAL_FILES, reason="the published Pabulib files are absent")
