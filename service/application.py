@@ -61,7 +61,7 @@ class Voter:
 @dataclass(frozen=True)
 class StoredBallot:
     ballot: UUID
-    position: int  # of its event in the log (read your writes)
+    position: int | None  # of its event in the log (read your writes)
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,16 @@ class ImportedBallot:
     channel: str = "digital"
     station: str | None = None
     age_band: str | None = None
+
+
+def _position_of(recordings: Sequence[Any]) -> int | None:
+    """The log position of the last of `recordings` (None if the store gives none)."""
+    positions = [r.notification.id for r in recordings if r.notification is not None]
+    return max(positions) if positions else None
+
+
+def _options_key(cycle: BudgetCycle, area_id: str) -> tuple[str, str]:
+    return str(cycle.id), area_id
 
 
 def actor_of(role: str, subject: str) -> str:
@@ -140,9 +150,9 @@ class Medborgarbudget(Application[UUID]):
     def _saved(recordings: Sequence[Any], companion: bool) -> None:
         if companion:
             _companion.set(None)  # once per command: retries inside it made new aggregates
-        positions = [r.notification.id for r in recordings if r.notification is not None]
-        if positions:
-            _last_position.set(max(positions))
+        position = _position_of(recordings)
+        if position is not None:
+            _last_position.set(position)
 
     @contextmanager
     def saving_with(self, companion: Callable[[], Aggregate]) -> Iterator[None]:
@@ -403,7 +413,7 @@ class Medborgarbudget(Application[UUID]):
 
     def ballot_options(self, cycle: BudgetCycle, area_id: str) -> dict[str, int]:
         """The proposals on an area's ballot, with their official cost."""
-        key = (str(cycle.id), area_id)
+        key = _options_key(cycle, area_id)
         cached = self._ballot_options.get(key)
         if cached is not None:
             return cached
@@ -462,7 +472,7 @@ class Medborgarbudget(Application[UUID]):
             cycle = self._cycles_read.get(UUID(cycle_id))
         except ValueError:
             return False
-        if cycle is None or (str(cycle.id), area) not in self._ballot_options:
+        if cycle is None or _options_key(cycle, area) not in self._ballot_options:
             return False
         try:
             ballot = self._decide_ballot(cycle, area, voter, selections, points, "digital", None)
@@ -475,8 +485,7 @@ class Medborgarbudget(Application[UUID]):
             elif isinstance(outcome, BaseException):
                 done(outcome)
             else:
-                done(StoredBallot(ballot.id, max(r.notification.id for r in outcome
-                                                 if r.notification is not None)))
+                done(StoredBallot(ballot.id, _position_of(outcome)))
 
         self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
         return True

@@ -69,9 +69,7 @@ class GroupCommit:
             self._queue.append(command)
         with self._writer_lock:
             if not command.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._write(self._still_current(batch))
+                self._write_waiting()
         if command.error is not None:
             raise command.error
         return command.recordings
@@ -106,9 +104,13 @@ class GroupCommit:
                 if not self._queue:
                     return
             with self._writer_lock:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._write(self._still_current(batch))
+                self._write_waiting()
+
+    def _write_waiting(self) -> None:
+        """Everything queued now, as one batch; the caller holds the writer lock."""
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        self._write(self._still_current(batch))
 
     def _still_current(self, batch: list[_Command]) -> list[_Command]:
         verdicts: dict[Hashable, bool] = {}

@@ -16,11 +16,15 @@ def money(amount: Decimal | int, currency: str = SEK) -> str:
     ('18.10 kr'), and every further decimal an amount has. Kronor are 'kr'; any other currency
     is named by its code ('479 000 PLN', for an election read from a Pabulib file)."""
     value = Decimal(amount)
-    unit = " kr" if currency == SEK else f" {currency}"
     if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", " ") + unit
+        return f"{int(value):,}".replace(",", " ") + " " + unit(currency)
     places = max(2, -exact_parts(value)[1])
-    return f"{value:,.{places}f}".replace(",", " ") + unit
+    return f"{value:,.{places}f}".replace(",", " ") + " " + unit(currency)
+
+
+def unit(currency: str) -> str:
+    """How amounts name the currency: 'kr' for kronor, else its code."""
+    return "kr" if currency == SEK else currency
 
 
 def json_number(value: Decimal | int) -> int | str:

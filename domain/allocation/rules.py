@@ -9,7 +9,7 @@ from fractions import Fraction
 from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
-from domain.allocation.outcome import SEK, Outcome, money
+from domain.allocation.outcome import Outcome, money, unit
 from domain.allocation.profile import Profile
 
 RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
@@ -49,8 +49,8 @@ def _mes_outcome(
     note = ""
     if result is not None:
         share = money(_ore(profile, result.share), currency)
-        unit = "kr" if currency == SEK else currency
-        extra = f", after adding {added} {unit} to each share" if rule == "mes-add1" else ""
+        extra = (f", after adding {added} {unit(currency)} to each share"
+                 if rule == "mes-add1" else "")
         note = f" (equal share: {share} per voter{extra})"
     for p, pid in enumerate(profile.ids):
         cost = profile.money(profile.scaled_costs[p])

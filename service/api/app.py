@@ -91,7 +91,6 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     # Added last, so it runs first: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
 
-
     @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
              responses=openapi_problems(401))
     def healthz(_: Annotated[Principal | None, Depends(public)]) -> Health:

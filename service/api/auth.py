@@ -121,6 +121,14 @@ class TokenVerifier:
         return jwt.encode(claims, self.signing_key, algorithm="HS256")
 
 
+def bearer_token(header: str) -> str:
+    """The token of an `Authorization: Bearer <token>` header."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Use an 'Authorization: Bearer <token>' header.")
+    return token.strip()
+
+
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:

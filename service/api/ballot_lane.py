@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.errors import DomainError
-from service.api.auth import AuthError, Principal, Role, TokenVerifier
+from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.body_guard import replaying
 from service.api.problems import domain_problem
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
@@ -68,11 +68,8 @@ class BallotLane:
                 authorization = value
         if authorization is None:
             return None
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
         try:
-            principal = self.tokens.verify(token.strip())
+            principal = self.tokens.verify(bearer_token(authorization.decode("latin-1")))
         except AuthError:
             return None
         return principal if principal.role is Role.RESIDENT else None

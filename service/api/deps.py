@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
-from service.api.auth import AuthError, Principal, Role, TokenVerifier
+from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.idempotency import run_idempotent
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
@@ -32,10 +32,7 @@ def caller(request: Request) -> Principal | None:
     header = request.headers.get("authorization")
     if header is None:
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("Use an 'Authorization: Bearer <token>' header.")
-    return verifier(request).verify(token.strip())
+    return verifier(request).verify(bearer_token(header))
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:

@@ -42,14 +42,18 @@ def test_reading_pages_sets_no_cookie_and_a_form_does(client: TestClient,
     assert token, "the sign-in form needs a session for its CSRF token"
 
 
+def csrf_in(html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
 def sign_in(client: TestClient, name: str, residence: str) -> None:
     """Signs `client` in with the local sign-in form."""
-    form = client.get("/sign-in").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
-    assert csrf, form
-    answer = client.post("/sign-in/local", data={"csrf": csrf.group(1), "name": name,
-                                                 "birth_year": "1980", "residence": residence},
-                         follow_redirects=False)
+    form = {"csrf": csrf_in(client.get("/sign-in").text), "name": name, "birth_year": "1980",
+            "residence": residence}
+    answer = client.post("/sign-in/local", data=form, follow_redirects=False)
     assert answer.status_code == 303, answer.text
 
 
@@ -64,9 +68,8 @@ def test_a_shared_page_shows_each_reader_only_their_own_corner(client: TestClien
     sign_in(client, "Alva Berg", "norr")
     mine = client.get(page).text  # the same second: the shared page, with Alva's corner
     assert "Inloggad som Alva Berg" in mine and mine.count('name="csrf"') == 1
-    csrf = re.search(r'name="csrf" value="([^"]+)"', mine)
-    assert csrf and csrf.group(1) == client.get("/sign-in").text.split(
-        'name="csrf" value="')[1].split('"')[0], "the corner carries this session's token"
+    csrf = csrf_in(mine)
+    assert csrf == csrf_in(client.get("/sign-in").text), "the corner carries this session's token"
     assert mine.replace(mine[mine.index('<nav class="account"'):mine.index("</nav>")], "") \
         == anonymous.replace(anonymous[anonymous.index('<nav class="account"'):
                                        anonymous.index("</nav>")], ""), "only the corner differs"
@@ -77,6 +80,6 @@ def test_a_shared_page_shows_each_reader_only_their_own_corner(client: TestClien
     client.cookies.clear()
     assert "Alva Berg" not in client.get(f"{page}/proposals").text
     after = client.get(page).text
-    assert "Alva Berg" not in after and csrf.group(1) not in after
+    assert "Alva Berg" not in after and csrf not in after
     assert 'name="csrf"' not in after
     assert after == anonymous
