@@ -32,17 +32,21 @@ READ_MODELS_FILE = "readmodels.sqlite3"
 def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore:
     """The read models of `settings`; `scratch` names a separate set (e.g. for a replay)."""
     env: dict[str, Any] = dict(settings.eventsourcing_env())
+    kind: type[ReadModelStore]
     if settings.backend == "sqlite":
         name = f"readmodels-{scratch}.sqlite3" if scratch else READ_MODELS_FILE
         env["SQLITE_DBNAME"] = str(settings.data_dir / name)
-        factory = InfrastructureFactory.construct(Environment("ReadModels", env))
-        return cast(ReadModelStore, factory.tracking_recorder(SQLiteReadModelStore))
-    if scratch:
-        env["POSTGRES_SCHEMA"] = f"{env.get('POSTGRES_SCHEMA', 'public')}_{scratch}"
-        _ensure_schema(env)
+        kind = SQLiteReadModelStore
+    else:
+        kind = PostgresReadModelStore
+        if scratch:
+            env["POSTGRES_SCHEMA"] = f"{env.get('POSTGRES_SCHEMA', 'public')}_{scratch}"
+            _ensure_schema(env)
     factory = InfrastructureFactory.construct(Environment("ReadModels", env))
+    # Both backends take turns: the library's SQLite tracking table reads, then inserts, its
+    # migration record, so two processes opening a fresh file at once collide there too.
     with one_at_a_time(env):
-        return cast(ReadModelStore, factory.tracking_recorder(PostgresReadModelStore))
+        return cast(ReadModelStore, factory.tracking_recorder(kind))
 
 
 def _ensure_schema(env: dict[str, Any]) -> None:
