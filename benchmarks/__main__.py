@@ -45,6 +45,7 @@ from domain.phases import Phase
 from service.config import Settings
 from service.demo import run_demo
 from service.runtime import open_application
+from tests.identities import valid_personnummer
 from tests.integration.server_support import (
     Outcome,
     Pacing,
@@ -130,7 +131,7 @@ def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
         try:
             demo = demo_cycle(server.base)
             wait_for_page(server.base, f"/cycles/{demo.cycle_id}")
-            voters = [f"bench-{n:06d}"
+            voters = [valid_personnummer(n)
                       for n in range(sizes.ballots + 2 * sizes.residents)]
             headers = resident_headers(settings, voters)
             rng_ballots = {v: demo.options[: 1 + n % 3] for n, v in enumerate(voters)}

@@ -42,15 +42,24 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from domain.audit import BALLOT_CAST, BALLOT_CHANGED, export_records, header, verify_lines
 from domain.ballot import ballot_id
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from service.application import Medborgarbudget, Voter, actor_of
+from domain.identity import personnummer_of
+from service.application import Medborgarbudget, actor_of
 from service.audit_export import export_lines
+from service.ballot_intake import (
+    BoxBallot,
+    CastBallot,
+    ChangeBallot,
+    EnterPaperBallots,
+    MarkInRoll,
+    Voter,
+)
 from service.config import Settings
 from service.runtime import open_application
 
@@ -63,6 +72,12 @@ ADMIN = actor_of("admin", "bench")
 AREA = "centrum"
 BUDGET = 3_000_000
 TEMPLATE_VOTERS = 40
+STATION = "Stadsbiblioteket"
+
+
+def _voter(n: int) -> Voter:
+    born = date(1980, 1, 1)
+    return Voter(str(personnummer_of(born, n)), born)
 # (title, cost): a city-wide pot, as in a large city's participatory budget.
 IDEAS = [
     ("Utegym i Stadsparken", 450_000), ("Belysning längs ån", 300_000),
@@ -113,14 +128,18 @@ def make_template(workdir: Path) -> Template:
             app.review_proposal(pid, True, cost, "", ADMIN)
         app.trigger(cycle_id, "open_voting", ADMIN, "Alla förslag prövade")
         rng = random.Random(1)
+        box = []
         for n in range(TEMPLATE_VOTERS):
-            paper = n % 10 == 0
-            app.cast_ballot(cycle_id, AREA, Voter(f"bench-template-{n}"),
-                            rng.sample(ids, rng.randint(1, 3)),
-                            channel="paper" if paper else "digital",
-                            station="Stadsbiblioteket" if paper else None)
-        app.change_ballot(cycle_id, AREA, Voter("bench-template-1"), ids[:2])
+            voter = _voter(n)
+            chosen = rng.sample(ids, rng.randint(1, 3))
+            if n % 10 == 0:
+                app.ballots.mark_in_roll(MarkInRoll(cycle_id, AREA, STATION, voter))
+                box.append(BoxBallot(chosen))
+            else:
+                app.ballots.cast(CastBallot(cycle_id, AREA, voter, chosen))
+        app.ballots.change(ChangeBallot(cycle_id, AREA, _voter(1), ids[:2]))
         app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen stängde")
+        app.ballots.enter_paper_ballots(EnterPaperBallots(cycle_id, AREA, STATION, box, ADMIN))
         app.trigger(cycle_id, "publish_results", ADMIN, "Räknat")
         lines = list(export_lines(app, cycle_id))
         report = verify_lines(lines)

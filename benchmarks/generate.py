@@ -17,20 +17,19 @@ ballots made by `Ballot.cast` (so each passes the cycle's voting rule):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from domain.ballot import Ballot, age_band
+from domain.ballot import Ballot
 from service.application import Medborgarbudget
 
-AGE_BIRTH_YEARS = (2010, 2000, 1990, 1975, 1960, 1945)
 TEMPLATES = 256
 
 
@@ -49,20 +48,19 @@ def _ballots(app: Medborgarbudget, cycle_id: UUID, count: int, seed: int,
         raise ValueError("the cycle has no area with an approval ballot and feasible proposals")
     costs = {area: {str(p.id): p.cost for p in proposals if p.area == area} for area in options}
     areas = sorted(options)
-    today = datetime.now(UTC).date()
     rng = random.Random(seed)
     for number in range(count):
         area = areas[number % len(areas)]
         choices = options[area]
         chosen = rng.sample(choices, rng.randint(1, min(3, len(choices))))
         paper = number % 10 == 0
-        born = date(rng.choice(AGE_BIRTH_YEARS), 6, 1)
+        # Synthetic keys of the real size (HMAC-SHA256 hex), not pseudonyms of anyone.
+        voter = hashlib.sha256(f"{prefix}-{number}".encode()).hexdigest()
+        receipt = None if paper else hashlib.sha256(f"receipt-{prefix}-{number}".encode()
+                                                     ).hexdigest()
         yield Ballot.cast(
-            str(cycle.id), area, app.voter_pseudonym(f"{prefix}-{number}"), chosen, None,
-            cycle.voting_rule_for(area), costs[area], cycle.area(area).budget,
-            channel="paper" if paper else "digital",
-            station="Stadsbiblioteket" if paper else None, age_band=age_band(born, today),
-        )
+            str(cycle.id), area, voter, chosen, None, cycle.voting_rule_for(area), costs[area],
+            cycle.area(area).budget, receipt=receipt, channel="paper" if paper else "digital")
 
 
 def store_ballots(app: Medborgarbudget, cycle_id: UUID, count: int, *, chunk: int = 5000,
@@ -94,14 +92,18 @@ def store_ballot_events(app: Medborgarbudget, cycle_id: UUID, count: int, *,
         stored = app.mapper.to_stored_event(event)
         voter = ballot.voter.encode()
         assert stored.state.count(voter) == 1 and len(voter) == 64
-        templates.append((stored.topic, stored.state, voter))
+        receipt = (ballot.receipt or "").encode()
+        assert not receipt or stored.state.count(receipt) == 1
+        templates.append((stored.topic, stored.state, voter, receipt))
     stored_count = 0
     batch: list[StoredEvent] = []
     for number in range(count):
-        topic, state, voter = templates[number % len(templates)]
+        topic, state, voter, receipt = templates[number % len(templates)]
         key = f"{seed:016x}{number:048x}".encode()
-        batch.append(StoredEvent(UUID(bytes=os.urandom(16), version=4), 1, topic,
-                                 state.replace(voter, key)))
+        state = state.replace(voter, key)
+        if receipt:  # receipts are unique, as random codes are
+            state = state.replace(receipt, f"{seed:08x}{number:056x}".encode())
+        batch.append(StoredEvent(UUID(bytes=os.urandom(16), version=4), 1, topic, state))
         if len(batch) == chunk:
             _insert(app, batch)
             stored_count += len(batch)

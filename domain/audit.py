@@ -44,6 +44,7 @@ VERSION = 1
 GENESIS = "0" * 64
 BALLOT_CAST = "medborgarbudget:Ballot.Cast"
 BALLOT_CHANGED = "medborgarbudget:Ballot.Changed"
+ROLL_MARKED = "medborgarbudget:RollMark.Marked"
 RESULTS_PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
 
 _HASH_MEMBER = b',"hash":"'
@@ -192,6 +193,11 @@ class Verifier:
         self._options: dict[str, dict[str, int]] = {}  # per area: proposal id -> cost
         self._published_at_line = 0
         self._results_digest: str | None = None
+        # Paper voting: the voters each station marked in its roll, per (area, station), and
+        # the ballots entered from its box; a box never holds more ballots than marks.
+        self._marks: set[str] = set()
+        self._marked: dict[tuple[str, str], int] = {}
+        self._boxed: dict[tuple[str, str], int] = {}
 
     @property
     def done(self) -> bool:
@@ -292,6 +298,8 @@ class Verifier:
         try:
             if topic in (BALLOT_CAST, BALLOT_CHANGED):
                 self._ballot(number, record)
+            elif topic == ROLL_MARKED:
+                self._roll_mark(number, record)
             else:
                 self._aggregate_event(number, record)
         except KeyError as error:
@@ -322,6 +330,18 @@ class Verifier:
             area = data["area"]
             if not isinstance(area, str):
                 raise TypeError("the area is not text")
+            if ballot_id in self._marks:
+                self.report.fail(number, "a ballot of a voter marked in a station's roll for "
+                                         "the same area (a second ballot)")
+                return
+            if data.get("channel") == "paper" and data.get("voter") is None:
+                station = (area, str(data.get("station")))
+                self._boxed[station] = self._boxed.get(station, 0) + 1
+                if self._boxed[station] > self._marked.get(station, 0):
+                    self.report.fail(number, f"more paper ballots from station "
+                                             f"'{station[1]}' in area '{area}' than voters "
+                                             f"it marked in the roll")
+                    return
         elif record["topic"] != BALLOT_CHANGED:
             self.report.fail(number, f"ballot {ballot_id} is cast a second time")
             return
@@ -340,6 +360,20 @@ class Verifier:
             self.report.fail(number, f"the ballot breaks the voting rule: {refusal}")
             return
         self._ballots[ballot_id] = (expected, *content)
+
+    def _roll_mark(self, number: int, record: dict[str, Any]) -> None:
+        mark_id, data = record["originator_id"], record["data"]
+        if data["cycle_id"] != self.report.cycle_id:
+            self.report.fail(number, "a roll mark of another cycle")
+        elif record["originator_version"] != 1 or mark_id in self._marks:
+            self.report.fail(number, f"voter {mark_id} is marked in the roll a second time")
+        elif mark_id in self._ballots:
+            self.report.fail(number, "a voter who already has a ballot in the area is marked "
+                                     "in a station's roll (a second ballot)")
+        else:
+            self._marks.add(mark_id)
+            station = (str(data["area"]), str(data["station"]))
+            self._marked[station] = self._marked.get(station, 0) + 1
 
     def _refusal(self, area: str, selections: tuple[str, ...],
                  points: tuple[int, ...] | None) -> str:

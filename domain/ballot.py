@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -27,44 +27,21 @@ def ballot_id(cycle_id: str, area: str, voter: str) -> UUID:
     return uuid5(BALLOT_NAMESPACE, f"{cycle_id}/{area}/{voter}")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _day_of(at: datetime) -> datetime:
+    return datetime(at.year, at.month, at.day, tzinfo=UTC)
 
 
-# Coarse on purpose: enough to report turnout by age, too coarse to single a voter out.
-AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
-    (0, 17, "under 18"), (18, 29, "18-29"), (30, 44, "30-44"), (45, 64, "45-64"),
-    (65, None, "65+"),
-)
-
-
-def age_band(birth_date: date | None, on: date) -> str | None:
-    if birth_date is None:
-        return None
-    birthday_to_come = (on.month, on.day) < (birth_date.month, birth_date.day)
-    return age_band_of(on.year - birth_date.year - birthday_to_come)
-
-
-def age_band_of(age: int) -> str | None:
-    for low, high, label in AGE_BANDS:
-        if age >= low and (high is None or age <= high):
-            return label
-    return None
-
-
-def _checked_channel(channel: str, station: str | None) -> str | None:
-    if channel not in CHANNELS:
-        raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
-    if channel == "paper":
-        if not isinstance(station, str) or not station.strip():
-            raise InvalidInput("station", "a paper ballot names the voting station")
-        return station.strip()
-    if station is not None:
-        raise InvalidInput("station", "only paper ballots come from a station")
-    return None
+def _today() -> datetime:
+    # The library stamps every event with the time it was made. On a ballot a stamp to the
+    # microsecond, beside the log of who signed in when, would single the voter out: a ballot's
+    # events carry the day only (ADR 0004).
+    return _day_of(datetime.now(UTC))
 
 
 class Ballot(Aggregate):
+    """A ballot in one area. A digital ballot's id is derived from the voter's pseudonym (so
+    the store refuses a second); a ballot from a station's box has a random id and no voter."""
+
     TOPIC = "medborgarbudget:Ballot"
 
     class Created(Aggregate.Created):
@@ -73,8 +50,8 @@ class Ballot(Aggregate):
         TOPIC = "medborgarbudget:Ballot.Created"
 
     @staticmethod
-    def create_id(cycle_id: str, area: str, voter: str) -> UUID:
-        return ballot_id(cycle_id, area, voter)
+    def create_id(cycle_id: str, area: str, voter: str | None) -> UUID:
+        return ballot_id(cycle_id, area, voter) if voter is not None else uuid4()
 
     @classmethod
     def cast(
@@ -87,33 +64,56 @@ class Ballot(Aggregate):
         rule: VotingRule,
         costs: Mapping[str, int],
         budget: int,
+        receipt: str | None = None,
         channel: str = "digital",
-        station: str | None = None,
-        age_band: str | None = None,
     ) -> Ballot:
-        """`costs` maps the proposals on this area's ballot to their official cost."""
-        checked_station = _checked_channel(channel, station)
+        """A voter's own ballot. `costs` maps the proposals on this area's ballot to their
+        official cost; `receipt` is the digest of the voter's receipt code (domain/receipts)."""
+        if channel not in CHANNELS:
+            raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
         selections, points = _as_lists(selections, points)
         rule.check_ballot(selections, points, costs, budget)
-        return cls(
-            cycle_id=cycle_id, area=area, voter=voter, selections=selections,
-            points=points, channel=channel, station=checked_station, at=_now(),
-            age_band=age_band,
-        )
+        return cls(cycle_id=cycle_id, area=area, voter=voter, selections=selections,
+                   points=points, channel=channel, station=None, at=None,
+                   day=_today().date().isoformat(), receipt=receipt)
+
+    @classmethod
+    def from_box(
+        cls,
+        cycle_id: str,
+        area: str,
+        station: str,
+        selections: Sequence[str],
+        points: Sequence[int] | None,
+        rule: VotingRule,
+        costs: Mapping[str, int],
+        budget: int,
+    ) -> Ballot:
+        """A paper ballot taken from a station's box: no identity, its voter was marked in the
+        roll (RollMark) and the box is reconciled against the marks."""
+        selections, points = _as_lists(selections, points)
+        rule.check_ballot(selections, points, costs, budget)
+        return cls(cycle_id=cycle_id, area=area, voter=None, selections=selections,
+                   points=points, channel="paper", station=station_name(station), at=None,
+                   day=_today().date().isoformat(), receipt=None)
 
     @event("Cast", topic="medborgarbudget:Ballot.Cast")
     def __init__(
         self,
         cycle_id: str,
         area: str,
-        voter: str,
+        voter: str | None,
         selections: list[str],
         points: list[int] | None,
         channel: str,
         station: str | None,
-        at: datetime,
+        at: datetime | None,
         age_band: str | None = None,
+        day: str | None = None,
+        receipt: str | None = None,
     ) -> None:
+        # Ballots stored before ADR 0004's revision carry `at` (to the microsecond) and an age
+        # band; later ones the day and a receipt digest. Both load: the fields default.
         self.cycle_id = cycle_id
         self.area = area
         self.voter = voter
@@ -121,8 +121,9 @@ class Ballot(Aggregate):
         self.points = points
         self.channel = channel
         self.station = station
-        self.cast_at = at
+        self.day = day if day is not None else (at.date().isoformat() if at else None)
         self.age_band = age_band
+        self.receipt = receipt
         self.changes = 0
 
     def change(
@@ -141,10 +142,11 @@ class Ballot(Aggregate):
             raise Conflict("A paper ballot cannot be changed digitally.")
         selections, points = _as_lists(selections, points)
         rule.check_ballot(selections, points, costs, budget)
-        self._changed(selections, points, _now())
+        self._changed(selections, points, None, _today().date().isoformat())
 
     @event("Changed", topic="medborgarbudget:Ballot.Changed")
-    def _changed(self, selections: list[str], points: list[int] | None, at: datetime) -> None:
+    def _changed(self, selections: list[str], points: list[int] | None,
+                 at: datetime | None, day: str | None = None) -> None:
         self.selections = selections
         self.points = points
         self.changes += 1
@@ -155,6 +157,52 @@ class Ballot(Aggregate):
             "ballot": str(self.id), "area": self.area,
             "selections": self.selections, "points": self.points,
         }
+
+
+class RollMark(Aggregate):
+    """A voter marked in a station's roll: it takes the voter's one ballot in the area (its id
+    is the id their digital ballot would have), so a digital ballot before or after it is
+    refused by the store itself. The ballot they put in the box is entered later, without
+    identity (Ballot.from_box)."""
+
+    TOPIC = "medborgarbudget:RollMark"
+
+    class Created(Aggregate.Created):
+        TOPIC = "medborgarbudget:RollMark.Created"
+
+    @staticmethod
+    def create_id(cycle_id: str, area: str, voter: str, station: str, day: str) -> UUID:
+        return ballot_id(cycle_id, area, voter)
+
+    @classmethod
+    def mark(cls, cycle_id: str, area: str, voter: str, station: str) -> RollMark:
+        return cls(cycle_id=cycle_id, area=area, voter=voter, station=station_name(station),
+                   day=_today().date().isoformat())
+
+    @event("Marked", topic="medborgarbudget:RollMark.Marked")
+    def __init__(self, cycle_id: str, area: str, voter: str, station: str, day: str) -> None:
+        self.cycle_id = cycle_id
+        self.area = area
+        self.voter = voter
+        self.station = station
+        self.day = day
+
+
+for _event_class in (Ballot.Cast, Ballot.Changed, RollMark.Marked):  # type: ignore[attr-defined]
+    _event_class.create_timestamp = staticmethod(_today)
+
+
+MAX_STATION_LENGTH = 200
+
+
+def station_name(station: object) -> str:
+    """A station's name in one form (spaces folded), so marks and box entries match."""
+    if not isinstance(station, str) or not station.strip():
+        raise InvalidInput("station", "must name the voting station")
+    name = " ".join(station.split())
+    if len(name) > MAX_STATION_LENGTH:
+        raise InvalidInput("station", f"must be at most {MAX_STATION_LENGTH} characters")
+    return name
 
 
 def _as_lists(

@@ -15,8 +15,9 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.areas import Area, area_from_stored
-from domain.errors import InvalidInput, NotFound, PhaseError
+from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
+from domain.pseudonym import GLOBAL, PER_CYCLE
 from domain.voting_rules import ALLOCATION_RULES, VotingRule
 
 # Which phases each command on a cycle or its proposals and ballots is accepted in.
@@ -27,6 +28,7 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
+    "mark_in_roll": frozenset({Phase.VOTING}),
     # Paper ballots may still arrive from the stations until results are published.
     "cast_paper_ballot": frozenset({Phase.VOTING, Phase.COUNTING}),
     "record_adoption": frozenset({Phase.RESULTS}),
@@ -41,7 +43,8 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",
     "cast_digital_ballot": "Voting digitally",
-    "cast_paper_ballot": "Registering a paper ballot",
+    "mark_in_roll": "Marking a voter in a station's roll",
+    "cast_paper_ballot": "Entering paper ballots",
     "record_adoption": "Recording the adoption",
     "report_progress": "Reporting implementation progress",
     "record_evaluation": "Recording the evaluation",
@@ -129,6 +132,7 @@ class BudgetCycle(Aggregate):
             at=_now(),
             predecessor_id=str(predecessor.id) if predecessor is not None else None,
             configuration=copied,
+            pseudonyms=PER_CYCLE,
         )
 
     @event("Created", topic="medborgarbudget:BudgetCycle.Created")
@@ -140,8 +144,12 @@ class BudgetCycle(Aggregate):
         at: datetime,
         predecessor_id: str | None,
         configuration: dict[str, Any] | None,
+        pseudonyms: str = GLOBAL,  # cycles created before per-cycle pseudonyms keep theirs
     ) -> None:
         self.name = name
+        self.pseudonyms = pseudonyms
+        # Paper ballots entered per (area, station), to reconcile with the station's roll.
+        self.paper_entered: dict[tuple[str, str], int] = {}
         self.municipality = municipality
         self.created_by = actor
         self.created_at = at
@@ -373,6 +381,31 @@ class BudgetCycle(Aggregate):
     @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
         self.evaluation = evaluation
+
+    # ---- paper ballots ---------------------------------------------------------------------
+
+    def enter_paper_ballots(self, area: str, station: str, count: int, marked: int,
+                            actor: str) -> None:
+        """Record that `count` ballots from a station's box were entered; `marked` is how many
+        voters that station marked in its roll for the area. A box never holds more ballots
+        than the roll has marks: that would be ballots without voters."""
+        self.require_phase("cast_paper_ballot")
+        self.area(area)
+        if count < 1:
+            raise InvalidInput("ballots", "a box holds at least one ballot")
+        entered = self.paper_entered.get((area, station), 0)
+        if entered + count > marked:
+            raise Conflict(
+                f"Station '{station}' marked {marked} voter(s) in the roll for area '{area}' "
+                f"and {entered} ballot(s) from it were entered already; these {count} would "
+                f"make more ballots than voters. Nothing was stored.")
+        self._paper_ballots_entered(area, station, count, actor, _now())
+
+    @event("PaperBallotsEntered", topic="medborgarbudget:BudgetCycle.PaperBallotsEntered")
+    def _paper_ballots_entered(self, area: str, station: str, count: int, actor: str,
+                               at: datetime) -> None:
+        key = (area, station)
+        self.paper_entered[key] = self.paper_entered.get(key, 0) + count
 
     # ---- questions other aggregates' commands ask ----------------------------------------
 

@@ -173,3 +173,12 @@ def _check_digit(first9: str) -> int:
         product = int(char) * (2 - position % 2)
         total += product // 10 + product % 10
     return -total % 10
+
+
+def personnummer_of(born: date, serial: int) -> IdentityNumber:
+    """The personnummer of someone born on `born` with birth number `serial` (0 to 999): for
+    demonstration data, never for real people's numbers."""
+    if not 0 <= serial <= 999:
+        raise ValueError("a birth number is 0 to 999")
+    first9 = f"{born:%y%m%d}{serial:03d}"
+    return IdentityNumber(f"{born.year:04d}{first9[2:]}{_check_digit(first9)}")

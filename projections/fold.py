@@ -57,6 +57,7 @@ class Batch:
     new_ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
+    receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_position: int | None = None
     events: int = 0
@@ -255,14 +256,28 @@ class Batch:
         cycle = self._cycle(event.cycle_id)
         if cycle is not None:
             cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
-        at = _iso(event.at)
-        self.turnout[(event.cycle_id, event.area, event.channel, at[:10],
+        # The fast decoder (stored_ballot.py) gives `day` and `receipt`; a domain event of a
+        # ballot stored before them has `at` instead.
+        day = getattr(event, "day", None) or _iso(event.at)[:10]
+        receipt = getattr(event, "receipt", None)
+        if receipt:
+            self.receipts.append((event.cycle_id, receipt))
+        self.turnout[(event.cycle_id, event.area, event.channel, day,
                       getattr(event, "age_band", None) or "unknown")] += 1
         where = f" at {event.station}" if event.station else ""
         # The audit row built here, not through _audit: a voting day is almost nothing else.
         self.audit.append(AuditRow(
-            position, event.cycle_id, at, "official" if event.channel == "paper" else "resident",
+            position, event.cycle_id, day,
+            "official" if event.channel == "paper" else "resident",
             "", "ballot cast", f"{event.channel} ballot in {event.area}{where}", ""))
+
+    def _roll_marked(self, position: int, event: Any) -> None:
+        self._audit(position, event.cycle_id, event, "voter marked in the roll",
+                    f"at {event.station} in {event.area}", actor="official", at=event.day)
+
+    def _paper_ballots_entered(self, position: int, event: Any) -> None:
+        self._audit(position, str(event.originator_id), event, "paper ballots entered",
+                    f"{event.count} from {event.station} in {event.area}")
 
     def _ballot_changed(self, position: int, event: Any) -> None:
         found = self._ballot_cycle(str(event.originator_id))
@@ -320,6 +335,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
                                    _set("timeline", "timeline")),
     CYCLE + "PhaseChanged": Batch._phase_changed,
     CYCLE + "ResultsPublished": Batch._results_published,
+    CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
     CYCLE + "AdoptionRecorded": _config(
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
         _set("adoption", "adoption")),
@@ -334,6 +350,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "Abandoned": Batch._abandoned,
     BALLOT + "Cast": Batch._ballot_cast,
     BALLOT + "Changed": Batch._ballot_changed,
+    TOPIC_PREFIX + "RollMark.Marked": Batch._roll_marked,
 }
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)

@@ -23,7 +23,8 @@ from psycopg.sql import SQL
 from projections.fold import Batch
 
 WRITE_CACHE_KIB = 65_536
-TABLES = ("rm_cycles", "rm_proposals", "rm_ballots", "rm_turnout", "rm_results", "rm_audit")
+TABLES = ("rm_cycles", "rm_proposals", "rm_ballots", "rm_turnout", "rm_results", "rm_audit",
+          "rm_receipts")
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -44,6 +45,10 @@ CREATE = (
     "at TEXT NOT NULL, role TEXT NOT NULL, actor TEXT NOT NULL, event TEXT NOT NULL, "
     "summary TEXT NOT NULL, reason TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {ix}rm_audit_cycle ON {rm_audit} (cycle_id, position)",
+    # The digests of the receipt codes of stored ballots, so a resident can check that theirs
+    # is among them; nothing else of the ballot.
+    "CREATE TABLE IF NOT EXISTS {rm_receipts} (digest TEXT PRIMARY KEY, "
+    "cycle_id TEXT NOT NULL){without_rowid}",
 )
 
 UPSERT_CYCLE = ("INSERT INTO {rm_cycles} (cycle_id, doc) VALUES (?, ?) "
@@ -78,6 +83,7 @@ RESULTS = BulkInsert(
     "rm_results", (("cycle_id", "text"), ("area", "text"), ("proposal_id", "text"),
                    ("title", "text"), ("cost", "bigint"), ("score", "text"),
                    ("selected", "integer"), ("rank", "integer"), ("reason", "text")))
+RECEIPTS = BulkInsert("rm_receipts", (("digest", "text"), ("cycle_id", "text")))
 AUDIT = BulkInsert(
     "rm_audit", (("position", "bigint"), ("cycle_id", "text"), ("at", "text"), ("role", "text"),
                  ("actor", "text"), ("event", "text"), ("summary", "text"), ("reason", "text")))
@@ -133,6 +139,8 @@ class ReadModelStore(TrackingRecorder):
             if batch.new_ballots:
                 self._insert_many(cursor, BALLOTS,
                                   [(k, c, a) for k, (c, a) in batch.new_ballots.items()])
+            if batch.receipts:
+                self._insert_many(cursor, RECEIPTS, [(d, c) for c, d in batch.receipts])
             if batch.turnout:
                 self._insert_many(cursor, TURNOUT,
                                   [(*key, count) for key, count in batch.turnout.items()])
@@ -199,6 +207,11 @@ class ReadModelStore(TrackingRecorder):
             r["selected"] = bool(r["selected"])
         return sorted(results, key=lambda r: (r["area"], r["rank"] is None, r["rank"] or 0,
                                               -float(r["score"]), r["proposal_id"]))
+
+    def receipt_stored(self, cycle_id: str, digest: str) -> bool:
+        """Whether a ballot of the cycle carries the receipt code with this digest."""
+        return bool(self._rows("SELECT 1 FROM {rm_receipts} WHERE digest = ? AND cycle_id = ?",
+                               [digest, cycle_id]))
 
     def turnout_of(self, cycle_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT area, channel, day, age_band, ballots FROM {rm_turnout} "

@@ -20,7 +20,8 @@ BALLOT_CAST = "medborgarbudget:Ballot.Cast"
 class CastBallot:
     """Duck-types the attributes of `Ballot.Cast` that projections/fold.py reads."""
 
-    __slots__ = ("age_band", "area", "at", "channel", "cycle_id", "originator_id", "station")
+    __slots__ = ("age_band", "area", "channel", "cycle_id", "day", "originator_id", "receipt",
+                 "station")
 
     def __init__(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
         self.originator_id = originator_id
@@ -29,10 +30,13 @@ class CastBallot:
         self.channel: str = state["channel"]
         self.station: str | None = state.get("station")
         self.age_band: str | None = state.get("age_band")  # absent before age bands existed
-        at = state["at"]
-        # The library stores datetimes as {"_type_": "datetime_iso", "_data_": isoformat()}, so
-        # this is the string the fold would have made from the decoded datetime.
-        self.at: str = at["_data_"] if isinstance(at, dict) else str(at)
+        self.receipt: str | None = state.get("receipt")
+        day = state.get("day")
+        if day is None:  # stored before ballots carried the day only (ADR 0004)
+            at = state["at"]
+            # The library stores datetimes as {"_type_": "datetime_iso", "_data_": isoformat()}.
+            day = (at["_data_"] if isinstance(at, dict) else str(at))[:10]
+        self.day: str = day
 
 
 def reads_plain_json(mapper: Mapper[Any]) -> bool:

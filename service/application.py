@@ -7,12 +7,12 @@ loaded aggregate (re-checking every rule) a bounded number of times, then refuse
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -20,14 +20,15 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.ballot import Ballot, age_band, ballot_id
+from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from domain.errors import Conflict, DomainError, DuplicateBallot, InvalidInput, NotFound
+from domain.errors import Conflict, NotFound
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
-from service.group_commit import Check, GroupCommit, StaleRead
+from service.ballot_intake import PERSONNUMMER, BallotIntake
+from service.recorders import IdempotencyRecord, RecordFor
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -37,53 +38,19 @@ CYCLE_CREATED = BudgetCycle.Created.TOPIC  # type: ignore[attr-defined]
 PROPOSAL_SUBMITTED = Proposal.Submitted.TOPIC  # type: ignore[attr-defined]
 BALLOT_CAST = Ballot.Cast.TOPIC  # type: ignore[attr-defined]
 BALLOT_CHANGED = Ballot.Changed.TOPIC  # type: ignore[attr-defined]
+ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
 PAGE = 1000
 
-# Set for the duration of one request: an aggregate to save in the same transaction as the
-# command's own events (the idempotency record), and the position of the last event saved.
-_companion: ContextVar[Callable[[], Aggregate] | None] = ContextVar("companion", default=None)
+# Set for the duration of one request: the idempotency record to write in the same transaction
+# as the command's own events, and the position of the last event saved.
+_companion: ContextVar[IdempotencyRecord | None] = ContextVar("companion", default=None)
 _last_position: ContextVar[int | None] = ContextVar("last_position", default=None)
-
-
-@dataclass(frozen=True)
-class Voter:
-    """Who is voting, as the identity provider (or a voting station's roll) says.
-
-    `identity` is pseudonymised before anything is stored; birth date and residence are used only
-    to check eligibility and are never stored.
-    """
-
-    identity: str
-    birth_date: date | None = None
-    residence: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredBallot:
-    ballot: UUID
-    position: int | None  # of its event in the log (read your writes)
-
-
-@dataclass(frozen=True)
-class ImportedBallot:
-    """A ballot registered outside this system, e.g. read from a Pabulib file."""
-
-    identity: str
-    selections: Sequence[str]
-    points: Sequence[int] | None = None
-    channel: str = "digital"
-    station: str | None = None
-    age_band: str | None = None
 
 
 def _position_of(recordings: Sequence[Any]) -> int | None:
     """The log position of the last of `recordings` (None if the store gives none)."""
     positions = [r.notification.id for r in recordings if r.notification is not None]
     return max(positions) if positions else None
-
-
-def _options_key(cycle: BudgetCycle, area_id: str) -> tuple[str, str]:
-    return str(cycle.id), area_id
 
 
 def actor_of(role: str, subject: str) -> str:
@@ -105,58 +72,38 @@ class Medborgarbudget(Application[UUID]):
     # since (by any process); commands get a copy (the library's default), readers may share.
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
-    def __init__(self, secret: bytes, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, secret: bytes, env: Mapping[str, str] | None = None,
+                 identities: str = PERSONNUMMER) -> None:
         super().__init__(env=env)
         self._secret = secret
         # Proposal ids per cycle, extended by scanning only what was stored since last time.
         self._index_lock = threading.Lock()
         self._proposal_ids: dict[str, list[UUID]] = {}
         self._indexed_up_to = 0
-        # Once voting is open no proposal can change, so what a ballot may name is fixed.
-        self._ballot_options: dict[tuple[str, str], dict[str, int]] = {}
-        self._options_lock = threading.Lock()
-        self._group_commit = GroupCommit(lambda events: self.events.put(list(events)))
-        self._cycles_read: dict[UUID, BudgetCycle] = {}
+        self.ballots = BallotIntake(self, secret, identities)
 
     def close(self) -> None:
-        self._group_commit.close()
+        self.ballots.close()
         super().close()
 
     # ---- loading and saving ----------------------------------------------------------------
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        objs, companion = self._with_companion(objs)
-        recordings = super().save(*objs, **kwargs)
-        self._saved(recordings, companion)
-        return recordings
-
-    def _save_in_group(self, *aggregates: Aggregate, check: Check | None = None) -> None:
-        """Like `save`, but written together with the commands of other threads saving at the
-        same moment (service/group_commit.py), after `check` confirms what was read. For new
-        aggregates only: a conflict is a duplicate, never a stale version to retry on."""
-        objs, companion = self._with_companion(aggregates)
-        events = [e for aggregate in objs for e in aggregate.collect_events()]
-        self._saved(self._group_commit.commit(events, check), companion)
-
-    @staticmethod
-    def _with_companion(objs: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
         companion = _companion.get()
-        if companion is None:
-            return objs, False
-        # Made afresh for every attempt: a failed save has consumed the previous one.
-        return (*objs, companion()), True
-
-    @staticmethod
-    def _saved(recordings: Sequence[Any], companion: bool) -> None:
-        if companion:
-            _companion.set(None)  # once per command: retries inside it made new aggregates
+        if companion is not None:
+            # Once per command: retries inside it write it with their own attempt.
+            kwargs["records"] = [RecordFor(companion, 0, 0)]
+        recordings = super().save(*objs, **kwargs)
+        if companion is not None:
+            _companion.set(None)
         position = _position_of(recordings)
         if position is not None:
             _last_position.set(position)
+        return recordings
 
     @contextmanager
-    def saving_with(self, companion: Callable[[], Aggregate]) -> Iterator[None]:
-        """Save `companion()` atomically with the first save made inside this block."""
+    def saving_with(self, companion: IdempotencyRecord) -> Iterator[None]:
+        """Write `companion` atomically with the first save made inside this block."""
         token = _companion.set(companion)
         try:
             yield
@@ -179,26 +126,6 @@ class Medborgarbudget(Application[UUID]):
 
     def cycle(self, cycle_id: str | UUID) -> BudgetCycle:
         return self._get(cycle_id, BudgetCycle, "budget cycle")
-
-    def _cycle_snapshot(self, cycle_id: str | UUID, fresh: bool = False) -> BudgetCycle:
-        """The cycle as this process last loaded it, for commands that read it and change
-        something else (ballots); `fresh` loads it from the store first. A snapshot is never
-        changed once made (a newer one replaces it), so threads can share it; whether it is
-        still current is checked when the ballot is written (GroupCommit's check)."""
-        the_id = _uuid(cycle_id, "budget cycle")
-        if not fresh:
-            cycle = self._cycles_read.get(the_id)
-            if cycle is not None:
-                return cycle
-        cycle = self._get(the_id, BudgetCycle, "budget cycle")  # a copy of its own
-        self._cycles_read[the_id] = cycle
-        return cycle
-
-    def _unchanged(self, cycle: BudgetCycle) -> Check:
-        """The check that nothing was stored for `cycle` since the snapshot was made."""
-        the_id, version = cycle.id, cycle.version
-        return (the_id, version), lambda: not self.recorder.select_events(
-            the_id, gt=version, limit=1)
 
     def proposal(self, proposal_id: str | UUID) -> Proposal:
         return self._get(proposal_id, Proposal, "proposal")
@@ -341,6 +268,13 @@ class Medborgarbudget(Application[UUID]):
         self.save(proposal)
         return proposal.id
 
+    def keyed_digest(self, purpose: str, text: str | bytes) -> str:
+        """A hash of `text` keyed by the deployment secret: nobody without the secret can
+        test a guess of what went in (idempotency records, ADR 0008)."""
+        data = text.encode() if isinstance(text, str) else text
+        return hmac.new(self._secret, purpose.encode() + b"\x1f" + data,
+                        hashlib.sha256).hexdigest()
+
     def proposer_pseudonym(self, identity: str) -> str:
         return pseudonym(self._secret, identity, purpose="proposer")
 
@@ -399,149 +333,6 @@ class Medborgarbudget(Application[UUID]):
 
     # ---- ballots ---------------------------------------------------------------------------
 
-    def voter_pseudonym(self, identity: str) -> str:
-        return pseudonym(self._secret, identity, purpose="voter")
-
-    def _ballot_context(self, cycle: BudgetCycle, area_id: str, voter: Voter,
-                        ) -> tuple[str, dict[str, int]]:
-        area = cycle.area(area_id)
-        refusal = area.eligibility.refusal(voter.birth_date, voter.residence,
-                                           datetime.now(UTC).date())
-        if refusal:
-            raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
-        return self.voter_pseudonym(voter.identity), self.ballot_options(cycle, area_id)
-
-    def ballot_options(self, cycle: BudgetCycle, area_id: str) -> dict[str, int]:
-        """The proposals on an area's ballot, with their official cost."""
-        key = _options_key(cycle, area_id)
-        cached = self._ballot_options.get(key)
-        if cached is not None:
-            return cached
-        with self._options_lock:  # the first ballots of a vote arrive together: load once
-            cached = self._ballot_options.get(key)
-            if cached is not None:
-                return cached
-            options = {
-                str(p.id): p.cost for p in self.proposals(cycle.id)
-                if p.area == area_id and p.on_ballot
-            }
-            if cycle.phase in (Phase.VOTING, Phase.COUNTING):
-                self._ballot_options[key] = options
-            return options
-
-    def cast_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
-                    selections: Sequence[str], points: Sequence[int] | None = None,
-                    channel: str = "digital", station: str | None = None) -> UUID:
-        """Store one ballot; a second one for the same voter and area is refused by the store.
-        Decided on the cycle as last loaded; if the cycle changed before the ballot could be
-        written (voting closed, say), decided again on the cycle as it is now."""
-        cycle, fresh = self._cycle_snapshot(cycle_id), False
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                ballot = self._decide_ballot(cycle, area, voter, selections, points, channel,
-                                             station)
-            except DomainError:
-                if fresh:
-                    raise
-                # Refused on the snapshot: perhaps only because it is old (voting has opened
-                # since). Decide again on the cycle as it is now before refusing anyone.
-                cycle, fresh = self._cycle_snapshot(cycle.id, fresh=True), True
-                continue
-            try:
-                self._save_in_group(ballot, check=self._unchanged(cycle))
-            except StaleRead:
-                cycle, fresh = self._cycle_snapshot(cycle.id, fresh=True), True
-                continue
-            except IntegrityError:
-                raise DuplicateBallot(area) from None
-            return ballot.id
-        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
-                       "being cast; nothing was stored. Please try again.")
-
-    def cast_ballot_without_waiting(self, cycle_id: str, area: str, voter: Voter,
-                                    selections: Sequence[str], points: Sequence[int] | None,
-                                    done: Callable[[StoredBallot | BaseException], None],
-                                    ) -> bool:
-        """`cast_ballot` for a caller that must not block (the server's event loop): decided
-        on the cycle as last loaded and handed to the group commit, which calls `done` from
-        its own thread with the stored ballot, or with DuplicateBallot, StaleRead or the
-        store's error. False, with nothing done, when deciding would need the store (nothing
-        loaded yet) or the ballot is refused on what was loaded (it may be old): then use
-        `cast_ballot`, which decides on the cycle as it is now, and refuses clearly."""
-        try:
-            cycle = self._cycles_read.get(UUID(cycle_id))
-        except ValueError:
-            return False
-        if cycle is None or _options_key(cycle, area) not in self._ballot_options:
-            return False
-        try:
-            ballot = self._decide_ballot(cycle, area, voter, selections, points, "digital", None)
-        except DomainError:
-            return False
-
-        def stored(outcome: Sequence[Any] | BaseException) -> None:
-            if isinstance(outcome, IntegrityError):
-                done(DuplicateBallot(area))
-            elif isinstance(outcome, BaseException):
-                done(outcome)
-            else:
-                done(StoredBallot(ballot.id, _position_of(outcome)))
-
-        self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
-        return True
-
-    def _decide_ballot(self, cycle: BudgetCycle, area: str, voter: Voter,
-                       selections: Sequence[str], points: Sequence[int] | None, channel: str,
-                       station: str | None) -> Ballot:
-        cycle.require_phase("cast_paper_ballot" if channel == "paper" else "cast_digital_ballot")
-        voter_key, costs = self._ballot_context(cycle, area, voter)
-        return Ballot.cast(
-            str(cycle.id), area, voter_key, selections, points, cycle.voting_rule_for(area),
-            costs, cycle.area(area).budget, channel, station,
-            age_band(voter.birth_date, datetime.now(UTC).date()),
-        )
-
-    def import_ballots(self, cycle_id: str | UUID, area: str,
-                       ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:
-        """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
-        rules as any ballot; saved in atomic chunks. Returns how many were stored."""
-        cycle = self._cycle_snapshot(cycle_id, fresh=True)
-        cycle.require_phase("cast_paper_ballot")
-        options = self.ballot_options(cycle, area)
-        rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
-        pending: list[Ballot] = []
-        stored = 0
-        for imported in ballots:
-            pending.append(Ballot.cast(
-                str(cycle.id), area, self.voter_pseudonym(imported.identity),
-                imported.selections, imported.points, rule, options, budget,
-                imported.channel, imported.station, imported.age_band))
-            if len(pending) == chunk:
-                stored += self._save_ballots(pending, area)
-        return stored + self._save_ballots(pending, area)
-
-    def _save_ballots(self, ballots: list[Ballot], area: str) -> int:
-        if ballots:
-            try:
-                self.save(*ballots)
-            except IntegrityError:
-                raise DuplicateBallot(area) from None
-        count = len(ballots)
-        ballots.clear()
-        return count
-
-    def change_ballot(self, cycle_id: str | UUID, area: str, voter: Voter,
-                      selections: Sequence[str], points: Sequence[int] | None = None) -> UUID:
-        cycle = self._cycle_snapshot(cycle_id, fresh=True)
-        cycle.require_phase("cast_digital_ballot")
-        voter_key, costs = self._ballot_context(cycle, area, voter)
-        the_id = ballot_id(str(cycle.id), area, voter_key)
-        rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
-        self._update(the_id, Ballot, "ballot", lambda b: b.change(
-            selections, points, rule, costs, budget, cycle.allow_ballot_changes,
-        ))
-        return the_id
-
     def counted_ballots(self, cycle_id: str | UUID) -> list[CountedBallot]:
         """The latest content of every ballot of the cycle, in ballot-id order."""
         wanted = str(_uuid(cycle_id, "budget cycle"))
@@ -564,10 +355,10 @@ class Medborgarbudget(Application[UUID]):
     # ---- history -----------------------------------------------------------------------------
 
     def cycle_member_ids(self, cycle_id: str | UUID) -> set[UUID]:
-        """The cycle and every proposal and ballot that belongs to it."""
+        """The cycle and every proposal, ballot and roll mark that belongs to it."""
         wanted = str(_uuid(cycle_id, "budget cycle"))
         members = {_uuid(wanted, "budget cycle")}
-        for event in self._scan([PROPOSAL_SUBMITTED, BALLOT_CAST]):
+        for event in self._scan([PROPOSAL_SUBMITTED, BALLOT_CAST, ROLL_MARKED]):
             if event.cycle_id == wanted:
                 members.add(event.originator_id)
         return members

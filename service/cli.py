@@ -103,16 +103,19 @@ def phases_markdown(diagram: str, guards: Mapping[str, str]) -> str:
 
 
 DEMO_RESIDENTS = (
-    ("resident", "demo-resident-norr", "1985-06-01", "norr"),
-    ("resident", "demo-resident-soder", "1952-03-14", "soder"),
-    ("resident", "demo-resident-ung", "2010-09-30", "norr"),
+    # Made-up personnummer (a resident's token carries their number: ADR 0004).
+    ("resident", "19850601-1231", "1985-06-01", "norr"),
+    ("resident", "19520314-4562", "1952-03-14", "soder"),
+    ("resident", "20100930-7891", "2010-09-30", "norr"),
 )
 
 
 @main.command()
 @click.option("--role", type=click.Choice(["admin", "reviewer", "official", "auditor",
                                             "resident"]), required=True)
-@click.option("--sub", "subject", required=True, help="The subject (user id) of the token.")
+@click.option("--sub", "subject", required=True,
+              help="The subject: a resident's personnummer (e.g. 19850601-1231), a staff "
+                   "member's user id.")
 @click.option("--birth-date", default=None, help="Residents: birth date YYYY-MM-DD.")
 @click.option("--residence", default=None, help="Residents: residence code, e.g. norr.")
 @click.option("--hours", type=click.IntRange(1, 24 * 30), default=8, show_default=True)

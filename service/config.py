@@ -42,6 +42,7 @@ class Settings:
             "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
             # Writers from several threads or processes wait for the file lock instead of failing.
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "service.recorders:GuardedSQLiteRecorder",
         }
 
     def describe(self) -> str:
@@ -68,6 +69,9 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
+        # Checks ballots against the cycle and keeps idempotency records in the write
+        # transaction (service/recorders.py).
+        "APPLICATION_RECORDER_TOPIC": "service.recorders:GuardedPostgresRecorder",
     }
     schema = parse_qs(parts.query).get("schema")
     if schema:

@@ -14,13 +14,22 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.identity import personnummer_of
 from domain.phases import Phase
-from service.application import Medborgarbudget, Voter, actor_of
+from service.application import Medborgarbudget, actor_of
+from service.ballot_intake import (
+    BoxBallot,
+    CastBallot,
+    EnterPaperBallots,
+    MarkInRoll,
+    Voter,
+)
 
 DEMO_NAME = "Medborgarbudget Nässjö 2027"
 ADMIN = actor_of("admin", "processledare.nassjo")
 REVIEWER = actor_of("reviewer", "tekniska.kontoret")
 OFFICIAL = actor_of("official", "valforrattare.1")
+STATION = "Stadsbiblioteket"
 
 AREAS: list[dict[str, Any]] = [
     {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250_000,
@@ -83,10 +92,11 @@ def _voters(area: str, count: int, rng: random.Random) -> list[Voter]:
     for n in range(count):
         if area == "unga":
             born = date(2026 - rng.randint(14, 24), rng.randint(1, 12), rng.randint(1, 28))
-            voters.append(Voter(f"demo-{area}-{n:04d}", born, rng.choice(["norr", "soder"])))
+            voters.append(Voter(str(personnummer_of(born, n)), born,
+                                rng.choice(["norr", "soder"])))
         else:
             born = date(2026 - rng.randint(18, 85), rng.randint(1, 12), rng.randint(1, 28))
-            voters.append(Voter(f"demo-{area}-{n:04d}", born, area))
+            voters.append(Voter(str(personnummer_of(born, n)), born, area))
     return voters
 
 
@@ -125,6 +135,7 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
 
     feasible = {area: [(demo.proposals[t], official) for a, t, _, _, _, official, _ in IDEAS
                        if a == area and official is not None] for area in ("norr", "soder", "unga")}
+    boxes: dict[str, list[BoxBallot]] = {}
     for area, options in feasible.items():
         weights = [rng.uniform(0.5, 3.0) for _ in options]
         for number, voter in enumerate(_voters(area, voters_per_area, rng)):
@@ -138,11 +149,15 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
             else:
                 k = rng.randint(1, 3)
                 chosen = [str(pid) for pid, _ in _weighted_sample(options, weights, k, rng)]
-            paper = number % 10 == 0
-            app.cast_ballot(cycle_id, area, voter, chosen, channel="paper" if paper else "digital",
-                            station="Stadsbiblioteket" if paper else None)
+            if number % 10 == 0:  # marked in the roll now, the box entered after the close
+                app.ballots.mark_in_roll(MarkInRoll(cycle_id, area, STATION, voter))
+                boxes.setdefault(area, []).append(BoxBallot(chosen))
+            else:
+                app.ballots.cast(CastBallot(cycle_id, area, voter, chosen))
             demo.ballots += 1
     app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen stängde kl. 20.00")
+    for area, box in boxes.items():
+        app.ballots.enter_paper_ballots(EnterPaperBallots(cycle_id, area, STATION, box, OFFICIAL))
     if stop_in is Phase.COUNTING:
         return demo
     app.trigger(cycle_id, "publish_results", ADMIN, "Resultatet räknat enligt beslutad regel")

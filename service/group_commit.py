@@ -9,10 +9,12 @@ command in it conflicts (a second ballot for the same voter and area), the batch
 whole and every command in it is written again in a transaction of its own, so only the
 conflicting one is refused: the result for each caller is exactly what saving alone would give.
 
-A command may come with a check of what it read (e.g. "the budget cycle is still at version 12"):
-the writer runs each distinct check once per batch, after every command in the batch was decided
-and just before writing, and hands `StaleRead` back to a command whose check failed so that it
-decides again on fresh state. One query then serves a whole batch instead of one per command.
+A command may say what it was decided on ("the budget cycle is still at version 12"): the
+recorder checks it inside the transaction that writes the batch (service/recorders.py), once per
+distinct aggregate, so nothing can be written between the check and the commit. When a check
+fails, the commands that relied on it get `StaleRead` back (to decide again on fresh state) and
+the others are written again without them. A command may also carry its idempotency record,
+written in the same transaction.
 
 `submit` is for a caller that must not block (the server's event loop): its command joins the
 same queue and a writer thread of the group commit's own writes it and calls back, so a batch
@@ -23,15 +25,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from service.recorders import (
+    IdempotencyRecord,
+    RecordFor,
+    RepeatedRequest,
+    StaleAggregates,
+    Unchanged,
+)
+
 LOG = logging.getLogger(__name__)
-Record = Callable[[Sequence[Any]], Sequence[Any]]  # events -> their recordings, in order
-Check = tuple[Hashable, Callable[[], bool]]  # (what was read, is it still current?)
+# events, and what the transaction must check and write with them -> their recordings, in order
+Record = Callable[[Sequence[Any], Sequence[Unchanged], Sequence[RecordFor]], Sequence[Any]]
 # Called from the thread that wrote the batch, with the recordings or with what storing them
 # alone would have raised (IntegrityError, StaleRead, or the store's own error).
 Done = Callable[[Sequence[Any] | BaseException], None]
@@ -44,7 +54,8 @@ class StaleRead(Exception):
 @dataclass
 class _Command:
     events: Sequence[Any]
-    check: Check | None = None
+    unchanged: Unchanged | None = None
+    record: IdempotencyRecord | None = None
     done: bool = False
     recordings: Sequence[Any] = field(default_factory=list)
     error: BaseException | None = None
@@ -61,10 +72,12 @@ class GroupCommit:
         self._writer: threading.Thread | None = None
         self._closed = False
 
-    def commit(self, events: Sequence[Any], check: Check | None = None) -> Sequence[Any]:
+    def commit(self, events: Sequence[Any], unchanged: Unchanged | None = None,
+               record: IdempotencyRecord | None = None) -> Sequence[Any]:
         """Store `events` atomically; returns their recordings, or raises what storing them
-        alone would have raised (IntegrityError for a conflict), or StaleRead."""
-        command = _Command(events, check)
+        alone would have raised (IntegrityError for a conflict, RepeatedRequest), or
+        StaleRead."""
+        command = _Command(events, unchanged, record)
         with self._queue_lock:
             self._queue.append(command)
         with self._writer_lock:
@@ -74,13 +87,13 @@ class GroupCommit:
             raise command.error
         return command.recordings
 
-    def submit(self, events: Sequence[Any], check: Check | None, on_done: Done) -> None:
+    def submit(self, events: Sequence[Any], unchanged: Unchanged | None, on_done: Done) -> None:
         """Store `events` atomically without waiting: `on_done` is called once they are (or
         with the error that refused them), from the thread that wrote them."""
         with self._queue_lock:
             if self._closed:
                 raise RuntimeError("the group commit is closed")
-            self._queue.append(_Command(events, check, on_done=on_done))
+            self._queue.append(_Command(events, unchanged, on_done=on_done))
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_submitted,
                                                 name="group-commit", daemon=True)
@@ -110,31 +123,38 @@ class GroupCommit:
         """Everything queued now, as one batch; the caller holds the writer lock."""
         with self._queue_lock:
             batch, self._queue = self._queue, []
-        self._write(self._still_current(batch))
-
-    def _still_current(self, batch: list[_Command]) -> list[_Command]:
-        verdicts: dict[Hashable, bool] = {}
-        current = []
-        for command in batch:
-            if command.check is not None:
-                key, check = command.check
-                try:
-                    if key not in verdicts:
-                        verdicts[key] = check()
-                except BaseException as error:  # the store failed: so did the command
-                    self._finish(command, error=error)
-                    continue
-                if not verdicts[key]:
-                    self._finish(command, error=StaleRead())
-                    continue
-            current.append(command)
-        return current
+        self._write(batch)
 
     def _write(self, batch: list[_Command]) -> None:
         if not batch:
             return
+        unchanged = list({c.unchanged for c in batch if c.unchanged is not None})
+        records, start = [], 0
+        for command in batch:
+            end = start + len(command.events)
+            if command.record is not None:
+                records.append(RecordFor(command.record, start, end))
+            start = end
         try:
-            recordings = self._record([e for command in batch for e in command.events])
+            recordings = self._record([e for c in batch for e in c.events], unchanged, records)
+        except StaleAggregates as stale:
+            current = []
+            for command in batch:
+                if command.unchanged in stale.stale:
+                    self._finish(command, error=StaleRead())
+                else:
+                    current.append(command)
+            self._write(current)
+            return
+        except RepeatedRequest as repeated:
+            current = []
+            for command in batch:
+                if command.record is not None and command.record.scope == repeated.scope:
+                    self._finish(command, error=repeated)
+                else:
+                    current.append(command)
+            self._write(current)
+            return
         except IntegrityError as error:
             if len(batch) == 1:
                 self._finish(batch[0], error=error)

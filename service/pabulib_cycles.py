@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.ballot import age_band_of
 from domain.errors import InvalidInput
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote
-from service.application import ImportedBallot, Medborgarbudget, actor_of
+from service.application import Medborgarbudget, actor_of
+from service.ballot_intake import ImportedBallot
 
 IMPORTER = actor_of("admin", "pabulib-import")
 GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
@@ -72,11 +72,8 @@ def _ballots(pb: PabulibFile, source: str, ids: dict[str, str]) -> Iterator[Impo
         selections, points = _unique(vote, ids)
         method = vote.fields.get("voting_method", "").lower()
         paper = method in ("paper", "papier", "papierowy")
-        age = vote.fields.get("age", "").strip()
-        yield ImportedBallot(
-            identity=f"pabulib:{source}:{vote.voter_id}", selections=selections, points=points,
-            channel="paper" if paper else "digital", station="Pabulib import" if paper else None,
-            age_band=age_band_of(int(Decimal(age))) if age and age.isdigit() else None)
+        yield ImportedBallot(identity=f"{source}:{vote.voter_id}", selections=selections,
+                             points=points, channel="paper" if paper else "digital")
 
 
 def _unique(vote: PabulibVote, ids: dict[str, str]) -> tuple[list[str], list[int] | None]:
@@ -123,7 +120,7 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str) -> UUID:
         app.review_proposal(ids[project.id], True, _whole(project.cost, "cost"),
                             "Imported as published", IMPORTER)
     app.trigger(cycle_id, "open_voting", IMPORTER, "Imported")
-    app.import_ballots(cycle_id, area_id, _ballots(pb, source, ids))
+    app.ballots.import_ballots(cycle_id, area_id, _ballots(pb, source, ids))
     app.trigger(cycle_id, "close_voting", IMPORTER, "Imported")
     app.trigger(cycle_id, "publish_results", IMPORTER, f"Counted with {rule}")
     return cycle_id

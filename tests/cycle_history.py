@@ -19,8 +19,10 @@ from datetime import date
 from uuid import UUID
 
 from domain.ballot import Ballot
-from service.application import Medborgarbudget, Voter
+from service.application import Medborgarbudget
+from service.ballot_intake import Voter
 from service.demo import ADMIN, IDEAS, REVIEWER, DemoCycle, run_demo
+from tests.ballots import cast_ballot, change_ballot, person, vote_on_paper
 
 SUCCESSOR_NAME = "Medborgarbudget Nässjö 2028"
 THIRD_NAME = "Medborgarbudget Eksjö 2028"
@@ -39,7 +41,7 @@ class History:
 
 
 def _resident(area: str, number: int) -> Voter:
-    return Voter(f"history-{area}-{number:03d}", date(1960 + number % 40, 5, 17), area)
+    return person(number, date(1960 + number % 40, 5, 17), area)
 
 
 def build_history(app: Medborgarbudget, *, voters_per_area: int = 30,
@@ -72,14 +74,14 @@ def build_history(app: Medborgarbudget, *, voters_per_area: int = 30,
                 for area in ("norr", "soder")}
     for area, options in feasible.items():
         for number in range(8):
-            paper = number % 4 == 0
-            app.cast_ballot(successor, area, _resident(area, number),
-                            [options[number % len(options)]],
-                            channel="paper" if paper else "digital",
-                            station="Stadsbiblioteket" if paper else None)
+            chosen = [options[number % len(options)]]
+            if number % 4 == 0:
+                vote_on_paper(app, successor, area, _resident(area, number), chosen)
+            else:
+                cast_ballot(app, successor, area, _resident(area, number), chosen)
         # Two residents change their minds (the cycle allows it, as the demo's does).
         for number in (1, 2):
-            app.change_ballot(successor, area, _resident(area, number), options[:2])
+            change_ballot(app, successor, area, _resident(area, number), options[:2])
     step()
 
     third = app.create_cycle(THIRD_NAME, "Eksjö kommun", ADMIN)

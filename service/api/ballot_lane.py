@@ -24,9 +24,10 @@ from domain.errors import DomainError
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.body_guard import replaying
 from service.api.problems import domain_problem
-from service.api.receipts import cast_digital_ballot, receipt, voter_of
+from service.api.receipts import cast_command, cast_digital_ballot, receipt
 from service.api.schemas import BallotIn
-from service.application import Medborgarbudget, StoredBallot
+from service.application import Medborgarbudget
+from service.ballot_intake import BallotStored
 from service.group_commit import StaleRead
 
 PATH = re.compile(r"/api/v1/cycles/([^/]+)/ballots")
@@ -79,13 +80,13 @@ class BallotLane:
         """Decided here on the event loop, written by the group commit's own thread: no
         thread hand-off per ballot. None when it must be done the blocking way."""
         loop = asyncio.get_running_loop()
-        stored: asyncio.Future[StoredBallot | BaseException] = loop.create_future()
+        stored: asyncio.Future[BallotStored | BaseException] = loop.create_future()
 
-        def done(outcome: StoredBallot | BaseException) -> None:
+        def done(outcome: BallotStored | BaseException) -> None:
             loop.call_soon_threadsafe(_settle, stored, outcome)
 
-        if not self.application.cast_ballot_without_waiting(
-                cycle, data.area, voter_of(who), data.selections, data.points, done):
+        if not self.application.ballots.cast_without_waiting(cast_command(cycle, data, who),
+                                                             done):
             return None
         outcome = await stored
         if isinstance(outcome, StaleRead):
@@ -94,7 +95,7 @@ class BallotLane:
             return domain_problem(outcome)
         if isinstance(outcome, BaseException):
             raise outcome
-        return receipt(outcome.ballot, cycle, data.area, "digital", outcome.position)
+        return receipt(outcome)
 
     def _cast(self, cycle: str, data: BallotIn, who: Principal) -> Response:
         try:

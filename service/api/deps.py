@@ -16,6 +16,7 @@ from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_t
 from service.api.idempotency import run_idempotent
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
+from service.recorders import IdempotencyRecord
 
 
 async def application(request: Request) -> Medborgarbudget:
@@ -74,7 +75,9 @@ def respond(status: int, payload: Any) -> JSONResponse:
 
 
 def idempotent(app: Medborgarbudget, key: str | None, principal: Principal, request: Request,
-               body: bytes, handler: Callable[[], JSONResponse]) -> JSONResponse:
-    caller_key = f"{principal.role.value}:{principal.subject}"  # hashed inside, never stored
+               body: bytes, handler: Callable[[], JSONResponse],
+               in_transaction: Callable[[IdempotencyRecord], JSONResponse] | None = None,
+               ) -> JSONResponse:
+    caller_key = f"{principal.role.value}:{principal.subject}"  # keyed-hashed, never stored
     return run_idempotent(app, key, caller_key, request.method, request.scope["path"], body,
-                          handler)
+                          handler, in_transaction)

@@ -1,120 +1,129 @@
 """Idempotency-Key on POST: a retried request returns the first response and stores nothing twice.
 
-The record of a keyed request is an aggregate whose id is derived from (caller, method, path,
-key). It is saved in the same transaction as the command's own events, so either both are stored
-or neither; a concurrent or later retry finds it and replays the response recorded with it.
+The record of a keyed request lives in a table of the event store with an expiry
+(service/recorders.py), not in the event log, and holds no personal data: its scope is a keyed
+hash of (caller, method, path, key) and its fingerprint a keyed hash of the canonical request
+(JSON with sorted keys), so the same request from another client library matches, and nobody
+without the deployment secret can test a guess of who sent what. It is written in the same
+transaction as the command's events, so either both are stored or neither. A ballot's record
+holds its answer (the receipt) from that transaction on, so a retry after a crash gets it;
+other commands add their answer just after (a retry in between is told to fetch the resource).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID, uuid5
+from typing import Any, Protocol, cast
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from fastapi.responses import JSONResponse
 
 from domain.errors import Conflict, DomainError, InvalidInput
 from service.application import Medborgarbudget
+from service.recorders import IdempotencyRecord, RepeatedRequest, StoredAnswer
 
-NAMESPACE = UUID("2d8f0a40-7b8e-5d4e-9a61-3c0b6f2e9d15")
 MAX_KEY_LENGTH = 200
 REPLAY_WAIT_SECONDS = 5.0
+KEPT_SECONDS = 24 * 3600  # a client retries within minutes; a day covers any outage
 
 
 class IdempotentRequest(Aggregate):
+    """How keyed requests were recorded before they moved out of the event log (ADR 0008).
+    No new ones are written; the class stays so that stores holding them still load."""
+
     TOPIC = "medborgarbudget:IdempotentRequest"
 
     class Created(Aggregate.Created):
-        # Never recorded (creation is "Received"); pinned because the library defines it.
         TOPIC = "medborgarbudget:IdempotentRequest.Created"
 
-    @staticmethod
-    def create_id(scope: str) -> UUID:
-        return uuid5(NAMESPACE, scope)
-
     @event("Received", topic="medborgarbudget:IdempotentRequest.Received")
-    def __init__(self, scope: str, fingerprint: str, at: datetime) -> None:
+    def __init__(self, scope: str, fingerprint: str, at: Any) -> None:
         self.fingerprint = fingerprint
-        self.status: int | None = None
-        self.body: Any = None
 
     @event("Answered", topic="medborgarbudget:IdempotentRequest.Answered")
     def answered(self, status: int, body: Any) -> None:
         self.status = status
-        self.body = body
 
 
-def _scope(actor: str, method: str, path: str, key: str) -> str:
-    # Hashed so the record's id reveals neither the caller nor the key.
-    return hashlib.sha256(f"{actor}\x1f{method}\x1f{path}\x1f{key}".encode()).hexdigest()
+class AnswerStore(Protocol):
+    def stored_answer(self, scope: str) -> StoredAnswer | None: ...
+    def answer_request(self, scope: str, status: int, body: bytes) -> None: ...
 
 
-def _load(app: Medborgarbudget, record_id: UUID) -> IdempotentRequest | None:
+def _answers(app: Medborgarbudget) -> AnswerStore:
+    return cast(AnswerStore, app.recorder)
+
+
+def canonical_request(body: bytes) -> bytes:
+    """The request as its meaning, not its bytes: the same JSON in another key order or
+    spacing is the same request."""
     try:
-        record: Aggregate = app.repository.get(record_id)
-    except AggregateNotFoundError:
-        return None
-    return record if isinstance(record, IdempotentRequest) else None
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _replay(app: Medborgarbudget, record_id: UUID, fingerprint: str) -> JSONResponse | None:
+def keyed_request(app: Medborgarbudget, key: str, caller: str, method: str, path: str,
+                  body: bytes) -> IdempotencyRecord:
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+    scope = app.keyed_digest("idempotency scope", f"{caller}\x1f{method}\x1f{path}\x1f{key}")
+    fingerprint = app.keyed_digest("idempotency request", canonical_request(body))
+    return IdempotencyRecord(scope, fingerprint, time.time() + KEPT_SECONDS,
+                             lambda positions: None)
+
+
+def _replay(app: Medborgarbudget, record: IdempotencyRecord) -> JSONResponse | None:
     deadline = time.monotonic() + REPLAY_WAIT_SECONDS
     while True:
-        record = _load(app, record_id)
-        if record is None:
+        stored = _answers(app).stored_answer(record.scope)
+        if stored is None:
             return None
-        if record.fingerprint != fingerprint:
+        if stored.fingerprint != record.fingerprint:
             raise InvalidInput(
                 "Idempotency-Key", "was already used with a different request body"
             )
-        if record.status is not None:
-            return JSONResponse(record.body, status_code=record.status,
+        if stored.status is not None and stored.body is not None:
+            return JSONResponse(json.loads(stored.body), status_code=stored.status,
                                 headers={"Idempotent-Replayed": "true"})
         if time.monotonic() > deadline:
-            raise InvalidInput(
-                "Idempotency-Key",
-                "a request with this key was processed, but its response is not available yet; "
-                "fetch the resource instead",
-            )
+            raise Conflict("A request with this Idempotency-Key was stored, but its answer is "
+                           "not available; fetch the resource instead of retrying.")
         time.sleep(0.05)  # the first request is between storing its events and its answer
 
 
 def run_idempotent(
-    app: Medborgarbudget, key: str | None, actor: str, method: str, path: str, body: bytes,
+    app: Medborgarbudget, key: str | None, caller: str, method: str, path: str, body: bytes,
     handler: Callable[[], JSONResponse],
+    in_transaction: Callable[[IdempotencyRecord], JSONResponse] | None = None,
 ) -> JSONResponse:
+    """Run `handler`, or replay the first answer to a request with the same key. A command
+    that can write its own answer in its transaction (a ballot's receipt) comes as
+    `in_transaction`, given the record to write."""
     if key is None:
         return handler()
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
-    scope = _scope(actor, method, path, key)
-    record_id = IdempotentRequest.create_id(scope)
-    fingerprint = hashlib.sha256(body).hexdigest()
-    replayed = _replay(app, record_id, fingerprint)
+    record = keyed_request(app, key, caller, method, path, body)
+    replayed = _replay(app, record)
     if replayed is not None:
         return replayed
     try:
-        with app.saving_with(lambda: IdempotentRequest(scope, fingerprint, datetime.now(UTC))):
+        if in_transaction is not None:
+            return in_transaction(record)
+        with app.saving_with(record):
             response = handler()
-    except (DomainError, IntegrityError) as refusal:
-        # A refusal may come from a concurrent twin having stored the record first: commands
-        # that create an aggregate meet the twin's record as the store's IntegrityError.
-        replayed = _replay(app, record_id, fingerprint)
+    except (DomainError, IntegrityError, RepeatedRequest) as refusal:
+        # A refusal may come from a concurrent twin having stored first: its record, or the
+        # aggregate it created (the store's IntegrityError, or DuplicateBallot).
+        replayed = _replay(app, record)
         if replayed is not None:
             return replayed
-        if isinstance(refusal, IntegrityError):
-            raise Conflict("Something this request writes was written concurrently by another "
-                           "request; nothing was stored. Please try again.") from refusal
-        raise
-    record = _load(app, record_id)
-    if record is not None and record.status is None:
-        record.answered(response.status_code, json.loads(bytes(response.body)))
-        app.save(record)
+        if isinstance(refusal, DomainError):
+            raise
+        raise Conflict("Something this request writes was written concurrently by another "
+                       "request; nothing was stored. Please try again.") from refusal
+    _answers(app).answer_request(record.scope, response.status_code, bytes(response.body))
     return response

@@ -1,4 +1,5 @@
-"""Ballots: residents vote digitally; officials register paper ballots from voting stations."""
+"""Ballots: residents vote digitally; at a voting station an official marks the voter in the
+roll, and the box's ballots are entered later without identity."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from domain.receipts import normalised_code, receipt_digest
 from service.api import schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require
+from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
 from service.api.openapi import problems
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
-from service.application import Voter
+from service.ballot_intake import BoxBallot, ChangeBallot, EnterPaperBallots, MarkInRoll, Voter
+from service.read_models import ReadModels
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
 Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
@@ -26,27 +29,68 @@ WRITE = problems(401, 403, 404, 409, 422)
 def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, who: Resident,
                 body: Body, key: IdempotencyKey = None) -> JSONResponse:
     return idempotent(app, key, who, request, body,
-                      lambda: cast_digital_ballot(app, cycle, data, who))
+                      lambda: cast_digital_ballot(app, cycle, data, who),
+                      lambda keyed: cast_digital_ballot(app, cycle, data, who, keyed))
 
 
 @router.put("/cycles/{cycle}/ballots/{area}", response_model=schemas.BallotReceipt,
             responses=WRITE, summary="Change your ballot before voting closes, if allowed")
 def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
                   who: Resident) -> JSONResponse:
-    ballot = app.change_ballot(cycle, area, voter_of(who), data.selections, data.points)
-    return receipt(ballot, cycle, area, "digital", app.last_position(), status=200)
+    outcome = app.ballots.change(ChangeBallot(cycle, area, voter_of(who), data.selections,
+                                              data.points))
+    return receipt(outcome, status=200)
 
 
-@router.post("/cycles/{cycle}/paper-ballots", status_code=201,
-             response_model=schemas.BallotReceipt, responses=WRITE,
-             summary="Register a paper ballot from a voting station (voting and counting)")
-def register_paper_ballot(cycle: str, data: schemas.PaperBallotIn, request: Request, app: App,
-                          who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+@router.post("/cycles/{cycle}/roll-marks", status_code=201, response_model=schemas.RollMarkOut,
+             responses=WRITE, summary="Mark a paper voter in a station's roll (voting phase)",
+             description="The voter's identity is checked and reduced to a pseudonym; the mark "
+                         "takes their one ballot in the area, so it is refused (409) if they "
+                         "have voted there in any channel, and their later digital ballot is "
+                         "refused too. Their choices are never sent with it.")
+def mark_in_roll(cycle: str, data: schemas.RollMarkIn, request: Request, app: App,
+                 who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence)
 
     def handle() -> JSONResponse:
-        ballot = app.cast_ballot(cycle, data.area, voter, data.selections, data.points,
-                                 channel="paper", station=data.station)
-        return receipt(ballot, cycle, data.area, "paper", app.last_position())
+        marked = app.ballots.mark_in_roll(MarkInRoll(cycle, data.area, data.station, voter))
+        return respond(201, schemas.RollMarkOut(
+            cycle_id=marked.cycle_id, area=marked.area, station=marked.station,
+            message="The voter is marked in the roll and may put their ballot in the box.",
+            position=marked.position).model_dump(mode="json"))
 
     return idempotent(app, key, who, request, body, handle)
+
+
+@router.post("/cycles/{cycle}/paper-ballots", status_code=201,
+             response_model=schemas.PaperBallotsOut, responses=WRITE,
+             summary="Enter a station's box of paper ballots (voting and counting)",
+             description="Without identity. Refused (409) if the station would have more "
+                         "ballots in the area than voters it marked in the roll.")
+def enter_paper_ballots(cycle: str, data: schemas.PaperBallotsIn, request: Request, app: App,
+                        who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    box = [BoxBallot(b.selections, b.points) for b in data.ballots]
+
+    def handle() -> JSONResponse:
+        entered = app.ballots.enter_paper_ballots(
+            EnterPaperBallots(cycle, data.area, data.station, box, who.actor))
+        return respond(201, schemas.PaperBallotsOut(
+            cycle_id=entered.cycle_id, area=entered.area, station=entered.station,
+            entered=entered.entered, position=entered.position).model_dump(mode="json"))
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.get("/cycles/{cycle}/receipts/{code}", response_model=schemas.ReceiptCheck,
+            responses=problems(404, 422), tags=["ballots"],
+            summary="Check that the ballot with this receipt code is stored and counted",
+            description="Open to everyone: the code shows nothing of the vote or the voter.")
+def check_receipt(cycle: str, code: str, request: Request, app: App) -> JSONResponse:
+    the_cycle = app.cycle(cycle)
+    code = normalised_code(code)
+    read_models: ReadModels = request.app.state.read_models
+    stored = read_models.store.receipt_stored(str(the_cycle.id), receipt_digest(code))
+    counted = stored and the_cycle.results is not None
+    return respond(200, schemas.ReceiptCheck(cycle_id=the_cycle.id, receipt=code,
+                                             stored=stored, counted=counted)
+                   .model_dump(mode="json"))

@@ -314,33 +314,84 @@ class BallotChangeIn(BaseModel):
 
 
 class PaperVoter(BaseModel):
-    model_config = _example(identity="19900101-1234", birth_date="1990-01-01", residence="norr")
-    identity: str = Field(min_length=1, max_length=100)
+    model_config = _example(identity="19850601-1231", birth_date="1985-06-01", residence="norr")
+    identity: str = Field(min_length=1, max_length=100,
+                          description="Personnummer or samordningsnummer, in any common form.")
     birth_date: date | None = None
     residence: str | None = Field(default=None, max_length=100)
 
 
-class PaperBallotIn(BallotIn):
-    model_config = _example(area="norr", station="Stadsbiblioteket",
-                            voter={"identity": "19900101-1234", "birth_date": "1990-01-01",
-                                   "residence": "norr"},
-                            selections=["0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10"], points=None)
+class RollMarkIn(BaseModel):
+    """A paper voter marked in a station's roll: identity, never choices."""
+
+    model_config = _example(station="Stadsbiblioteket", area="norr",
+                            voter={"identity": "19850601-1231", "birth_date": "1985-06-01",
+                                   "residence": "norr"})
     station: str = Field(min_length=1, max_length=200)
+    area: str = Field(min_length=1, max_length=40)
     voter: PaperVoter
+
+
+class RollMarkOut(BaseModel):
+    model_config = _example(cycle_id="3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", area="norr",
+                            station="Stadsbiblioteket", message="The voter is marked in the "
+                            "roll and may put their ballot in the box.", position=977)
+    cycle_id: UUID
+    area: str
+    station: str
+    message: str
+    position: int | None = None
+
+
+class BoxBallotIn(BaseModel):
+    selections: list[str] = Field(max_length=1000)
+    points: list[int] | None = Field(default=None, max_length=1000)
+
+
+class PaperBallotsIn(BaseModel):
+    """A station's box, entered without identity: never more ballots than the station marked
+    voters in the roll for the area."""
+
+    model_config = _example(station="Stadsbiblioteket", area="norr", ballots=[
+        {"selections": ["0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10"], "points": None}])
+    station: str = Field(min_length=1, max_length=200)
+    area: str = Field(min_length=1, max_length=40)
+    ballots: list[BoxBallotIn] = Field(min_length=1, max_length=5000)
+
+
+class PaperBallotsOut(BaseModel):
+    model_config = _example(cycle_id="3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", area="norr",
+                            station="Stadsbiblioteket", entered=41, position=1203)
+    cycle_id: UUID
+    area: str
+    station: str
+    entered: int
+    position: int | None = None
 
 
 class BallotReceipt(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "ballot": "9a7d4f7e-2f0b-5b1e-8c0d-6e0f1a2b3c4d",
+        "receipt": "K7QX-M2PA-9TZD-3HRB",
         "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "area": "norr",
-        "channel": "digital", "message": "Your ballot has been stored and will be counted.",
+        "message": "Your ballot has been stored and will be counted.",
         "position": 981}]})
-    ballot: UUID
+    receipt: str | None = Field(
+        description="A random code: keep it to check later that your ballot is among the "
+                    "counted ones. It shows nothing of what you voted. None when a ballot was "
+                    "changed: the first code still holds.")
     cycle_id: UUID
     area: str
-    channel: str
     message: str
     position: int | None = None
+
+
+class ReceiptCheck(BaseModel):
+    model_config = _example(cycle_id="3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11",
+                            receipt="K7QX-M2PA-9TZD-3HRB", stored=True, counted=False)
+    cycle_id: UUID
+    receipt: str
+    stored: bool = Field(description="A ballot with this receipt is stored in the cycle.")
+    counted: bool = Field(description="...and it was counted in the published results.")
 
 
 # ---- results and events ----------------------------------------------------------------------

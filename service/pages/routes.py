@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from domain.errors import InvalidInput
+from domain.receipts import normalised_code, receipt_digest
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
 from service.pages.shared_pages import SharedPages
@@ -291,6 +293,28 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                           area["id"], 0)})
     return "results.html", {"cycle": cycle, "areas": areas,
                             "published": cycle.get("results_published_at")}
+
+
+@router.get("/cycles/{cycle_id}/receipt", response_class=HTMLResponse)
+def receipt_check_page(request: Request, cycle_id: str, lang: Lang = None,
+                       code: Annotated[str | None, Query(max_length=64)] = None,
+                       ) -> HTMLResponse:
+    """A resident checks that the ballot with their receipt code is stored and counted; the
+    code says nothing of the vote, and this page says nothing more than yes or no."""
+    read_models = _read_models(request, None)
+    cycle = _cycle(read_models, cycle_id)
+    checked: dict[str, Any] | None = None
+    if code:
+        try:
+            normalised = normalised_code(code)
+        except InvalidInput:
+            checked = {"code": code, "valid": False}
+        else:
+            stored = read_models.store.receipt_stored(cycle_id, receipt_digest(normalised))
+            checked = {"code": normalised, "valid": True, "stored": stored,
+                       "counted": stored and cycle.get("results_published_at") is not None}
+    return render(request, "receipt_check.html", lang, status=200, cycle=cycle,
+                  checked=checked)
 
 
 @router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)

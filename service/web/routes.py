@@ -14,11 +14,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from domain.ballot import ballot_id
+from domain.ballot import Ballot
 from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
 from domain.phases import Phase
-from service.application import Medborgarbudget, Voter
+from service.application import Medborgarbudget
+from service.ballot_intake import CastBallot, ChangeBallot, Voter
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
@@ -238,7 +239,11 @@ def _voter(resident: Resident) -> Voter:
 
 def _existing_ballot(app: Medborgarbudget, cycle: BudgetCycle, area: str,
                      resident: Resident) -> Any | None:
-    the_id = ballot_id(str(cycle.id), area, app.voter_pseudonym(resident.subject))
+    """The resident's own ballot in the area (or their mark in a station's roll)."""
+    try:
+        the_id = app.ballots.ballot_id_of(cycle, area, _voter(resident))
+    except InvalidInput:
+        return None  # a subject that is no personnummer holds no ballot
     try:
         return app.repository.get(the_id)
     except Exception as error:
@@ -269,7 +274,7 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
 def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> dict[str, Any]:
     area = cycle.area(area_id)
     rule = cycle.voting_rule_for(area_id)
-    options = app.ballot_options(cycle, area_id)
+    options = app.ballots.options(cycle, area_id)
     proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
     return {"area": {"id": area.id, "name": area.name, "budget": area.budget},
             "rule": rule.to_dict(), "proposals": [
@@ -282,7 +287,7 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
                  area_id: str, resident: Resident, status: int = 200, error: str | None = None,
                  chosen: dict[str, Any] | None = None) -> Response:
     existing = _existing_ballot(app, cycle, area_id, resident)
-    if chosen is None and existing is not None:
+    if chosen is None and isinstance(existing, Ballot):
         chosen = {"selections": existing.selections, "points": existing.points or []}
     refusal = cycle.area(area_id).eligibility.refusal(
         resident.birth_date, resident.residence, datetime.now(UTC).date())
@@ -315,7 +320,7 @@ def _read_ballot(request: Request, form: Form, lang: str, app: Medborgarbudget,
                  ) -> tuple[list[str], list[int] | None] | Response:
     _ = _gettext(lang)
     rule = cycle.voting_rule_for(area_id)
-    costs = app.ballot_options(cycle, area_id)
+    costs = app.ballots.options(cycle, area_id)
     selections, points = forms.ballot_from_form(rule, form, list(costs))
     message = forms.check_ballot(rule, selections, points, costs, cycle.area(area_id).budget,
                                  _, lambda amount: i18n.kronor(amount, lang))
@@ -388,9 +393,11 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
                             error=_("You have already voted in this area."))
     try:
         if existing is None:
-            ballot = app.cast_ballot(cycle.id, area_id, _voter(resident), selections, points)
+            stored = app.ballots.cast(CastBallot(cycle.id, area_id, _voter(resident),
+                                                 selections, points))
         else:
-            ballot = app.change_ballot(cycle.id, area_id, _voter(resident), selections, points)
+            stored = app.ballots.change(ChangeBallot(cycle.id, area_id, _voter(resident),
+                                                     selections, points))
     except DuplicateBallot:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
                             error=_("You have already voted in this area."))
@@ -402,7 +409,7 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
                             error=_("Your ballot could not be stored: %(reason)s") % {
                                 "reason": error.message})
     return render(request, "receipt.html", lang, cycle=_cycle_view(cycle),
-                  area=_ballot_context(app, cycle, area_id)["area"], ballot=str(ballot),
+                  area=_ballot_context(app, cycle, area_id)["area"], receipt=stored.receipt,
                   changed=existing is not None)
 
 

@@ -16,7 +16,9 @@ from uuid import UUID
 import pytest
 
 from domain.phases import TRANSITIONS, TRIGGERS, Phase
-from service.application import Medborgarbudget, Voter, actor_of
+from service.application import Medborgarbudget, actor_of
+from service.ballot_intake import Voter
+from tests.ballots import cast_ballot, person
 
 ADMIN = actor_of("admin", "test.processledare")
 REVIEWER = actor_of("reviewer", "test.tjansteperson")
@@ -95,8 +97,8 @@ def refused_storing_nothing(
 
 def resident(number: int, area: str = "norr") -> Voter:
     if area == "unga":
-        return Voter(f"19{number:06d}-unga", date(2008, 5, 17), "soder")
-    return Voter(f"19{number:06d}-{area}", date(1970, 1, 1), area)
+        return person(number, date(2008, 5, 17), "soder")
+    return person(number, date(1970, 1, 1), area)
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _arrive(app: Medborgarbudget, built: Built, voters: int) -> None:
             for area, options in built.feasible.items():
                 chosen = [str(options[number % len(options)])]
                 built.ballots.append(
-                    app.cast_ballot(cycle_id, area, resident(number, area), chosen)
+                    cast_ballot(app, cycle_id, area, resident(number, area), chosen)
                 )
     elif built.phase is Phase.RESULTS:
         app.record_adoption(cycle_id, "Kommunstyrelsen", "2027-06-10", "KS § 88/2027", ADMIN)

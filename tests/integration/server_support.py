@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import httpx
 
+from domain.receipts import receipt_digest
 from service.api.auth import Role, TokenVerifier
 from service.application import BALLOT_CAST, Medborgarbudget
 from service.config import Settings
@@ -197,10 +198,11 @@ def demo_cycle(base: str) -> Demo:
 
 
 def resident_headers(settings: Settings, voters: Sequence[str]) -> dict[str, dict[str, str]]:
-    """A bearer token for each resident of norr."""
+    """A bearer token for each resident of norr (`voters` are personnummer, which tell the
+    birth date)."""
     tokens = TokenVerifier.from_env(settings.data_dir,
                                     env={"MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET})
-    return {v: {"Authorization": "Bearer " + tokens.mint(Role.RESIDENT, v, 3600, ADULT, "norr")}
+    return {v: {"Authorization": "Bearer " + tokens.mint(Role.RESIDENT, v, 3600, None, "norr")}
             for v in voters}
 
 
@@ -346,6 +348,21 @@ def stored_ballots(settings: Settings, cycle_id: str) -> list[tuple[str, str]]:
             start = page[-1].id + 1
     finally:
         app.close()
+
+
+def stored_receipts(settings: Settings, cycle_id: str) -> set[str]:
+    """The receipt digests of the cycle's stored ballots (a 201's receipt code hashes to one)."""
+    app = open_app(settings)
+    try:
+        return {record["data"]["receipt"] for record in app.iter_cycle_events(cycle_id)
+                if record["topic"] == BALLOT_CAST and record["data"].get("receipt")}
+    finally:
+        app.close()
+
+
+def receipt_digests(outcomes: Sequence[Outcome]) -> list[str]:
+    """The digests of the receipt codes the residents got with their 201s."""
+    return [receipt_digest(o.body["receipt"]) for o in outcomes if o.status == 201]
 
 
 def read_model_ballots(settings: Settings, cycle_id: str) -> list[str]:

@@ -26,11 +26,14 @@ from domain.audit import BALLOT_CAST, verify_lines
 from service.api.app import create_app
 from service.api.auth import Role
 from service.application import Medborgarbudget
+from service.ballot_intake import Voter
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.read_models import READ_MODELS_FILE
 from tests.e2e.api_client import API, IDEAS, Api, Cycle, build_cycle, proposer
+from tests.identities import valid_personnummer
 from tests.paths import SCRIPT
 
+ROLL_MARKED = "medborgarbudget:RollMark.Marked"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Keys that would mean personal data reached the export (area eligibility may name a residence).
 PERSONAL_KEYS = {"identity", "birth_date", "born", "email", "phone", "telephone", "contact",
@@ -69,7 +72,8 @@ def _vote(api: Api, cycle: Cycle, voted: Voted) -> None:
     year = datetime.now(UTC).year
     norr, unga = cycle.feasible("norr"), cycle.feasible("unga")
     for n in range(12):  # residents of Norr, digitally
-        subject, born = f"19{55 + n}0{1 + n % 9}1{n % 10}-{4000 + n * 7}", date(1955 + n, 3, 1 + n)
+        born = date(1955 + n, 3, 1 + n)
+        subject = valid_personnummer(400 + n * 7, born)
         api.resident("POST", f"{API}/cycles/{cycle.id}/ballots", 201, subject=subject,
                      birth_date=born, residence="norr",
                      key=f"ballot-{n}" if n % 3 == 0 else None,
@@ -77,21 +81,31 @@ def _vote(api: Api, cycle: Cycle, voted: Voted) -> None:
         voted.identities.append(subject)
         voted.birth_dates.append(born)
     for n in range(4):  # young residents, on the budget meter
-        subject, born = f"ung-invanare-{n}", date(year - 18, 1 + n, 10 + n)
+        born = date(year - 18, 1 + n, 10 + n)
+        subject = valid_personnummer(n, born)
         api.resident("POST", f"{API}/cycles/{cycle.id}/ballots", 201, subject=subject,
                      birth_date=born, residence="soder",
                      json={"area": "unga", "selections": unga[:2]})
         voted.identities.append(subject)
         voted.birth_dates.append(born)
-    for n in range(5):  # paper ballots from a station's roll
-        identity, born = f"19480{1 + n}2{n}-{9100 + n}", date(1948, 1 + n, 20 + n)
-        api.ok("POST", f"{API}/cycles/{cycle.id}/paper-ballots", 201, role=Role.OFFICIAL,
+    for n in range(5):  # paper voters marked in a station's roll, in the 10-digit form
+        born = date(1948, 1 + n, 20 + n)
+        identity = valid_personnummer(910 + n, born)
+        api.ok("POST", f"{API}/cycles/{cycle.id}/roll-marks", 201, role=Role.OFFICIAL,
                subject="valforrattare-7", json={
-                   "area": "norr", "station": "Stadsbiblioteket", "selections": norr[:1],
-                   "voter": {"identity": identity, "birth_date": born.isoformat(),
+                   "area": "norr", "station": "Stadsbiblioteket",
+                   "voter": {"identity": identity[2:], "birth_date": born.isoformat(),
                              "residence": "norr"}})
         voted.identities.append(identity)
         voted.birth_dates.append(born)
+
+
+def _enter_the_box(api: Api, cycle: Cycle) -> None:
+    """The station's box, entered after the close without identity."""
+    api.ok("POST", f"{API}/cycles/{cycle.id}/paper-ballots", 201, role=Role.OFFICIAL,
+           subject="valforrattare-7", json={
+               "area": "norr", "station": "Stadsbiblioteket",
+               "ballots": [{"selections": cycle.feasible("norr")[:1]}] * 5})
 
 
 @pytest.fixture
@@ -102,6 +116,7 @@ def audited(settings: Settings, app: Medborgarbudget) -> Iterator[Audited]:
         cycle = build_cycle(api, "voting")
         _vote(api, cycle, voted)
         api.fire(cycle.id, "close_voting")
+        _enter_the_box(api, cycle)
         api.fire(cycle.id, "publish_results")
         export = f"{API}/cycles/{cycle.id}/export"
         response = api.request("GET", export, role=Role.AUDITOR, subject="revisor-1")
@@ -156,18 +171,32 @@ def test_the_export_holds_pseudonyms_only(audited: Audited) -> None:
     assert verify_lines(text.splitlines(keepends=True)).ok
 
     app, voted = audited.app, audited.voted
-    pseudonyms = [r["data"]["voter"] for r in records if r.get("topic") == BALLOT_CAST]
-    assert len(pseudonyms) == len(voted.identities) == 21
-    assert all(HEX64.match(p) for p in pseudonyms)
-    assert sorted(pseudonyms) == sorted(app.voter_pseudonym(i) for i in voted.identities)
-    for pseudonym in pseudonyms:  # in its own ballot's line and nowhere else
+    casts = [r for r in records if r.get("topic") == BALLOT_CAST]
+    marks = [r for r in records if r.get("topic") == ROLL_MARKED]
+    assert len(casts) == len(voted.identities) == 21 and len(marks) == 5
+    digital = [r for r in casts if r["data"]["channel"] == "digital"]
+    from_box = [r for r in casts if r["data"]["channel"] == "paper"]
+    assert len(from_box) == 5 and all(r["data"]["voter"] is None for r in from_box)
+    pseudonyms = [r["data"]["voter"] for r in [*digital, *marks]]
+    assert all(HEX64.match(p) for p in pseudonyms) and len(set(pseudonyms)) == 21
+    cycle = app.cycle(audited.cycle.id)
+    expected = {str(app.ballots.ballot_id_of(cycle, "unga" if n in range(12, 16) else "norr",
+                                             Voter(i)))
+                for n, i in enumerate(voted.identities)}
+    assert {str(r["originator_id"]) for r in [*digital, *marks]} == expected
+    for pseudonym in pseudonyms:  # in its own ballot's (or mark's) line and nowhere else
         assert text.count(pseudonym) == 1
 
     for record in records:
         for key, where in _keys(record):
             assert key not in PERSONAL_KEYS, f"{where} in {record.get('topic', record['kind'])}"
-            if key in ("voter", "age_band", "channel", "station"):
-                assert record.get("topic") == BALLOT_CAST, where
+            if key in ("voter", "receipt", "channel"):
+                assert record.get("topic") in (BALLOT_CAST, ROLL_MARKED), where
+    # Nothing that narrows who cast a ballot: no age band, no time of day (ADR 0004).
+    for record in [*casts, *marks]:
+        assert record["data"].get("age_band") is None and record["data"].get("at") is None
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", record["data"]["day"])
+        assert record["timestamp"].endswith("T00:00:00+00:00"), record["timestamp"]
     submitted = [r["data"] for r in records
                  if r.get("topic") == "medborgarbudget:Proposal.Submitted"]
     assert len(submitted) == len(IDEAS)

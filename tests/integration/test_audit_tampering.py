@@ -126,7 +126,7 @@ def forged_ballot(demo: Demo, like: dict[str, Any]) -> dict[str, Any]:
 def other_option(demo: Demo, record: dict[str, Any]) -> str:
     """A proposal on the same area's ballot that this ballot did not choose."""
     cycle = demo.app.cycle(demo.cycle_id)
-    options = demo.app.ballot_options(cycle, record["data"]["area"])
+    options = demo.app.ballots.options(cycle, record["data"]["area"])
     return next(p for p in sorted(options) if p not in record["data"]["selections"])
 
 
@@ -321,7 +321,7 @@ def test_a_forged_ballot_breaking_the_rules_is_caught_at_its_line(
     at = demo.line_of(BALLOT_CAST)
     forged = forged_ballot(demo, records[at - 1])
     assert forged["data"]["area"] == "norr"  # approval, 1 to 3 choices
-    options = sorted(demo.app.ballot_options(demo.app.cycle(demo.cycle_id), "norr"))
+    options = sorted(demo.app.ballots.options(demo.app.cycle(demo.cycle_id), "norr"))
     data = forged["data"]
     if forge == "unknown-area":
         data["area"] = "nowhere"

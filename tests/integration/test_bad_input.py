@@ -13,7 +13,9 @@ import pytest
 
 from domain.errors import InvalidInput, NotFound, PhaseError
 from domain.phases import Phase
-from service.application import Medborgarbudget, Voter
+from service.application import Medborgarbudget
+from service.ballot_intake import BoxBallot, EnterPaperBallots, MarkInRoll, Voter
+from tests.ballots import OFFICIAL, cast_ballot, person
 from tests.integration.builders import (
     ADMIN,
     REVIEWER,
@@ -49,7 +51,7 @@ PROPOSALS: tuple[tuple[str, str, int], ...] = (
     ("park", "Lekplats", 60_000), ("park", "Fruktträd", 40_000),
     ("unga", "Café", 20_000), ("unga", "Studio", 25_000),
 )
-YOUNG_IN_NORR = Voter("20080517-1234", date(2008, 5, 17), "norr")
+YOUNG_IN_NORR = person(234, date(2008, 5, 17), "norr")
 
 
 @dataclass
@@ -185,7 +187,7 @@ def test_ballots_that_break_the_voting_rule(voting: Voting) -> None:
 
     def cast(area: str, selections: list[str], points: list[Any] | None = None,
              voter: Voter = YOUNG_IN_NORR) -> Callable[[], object]:
-        return lambda: app.cast_ballot(cycle_id, area, voter, selections, points)
+        return lambda: cast_ballot(app, cycle_id, area, voter, selections, points)
 
     _refused(app, InvalidInput, cast("norr", ids["norr"]),
              "selections: too many choices: 3, at most 2 allowed")
@@ -199,13 +201,14 @@ def test_ballots_that_break_the_voting_rule(voting: Voting) -> None:
     _refused(app, InvalidInput, cast("norr", [ids["norr"][0]], [1]),
              "points are given only in cumulative voting")
     _refused(app, NotFound, cast("mars", [ids["norr"][0]]), "No area 'mars'")
-    _refused(app, InvalidInput, lambda: app.cast_ballot(
-        cycle_id, "norr", YOUNG_IN_NORR, ids["norr"][0]), "selections: must be a list")
-    _refused(app, InvalidInput, lambda: app.cast_ballot(
-        cycle_id, "norr", YOUNG_IN_NORR, [ids["norr"][0]], channel="post"), "channel")
-    _refused(app, InvalidInput, lambda: app.cast_ballot(
-        cycle_id, "norr", YOUNG_IN_NORR, [ids["norr"][0]], channel="paper"),
-        "station: a paper ballot names the voting station")
+    _refused(app, InvalidInput, lambda: cast_ballot(
+        app, cycle_id, "norr", YOUNG_IN_NORR, ids["norr"][0]), "selections: must be a list")
+    _refused(app, InvalidInput, lambda: app.ballots.enter_paper_ballots(EnterPaperBallots(
+        cycle_id, "norr", " ", [BoxBallot([ids["norr"][0]])], OFFICIAL)),
+        "station: must name the voting station")
+    _refused(app, InvalidInput, lambda: app.ballots.enter_paper_ballots(EnterPaperBallots(
+        cycle_id, "norr", "Biblioteket", [BoxBallot([ids["norr"][0]]), BoxBallot(ids["norr"])],
+        OFFICIAL)), "ballots[1].selections: too many choices")
 
     # Knapsack: the chosen proposals must fit in the area's budget (60 000 + 40 000 > 90 000).
     _refused(app, InvalidInput, cast("park", ids["park"]),
@@ -224,55 +227,64 @@ def test_ballots_that_break_the_voting_rule(voting: Voting) -> None:
                  "points: each must be a whole number above 0")
 
     # The same ballots within the rules are accepted, one per area for this voter.
-    app.cast_ballot(cycle_id, "norr", YOUNG_IN_NORR, ids["norr"][:2])
-    app.cast_ballot(cycle_id, "park", YOUNG_IN_NORR, [ids["park"][0]])
-    app.cast_ballot(cycle_id, "unga", YOUNG_IN_NORR, ids["unga"], [3, 1])
+    cast_ballot(app, cycle_id, "norr", YOUNG_IN_NORR, ids["norr"][:2])
+    cast_ballot(app, cycle_id, "park", YOUNG_IN_NORR, [ids["park"][0]])
+    cast_ballot(app, cycle_id, "unga", YOUNG_IN_NORR, ids["unga"], [3, 1])
     assert len(app.counted_ballots(cycle_id)) == 3
 
 
 def test_ineligible_voters_are_refused(voting: Voting) -> None:
     app, cycle_id, ids = voting.app, voting.cycle_id, voting.ids
     today = date.today()
-    too_young = Voter("20200101-0001", date(today.year - 12, 1, 1), "norr")
-    too_old = Voter("19500101-0001", date(today.year - 30, 1, 1), "norr")
-    no_birth_date = Voter("19800101-0001", None, "norr")
-    elsewhere = Voter("19800101-0002", date(1980, 1, 1), "soder")
-    nowhere = Voter("19800101-0003", date(1980, 1, 1), None)
+    too_young = person(1, date(today.year - 12, 1, 1), "norr")
+    too_old = person(1, date(today.year - 30, 1, 1), "norr")
+    elsewhere = person(2, date(1980, 1, 1), "soder")
+    nowhere = person(3, date(1980, 1, 1), None)
+    # A personnummer tells the birth date: the token need not.
+    young_without_birth_date = Voter(person(4, date(today.year - 20, 1, 1)).identity, None,
+                                     "norr")
+    mismatched = Voter(person(5, date(1980, 1, 1)).identity, date(2008, 1, 1), "norr")
 
     def cast(area: str, voter: Voter) -> Callable[[], object]:
         points = [1] if area == "unga" else None
-        return lambda: app.cast_ballot(cycle_id, area, voter, [ids[area][0]], points)
+        return lambda: cast_ballot(app, cycle_id, area, voter, [ids[area][0]], points)
 
     not_eligible = "area: not eligible to vote in"
     _refused(app, InvalidInput, cast("unga", too_young), not_eligible, "at least 13 years old")
     _refused(app, InvalidInput, cast("unga", too_old), not_eligible, "at most 25 years old")
-    _refused(app, InvalidInput, cast("unga", no_birth_date), "no birth date is known")
+    _refused(app, InvalidInput, cast("unga", mismatched), "birth_date: does not match")
     _refused(app, InvalidInput, cast("norr", elsewhere), not_eligible, "must live in 'norr'")
     _refused(app, InvalidInput, cast("norr", nowhere), "must live in 'norr'")
-    # Paper ballots from a station are checked just the same.
-    _refused(app, InvalidInput, lambda: app.cast_ballot(
-        cycle_id, "norr", elsewhere, [ids["norr"][0]], channel="paper", station="Biblioteket"),
-        "must live in 'norr'")
+    # Paper voters marked in a station's roll are checked just the same.
+    _refused(app, InvalidInput, lambda: app.ballots.mark_in_roll(MarkInRoll(
+        cycle_id, "norr", "Biblioteket", elsewhere)), "must live in 'norr'")
+    # Nobody votes with an identity that is no personnummer or samordningsnummer.
+    for identity in ("Anna Andersson", "19800101-0000", "19800230-0001", ""):
+        _refused(app, InvalidInput, cast("park", Voter(identity, None, "norr")),
+                 "identity: ", "personnummer or samordningsnummer")
     # An area with no conditions takes everyone.
-    app.cast_ballot(cycle_id, "park", nowhere, [ids["park"][0]])
-    app.cast_ballot(cycle_id, "norr", resident(1), [ids["norr"][0]])
+    cast_ballot(app, cycle_id, "park", nowhere, [ids["park"][0]])
+    cast_ballot(app, cycle_id, "norr", resident(1), [ids["norr"][0]])
+    cast_ballot(app, cycle_id, "unga", young_without_birth_date, [ids["unga"][0]], [1])
 
 
 def test_a_vote_outside_voting_is_refused(app: Medborgarbudget) -> None:
     ideas = drive(app, Phase.IDEAS)
     some = str(next(iter(ideas.proposals.values())))
-    for channel, station in (("digital", None), ("paper", "Biblioteket")):
-        error = refused_storing_nothing(app, PhaseError, partial(
-            app.cast_ballot, ideas.cycle_id, "norr", resident(1), [some], channel=channel,
-            station=station))
+    for command in (partial(cast_ballot, app, ideas.cycle_id, "norr", resident(1), [some]),
+                    partial(app.ballots.mark_in_roll, MarkInRoll(
+                        ideas.cycle_id, "norr", "Biblioteket", resident(1))),
+                    partial(app.ballots.enter_paper_ballots, EnterPaperBallots(
+                        ideas.cycle_id, "norr", "Biblioteket", [BoxBallot([some])], OFFICIAL))):
+        error = refused_storing_nothing(app, PhaseError, command)
         assert error.phase == Phase.IDEAS
         assert "possible only in phase" in str(error) and "phase 'ideas'" in str(error)
         assert "allowed now: close_ideas, cancel" in str(error)
 
     counting = drive(app, Phase.COUNTING)
     norr = str(counting.feasible["norr"][0])
-    _refused(app, PhaseError, lambda: app.cast_ballot(
-        counting.cycle_id, "norr", resident(99), [norr]),
+    _refused(app, PhaseError, lambda: cast_ballot(
+        app, counting.cycle_id, "norr", resident(99), [norr]),
         "Voting digitally is possible only in phase voting", "phase 'counting'")
     # Configuration is refused outside draft, too.
     _refused(app, PhaseError, lambda: app.add_area(

@@ -17,12 +17,14 @@ from uuid import UUID
 
 import pytest
 
-from domain.ballot import Ballot, ballot_id
+from domain.ballot import Ballot
 from domain.cycle import BudgetCycle
-from domain.errors import DuplicateBallot, PhaseError
+from domain.errors import Conflict, DuplicateBallot, PhaseError
 from domain.phases import Phase
-from service.application import BALLOT_CAST, Medborgarbudget, Voter
+from service.application import BALLOT_CAST, ROLL_MARKED, Medborgarbudget
+from service.ballot_intake import BoxBallot, EnterPaperBallots, MarkInRoll, Voter
 from service.config import Settings
+from tests.ballots import cast_ballot, person
 from tests.integration.builders import (
     ADMIN,
     OFFICIAL,
@@ -36,6 +38,7 @@ from tests.integration.builders import (
 )
 
 OpenApp = Callable[[], Medborgarbudget]
+PAPER_ENTERED = "medborgarbudget:BudgetCycle.PaperBallotsEntered"
 TIMEOUT = 60
 
 
@@ -65,9 +68,12 @@ def _race(actions: list[Callable[[], str]]) -> list[str]:
 
 def _cast(app: Medborgarbudget, built: Built, area: str, voter: Voter,
           channel: str = "digital") -> str:
+    """A digital ballot, or a paper voter marked in a station's roll (which takes the ballot)."""
     try:
-        app.cast_ballot(built.cycle_id, area, voter, [str(built.feasible[area][0])],
-                        channel=channel, station="Biblioteket" if channel == "paper" else None)
+        if channel == "paper":
+            app.ballots.mark_in_roll(MarkInRoll(built.cycle_id, area, "Biblioteket", voter))
+        else:
+            cast_ballot(app, built.cycle_id, area, voter, [str(built.feasible[area][0])])
     except DuplicateBallot:
         return "duplicate"
     return "stored"
@@ -76,13 +82,17 @@ def _cast(app: Medborgarbudget, built: Built, area: str, voter: Voter,
 def _cast_events(app: Medborgarbudget, the_id: UUID) -> list[Any]:
     return [
         record for record in app.recorder.select_events(the_id)
-        if record.topic == BALLOT_CAST
+        if record.topic in (BALLOT_CAST, ROLL_MARKED)
     ]
 
 
 def _voter(number: int) -> Voter:
     """Lives in Norr and is young: eligible in both areas of the test cycle."""
-    return Voter(f"20080517-{number:04d}", date(2008, 5, 17), "norr")
+    return person(number, date(2008, 5, 17), "norr")
+
+
+def _ballot_id(app: Medborgarbudget, built: Built, area: str, voter: Voter) -> UUID:
+    return app.ballots.ballot_id_of(app.cycle(built.cycle_id), area, voter)
 
 
 @pytest.fixture
@@ -101,8 +111,7 @@ def test_two_threads_cast_for_the_same_voter(
         voter = _voter(number)
         outcomes = _race([partial(_cast, racer, built, area, voter) for racer in racers])
         assert outcomes == ["duplicate", "stored"], outcomes
-        the_id = ballot_id(str(built.cycle_id), area, app.voter_pseudonym(voter.identity))
-        assert len(_cast_events(app, the_id)) == 1
+        assert len(_cast_events(app, _ballot_id(app, built, area, voter))) == 1
     counted = app.counted_ballots(built.cycle_id)
     assert len(counted) == 4 and len({b.id for b in counted}) == 4
 
@@ -116,7 +125,7 @@ def _cast_in_child(settings: Settings, cycle_id: str, area: str, voter: Voter, s
         app = open_application(Settings(Path(settings.data_dir), settings.database_url))
         try:
             barrier.wait(timeout=TIMEOUT)
-            app.cast_ballot(cycle_id, area, voter, [selection])
+            cast_ballot(app, cycle_id, area, voter, [selection])
             results.put("stored")
         except DuplicateBallot:
             results.put("duplicate")
@@ -147,7 +156,7 @@ def test_two_processes_cast_for_the_same_voter(
                 child.kill()
     assert outcomes == ["duplicate", "stored"], outcomes
     assert [child.exitcode for child in children] == [0, 0]
-    the_id = ballot_id(str(built.cycle_id), "norr", app.voter_pseudonym(voter.identity))
+    the_id = _ballot_id(app, built, "norr", voter)
     assert len(_cast_events(app, the_id)) == 1
     assert [b.id for b in app.counted_ballots(built.cycle_id)] == [str(the_id)]
 
@@ -220,27 +229,27 @@ def test_many_threads_configure_one_draft_at_once(open_app: OpenApp) -> None:
     assert versions == list(range(1, len(versions) + 1))
 
 
-def test_a_paper_ballot_after_a_digital_one_is_a_duplicate(
+def test_a_paper_voter_after_a_digital_one_is_a_duplicate(
     voting: tuple[Medborgarbudget, Built]
 ) -> None:
     app, built = voting
     voter = _voter(1)
     assert _cast(app, built, "norr", voter) == "stored"
     chosen = built.feasible["norr"][0]
+    # The same person at a station, their number written another way.
+    other_form = Voter(voter.identity.replace("-", "")[2:], voter.birth_date, "norr")
     error = refused_storing_nothing(
         app, DuplicateBallot,
-        lambda: app.cast_ballot(built.cycle_id, "norr", voter, [str(built.feasible["norr"][1])],
-                                channel="paper", station="Stadsbiblioteket"),
-    )
+        lambda: app.ballots.mark_in_roll(MarkInRoll(built.cycle_id, "norr", "Stadsbiblioteket",
+                                                    other_form)))
     message = str(error)
     assert "norr" in message and "already" in message
-    pseudonym = app.voter_pseudonym(voter.identity)
-    the_id = ballot_id(str(built.cycle_id), "norr", pseudonym)
+    the_id = _ballot_id(app, built, "norr", voter)
+    stored_ballot: Ballot = app.repository.get(the_id)
     title = app.proposal(chosen).title
-    for secret in (str(chosen), chosen.hex, title, "digital", str(the_id), pseudonym,
+    for secret in (str(chosen), chosen.hex, title, "digital", str(the_id), stored_ballot.voter,
                    voter.identity):
         assert secret not in message, f"the refusal reveals {secret!r}"
-    stored_ballot: Ballot = app.repository.get(the_id)
     assert stored_ballot.channel == "digital" and stored_ballot.selections == [str(chosen)]
 
     # The same voter still holds one ballot in each other area they are eligible for.
@@ -248,17 +257,23 @@ def test_a_paper_ballot_after_a_digital_one_is_a_duplicate(
     # And the other way round: a digital vote after a paper one is refused just the same.
     refused_storing_nothing(
         app, DuplicateBallot,
-        lambda: app.cast_ballot(built.cycle_id, "unga", voter, [str(built.feasible["unga"][0])]),
+        lambda: cast_ballot(app, built.cycle_id, "unga", voter, [str(built.feasible["unga"][0])]),
     )
 
-    # Paper ballots still arrive in counting; a voter who voted digitally is still refused.
-    late = _voter(2)
-    assert _cast(app, built, "norr", late) == "stored"
+    # The box is entered in counting, without identity; no more ballots than marks.
     app.trigger(built.cycle_id, "close_voting", OFFICIAL, "Vallokalerna stängde")
+    refused_storing_nothing(app, PhaseError, lambda: _cast(app, built, "norr", _voter(3),
+                                                           channel="paper"))
+    box = [BoxBallot([str(built.feasible["unga"][0])])]
     before = stored(app)
-    assert _cast(app, built, "norr", late, channel="paper") == "duplicate"
-    assert _cast(app, built, "norr", _voter(3), channel="paper") == "stored"
-    assert [n.topic for n in stored_since(app, before)] == [BALLOT_CAST]
+    app.ballots.enter_paper_ballots(EnterPaperBallots(built.cycle_id, "unga", "Biblioteket",
+                                                      box, OFFICIAL))
+    assert sorted(n.topic for n in stored_since(app, before)) == sorted(
+        [BALLOT_CAST, PAPER_ENTERED])
+    refused_storing_nothing(
+        app, Conflict, lambda: app.ballots.enter_paper_ballots(
+            EnterPaperBallots(built.cycle_id, "unga", "Biblioteket", box, OFFICIAL)),
+        match="more ballots than voters")
 
 
 def test_a_ballot_is_decided_on_the_cycle_as_it_is_when_written(open_app: OpenApp) -> None:
@@ -268,20 +283,22 @@ def test_a_ballot_is_decided_on_the_cycle_as_it_is_when_written(open_app: OpenAp
     voting_worker, admin_worker = open_app(), open_app()
     built = drive(voting_worker, Phase.VOTING)
     options = [str(p) for p in built.feasible["norr"]][:1]
-    voting_worker.cast_ballot(built.cycle_id, "norr", resident(900), options)  # loads the cycle
+    cast_ballot(voting_worker, built.cycle_id, "norr", resident(900), options)  # loads the cycle
+    voting_worker.ballots.mark_in_roll(MarkInRoll(built.cycle_id, "norr", "Stadsbiblioteket",
+                                                  resident(902)))
 
     admin_worker.trigger(built.cycle_id, "close_voting", ADMIN, "test: the polls close")
     refused_storing_nothing(
         voting_worker, PhaseError,
-        lambda: voting_worker.cast_ballot(built.cycle_id, "norr", resident(901), options),
+        lambda: cast_ballot(voting_worker, built.cycle_id, "norr", resident(901), options),
         match="The cycle is in phase 'counting'")
-    # Paper ballots from the voting stations are still registered while counting.
-    voting_worker.cast_ballot(built.cycle_id, "norr", resident(902), options, channel="paper",
-                              station="Stadsbiblioteket")
+    # The voting stations' boxes are still entered while counting.
+    voting_worker.ballots.enter_paper_ballots(EnterPaperBallots(
+        built.cycle_id, "norr", "Stadsbiblioteket", [BoxBallot(options)], OFFICIAL))
 
     early = drive(voting_worker, Phase.REVIEW)
     with pytest.raises(PhaseError):  # loads the cycle while it is in review
-        voting_worker.cast_ballot(early.cycle_id, "norr", resident(903), options)
+        cast_ballot(voting_worker, early.cycle_id, "norr", resident(903), options)
     admin_worker.trigger(early.cycle_id, "open_voting", ADMIN, "test: the polls open")
     early_options = [str(p) for p in early.feasible["norr"]][:1]
-    assert voting_worker.cast_ballot(early.cycle_id, "norr", resident(904), early_options)
+    assert cast_ballot(voting_worker, early.cycle_id, "norr", resident(904), early_options)

@@ -18,7 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from domain.receipts import receipt_digest
+from service.application import BALLOT_CAST
 from service.config import Settings
+from tests.identities import valid_personnummer
 from tests.integration.server_support import (
     HOST,
     REQUEST_TIMEOUT,
@@ -47,6 +50,15 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
         stop(running.process)
 
 
+def _receipt_digests(settings: Settings, cycle_id: str) -> set[str]:
+    app = open_app(settings)
+    try:
+        return {record["data"]["receipt"] for record in app.iter_cycle_events(cycle_id)
+                if record["topic"] == BALLOT_CAST and record["data"].get("receipt")}
+    finally:
+        app.close()
+
+
 def _norr_ballots(settings: Settings, cycle_id: str) -> list[str]:
     """Ids of the stored ballots of area norr, read from the store the server writes to."""
     app = open_app(settings)
@@ -62,7 +74,7 @@ def test_residents_voting_at_once_each_store_one_ballot(server: Server,
     options = demo.options
     already = len(_norr_ballots(settings, demo.cycle_id))
     rng = random.Random(2027)
-    voters = [f"load-resident-{n:04d}" for n in range(RESIDENTS)]
+    voters = [valid_personnummer(n) for n in range(RESIDENTS)]
     attempts = voters + rng.sample(voters, DUPLICATES)
     rng.shuffle(attempts)
     headers = resident_headers(settings, voters)
@@ -88,11 +100,13 @@ def test_residents_voting_at_once_each_store_one_ballot(server: Server,
     refusals = [body for _, status, body in outcomes if status == 409]
     assert all(body["title"] == "A ballot already exists" for body in refusals)
 
-    receipts = {body["ballot"] for _, status, body in outcomes if status == 201}
+    receipts = {body["receipt"] for _, status, body in outcomes if status == 201}
     assert len(receipts) == RESIDENTS
     stored = _norr_ballots(settings, demo.cycle_id)
     assert len(stored) - already == RESIDENTS
-    assert receipts <= set(stored)
+    # A receipt proves inclusion: its digest is in a stored ballot, and it is no ballot's id.
+    assert {receipt_digest(r) for r in receipts} <= _receipt_digests(settings, demo.cycle_id)
+    assert not receipts & set(stored)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +32,9 @@ from hypothesis.stateful import (
 
 from domain.errors import DomainError, GuardRefused, PhaseError
 from domain.phases import TRIGGERS, Phase
-from service.application import Medborgarbudget, Voter
+from service.application import Medborgarbudget
+from service.ballot_intake import MarkInRoll
+from tests.ballots import cast_ballot, person
 from tests.integration.builders import (
     ADMIN,
     REVIEWER,
@@ -214,17 +217,22 @@ class CycleMachine(RuleBasedStateMachine):
 
     def cast(self, area: str, voter: int, proposal: ModelProposal, channel: str) -> None:
         model = self.model
-        phases = (Phase.VOTING, Phase.COUNTING) if channel == "paper" else (Phase.VOTING,)
-        allowed = (
-            model.phase in phases and area in model.areas and proposal.area == area
-            and proposal.status == "feasible" and (area, voter) not in model.voted
-            and (model.rule != "knapsack" or proposal.cost <= model.areas[area])
-        )
-        resident = Voter(f"slump-{voter}", None, None)
-        if self.run(allowed, lambda: self.app.cast_ballot(
-                self.cycle_id, area, resident, [str(proposal.id)], channel=channel,
-                station="Biblioteket" if channel == "paper" else None),
-                self.phase_error_or(phases)):
+        phases = (Phase.VOTING,)
+        resident = person(voter)
+        if channel == "paper":  # marked in the station's roll: it takes the voter's ballot
+            allowed = model.phase in phases and area in model.areas \
+                and (area, voter) not in model.voted
+            command: Callable[[], object] = partial(self.app.ballots.mark_in_roll, MarkInRoll(
+                self.cycle_id, area, "Biblioteket", resident))
+        else:
+            allowed = (
+                model.phase in phases and area in model.areas and proposal.area == area
+                and proposal.status == "feasible" and (area, voter) not in model.voted
+                and (model.rule != "knapsack" or proposal.cost <= model.areas[area])
+            )
+            command = partial(cast_ballot, self.app, self.cycle_id, area, resident,
+                              [str(proposal.id)])
+        if self.run(allowed, command, self.phase_error_or(phases)):
             model.voted.add((area, voter))
 
     def advance(self) -> None:

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
-import pytest
+import json
+from datetime import UTC, datetime
+from uuid import UUID
 
-from domain.ballot import Ballot, ballot_id, ballots_digest
+import pytest
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    UUIDAsHex,
+)
+
+from domain.ballot import Ballot, RollMark, ballot_id, ballots_digest
 from domain.errors import Conflict, InvalidInput
 from domain.voting_rules import VotingRule
 from tests.unit.domain_builders import rebuilt, state
@@ -56,14 +68,62 @@ def test_valid_ballots_of_every_kind() -> None:
     assert cast(RANKED, ["c", "a", "b"]).selections == ["c", "a", "b"]
 
 
-def test_paper_ballots_name_a_station_and_digital_ones_do_not() -> None:
+def box(selections: list[str], station: str = "Biblioteket") -> Ballot:
+    return Ballot.from_box("cycle", "norr", station, selections, None, APPROVAL, COSTS, 200_000)
+
+
+def test_a_paper_ballot_from_a_box_has_no_voter_and_a_random_id() -> None:
+    first, second = box(["a"]), box(["a"])
+    assert first.voter is None and first.channel == "paper" and first.station == "Biblioteket"
+    assert first.id != second.id
+    assert box(["a"], station="  Stads \t biblioteket ").station == "Stads biblioteket"
     with pytest.raises(InvalidInput, match="station"):
-        cast(APPROVAL, ["a"], channel="paper")
-    with pytest.raises(InvalidInput, match="station"):
-        cast(APPROVAL, ["a"], channel="digital", station="Biblioteket")
+        box(["a"], station="  ")
+    with pytest.raises(InvalidInput, match="too many"):
+        box(["a", "b", "c"])
     with pytest.raises(InvalidInput, match="channel"):
         cast(APPROVAL, ["a"], channel="carrier-pigeon")
-    assert cast(APPROVAL, ["a"], channel="paper", station="Biblioteket").station == "Biblioteket"
+
+
+def test_a_roll_mark_takes_the_id_of_the_voters_ballot() -> None:
+    mark = RollMark.mark("cycle", "norr", "voter-pseudonym", "Biblioteket")
+    assert mark.id == cast(APPROVAL, ["a"]).id
+    assert mark.station == "Biblioteket" and not hasattr(mark, "selections")
+
+
+def test_ballot_events_carry_the_day_only() -> None:
+    """A stamp to the microsecond beside a sign-in log would single the voter out."""
+    ballot = cast(APPROVAL, ["a"], receipt="d" * 64)
+    ballot.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
+    mark = RollMark.mark("cycle", "soder", "voter-pseudonym", "Biblioteket")
+    for event in [*ballot.collect_events(), *mark.collect_events(), *box(["a"]).collect_events()]:
+        stamp = event.timestamp
+        assert (stamp.hour, stamp.minute, stamp.second, stamp.microsecond) == (0, 0, 0, 0)
+        assert getattr(event, "at", None) is None
+        assert "age_band" not in vars(event) or event.age_band is None
+        assert event.timestamp.date() == datetime.now(UTC).date()
+    assert ballot.receipt == "d" * 64 and ballot.day == datetime.now(UTC).date().isoformat()
+
+
+def test_a_ballot_stored_before_the_day_only_events_still_loads() -> None:
+    """Events of the first schema (a time to the microsecond and an age band, no day or
+    receipt), as stored bytes, decode and replay into a ballot as they did."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
+        transcoder.register(transcoding)
+    mapper: Mapper[UUID] = Mapper(transcoder=transcoder)
+    at = "2026-04-21T18:03:07.123456+00:00"
+    the_id = ballot_id("cycle", "norr", "v")
+    stored = StoredEvent(the_id, 1, "medborgarbudget:Ballot.Cast", json.dumps({
+        "timestamp": {"_type_": "datetime_iso", "_data_": at},
+        "originator_topic": "medborgarbudget:Ballot", "cycle_id": "cycle", "area": "norr",
+        "voter": "v", "selections": ["a"], "points": None, "channel": "paper",
+        "station": "Biblioteket", "at": {"_type_": "datetime_iso", "_data_": at},
+        "age_band": "30-44"}).encode())
+    ballot = mapper.to_domain_event(stored).mutate(None)  # type: ignore[attr-defined]
+    assert isinstance(ballot, Ballot) and ballot.id == the_id
+    assert ballot.day == "2026-04-21" and ballot.age_band == "30-44"
+    assert ballot.receipt is None and ballot.selections == ["a"] and ballot.voter == "v"
 
 
 def test_changing_a_ballot_only_where_allowed() -> None:
@@ -75,7 +135,7 @@ def test_changing_a_ballot_only_where_allowed() -> None:
     ballot.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
     assert ballot.selections == ["b"] and ballot.changes == 1
     assert state(rebuilt(ballot)) == state(ballot)
-    paper = cast(APPROVAL, ["a"], channel="paper", station="Biblioteket")
+    paper = box(["a"])
     with pytest.raises(Conflict, match="paper"):
         paper.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
 

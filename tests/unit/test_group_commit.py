@@ -6,16 +6,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
 from service.group_commit import GroupCommit, StaleRead
+from service.recorders import (
+    IdempotencyRecord,
+    RecordFor,
+    RepeatedRequest,
+    StaleAggregates,
+    Unchanged,
+)
+
+CYCLE = UUID(int=1)
 
 
 class FakeStore:
     """Stores events (strings) atomically; a repeated event is a conflict, as a second ballot
-    for the same voter and area is in the event store."""
+    for the same voter and area is in the event store. Aggregates' versions and idempotency
+    scopes are checked inside the "transaction", as service/recorders.py does."""
 
     def __init__(self, gate: threading.Event | None = None, failing: bool = False) -> None:
         self.failing = failing
@@ -23,16 +34,28 @@ class FakeStore:
         self.transactions: list[list[str]] = []
         self.gate = gate
         self.writing = threading.Event()
+        self.versions: dict[UUID, int] = {CYCLE: 2}
+        self.checks: list[Unchanged] = []
+        self.scopes: set[str] = set()
 
-    def record(self, events: Sequence[Any]) -> list[str]:
+    def record(self, events: Sequence[Any], unchanged: Sequence[Unchanged] = (),
+               records: Sequence[RecordFor] = ()) -> list[str]:
         self.writing.set()
         if self.gate is not None:
             self.gate.wait(timeout=10)  # hold the first writer so that others queue
         if self.failing:
             raise RuntimeError("disk full")
+        self.checks.extend(unchanged)
+        stale = frozenset(u for u in unchanged if self.versions[u.originator_id] != u.version)
+        if stale:
+            raise StaleAggregates(stale)
+        for r in records:
+            if r.record.scope in self.scopes:
+                raise RepeatedRequest(r.record.scope)
         if len(set(events)) < len(events) or set(events) & set(self.stored):
             raise IntegrityError("duplicate")
         self.stored.extend(events)
+        self.scopes.update(r.record.scope for r in records)
         self.transactions.append(list(events))
         return [f"recorded {e}" for e in events]
 
@@ -90,20 +113,24 @@ def test_a_duplicate_in_a_batch_is_refused_alone() -> None:
 def test_a_failed_check_sends_back_stale_read_and_each_check_runs_once_per_batch() -> None:
     store = FakeStore(threading.Event())
     commit = GroupCommit(store.record)
-    runs = {"v1": 0, "v2": 0}
-
-    def check(version: str, current: bool) -> Any:
-        def run() -> bool:
-            runs[version] += 1
-            return current
-        return ((version,), run)
-
-    calls = [(["a"], None), (["b"], check("v1", True)), (["c"], check("v1", True)),
-             (["d"], check("v2", False))]
+    current, old = Unchanged(CYCLE, 2), Unchanged(CYCLE, 1)
+    calls = [(["a"], None), (["b"], current), (["c"], current), (["d"], old)]
     results = run_together(commit, store, calls)
     assert results == [["recorded a"], ["recorded b"], ["recorded c"], "StaleRead"]
-    assert runs == {"v1": 1, "v2": 1}
     assert "d" not in store.stored
+    # Checked in the transaction of each write: once for the batch of three, and once again
+    # for the two still current when the batch was written without the stale one.
+    assert store.checks.count(old) == 1 and store.checks.count(current) == 2
+
+
+def test_a_repeated_keyed_request_is_refused_alone() -> None:
+    store = FakeStore()
+    commit = GroupCommit(store.record)
+    record = IdempotencyRecord("scope", "fingerprint", 0.0, lambda positions: None)
+    assert commit.commit(["first"], None, record) == ["recorded first"]
+    with pytest.raises(RepeatedRequest):
+        commit.commit(["again"], None, record)
+    assert store.stored == ["first"]
 
 
 def test_a_store_failure_reaches_every_command_of_the_batch() -> None:
@@ -152,7 +179,7 @@ def test_submitted_commands_are_written_together_by_the_writer_thread() -> None:
     assert store.writing.wait(timeout=10)  # "a" is being written; the rest queue behind it
     commit.submit(["b"], None, outcomes.callback("b"))
     commit.submit(["a"], None, outcomes.callback("again"))
-    commit.submit(["c"], ((1,), lambda: False), outcomes.callback("stale"))
+    commit.submit(["c"], Unchanged(CYCLE, 1), outcomes.callback("stale"))
     gate.set()
     assert outcomes.wait() == {"a": ["recorded a"], "b": ["recorded b"],
                                "again": "IntegrityError", "stale": "StaleRead"}

@@ -1,0 +1,494 @@
+"""Every ballot enters the event store here, from whichever channel it came.
+
+A resident's own ballot (the API route, the lean ASGI lane, the web form) and its change; a
+voter marked in a station's roll and, later, the station's box entered without identity; and
+the ballots of an imported election. The rules of who may cast what live in the domain
+(domain/ballot.py, domain/cycle.py, domain/areas.py, domain/identity.py); this module decides
+with them and stores the outcome so that:
+
+- one person holds one ballot per area whatever the channel or the way the personnummer was
+  written: the identity is reduced to its canonical form, then to a pseudonym keyed by the
+  deployment secret and the cycle, and the ballot's (or roll mark's) id is derived from it, so
+  the store refuses the second;
+- nothing is stored after voting closes: each ballot is decided on the cycle as this process
+  last loaded it, and the write transaction itself checks that the cycle has not changed since
+  (service/recorders.py); if it has, the ballot is decided again on the cycle as it is now;
+- the ballot event holds only what a recount and an eligibility audit need (ADR 0004).
+
+Ballots cast at the same moment are written together (service/group_commit.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.ballot import Ballot, RollMark, ballot_id, station_name
+from domain.cycle import BudgetCycle
+from domain.errors import Conflict, DomainError, DuplicateBallot, InvalidInput, NotFound
+from domain.identity import parse_identity
+from domain.phases import Phase
+from domain.pseudonym import PER_CYCLE, cycle_pseudonym, pseudonym
+from domain.receipts import new_receipt_code, receipt_digest
+from service.group_commit import GroupCommit, StaleRead
+from service.recorders import IdempotencyRecord, RecordFor, StaleAggregates, Unchanged
+
+if TYPE_CHECKING:
+    from service.application import Medborgarbudget
+
+MAX_ATTEMPTS = 8
+ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
+PAGE = 1000
+
+PERSONNUMMER = "personnummer"
+OPAQUE = "opaque"
+IDENTITY_KINDS = (PERSONNUMMER, OPAQUE)
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who is voting, as the identity provider (or a station's roll) says. `identity` is
+    reduced to a pseudonym before anything is stored; birth date and residence are used only to
+    check eligibility and are never stored."""
+
+    identity: str
+    birth_date: date | None = None
+    residence: str | None = None
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    cycle_id: str | UUID
+    area: str
+    voter: Voter
+    selections: Sequence[str]
+    points: Sequence[int] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeBallot:
+    cycle_id: str | UUID
+    area: str
+    voter: Voter
+    selections: Sequence[str]
+    points: Sequence[int] | None = None
+
+
+@dataclass(frozen=True)
+class MarkInRoll:
+    cycle_id: str | UUID
+    area: str
+    station: str
+    voter: Voter
+
+
+@dataclass(frozen=True)
+class BoxBallot:
+    selections: Sequence[str]
+    points: Sequence[int] | None = None
+
+
+@dataclass(frozen=True)
+class EnterPaperBallots:
+    cycle_id: str | UUID
+    area: str
+    station: str
+    ballots: Sequence[BoxBallot]
+    actor: str
+
+
+@dataclass(frozen=True)
+class ImportedBallot:
+    """A ballot registered outside this system, e.g. read from a Pabulib file: `identity` is
+    the file's voter id, not a person's number."""
+
+    identity: str
+    selections: Sequence[str]
+    points: Sequence[int] | None = None
+    channel: str = "digital"
+
+
+@dataclass(frozen=True)
+class BallotStored:
+    """A resident's ballot was stored (or changed): the receipt code is shown to them once and
+    kept nowhere but as a digest in the ballot event."""
+
+    cycle_id: UUID
+    area: str
+    receipt: str | None  # None for a change: the first receipt still proves inclusion
+    position: int | None
+
+
+@dataclass(frozen=True)
+class VoterMarked:
+    cycle_id: UUID
+    area: str
+    station: str
+    position: int | None
+
+
+@dataclass(frozen=True)
+class BoxEntered:
+    cycle_id: UUID
+    area: str
+    station: str
+    entered: int
+    position: int | None
+
+
+# An answer to keep with a keyed request, made from the outcome once its position is known.
+Respond = Callable[[BallotStored], tuple[int, bytes]]
+
+
+def _position_of(recordings: Sequence[Any]) -> int | None:
+    """The log position of the last of `recordings` (None if the store gives none)."""
+    positions = [r.notification.id for r in recordings if r.notification is not None]
+    return max(positions) if positions else None
+
+
+def _uuid(value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No budget cycle '{value}'.") from None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class BallotIntake:
+    def __init__(self, app: Medborgarbudget, secret: bytes, identities: str = PERSONNUMMER,
+                 ) -> None:
+        if identities not in IDENTITY_KINDS:
+            raise ValueError(f"identities must be one of {', '.join(IDENTITY_KINDS)}")
+        self._app = app
+        self._secret = secret
+        self.identities = identities
+        # Once voting is open no proposal can change, so what a ballot may name is fixed.
+        self._options: dict[tuple[UUID, str], dict[str, int]] = {}
+        self._options_lock = threading.Lock()
+        self._snapshots: dict[UUID, BudgetCycle] = {}
+        self._group_commit = GroupCommit(
+            lambda events, unchanged, records: app.events.put(
+                list(events), unchanged=unchanged, records=records))
+
+    def close(self) -> None:
+        self._group_commit.close()
+
+    # ---- who is voting ---------------------------------------------------------------------
+
+    def _identity(self, voter: Voter, field: str) -> tuple[str, date | None]:
+        """The canonical identity and the birth date it tells (a personnummer does)."""
+        if self.identities == OPAQUE:
+            text = voter.identity.strip()
+            if not text or len(text) > 200:
+                raise InvalidInput(field, "must be the identity provider's subject")
+            return text, voter.birth_date
+        number = parse_identity(voter.identity, _today(), field)
+        return number.canonical, number.birth_date
+
+    def _pseudonym(self, cycle: BudgetCycle, canonical: str, raw: str) -> str:
+        if cycle.pseudonyms == PER_CYCLE:
+            return cycle_pseudonym(self._secret, str(cycle.id), canonical)
+        # A cycle created before per-cycle keying keeps the pseudonyms its ballots carry.
+        return pseudonym(self._secret, raw, purpose="voter")
+
+    def _voter_key(self, cycle: BudgetCycle, area_id: str, voter: Voter,
+                   field: str = "identity") -> str:
+        """The voter's pseudonym in this cycle, once they are found eligible for the area."""
+        area = cycle.area(area_id)
+        canonical, born = self._identity(voter, field)
+        if voter.birth_date is not None and born is not None and voter.birth_date != born \
+                and self.identities == PERSONNUMMER:
+            raise InvalidInput("birth_date", "does not match the personnummer")
+        refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, _today())
+        if refusal:
+            raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
+        return self._pseudonym(cycle, canonical, voter.identity)
+
+    def ballot_id_of(self, cycle: BudgetCycle, area_id: str, voter: Voter) -> UUID:
+        """The id the voter's ballot (or roll mark) in the area has, if they have one."""
+        canonical, _ = self._identity(voter, "identity")
+        return ballot_id(str(cycle.id), area_id, self._pseudonym(cycle, canonical,
+                                                                 voter.identity))
+
+    # ---- what a ballot may name ------------------------------------------------------------
+
+    def options(self, cycle: BudgetCycle, area_id: str) -> dict[str, int]:
+        """The proposals on an area's ballot, with their official cost."""
+        key = (cycle.id, area_id)
+        cached = self._options.get(key)
+        if cached is not None:
+            return cached
+        with self._options_lock:  # the first ballots of a vote arrive together: load once
+            cached = self._options.get(key)
+            if cached is not None:
+                return cached
+            options = {str(p.id): p.cost for p in self._app.proposals(cycle.id)
+                       if p.area == area_id and p.on_ballot}
+            if cycle.phase in (Phase.VOTING, Phase.COUNTING):
+                self._options[key] = options
+            return options
+
+    # ---- the cycle as last loaded ----------------------------------------------------------
+
+    def _snapshot(self, cycle_id: str | UUID, fresh: bool = False) -> BudgetCycle:
+        """The cycle as this process last loaded it; `fresh` loads it from the store first. A
+        snapshot is never changed once made (a newer one replaces it), so threads can share
+        it; whether it is still current is checked in the transaction that writes."""
+        the_id = _uuid(cycle_id)
+        if not fresh:
+            cycle = self._snapshots.get(the_id)
+            if cycle is not None:
+                return cycle
+        cycle = self._app.cycle(the_id)  # a copy of its own
+        self._snapshots[the_id] = cycle
+        return cycle
+
+    @staticmethod
+    def _unchanged(cycle: BudgetCycle) -> Unchanged:
+        return Unchanged(cycle.id, cycle.version)
+
+    # ---- a resident's own ballot -----------------------------------------------------------
+
+    def _decide(self, cycle: BudgetCycle, command: CastBallot) -> tuple[Ballot, str]:
+        cycle.require_phase("cast_digital_ballot")
+        voter = self._voter_key(cycle, command.area, command.voter)
+        code = new_receipt_code()
+        ballot = Ballot.cast(
+            str(cycle.id), command.area, voter, command.selections, command.points,
+            cycle.voting_rule_for(command.area), self.options(cycle, command.area),
+            cycle.area(command.area).budget, receipt=receipt_digest(code))
+        return ballot, code
+
+    def cast(self, command: CastBallot, keyed: IdempotencyRecord | None = None,
+             respond: Respond | None = None) -> BallotStored:
+        """Store one ballot; a second one for the same voter and area is refused by the store.
+        With `keyed` (and `respond`), the request's idempotency record and its answer are
+        written in the same transaction."""
+        cycle, fresh = self._snapshot(command.cycle_id), False
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                ballot, code = self._decide(cycle, command)
+            except DomainError:
+                if fresh:
+                    raise
+                # Refused on the snapshot: perhaps only because it is old (voting has opened
+                # since). Decide again on the cycle as it is now before refusing anyone.
+                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
+                continue
+            record = _answered(keyed, respond, cycle.id, command.area, code)
+            try:
+                recordings = self._group_commit.commit(ballot.collect_events(),
+                                                       self._unchanged(cycle), record)
+            except StaleRead:
+                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
+                continue
+            except IntegrityError:
+                raise DuplicateBallot(command.area) from None
+            return BallotStored(cycle.id, command.area, code, _position_of(recordings))
+        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
+                       "being cast; nothing was stored. Please try again.")
+
+    def cast_without_waiting(self, command: CastBallot,
+                             done: Callable[[BallotStored | BaseException], None]) -> bool:
+        """`cast` for a caller that must not block (the server's event loop): decided on the
+        cycle as last loaded and handed to the group commit, which calls `done` from its own
+        thread with the stored ballot, or with DuplicateBallot, StaleRead or the store's error.
+        False, with nothing done, when deciding would need the store (nothing loaded yet) or
+        the ballot is refused on what was loaded (it may be old): then use `cast`, which
+        decides on the cycle as it is now, and refuses clearly."""
+        try:
+            cycle = self._snapshots.get(_uuid(command.cycle_id))
+        except NotFound:
+            return False
+        if cycle is None or (cycle.id, command.area) not in self._options:
+            return False
+        try:
+            ballot, code = self._decide(cycle, command)
+        except DomainError:
+            return False
+
+        def stored(outcome: Sequence[Any] | BaseException) -> None:
+            if isinstance(outcome, IntegrityError):
+                done(DuplicateBallot(command.area))
+            elif isinstance(outcome, BaseException):
+                done(outcome)
+            else:
+                done(BallotStored(cycle.id, command.area, code, _position_of(outcome)))
+
+        self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
+        return True
+
+    def change(self, command: ChangeBallot) -> BallotStored:
+        """A digital voter changes their ballot before voting closes, if the cycle allows."""
+        for _ in range(MAX_ATTEMPTS):
+            cycle = self._snapshot(command.cycle_id, fresh=True)
+            cycle.require_phase("cast_digital_ballot")
+            voter = self._voter_key(cycle, command.area, command.voter)
+            ballot = self._own_ballot(ballot_id(str(cycle.id), command.area, voter))
+            ballot.change(command.selections, command.points,
+                          cycle.voting_rule_for(command.area),
+                          self.options(cycle, command.area), cycle.area(command.area).budget,
+                          cycle.allow_ballot_changes)
+            try:
+                recordings = self._app.save(ballot, unchanged=[self._unchanged(cycle)])
+            except (StaleAggregates, IntegrityError):
+                continue  # the cycle or the ballot changed meanwhile: decide again
+            return BallotStored(cycle.id, command.area, None, _position_of(recordings))
+        raise Conflict(f"The ballot or its cycle changed {MAX_ATTEMPTS} times while the change "
+                       "was being made; nothing was stored. Please try again.")
+
+    def _own_ballot(self, the_id: UUID) -> Ballot:
+        try:
+            found: Any = self._app.repository.get(the_id)
+        except Exception as error:
+            if type(error).__name__ == "AggregateNotFoundError":
+                raise NotFound("You have no ballot in this area to change.") from None
+            raise
+        if isinstance(found, RollMark):
+            raise Conflict("You voted on paper at a voting station; a paper ballot cannot be "
+                           "changed digitally.")
+        if not isinstance(found, Ballot):
+            raise NotFound("You have no ballot in this area to change.")
+        return found
+
+    # ---- paper: the roll and the box ---------------------------------------------------
+
+    def mark_in_roll(self, command: MarkInRoll) -> VoterMarked:
+        """An official marks a paper voter in the station's roll: identity checked, refused if
+        the person already voted in the area in any channel; their later digital ballot is
+        refused too (the mark has the id their ballot would have)."""
+        if self.identities != PERSONNUMMER:
+            raise Conflict("Paper voting needs voters identified by personnummer, so that a "
+                           "paper voter can be told from one who voted digitally; this "
+                           "deployment identifies residents by an opaque subject.")
+        station = station_name(command.station)
+        cycle, fresh = self._snapshot(command.cycle_id), False
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                cycle.require_phase("mark_in_roll")
+                voter = self._voter_key(cycle, command.area, command.voter, "voter.identity")
+            except DomainError:
+                if fresh:
+                    raise
+                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
+                continue
+            mark = RollMark.mark(str(cycle.id), command.area, voter, station)
+            try:
+                recordings = self._group_commit.commit(mark.collect_events(),
+                                                       self._unchanged(cycle))
+            except StaleRead:
+                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
+                continue
+            except IntegrityError:
+                raise DuplicateBallot(command.area) from None
+            return VoterMarked(cycle.id, command.area, station, _position_of(recordings))
+        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the voter was "
+                       "being marked; nothing was stored. Please try again.")
+
+    def enter_paper_ballots(self, command: EnterPaperBallots) -> BoxEntered:
+        """A station's box, entered without identity: never more ballots than the station
+        marked voters in the roll for the area (the cycle records how many were entered, so
+        two entries at once, or one racing the publication of results, cannot both pass)."""
+        station = station_name(command.station)
+        for _ in range(MAX_ATTEMPTS):
+            cycle = self._app.cycle(command.cycle_id)
+            cycle.require_phase("cast_paper_ballot")
+            cycle.area(command.area)
+            rule, budget = cycle.voting_rule_for(command.area), cycle.area(command.area).budget
+            options = self.options(cycle, command.area)
+            ballots = []
+            for index, paper in enumerate(command.ballots):
+                try:
+                    ballots.append(Ballot.from_box(str(cycle.id), command.area, station,
+                                                   paper.selections, paper.points, rule,
+                                                   options, budget))
+                except InvalidInput as error:
+                    raise InvalidInput(f"ballots[{index}].{error.field}", error.reason) from None
+            marked = self.marks_at(cycle.id, command.area, station)
+            cycle.enter_paper_ballots(command.area, station, len(ballots), marked,
+                                      command.actor)
+            try:
+                recordings = self._app.save(cycle, *ballots)
+            except IntegrityError:
+                continue  # the cycle changed meanwhile (another box, the results): again
+            return BoxEntered(cycle.id, command.area, station, len(ballots),
+                              _position_of(recordings))
+        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the box was being "
+                       "entered; nothing was stored. Please try again.")
+
+    def marks_at(self, cycle_id: UUID, area: str, station: str) -> int:
+        """How many voters the station marked in its roll for the area (marks are only ever
+        added, so a count read before entering a box can only be too low, never too high)."""
+        wanted, count, start = str(cycle_id), 0, 1
+        recorder = self._app.recorder
+        while True:
+            page = recorder.select_notifications(start, PAGE, topics=[ROLL_MARKED])
+            for notification in page:
+                event: Any = self._app.mapper.to_domain_event(notification)
+                if event.cycle_id == wanted and event.area == area \
+                        and event.station == station:
+                    count += 1
+            if len(page) < PAGE:
+                return count
+            start = page[-1].id + 1
+
+    # ---- an election held elsewhere ------------------------------------------------------
+
+    def import_ballots(self, cycle_id: str | UUID, area: str,
+                       ballots: Iterable[ImportedBallot], chunk: int = 2000) -> int:
+        """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
+        rules as any ballot, with a pseudonym of the file's voter id; saved in atomic chunks.
+        Returns how many were stored."""
+        cycle = self._snapshot(cycle_id, fresh=True)
+        cycle.require_phase("cast_paper_ballot")
+        options = self.options(cycle, area)
+        rule, budget = cycle.voting_rule_for(area), cycle.area(area).budget
+        pending: list[Ballot] = []
+        stored = 0
+        for imported in ballots:
+            voter = cycle_pseudonym(self._secret, str(cycle.id), imported.identity,
+                                    purpose="imported")
+            pending.append(Ballot.cast(str(cycle.id), area, voter, imported.selections,
+                                       imported.points, rule, options, budget,
+                                       channel=imported.channel))
+            if len(pending) == chunk:
+                stored += self._save_imported(pending, area)
+        return stored + self._save_imported(pending, area)
+
+    def _save_imported(self, ballots: list[Ballot], area: str) -> int:
+        if ballots:
+            try:
+                self._app.save(*ballots)
+            except IntegrityError:
+                raise DuplicateBallot(area) from None
+        count = len(ballots)
+        ballots.clear()
+        return count
+
+
+def _answered(keyed: IdempotencyRecord | None, respond: Respond | None, cycle_id: UUID,
+              area: str, code: str) -> IdempotencyRecord | None:
+    """The keyed request's record, answering with the receipt once its position is known."""
+    if keyed is None or respond is None:
+        return keyed
+
+    def answer(positions: Sequence[int]) -> tuple[int, bytes]:
+        return respond(BallotStored(cycle_id, area, code, max(positions) if positions else None))
+
+    return IdempotencyRecord(keyed.scope, keyed.fingerprint, keyed.expires, answer)
+
+
+__all__ = ["BallotIntake", "BallotStored", "BoxBallot", "BoxEntered", "CastBallot",
+           "ChangeBallot", "EnterPaperBallots", "ImportedBallot", "MarkInRoll", "RecordFor",
+           "Voter", "VoterMarked"]
