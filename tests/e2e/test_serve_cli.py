@@ -122,7 +122,7 @@ def test_serve_without_demo_prints_no_token_and_keeps_its_data_private(
         assert "secure" in cookie_attributes(server.base, {"X-Forwarded-Proto": "https"})
         assert "secure" not in cookie_attributes(server.base)
         assert private(settings.data_dir) == []
-        assert {"events.sqlite3", "readmodels.sqlite3", "sessions.sqlite3", "session.key",
+        assert {"events.sqlite3", "readmodels.sqlite3", "sessions.sqlite3",
                 } <= {p.name for p in settings.data_dir.iterdir()}
         assert not (settings.data_dir / "secret.key").exists()  # the configured one is used
     finally:
