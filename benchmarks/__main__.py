@@ -56,6 +56,7 @@ from tests.integration.server_support import (
     project_once,
     read_model_ballots,
     resident_headers,
+    signed_in_cookie,
     start_projector,
     start_server,
     stop,
@@ -73,9 +74,9 @@ class Sizes:
     audit_ballots: int
 
 
-# A session cookie (that matches no session): read and checked on every page, as a signed-in
-# resident's is; the page gets the reader's own account corner (docs/adr/0011).
-SESSION = {"Cookie": "medborgarbudget_session=none"}
+# A signed-in resident's session cookie: decrypted, and its id looked up among the ended
+# sessions, on every page; the page gets the reader's own account corner (docs/adr/0011).
+SESSION = signed_in_cookie()
 # Residents arrive within two seconds and pause 1-3 s between reading, voting and reading again.
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)

@@ -138,18 +138,26 @@ def token(role: str, subject: str, birth_date: str | None, residence: str | None
         raise click.UsageError(str(error)) from None
 
 
+FORWARDED_ALLOW_IPS_ENV = "MEDBORGARBUDGET_FORWARDED_ALLOW_IPS"
+SECRET_HOWTO = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--demo", is_flag=True, help="Seed a demo cycle in the voting phase.")
+@click.option("--demo", is_flag=True,
+              help="Seed a demo cycle in the voting phase, print tokens for local use and "
+                   "switch the test sign-in on. Never for a real vote.")
 @click.option("--data", type=click.Path(path_type=Path), default=None)
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request with the client's address. Off by default: an address "
                    "beside the time of a ballot would identify the voter.")
 def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
           access_log: bool) -> None:
-    """Run the API and pages."""
+    """Run the API and pages.
+
+    Outside --demo, MEDBORGARBUDGET_SECRET (the key of the voter pseudonyms) must be set."""
     import os
     from datetime import date
 
@@ -158,24 +166,45 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     from service.api.app import create_app
     from service.api.auth import TokenVerifier
     from service.config import DATA_ENV
+    from service.deployment_secret import SECRET_ENV, load_secret
+    from service.web.sign_in_mode import TEST_SIGN_IN_ENV, wants_test_sign_in
 
+    # Everything the server writes goes into the data folder: keys, databases, lock files.
+    # None of it is for other users of the machine.
+    os.umask(0o077)
     settings = _settings(data)
     if workers > 1 and settings.backend == "sqlite":
         raise click.UsageError(
             "The embedded SQLite store runs with one worker. To run several, use PostgreSQL: "
             "set MEDBORGARBUDGET_DATABASE_URL=postgresql://user:password@host:port/dbname."
         )
+    if not demo and not os.environ.get(SECRET_ENV):
+        # A key generated into the data folder would be lost with it, or copied with it: then
+        # voters would get new pseudonyms, or the pseudonyms could be recomputed by whoever
+        # holds a copy of the data.
+        raise click.UsageError(
+            f"{SECRET_ENV} is not set. Outside --demo the server needs the deployment secret "
+            "that keys voter pseudonyms, the same on every worker and machine and kept outside "
+            f"the data folder (e.g. in a systemd credential or environment file). Make one "
+            f"with: {SECRET_HOWTO}")
     try:
+        if not demo:
+            load_secret(settings.data_dir)  # checks the variable's form before anything starts
         verifier = TokenVerifier.from_env(settings.data_dir)
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
+    test_sign_in = demo or wants_test_sign_in()
+    if test_sign_in:
+        os.environ[TEST_SIGN_IN_ENV] = "true"  # for worker processes started by uvicorn
     base = f"http://{host}:{port}"
     if demo:
         cycle_id = _seed_demo(settings)
         click.echo(f"Demo cycle (voting is open): {base}/api/v1/cycles/{cycle_id}")
     click.echo(f"Store: {settings.describe()}")
     click.echo(f"API:   {base}/api/v1/cycles   OpenAPI: {base}/docs   Health: {base}/healthz")
-    if verifier.signing_key is not None:
+    if test_sign_in:
+        click.echo("Test sign-in is on: anyone can sign in as anyone. Never for a real vote.")
+    if demo and verifier.signing_key is not None:
         click.echo("\nTokens for local use (8 hours):")
         for role in ("admin", "reviewer", "official", "auditor"):
             click.echo(f"  {role:<9} {verifier.mint(role, f'demo-{role}')}")
@@ -183,13 +212,18 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
             minted = verifier.mint(role, subject, 8 * 3600, date.fromisoformat(born), residence)
             click.echo(f"  {role:<9} {minted}   ({subject}, born {born}, lives in {residence})")
     click.echo("")
+    # Behind a reverse proxy that terminates TLS, X-Forwarded-Proto from the addresses trusted
+    # here makes the request https, and so the session cookie Secure.
+    proxies = os.environ.get(FORWARDED_ALLOW_IPS_ENV) or "127.0.0.1"
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+        uvicorn.run(create_app(settings, test_sign_in=test_sign_in), host=host, port=port,
+                    access_log=access_log, proxy_headers=True, forwarded_allow_ips=proxies)
     else:
         # Workers starting together create the tables in turn (service/table_creation.py).
         os.environ[DATA_ENV] = str(settings.data_dir)
         uvicorn.run("service.api.app:create_app_from_env", factory=True, host=host, port=port,
-                    workers=workers, access_log=access_log)
+                    workers=workers, access_log=access_log, proxy_headers=True,
+                    forwarded_allow_ips=proxies)
 
 
 def _seed_demo(settings: Settings) -> str:

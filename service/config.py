@@ -3,6 +3,7 @@ PostgreSQL when MEDBORGARBUDGET_DATABASE_URL is set. The same code runs on both.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,21 @@ DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
 
 class ConfigurationError(ValueError):
     pass
+
+
+def private_folder(path: Path) -> None:
+    """Create the data folder for the service's own user only (0700): it holds the keys and the
+    stores, which nobody else on the machine should read. A folder that exists is left as the
+    operator made it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and 0600 unless it exists. SQLite then opens it as an empty database
+    and gives its journal, WAL and shared-memory files the same mode, whatever the umask."""
+    private_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 @dataclass(frozen=True)
@@ -36,10 +52,11 @@ class Settings:
         """The eventsourcing library's own settings for the chosen store."""
         if self.database_url:
             return postgres_env(self.database_url)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        events = self.data_dir / "events.sqlite3"
+        private_file(events)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+            "SQLITE_DBNAME": str(events),
             # Writers from several threads or processes wait for the file lock instead of failing.
             "SQLITE_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": "service.recorders:GuardedSQLiteRecorder",

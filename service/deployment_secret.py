@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from domain.pseudonym import MIN_SECRET_BYTES
-from service.config import ConfigurationError
+from service.config import ConfigurationError, private_folder
 
 SECRET_ENV = "MEDBORGARBUDGET_SECRET"
 SECRET_FILE = "secret.key"
@@ -32,7 +32,7 @@ def load_secret(
         return _decode(configured, variable)
     path = data_dir / file_name
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
         draft = data_dir / f".{file_name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as file:

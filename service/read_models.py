@@ -23,7 +23,7 @@ from projections.store import (
     SQLiteReadModelStore,
 )
 from service.application import Medborgarbudget
-from service.config import ConfigurationError, Settings
+from service.config import ConfigurationError, Settings, private_file
 from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
@@ -36,6 +36,7 @@ def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore
     if settings.backend == "sqlite":
         name = f"readmodels-{scratch}.sqlite3" if scratch else READ_MODELS_FILE
         env["SQLITE_DBNAME"] = str(settings.data_dir / name)
+        private_file(settings.data_dir / name)
         kind = SQLiteReadModelStore
     else:
         kind = PostgresReadModelStore

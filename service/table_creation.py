@@ -39,7 +39,8 @@ def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
         if not database or database == ":memory:" or "mode=memory" in database:
             yield
             return
-        with FileLock(f"{database}.lock", timeout=LOCK_SECONDS):
+        # 0600 like everything else the service writes into the data folder.
+        with FileLock(f"{database}.lock", timeout=LOCK_SECONDS, mode=0o600):
             yield
         return
     key = zlib.crc32(f"medborgarbudget tables {env.get('POSTGRES_SCHEMA', 'public')}".encode())

@@ -11,15 +11,15 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
-from starlette.middleware.sessions import SessionMiddleware
 
-from service.api import problems, routes_ballots, routes_cycles, routes_proposals
+from service.api import docs, problems, routes_ballots, routes_cycles, routes_proposals
 from service.api.auth import Principal, TokenVerifier
 from service.api.ballot_lane import BallotLane
 from service.api.body_guard import BodyGuard
 from service.api.deps import public
 from service.api.openapi import problems as openapi_problems
 from service.api.schemas import Health
+from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
 from service.config import Settings
 from service.deployment_secret import load_secret
@@ -29,12 +29,9 @@ from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
 from service.web import routes as web
-from service.web.session import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    SESSION_SECRET_ENV,
-    secure_cookies,
-)
+from service.web.ended_sessions import open_ended_sessions
+from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, secure_cookies
+from service.web.sign_in_mode import wants_test_sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "pages" / "static"
 
@@ -49,47 +46,56 @@ Money is whole kronor."""
 
 
 def create_app(settings: Settings | None = None, app: Medborgarbudget | None = None,
-               follow: bool | None = None) -> FastAPI:
+               follow: bool | None = None, test_sign_in: bool | None = None) -> FastAPI:
     """`follow`: keep the read models current in this process (default: on SQLite; with
-    PostgreSQL `medborgarbudget project` does it as a process of its own)."""
+    PostgreSQL `medborgarbudget project` does it as a process of its own). `test_sign_in`:
+    offer the local test sign-in (default: MEDBORGARBUDGET_TEST_SIGN_IN; `serve --demo`)."""
     settings = settings or Settings.from_env()
     application = app or open_application(settings)
     tokens = TokenVerifier.from_env(settings.data_dir)
     if follow is None:
         follow = settings.backend == "sqlite"
+    if test_sign_in is None:
+        test_sign_in = wants_test_sign_in()
     read_models = ReadModels(application, open_store(settings), follow=follow)
+    ended_sessions = open_ended_sessions(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await run_in_threadpool(read_models.close)
+        await run_in_threadpool(ended_sessions.close)
         if app is None:  # close only what we opened
             await run_in_threadpool(application.close)
 
     # FastAPI's OpenTelemetry stays off: a span of a ballot request, with its time and the
     # client's address, would identify the voter (as an access log would), and merely checking
     # whether telemetry is configured cost 5 % of a ballot's CPU.
+    # The docs are served from this site (service/api/docs.py); FastAPI's own load from a CDN.
     api = FastAPI(title="Medborgarbudget", version="1", description=DESCRIPTION,
-                  lifespan=lifespan, telemetry=NO_TELEMETRY)
+                  lifespan=lifespan, telemetry=NO_TELEMETRY, docs_url=None, redoc_url=None)
     api.state.medborgarbudget = application
     api.state.tokens = tokens
     api.state.settings = settings
     api.state.read_models = read_models
     api.state.shared_pages = SharedPages()
+    api.state.ended_sessions = ended_sessions
+    api.state.test_sign_in = test_sign_in
     problems.install(api)
 
     web.install(api)
-    api.add_middleware(
-        SessionMiddleware, secret_key=session_secret(settings), session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies())
+    api.add_middleware(Sessions, cookie=SessionCookie(session_secret(settings)),
+                       ended=ended_sessions, always_secure=secure_cookies())
 
     @api.exception_handler(PageNotFound)
     def on_page_not_found(request: Request, _: PageNotFound) -> Response:
         return render(request, "not_found.html", request.query_params.get("lang"), status=404)
 
     api.add_middleware(BallotLane, application=application, tokens=tokens)
-    # Added last, so it runs first: nothing else reads a body it refuses.
+    # Added late, so it runs early: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
+    # Outermost: its headers go on every answer, the body guard's refusals included.
+    api.add_middleware(SecurityHeaders)
 
     @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
              responses=openapi_problems(401))
@@ -102,12 +108,12 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
                    pages.router, web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(api)
     return api
 
 
-def session_secret(settings: Settings) -> str:
-    return load_secret(settings.data_dir, variable=SESSION_SECRET_ENV,
-                       file_name="session.key").hex()
+def session_secret(settings: Settings) -> bytes:
+    return load_secret(settings.data_dir, variable=SESSION_SECRET_ENV, file_name="session.key")
 
 
 def create_app_from_env() -> FastAPI:

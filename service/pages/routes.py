@@ -23,6 +23,7 @@ from service.pages.reasons import translate_reason
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.web.session import csrf_token, current_resident
+from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,7 +78,12 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     return ENVIRONMENTS[lang].get_template(template).render(
         lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
-        **context)
+        test_sign_in=_test_sign_in(request), **context)
+
+
+def _test_sign_in(request: Request) -> bool:
+    """Whether every page warns that anyone can sign in as anyone here."""
+    return sign_in_mode(request) is SignIn.TEST
 
 
 def _reader(request: Request) -> dict[str, Any]:
@@ -107,7 +113,10 @@ def shared(request: Request, lang: str | None, position: int | None,
                                visitor_mark=VISITOR_MARK, **context)
 
     pages: SharedPages = request.app.state.shared_pages
-    html = pages.page((request.url.path, lang_code, query), position, build)
+    # The test sign-in's banner is part of the page: a page kept from before it was switched
+    # (an identity provider configured meanwhile) is not served after.
+    key = (request.url.path, lang_code, query, _test_sign_in(request))
+    html = pages.page(key, position, build)
     corner = ENVIRONMENTS[lang_code].get_template("visitor.html").render(
         lang=lang_code, path=request.url.path, **_reader(request))
     return HTMLResponse(html.replace(VISITOR_MARK, corner, 1))

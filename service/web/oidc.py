@@ -1,6 +1,7 @@
 """Sign-in through the municipality's identity provider: OpenID Connect, authorization code
 flow with PKCE (S256), via Authlib. Swedish municipalities typically front BankID or Freja eID
-this way. Configured by environment; without it, only the labelled local sign-in exists.
+this way. Configured by environment; without it, residents cannot sign in, unless the labelled
+test sign-in is asked for (service/web/sign_in_mode.py).
 
 MEDBORGARBUDGET_OIDC_ISSUER         the provider's issuer URL (discovery document below it)
 MEDBORGARBUDGET_OIDC_CLIENT_ID      this service's client id

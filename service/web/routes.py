@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.ballot import Ballot
 from domain.cycle import BudgetCycle
@@ -32,6 +33,7 @@ from service.web.session import (
     sign_in,
     sign_out,
 )
+from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,18 +109,28 @@ def _residence_codes(app: Medborgarbudget) -> list[str]:
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str | None = None) -> Response:
     lang = _lang(request)
-    oidc = OidcSettings.from_env()
-    return render(request, "sign_in.html", lang, next=_safe_next(next), oidc=oidc is not None,
-                  residences=_residence_codes(_app(request)), errors={}, values={})
+    mode = sign_in_mode(request)
+    # Only the test sign-in lists the areas: its form asks where the resident lives.
+    residences = _residence_codes(_app(request)) if mode is SignIn.TEST else []
+    return render(request, "sign_in.html", lang, next=_safe_next(next), mode=mode.value,
+                  residences=residences, errors={}, values={})
+
+
+REFUSED_TEST_SIGN_IN = {
+    SignIn.OIDC: "the test sign-in is switched off: use the e-ID sign-in",
+    SignIn.NONE: "the test sign-in is switched off: residents sign in through the "
+                 "municipality's identity provider",
+}
 
 
 @router.post("/sign-in/local", response_class=HTMLResponse)
 def local_sign_in(request: Request, form: Form) -> Response:
     lang = _lang(request, form)
     _ = _gettext(lang)
+    mode = sign_in_mode(request)
+    if mode is not SignIn.TEST:
+        raise InvalidInput("sign-in", REFUSED_TEST_SIGN_IN[mode])
     check_csrf(request, forms.first(form, "csrf"), lang)
-    if OidcSettings.from_env() is not None:
-        raise InvalidInput("sign-in", "local sign-in is switched off: use the e-ID sign-in")
     name, year, residence = (forms.first(form, k) for k in ("name", "birth_year", "residence"))
     errors = {}
     if not name or len(name) > 100:
@@ -132,7 +144,7 @@ def local_sign_in(request: Request, form: Form) -> Response:
     if errors:
         return render(request, "sign_in.html", lang, status=422, errors=errors,
                       values={"name": name, "birth_year": year, "residence": residence},
-                      next=_safe_next(forms.first(form, "next")), oidc=False,
+                      next=_safe_next(forms.first(form, "next")), mode=mode.value,
                       residences=residences)
     # Local test sign-in: the name is the identity, and the middle of the year the birthday.
     resident = Resident(f"local:{name.casefold()}", name, date(int(year), 7, 1), residence,
@@ -162,7 +174,8 @@ async def oidc_callback(request: Request) -> Response:
     token = await oidc.authorize_access_token(request)
     claims = token.get("userinfo") or await oidc.userinfo(token=token)
     target = _safe_next(request.session.get("after_sign_in"))
-    sign_in(request, resident_from_claims(claims, settings))
+    # Signing in ends the session before it in the database: off the event loop.
+    await run_in_threadpool(sign_in, request, resident_from_claims(claims, settings))
     return RedirectResponse(target, status_code=303)
 
 

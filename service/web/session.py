@@ -1,27 +1,55 @@
 """The resident's browser session, and protection of every form against cross-site requests.
 
-Sessions are signed cookies (Starlette's SessionMiddleware): HTTP-only, SameSite=Lax, and Secure
-whenever the service is reached over HTTPS (`MEDBORGARBUDGET_SECURE_COOKIES=true` forces it).
-Every form carries a per-session CSRF token that a POST must return unchanged.
+A session is a small dictionary (who is signed in, the CSRF token, the sign-in's state on its
+way to the identity provider) kept in the resident's cookie, encrypted and authenticated with
+Fernet (AES and HMAC-SHA256) under a key derived from MEDBORGARBUDGET_SESSION_SECRET: the cookie
+shows nobody, not even its holder, the subject, name or birth date it carries. Each session has
+a random id; signing out records that id as ended (service/web/ended_sessions.py), so a copy of
+the cookie taken before is refused by every worker process afterwards.
+
+The cookie is HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS (directly, or
+through a proxy that uvicorn trusts: MEDBORGARBUDGET_FORWARDED_ALLOW_IPS) or always with
+MEDBORGARBUDGET_SECURE_COOKIES=true. Every form carries the session's CSRF token, which a POST
+must return unchanged.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
+import json
 import os
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from service.web.ended_sessions import EndedSessions
 
 SESSION_SECRET_ENV = "MEDBORGARBUDGET_SESSION_SECRET"
 SECURE_COOKIES_ENV = "MEDBORGARBUDGET_SECURE_COOKIES"
 SESSION_COOKIE = "medborgarbudget_session"
 SESSION_MAX_AGE = 8 * 3600
+# Fernet accepts a token stamped up to this far in the future (clocks of two machines differ):
+# an ended session is remembered that much longer than its age limit.
+CLOCK_SKEW = 60
+SESSION_ID = "sid"
+# Paths whose handlers never read a session: the API (bearer tokens), assets, the API's docs
+# and the probes. They skip decrypting the cookie and looking its id up.
+WITHOUT_SESSION = ("/api/", "/static/", "/docs", "/openapi.json", "/healthz", "/readyz",
+                   "/metrics")
 
 
 class CsrfRefused(DomainError):
@@ -34,7 +62,7 @@ class CsrfRefused(DomainError):
 
 @dataclass(frozen=True)
 class Resident:
-    """A signed-in resident as the identity provider (or the local sign-in) described them."""
+    """A signed-in resident as the identity provider (or the test sign-in) described them."""
 
     subject: str
     name: str
@@ -55,9 +83,121 @@ class Resident:
                    data.get("via", "local"))
 
 
-def secure_cookies() -> bool:
-    return os.environ.get(SECURE_COOKIES_ENV, "").lower() in ("1", "true", "yes")
+def secure_cookies(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return env.get(SECURE_COOKIES_ENV, "").lower() in ("1", "true", "yes")
 
+
+# ---- the cookie ---------------------------------------------------------------------------
+
+class SessionCookie:
+    """Seals a session into a cookie value and opens it again (None when it was tampered with,
+    made with another key, or is older than `max_age` seconds)."""
+
+    def __init__(self, secret: bytes, max_age: int = SESSION_MAX_AGE) -> None:
+        # A key of its own for the cookies, derived from the configured secret: the same secret
+        # used elsewhere never meets the same key twice.
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"medborgarbudget session cookie").derive(secret)
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        self.max_age = max_age
+
+    def seal(self, session: Mapping[str, Any], now: int | None = None) -> str:
+        data = json.dumps(session, separators=(",", ":")).encode()
+        token = self._fernet.encrypt(data) if now is None \
+            else self._fernet.encrypt_at_time(data, now)
+        return token.decode("ascii")
+
+    def open(self, value: str, now: int | None = None) -> dict[str, Any] | None:
+        try:
+            token = value.encode("ascii")
+            data = self._fernet.decrypt(token, ttl=self.max_age) if now is None \
+                else self._fernet.decrypt_at_time(token, self.max_age, now)
+            session = json.loads(data)
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
+        if not isinstance(session, dict) or not isinstance(session.get(SESSION_ID), str):
+            return None
+        return session
+
+
+class Sessions:
+    """The session middleware: `scope["session"]` from the cookie, and the cookie from it.
+
+    Plain ASGI, like the body guard: the cookie is written only when the session changed (a
+    resident reading pages costs no encryption), and a session whose id was ended at sign-out
+    is treated as none."""
+
+    def __init__(self, app: ASGIApp, cookie: SessionCookie, ended: EndedSessions,
+                 always_secure: bool) -> None:
+        self.app = app
+        self.cookie = cookie
+        self.ended = ended
+        self.always_secure = always_secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(WITHOUT_SESSION):
+            await self.app(scope, receive, send)
+            return
+        sent = _sent_cookie(scope)
+        session = await self._load(sent)
+        scope["session"] = session
+        before = _fingerprint(session)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                header = self._set_cookie(scope, before, sent is not None)
+                if header is not None:
+                    MutableHeaders(scope=message).append("set-cookie", header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    async def _load(self, sent: str | None) -> dict[str, Any]:
+        if not sent:
+            return {}
+        session = self.cookie.open(sent)
+        if session is None:
+            return {}
+        # The look-up may wait for the database: off the event loop.
+        if await run_in_threadpool(self.ended.is_ended, session[SESSION_ID]):
+            return {}
+        return session
+
+    def _set_cookie(self, scope: Scope, before: str, was_sent: bool) -> str | None:
+        session: dict[str, Any] = scope["session"]
+        secure = "; Secure" if self.always_secure or scope.get("scheme") == "https" else ""
+        attributes = f"; Path=/; HttpOnly; SameSite=Lax{secure}"
+        if session:
+            if _fingerprint(session) == before:
+                return None
+            session.setdefault(SESSION_ID, new_session_id())
+            value = self.cookie.seal(session)
+            return f"{SESSION_COOKIE}={value}; Max-Age={self.cookie.max_age}{attributes}"
+        if was_sent:  # signed out, or a cookie that was invalid, expired or ended: drop it
+            return (f"{SESSION_COOKIE}=; Max-Age=0; "
+                    f"Expires=Thu, 01 Jan 1970 00:00:00 GMT{attributes}")
+        return None
+
+
+def _sent_cookie(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            found = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
+            if found:
+                return found
+    return None
+
+
+def _fingerprint(session: Mapping[str, Any]) -> str:
+    return json.dumps(session, sort_keys=True, separators=(",", ":"))
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# ---- what the pages do with it ------------------------------------------------------------
 
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
@@ -80,11 +220,23 @@ def current_resident(request: Request) -> Resident | None:
     return Resident.from_session(data) if data else None
 
 
+def _end(request: Request) -> None:
+    """End the request's session for good: its cookie, wherever a copy of it is, is refused."""
+    session_id = request.session.get(SESSION_ID)
+    if session_id:
+        ended: EndedSessions = request.app.state.ended_sessions
+        ended.end(str(session_id), time.time() + SESSION_MAX_AGE + CLOCK_SKEW)
+    request.session.clear()
+
+
 def sign_in(request: Request, resident: Resident) -> None:
-    request.session.clear()  # a fresh session at sign-in: no fixation of an older one
+    """A fresh session at sign-in, with a new id (no fixation of an older one); the one before
+    is ended, in case it was someone else's signed-in session in the same browser."""
+    _end(request)
+    request.session[SESSION_ID] = new_session_id()
     request.session["resident"] = resident.to_session()
     csrf_token(request)
 
 
 def sign_out(request: Request) -> None:
-    request.session.clear()
+    _end(request)

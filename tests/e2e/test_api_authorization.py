@@ -47,8 +47,6 @@ Rule = str | frozenset[Role]
 RULES: Mapping[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): DOCS,
     ("GET", "/docs"): DOCS,
-    ("GET", "/docs/oauth2-redirect"): DOCS,
-    ("GET", "/redoc"): DOCS,
     ("GET", "/healthz"): PUBLIC,
     ("POST", f"{API}/cycles"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles"): PUBLIC,

@@ -4,8 +4,9 @@ successor in voting with the comparison to the year before, a third collecting i
 
 Every page, in Swedish and English, on a phone and on a desktop: axe-core finds no WCAG 2.0/2.1
 A or AA violation, `<html lang>` is right, nothing overflows sideways, no chart draws labels over
-each other. The language switch
-works, and so does every page with JavaScript turned off (the server renders everything).
+each other, and nothing breaks the Content-Security-Policy (no inline script or style). The
+language switch works, and so does every page with JavaScript turned off (the server renders
+everything). The API's docs (/docs) load Swagger UI from this site alone.
 Screenshots of every page, language and viewport go to artifacts/screenshots/pages/.
 """
 
@@ -30,6 +31,7 @@ from tests.e2e.participation_support import (
     browser_fixture,  # noqa: F401 (a fixture)
     screenshot,
     serve,
+    watch_content_security_policy,
 )
 
 pytestmark = pytest.mark.slow
@@ -264,3 +266,38 @@ def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(
     finally:
         page.context.close()
 
+
+
+# ---- the Content-Security-Policy ------------------------------------------------------------
+
+def test_no_page_breaks_the_content_security_policy(browser: Browser, site: Site) -> None:
+    page = open_page(browser, site)
+    violations: list[str] = []
+    watch_content_security_policy(page, violations)
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith((site.url, "data:"))
+            else elsewhere.append(request.url))
+    try:
+        for lang in LANGUAGES:
+            for key, path in site.paths.items():
+                response = page.goto(with_lang(path, lang))
+                assert response is not None
+                policy = response.headers.get("content-security-policy", "")
+                assert "script-src 'self';" in policy and "style-src 'self';" in policy, key
+                expect(page.locator("h1")).to_have_text(heading(site, key, lang))
+
+        # The API's docs: Swagger UI, from this site only, draws the operations and runs one.
+        page.goto("/docs")
+        cycles = page.locator(".opblock-get", has=page.locator(
+            ".opblock-summary-path", has_text=re.compile(r"^/api/v1/cycles$")))
+        cycles.locator(".opblock-summary-control").click()
+        cycles.get_by_role("button", name="Try it out").click()
+        cycles.get_by_role("button", name="Execute").click()
+        expect(cycles.locator(".live-responses-table tbody .response-col_status").first
+               ).to_have_text("200")
+        expect(cycles.locator(".live-responses-table")).to_contain_text(
+            "Medborgarbudget Nässjö 2027")
+    finally:
+        page.context.close()
+    assert not violations, "\n".join(violations)
+    assert not elsewhere, f"requests to other hosts: {elsewhere}"

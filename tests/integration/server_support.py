@@ -38,6 +38,7 @@ REQUEST_TIMEOUT = 60.0
 # Fixed keys, shared by every worker (and by the driver, which mints tokens with the first).
 JWT_SECRET = "4a" * 32
 PSEUDONYM_SECRET = "5b" * 32
+SESSION_SECRET = "6c" * 32
 ADULT = date(1975, 3, 1)
 
 
@@ -64,6 +65,7 @@ def environment(settings: Settings) -> dict[str, str]:
         "MEDBORGARBUDGET_DATA": str(settings.data_dir),
         "MEDBORGARBUDGET_JWT_SECRET": JWT_SECRET,
         "MEDBORGARBUDGET_SECRET": PSEUDONYM_SECRET,
+        "MEDBORGARBUDGET_SESSION_SECRET": SESSION_SECRET,
     })
     if settings.database_url:
         env["MEDBORGARBUDGET_DATABASE_URL"] = settings.database_url
@@ -195,6 +197,18 @@ def demo_cycle(base: str) -> Demo:
                      if p["area"] == "norr" and p["status"] == "feasible")
     assert len(options) >= 3
     return Demo(demo["id"], options)
+
+
+def signed_in_cookie() -> dict[str, str]:
+    """The Cookie header of a resident signed in on the pages of a server started here (sealed
+    with its session key), with the CSRF token its pages' forms need already made."""
+    from service.web.session import SESSION_COOKIE, SessionCookie, new_session_id
+
+    session = {"sid": new_session_id(), "csrf": "benchmark-csrf-token",
+               "resident": {"subject": "bench-reader", "name": "Läsare", "via": "local",
+                            "birth_date": ADULT.isoformat(), "residence": "norr"}}
+    sealed = SessionCookie(bytes.fromhex(SESSION_SECRET)).seal(session)
+    return {"Cookie": f"{SESSION_COOKIE}={sealed}"}
 
 
 def resident_headers(settings: Settings, voters: Sequence[str]) -> dict[str, dict[str, str]]:
