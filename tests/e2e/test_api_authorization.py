@@ -78,6 +78,8 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{API}/cycles/{{cycle}}/ballots"): frozenset({RESIDENT}),
     ("PUT", f"{API}/cycles/{{cycle}}/ballots/{{area}}"): frozenset({RESIDENT}),
     ("POST", f"{API}/cycles/{{cycle}}/paper-ballots"): frozenset({OFFICIAL}),
+    ("POST", f"{API}/cycles/{{cycle}}/roll-marks"): frozenset({OFFICIAL}),
+    ("GET", f"{API}/cycles/{{cycle}}/receipts/{{code}}"): PUBLIC,
 }
 
 PAGE_MODULES = ("service.pages.", "service.web.")
