@@ -156,7 +156,7 @@ def make_template(workdir: Path) -> Template:
     for line in lines:
         record = json.loads(line)
         record.pop("hash")
-        record.pop("prev")
+        record.pop("prev", None)  # the header has none
         records.append(record)
     return Template(records, rules, proposals)
 
@@ -209,13 +209,11 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
 
     def stream() -> Iterator[dict[str, Any]]:
         seq = 0
-        position = 0
 
         def numbered(record: dict[str, Any]) -> dict[str, Any]:
-            nonlocal seq, position
+            nonlocal seq
             seq += 1
-            position = max(position + 1, record.get("position", 0))
-            return {**record, "seq": seq, "position": position}
+            return {**record, "seq": seq}
 
         yield from (numbered(r) for r in prefix)
         for n, ballot in enumerate(ballots):
@@ -240,8 +238,7 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
 
     total = 0
     with path.open("w", encoding="utf-8") as file:
-        for line in export_records(header(cycle_id, datetime.now(UTC)), stream(),
-                                   lambda: results["ballots_digest"]):
+        for line in export_records(header(cycle_id, datetime.now(UTC)), stream()):
             file.write(line)
             total += 1
     return Generated(path, count, total - 2, time.perf_counter() - started)

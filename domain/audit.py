@@ -1,23 +1,42 @@
-"""The audit export of a cycle, and its verification from the file alone.
+"""The audit export of a cycle, its hash chain, and its verification from the file alone.
 
-An export is JSON Lines in store order: a header, one line per event (the cycle's, its
-proposals', its ballots'), and a manifest. Each line is a record as canonical JSON (sorted keys,
-no spaces) with `hash` appended as its last member:
+The chain covers the cycle's events alone (the cycle's, its proposals', its ballots'), in store
+order, so that the same history always has the same head, whoever exports it and when; the
+projection (projections/fold.py) keeps the same chain as it folds the events and publishes its
+head with the results. Each event's link is its record as canonical JSON (`canonical`: sorted
+keys, no spaces, UTF-8, numbers in their shortest form), with `prev` the previous event's hash
+(64 zeros before the first):
+
+    record = {"kind": "event", "seq": n, "topic", "originator_id", "originator_version",
+              "timestamp", "data", "prev"}
+    H(n)   = SHA-256(H(n-1) + "\n" + canonical(record))
+
+`link()` computes it, for the exporter and the projection alike. Nothing that depends on the
+store (its positions, which differ after a restore or by a gap on PostgreSQL) or on the export
+(its time) is in a link.
+
+An export is JSON Lines: a header, one line per event, a manifest. Every line is its record
+with `hash` appended as its last member, so the verifier hashes the bytes it received, up to
+the hash member, without serialising anything again:
 
     line = canonical(record)[:-1] + ',"hash":"' + H + '"}'
-    H    = SHA-256(previous line's hash + "\n" + canonical(record))   (the record without hash)
 
-`record` includes `prev`, the previous line's hash (64 zeros before the header). So a line
-edited, removed, reordered or inserted breaks the chain where it happened, and the verifier
-checks a line by hashing the bytes it received, up to the hash member, without serialising
-anything again. A rewrite of the whole chain is caught by comparing the head hash (printed by
-verify) with the one the municipality published, and by recounting: the published winners must
-follow from the ballots.
+The header (format, version, cycle, time of export, whether it is interim) is outside the
+chain: its hash is SHA-256(64 zeros + "\n" + canonical(header)). The manifest (counts, the
+head, the head when results were published, the results digest, the header's hash) is hashed
+after the head, with `prev` the head, without becoming part of the chain. So an edited,
+removed, reordered or inserted line breaks where it happened, and the head is the same in every
+export of the same history.
+
+While a cycle votes, nobody reads ballot contents: an export made then is *interim*, its
+ballots redacted (`redact`, used for the events API too); its chain is over what it shows, so
+its head cannot be compared with a full export's, and nothing in it can be recounted.
 
 Verification rebuilds every aggregate but the ballots with the domain's own classes (a ballot is
 kept as what the tally counts, compactly: there may be millions), recounts with the recorded rule
 (domain/cycle_tally.py, as the service does), and compares with the published results. It needs
-no database and no server.
+no database and no server. Exports of version 1 (the header in the chain, store positions in
+the lines) are still read and verified as they were written.
 """
 
 from __future__ import annotations
@@ -32,33 +51,58 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.utils import resolve_topic
 
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.errors import DomainError
+from domain.phases import Phase
 from domain.proposal import Proposal
 
 FORMAT = "medborgarbudget-audit"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 GENESIS = "0" * 64
 BALLOT_CAST = "medborgarbudget:Ballot.Cast"
 BALLOT_CHANGED = "medborgarbudget:Ballot.Changed"
 ROLL_MARKED = "medborgarbudget:RollMark.Marked"
+BALLOT_TOPICS = (BALLOT_CAST, BALLOT_CHANGED)
 RESULTS_PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
+# The fields of a ballot event that say nothing about what is on the ballot: while the cycle
+# votes, these are all that is shown of it (counts per area, channel and station stay
+# visible). Anything else, present or added later (choices, points, a receipt digest, the
+# voter's pseudonym, its time), is left out: what is not listed here is never shown.
+UNREDACTED_BALLOT_FIELDS = frozenset({"originator_topic", "cycle_id", "area", "channel",
+                                      "station"})
+REDACTED = "redacted"
 
 _HASH_MEMBER = b',"hash":"'
 _TAIL = len(_HASH_MEMBER) + 64 + len(b'"}')  # ',"hash":"<64 hex>"}'
 
-try:  # a faster parser when installed; the standard one reads the same records
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - orjson is a dependency, json the fallback
-    _loads = json.loads  # type: ignore[assignment]
+# Datetimes and dataclasses go to _plain, as they would with the standard json module.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_loads = orjson.loads
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The canonical JSON of `value`, the one form every link is hashed in.
+
+    orjson, because the projection links every ballot as it folds it and orjson writes a
+    record ten times faster than the json module; the two write the same text but for a few
+    floats (1e-05 is 0.00001 here). What orjson cannot write (an integer beyond 64 bits, a key
+    that is not text) the json module writes, the same way every time."""
+    try:
+        return orjson.dumps(value, default=_plain, option=_ORJSON)
+    except orjson.JSONEncodeError as error:
+        if isinstance(error.__cause__, TypeError):  # raised by _plain: nothing can write it
+            raise error.__cause__ from None
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          default=_plain).encode()
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=_plain)
+    return canonical_bytes(value).decode()
 
 
 def _plain(value: Any) -> Any:
@@ -71,46 +115,141 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
-def chain_hash(previous: str, record: Mapping[str, Any]) -> str:
-    """The hash of a line: `record` is the line's record without `hash` (with `prev`)."""
-    return _hash_body(previous, canonical(record).encode())
-
-
 def _hash_body(previous: str, body: bytes) -> str:
     return hashlib.sha256(b"%s\n%s" % (previous.encode(), body)).hexdigest()
 
 
+def link(previous: str, record: Mapping[str, Any]) -> tuple[bytes, str]:
+    """(the line's body without its hash, the line's hash) of a record chained after
+    `previous`: the one definition of a link, for the exporter and the projection alike."""
+    body = canonical_bytes({**record, "prev": previous})
+    return body, _hash_body(previous, body)
+
+
+def chain_hash(previous: str, record: Mapping[str, Any]) -> str:
+    """The hash of a line: `record` is the line's record without `hash` (with `prev`)."""
+    return _hash_body(previous, canonical_bytes(record))
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """What an export shows as an event's `data`: its attributes but the three every event has
+    (they are members of the record). `originator_topic` stays: a creation event cannot be
+    rebuilt without it."""
+    return {k: v for k, v in vars(event).items()
+            if k not in ("originator_id", "originator_version", "timestamp")}
+
+
+def event_record(seq: int, topic: str, originator_id: UUID | str, originator_version: int,
+                 timestamp: datetime | str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The `seq`th event of a cycle's history as a record of its chain (and export line)."""
+    return {"kind": "event", "seq": seq, "topic": topic, "originator_id": str(originator_id),
+            "originator_version": originator_version,
+            "timestamp": timestamp if isinstance(timestamp, str) else timestamp.isoformat(),
+            "data": dict(data)}
+
+
+def redact(topic: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's data as it may be read while the cycle votes: a ballot event keeps only what
+    says nothing about its content (UNREDACTED_BALLOT_FIELDS), and says that it was redacted.
+    The one place that decides what is hidden, for the export and the events API."""
+    if topic not in BALLOT_TOPICS:
+        return dict(data)
+    return {**{k: v for k, v in data.items() if k in UNREDACTED_BALLOT_FIELDS}, REDACTED: True}
+
+
+class Chain:
+    """A cycle's chain as its events come, in store order: the head after each event, and the
+    head when results were published (after the ResultsPublished event itself).
+
+    Its state is a plain dict, changed in place: the projection keeps it in the cycle's read
+    model and links into it without copying it for every ballot."""
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        self.state: dict[str, Any] = state if state is not None else {
+            "head": GENESIS, "events": 0, "published_head": None, "published_events": None}
+
+    @property
+    def head(self) -> str:
+        return str(self.state["head"])
+
+    @head.setter
+    def head(self, value: str) -> None:
+        self.state["head"] = value
+
+    @property
+    def events(self) -> int:
+        return int(self.state["events"])
+
+    @property
+    def published_head(self) -> str | None:
+        return self.state["published_head"]
+
+    @property
+    def published_events(self) -> int | None:
+        return self.state["published_events"]
+
+    def add(self, topic: str, originator_id: UUID | str, originator_version: int,
+            timestamp: datetime | str, data: Mapping[str, Any]) -> bytes:
+        """Chain the cycle's next event; the line's body without its hash."""
+        return self.add_record(event_record(self.events + 1, topic, originator_id,
+                                            originator_version, timestamp, data))
+
+    def add_record(self, record: Mapping[str, Any]) -> bytes:
+        """Chain an event record (`event_record`); the line's body without its hash."""
+        state = self.state
+        body, state["head"] = link(state["head"], record)
+        state["events"] += 1
+        if record["topic"] == RESULTS_PUBLISHED:
+            state["published_head"], state["published_events"] = state["head"], state["events"]
+        return body
+
+
+def _line(body: bytes, hash_: str) -> str:
+    return f'{body[:-1].decode()},"hash":"{hash_}"}}\n'
+
+
 class ExportWriter:
-    """Turns records into chained lines. The export's author feeds it header, events, manifest."""
+    """Turns records into lines: the header (outside the chain), the events (chained), the
+    manifest (hashed after the head, outside the chain)."""
 
     def __init__(self) -> None:
-        self.head = GENESIS
-        self.lines = 0
+        self.chain = Chain()
+        self.header_hash = GENESIS
 
-    def line(self, record: dict[str, Any]) -> str:
-        body = canonical({**record, "prev": self.head})
-        self.head = _hash_body(self.head, body.encode())
-        self.lines += 1
-        return f'{body[:-1]},"hash":"{self.head}"}}\n'
+    @property
+    def head(self) -> str:
+        return self.chain.head
+
+    @head.setter
+    def head(self, value: str) -> None:
+        self.chain.head = value
+
+    def header(self, record: Mapping[str, Any]) -> str:
+        body = canonical_bytes(record)
+        self.header_hash = _hash_body(GENESIS, body)
+        return _line(body, self.header_hash)
+
+    def line(self, record: Mapping[str, Any]) -> str:
+        """An event's line, chained after the head."""
+        body = self.chain.add_record(record)
+        return _line(body, self.chain.head)
+
+    def manifest(self, record: Mapping[str, Any]) -> str:
+        body, hash_ = link(self.chain.head, record)
+        return _line(body, hash_)
 
 
-def header(cycle_id: str, exported_at: datetime) -> dict[str, Any]:
+def header(cycle_id: str, exported_at: datetime, interim: bool = False) -> dict[str, Any]:
     return {"kind": "header", "format": FORMAT, "version": VERSION, "cycle_id": cycle_id,
-            "exported_at": exported_at.isoformat()}
+            "exported_at": exported_at.isoformat(), "interim": interim}
 
 
-def event_record(seq: int, position: int, topic: str, originator_id: UUID | str,
-                 originator_version: int, timestamp: datetime, data: Mapping[str, Any],
-                 ) -> dict[str, Any]:
-    return {"kind": "event", "seq": seq, "position": position, "topic": topic,
-            "originator_id": str(originator_id), "originator_version": originator_version,
-            "timestamp": timestamp.isoformat(), "data": dict(data)}
-
-
-def manifest(counts: Mapping[str, int], head: str, results_digest: str | None,
-             ) -> dict[str, Any]:
-    return {"kind": "manifest", "counts": dict(counts), "head": head,
-            "results_digest": results_digest}
+def manifest(counts: Mapping[str, int], chain: Chain, results_digest: str | None,
+             interim: bool, header_hash: str) -> dict[str, Any]:
+    return {"kind": "manifest", "counts": dict(counts), "head": chain.head,
+            "published_head": chain.published_head,
+            "published_events": chain.published_events, "results_digest": results_digest,
+            "interim": interim, "header": header_hash}
 
 
 # ---- verification ------------------------------------------------------------------------
@@ -139,8 +278,21 @@ class Report:
     proposals: int = 0
     ballots: int = 0
     head: str = GENESIS
+    # The chain's head after the ResultsPublished event, and how many events it covers.
+    published_head: str | None = None
+    published_events: int | None = None
+    version: int = VERSION
+    interim: bool = False  # exported while voting was open: ballots redacted, no recount
     results_checked: bool = False
     winners: dict[str, list[str]] = field(default_factory=dict)
+
+    def matching_head(self, expected: str) -> str | None:
+        """Which of this history's heads `expected` is ('final', 'published'), or None."""
+        if expected == self.head:
+            return "final"
+        if self.published_head is not None and expected == self.published_head:
+            return "published"
+        return None
 
     def fail(self, line: int, message: str) -> None:
         self.ok = False
@@ -179,10 +331,12 @@ class Verifier:
     def __init__(self) -> None:
         self.report = Report()
         self._previous = GENESIS
+        self._header_hash = GENESIS
         self._number = 0
         self._seq = 0
         self._header_seen = False
         self._manifest_seen = False
+        self._voting_closed_at_line = 0
         self._cycle: BudgetCycle | None = None
         self._proposals: dict[UUID, Proposal] = {}
         self._ballots: dict[str, _Ballot] = {}
@@ -227,10 +381,14 @@ class Verifier:
             self.report.fail(number, "not valid JSON (edited or damaged)")
             return
         if not self._header_seen:
-            if not isinstance(record, dict) or record.get("format") != FORMAT:
+            if (not isinstance(record, dict) or record.get("format") != FORMAT
+                    or record.get("kind") != "header"):
                 raise NotAnExport(f"the first line is not a {FORMAT} header")
-            if record.get("version") != VERSION:
-                raise NotAnExport(f"export version {record.get('version')} is not supported")
+            if record.get("version") not in READABLE_VERSIONS:
+                raise NotAnExport(
+                    f"export version {record.get('version')} is not supported (this verifier "
+                    f"reads versions {', '.join(map(str, READABLE_VERSIONS))})")
+            self.report.version = record["version"]
         if not isinstance(record, dict):
             self.report.fail(number, "not a record (edited or inserted)")
             return
@@ -244,16 +402,28 @@ class Verifier:
         elif "hash" in record:
             self.report.fail(number, "has two hashes (edited)")
             return
+        elif self._outside_the_chain(record):
+            actual = _hash_body(GENESIS, body)  # the header (version 2): hashed on its own
         else:
             actual = _hash_body(self._previous, body)
+        if self._outside_the_chain(record):
+            if actual != claimed:
+                self.report.fail(number, "its content does not match its hash (edited)")
+                return
+            self._header_hash = claimed
+            self._header(number, record)
+            return
         if record.get("prev") != self._previous:
             self.report.fail(number, self._chain_break(record))
             return
         if actual != claimed:
             self.report.fail(number, "its content does not match its hash (edited)")
             return
-        self._previous = claimed
         kind = record.get("kind")
+        if self.report.version == 1 or kind != "manifest":
+            # Version 2: the manifest is hashed after the head, and the head stays the
+            # last event's (version 1 chained its header and manifest too).
+            self._previous = claimed
         if kind == "event":
             self._event(number, record)
         elif kind == "header":
@@ -262,6 +432,10 @@ class Verifier:
             self._manifest(number, record)
         else:
             self.report.fail(number, f"unknown kind of line '{kind}'")
+
+    def _outside_the_chain(self, record: dict[str, Any]) -> bool:
+        return (self.report.version >= 2 and not self._header_seen
+                and record.get("kind") == "header")
 
     @staticmethod
     def _not_an_export(raw: bytes) -> None:
@@ -286,6 +460,7 @@ class Verifier:
             return
         self._header_seen = True
         self.report.cycle_id = str(record.get("cycle_id", ""))
+        self.report.interim = record.get("interim") is True
 
     def _event(self, number: int, record: dict[str, Any]) -> None:
         self._seq += 1
@@ -296,7 +471,7 @@ class Verifier:
         self.report.events += 1
         topic = record.get("topic")
         try:
-            if topic in (BALLOT_CAST, BALLOT_CHANGED):
+            if topic in BALLOT_TOPICS:
                 self._ballot(number, record)
             elif topic == ROLL_MARKED:
                 self._roll_mark(number, record)
@@ -306,11 +481,35 @@ class Verifier:
             self.report.fail(number, f"the event cannot be applied: no {error}")
         except (TypeError, ValueError, AttributeError, DomainError) as error:
             self.report.fail(number, f"the event cannot be applied: {error}")
+        if self.report.ok and topic == RESULTS_PUBLISHED:
+            self.report.published_head = self._previous  # this line's hash
+            self.report.published_events = self._seq
+
+    def _untimely(self, record: dict[str, Any]) -> str:
+        """Why the cycle, as rebuilt so far, could not have taken this ballot ('' if it
+        could): a digital ballot is cast or changed only while voting is open; paper ballots
+        are also entered while counting."""
+        phase = self._cycle.phase if self._cycle is not None else None
+        if phase is Phase.VOTING:
+            return ""
+        changed = record["topic"] == BALLOT_CHANGED
+        digital = changed or record["data"].get("channel") != "paper"
+        what = "changed" if changed else "cast"
+        if digital and self._voting_closed_at_line:
+            return (f"a digital ballot {what} after voting closed "
+                    f"(line {self._voting_closed_at_line})")
+        if not digital and phase is Phase.COUNTING:
+            return ""
+        return f"a ballot {what} while the cycle was in phase '{phase}'"
 
     def _ballot(self, number: int, record: dict[str, Any]) -> None:
         if self._published_at_line:
             self.report.fail(number, f"a ballot recorded after the results were published "
                                      f"(line {self._published_at_line})")
+            return
+        untimely = self._untimely(record)
+        if untimely:
+            self.report.fail(number, untimely)
             return
         ballot_id = record["originator_id"]
         data = record["data"]
@@ -348,6 +547,9 @@ class Verifier:
         else:
             assert before is not None
             area = before[1]
+        if data.get(REDACTED) is True or self.report.interim:
+            self._redacted(number, record, ballot_id, expected, area)
+            return
         shared = self._shared.setdefault
         points = data.get("points")
         content = (shared(area, area), tuple([shared(s, s) for s in data["selections"]]),
@@ -374,6 +576,22 @@ class Verifier:
             self._marks.add(mark_id)
             station = (str(data["area"]), str(data["station"]))
             self._marked[station] = self._marked.get(station, 0) + 1
+    def _redacted(self, number: int, record: dict[str, Any], ballot_id: str, version: int,
+                  area: str) -> None:
+        """A ballot whose content an interim export leaves out: counted, never checked."""
+        data = record["data"]
+        if not self.report.interim:
+            self.report.fail(number, "a ballot without its content in an export that is not "
+                                     "interim")
+            return
+        if data.get(REDACTED) is not True or set(data) - UNREDACTED_BALLOT_FIELDS - {REDACTED}:
+            self.report.fail(number, "an interim export shows what is on a ballot")
+            return
+        if self._cycle is None or area not in self._cycle.areas:
+            self.report.fail(number, f"the ballot breaks the voting rule: the cycle has no "
+                                     f"area '{area}'")
+            return
+        self._ballots[ballot_id] = (version, area, (), None)
 
     def _refusal(self, area: str, selections: tuple[str, ...],
                  points: tuple[int, ...] | None) -> str:
@@ -409,8 +627,14 @@ class Verifier:
             if str(originator_id) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
                 return
+            voting = self._cycle is not None and self._cycle.phase is Phase.VOTING
             self._cycle = event.mutate(self._cycle)
+            if voting and self._cycle.phase is not Phase.VOTING:
+                self._voting_closed_at_line = number
             if record["topic"] == RESULTS_PUBLISHED:
+                if self.report.interim:
+                    self.report.fail(number, "results published in an interim export")
+                    return
                 self._check_results(number)
         elif record["topic"].startswith("medborgarbudget:Proposal."):
             self._proposals[originator_id] = event.mutate(self._proposals.get(originator_id))
@@ -489,6 +713,19 @@ class Verifier:
         if record.get("results_digest") != self._results_digest:
             self.report.fail(number, "the manifest's results digest differs from the "
                                      "published results")
+            return
+        if self.report.version == 1:
+            return
+        if record.get("header") != self._header_hash:
+            self.report.fail(number, "the manifest names another header (the header was "
+                                     "replaced)")
+        elif (record.get("published_head"), record.get("published_events")) != (
+                self.report.published_head, self.report.published_events):
+            self.report.fail(number, "the manifest's head at publication is not the hash of "
+                                     "the line that published the results")
+        elif record.get("interim") is not self.report.interim:
+            self.report.fail(number, "the manifest and the header disagree on whether the "
+                                     "export is interim")
 
     def finish(self) -> Report:
         report = self.report
@@ -496,7 +733,7 @@ class Verifier:
             raise NotAnExport("the file is empty")
         if report.ok and not self._manifest_seen:
             report.fail(self._number + 1, "the manifest is missing (the file was cut short)")
-        report.head = self._previous
+        report.head = self._previous  # version 2: the last event's hash; 1: the last line's
         report.proposals = len(self._proposals)
         report.ballots = len(self._ballots)
         if self._cycle is not None:
@@ -517,18 +754,23 @@ def verify_lines(lines: Iterable[str | bytes],
     return verifier.finish()
 
 
-def export_records(header_record: dict[str, Any], events: Iterable[dict[str, Any]],
-                   results_digest: Callable[[], str | None]) -> Iterator[str]:
-    """Chained lines for a header, the event records (in store order) and the manifest."""
+def export_records(header_record: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
+                   ) -> Iterator[str]:
+    """The lines of an export: the header, the event records (`event_record`, in store
+    order, numbered from 1) chained, and the manifest."""
     writer = ExportWriter()
-    yield writer.line(header_record)
+    yield writer.header(header_record)
     counts = {"events": 0, "proposals": 0, "ballots": 0}
     seen: set[str] = set()
+    digest: str | None = None
     for record in events:
         counts["events"] += 1
         kind = record["topic"].split(":", 1)[1].split(".", 1)[0]
         if kind in ("Proposal", "Ballot") and record["originator_id"] not in seen:
             seen.add(record["originator_id"])
             counts["proposals" if kind == "Proposal" else "ballots"] += 1
+        if record["topic"] == RESULTS_PUBLISHED:
+            digest = (record["data"].get("results") or {}).get("ballots_digest")
         yield writer.line(record)
-    yield writer.line(manifest(counts, writer.head, results_digest()))
+    yield writer.manifest(manifest(counts, writer.chain, digest,
+                                   header_record.get("interim") is True, writer.header_hash))

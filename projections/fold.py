@@ -3,6 +3,10 @@
 A batch starts from what is stored (through `Lookups`), applies events in store order, and hands
 the store every changed row at once, with the position of the last event, to write in one
 transaction. Nothing here touches a database.
+
+Each cycle's document also carries the cycle's audit chain (domain/audit.py): every event of
+the cycle, its proposals and its ballots is linked as it is folded, exactly as the audit export
+links it, so the head the results show can be reproduced by anyone from the export.
 """
 
 from __future__ import annotations
@@ -13,10 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from domain.audit import Chain, event_data
+from projections.stored_ballot import CastBallot
+
 TOPIC_PREFIX = "medborgarbudget:"
 CYCLE = TOPIC_PREFIX + "BudgetCycle."
 PROPOSAL = TOPIC_PREFIX + "Proposal."
 BALLOT = TOPIC_PREFIX + "Ballot."
+# The aggregates whose events make up a cycle's history (service/application.py,
+# cycle_member_ids): the cycle, its proposals, its ballots.
+ROLL_MARK = TOPIC_PREFIX + "RollMark."
+CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK)
 
 
 class Lookups(Protocol):
@@ -55,6 +66,7 @@ class Batch:
     cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
+    stored_ballots: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
@@ -81,7 +93,13 @@ class Batch:
         return self.proposals[proposal_id]
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
-        return self.new_ballots.get(ballot_id) or self.lookups.ballot_cycle(ballot_id)
+        found = self.new_ballots.get(ballot_id)
+        if found is not None:
+            return found
+        if ballot_id not in self.stored_ballots:
+            # Kept: a changed ballot is looked up by its handler and again by the chain.
+            self.stored_ballots[ballot_id] = self.lookups.ballot_cycle(ballot_id)
+        return self.stored_ballots[ballot_id]
 
     # ---- applying events -----------------------------------------------------------------
 
@@ -91,6 +109,35 @@ class Batch:
         handler = _HANDLERS.get(topic)
         if handler is not None:
             handler(self, position, event)
+        if topic.startswith(CHAINED):
+            self._link(topic, event)
+
+    def _link(self, topic: str, event: Any) -> None:
+        """Link the event into its cycle's audit chain (after its handler, which has recorded
+        a new proposal's or ballot's cycle)."""
+        originator = str(event.originator_id)
+        cycle_id: str | None
+        if topic.startswith(CYCLE):
+            cycle_id = originator
+        elif topic.startswith(PROPOSAL):
+            proposal = self._proposal(originator)
+            cycle_id = proposal["cycle_id"] if proposal is not None else None
+        elif topic.startswith(ROLL_MARK):
+            cycle_id = event.cycle_id
+        else:
+            found = self._ballot_cycle(originator)
+            cycle_id = found[0] if found is not None else None
+        cycle = self._cycle(cycle_id) if cycle_id is not None else None
+        # A cycle folded before the chain existed has no start to link to: its head stays
+        # unknown until the read models are rebuilt.
+        if cycle is None or "audit" not in cycle:
+            return
+        chain = Chain(cycle["audit"])  # linked in place
+        if isinstance(event, CastBallot):
+            chain.add(topic, originator, event.originator_version, event.timestamp, event.data)
+        else:
+            chain.add(topic, originator, event.originator_version, event.timestamp,
+                      event_data(event))
 
     def _audit(self, position: int, cycle_id: str, event: Any, name: str, summary: str,
                reason: str = "", actor: str | None = None, at: str | None = None) -> None:
@@ -115,7 +162,7 @@ class Batch:
             "allocation_rule": config.get("allocation_rule", "greedy"),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
             "proposals": {}, "ballots": {}, "results_published_at": None,
-            "adoption": None, "evaluation": None,
+            "adoption": None, "evaluation": None, "audit": Chain().state,
         }
         self._audit(position, cycle_id, event, "cycle created", event.name)
 
@@ -350,7 +397,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "Abandoned": Batch._abandoned,
     BALLOT + "Cast": Batch._ballot_cast,
     BALLOT + "Changed": Batch._ballot_changed,
-    TOPIC_PREFIX + "RollMark.Marked": Batch._roll_marked,
+    ROLL_MARK + "Marked": Batch._roll_marked,
 }
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)

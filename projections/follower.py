@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper, Notification
 
-from projections.fold import TOPICS, Batch
+from projections.fold import CHAINED, TOPICS, Batch
 from projections.store import ReadModelStore
 from projections.stored_ballot import BALLOT_CAST, cast_ballot, reads_plain_json
 
@@ -62,11 +62,15 @@ class Follower:
     def _process(self, notifications: Sequence[Notification]) -> int:
         batch = Batch(self.store)
         for notification in notifications:
-            # Every position is tracked, but only our own topics are decoded.
+            # Every position is tracked, but only our own topics are decoded: those the read
+            # models fold, and every event of a cycle's aggregates (the audit chain links
+            # them all, whether a read model uses them or not).
             topic = notification.topic
-            if topic == BALLOT_CAST and self._plain_json:
-                batch.apply(notification.id, topic, cast_ballot(notification))
-            elif topic in _WANTED:
+            cast = (cast_ballot(notification) if topic == BALLOT_CAST and self._plain_json
+                    else None)
+            if cast is not None:
+                batch.apply(notification.id, topic, cast)
+            elif topic in _WANTED or topic.startswith(CHAINED):
                 batch.apply(notification.id, topic, self.mapper.to_domain_event(notification))
             else:
                 batch.last_position = notification.id

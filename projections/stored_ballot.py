@@ -2,29 +2,38 @@
 
 Ballots are nearly every event of a voting day. Decoding each into the library's domain event
 (UUIDs, datetimes, a dataclass with every field) cost more than folding and writing it; the read
-models need six strings. Only for the library's plain JSON transcoding (no cipher, no
-compression): anything else goes through the library's mapper as before.
+models need six strings, and the audit chain the event's data as the export shows it. Only for
+the library's plain JSON transcoding (no cipher, no compression): anything else goes through the
+library's mapper as before.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
 BALLOT_CAST = "medborgarbudget:Ballot.Cast"
+
+
+class NotPlain(ValueError):
+    """The stored state holds something only the library's mapper can decode."""
 
 
 class CastBallot:
     """Duck-types the attributes of `Ballot.Cast` that projections/fold.py reads."""
 
-    __slots__ = ("age_band", "area", "channel", "cycle_id", "day", "originator_id", "receipt",
-                 "station")
+    __slots__ = ("age_band", "area", "channel", "cycle_id", "data", "day", "originator_id",
+                 "originator_version", "receipt", "station", "timestamp")
 
-    def __init__(self, originator_id: UUID | str, state: dict[str, Any]) -> None:
+    def __init__(self, originator_id: UUID | str, originator_version: int,
+                 state: dict[str, Any], transcoded: int) -> None:
         self.originator_id = originator_id
+        self.originator_version = originator_version
         self.cycle_id: str = state["cycle_id"]
         self.area: str = state["area"]
         self.channel: str = state["channel"]
@@ -37,6 +46,46 @@ class CastBallot:
             # The library stores datetimes as {"_type_": "datetime_iso", "_data_": isoformat()}.
             day = (at["_data_"] if isinstance(at, dict) else str(at))[:10]
         self.day: str = day
+        # What domain.audit.event_data gives for the decoded event, the values as the export
+        # writes them (datetimes and UUIDs as text): the audit chain links exactly this.
+        plain = _plain_state(state, transcoded)
+        self.timestamp: str = plain.pop("timestamp")
+        plain.pop("class_version", None)
+        self.data: dict[str, Any] = plain
+
+
+def _plain_state(state: dict[str, Any], transcoded: int) -> dict[str, Any]:
+    """`_plain(state)`, quickly when the only transcoded values are members of the state itself
+    (`transcoded`: how many there are in all), as in every ballot so far."""
+    plain, found = {}, 0
+    for key, value in state.items():
+        if type(value) is dict and len(value) == 2 and "_type_" in value:
+            value = _plain(value)
+            found += 1
+        plain[key] = value
+    return plain if found == transcoded else _plain(state)
+
+
+def _plain(value: Any) -> Any:
+    """A decoded JSON value with the library's transcoded datetimes and UUIDs as the text the
+    export writes for them (isoformat; the hyphenated UUID)."""
+    if isinstance(value, dict):
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            kind, data = value["_type_"], value["_data_"]
+            if kind == "datetime_iso" and isinstance(data, str):
+                return data  # isoformat() of the datetime, which fromisoformat() gives back
+            if kind == "uuid_hex" and isinstance(data, str):
+                return str(UUID(data))
+            raise NotPlain(f"a transcoded {kind}")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@cache
+def _class_version() -> int:
+    return int(getattr(resolve_topic(BALLOT_CAST), "class_version", 1))
 
 
 def reads_plain_json(mapper: Mapper[Any]) -> bool:
@@ -44,5 +93,17 @@ def reads_plain_json(mapper: Mapper[Any]) -> bool:
             and mapper.compressor is None)
 
 
-def cast_ballot(notification: Notification) -> CastBallot:
-    return CastBallot(notification.originator_id, orjson.loads(notification.state))
+def cast_ballot(notification: Notification) -> CastBallot | None:
+    """The ballot read from its JSON; None when only the mapper can read it as the export
+    does (an older version of the event to be upcast, a value of another type)."""
+    state = orjson.loads(notification.state)
+    if state.get("class_version", 1) != _class_version():
+        return None
+    # A "_type_" key, its quotes unescaped, is a transcoded value (inside a string, the quotes
+    # would be escaped): counting them tells whether any lies deeper than the top level.
+    transcoded = notification.state.count(b'"_type_"')
+    try:
+        return CastBallot(notification.originator_id, notification.originator_version, state,
+                          transcoded)
+    except NotPlain:
+        return None

@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
@@ -363,19 +364,11 @@ class Medborgarbudget(Application[UUID]):
                 members.add(event.originator_id)
         return members
 
-    def cycle_events(self, cycle_id: str | UUID, after: int, limit: int,
-                     ) -> tuple[list[dict[str, Any]], int | None]:
-        """A page of the cycle's events in store order after position `after`."""
-        found: list[dict[str, Any]] = []
-        for record in self.iter_cycle_events(cycle_id, after):
-            found.append(record)
-            if len(found) == limit:
-                break
-        return found, (found[-1]["position"] if found else None)
-
     def iter_cycle_events(self, cycle_id: str | UUID, after: int = 0,
                           ) -> Iterator[dict[str, Any]]:
-        """Every event of the cycle, its proposals and its ballots, in store order."""
+        """Every event of the cycle, its proposals and its ballots, in store order, ballot
+        contents and all: auditors read them through service/audit_export.py, which seals
+        them while the cycle votes."""
         members = self.cycle_member_ids(cycle_id)
         start = after + 1
         while True:
@@ -389,13 +382,11 @@ class Medborgarbudget(Application[UUID]):
 
     def _event_record(self, notification: Any) -> dict[str, Any]:
         event = self.mapper.to_domain_event(notification)
-        # originator_topic stays: a creation event cannot be rebuilt without it.
-        data = {k: v for k, v in vars(event).items()
-                if k not in ("originator_id", "originator_version", "timestamp")}
         return {
             "position": notification.id, "topic": notification.topic,
             "originator_id": event.originator_id, "originator_version": event.originator_version,
-            "timestamp": getattr(event, "timestamp", None), "data": data,
+            # The data as the audit chain covers it, the same function as the projection's.
+            "timestamp": getattr(event, "timestamp", None), "data": event_data(event),
         }
 
     # ---- counting --------------------------------------------------------------------------

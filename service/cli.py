@@ -335,7 +335,8 @@ PROGRESS_STEP = 1 << 20  # bytes between two updates of the progress bar
 @audit.command("verify")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--expect-head", default=None,
-              help="The head hash the municipality published; the file must end in it.")
+              help="A head hash the municipality published: the file's final head or its head "
+                   "when the results were published must be this.")
 def audit_verify(file: Path, expect_head: str | None) -> None:
     """Verify an export from the file alone: chain, aggregates, recount of the results."""
     from domain.audit import NotAnExport, Verifier
@@ -366,18 +367,40 @@ def audit_verify(file: Path, expect_head: str | None) -> None:
     click.echo(f"Events:     {report.events} ({report.proposals} proposals, "
                f"{report.ballots} ballots)")
     click.echo(f"Head hash:  {report.head}")
+    if report.published_head is not None:
+        click.echo(f"At results: {report.published_head} (the head after event "
+                   f"{report.published_events}, which published the results)")
+    if report.version == 1:
+        click.echo("Version 1:  an export in the earlier format; its head also covers its "
+                   "header, so it matches no head published since")
+    if report.interim:
+        click.echo("Interim:    exported while voting was open: ballot contents are sealed, "
+                   "nothing can be recounted")
     if report.results_checked:
         for area, winners in report.winners.items():
             click.echo(f"Recounted:  {area}: {len(winners)} winners, as published")
-    elif report.ok:
+    elif report.ok and not report.interim:
         click.echo("Results:    not published in this history")
-    if report.ok and expect_head and expect_head != report.head:
-        report.fail(0, f"the head hash is not the published one ({expect_head})")
+    if report.ok and expect_head:
+        matched = report.matching_head(expect_head)
+        if matched is None:
+            report.fail(0, f"the head hash is not the published one ({expect_head}): it is "
+                           "neither the file's final head nor its head when the results "
+                           "were published")
+        elif matched == "published":
+            click.echo(f"Expected:   the head when the results were published (event "
+                       f"{report.published_events})")
+        else:
+            also = (", also the head when the results were published"
+                    if report.published_head == report.head else "")
+            click.echo(f"Expected:   the final head of the file{also}")
     for finding in report.findings:
         click.echo(f"FAILED: {finding}", err=True)
     if not report.ok:
         sys.exit(1)
-    if report.results_checked:
+    if report.interim:
+        click.echo("Verified: the chain is intact; an interim export cannot be recounted.")
+    elif report.results_checked:
         click.echo("Verified: the chain is intact and the published results follow from the "
                    "ballots.")
     else:

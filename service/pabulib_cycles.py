@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidInput
-from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote
+from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import ImportedBallot
 
@@ -174,11 +174,12 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
             fields["selected"] = "1" if str(proposal.id) in results["selected"] else "0"
         projects.append(PabulibProject(fields))
     vote_columns = ["voter_id", "vote"] + (["points"] if rule.kind == "cumulative" else [])
-    votes = []
+    contents = []
     for ballot in ballots:
-        # The ballot id, not the voter's pseudonym: nothing here can be linked to a person.
-        fields = {"voter_id": ballot.id, "vote": ",".join(ballot.selections)}
+        # Neither the voter's pseudonym nor the ballot id (the resident's receipt number):
+        # voters are numbered 1..N by what their ballots say (numbered_votes).
+        fields = {"vote": ",".join(ballot.selections)}
         if rule.kind == "cumulative":
             fields["points"] = ",".join(str(p) for p in ballot.points or ())
-        votes.append(PabulibVote(fields))
-    return PabulibFile(meta, project_columns, projects, vote_columns, votes)
+        contents.append(fields)
+    return PabulibFile(meta, project_columns, projects, vote_columns, numbered_votes(contents))

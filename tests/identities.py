@@ -37,3 +37,30 @@ def valid_personnummer(n: int, born: date | None = None) -> str:
         raise ValueError(f"with a birth date given, n is the serial and must be below {_SERIALS}")
     digits = with_check_digit(f"{born:%y%m%d}{n % _SERIALS:03d}")
     return f"{born.year:04d}{digits[2:6]}-{digits[6:]}"
+
+
+_STANDING_IN: dict[tuple[str, date | None], str] = {}
+_NEXT_SERIAL: dict[date, int] = {}
+
+
+def personnummer_for(name: str, born: date | None = None) -> str:
+    """A valid personnummer standing for the test resident called `name` (born on `born`, if
+    given): `name` itself when it is a personnummer already, else one given out the first time
+    the name is asked for and the same ever after in this process, never to two names."""
+    if _is_personnummer(name):
+        return name
+    key = (name, born)
+    if key not in _STANDING_IN:
+        day = born or _FIRST_BIRTH_DATE + timedelta(days=len(_STANDING_IN))
+        serial = _NEXT_SERIAL.get(day, 500)  # 500 up: apart from valid_personnummer's own
+        if serial >= _SERIALS:
+            raise ValueError(f"more than 500 test residents born on {day}")
+        _NEXT_SERIAL[day] = serial + 1
+        _STANDING_IN[key] = valid_personnummer(serial, day)
+    return _STANDING_IN[key]
+
+
+def _is_personnummer(text: str) -> bool:
+    if len(text) != 13 or text[8] not in "-+" or not (text[:8] + text[9:]).isdigit():
+        return False
+    return with_check_digit(text[2:8] + text[9:12]) == text[2:8] + text[9:]

@@ -7,6 +7,7 @@ The reader has already checked that they parse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -81,3 +82,16 @@ class PabulibFile:
 
     def has_selected(self) -> bool:
         return "selected" in self.project_columns
+
+
+def numbered_votes(votes: Iterable[Mapping[str, str]]) -> list[PabulibVote]:
+    """Votes (their columns but `voter_id`) numbered 1..N as `voter_id`, in the order of what
+    they say. The numbers then tell nothing about a ballot but its content: not who cast it,
+    nor when, nor its ballot id (a resident's receipt number). Ballots with the same content are
+    alike, so the order among them is no choice; the file is the same whatever order the
+    ballots came in, and its tally is that of the ballots."""
+    contents = sorted(
+        ({k: v for k, v in vote.items() if k != "voter_id"} for vote in votes),
+        key=lambda fields: sorted(fields.items()))
+    return [PabulibVote({"voter_id": str(number), **fields})
+            for number, fields in enumerate(contents, start=1)]

@@ -14,13 +14,16 @@ from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
-from service.audit_export import export_lines
+from service.audit_export import events_page, export_lines
+from service.read_models import ReadModels
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Public = Annotated[Principal | None, Depends(public)]
 Body = Annotated[bytes, Depends(raw_body)]
+Position = Annotated[int | None, Query(ge=0, le=2**62, description=(
+    "Wait until the read models include the write at this position (every write returns it)."))]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
@@ -167,13 +170,20 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
 
 @router.get("/cycles/{cycle}/results", response_model=schemas.ResultsOut,
             responses=problems(401, 404, 409),
-            summary="Published results: winners, every proposal's score and reason")
-def get_results(cycle: str, app: App, _: Public) -> JSONResponse:
+            summary="Published results: winners, every proposal's score and reason, and the "
+                    "head of the cycle's audit chain now and when they were published")
+def get_results(cycle: str, request: Request, app: App, _: Public,
+                position: Position = None) -> JSONResponse:
     the_cycle = app.cycle(cycle)
     if the_cycle.results is None:
         raise Conflict(f"No results are published yet; the cycle is in phase "
                        f"'{the_cycle.phase.value}'.")
-    return respond(200, results_view(the_cycle))
+    # The heads come from the read models, which chain every event as they fold it
+    # (projections/fold.py); `position` waits until they include a write.
+    read_models: ReadModels = request.app.state.read_models
+    read_models.wait(position)
+    folded = read_models.store.cycle(str(the_cycle.id))
+    return respond(200, results_view(the_cycle, (folded or {}).get("audit")))
 
 
 @router.get("/cycles/{cycle}/export", tags=["audit"], responses={
@@ -195,7 +205,7 @@ def download_export(cycle: str, app: App, _: Auditor) -> StreamingResponse:
 def list_events(cycle: str, app: App, _: Auditor,
                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSONResponse:
-    the_cycle = app.cycle(cycle)
-    events, next_after = app.cycle_events(the_cycle.id, after, limit)
-    page: dict[str, Any] = {"events": events, "next_after": next_after}
+    # While the cycle votes, ballot events come without their content, for every role.
+    events, next_after, interim = events_page(app, cycle, after, limit)
+    page: dict[str, Any] = {"events": events, "next_after": next_after, "interim": interim}
     return respond(200, schemas.EventsPage.model_validate(page).model_dump(mode="json"))

@@ -416,12 +416,25 @@ class ResultsOut(BaseModel):
         "areas": {"norr": {"rule": "greedy", "selected": ["0b6c2f0e-…"], "cost": 135000,
                            "left": 115000, "scores": {"0b6c2f0e-…": 210},
                            "reasons": {"0b6c2f0e-…": "selected"}, "budget": 250000,
-                           "ballots": 120, "ballots_digest": "aa01…"}}}]})
+                           "ballots": 120, "ballots_digest": "aa01…"}},
+        "audit_head": "9c1e…", "audit_events": 412,
+        "published_head": "77ab…", "published_events": 405}]})
     cycle_id: UUID
     published_at: datetime | None
     ballots_counted: int
     ballots_digest: str
     areas: dict[str, AreaResult]
+    audit_head: str | None = Field(
+        None, description="The head of the cycle's audit chain now (its events alone, in store "
+                          "order): the manifest `head` of an audit export made now. Null "
+                          "until the read models include the cycle's events (`?position=`).")
+    audit_events: int | None = Field(None, description="How many events `audit_head` covers.")
+    published_head: str | None = Field(
+        None, description="The head of the chain up to and including the event that published "
+                          "the results: `medborgarbudget audit verify FILE --expect-head` "
+                          "checks an export against it.")
+    published_events: int | None = Field(
+        None, description="How many events `published_head` covers (the export's first ones).")
 
 
 class EventOut(BaseModel):
@@ -442,6 +455,8 @@ class EventsPage(BaseModel):
         "next_after": 1}]})
     events: list[EventOut]
     next_after: int | None
+    interim: bool = Field(False, description="The cycle is voting: ballot events show their "
+                                             "area and channel, never their content.")
 
 
 class Health(BaseModel):

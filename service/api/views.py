@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -44,12 +45,17 @@ def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, 
     ).model_dump(mode="json")
 
 
-def results_view(cycle: BudgetCycle) -> dict[str, Any]:
+def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`audit`: the cycle's audit chain as the read models hold it (projections/fold.py)."""
     results = cycle.results or {}
+    audit = audit or {}
     return schemas.ResultsOut(
         cycle_id=cycle.id,
         published_at=cycle.phase_entered_at_trigger("publish_results"),
         ballots_counted=results.get("ballots_counted", 0),
         ballots_digest=results.get("ballots_digest", ""),
         areas=results.get("areas", {}),
+        audit_head=audit.get("head"), audit_events=audit.get("events"),
+        published_head=audit.get("published_head"),
+        published_events=audit.get("published_events"),
     ).model_dump(mode="json")

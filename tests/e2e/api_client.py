@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from service.api.auth import Role, TokenVerifier
 from service.application import Medborgarbudget
+from tests.identities import personnummer_for
 
 PROBLEM = "application/problem+json"
 API = "/api/v1"
@@ -64,8 +65,8 @@ REJECTION = "Kostnaden är långt över områdets budget på 100 000 kr."
 
 
 def proposer(key: str) -> str:
-    """The (personnummer-like) identity of the resident who proposed idea `key`."""
-    return f"19700101-{sum(map(ord, key)) % 10_000:04d}"
+    """The personnummer of the resident who proposed idea `key`."""
+    return personnummer_for(f"proposer of {key}", ADULT)
 
 
 @dataclass
@@ -92,8 +93,12 @@ class Api:
     def token(self, role: Role | str, subject: str | None = None, *,
               birth_date: date | None = None, residence: str | None = None,
               lifetime: int = 3600) -> str:
-        return self.tokens.mint(role, subject or f"test-{Role(role).value}", lifetime,
-                                birth_date, residence)
+        """A token; a resident's subject is a personnummer (a test may name its residents:
+        each name stands for a personnummer of its own, tests/identities.py)."""
+        subject = subject or f"test-{Role(role).value}"
+        if Role(role) is Role.RESIDENT:
+            subject = personnummer_for(subject, birth_date)
+        return self.tokens.mint(role, subject, lifetime, birth_date, residence)
 
     def headers(self, role: Role | str | None = None, subject: str | None = None, *,
                 key: str | None = None, birth_date: date | None = None,

@@ -1,7 +1,8 @@
 """Real elections through the audit: each Pabulib file in ../shared/pabulib is imported as a cycle
 (every phase up to published results), exported, and verified from the export alone; the winners
 the verifier recounts are the ones the allocation rule gives on the file itself. A cycle also goes
-back out as a Pabulib file with the same ballots and budget.
+back out as a Pabulib file with the same ballots and budget, its voters numbered 1..N: no ballot id
+(a resident's receipt number) or pseudonym in it.
 
 Every file runs on SQLite; two small ones also on PostgreSQL. The console script is exercised once
 (`pabulib import`, `audit export`, `audit verify`, `pabulib export`)."""
@@ -29,10 +30,12 @@ from domain.pabulib import (
     read_pabulib,
     to_election,
 )
+from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.pabulib_cycles import GREEDY_RULES, export_area, import_election
+from tests.integration.builders import drive, resident
 from tests.paths import PABULIB_DIR, SCRIPT
 
 FILES = sorted(PABULIB_DIR.glob("*.pb"))
@@ -186,3 +189,25 @@ def test_console_script_imports_exports_and_verifies(settings: Settings, backend
     stdout = _cli(settings, tmp_path, "pabulib", "export", cycle_id, *data)
     assert stdout.returncode == 0, stdout.stderr
     assert parse_pabulib(stdout.stdout) == read(written)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_the_pabulib_export_numbers_voters_and_counts_the_same(app: Medborgarbudget) -> None:
+    built = drive(app, Phase.RESULTS, voters=9)
+    cycle = app.cycle(built.cycle_id)
+    text = format_pabulib(export_area(app, built.cycle_id, "norr"))
+    for ballot in built.ballots:
+        assert str(ballot) not in text, "a ballot id is in the file"
+    for number in range(9):
+        the_id = app.ballots.ballot_id_of(cycle, "norr", resident(number, "norr"))
+        pseudonym = app.repository.get(the_id).voter
+        assert pseudonym not in text and resident(number, "norr").identity not in text
+
+    pb = parse_pabulib(text)
+    assert [v.voter_id for v in pb.votes] == [str(n) for n in range(1, 10)]
+    counted = [b for b in app.counted_ballots(cycle.id) if b.area == "norr"]
+    assert Counter(v.vote for v in pb.votes) == Counter(b.selections for b in counted)
+    # Its tally is the published one.
+    assert cycle.results is not None
+    published = cycle.results["areas"]["norr"]
+    assert allocate(to_election(pb), published["rule"]).selected == published["selected"]

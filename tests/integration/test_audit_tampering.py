@@ -4,7 +4,8 @@ The export of the demo cycle (Nässjö 2027, 30 voters per area, taken to closed
 a careless or a careful forger would: by hand in a text editor (the chain breaks where the edit
 is), or with the exporter's own code, recomputing the whole chain and the manifest (then the
 recount, the ballots digest or the manifest's own checks catch it; a rewrite that is consistent
-throughout is caught only by comparing the head hash with the published one, `--expect-head`).
+throughout is caught only by comparing the head hash with the published one, `--expect-head`:
+the head is over the events alone, so it is the same in every export of the same history).
 Exit codes: 0 verified, 1 a check failed, 2 not an export at all.
 """
 
@@ -27,7 +28,6 @@ from domain.audit import (
     ExportWriter,
     canonical,
     chain_hash,
-    export_records,
     verify_lines,
 )
 from domain.ballot import ballot_id
@@ -37,6 +37,7 @@ from service.audit_export import export_lines
 from service.config import Settings
 from service.demo import run_demo
 from service.runtime import open_application
+from tests.integration.forgery import plain, rechain, recount
 from tests.paths import PABULIB_DIR, SCRIPT
 
 FORGED_VOTER = "f" * 64
@@ -60,6 +61,15 @@ class Demo:
     @property
     def results_line(self) -> int:
         return self.line_of(RESULTS_PUBLISHED)
+
+    @property
+    def head(self) -> str:
+        """The head of the chain: the manifest's, the last event's hash."""
+        return str(self.records[-1]["head"])
+
+    @property
+    def published_head(self) -> str:
+        return str(self.records[-1]["published_head"])
 
 
 @pytest.fixture(scope="module")
@@ -102,20 +112,6 @@ def assert_not_an_export(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stderr
 
 
-def plain(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in ("hash", "prev")}
-
-
-def rechain(records: Sequence[dict[str, Any]]) -> list[str]:
-    """What a forger with the exporter's own code writes: the events renumbered in order, the
-    whole chain recomputed, the manifest's counts, head and results digest made to fit."""
-    header, *events, _ = (plain(r) for r in records)
-    numbered = [{**event, "seq": seq} for seq, event in enumerate(events, start=1)]
-    digests = [e["data"]["results"]["ballots_digest"] for e in numbered
-               if e["topic"] == RESULTS_PUBLISHED]
-    return list(export_records(header, numbered, lambda: digests[-1] if digests else None))
-
-
 def forged_ballot(demo: Demo, like: dict[str, Any]) -> dict[str, Any]:
     """A new ballot in the same area as `like`, from a voter who never voted."""
     area = like["data"]["area"]
@@ -136,14 +132,22 @@ def test_the_untampered_export_verifies(demo: Demo, tmp_path: Path) -> None:
     assert SCRIPT.exists(), f"console script missing: {SCRIPT} (run pip install -e .)"
     done = verify(write(tmp_path, demo.lines))
     assert done.returncode == 0, done.stdout + done.stderr
-    last = demo.records[-1]
-    assert f"Head hash:  {last['hash']}" in done.stdout
+    manifest = demo.records[-1]
+    # The head is the last event's hash; the manifest is hashed after it, outside the chain.
+    assert manifest["head"] == demo.records[-2]["hash"] == manifest["prev"]
+    assert f"Head hash:  {demo.head}" in done.stdout
+    assert f"At results: {demo.published_head}" in done.stdout
+    assert demo.published_head == demo.records[demo.results_line - 1]["hash"] != demo.head
     assert "Events:     " in done.stdout and "90 ballots" in done.stdout
     assert done.stdout.count("as published") == 3  # the three areas were recounted
     assert "Verified:" in done.stdout and "FAILED" not in done.stderr
 
-    right = verify(write(tmp_path, demo.lines), "--expect-head", last["hash"])
+    right = verify(write(tmp_path, demo.lines), "--expect-head", demo.head)
     assert right.returncode == 0, right.stderr
+    assert "Expected:   the final head of the file" in right.stdout
+    published = verify(write(tmp_path, demo.lines), "--expect-head", demo.published_head)
+    assert published.returncode == 0, published.stderr
+    assert "Expected:   the head when the results were published" in published.stdout
 
 
 def test_a_wrong_expected_head_fails(demo: Demo, tmp_path: Path) -> None:
@@ -156,13 +160,22 @@ def test_a_wrong_expected_head_fails(demo: Demo, tmp_path: Path) -> None:
 # ---- the layout of a line -----------------------------------------------------------------
 
 def test_each_line_is_its_canonical_record_with_the_hash_appended(demo: Demo) -> None:
+    # The header is hashed on its own; the events are chained from 64 zeros; the manifest is
+    # hashed after the last event without moving the head.
+    header, *events, manifest = demo.records
+    claimed = header.pop("hash")
+    assert "prev" not in header and chain_hash(GENESIS, header) == claimed
+    assert demo.lines[0] == f'{canonical(header)[:-1]},"hash":"{claimed}"}}\n'
+    assert manifest["header"] == claimed
     previous = GENESIS
-    for line, record in zip(demo.lines, demo.records, strict=True):
+    for line, record in zip(demo.lines[1:], [*events, manifest], strict=True):
         claimed = record.pop("hash")
         assert record["prev"] == previous
         assert chain_hash(previous, record) == claimed
         assert line == f'{canonical(record)[:-1]},"hash":"{claimed}"}}\n'
-        previous = claimed
+        if record["kind"] == "event":
+            previous = claimed
+    assert previous == manifest["head"]
 
 
 def test_lines_with_all_keys_sorted_verify_too(demo: Demo, tmp_path: Path) -> None:
@@ -170,7 +183,7 @@ def test_lines_with_all_keys_sorted_verify_too(demo: Demo, tmp_path: Path) -> No
     lines = [json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
              for r in demo.records]
     assert lines != demo.lines
-    done = verify(write(tmp_path, lines), "--expect-head", demo.records[-1]["hash"])
+    done = verify(write(tmp_path, lines), "--expect-head", demo.head)
     assert done.returncode == 0, done.stdout + done.stderr
     number = demo.line_of(BALLOT_CAST, 5)
     record = demo.records[number - 1]
@@ -370,15 +383,18 @@ def test_a_changed_selection_with_a_new_chain_is_caught_by_the_recount(
     (lambda m: m["counts"].update(events=m["counts"]["events"] - 1), "events"),
     (lambda m: m.update(results_digest="0" * 64), "results digest"),
     (lambda m: m.update(head="0" * 64), "head"),
-], ids=["ballots", "events", "results-digest", "head"])
+    (lambda m: m.update(published_head="0" * 64), "head at publication"),
+    (lambda m: m.update(header="0" * 64), "another header"),
+], ids=["ballots", "events", "results-digest", "head", "published-head", "header"])
 def test_an_edited_manifest_with_a_new_hash_is_caught(
         demo: Demo, tmp_path: Path, edit: Callable[[dict[str, Any]], None], says: str) -> None:
     records = demo.records
     writer = ExportWriter()
-    lines = [writer.line(plain(r)) for r in records[:-1]]
+    lines = [writer.header(plain(records[0]))] + [writer.line(plain(r)) for r in records[1:-1]]
     manifest = plain(records[-1])
+    assert verify_lines([*lines, writer.manifest(manifest)]).ok  # the rewriting alone
     edit(manifest)
-    lines.append(writer.line(manifest))
+    lines.append(writer.manifest(manifest))
     assert_caught(verify(write(tmp_path, lines)), len(lines), says)
 
 
@@ -410,10 +426,85 @@ def test_a_consistent_rewrite_is_caught_only_by_the_published_head(
     path = write(tmp_path, rechain(records))
 
     assert verify(path).returncode == 0
-    original_head = demo.records[-1]["hash"]
-    done = verify(path, "--expect-head", original_head)
-    assert done.returncode == 1
-    assert f"the head hash is not the published one ({original_head})" in done.stderr
+    for original_head in (demo.head, demo.published_head):
+        done = verify(path, "--expect-head", original_head)
+        assert done.returncode == 1
+        assert f"the head hash is not the published one ({original_head})" in done.stderr
+
+
+def recounted(demo: Demo, records: list[dict[str, Any]]) -> None:
+    recount(demo.app, demo.cycle_id, records)
+
+
+def test_a_changed_selection_recounted_and_rechained_fails_only_against_the_published_head(
+        demo: Demo, tmp_path: Path) -> None:
+    # One ballot says something else, the results are recounted from the ballots and the whole
+    # chain recomputed: the file is consistent in itself, and only the head published with
+    # the results (the API's `published_head`) shows it is not the history.
+    records = demo.records
+    record = records[demo.line_of(BALLOT_CAST, 7) - 1]
+    record["data"]["selections"] = [other_option(demo, record)]
+    recounted(demo, records)
+    path = write(tmp_path, rechain(records))
+    structural = verify(path)
+    assert structural.returncode == 0, structural.stdout + structural.stderr
+    assert "Verified:" in structural.stdout
+    done = verify(path, "--expect-head", demo.published_head)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"the head hash is not the published one ({demo.published_head})" in done.stderr
+    # The events before the changed ballot are untouched: their links are the same.
+    forged = [json.loads(line) for line in rechain(records)]
+    changed_at = demo.line_of(BALLOT_CAST, 7) - 1
+    assert forged[changed_at - 1]["hash"] == demo.records[changed_at - 1]["hash"]
+    assert forged[changed_at]["hash"] != demo.records[changed_at]["hash"]
+
+
+# ---- ballots after voting closed ------------------------------------------------------------
+
+def close_voting_line(demo: Demo) -> int:
+    return next(n for n, r in enumerate(demo.records, start=1)
+                if r.get("data", {}).get("trigger") == "close_voting")
+
+
+@pytest.mark.parametrize("channel", ["digital", "paper"])
+def test_a_ballot_entered_while_counting_is_refused_if_digital(
+        demo: Demo, tmp_path: Path, channel: str) -> None:
+    # A hand-made export: a new ballot between the close of voting and the results, the
+    # results recounted with it and the chain recomputed. Paper ballots may be entered while
+    # counting; a digital one cannot have been cast then.
+    records = demo.records
+    at = close_voting_line(demo) + 1
+    assert at <= demo.results_line  # before the results
+    forged = forged_ballot(demo, records[demo.line_of(BALLOT_CAST) - 1])
+    forged["data"] = {**forged["data"], "channel": channel,
+                      "station": "Stadsbiblioteket" if channel == "paper" else None}
+    records.insert(at - 1, forged)
+    recounted(demo, records)
+    done = verify(write(tmp_path, rechain(records)))
+    if channel == "paper":
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "91 ballots" in done.stdout
+    else:
+        finding = assert_caught(done, at, "a digital ballot cast after voting closed")
+        assert f"(line {close_voting_line(demo)})" in finding
+
+
+def test_a_ballot_changed_after_voting_closed_is_refused(demo: Demo, tmp_path: Path) -> None:
+    records = demo.records
+    at = close_voting_line(demo) + 1
+    cast = records[demo.line_of(BALLOT_CAST, 3) - 1]
+    assert cast["data"]["channel"] == "digital"
+    versions = [r["originator_version"] for r in records
+                if r.get("originator_id") == cast["originator_id"]]
+    change = {"kind": "event", "topic": "medborgarbudget:Ballot.Changed",
+              "originator_id": cast["originator_id"], "originator_version": max(versions) + 1,
+              "timestamp": records[at - 2]["timestamp"],
+              "data": {"selections": [other_option(demo, cast)], "points": None,
+                       "at": records[at - 2]["timestamp"]}}
+    records.insert(at - 1, change)
+    recounted(demo, records)
+    assert_caught(verify(write(tmp_path, rechain(records))), at,
+                  "a digital ballot changed after voting closed")
 
 
 # ---- not an export at all ------------------------------------------------------------------

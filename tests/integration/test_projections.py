@@ -7,11 +7,13 @@
   with its position; started again it finishes, and no event was counted twice;
 - two followers racing on the same read models end with the rows of one: the loser's batch
   rolls back whole with its tracking position;
-- `medborgarbudget projections rebuild` gives the same rows again.
+- `medborgarbudget projections rebuild` gives the same rows again;
+- each cycle's audit chain, kept as the events are folded, has the head of the cycle's export.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +28,7 @@ from benchmarks.generate import store_ballots
 from projections.follower import Follower
 from projections.store import TABLES, ReadModelStore
 from service.application import Medborgarbudget
+from service.audit_export import export_lines
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.read_models import PAGE_ENV, follower_for, open_store
 from tests.cycle_history import build_history, counted_ballots
@@ -251,3 +254,37 @@ def test_ballots_read_from_their_json_give_the_rows_of_the_library_decoding(
         tables.append(rows(store))
     assert tables[0]["rm_ballots"] and tables[0]["rm_turnout"]
     assert_same(tables[0], tables[1])
+
+
+# ---- (f) the audit chain in the read models is the export's ------------------------------------
+
+def test_each_cycles_chain_in_the_read_models_has_the_head_of_its_export(
+        app: Medborgarbudget, stores: OpenStore) -> None:
+    live = stores()
+    follower = Follower(app.recorder, app.mapper, live, page=7)  # chains carried across batches
+    history = build_history(app, step=follower.catch_up)
+
+    def assert_heads(cycle_id: object) -> dict[str, object]:
+        manifest = json.loads(list(export_lines(app, str(cycle_id)))[-1])
+        assert manifest["interim"] is False
+        folded = live.cycle(str(cycle_id))
+        assert folded is not None
+        audit = folded["audit"]
+        assert (audit["head"], audit["events"], audit["published_head"],
+                audit["published_events"]) == (
+            manifest["head"], manifest["counts"]["events"], manifest["published_head"],
+            manifest["published_events"])
+        return dict(audit)
+
+    closed = assert_heads(history.closed.cycle_id)  # paper and digital ballots, results
+    assert closed["published_head"] is not None and closed["published_head"] != closed["head"]
+    assert assert_heads(history.ideas)["published_head"] is None
+    # The cycle that votes: its export is interim until voting closes (its chain is over
+    # what it shows); then the export links the ballots, changed ones too, as the fold did.
+    voting = live.cycle(str(history.voting))
+    assert voting is not None
+    before = voting["audit"]
+    app.trigger(history.voting, "close_voting", "admin:test", "Röstningen stängde")
+    follower.catch_up()
+    after = assert_heads(history.voting)
+    assert after["events"] == before["events"] + 1

@@ -13,6 +13,7 @@ from domain.pabulib import (
     PabulibProject,
     PabulibVote,
     format_pabulib,
+    numbered_votes,
     parse_pabulib,
     write_pabulib,
 )
@@ -81,3 +82,15 @@ def test_values_that_cannot_be_written_are_refused() -> None:
                      [], [])
     with pytest.raises(ValueError, match="line break"):
         format_pabulib(pb)
+
+
+def test_votes_are_numbered_by_what_they_say_whatever_order_they_came_in() -> None:
+    ballots = [{"voter_id": "9a7d4f7e-receipt", "vote": "3,1"}, {"vote": "2"},
+               {"vote": "1,2"}, {"vote": "2"}]
+    numbered = numbered_votes(ballots)
+    assert [(v.voter_id, v.fields["vote"]) for v in numbered] == [
+        ("1", "1,2"), ("2", "2"), ("3", "2"), ("4", "3,1")]
+    assert numbered_votes(reversed(ballots)) == numbered
+    assert "9a7d4f7e-receipt" not in format_pabulib(PabulibFile(
+        {"budget": "10", "vote_type": "approval"}, ["project_id", "cost"], [],
+        ["voter_id", "vote"], numbered))
