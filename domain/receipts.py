@@ -19,7 +19,7 @@ GROUP = 4
 
 
 def new_receipt_code() -> str:
-    """A fresh code, e.g. 'K7QX-M2PA-9TZD-3HRB' (base32: no 0/1/8/9 look-alikes to mistype)."""
+    """A fresh code, e.g. 'K7QX-M2PA-7TZD-3HRB' (base32: no 0/1/8/9 look-alikes to mistype)."""
     text = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
     return "-".join(text[i:i + GROUP] for i in range(0, len(text), GROUP))
 
@@ -29,7 +29,7 @@ def normalised_code(text: str) -> str:
     letters = "".join(ch for ch in text.upper() if ch not in " -\u2010\u2011\u2012\u2013\t")
     if len(letters) != 16 or any(ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for ch in letters):
         raise InvalidInput("receipt", "a receipt code is 16 letters and digits, "
-                           "e.g. K7QX-M2PA-9TZD-3HRB")
+                           "e.g. K7QX-M2PA-7TZD-3HRB")
     return "-".join(letters[i:i + GROUP] for i in range(0, len(letters), GROUP))
 
 

@@ -112,6 +112,14 @@ class Medborgarbudget(Application[UUID]):
             _companion.reset(token)
 
     @staticmethod
+    def take_companion() -> IdempotencyRecord | None:
+        """The idempotency record waiting for this request's write, for a command that writes
+        other than through `save` (the group commit); it is then that command's to write."""
+        companion = _companion.get()
+        _companion.set(None)
+        return companion
+
+    @staticmethod
     def last_position() -> int | None:
         """Position in the event log of the last event this request saved (read your writes)."""
         return _last_position.get()

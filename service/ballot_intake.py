@@ -373,6 +373,7 @@ class BallotIntake:
                            "paper voter can be told from one who voted digitally; this "
                            "deployment identifies residents by an opaque subject.")
         station = station_name(command.station)
+        keyed = self._app.take_companion()
         cycle, fresh = self._snapshot(command.cycle_id), False
         for _ in range(MAX_ATTEMPTS):
             try:
@@ -386,7 +387,7 @@ class BallotIntake:
             mark = RollMark.mark(str(cycle.id), command.area, voter, station)
             try:
                 recordings = self._group_commit.commit(mark.collect_events(),
-                                                       self._unchanged(cycle))
+                                                       self._unchanged(cycle), keyed)
             except StaleRead:
                 cycle, fresh = self._snapshot(cycle.id, fresh=True), True
                 continue

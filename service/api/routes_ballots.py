@@ -11,9 +11,18 @@ from fastapi.responses import JSONResponse
 from domain.receipts import normalised_code, receipt_digest
 from service.api import schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
+from service.api.deps import (
+    App,
+    IdempotencyKey,
+    idempotent,
+    public,
+    raw_body,
+    require,
+    respond,
+)
 from service.api.openapi import problems
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
+from service.api.routes_cycles import Position
 from service.ballot_intake import BoxBallot, ChangeBallot, EnterPaperBallots, MarkInRoll, Voter
 from service.read_models import ReadModels
 
@@ -85,10 +94,13 @@ def enter_paper_ballots(cycle: str, data: schemas.PaperBallotsIn, request: Reque
             responses=problems(404, 422), tags=["ballots"],
             summary="Check that the ballot with this receipt code is stored and counted",
             description="Open to everyone: the code shows nothing of the vote or the voter.")
-def check_receipt(cycle: str, code: str, request: Request, app: App) -> JSONResponse:
+def check_receipt(cycle: str, code: str, request: Request, app: App,
+                  _: Annotated[Principal | None, Depends(public)],
+                  position: Position = None) -> JSONResponse:
     the_cycle = app.cycle(cycle)
     code = normalised_code(code)
     read_models: ReadModels = request.app.state.read_models
+    read_models.wait(position)
     stored = read_models.store.receipt_stored(str(the_cycle.id), receipt_digest(code))
     counted = stored and the_cycle.results is not None
     return respond(200, schemas.ReceiptCheck(cycle_id=the_cycle.id, receipt=code,

@@ -371,7 +371,7 @@ class PaperBallotsOut(BaseModel):
 
 class BallotReceipt(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "receipt": "K7QX-M2PA-9TZD-3HRB",
+        "receipt": "K7QX-M2PA-7TZD-3HRB",
         "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "area": "norr",
         "message": "Your ballot has been stored and will be counted.",
         "position": 981}]})
@@ -387,7 +387,7 @@ class BallotReceipt(BaseModel):
 
 class ReceiptCheck(BaseModel):
     model_config = _example(cycle_id="3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11",
-                            receipt="K7QX-M2PA-9TZD-3HRB", stored=True, counted=False)
+                            receipt="K7QX-M2PA-7TZD-3HRB", stored=True, counted=False)
     cycle_id: UUID
     receipt: str
     stored: bool = Field(description="A ballot with this receipt is stored in the cycle.")

@@ -6,6 +6,7 @@ another path. Every POST checks the session's CSRF token first. Works without Ja
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.ballot import Ballot
 from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
+from domain.identity import personnummer_of
 from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
@@ -146,8 +148,11 @@ def local_sign_in(request: Request, form: Form) -> Response:
                       values={"name": name, "birth_year": year, "residence": residence},
                       next=_safe_next(forms.first(form, "next")), mode=mode.value,
                       residences=residences)
-    # Local test sign-in: the name is the identity, and the middle of the year the birthday.
-    resident = Resident(f"local:{name.casefold()}", name, date(int(year), 7, 1), residence,
+    # Local test sign-in: the middle of the year is the birthday, and the name stands for a
+    # made-up personnummer of that day (votes are keyed by personnummer, ADR 0004).
+    born = date(int(year), 7, 1)
+    serial = int.from_bytes(hashlib.sha256(name.casefold().encode()).digest()[:4]) % 1000
+    resident = Resident(str(personnummer_of(born, serial)), name, born, residence,
                         "local")
     sign_in(request, resident)
     return RedirectResponse(_in_language(_safe_next(forms.first(form, "next")), lang),

@@ -13,6 +13,7 @@ from tests.e2e.api_client import Api
 
 @pytest.fixture
 def api(settings: Settings, app: Medborgarbudget) -> Iterator[Api]:
-    """The HTTP API on the store under test, served by the application the test can inspect."""
-    with TestClient(create_app(settings, app=app)) as client:
+    """The HTTP API on the store under test, served by the application the test can inspect,
+    with its read models kept current (on PostgreSQL `medborgarbudget project` does that)."""
+    with TestClient(create_app(settings, app=app, follow=True)) as client:
         yield Api(client, app)

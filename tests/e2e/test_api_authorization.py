@@ -183,7 +183,7 @@ def seeded(api: Api) -> dict[str, str]:
     """Path parameters naming the demo cycle (in voting), one of its proposals and an area."""
     demo = run_demo(api.app, stop_in=Phase.VOTING, voters_per_area=1)
     return {"cycle": str(demo.cycle_id), "proposal": str(next(iter(demo.proposals.values()))),
-            "area": "norr"}
+            "area": "norr", "code": "K7QX-M2PA-7TZD-3HRB"}
 
 
 def test_every_endpoint_has_a_role_rule(api: Api) -> None:

@@ -8,6 +8,8 @@ application/problem+json with the right status (409 naming the phase and the tri
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
 from domain.ballot import ballots_digest
@@ -29,6 +31,7 @@ from tests.e2e.api_client import (
     review,
     submit,
 )
+from tests.identities import personnummer_for, valid_personnummer
 
 # Residents voting digitally: (identity, where they live, birth date).
 NORR_VOTERS = {
@@ -42,7 +45,8 @@ YOUNG_VOTERS = {
     "y2": ("20090202-5252", "norr", YOUNG),
     "y3": ("20090303-5353", "soder", YOUNG),
 }
-PAPER_VOTERS = {"p1": "19500101-6161", "p2": "19500202-6262", "p3": "19500303-6363"}
+PAPER_BORN = date(1950, 1, 1)
+PAPER_VOTERS = {f"p{n}": valid_personnummer(60 + n, PAPER_BORN) for n in (1, 2, 3)}
 STATION = "Stadsbiblioteket"
 
 
@@ -74,9 +78,10 @@ def vote(api: Api, cycle: str, who: tuple[str, str, Any], area: str, selections:
                         json={"area": area, "selections": selections})
 
 
-def paper(identity: str, area: str, selections: list[str]) -> dict[str, Any]:
-    return {"area": area, "selections": selections, "station": STATION,
-            "voter": {"identity": identity, "birth_date": "1950-01-01", "residence": area}}
+def mark(identity: str, area: str, born: date = PAPER_BORN) -> dict[str, Any]:
+    """A paper voter marked in the station's roll: identity, never choices."""
+    return {"area": area, "station": STATION,
+            "voter": {"identity": identity, "birth_date": born.isoformat(), "residence": area}}
 
 
 def test_a_whole_cycle_over_http(api: Api) -> None:
@@ -224,8 +229,15 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     y1, y2, y3 = YOUNG_VOTERS.values()
 
     receipt = vote(api, cycle.id, r1, "norr", [utegym, belysning])
-    assert receipt["channel"] == "digital" and receipt["area"] == "norr"
+    assert receipt["area"] == "norr" and re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}",
+                                                      receipt["receipt"])
     assert receipt["cycle_id"] == cycle.id and receipt["position"] == api.stored()
+    # The receipt proves the ballot is stored, to anyone holding the code, and nothing more.
+    check = f"{base}/receipts/{receipt['receipt'].lower().replace('-', ' ')}"
+    assert api.ok("GET", check, params={"position": receipt["position"]}) == {
+        "cycle_id": cycle.id, "receipt": receipt["receipt"], "stored": True, "counted": False}
+    assert api.ok("GET", f"{base}/receipts/AAAA-AAAA-AAAA-AAAA")["stored"] is False
+    assert api.refused("GET", f"{base}/receipts/not-a-code", 422)["field"] == "receipt"
     vote(api, cycle.id, r2, "norr", [utegym])
     vote(api, cycle.id, r3, "norr", [utegym, angar])
     vote(api, cycle.id, r4, "norr", [utegym])
@@ -255,28 +267,36 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
                        json={"area": "unga", "selections": "cafe"})["field"] == "selections"
     api.refused("PUT", f"{ballots}/norr", 409, **as_r1, json={"selections": [angar]})
 
-    paper_ballots = f"{base}/paper-ballots"
-    registered = api.ok("POST", paper_ballots, 201, role=Role.OFFICIAL, subject="valforrattare",
-                        json=paper(PAPER_VOTERS["p1"], "norr", [belysning]))
-    assert registered["channel"] == "paper"
-    api.ok("POST", paper_ballots, 201, role=Role.OFFICIAL, subject="valforrattare",
-           json=paper(PAPER_VOTERS["p2"], "norr", [angar]))
-    # A paper ballot for a resident who voted digitally: refused, saying nothing of the ballot.
-    twice = api.refused("POST", paper_ballots, 409, role=Role.OFFICIAL, subject="valforrattare",
-                        json=paper(r2[0], "norr", [belysning]))
+    roll_marks, paper_ballots = f"{base}/roll-marks", f"{base}/paper-ballots"
+    official: dict[str, Any] = {"role": Role.OFFICIAL, "subject": "valforrattare"}
+    marked = api.ok("POST", roll_marks, 201, **official, json=mark(PAPER_VOTERS["p1"], "norr"))
+    assert marked["station"] == STATION and "selections" not in json.dumps(marked)
+    api.ok("POST", roll_marks, 201, **official, json=mark(PAPER_VOTERS["p2"], "norr"))
+    # A resident who voted digitally, at a station with their number written another way:
+    # refused, saying nothing of the ballot.
+    r2_number = personnummer_for(r2[0], ADULT)
+    twice = api.refused("POST", roll_marks, 409, **official,
+                        json=mark(r2_number.replace("-", "")[2:], "norr", ADULT))
     assert set(twice) <= {"type", "title", "status", "detail"}
-    revealing = [utegym, belysning, angar, "digital", "paper", r2[0], "utegym", "Utegym"]
+    revealing = [utegym, belysning, angar, "digital", "paper", r2_number, "utegym", "Utegym"]
     assert not any(word.lower() in json.dumps(twice).lower() for word in revealing), twice
-    paper_twice = api.refused("POST", paper_ballots, 409, role=Role.OFFICIAL,
-                              subject="valforrattare",
-                              json=paper(PAPER_VOTERS["p1"], "norr", [utegym]))
+    paper_twice = api.refused("POST", roll_marks, 409, **official,
+                              json=mark(PAPER_VOTERS["p1"], "norr"))
     assert paper_twice["detail"] == twice["detail"]  # the same words, whatever the channel
-    assert api.refused("POST", paper_ballots, 422, role=Role.OFFICIAL,
-                       json={**paper(PAPER_VOTERS["p3"], "norr", [angar]), "station": ""}
+    # A voter marked in the roll cannot vote digitally afterwards.
+    api.refused("POST", ballots, 409, role=Role.RESIDENT, subject=PAPER_VOTERS["p2"],
+                residence="norr", birth_date=PAPER_BORN,
+                json={"area": "norr", "selections": [utegym]})
+    assert api.refused("POST", roll_marks, 422, **official,
+                       json={**mark(PAPER_VOTERS["p3"], "norr"), "station": " "}
                        )["field"] == "station"
+    for not_a_number in ("Anna Andersson", PAPER_VOTERS["p3"][:-1] + "0"):
+        assert api.refused("POST", roll_marks, 422, **official,
+                           json=mark(not_a_number, "norr"))["field"] == "voter.identity"
+    api.ok("POST", roll_marks, 201, **official, json=mark(PAPER_VOTERS["p3"], "norr"))
     api.refused("GET", f"{base}/results", 409)
 
-    # ---- counting: paper ballots still arrive; digital voting is over ----------------------
+    # ---- counting: the box is entered; digital voting is over ------------------------------
     assert api.fire(cycle.id, "close_voting", "Röstningen stängde kl. 20.00")["phase"] == \
         "counting"
     phase_conflict(
@@ -284,8 +304,15 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
                     residence="norr", birth_date=ADULT,
                     json={"area": "norr", "selections": [utegym]}),
         "counting", ["publish_results", "cancel"])
-    api.ok("POST", paper_ballots, 201, role=Role.OFFICIAL, subject="valforrattare",
-           json=paper(PAPER_VOTERS["p3"], "norr", [belysning]))
+    api.refused("POST", roll_marks, 409, **official, json=mark(valid_personnummer(70,
+                                                                             PAPER_BORN), "norr"))
+    box = {"area": "norr", "station": STATION, "ballots": [
+        {"selections": [belysning]}, {"selections": [angar]}, {"selections": [belysning]}]}
+    entered = api.ok("POST", paper_ballots, 201, **official, json=box)
+    assert entered["entered"] == 3 and entered["station"] == STATION
+    # Never more ballots from a station than voters it marked in the roll.
+    api.refused("POST", paper_ballots, 409, **official,
+                json={**box, "ballots": [{"selections": [angar]}]})
     assert transitions(api, cycle.id)["allowed"] == ["publish_results", "cancel"]
 
     # ---- results: published with winners, scores, reasons and a digest ---------------------
@@ -316,7 +343,8 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     assert young["cost"] == 40_000 and young["left"] == 10_000
 
     phase_conflict(api.refused("POST", paper_ballots, 409, role=Role.OFFICIAL,
-                               json=paper("19400101-7070", "norr", [utegym])),
+                               json={"area": "norr", "station": STATION,
+                                     "ballots": [{"selections": [utegym]}]}),
                    "results", ["adopt", "cancel"])
     listing = transitions(api, cycle.id)
     assert listing["allowed"] == ["cancel"]

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 import pytest
 
 from service.api.auth import Role
 from service.application import Medborgarbudget
+from service.ballot_intake import Voter
 from tests.e2e.api_client import ADULT, API, Api, Cycle, build_cycle
+from tests.identities import personnummer_for
 
-VOLATILE = ("ballot", "position")  # differ between two ballots by design
+VOLATILE = ("receipt", "position")  # differ between two ballots by design
 
 
 def cast(api: Api, cycle: str, body: Any, *, via_route: bool, role: Role | None = Role.RESIDENT,
@@ -51,7 +53,7 @@ def test_the_lane_and_the_route_answer_every_case_alike(api: Api, voting: Cycle)
     choice = {"area": "norr", "selections": voting.feasible("norr")[:1]}
     lane, route = both_ways(api, voting.id, choice)
     assert lane == route and lane[0] == 201
-    assert lane[2]["message"] and lane[2]["channel"] == "digital"
+    assert lane[2]["message"] and lane[2]["area"] == "norr"
 
     cases: list[tuple[str, Any, dict[str, Any], int]] = [
         ("the same resident again", choice, {"subject": "19800501-0002"}, 409),
@@ -89,12 +91,14 @@ def test_once_the_cycle_is_loaded_ballots_are_decided_on_the_event_loop(
     def blocking(*_: Any, **__: Any) -> Any:
         raise AssertionError("the blocking cast_ballot was used")
 
-    monkeypatch.setattr(api.app, "cast_ballot", blocking)
+    monkeypatch.setattr(api.app.ballots, "cast", blocking)
     stored = cast(api, voting.id, choice, via_route=False, subject="second")
     assert stored.status_code == 201, stored.text
     receipt = stored.json()
     assert receipt["position"] == api.stored()
-    assert api.app.repository.get(UUID(receipt["ballot"])).selections == choice["selections"]
+    second = Voter(personnummer_for("second", ADULT))
+    the_id = api.app.ballots.ballot_id_of(api.app.cycle(voting.id), "norr", second)
+    assert api.app.repository.get(the_id).selections == choice["selections"]
     again = cast(api, voting.id, choice, via_route=False, subject="second")
     assert again.status_code == 409 and "already" in again.json()["detail"]
 
@@ -111,3 +115,23 @@ def test_a_ballot_decided_on_a_cycle_closed_meanwhile_is_refused(
     assert late.status_code == 409, late.text
     assert late.json()["phase"] == "counting"
     assert api.stored() == before
+
+
+def test_a_token_whose_subject_is_no_personnummer_is_refused_both_ways(
+        api: Api, voting: Cycle) -> None:
+    """An identity provider's subject that is no personnummer cannot vote (it could not be
+    told from the same person at a station): 422 naming the identity, nothing stored."""
+    choice = {"area": "norr", "selections": voting.feasible("norr")[:1]}
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "198005010009")
+    for subject in ("Anna Andersson", "19800501-0000", full_width + "x"):
+        token = api.tokens.mint(Role.RESIDENT, subject, 600, ADULT, "norr")
+        for key in (None, f"key-{uuid4()}"):
+            headers = {"Authorization": f"Bearer {token}", **({"Idempotency-Key": key}
+                                                               if key else {})}
+            before = api.stored()
+            response = api.client.post(f"{API}/cycles/{voting.id}/ballots", json=choice,
+                                       headers=headers)
+            assert response.status_code == 422, (subject, response.text)
+            assert response.json()["field"] == "identity"
+            assert subject not in response.text
+            assert api.stored() == before

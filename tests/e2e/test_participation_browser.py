@@ -35,6 +35,7 @@ from tests.e2e.participation_support import (
     sign_in_locally,
     unique,
 )
+from tests.identities import valid_personnummer
 
 pytestmark = pytest.mark.slow
 
@@ -173,7 +174,7 @@ def test_a_resident_proposes_votes_with_every_ballot_and_sees_it_counted(
     expect(page.locator("h1")).to_have_text("Your ballot is stored")
     expect(page.get_by_role("status")).to_contain_text(
         "Your ballot in Planeringsområde Norr has been stored and will be counted.")
-    expect(page.locator("main code")).to_have_text(re.compile(r"^[0-9a-f-]{36}$"))
+    expect(page.locator("main code")).to_have_text(re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))
     shots.take(page, "approval-receipt")
     assert live_service.stored() == before + 1
 
@@ -618,7 +619,9 @@ def test_sign_in_through_openid_connect_applies_the_verified_claims(
     shots = Screenshots("oidc")
     cycle = cycle_in_voting(live_service, unique("E-legitimation"))
     identity_provider.next_claims = {
-        "sub": "199001011234", "given_name": "Ebba", "name": "Ebba Eid",
+        # The personnummer as the e-ID gives it: twelve digits, no separator.
+        "sub": valid_personnummer(123, birth_date_aged(17)).replace("-", ""),
+        "given_name": "Ebba", "name": "Ebba Eid",
         "birthdate": birth_date_aged(17).isoformat(), "residence": "norr"}
     page = new_page()
     page.goto(f"/cycles/{cycle.id}/vote")
