@@ -7,6 +7,7 @@ server process follows the log. PostgreSQL: the tables live beside the events an
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
+from starlette.concurrency import run_in_threadpool
 
 from projections.follower import Follower
 from projections.store import (
@@ -27,6 +29,8 @@ from service.config import ConfigurationError, Settings, private_file
 from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
+WAIT_SECONDS = 5.0  # the longest a reader waits for a write to reach the read models
+POLL_SECONDS = 0.01
 
 
 def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore:
@@ -96,6 +100,7 @@ class ReadModels:
 
     def __init__(self, app: Medborgarbudget, store: ReadModelStore, follow: bool) -> None:
         self.store = store
+        self._recorder = app.recorder
         self.follower = follower_for(app, store)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,16 +109,28 @@ class ReadModels:
                                             name="read-models", daemon=True)
             self._thread.start()
 
-    def wait(self, position: int | None, timeout: float = 5.0) -> bool:
-        """True once the read models include `position` (or at once when None)."""
-        if position is None:
-            return True
-        deadline = time.monotonic() + timeout
-        while self.store.position() < position:
+    def reachable(self, position: int | None) -> int | None:
+        """`position` if it names a write that was made, else None: nobody waits for a write
+        beyond the log's end (a reader could otherwise hold the server with ?position=<huge>)."""
+        if position is None or self.store.position() >= position:
+            return position
+        head = self._recorder.max_notification_id() or 0
+        return position if position <= head else None
+
+    async def caught_up(self, position: int | None, timeout: float | None = None) -> int | None:
+        """Wait until the read models include `position`, a few seconds at most, on the
+        server's event loop: no thread is held while waiting (each check is a short query in
+        the thread pool). Returns `position`, or None when none was asked or it lies beyond
+        the log's end (then nothing is waited for)."""
+        reachable = await run_in_threadpool(self.reachable, position)
+        if reachable is None:
+            return None
+        deadline = time.monotonic() + (WAIT_SECONDS if timeout is None else timeout)
+        while await run_in_threadpool(self.store.position) < reachable:
             if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        return reachable
 
     def close(self) -> None:
         self._stop.set()

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.idempotency import run_idempotent
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
+from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 
@@ -64,6 +65,19 @@ IdempotencyKey = Annotated[
            description="Retrying a POST with the same key returns the first response and "
                        "stores nothing twice."),
 ]
+
+
+async def reached(request: Request, position: Annotated[int | None, Query(
+        ge=0, le=2**62, description="Wait (a few seconds at most) until the read models "
+        "include the write at this position (every write returns it); a position beyond "
+        "the log's end answers at once.")] = None) -> int | None:
+    """`?position=N`, waited for on the event loop before the endpoint runs (holding no
+    thread); the position the read models then include at least (clamped to the log)."""
+    read_models: ReadModels = request.app.state.read_models
+    return await read_models.caught_up(position)
+
+
+Reached = Annotated[int | None, Depends(reached)]
 
 
 async def raw_body(request: Request) -> bytes:

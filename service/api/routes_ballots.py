@@ -14,6 +14,7 @@ from service.api.auth import Principal, Role
 from service.api.deps import (
     App,
     IdempotencyKey,
+    Reached,
     idempotent,
     public,
     raw_body,
@@ -22,7 +23,6 @@ from service.api.deps import (
 )
 from service.api.openapi import problems
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
-from service.api.routes_cycles import Position
 from service.ballot_intake import BoxBallot, ChangeBallot, EnterPaperBallots, MarkInRoll, Voter
 from service.read_models import ReadModels
 
@@ -96,11 +96,10 @@ def enter_paper_ballots(cycle: str, data: schemas.PaperBallotsIn, request: Reque
             description="Open to everyone: the code shows nothing of the vote or the voter.")
 def check_receipt(cycle: str, code: str, request: Request, app: App,
                   _: Annotated[Principal | None, Depends(public)],
-                  position: Position = None) -> JSONResponse:
+                  position: Reached) -> JSONResponse:
     the_cycle = app.cycle(cycle)
     code = normalised_code(code)
     read_models: ReadModels = request.app.state.read_models
-    read_models.wait(position)
     stored = read_models.store.receipt_stored(str(the_cycle.id), receipt_digest(code))
     counted = stored and the_cycle.results is not None
     return respond(200, schemas.ReceiptCheck(cycle_id=the_cycle.id, receipt=code,

@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from domain.errors import Conflict
 from service.api import schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.deps import (
+    App,
+    IdempotencyKey,
+    Reached,
+    idempotent,
+    public,
+    raw_body,
+    require,
+    respond,
+)
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
 from service.audit_export import events_page, export_lines
@@ -22,8 +31,6 @@ Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
 Public = Annotated[Principal | None, Depends(public)]
 Body = Annotated[bytes, Depends(raw_body)]
-Position = Annotated[int | None, Query(ge=0, le=2**62, description=(
-    "Wait until the read models include the write at this position (every write returns it)."))]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
@@ -173,7 +180,7 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
             summary="Published results: winners, every proposal's score and reason, and the "
                     "head of the cycle's audit chain now and when they were published")
 def get_results(cycle: str, request: Request, app: App, _: Public,
-                position: Position = None) -> JSONResponse:
+                position: Reached) -> JSONResponse:
     the_cycle = app.cycle(cycle)
     if the_cycle.results is None:
         raise Conflict(f"No results are published yet; the cycle is in phase "
@@ -181,7 +188,6 @@ def get_results(cycle: str, request: Request, app: App, _: Public,
     # The heads come from the read models, which chain every event as they fold it
     # (projections/fold.py); `position` waits until they include a write.
     read_models: ReadModels = request.app.state.read_models
-    read_models.wait(position)
     folded = read_models.store.cycle(str(the_cycle.id))
     return respond(200, results_view(the_cycle, (folded or {}).get("audit")))
 

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from domain.errors import InvalidInput
 from domain.receipts import normalised_code, receipt_digest
+from service.api.deps import Reached
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
 from service.pages.shared_pages import SharedPages
@@ -30,7 +31,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 PHASE_ORDER = ("draft", "ideas", "review", "voting", "counting", "results", "implementation",
                "evaluation", "closed")
 Lang = Annotated[str | None, Query(max_length=5)]
-Position = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
 def _environment(lang: str) -> Environment:
@@ -56,9 +56,9 @@ class PageNotFound(Exception):
         self.what = what
 
 
-def _read_models(request: Request, position: int | None) -> ReadModels:
+def _read_models(request: Request) -> ReadModels:
+    # A page's ?position was waited for before the page ran (service/api/deps.py `reached`).
     read_models: ReadModels = request.app.state.read_models
-    read_models.wait(position)
     return read_models
 
 
@@ -106,7 +106,7 @@ def shared(request: Request, lang: str | None, position: int | None,
                          if name != "position"))
 
     def build() -> tuple[int, str]:
-        read_models = _read_models(request, position)
+        read_models = _read_models(request)
         included = read_models.store.position()  # read before the page: it includes at least this
         template, context = page(read_models, lang_code)
         return included, _html(request, template, lang_code, resident=None, csrf="",
@@ -144,7 +144,7 @@ def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, lang: Lang = None, position: Position = None) -> HTMLResponse:
+def home(request: Request, position: Reached, lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, _home)
 
 
@@ -196,8 +196,8 @@ def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, A
 
 
 @router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
-def cycle_page(request: Request, cycle_id: str, lang: Lang = None,
-               position: Position = None) -> HTMLResponse:
+def cycle_page(request: Request, cycle_id: str, position: Reached,
+               lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, lambda rm, lc: _cycle_page(rm, lc, cycle_id))
 
 
@@ -229,8 +229,8 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
 
 
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
-def proposals_page(request: Request, cycle_id: str, lang: Lang = None,
-                   position: Position = None) -> HTMLResponse:
+def proposals_page(request: Request, cycle_id: str, position: Reached,
+                   lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
 
 
@@ -243,8 +243,8 @@ def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
-def proposal_page(request: Request, proposal_id: str, lang: Lang = None,
-                  position: Position = None) -> HTMLResponse:
+def proposal_page(request: Request, proposal_id: str, position: Reached,
+                  lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
 
 
@@ -267,8 +267,8 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
 
 
 @router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
-def results_page(request: Request, cycle_id: str, lang: Lang = None,
-                 position: Position = None) -> HTMLResponse:
+def results_page(request: Request, cycle_id: str, position: Reached,
+                 lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, lambda rm, lc: _results_page(rm, lc, cycle_id))
 
 
@@ -310,7 +310,7 @@ def receipt_check_page(request: Request, cycle_id: str, lang: Lang = None,
                        ) -> HTMLResponse:
     """A resident checks that the ballot with their receipt code is stored and counted; the
     code says nothing of the vote, and this page says nothing more than yes or no."""
-    read_models = _read_models(request, None)
+    read_models = _read_models(request)
     cycle = _cycle(read_models, cycle_id)
     checked: dict[str, Any] | None = None
     if code:
@@ -327,8 +327,8 @@ def receipt_check_page(request: Request, cycle_id: str, lang: Lang = None,
 
 
 @router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)
-def progress_page(request: Request, cycle_id: str, lang: Lang = None,
-                  position: Position = None) -> HTMLResponse:
+def progress_page(request: Request, cycle_id: str, position: Reached,
+                  lang: Lang = None) -> HTMLResponse:
     return shared(request, lang, position, lambda rm, _: _progress_page(rm, cycle_id))
 
 
