@@ -28,7 +28,8 @@ from domain.errors import Conflict, NotFound
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
-from service.ballot_intake import PERSONNUMMER, BallotIntake
+from service.ballot_intake import BallotIntake
+from service.config import PERSONNUMMER
 from service.recorders import IdempotencyRecord, RecordFor
 
 A = TypeVar("A", bound=Aggregate)

@@ -36,6 +36,7 @@ from domain.identity import parse_identity
 from domain.phases import Phase
 from domain.pseudonym import PER_CYCLE, cycle_pseudonym, pseudonym
 from domain.receipts import new_receipt_code, receipt_digest
+from service.config import IDENTITY_KINDS, OPAQUE, PERSONNUMMER
 from service.group_commit import GroupCommit, StaleRead
 from service.recorders import IdempotencyRecord, RecordFor, StaleAggregates, Unchanged
 
@@ -46,9 +47,6 @@ MAX_ATTEMPTS = 8
 ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
 PAGE = 1000
 
-PERSONNUMMER = "personnummer"
-OPAQUE = "opaque"
-IDENTITY_KINDS = (PERSONNUMMER, OPAQUE)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,8 +29,11 @@ main.add_command(tally)
 
 
 def _settings(data: Path | None) -> Settings:
-    settings = Settings.from_env()
-    return Settings(data, settings.database_url) if data is not None else settings
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
+    return replace(settings, data_dir=data) if data is not None else settings
 
 
 @main.command()

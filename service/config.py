@@ -12,6 +12,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 DATA_ENV = "MEDBORGARBUDGET_DATA"
 DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
+IDENTITIES_ENV = "MEDBORGARBUDGET_IDENTITIES"
+PERSONNUMMER, OPAQUE = "personnummer", "opaque"
+IDENTITY_KINDS = (PERSONNUMMER, OPAQUE)  # see ADR 0004
 
 
 class ConfigurationError(ValueError):
@@ -37,12 +40,19 @@ def private_file(path: Path) -> None:
 class Settings:
     data_dir: Path
     database_url: str | None = None
+    # How residents are identified: by personnummer (checked, one ballot per person across
+    # channels) or by the identity provider's opaque subject (no paper voting then).
+    identities: str = PERSONNUMMER
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         url = env.get(DATABASE_URL_ENV) or None
-        return cls(Path(env.get(DATA_ENV) or "./data"), url)
+        identities = env.get(IDENTITIES_ENV) or PERSONNUMMER
+        if identities not in IDENTITY_KINDS:
+            raise ConfigurationError(f"{IDENTITIES_ENV} must be one of "
+                                     f"{', '.join(IDENTITY_KINDS)}, not {identities!r}")
+        return cls(Path(env.get(DATA_ENV) or "./data"), url, identities)
 
     @property
     def backend(self) -> str:

@@ -13,4 +13,4 @@ def open_application(settings: Settings | None = None) -> Medborgarbudget:
     env = settings.eventsourcing_env()
     secret = load_secret(settings.data_dir)
     with one_at_a_time(env):  # the library creates its tables as the application opens
-        return Medborgarbudget(secret, env=env)
+        return Medborgarbudget(secret, env=env, identities=settings.identities)

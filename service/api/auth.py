@@ -29,6 +29,10 @@ PUBLIC_KEY_ENV = "MEDBORGARBUDGET_JWT_PUBLIC_KEY"
 ISSUER_ENV = "MEDBORGARBUDGET_JWT_ISSUER"
 AUDIENCE_ENV = "MEDBORGARBUDGET_JWT_AUDIENCE"
 SIGNING_KEY_ENV = "MEDBORGARBUDGET_JWT_SECRET"
+# The claim of a resident's token that holds their personnummer (ADR 0004): Swedish e-ID
+# providers put it in `sub` or in a claim of its own.
+IDENTITY_CLAIM_ENV = "MEDBORGARBUDGET_IDENTITY_CLAIM"
+SUBJECT = "sub"
 DEFAULT_LIFETIME = 8 * 3600
 # Tokens whose signature was checked, kept until they expire: a resident's token arrives several
 # times within minutes (page, ballot, receipt) and checking a signature costs more than a ballot.
@@ -70,6 +74,7 @@ class TokenVerifier:
     issuer: str
     audience: str
     signing_key: bytes | None = None  # only in embedded mode, where we mint tokens ourselves
+    identity_claim: str = SUBJECT
     _verified: VerifiedTokens = field(default_factory=lambda: VerifiedTokens(),
                                       compare=False, repr=False)
 
@@ -78,15 +83,17 @@ class TokenVerifier:
         env = os.environ if env is None else env
         issuer = env.get(ISSUER_ENV, ISSUER)
         audience = env.get(AUDIENCE_ENV, AUDIENCE)
+        claim = env.get(IDENTITY_CLAIM_ENV) or SUBJECT
         public_key = env.get(PUBLIC_KEY_ENV)
         if public_key:
             pem = Path(public_key).read_text() if not public_key.lstrip().startswith("-----") \
                 else public_key
             if "BEGIN" not in pem:
                 raise ConfigurationError(f"{PUBLIC_KEY_ENV} must be a PEM public key or its path")
-            return cls(pem, ("RS256", "ES256"), issuer, audience)
+            return cls(pem, ("RS256", "ES256"), issuer, audience, identity_claim=claim)
         secret = load_secret(data_dir, env, variable=SIGNING_KEY_ENV, file_name="jwt.key")
-        return cls(secret, ("HS256",), issuer, audience, signing_key=secret)
+        return cls(secret, ("HS256",), issuer, audience, signing_key=secret,
+                   identity_claim=claim)
 
     def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
@@ -101,7 +108,7 @@ class TokenVerifier:
             raise AuthError("The token has expired.") from None
         except jwt.InvalidTokenError as error:
             raise AuthError(f"The token is not valid: {error}.") from None
-        principal = principal_from_claims(claims)
+        principal = principal_from_claims(claims, self.identity_claim)
         self._verified.keep(token, principal, float(claims["exp"]))
         return principal
 
@@ -129,14 +136,18 @@ def bearer_token(header: str) -> str:
     return token.strip()
 
 
-def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject:
-        raise AuthError("The token names no subject.")
+def principal_from_claims(claims: Mapping[str, Any], identity_claim: str = SUBJECT,
+                          ) -> Principal:
+    """Who the token names. A resident is named by their personnummer, from `identity_claim`
+    (it is checked, and reduced to a pseudonym, before anything is stored)."""
     try:
         role = Role(str(claims.get("role")))
     except ValueError:
         raise AuthError(f"The token's role must be one of {', '.join(Role)}.") from None
+    subject = claims.get(identity_claim if role is Role.RESIDENT else SUBJECT)
+    if not isinstance(subject, str) or not subject:
+        claim = identity_claim if role is Role.RESIDENT else SUBJECT
+        raise AuthError(f"The token names no subject (claim '{claim}').")
     birth_date = None
     if claims.get("birthdate"):
         try:

@@ -26,6 +26,7 @@ class OidcSettings:
     client_id: str
     client_secret: str | None
     residence_claim: str = "residence"
+    identity_claim: str = "sub"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OidcSettings | None:
@@ -36,7 +37,8 @@ class OidcSettings:
             return None
         return cls(issuer.rstrip("/"), client_id,
                    env.get("MEDBORGARBUDGET_OIDC_CLIENT_SECRET") or None,
-                   env.get("MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM", "residence"))
+                   env.get("MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM", "residence"),
+                   env.get("MEDBORGARBUDGET_IDENTITY_CLAIM") or "sub")
 
 
 def client(settings: OidcSettings) -> Any:
@@ -57,7 +59,7 @@ def client(settings: OidcSettings) -> Any:
 def resident_from_claims(claims: Mapping[str, Any], settings: OidcSettings) -> Resident:
     """The verified claims become the same resident identity the API uses (its subject is
     pseudonymised before anything is stored)."""
-    subject = str(claims["sub"])
+    subject = str(claims.get(settings.identity_claim) or "")
     born = claims.get("birthdate")
     try:
         birth_date = date.fromisoformat(str(born)) if born else None

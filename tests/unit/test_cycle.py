@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain.cycle import BudgetCycle, ProposalFacts
-from domain.errors import GuardRefused, InvalidInput, NotFound, PhaseError
+from domain.errors import Conflict, GuardRefused, InvalidInput, NotFound, PhaseError
 from domain.phases import Phase
 from tests.unit.domain_builders import ADMIN, all_reviewed, configured_cycle, rebuilt, state
 
@@ -158,3 +158,44 @@ def test_a_whole_cycle_rebuilds_from_its_events() -> None:
     cycle.trigger("close", ADMIN, "", all_reviewed(cycle))
     assert cycle.phase is Phase.CLOSED
     assert state(rebuilt(cycle)) == state(cycle)
+
+
+def _in(phase_trigger: str) -> BudgetCycle:
+    cycle = configured_cycle()
+    for trigger in ("open_ideas", "close_ideas", "open_voting", "close_voting"):
+        if trigger == phase_trigger:
+            break
+        cycle.trigger(trigger, ADMIN, "test", all_reviewed(cycle))
+    return cycle
+
+
+def test_a_station_never_enters_more_ballots_than_it_marked_voters() -> None:
+    cycle = _in("close_voting")  # voting
+    cycle.enter_paper_ballots("norr", "Biblioteket", 2, marked=3, actor=ADMIN)
+    with pytest.raises(Conflict, match="more ballots than voters"):
+        cycle.enter_paper_ballots("norr", "Biblioteket", 2, marked=3, actor=ADMIN)
+    # Another station, or another area of the same station, has its own roll.
+    cycle.enter_paper_ballots("norr", "Rådhuset", 1, marked=1, actor=ADMIN)
+    with pytest.raises(Conflict, match="Station 'Biblioteket' marked 0"):
+        cycle.enter_paper_ballots("unga", "Biblioteket", 1, marked=0, actor=ADMIN)
+    with pytest.raises(InvalidInput, match="at least one ballot"):
+        cycle.enter_paper_ballots("norr", "Biblioteket", 0, marked=3, actor=ADMIN)
+    with pytest.raises(NotFound):
+        cycle.enter_paper_ballots("mars", "Biblioteket", 1, marked=3, actor=ADMIN)
+    # Still possible while counting, and remembered through a replay.
+    cycle.trigger("close_voting", ADMIN, "test", all_reviewed(cycle))
+    cycle.enter_paper_ballots("norr", "Biblioteket", 1, marked=3, actor=ADMIN)
+    assert rebuilt(cycle).paper_entered == {("norr", "Biblioteket"): 3,
+                                            ("norr", "Rådhuset"): 1}
+
+
+def test_paper_ballots_are_entered_in_voting_and_counting_only() -> None:
+    cycle = _in("open_voting")  # review
+    with pytest.raises(PhaseError, match="Entering paper ballots is possible only in phase"):
+        cycle.enter_paper_ballots("norr", "Biblioteket", 1, marked=1, actor=ADMIN)
+    with pytest.raises(PhaseError, match="phase 'review'"):
+        cycle.require_phase("mark_in_roll")
+
+
+def test_new_cycles_key_their_voters_pseudonyms_by_cycle() -> None:
+    assert configured_cycle().pseudonyms == "per-cycle"
