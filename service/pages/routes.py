@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from domain.errors import InvalidInput
 from domain.receipts import normalised_code, receipt_digest
+from domain.statistics import suppressed
 from service.api.deps import Reached
 from service.pages import charts, i18n
 from service.pages.reasons import translate_reason
@@ -224,7 +225,9 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
                                _timeline(cycle, lang_code))
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
-        "by_channel": by_channel, "by_age": by_age, "by_day": by_day, "area_names": area_names,
+        # Breakdowns that could single a voter out hide their small cells (domain/statistics).
+        "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
+        "by_day": suppressed(by_day), "area_names": area_names,
         "lineage": _lineage(read_models, cycle)}
 
 

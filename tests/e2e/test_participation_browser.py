@@ -177,6 +177,15 @@ def test_a_resident_proposes_votes_with_every_ballot_and_sees_it_counted(
     expect(page.locator("main code")).to_have_text(re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))
     shots.take(page, "approval-receipt")
     assert live_service.stored() == before + 1
+    # The code proves the ballot is stored, on a public page, typed as a person would.
+    code = page.locator("main code").inner_text().strip()
+    receipt_page = page.url
+    navigate(page, page.get_by_role("link", name="Check a receipt code").click)
+    page.get_by_label("Receipt code").fill(code.lower().replace("-", " "))
+    navigate(page, page.get_by_role("button", name="Check").click)
+    expect(page.get_by_role("status")).to_contain_text("A ballot with this code is stored")
+    shots.take(page, "receipt-checked")
+    page.goto(receipt_page.removesuffix("/confirm"))
 
     # Knapsack: the budget meter follows the choices; what no longer fits cannot be ticked.
     open_ballot(page, cycle, "unga")
