@@ -7,12 +7,14 @@ loaded aggregate (re-checking every rule) a bounded number of times, then refuse
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -24,11 +26,12 @@ from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
-from service.ballot_intake import BallotIntake
+from service.ballot_intake import BallotIntake, position_of
 from service.config import PERSONNUMMER
 from service.recorders import IdempotencyRecord, RecordFor
 
@@ -47,12 +50,6 @@ PAGE = 1000
 # as the command's own events, and the position of the last event saved.
 _companion: ContextVar[IdempotencyRecord | None] = ContextVar("companion", default=None)
 _last_position: ContextVar[int | None] = ContextVar("last_position", default=None)
-
-
-def _position_of(recordings: Sequence[Any]) -> int | None:
-    """The log position of the last of `recordings` (None if the store gives none)."""
-    positions = [r.notification.id for r in recordings if r.notification is not None]
-    return max(positions) if positions else None
 
 
 def actor_of(role: str, subject: str) -> str:
@@ -98,7 +95,7 @@ class Medborgarbudget(Application[UUID]):
         recordings = super().save(*objs, **kwargs)
         if companion is not None:
             _companion.set(None)
-        position = _position_of(recordings)
+        position = position_of(recordings)
         if position is not None:
             _last_position.set(position)
         return recordings
@@ -273,7 +270,7 @@ class Medborgarbudget(Application[UUID]):
         cycle.area(area)
         proposal = Proposal.submit(
             str(cycle.id), area, title, description, estimated_cost, category,
-            pseudonym(self._secret, proposer, purpose="proposer"), place,
+            self.proposer_pseudonym(proposer), place,
         )
         self.save(proposal)
         return proposal.id
@@ -286,6 +283,11 @@ class Medborgarbudget(Application[UUID]):
                         hashlib.sha256).hexdigest()
 
     def proposer_pseudonym(self, identity: str) -> str:
+        """Deployment-wide (a proposer follows their ideas from year to year), from the
+        canonical personnummer when the identity is one, so every way of writing it is one
+        proposer (the 12-digit form gives the pseudonym it always gave)."""
+        with contextlib.suppress(InvalidInput):  # else an identity provider's opaque subject
+            identity = parse_identity(identity, datetime.now(UTC).date()).canonical
         return pseudonym(self._secret, identity, purpose="proposer")
 
     def _update_proposal(self, proposal_id: str | UUID, phase_command: str,

@@ -70,12 +70,8 @@ class CastBallot:
 
 
 @dataclass(frozen=True)
-class ChangeBallot:
-    cycle_id: str | UUID
-    area: str
-    voter: Voter
-    selections: Sequence[str]
-    points: Sequence[int] | None = None
+class ChangeBallot(CastBallot):
+    """The voter's new choices for the ballot they cast in the area."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,7 @@ class BoxEntered:
 Respond = Callable[[BallotStored], tuple[int, bytes]]
 
 
-def _position_of(recordings: Sequence[Any]) -> int | None:
+def position_of(recordings: Sequence[Any]) -> int | None:
     """The log position of the last of `recordings` (None if the store gives none)."""
     positions = [r.notification.id for r in recordings if r.notification is not None]
     return max(positions) if positions else None
@@ -293,7 +289,7 @@ class BallotIntake:
                 continue
             except IntegrityError:
                 raise DuplicateBallot(command.area) from None
-            return BallotStored(cycle.id, command.area, code, _position_of(recordings))
+            return BallotStored(cycle.id, command.area, code, position_of(recordings))
         raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
                        "being cast; nothing was stored. Please try again.")
 
@@ -322,7 +318,7 @@ class BallotIntake:
             elif isinstance(outcome, BaseException):
                 done(outcome)
             else:
-                done(BallotStored(cycle.id, command.area, code, _position_of(outcome)))
+                done(BallotStored(cycle.id, command.area, code, position_of(outcome)))
 
         self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
         return True
@@ -342,7 +338,7 @@ class BallotIntake:
                 recordings = self._app.save(ballot, unchanged=[self._unchanged(cycle)])
             except (StaleAggregates, IntegrityError):
                 continue  # the cycle or the ballot changed meanwhile: decide again
-            return BallotStored(cycle.id, command.area, None, _position_of(recordings))
+            return BallotStored(cycle.id, command.area, None, position_of(recordings))
         raise Conflict(f"The ballot or its cycle changed {MAX_ATTEMPTS} times while the change "
                        "was being made; nothing was stored. Please try again.")
 
@@ -391,7 +387,7 @@ class BallotIntake:
                 continue
             except IntegrityError:
                 raise DuplicateBallot(command.area) from None
-            return VoterMarked(cycle.id, command.area, station, _position_of(recordings))
+            return VoterMarked(cycle.id, command.area, station, position_of(recordings))
         raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the voter was "
                        "being marked; nothing was stored. Please try again.")
 
@@ -422,7 +418,7 @@ class BallotIntake:
             except IntegrityError:
                 continue  # the cycle changed meanwhile (another box, the results): again
             return BoxEntered(cycle.id, command.area, station, len(ballots),
-                              _position_of(recordings))
+                              position_of(recordings))
         raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the box was being "
                        "entered; nothing was stored. Please try again.")
 

@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
+from domain.phases import Phase
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import ImportedBallot
 
@@ -128,6 +129,10 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str) -> UUID:
 
 def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None) -> PabulibFile:
     cycle = app.cycle(cycle_id)
+    if cycle.phase is Phase.VOTING:
+        # The votes are the file: nobody reads ballot contents while the vote is open.
+        raise Conflict("The ballots are sealed while the cycle votes: export the election "
+                       "once voting has closed.")
     if area_id is None:
         if len(cycle.areas) != 1:
             raise InvalidInput("area", f"the cycle has several areas; choose one with --area "

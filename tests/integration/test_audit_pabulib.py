@@ -23,6 +23,7 @@ import pytest
 
 from domain.allocation import allocate
 from domain.audit import verify_lines
+from domain.errors import Conflict
 from domain.pabulib import (
     PabulibFile,
     format_pabulib,
@@ -35,7 +36,7 @@ from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.pabulib_cycles import GREEDY_RULES, export_area, import_election
-from tests.integration.builders import drive, resident
+from tests.integration.builders import ADMIN, drive, resident
 from tests.paths import PABULIB_DIR, SCRIPT
 
 FILES = sorted(PABULIB_DIR.glob("*.pb"))
@@ -211,3 +212,12 @@ def test_the_pabulib_export_numbers_voters_and_counts_the_same(app: Medborgarbud
     assert cycle.results is not None
     published = cycle.results["areas"]["norr"]
     assert allocate(to_election(pb), published["rule"]).selected == published["selected"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_no_pabulib_export_while_the_cycle_votes(app: Medborgarbudget) -> None:
+    built = drive(app, Phase.VOTING, voters=3)
+    with pytest.raises(Conflict, match="sealed while the cycle votes"):
+        export_area(app, built.cycle_id, "norr")
+    app.trigger(built.cycle_id, "close_voting", ADMIN, "closed")
+    assert len(export_area(app, built.cycle_id, "norr").votes) == 3
