@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally).
+projection-postgres, audit, tally, close-race).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -16,7 +16,10 @@ Each figure is measured side by side with its reference in the same run:
    shows how many residents were in fact in the middle of their visit at the same moment;
 3. projection catch-up against the library reading the same log (benchmarks.bench_projection);
 4. `audit verify` of a generated export (benchmarks.bench_audit_verify);
-5. the allocation rules against pabutools (benchmarks.bench_tally).
+5. the allocation rules against pabutools (benchmarks.bench_tally);
+6. ballots and ballot changes racing a close of voting from another process, in 50 rounds on
+   each backend (10 with --quick; CI runs 3): none may be stored after the close
+   (tests/integration/test_close_race.py).
 
 The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
@@ -30,6 +33,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,7 +85,10 @@ SESSION = signed_in_cookie()
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally")
+         "tally", "close-race")
+# The race of ballots against a close from another process (tests/integration/
+# test_close_race.py), in more rounds than CI runs it.
+CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
 FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
              audit_ballots=1_000_000)
 
@@ -226,6 +233,16 @@ def audit_verify(ballots: int) -> bench_audit_verify.Measurement:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def close_race(rounds: int) -> tuple[bool, str]:
+    """The close-race test in `rounds` rounds; whether it passed, and pytest's last line."""
+    env = {**os.environ, "MEDBORGARBUDGET_STRESS_ROUNDS": str(rounds)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/integration/test_close_race.py"], env=env, text=True,
+                          capture_output=True, check=False, timeout=3600)
+    last = (done.stdout.strip().splitlines() or ["no output"])[-1]
+    return done.returncode == 0, f"pytest: {last.strip('= ')}"
+
+
 def _yes(met: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[met]
 
@@ -321,6 +338,13 @@ def main(argv: list[str] | None = None) -> int:
                         f"verified, < {bench_audit_verify.TARGET_SECONDS:.0f} s, < 2 GiB",
                         ok and measured.wall_seconds <= bench_audit_verify.TARGET_SECONDS
                         and 0 <= measured.peak_bytes < bench_audit_verify.TARGET_BYTES))
+
+    if "close-race" in parts:
+        rounds = CLOSE_RACE_ROUNDS[args.quick]
+        print(f"ballots racing the close, {rounds} rounds on each backend...", flush=True)
+        passed, summary = close_race(rounds)
+        rows.append(Row(f"ballots stored after the close, {rounds} rounds x 2 backends",
+                        "0" if passed else "some", summary, "0", passed))
 
     tallies: list[bench_tally.Row] = []
     if "tally" in parts:

@@ -33,7 +33,7 @@ from domain.audit import (
     redact,
     verify_lines,
 )
-from domain.ballot import Ballot
+from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.proposal import Proposal
@@ -74,10 +74,13 @@ class History:
     def cast(self, area: str, choices: Sequence[int], channel: str = "digital") -> Ballot:
         options = {str(p.id): p.cost for p in self.proposals if p.area == area}
         chosen = [str(self.proposals[n].id) for n in choices]
-        ballot = Ballot.cast(str(self.cycle.id), area, f"voter-{len(self.ballots)}", chosen,
-                             None, self.cycle.voting_rule_for(area), options,
-                             self.cycle.area(area).budget, channel,
-                             "Biblioteket" if channel == "paper" else None)
+        rule, budget = self.cycle.voting_rule_for(area), self.cycle.area(area).budget
+        if channel == "paper":  # from a station's box: no voter
+            ballot = Ballot.from_box(str(self.cycle.id), area, "Biblioteket", chosen, None,
+                                     rule, options, budget)
+        else:
+            ballot = Ballot.cast(str(self.cycle.id), area, f"voter-{len(self.ballots)}",
+                                 chosen, None, rule, options, budget)
         self.ballots.append(ballot)
         self.take(ballot)
         return ballot
@@ -128,6 +131,8 @@ def history(late: str | None = None, stop_in_voting: bool = False) -> History:
     changed.change([str(made.proposals[0].id)], None, made.cycle.voting_rule_for("norr"),
                    {str(p.id): p.cost for p in made.proposals[:2]}, 250_000, True)
     made.take(changed)
+    if late == "paper":  # a voter at the station, whose ballot is in the box
+        made.take(RollMark.mark(str(made.cycle.id), "norr", "paper-voter", "Biblioteket"))
     if stop_in_voting:
         return made
     made.trigger("close_voting")
