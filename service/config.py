@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 DATA_ENV = "MEDBORGARBUDGET_DATA"
 DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
 IDENTITIES_ENV = "MEDBORGARBUDGET_IDENTITIES"
+READY_MAX_LAG_ENV = "MEDBORGARBUDGET_READY_MAX_LAG"
+READY_MAX_LAG_DEFAULT = 30.0  # seconds the read models may lag before /readyz answers 503
 PERSONNUMMER, OPAQUE = "personnummer", "opaque"
 IDENTITY_KINDS = (PERSONNUMMER, OPAQUE)  # see ADR 0004
 
@@ -77,6 +79,21 @@ class Settings:
             parts = urlsplit(self.database_url)
             return f"PostgreSQL at {parts.hostname}:{parts.port or 5432}{parts.path}"
         return f"SQLite in {self.data_dir / 'events.sqlite3'}"
+
+
+def ready_max_lag(env: Mapping[str, str] | None = None) -> float:
+    """MEDBORGARBUDGET_READY_MAX_LAG: seconds the read models may be behind while ready."""
+    raw = ((os.environ if env is None else env).get(READY_MAX_LAG_ENV) or "").strip()
+    if not raw:
+        return READY_MAX_LAG_DEFAULT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigurationError(f"{READY_MAX_LAG_ENV} must be a number of seconds (0 or more), "
+                                 f"not {raw!r}")
+    return seconds
 
 
 def postgres_env(url: str) -> dict[str, str]:

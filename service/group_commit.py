@@ -31,6 +31,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from service import metrics
 from service.recorders import (
     IdempotencyRecord,
     RecordFor,
@@ -166,6 +167,7 @@ class GroupCommit:
             for command in batch:
                 self._finish(command, error=error)
             return
+        metrics.BATCHES.observe(len(batch))
         start = 0
         for command in batch:
             end = start + len(command.events)

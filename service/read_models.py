@@ -11,6 +11,9 @@ import asyncio
 import os
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -95,6 +98,41 @@ def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModel
         scratch.close()
 
 
+@dataclass(frozen=True)
+class Lag:
+    events: int  # stored but not yet in the read models
+    seconds: float  # since this process first saw the log ahead of a position still missing
+
+
+class LagWatch:
+    """How long the read models have been behind, as this process sees it.
+
+    The follower may run in another process (PostgreSQL), so the lag is measured from outside:
+    each check notes the log's head the first time it sees it ahead of the read models, and the
+    lag in seconds is the age of the oldest head noted that they have not reached yet. Checks
+    come with every readiness probe and scrape, so the figure is late by one probe at most;
+    it is 0 whenever the read models are current.
+    """
+
+    MAX_NOTED = 10_000  # heads noted while behind; beyond, the oldest ones are enough
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._noted: deque[tuple[int, float]] = deque()
+        self._lock = threading.Lock()
+
+    def observe(self, head: int, position: int) -> Lag:
+        now = self.clock()
+        with self._lock:
+            while self._noted and self._noted[0][0] <= position:
+                self._noted.popleft()
+            if head > position and (not self._noted or self._noted[-1][0] < head) \
+                    and len(self._noted) < self.MAX_NOTED:
+                self._noted.append((head, now))
+            seconds = now - self._noted[0][1] if self._noted else 0.0
+        return Lag(max(head - position, 0), seconds)
+
+
 class ReadModels:
     """The read models with read-your-writes: `wait(position)` until they include a write."""
 
@@ -102,12 +140,18 @@ class ReadModels:
         self.store = store
         self._recorder = app.recorder
         self.follower = follower_for(app, store)
+        self.lag_watch = LagWatch()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if follow:
             self._thread = threading.Thread(target=self.follower.follow, args=(self._stop,),
                                             name="read-models", daemon=True)
             self._thread.start()
+
+    def lag(self) -> Lag:
+        """How far behind the log the read models are; raises if a store does not answer."""
+        position = self.store.position()
+        return self.lag_watch.observe(self._recorder.max_notification_id() or 0, position)
 
     def reachable(self, position: int | None) -> int | None:
         """`position` if it names a write that was made, else None: nobody waits for a write

@@ -12,16 +12,25 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
-from service.api import docs, problems, routes_ballots, routes_cycles, routes_proposals
+from service import metrics
+from service.api import (
+    docs,
+    problems,
+    routes_ballots,
+    routes_cycles,
+    routes_proposals,
+    routes_service,
+)
 from service.api.auth import Principal, TokenVerifier
 from service.api.ballot_lane import BallotLane
 from service.api.body_guard import BodyGuard
 from service.api.deps import public
+from service.api.observability import Observability
 from service.api.openapi import problems as openapi_problems
 from service.api.schemas import Health
 from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
-from service.config import Settings
+from service.config import Settings, ready_max_lag
 from service.deployment_secret import load_secret
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
@@ -81,6 +90,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.shared_pages = SharedPages()
     api.state.ended_sessions = ended_sessions
     api.state.test_sign_in = test_sign_in
+    api.state.ready_max_lag = ready_max_lag()
+    api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)
 
     web.install(api)
@@ -94,8 +105,10 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.add_middleware(BallotLane, application=application, tokens=tokens)
     # Added late, so it runs early: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
-    # Outermost: its headers go on every answer, the body guard's refusals included.
+    # Its headers go on every answer, the body guard's refusals included.
     api.add_middleware(SecurityHeaders)
+    # Outermost: every answer is counted and every refusal logged, with the request's id.
+    api.add_middleware(Observability)
 
     @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
              responses=openapi_problems(401))
@@ -105,7 +118,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   pages.router, web.router):
+                   routes_service.router, pages.router, web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)

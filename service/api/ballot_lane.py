@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from domain.errors import DomainError
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.body_guard import replaying
+from service.api.observability import BALLOTS_ROUTE, facts, uuid_or_none
 from service.api.problems import domain_problem
 from service.api.receipts import cast_command, cast_digital_ballot, receipt
 from service.api.schemas import BallotIn
@@ -47,6 +48,10 @@ class BallotLane:
         if match is None or principal is None:
             await self.app(scope, receive, send)
             return
+        noted = facts(scope)
+        if noted is not None:  # for the log line and the metrics: the route this lane serves
+            noted.route, noted.role, noted.cycle = (BALLOTS_ROUTE, principal.role.value,
+                                                      uuid_or_none(match.group(1)))
         body = await _whole_body(receive)
         if body is None:
             return  # the client went away

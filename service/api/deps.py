@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
 from service.api.idempotency import run_idempotent
+from service.api.observability import note_role
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
 from service.read_models import ReadModels
@@ -34,7 +35,9 @@ def caller(request: Request) -> Principal | None:
     header = request.headers.get("authorization")
     if header is None:
         return None
-    return verifier(request).verify(bearer_token(header))
+    principal = verifier(request).verify(bearer_token(header))
+    note_role(request.scope, principal.role.value)  # the log line says the role, never who
+    return principal
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:

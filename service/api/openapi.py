@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     413: "The request body is too large.",
     415: "The request body must be JSON.",
     422: "Invalid input: `field` says which field and `detail` why.",
+    503: "Not ready: the store does not answer or the read models lag too far behind.",
 }
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

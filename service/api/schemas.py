@@ -464,3 +464,12 @@ class Health(BaseModel):
                                                                "store": "sqlite"}]})
     status: str
     store: str
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready",
+                                                               "lag_events": 0,
+                                                               "lag_seconds": 0.0}]})
+    status: str
+    lag_events: int
+    lag_seconds: float

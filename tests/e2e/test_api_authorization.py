@@ -48,6 +48,8 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): DOCS,
     ("GET", "/docs"): DOCS,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
     ("POST", f"{API}/cycles"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles"): PUBLIC,
     ("GET", f"{API}/cycles/{{cycle}}"): PUBLIC,
