@@ -20,7 +20,18 @@ from service.config import DATA_ENV, ConfigurationError, Settings
 from service.tally_command import tally
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        from service.schema_version import StoreVersionError
+
+        try:
+            return super().invoke(ctx)
+        except StoreVersionError as error:  # any command opening a store a newer server wrote
+            click.echo(str(error), err=True)
+            sys.exit(2)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Medborgarbudget: participatory budgeting, event-sourced."""
 
@@ -163,6 +174,7 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
 
     Outside --demo, MEDBORGARBUDGET_SECRET (the key of the voter pseudonyms) must be set."""
     import os
+    import tempfile
     from datetime import date
 
     import uvicorn
@@ -171,6 +183,8 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     from service.api.auth import TokenVerifier
     from service.config import DATA_ENV
     from service.deployment_secret import SECRET_ENV, load_secret
+    from service.logs import UVICORN_LOG_CONFIG, configure_logging
+    from service.metrics import MULTIPROC_ENV
     from service.web.sign_in_mode import TEST_SIGN_IN_ENV, wants_test_sign_in
 
     # Everything the server writes goes into the data folder: keys, databases, lock files.
@@ -219,15 +233,22 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     # Behind a reverse proxy that terminates TLS, X-Forwarded-Proto from the addresses trusted
     # here makes the request https, and so the session cookie Secure.
     proxies = os.environ.get(FORWARDED_ALLOW_IPS_ENV) or "127.0.0.1"
+    configure_logging()
     if workers == 1:
         uvicorn.run(create_app(settings, test_sign_in=test_sign_in), host=host, port=port,
-                    access_log=access_log, proxy_headers=True, forwarded_allow_ips=proxies)
-    else:
-        # Workers starting together create the tables in turn (service/table_creation.py).
-        os.environ[DATA_ENV] = str(settings.data_dir)
+                    access_log=access_log, proxy_headers=True, forwarded_allow_ips=proxies,
+                    log_config=UVICORN_LOG_CONFIG)
+        return
+    # Workers starting together create the tables in turn (service/table_creation.py).
+    os.environ[DATA_ENV] = str(settings.data_dir)
+    # Each worker counts its metrics into files here, and a scrape adds them all up; set
+    # before the workers start, which read it when they import prometheus-client. A folder of
+    # this run only: counts left from an earlier run would be added in.
+    with tempfile.TemporaryDirectory(prefix="medborgarbudget-metrics-") as metrics_dir:
+        os.environ[MULTIPROC_ENV] = metrics_dir
         uvicorn.run("service.api.app:create_app_from_env", factory=True, host=host, port=port,
                     workers=workers, access_log=access_log, proxy_headers=True,
-                    forwarded_allow_ips=proxies)
+                    forwarded_allow_ips=proxies, log_config=UVICORN_LOG_CONFIG)
 
 
 def _seed_demo(settings: Settings) -> str:
@@ -253,9 +274,11 @@ def project(data: Path | None, once: bool) -> None:
     import signal
     import threading
 
+    from service.logs import configure_logging
     from service.read_models import follower_for, open_store
     from service.runtime import open_application
 
+    configure_logging()
     settings = _settings(data)
     app = open_application(settings)
     store = open_store(settings)

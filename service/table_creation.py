@@ -10,6 +10,7 @@ session advisory lock held on a connection of its own, on SQLite a lock file bes
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ from filelock import FileLock
 
 POSTGRES = "eventsourcing.postgres"
 LOCK_SECONDS = 120  # then a clear error rather than a process that hangs
+# The locks this thread holds: taking one again (opening the read models while upgrading the
+# store, say) goes on at once. A second PostgreSQL session would wait for the first forever.
+_HELD = threading.local()
 
 
 def connect(env: Mapping[str, str]) -> Any:
@@ -34,6 +38,28 @@ def connect(env: Mapping[str, str]) -> Any:
 @contextmanager
 def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
     """Run the block (which creates tables) while no other process does so on this schema."""
+    held: set[str] = _HELD.__dict__.setdefault("keys", set())
+    key = _key(env)
+    if key in held:
+        yield
+        return
+    held.add(key)
+    try:
+        with _exclusively(env):
+            yield
+    finally:
+        held.discard(key)
+
+
+def _key(env: Mapping[str, str]) -> str:
+    if env.get("PERSISTENCE_MODULE") != POSTGRES:
+        return f"sqlite {env.get('SQLITE_DBNAME', '')}"
+    return (f"postgres {env.get('POSTGRES_HOST')}:{env.get('POSTGRES_PORT')}/"
+            f"{env.get('POSTGRES_DBNAME')} {env.get('POSTGRES_SCHEMA', 'public')}")
+
+
+@contextmanager
+def _exclusively(env: Mapping[str, str]) -> Iterator[None]:
     if env.get("PERSISTENCE_MODULE") != POSTGRES:
         database = env.get("SQLITE_DBNAME", "")
         if not database or database == ":memory:" or "mode=memory" in database:

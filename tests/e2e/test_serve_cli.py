@@ -68,8 +68,8 @@ def start(settings: Settings, workdir: Path, *options: str, env: Mapping[str, st
 
 
 def first_lines(server: Server) -> str:
-    """What the command printed before the web server's own log."""
-    return server.log.read_text(errors="replace").split("INFO:", 1)[0]
+    """What the command printed before the web server's own log (JSON lines)."""
+    return server.log.read_text(errors="replace").split('{"time":', 1)[0]
 
 
 def cookie_attributes(base: str, headers: Mapping[str, str] | None = None) -> set[str]:
