@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh || exit 2
 source scripts/browser_deps.sh || exit 2
+source scripts/postgres_client.sh || exit 2
 set +e
 ruff check . || exit 1
 mypy || exit 1

@@ -324,6 +324,41 @@ def projections_rebuild(data: Path | None) -> None:
         app.close()
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+def backup_command(file: Path, data: Path | None) -> None:
+    """Write the whole store to FILE (SQLite: online copies; PostgreSQL: pg_dump).
+
+    The keys are not in it: keep MEDBORGARBUDGET_SECRET's backup apart (docs/deploy.md)."""
+    from service.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(data), file)
+    except BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    click.echo(f"Wrote {file}: {manifest['backend']} store, events up to position "
+               f"{manifest['head']}, schema version {manifest['schema_version']}.")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+def restore_command(file: Path, data: Path | None) -> None:
+    """Restore FILE into an empty store of the same kind, then rebuild the read models."""
+    from service.backup import BackupError, restore
+
+    settings = _settings(data)
+    try:
+        restored = restore(settings, file)
+    except BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    click.echo(f"Restored {restored.events} events into {settings.describe()} and rebuilt the "
+               f"read models (schema version {restored.schema_version}).")
+
+
 @main.group()
 def audit() -> None:
     """Export, verify and replay a cycle's history."""
