@@ -177,8 +177,10 @@ def _limit_breaks(pb: PabulibFile, costs: Mapping[str, int]) -> dict[str, int]:
 
 
 def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
-                    progress: Callable[[int], None] | None = None) -> Imported:
-    """`progress` is called with the number of ballots read so far (every thousand)."""
+                    progress: Callable[[int], None] | None = None,
+                    tie_break: str | None = None) -> Imported:
+    """`progress` is called with the number of ballots read so far (every thousand);
+    `tie_break` is the cycle's (default: the default order)."""
     meta = pb.meta
     budget = _whole(meta["budget"], "budget", pb.meta_lines.get("budget", 0))
     costs = {p.id: _whole(p.fields["cost"], f"cost of project {p.id}", p.line)
@@ -222,7 +224,7 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
                             "source": original}, IMPORTER)
     app.set_voting_rule(cycle_id, rule_data, IMPORTER)
     rule, threshold = allocation_rule(pb)
-    app.set_allocation_rule(cycle_id, rule, IMPORTER, threshold)
+    app.set_allocation_rule(cycle_id, rule, IMPORTER, threshold, tie_break)
     app.trigger(cycle_id, "open_ideas", IMPORTER, f"Imported from {source}")
     ids: dict[str, str] = {}
     for project in pb.projects:

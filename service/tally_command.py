@@ -111,9 +111,9 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
     budget = pb.budget
     lines.append("")
     lines.append(
-        f"rule {outcome.rule} (ties: {outcome.tie_break}): "
+        f"rule {outcome.rule}: "
         f"{len(outcome.selected)} of {len(costs)} projects funded, "
         f"{money(outcome.cost, currency)} of {money(budget, currency)}, "
-        f"{money(outcome.left, currency)} left"
+        f"{money(outcome.left, currency)} left; ties broken by {outcome.tie_break}"
     )
     return "\n".join(lines)
