@@ -1,10 +1,12 @@
 """A real election as a cycle, and a cycle as a Pabulib file.
 
 Import takes a Pabulib election through every phase up to published results: its projects become
-reviewed, feasible proposals (titled "<project_id>: <name>" so they can be traced back), its
-ballots are cast as recorded, and the tally uses the file's rule. Each ballot is checked by the
-same rules as any ballot, so a file whose ballots break its own META limits is refused, naming
-the line. Export writes a cycle's area back as a Pabulib file.
+reviewed, feasible proposals (titled "<project_id>: <name>" so they can be traced back, the row
+as read kept with each), its ballots are cast as recorded, and the tally uses the file's rule.
+The voting rule is the file's own limits and no others; a limit the file's ballots break is
+reported and not enforced on that history (docs/counting.md). Each ballot is otherwise checked
+as any ballot is. Export writes a cycle's area back as a Pabulib file; an imported area as the
+file it came from (its META, project rows and columns were kept on import).
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def test_the_shared_folder_holds_the_ten_elections() -> None:
 def test_imported_election_verifies_and_recounts_the_files_winners(
         path: Path, backend: str, app: Medborgarbudget) -> None:
     pb = read(path)
-    cycle_id = import_election(app, pb, path.name)
+    cycle_id = import_election(app, pb, path.name).cycle_id
     lines = list(export_lines(app, cycle_id))
 
     report = verify_lines(lines)
