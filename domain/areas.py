@@ -49,6 +49,9 @@ class Area:
     eligibility: Eligibility = Eligibility()
     voting_rule: VotingRule | None = None  # None: the cycle's rule applies
     allocation_rule: str | None = None
+    # What an imported election's file said that the cycle has no place for (Pabulib META and
+    # column names), so that export gives the file back; None for an area made here.
+    source: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Area:
@@ -77,11 +80,17 @@ class Area:
             raise InvalidInput(
                 "area.allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}"
             )
-        return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule)
+        source = data.get("source")
+        if source is not None and not isinstance(source, Mapping):
+            raise InvalidInput("area.source", "must be an object")
+        return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule,
+                   dict(source) if source is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["voting_rule"] = self.voting_rule.to_dict() if self.voting_rule else None
+        if self.source is None:
+            del data["source"]  # an area made here is stored as it always was
         return data
 
 
@@ -110,4 +119,5 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
         eligibility=Eligibility(**data.get("eligibility", {})),
         voting_rule=VotingRule(**rule) if rule else None,
         allocation_rule=data.get("allocation_rule"),
+        source=data.get("source"),
     )

@@ -689,7 +689,9 @@ class Verifier:
                 threshold=recorded["areas"].get(area_id, {}).get("threshold",
                                                                  cycle.score_threshold),
                 max_ranked=recorded["areas"].get(area_id, {}).get(
-                    "max_ranked", cycle.voting_rule_for(area_id).max_choices))
+                    "max_ranked", cycle.voting_rule_for(area_id).max_choices),
+                # Results published before the tie-break was recorded used the default.
+                tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break))
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost)
              for p in self._proposals.values() if p.on_ballot],

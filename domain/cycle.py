@@ -14,6 +14,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
@@ -160,6 +161,7 @@ class BudgetCycle(Aggregate):
         self.voting_rule: VotingRule | None = None
         self.allocation_rule = "greedy"
         self.score_threshold: int | None = None
+        self.tie_break = DEFAULT_TIE_BREAK
         self.allow_ballot_changes = False
         self.timeline: dict[str, str] = {}
         self.history: list[PhaseChange] = []
@@ -177,6 +179,7 @@ class BudgetCycle(Aggregate):
             "voting_rule": self.voting_rule.to_dict() if self.voting_rule else None,
             "allocation_rule": self.allocation_rule,
             "score_threshold": self.score_threshold,
+            "tie_break": self.tie_break,
             "allow_ballot_changes": self.allow_ballot_changes,
         }
 
@@ -186,6 +189,7 @@ class BudgetCycle(Aggregate):
         self.voting_rule = VotingRule(**rule) if rule else None
         self.allocation_rule = configuration.get("allocation_rule", "greedy")
         self.score_threshold = configuration.get("score_threshold")
+        self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
 
     def record_decision(self, body: str, on: str, reference: str, actor: str) -> None:
@@ -245,8 +249,11 @@ class BudgetCycle(Aggregate):
         self.voting_rule = VotingRule(**rule)
         self.allow_ballot_changes = allow_ballot_changes
 
-    def set_allocation_rule(self, rule: str, actor: str, threshold: object = None) -> None:
-        """`threshold`: the minimum score a project needs under greedy-threshold."""
+    def set_allocation_rule(self, rule: str, actor: str, threshold: object = None,
+                            tie_break: object = None) -> None:
+        """`threshold`: the minimum score a project needs under greedy-threshold; `tie_break`:
+        how equal scores (or MES prices) are ordered, one of TIE_BREAKS (docs/counting.md),
+        by default the order every cycle was counted with before it could be chosen."""
         self.require_phase("configure")
         if rule not in ALLOCATION_RULES:
             raise InvalidInput("allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}")
@@ -254,14 +261,23 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("threshold", "must be a whole number of votes or points, 0 or more")
         if rule == "greedy-threshold" and threshold is None:
             raise InvalidInput("threshold", "greedy-threshold needs a minimum score")
-        self._allocation_rule_set(rule, threshold, actor, _now())
+        if tie_break is not None and tie_break not in TIE_BREAKS:
+            raise InvalidInput("tie_break", f"must be one of {', '.join(TIE_BREAKS)}")
+        if tie_break is None or tie_break == DEFAULT_TIE_BREAK:
+            # Recorded as before the choice existed: the event stays what it always was.
+            self._allocation_rule_set(rule, threshold, actor, _now())
+        else:
+            self._allocation_rule_set(rule, threshold, actor, _now(), str(tie_break))
 
     @event("AllocationRuleSet", topic="medborgarbudget:BudgetCycle.AllocationRuleSet")
     def _allocation_rule_set(
-        self, rule: str, threshold: int | None, actor: str, at: datetime
+        self, rule: str, threshold: int | None, actor: str, at: datetime,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> None:
+        # An event stored before tie_break existed lacks it: the default is how it counted.
         self.allocation_rule = rule
         self.score_threshold = threshold
+        self.tie_break = tie_break
 
     def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
         """Planned start date of each phase; the dates must follow the phases' order."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.allocation import Election, Project, allocate
+from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
 from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
 
@@ -48,6 +49,7 @@ class AreaRules:
     allocation_rule: str
     threshold: int | None = None
     max_ranked: int | None = None  # ranked ballots: the number of ranks, which sets the points
+    tie_break: str = DEFAULT_TIE_BREAK  # how equals are ordered (results record it)
 
 
 def tally(
@@ -82,10 +84,11 @@ def tally(
             ballots=[b.selections for b in area_ballots],
             budget=Decimal(rules.budget),
             vote_type=rules.vote_type,  # type: ignore[arg-type]
-            points=[b.points or () for b in area_ballots] if rules.vote_type == "cumulative"
+            points=[b.points or () for b in area_ballots] if rules.vote_type in POINT_TYPES
             else None,
             min_project_score_threshold=rules.threshold,
             max_ranked=rules.max_ranked if rules.vote_type == "ordinal" else None,
+            tie_break=rules.tie_break,
         )
         outcome = allocate(election, rules.allocation_rule).to_json_dict()
         outcome.update(

@@ -89,8 +89,18 @@ class Proposal(Aggregate):
         category: str,
         proposer: str,
         place: object = None,
+        source: dict[str, str] | None = None,
     ) -> Proposal:
-        """`proposer` is a pseudonym: contact details never enter the event store."""
+        """`proposer` is a pseudonym: contact details never enter the event store. `source`:
+        an imported project's row as its file gave it (Pabulib PROJECTS), kept for export."""
+        if source is None:
+            # Submitted as before `source` existed, so the stored event is unchanged.
+            return cls(
+                cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
+                description=_text(description, "description", 5000),
+                estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+                category=_text(category, "category", 80), place=_place(place),
+                proposer=proposer, at=_now())
         return cls(
             cycle_id=cycle_id,
             area=area,
@@ -101,6 +111,7 @@ class Proposal(Aggregate):
             place=_place(place),
             proposer=proposer,
             at=_now(),
+            source=dict(source),
         )
 
     @event("Submitted", topic="medborgarbudget:Proposal.Submitted")
@@ -115,8 +126,10 @@ class Proposal(Aggregate):
         place: dict[str, Any] | None,
         proposer: str,
         at: datetime,
+        source: dict[str, str] | None = None,
     ) -> None:
         self.cycle_id = cycle_id
+        self.source = source
         self.area = area
         self.title = title
         self.description = description

@@ -28,13 +28,29 @@ PABULIB_VOTE_TYPE: Mapping[str, str] = {
 @dataclass(frozen=True)
 class VotingRule:
     """approval: min..max choices; knapsack: total cost of the choices at most the area budget;
-    cumulative: points per project and in total; ranked: a preference order of min..max projects."""
+    cumulative: points per project and in total; ranked: a preference order of min..max projects.
+
+    The optional fields below came later (a rule stored before them reads with their defaults,
+    which keep its old meaning). They carry the limits a Pabulib file states, so an imported
+    election is held to its own rules and no others:
+    `min_total_cost` / `max_total_cost` (META min_sum_cost / max_sum_cost, for any kind),
+    `min_total_points` / `min_points_per_project` (min_sum_points / min_points);
+    `scoring`: cumulative ballots whose points are scores (Pabulib `scoring`): no total to share
+    out, each project `min_points_per_project`..`max_points_per_project` (0 allowed);
+    `ranked_points`: a ranked ballot also carries points, one per rank (Kraków's files give the
+    points each rank earned); they are kept, the count still scores ranks by position."""
 
     kind: str
     min_choices: int = 1
     max_choices: int | None = None
     max_points_per_project: int | None = None
     max_total_points: int | None = None
+    min_total_cost: int | None = None
+    max_total_cost: int | None = None
+    min_total_points: int | None = None
+    min_points_per_project: int | None = None
+    scoring: bool = False
+    ranked_points: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VotingRule:
@@ -52,25 +68,41 @@ class VotingRule:
 
     @property
     def vote_type(self) -> str:
-        return PABULIB_VOTE_TYPE[self.kind]
+        return "scoring" if self.scoring else PABULIB_VOTE_TYPE[self.kind]
+
+    @property
+    def has_points(self) -> bool:
+        """Whether a ballot carries points beside its selections."""
+        return self.kind == "cumulative" or (self.kind == "ranked" and self.ranked_points)
 
     def validate(self) -> None:
         if self.kind not in VOTING_KINDS:
             raise InvalidInput("voting_rule.kind", f"must be one of {', '.join(VOTING_KINDS)}")
-        for name in ("min_choices", "max_choices", "max_points_per_project", "max_total_points"):
+        for name in ("min_choices", "max_choices", "max_points_per_project", "max_total_points",
+                     "min_total_cost", "max_total_cost", "min_total_points",
+                     "min_points_per_project"):
             value = getattr(self, name)
             if value is not None and (type(value) is not int or value < 0):
                 raise InvalidInput(f"voting_rule.{name}", "must be a whole number, 0 or more")
+        for name in ("scoring", "ranked_points"):
+            if type(getattr(self, name)) is not bool:
+                raise InvalidInput(f"voting_rule.{name}", "must be true or false")
         if self.max_choices is not None and self.max_choices < max(self.min_choices, 1):
             raise InvalidInput("voting_rule.max_choices", "must be at least min_choices and 1")
         if self.kind == "cumulative":
-            if not self.max_total_points:
+            if not self.max_total_points and not self.scoring:
                 raise InvalidInput("voting_rule.max_total_points", "is required for cumulative")
             if self.max_points_per_project is None:
                 raise InvalidInput("voting_rule.max_points_per_project",
                                    "is required for cumulative")
-        elif self.max_points_per_project is not None or self.max_total_points is not None:
+        elif any(getattr(self, name) is not None for name in (
+                "max_points_per_project", "max_total_points", "min_total_points",
+                "min_points_per_project")):
             raise InvalidInput("voting_rule", "points limits apply to cumulative voting only")
+        if self.scoring and self.kind != "cumulative":
+            raise InvalidInput("voting_rule.scoring", "applies to cumulative voting only")
+        if self.ranked_points and self.kind != "ranked":
+            raise InvalidInput("voting_rule.ranked_points", "applies to ranked voting only")
         if self.kind == "ranked" and self.max_choices is None:
             raise InvalidInput("voting_rule.max_choices", "is required for ranked (top k)")
 
@@ -92,38 +124,74 @@ class VotingRule:
                     "selections",
                     f"'{chosen}' is not a proposal on the ballot of this area",
                 )
-        count = len(selections)
-        if count < self.min_choices:
-            raise InvalidInput("selections", f"choose at least {self.min_choices}")
-        if self.max_choices is not None and count > self.max_choices:
-            raise InvalidInput(
-                "selections", f"too many choices: {count}, at most {self.max_choices} allowed"
-            )
         if self.kind == "cumulative":
             self._check_points(selections, points)
+        elif self.kind == "ranked" and self.ranked_points:
+            if points is None or len(points) != len(selections) or any(
+                    type(p) is not int or p < 0 for p in points):
+                raise InvalidInput("points", "give a whole number of points, 0 or more, for "
+                                             "every rank")
         elif points:
             raise InvalidInput("points", "points are given only in cumulative voting")
-        if self.kind == "knapsack":
-            total = sum(costs[s] for s in selections)
-            if total > budget:
-                raise InvalidInput(
-                    "selections",
-                    f"the chosen proposals cost {format_kronor(total)}, more than the area's "
-                    f"budget of {format_kronor(budget)}",
-                )
+        for field, problem in self.limit_breaks(selections, points, costs, budget):
+            raise InvalidInput(field, problem)
+
+    def limit_breaks(
+        self,
+        selections: Sequence[str],
+        points: Sequence[int] | None,
+        costs: Mapping[str, int],
+        budget: int,
+    ) -> list[tuple[str, str]]:
+        """The rule's limits that a well-formed ballot breaks, as (field, problem): how many
+        choices, their total cost, the points in total and per project. Apart from the checks
+        of form in `check_ballot`, so that an imported election can tell which of its ballots
+        break the limits its file states (docs/counting.md)."""
+        breaks: list[tuple[str, str]] = []
+        count = len(selections)
+        if count < self.min_choices:
+            breaks.append(("selections", f"choose at least {self.min_choices}"))
+        if self.max_choices is not None and count > self.max_choices:
+            breaks.append(("selections",
+                           f"too many choices: {count}, at most {self.max_choices} allowed"))
+        total = sum(costs[s] for s in selections)
+        if self.kind == "knapsack" and total > budget:
+            breaks.append(("selections",
+                           f"the chosen proposals cost {format_kronor(total)}, more than the "
+                           f"area's budget of {format_kronor(budget)}"))
+        if self.max_total_cost is not None and total > self.max_total_cost:
+            breaks.append(("selections",
+                           f"the chosen proposals cost {format_kronor(total)}, more than "
+                           f"{format_kronor(self.max_total_cost)}"))
+        if self.min_total_cost is not None and total < self.min_total_cost:
+            breaks.append(("selections",
+                           f"the chosen proposals cost {format_kronor(total)}, less than "
+                           f"{format_kronor(self.min_total_cost)}"))
+        if self.kind == "cumulative" and points is not None:
+            if self.max_points_per_project is not None \
+                    and max(points, default=0) > self.max_points_per_project:
+                breaks.append(("points",
+                               f"at most {self.max_points_per_project} points on one proposal"))
+            if self.min_points_per_project is not None \
+                    and min(points, default=self.min_points_per_project) \
+                    < self.min_points_per_project:
+                breaks.append(("points",
+                               f"at least {self.min_points_per_project} points on a proposal"))
+            if self.max_total_points is not None and sum(points) > self.max_total_points:
+                breaks.append(("points", f"at most {self.max_total_points} points in total"))
+            if self.min_total_points is not None and sum(points) < self.min_total_points:
+                breaks.append(("points", f"at least {self.min_total_points} points in total"))
+        return breaks
 
     def _check_points(self, selections: Sequence[str], points: Sequence[int] | None) -> None:
         if points is None or len(points) != len(selections):
             raise InvalidInput("points", "give one number of points for every selection")
-        if any(type(p) is not int or p <= 0 for p in points):
+        if self.scoring:
+            # A score of 0 is a score (Pabulib `scoring`); the least allowed is a limit.
+            if any(type(p) is not int or p < 0 for p in points):
+                raise InvalidInput("points", "each must be a whole number, 0 or more")
+        elif any(type(p) is not int or p <= 0 for p in points):
             raise InvalidInput("points", "each must be a whole number above 0")
-        assert self.max_points_per_project is not None and self.max_total_points is not None
-        if max(points, default=0) > self.max_points_per_project:
-            raise InvalidInput(
-                "points", f"at most {self.max_points_per_project} points on one proposal"
-            )
-        if sum(points) > self.max_total_points:
-            raise InvalidInput("points", f"at most {self.max_total_points} points in total")
 
 
 ALLOCATION_RULES: tuple[str, ...] = (

@@ -199,8 +199,9 @@ class Medborgarbudget(Application[UUID]):
         )
 
     def set_allocation_rule(self, cycle_id: str | UUID, rule: str, actor: str,
-                            threshold: int | None = None) -> None:
-        self._update_cycle(cycle_id, lambda c: c.set_allocation_rule(rule, actor, threshold))
+                            threshold: int | None = None, tie_break: str | None = None) -> None:
+        self._update_cycle(
+            cycle_id, lambda c: c.set_allocation_rule(rule, actor, threshold, tie_break))
 
     def set_timeline(self, cycle_id: str | UUID, timeline: Mapping[str, str], actor: str) -> None:
         self._update_cycle(cycle_id, lambda c: c.set_timeline(timeline, actor))
@@ -263,14 +264,15 @@ class Medborgarbudget(Application[UUID]):
 
     def submit_proposal(self, cycle_id: str | UUID, area: str, title: str, description: str,
                         estimated_cost: object, category: str, proposer: str,
-                        place: object = None) -> UUID:
-        """`proposer` is the resident's identity; only its pseudonym is stored."""
+                        place: object = None, source: dict[str, str] | None = None) -> UUID:
+        """`proposer` is the resident's identity; only its pseudonym is stored. `source`: an
+        imported project's row from its file (service/pabulib_cycles.py)."""
         cycle = self.cycle(cycle_id)
         cycle.require_phase("submit_proposal")
         cycle.area(area)
         proposal = Proposal.submit(
             str(cycle.id), area, title, description, estimated_cost, category,
-            self.proposer_pseudonym(proposer), place,
+            self.proposer_pseudonym(proposer), place, source,
         )
         self.save(proposal)
         return proposal.id
@@ -410,6 +412,7 @@ class Medborgarbudget(Application[UUID]):
                 allocation_rule=cycle.allocation_rule_for(area_id),
                 threshold=cycle.score_threshold,
                 max_ranked=cycle.voting_rule_for(area_id).max_choices,
+                tie_break=cycle.tie_break,
             )
             for area_id, area in cycle.areas.items()
         }

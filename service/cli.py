@@ -531,13 +531,24 @@ def pabulib_import(file: Path, data: Path | None) -> None:
         click.echo(f"{file}: not UTF-8 text ({error.reason})", err=True)
         sys.exit(2)
     app = open_application(_settings(data))
+    total = len(election.votes)
+
+    def progress(done: int) -> None:
+        # A counter on stderr, overwritten in place: stdout stays the result alone.
+        click.echo(f"\rballots stored: {done:,} of {total:,}".replace(",", " "), err=True,
+                   nl=done == total)
+
     try:
-        cycle_id = import_election(app, election, file.name)
-        cycle = app.cycle(cycle_id)
+        imported = import_election(app, election, file.name, progress)
+        cycle = app.cycle(imported.cycle_id)
+        for key, count in sorted(imported.breaks.items()):
+            click.echo(f"{file}: {count} ballot(s) break META {key} {election.meta[key]}; "
+                       "imported as the file records them (the limit is not enforced on "
+                       "imported history)", err=True)
         for area_id, result in (cycle.results or {}).get("areas", {}).items():
             click.echo(f"{cycle.name}: area {area_id}, {result['ballots']} ballots, "
                        f"{len(result['selected'])} selected by {result['rule']}")
-        click.echo(str(cycle_id))
+        click.echo(str(imported.cycle_id))
     except DomainError as error:
         click.echo(f"{file}: refused: {error.message}", err=True)
         sys.exit(2)

@@ -1,35 +1,46 @@
 """A real election as a cycle, and a cycle as a Pabulib file.
 
 Import takes a Pabulib election through every phase up to published results: its projects become
-reviewed, feasible proposals (titled "<project_id>: <name>" so they can be traced back), its
-ballots are cast as recorded, and the tally uses the file's rule. Each ballot is checked by the
-same rules as any ballot, so a file whose ballots break its own META limits is refused, naming
-the line. Export writes a cycle's area back as a Pabulib file.
+reviewed, feasible proposals (titled "<project_id>: <name>" so they can be traced back, the row
+as read kept with each), its ballots are cast as recorded, and the tally uses the file's rule.
+The voting rule is the file's own limits and no others; a limit the file's ballots break is
+reported and not enforced on that history (docs/counting.md). Each ballot is otherwise checked
+as any ballot is. Export writes a cycle's area back as a Pabulib file; an imported area as the
+file it came from (its META, project rows and columns were kept on import).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
 from domain.errors import Conflict, InvalidInput
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
 from domain.phases import Phase
+from domain.voting_rules import VotingRule
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import ImportedBallot
 
 IMPORTER = actor_of("admin", "pabulib-import")
 GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
+# The file's own columns that go back out unchanged on export; voter details (age, sex, ...)
+# are personal data that a ballot event never holds (ADR 0004), so only these vote columns are.
+VOTE_COLUMNS = ("voter_id", "vote", "points")
 
 
-def _whole(value: Decimal, what: str) -> int:
-    if value != value.to_integral_value():
-        raise InvalidInput(what, f"{value} is not a whole number of kronor")
-    return int(value)
+def _whole(value: str, what: str, line: int) -> int:
+    """A whole amount from the file; amounts with decimals (grosze, öre) need money in minor
+    units, which the domain does not have yet, so such a file is refused, naming the line."""
+    number = Decimal(value)
+    if number != number.to_integral_value():
+        raise InvalidInput(what, f"line {line}: {value} has decimals; amounts with öre (or "
+                                 "grosze, cents) cannot be imported yet")
+    return int(number)
 
 
 def _slug(text: str) -> str:
@@ -37,61 +48,165 @@ def _slug(text: str) -> str:
     return slug or "area"
 
 
+def _meta_int(pb: PabulibFile, key: str) -> int | None:
+    value = pb.meta.get(key, "").strip()
+    if not value or value.lower() == "none":
+        return None
+    try:
+        return _whole(value, key, pb.meta_lines.get(key, 0))
+    except InvalidOperation:
+        raise InvalidInput(key, f"line {pb.meta_lines.get(key, 0)}: {value!r} is not a "
+                                "number") from None
+
+
 def voting_rule(pb: PabulibFile) -> dict[str, Any]:
-    meta, count = pb.meta, len(pb.projects)
-    low = int(meta.get("min_length", "1") or 1)
-    high = int(meta.get("max_length", str(count)) or count)
+    """The file's own limits (META min_length, max_length, min/max_sum_cost, min/max_points,
+    min/max_sum_points) and no others: what a file does not state, the rule leaves open. A
+    cumulative rule needs its maxima; where the file states none, the largest its ballots use
+    stands in, which refuses none of them."""
+    low, high = _meta_int(pb, "min_length"), _meta_int(pb, "max_length")
+    rule: dict[str, Any] = {"kind": "approval", "min_choices": low or 0, "max_choices": high}
     if pb.vote_type == "choose-1":
-        return {"kind": "approval", "min_choices": 1, "max_choices": 1}
-    if pb.vote_type == "cumulative":
-        total = int(Decimal(meta.get("max_sum_points", "0") or 0)) or max(
-            (sum(v.points or ()) for v in pb.votes), default=1)
-        per_project = int(Decimal(meta.get("max_points", str(total))))
-        return {"kind": "cumulative", "min_choices": 1, "max_choices": high,
-                "max_points_per_project": per_project, "max_total_points": total}
-    if pb.vote_type == "ordinal":
-        return {"kind": "ranked", "min_choices": low, "max_choices": high}
-    if "max_sum_cost" in meta:
-        return {"kind": "knapsack", "min_choices": low}
-    return {"kind": "approval", "min_choices": low, "max_choices": high}
+        rule["max_choices"] = 1
+    for key, field in (("min_sum_cost", "min_total_cost"), ("max_sum_cost", "max_total_cost")):
+        if (value := _meta_int(pb, key)) is not None:
+            rule[field] = value
+    if pb.vote_type in ("cumulative", "scoring"):
+        given = [v.points or () for v in pb.votes]
+        total = _meta_int(pb, "max_sum_points")
+        per_project = _meta_int(pb, "max_points")
+        if per_project is None:
+            per_project = total if total is not None else max(
+                (max(p, default=0) for p in given), default=1)
+        rule.update(kind="cumulative", max_points_per_project=per_project)
+        if pb.vote_type == "scoring":
+            rule["scoring"] = True
+            rule["max_total_points"] = total
+        else:
+            rule["max_total_points"] = total or max((sum(p) for p in given), default=1) or 1
+        for key, field in (("min_sum_points", "min_total_points"),
+                           ("min_points", "min_points_per_project")):
+            if (value := _meta_int(pb, key)) is not None:
+                rule[field] = value
+    elif pb.vote_type == "ordinal":
+        # The number of ranks sets the positional points; without max_length it is the
+        # longest ballot, as `to_election` counts the file.
+        longest = max((len(dict.fromkeys(v.vote)) for v in pb.votes), default=1)
+        rule.update(kind="ranked", max_choices=high or max(longest, 1),
+                    ranked_points="points" in pb.vote_columns)
+    return rule
 
 
 def allocation_rule(pb: PabulibFile) -> tuple[str, int | None]:
     """The file's rule where we have it; anything else (unknown, greedy-exclusive) is counted
     with plain greedy, which is what the reason texts then say."""
-    threshold = pb.meta.get("min_project_score_threshold")
     rule = pb.rule if pb.rule in GREEDY_RULES else "greedy"
-    return rule, int(Decimal(threshold)) if threshold not in (None, "") else None
+    return rule, _meta_int(pb, "min_project_score_threshold")
 
 
 def _title(project: PabulibProject) -> str:
     return f"{project.id}: {project.name or 'project'}"[:120]
 
 
-def _ballots(pb: PabulibFile, source: str, ids: dict[str, str]) -> Iterator[ImportedBallot]:
-    for vote in pb.votes:
+def _ballots(pb: PabulibFile, source: str, ids: dict[str, str],
+             progress: Callable[[int], None] | None) -> Iterator[ImportedBallot]:
+    for count, vote in enumerate(pb.votes, start=1):
         selections, points = _unique(vote, ids)
         method = vote.fields.get("voting_method", "").lower()
         paper = method in ("paper", "papier", "papierowy")
         yield ImportedBallot(identity=f"{source}:{vote.voter_id}", selections=selections,
                              points=points, channel="paper" if paper else "digital")
+        if progress is not None and (count % 1000 == 0 or count == len(pb.votes)):
+            progress(count)
 
 
 def _unique(vote: PabulibVote, ids: dict[str, str]) -> tuple[list[str], list[int] | None]:
-    """A project named twice on one ballot counts once (its points summed), as the counting
-    rules do; see docs/counting.md."""
+    """A project named twice on one ballot counts once, at its first occurrence with its points
+    (or rank), as the counting rules do; see docs/counting.md."""
     chosen: dict[str, int] = {}
     points = vote.points
     for index, project_id in enumerate(vote.vote):
         if project_id not in ids:
             raise InvalidInput("vote", f"line {vote.line}: unknown project '{project_id}'")
-        given = points[index] if points is not None else 0
-        chosen[ids[project_id]] = chosen.get(ids[project_id], 0) + given
+        if ids[project_id] not in chosen:
+            chosen[ids[project_id]] = points[index] if points is not None else 0
     return list(chosen), (list(chosen.values()) if points is not None else None)
 
 
-def import_election(app: Medborgarbudget, pb: PabulibFile, source: str) -> UUID:
+@dataclass(frozen=True)
+class Imported:
+    cycle_id: UUID
+    # Limit of the file's META -> how many of its ballots break it. Such a limit is kept in
+    # the file (and its export) but not enforced on the imported ballots: a file is history.
+    breaks: dict[str, int]
+
+
+def _limit_breaks(pb: PabulibFile, costs: Mapping[str, int]) -> dict[str, int]:
+    """How many ballots break each limit the file's META states, by META key (the same limits
+    VotingRule.limit_breaks enforces on a ballot cast here)."""
+    limits = {key: value for key in ("min_length", "max_length", "min_sum_cost",
+                                     "max_sum_cost", "min_points", "max_points",
+                                     "min_sum_points", "max_sum_points")
+              if (value := _meta_int(pb, key)) is not None}
+    if pb.vote_type == "choose-1":
+        limits["max_length"] = min(limits.get("max_length", 1), 1)
+    counts: dict[str, int] = {}
+    for vote in pb.votes:
+        chosen = dict.fromkeys(vote.vote)
+        points = vote.points if pb.vote_type in ("cumulative", "scoring") else None
+        if points is not None:  # first occurrences only, as counted
+            firsts = {pid: index for index, pid in reversed(list(enumerate(vote.vote)))}
+            points = tuple(points[firsts[pid]] for pid in chosen)
+        total = sum(costs[pid] for pid in chosen)
+        broken = {
+            "min_length": len(chosen) < limits.get("min_length", 0),
+            "max_length": len(chosen) > limits.get("max_length", len(chosen)),
+            "min_sum_cost": total < limits.get("min_sum_cost", 0),
+            "max_sum_cost": total > limits.get("max_sum_cost", total),
+        }
+        if points is not None:
+            broken.update({
+                "min_points": min(points, default=0) < limits.get("min_points", 0),
+                "max_points": max(points, default=0) > limits.get("max_points", max(
+                    points, default=0)),
+                "min_sum_points": sum(points) < limits.get("min_sum_points", 0),
+                "max_sum_points": sum(points) > limits.get("max_sum_points", sum(points)),
+            })
+        for key, yes in broken.items():
+            if yes:
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
+                    progress: Callable[[int], None] | None = None,
+                    tie_break: str | None = None) -> Imported:
+    """`progress` is called with the number of ballots read so far (every thousand);
+    `tie_break` is the cycle's (default: the default order)."""
     meta = pb.meta
+    budget = _whole(meta["budget"], "budget", pb.meta_lines.get("budget", 0))
+    costs = {p.id: _whole(p.fields["cost"], f"cost of project {p.id}", p.line)
+             for p in pb.projects}
+    rule_data = voting_rule(pb)
+    VotingRule.from_dict(rule_data)  # the file's limits make a rule, or say why not
+    breaks = _limit_breaks(pb, costs)
+    meta_key = {"min_length": "min_choices", "max_length": "max_choices",
+                "min_sum_cost": "min_total_cost", "max_sum_cost": "max_total_cost",
+                "max_points": "max_points_per_project", "min_points": "min_points_per_project",
+                "max_sum_points": "max_total_points", "min_sum_points": "min_total_points"}
+    for key in breaks:
+        # Not enforced on this history (the file keeps it): see `Imported.breaks`.
+        field = meta_key[key]
+        if field == "min_choices":
+            rule_data[field] = 0
+        elif field == "max_choices" and rule_data["kind"] == "ranked":
+            rule_data[field] = max(len(v.vote) for v in pb.votes)
+        elif field in ("max_points_per_project", "max_total_points"):
+            given = [v.points or () for v in pb.votes]
+            rule_data[field] = max((sum(p) if field == "max_total_points" else max(p, default=0)
+                                    for p in given), default=1)
+        else:
+            rule_data[field] = None
     name = meta.get("description") or " ".join(
         part for part in (meta.get("country"), meta.get("unit"), meta.get("instance")) if part)
     cycle_id = app.create_cycle(name or source, meta.get("unit") or "Pabulib", IMPORTER)
@@ -102,29 +217,33 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str) -> UUID:
     except ValueError:
         on = datetime.now(UTC).date().isoformat()
     app.record_decision(cycle_id, "Pabulib import", on, source, IMPORTER)
+    original = {"format": "pabulib", "file": source, "meta": dict(meta),
+                "project_columns": list(pb.project_columns),
+                "vote_columns": [c for c in pb.vote_columns if c in VOTE_COLUMNS],
+                "limit_breaks": breaks}
     app.add_area(cycle_id, {"id": area_id, "name": meta.get("subunit") or meta.get("unit")
-                            or area_id, "kind": "territorial",
-                            "budget": _whole(pb.budget, "budget")}, IMPORTER)
-    app.set_voting_rule(cycle_id, voting_rule(pb), IMPORTER)
+                            or area_id, "kind": "territorial", "budget": budget,
+                            "source": original}, IMPORTER)
+    app.set_voting_rule(cycle_id, rule_data, IMPORTER)
     rule, threshold = allocation_rule(pb)
-    app.set_allocation_rule(cycle_id, rule, IMPORTER, threshold)
+    app.set_allocation_rule(cycle_id, rule, IMPORTER, threshold, tie_break)
     app.trigger(cycle_id, "open_ideas", IMPORTER, f"Imported from {source}")
     ids: dict[str, str] = {}
     for project in pb.projects:
-        cost = _whole(project.cost, f"cost of project {project.id}")
         ids[project.id] = str(app.submit_proposal(
-            cycle_id, area_id, _title(project), project.name or f"Project {project.id}", cost,
-            project.fields.get("category", "").split(",")[0] or "pabulib",
-            f"pabulib:{source}:proposer:{project.id}"))
+            cycle_id, area_id, _title(project), project.name or f"Project {project.id}",
+            costs[project.id],
+            project.fields.get("category", "").split(",")[0].strip() or "pabulib",
+            f"pabulib:{source}:proposer:{project.id}", source=dict(project.fields)))
     app.trigger(cycle_id, "close_ideas", IMPORTER, "Imported")
     for project in pb.projects:
-        app.review_proposal(ids[project.id], True, _whole(project.cost, "cost"),
+        app.review_proposal(ids[project.id], True, costs[project.id],
                             "Imported as published", IMPORTER)
     app.trigger(cycle_id, "open_voting", IMPORTER, "Imported")
-    app.ballots.import_ballots(cycle_id, area_id, _ballots(pb, source, ids))
+    app.ballots.import_ballots(cycle_id, area_id, _ballots(pb, source, ids, progress))
     app.trigger(cycle_id, "close_voting", IMPORTER, "Imported")
     app.trigger(cycle_id, "publish_results", IMPORTER, f"Counted with {rule}")
-    return cycle_id
+    return Imported(cycle_id, breaks)
 
 
 def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None) -> PabulibFile:
@@ -142,6 +261,8 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
     rule = cycle.voting_rule_for(area_id)
     proposals = [p for p in app.proposals(cycle.id) if p.area == area_id and p.on_ballot]
     ballots = [b for b in app.counted_ballots(cycle.id) if b.area == area_id]
+    if area.source is not None and area.source.get("format") == "pabulib":
+        return _as_imported(area.source, proposals, ballots, rule.has_points)
     results = (cycle.results or {}).get("areas", {}).get(area_id)
     support: dict[str, int] = {}
     for ballot in ballots:
@@ -188,3 +309,35 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
             fields["points"] = ",".join(str(p) for p in ballot.points or ())
         contents.append(fields)
     return PabulibFile(meta, project_columns, projects, vote_columns, numbered_votes(contents))
+
+
+def _as_imported(source: Mapping[str, Any], proposals: list[Any], ballots: list[Any],
+                 has_points: bool) -> PabulibFile:
+    """An imported area as its file was: META, project rows (ids, names and every column as
+    read) and column names kept on import; the ballots as stored, in the file's project ids,
+    voters numbered 1..N (numbered_votes). Proposals imported before the rows were kept (no
+    `source`) fall back to the id in their title."""
+    file_id: dict[str, str] = {}
+    projects = []
+    for proposal in proposals:
+        fields = getattr(proposal, "source", None) or {
+            "project_id": proposal.title.partition(": ")[0], "cost": str(proposal.cost),
+            "name": proposal.title.partition(": ")[2]}
+        file_id[str(proposal.id)] = fields["project_id"]
+        projects.append(PabulibProject(dict(fields)))
+    vote_columns = list(source.get("vote_columns") or ["voter_id", "vote"])
+    if has_points and "points" not in vote_columns:
+        vote_columns.append("points")
+    contents = []
+    for ballot in ballots:
+        fields = {"vote": ",".join(file_id[s] for s in ballot.selections)}
+        if "points" in vote_columns:
+            fields["points"] = ",".join(str(p) for p in ballot.points or ())
+        contents.append(fields)
+    meta = dict(source["meta"])
+    if "num_votes" in meta:
+        meta["num_votes"] = str(len(ballots))
+    if "num_projects" in meta:
+        meta["num_projects"] = str(len(projects))
+    return PabulibFile(meta, list(source["project_columns"]), projects, vote_columns,
+                       numbered_votes(contents))

@@ -1,4 +1,4 @@
-"""`medborgarbudget tally FILE.pb --rule RULE [--json]`: count a Pabulib file with one rule.
+"""`medborgarbudget tally FILE.pb --rule RULE [--tie-break T] [--json]`: count a Pabulib file.
 
 Exit codes: 0 counted, 2 bad input (missing or malformed file, unknown rule, a rule the file
 cannot be counted with).
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from domain.allocation import RULES, Outcome, allocate
+from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.allocation.outcome import json_number, money
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
 
@@ -45,8 +46,16 @@ class BadInput(click.ClickException):
     show_default=True,
     help="Allocation rule.",
 )
+@click.option(
+    "--tie-break",
+    type=click.Choice(TIE_BREAKS),
+    default=DEFAULT_TIE_BREAK,
+    show_default=True,
+    help="How equal scores (MES: equal prices) are ordered: the lower cost then the lower id, "
+    "the lower id as text (pabutools), or the order of PROJECTS in the file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def tally(file: Path, rule: str, as_json: bool) -> None:
+def tally(file: Path, rule: str, tie_break: str, as_json: bool) -> None:
     """Count the Pabulib election FILE with RULE and show which projects are funded."""
     if (refusal := too_large(file)) is not None:
         raise BadInput(refusal)
@@ -58,7 +67,7 @@ def tally(file: Path, rule: str, as_json: bool) -> None:
     except UnicodeDecodeError as error:
         raise BadInput(f"{file}: not UTF-8 text ({error.reason})") from None
     try:
-        election = to_election(pb)
+        election = to_election(pb, tie_break)
         outcome = allocate(election, rule)
     except ValueError as error:
         raise BadInput(f"{file}: cannot count with {rule}: {error}") from None
@@ -102,8 +111,9 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
     budget = pb.budget
     lines.append("")
     lines.append(
-        f"rule {outcome.rule}: {len(outcome.selected)} of {len(costs)} projects funded, "
+        f"rule {outcome.rule}: "
+        f"{len(outcome.selected)} of {len(costs)} projects funded, "
         f"{money(outcome.cost, currency)} of {money(budget, currency)}, "
-        f"{money(outcome.left, currency)} left"
+        f"{money(outcome.left, currency)} left; ties broken by {outcome.tie_break}"
     )
     return "\n".join(lines)

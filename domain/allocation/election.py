@@ -29,8 +29,22 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from domain.allocation.profile import Profile
 
-VoteType = Literal["approval", "choose-1", "cumulative", "ordinal"]
-VOTE_TYPES: tuple[VoteType, ...] = ("approval", "choose-1", "cumulative", "ordinal")
+VoteType = Literal["approval", "choose-1", "cumulative", "scoring", "ordinal"]
+VOTE_TYPES: tuple[VoteType, ...] = (
+    "approval", "choose-1", "cumulative", "scoring", "ordinal")
+# Ballots that give points (aligned with their project ids): a budget of points, or scores.
+POINT_TYPES: tuple[VoteType, ...] = ("cumulative", "scoring")
+
+# How projects that a rule cannot tell apart (equal score in greedy, equal price in MES; both
+# after the higher score) are ordered; docs/counting.md. `lower-cost` is the order every cycle
+# was counted with before the choice existed, so it is the default.
+TIE_BREAKS: tuple[str, ...] = ("lower-cost", "project-id", "file-order")
+DEFAULT_TIE_BREAK = "lower-cost"
+TIE_BREAK_WORDS = {
+    "lower-cost": "the lower cost, then the lower id",
+    "project-id": "the lower project id (compared as text, as pabutools does)",
+    "file-order": "the project listed first",
+}
 
 _NATURAL_CHUNK = re.compile(r"(\d+)")
 
@@ -172,9 +186,10 @@ class CompactBallots(Sequence[tuple[str, ...]]):
 class Election:
     """One area's vote, ready to count.
 
-    `points` (cumulative only) is aligned with `ballots`. `min_project_score_threshold` is used
-    by the `greedy-threshold` rule. `max_ranked` (ordinal only) is how many ranks a ballot may
-    fill, which fixes the positional points (see `scoring`); it defaults to the longest ballot.
+    `points` (cumulative and scoring only) is aligned with `ballots`.
+    `min_project_score_threshold` is used by the `greedy-threshold` rule. `max_ranked`
+    (ordinal only) is how many ranks a ballot may fill, which fixes the positional points (see
+    `scoring`); it defaults to the longest ballot.
     """
 
     projects: Sequence[Project]
@@ -185,12 +200,17 @@ class Election:
     min_project_score_threshold: Decimal | int | None = None
     max_ranked: int | None = None
     currency: str = "SEK"  # ISO 4217, for the reasons' amounts (Pabulib META `currency`)
+    tie_break: str = DEFAULT_TIE_BREAK  # one of TIE_BREAKS; file-order is `projects`' order
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "budget", as_money(self.budget, "the budget"))
         if self.vote_type not in VOTE_TYPES:
             raise ValueError(
                 f"unknown vote type {self.vote_type!r}; expected one of {', '.join(VOTE_TYPES)}"
+            )
+        if self.tie_break not in TIE_BREAKS:
+            raise ValueError(
+                f"unknown tie-break {self.tie_break!r}; expected one of {', '.join(TIE_BREAKS)}"
             )
         seen: set[str] = set()
         for project in self.projects:
@@ -199,13 +219,13 @@ class Election:
             if project.id in seen:
                 raise ValueError(f"project id {project.id!r} appears twice")
             seen.add(project.id)
-        if self.points is not None and self.vote_type != "cumulative":
+        if self.points is not None and self.vote_type not in POINT_TYPES:
             raise ValueError(
-                f"points are only allowed for cumulative ballots, not {self.vote_type}"
+                f"points are only allowed for cumulative or scoring ballots, not {self.vote_type}"
             )
-        if self.vote_type == "cumulative":
+        if self.vote_type in POINT_TYPES:
             if self.points is None:
-                raise ValueError("cumulative ballots need points")
+                raise ValueError(f"{self.vote_type} ballots need points")
             if len(self.points) != len(self.ballots):
                 raise ValueError(
                     f"{len(self.points)} rows of points for {len(self.ballots)} ballots"

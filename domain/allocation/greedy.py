@@ -1,8 +1,10 @@
 """The greedy family: fund projects in order of score until the money runs out.
 
-Order: higher score first; equal scores go to the cheaper project, then to the lower project id
-in natural order ('P2' before 'P10'). pabutools breaks such ties by the id as plain text instead
-('10' before '9'); on the ten published files this never changes which projects win.
+Order: higher score first; equal scores are ordered by the election's tie-break
+(`Election.tie_break`): `lower-cost` (the default) the cheaper project, then the lower project id
+in natural order ('P2' before 'P10'); `project-id` the id as plain text ('10' before '9'), as
+pabutools does; `file-order` the project listed first. When equal scores end differently (one
+funded, the other not), both reasons name the tie and the tie-break.
 
 - `greedy` skips a project that no longer fits and goes on with cheaper ones. A project nobody
   voted for is still funded if money is left when its turn comes (as in pabutools).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.allocation.election import Election
+from domain.allocation.election import TIE_BREAK_WORDS, Election
 from domain.allocation.outcome import Outcome, money
 from domain.allocation.profile import Profile
 
@@ -74,6 +76,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             if stop_at_first_misfit:
                 reasons[pid] += "; counting stops here (greedy-no-skip)"
                 stopped = True
+    _name_ties(profile, selected, reasons, threshold)
     spent = profile.scaled_budget - left
     return Outcome(
         rule=rule,
@@ -82,4 +85,33 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         left=profile.money(left),
         scores={pid: profile.scores[i] for i, pid in enumerate(profile.ids)},
         reasons={pid: reasons[pid] for pid in profile.ids},
+        tie_break=profile.tie_break,
     )
+
+
+def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, str],
+               threshold: Decimal | int | None) -> None:
+    """Say so where the tie-break decided: among projects of equal score (that all reach the
+    threshold), one funded and one that is not; the order put the funded one first."""
+    funded = set(selected)
+    by_score: dict[int, list[int]] = {}
+    for index in greedy_order(profile):
+        if threshold is None or profile.scores[index] >= threshold:
+            by_score.setdefault(profile.scores[index], []).append(index)
+    how = TIE_BREAK_WORDS[profile.tie_break]
+    for group in by_score.values():
+        winners = [profile.ids[i] for i in group if profile.ids[i] in funded]
+        losers = [profile.ids[i] for i in group if profile.ids[i] not in funded]
+        if not winners or not losers:
+            continue
+        for position, index in enumerate(group):
+            pid = profile.ids[index]
+            earlier = [profile.ids[i] for i in group[:position]]
+            later = [profile.ids[i] for i in group[position + 1:]]
+            if pid in funded and any(other in losers for other in later):
+                beaten = ", ".join(o for o in later if o in losers)
+                reasons[pid] += f" (tied on score with {beaten}; the tie went to {how})"
+            elif pid not in funded and any(other in winners for other in earlier):
+                ahead = ", ".join(o for o in earlier if o in winners)
+                reasons[pid] += (f" (tied on score with {ahead}, which the tie-break put "
+                                 f"first: {how})")

@@ -45,6 +45,7 @@ class Outcome:
     left: Decimal
     scores: dict[str, Decimal | int]
     reasons: dict[str, str]
+    tie_break: str = "lower-cost"  # the order among equals the rule used (Election.tie_break)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -54,4 +55,5 @@ class Outcome:
             "scores": {pid: json_number(score) for pid, score in self.scores.items()},
             "reasons": dict(self.reasons),
             "rule": self.rule,
+            "tie_break": self.tie_break,
         }

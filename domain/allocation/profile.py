@@ -20,7 +20,14 @@ from itertools import chain, repeat
 import numpy as np
 import numpy.typing as npt
 
-from domain.allocation.election import CompactBallots, Election, exact_parts, natural_key
+from domain.allocation.election import (
+    DEFAULT_TIE_BREAK,
+    POINT_TYPES,
+    CompactBallots,
+    Election,
+    exact_parts,
+    natural_key,
+)
 from domain.allocation.scoring import (
     IndexKey,
     PointsKey,
@@ -48,13 +55,20 @@ class Profile:
     class_weights: IntArray
     class_indptr: IntArray
     class_projects: IntArray
+    tie_break: str = DEFAULT_TIE_BREAK
 
     @property
     def size(self) -> int:
         return len(self.ids)
 
     def tie_key(self, project: int) -> tuple[object, ...]:
-        """The documented order among equals: higher score, then lower cost, then natural id."""
+        """The documented order among equals: the higher score, then the tie-break: lower cost
+        then natural id (lower-cost), the id as text (project-id), or the project's place in
+        the election's list (file-order)."""
+        if self.tie_break == "project-id":
+            return (-self.scores[project], self.ids[project])
+        if self.tie_break == "file-order":
+            return (-self.scores[project], project)
         return (-self.scores[project], self.scaled_costs[project], natural_key(self.ids[project]))
 
     def money(self, scaled: int) -> Decimal:
@@ -103,6 +117,7 @@ def build_profile(election: Election) -> Profile:
         class_weights=weights,
         class_indptr=indptr,
         class_projects=members,
+        tie_break=election.tie_break,
     )
 
 
@@ -139,7 +154,7 @@ def _python_classes(
         n = next(n for n, ballot in enumerate(ballots) if isinstance(ballot, str))
         raise ValueError(f"ballot {n + 1}: must be a sequence of project ids, not a string")
     # Identical ballots are normalised once: real elections repeat ballots a lot.
-    if election.vote_type == "cumulative":
+    if election.vote_type in POINT_TYPES:  # scoring ballots count as cumulative ones do
         points: Sequence[Sequence[int]] = election.points or ()
         pairs_of = list(zip(map(tuple, ballots), map(tuple, points), strict=True))
         given: dict[PointsKey, int] = {}

@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
-from domain.allocation.election import Election
+from domain.allocation.election import TIE_BREAK_WORDS, Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
 from domain.allocation.outcome import Outcome, money, unit
@@ -67,7 +67,7 @@ def _mes_outcome(
                 others = ", ".join(profile.ids[o] for o in result.tied[p])
                 reasons[pid] += (
                     f" (tied on price with {others}; the tie went to the higher score, "
-                    "then the lower cost, then the lower id)"
+                    f"then {TIE_BREAK_WORDS[profile.tie_break]})"
                 )
         elif instance.support[p] == 0:
             reasons[pid] = "not selected: no ballot supports it"
@@ -92,6 +92,7 @@ def _mes_outcome(
         left=profile.money(profile.scaled_budget - spent),
         scores={pid: profile.scores[i] for i, pid in enumerate(profile.ids)},
         reasons=reasons,
+        tie_break=profile.tie_break,
     )
 
 

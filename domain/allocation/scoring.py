@@ -2,7 +2,8 @@
 
 - approval, choose-1: one point for every project the ballot lists, so a project's score is
   its number of votes.
-- cumulative: the points the voter gave; a project's score is the sum of its points.
+- cumulative, scoring: the points the voter gave; a project's score is the sum of its points
+  (a scoring ballot's points are scores with no total to share out; they count the same way).
 - ordinal: positional points. With k ranks on the ballot (`Election.max_ranked`, from META
   `max_length`; by default the longest ballot), the project in rank r (1 = first choice) gets
   k - r + 1 points: 3, 2 and 1 for Kraków's three ranks. This is how Kraków counts its district

@@ -5,15 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.allocation import Election, Project
-from domain.allocation.election import vote_type_of
+from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES, vote_type_of
 from domain.allocation.outcome import SEK
 from domain.pabulib.model import PabulibFile
 
 
-def to_election(pb: PabulibFile) -> Election:
+def to_election(pb: PabulibFile, tie_break: str = DEFAULT_TIE_BREAK) -> Election:
     """The file's projects and ballots with META `budget`, `vote_type`,
     `min_project_score_threshold`, `currency` (kronor if absent) and, for ordinal ballots,
-    `max_length` as the number of ranks (it fixes the positional points)."""
+    `max_length` as the number of ranks (it fixes the positional points); file-order ties
+    follow the order of PROJECTS."""
     vote_type = vote_type_of(pb.vote_type)
     threshold: Decimal | int | None = None
     if "min_project_score_threshold" in pb.meta:
@@ -27,10 +28,12 @@ def to_election(pb: PabulibFile) -> Election:
         ballots=[v.vote for v in pb.votes],
         budget=pb.budget,
         vote_type=vote_type,
-        points=[v.points or () for v in pb.votes] if vote_type == "cumulative" else None,
+        points=[v.points or () for v in pb.votes] if vote_type in POINT_TYPES
+        else None,
         min_project_score_threshold=threshold,
         currency=_currency(pb.meta.get("currency", "")),
         max_ranked=max_ranked,
+        tie_break=tie_break,
     )
 
 

@@ -67,6 +67,8 @@ class PabulibFile:
     projects: list[PabulibProject]
     vote_columns: list[str]
     votes: list[PabulibVote]
+    # The line of each META key, to name it when a value cannot be used (not part of the data).
+    meta_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def budget(self) -> Decimal:

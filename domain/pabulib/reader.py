@@ -1,13 +1,19 @@
 """Reading the Pabulib format (pabulib.org/format) from text.
 
-Three sections, META, PROJECTS and VOTES, in that order; `;`-separated, CSV-quoted (a quote
-inside a quoted value is doubled); LF or CRLF line ends; an optional byte-order mark; empty lines
-are skipped. Anything else that is off raises `PabulibFormatError` naming the line.
+Three sections, META, PROJECTS and VOTES, in that order; `;`-separated and split into values by
+Python's csv module with its default (lenient) dialect, as pabutools' own parser does: so a
+quoted value may hold `;` and doubled quotes, a value that merely *starts* with a quoted word
+(`"Odkupmy" i my - zakup`) reads as csv reads it (`Odkupmy i my - zakup`), and a quote inside an
+unquoted value is kept. LF or CRLF line ends, an optional byte-order mark, empty lines, and
+separators at the end of a row (empty values beyond the header, an empty last header column) are
+all taken. Anything else that is off raises `PabulibFormatError` naming the line; in particular
+a value that runs over a line end, which in a .pb file only an unclosed quote produces.
 
 Checked: the section order and headers, the number of cells per row, the required columns
-(`project_id`, `cost`; `voter_id`, `vote`, and `points` for cumulative votes), META `budget` and
-`vote_type`, numbers where numbers belong, unique project and voter ids, that votes name known
-projects with as many points as projects, and that `num_projects` / `num_votes` (when present)
+(`project_id`, `cost`; `voter_id`, `vote`, and `points` for cumulative and scoring votes), META
+`budget` and `vote_type`, numbers where numbers belong, unique project and voter ids, that votes
+name known projects with as many points as projects (ordinal files may carry points too, the
+points each rank got), and that `num_projects` / `num_votes` (when present)
 match the rows. Ballot-length limits and the published scores are the business of a validator
 such as pabulib-checker, not of the reader.
 """
@@ -23,7 +29,7 @@ from typing import TextIO
 from domain.pabulib.errors import PabulibFormatError
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, split_list
 
-VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal")
+VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
 _SECTIONS = ("meta", "projects", "votes")
 MAX_DIGITS = 18  # budgets, costs and points above 10**18 are refused
 MAX_NUMBER_LENGTH = 64
@@ -60,7 +66,9 @@ class _Parser:
         self.last_line = 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=";", strict=True)
+        # Not strict: a quote in the middle of a value is data to csv (and to pabutools), and
+        # refusing it would refuse real files; what is truly broken is caught below.
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=";")
         line = 0
         while True:
             start = line + 1
@@ -74,6 +82,10 @@ class _Parser:
                     start, f"cannot split the row that starts here into values: {error}"
                 ) from None
             line = reader.line_num
+            if any("\n" in cell or "\r" in cell for cell in row):
+                # No Pabulib value holds a line break: an unclosed quote swallowed line ends.
+                raise PabulibFormatError(
+                    start, "a value runs over the end of the line: is a quote left open?")
             if not row or all(not cell.strip() for cell in row):
                 continue
             yield start, [cell.strip() for cell in row]
@@ -93,7 +105,11 @@ class _Parser:
         voter_lines: dict[str, int] = {}
 
         for line, row in self.rows():
-            marker = row[0].lower() if len(row) == 1 else ""
+            # Separators at the end of a row (`VOTES;`, `key;value;`) add empty values.
+            trimmed = row
+            while len(trimmed) > 1 and not trimmed[-1]:
+                trimmed = trimmed[:-1]
+            marker = trimmed[0].lower() if len(trimmed) == 1 else ""
             if marker in _SECTIONS:
                 expected = _SECTIONS[_SECTIONS.index(section) + 1] if section else "meta"
                 if marker != expected:
@@ -109,13 +125,15 @@ class _Parser:
             if not section:
                 raise PabulibFormatError(line, "the file must start with the META section")
             if header is None:
-                header = self._header(section, row, line)
+                header = self._header(section, trimmed, line)
                 header_line = line
                 if section == "projects":
                     project_columns = header
                 elif section == "votes":
                     vote_columns = header
                 continue
+            if len(row) > len(header) and not any(row[len(header):]):
+                row = row[:len(header)]  # only empty values beyond the header
             if len(row) != len(header):
                 raise PabulibFormatError(
                     line,
@@ -146,7 +164,7 @@ class _Parser:
         if header is None:
             raise PabulibFormatError(end, "the VOTES section has no header row")
         self._check_counts(meta, meta_lines, len(projects), len(votes))
-        return PabulibFile(meta, project_columns, projects, vote_columns, votes)
+        return PabulibFile(meta, project_columns, projects, vote_columns, votes, meta_lines)
 
     @staticmethod
     def _header(section: str, row: list[str], line: int) -> list[str]:
@@ -234,9 +252,10 @@ class _Parser:
                 raise PabulibFormatError(
                     line, f"voter {voter} votes for {pid!r}, which is not in PROJECTS"
                 )
-        if vote_type == "cumulative":
+        if vote_type in ("cumulative", "scoring") or (
+                vote_type == "ordinal" and "points" in fields):
             if "points" not in fields:
-                raise PabulibFormatError(line, "cumulative votes need a 'points' column")
+                raise PabulibFormatError(line, f"{vote_type} votes need a 'points' column")
             points = split_list(fields["points"])
             if len(points) != len(chosen):
                 raise PabulibFormatError(

@@ -47,6 +47,6 @@ def elections(
         ballots=ballots,
         budget=budget,
         vote_type=vote_type,
-        points=points if vote_type == "cumulative" else None,
+        points=points if vote_type in ("cumulative", "scoring") else None,
         min_project_score_threshold=threshold,
     )

@@ -282,7 +282,7 @@ def test_compact_ballots_count_like_the_same_ballots_as_lists() -> None:
          "project id 'a' appears twice"),
         (lambda: Project("a", 1.5), "int or a Decimal"),  # type: ignore[arg-type]
         (lambda: approval({"a": 1}, [], -1), "must not be negative"),
-        (lambda: Election([], [], Decimal(1), "scoring"), "unknown vote type"),  # type: ignore[arg-type]
+        (lambda: Election([], [], Decimal(1), "plurality"), "unknown vote type"),  # type: ignore[arg-type]
         (lambda: Election([], [], Decimal(1), "cumulative"), "need points"),
         (lambda: Election([Project("a", Decimal(1))], [["a"]], Decimal(1), "cumulative",
                           points=[[1, 2]]), "1 projects but 2 points"),
@@ -308,7 +308,7 @@ def test_json_money_is_an_int_when_whole_and_a_string_otherwise() -> None:
     assert data["left"] == "5.5"
     assert data["scores"] == {"a": 1, "b": 1}
     assert data["rule"] == "greedy"
-    assert set(data) == {"selected", "cost", "left", "scores", "reasons", "rule"}
+    assert set(data) == {"selected", "cost", "left", "scores", "reasons", "rule", "tie_break"}
 
 
 def test_kronor_are_written_with_a_space_between_thousands() -> None:

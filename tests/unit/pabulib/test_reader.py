@@ -106,7 +106,7 @@ def _broken(old: str, new: str) -> str:
         (_broken("country;Sweden", "country;Sweden;extra"), 4, "3 values but the META header"),
         (_broken("budget;250000.50\n", ""), 1, "no 'budget' entry"),
         (_broken("budget;250000.50", "budget;250 000,50"), 9, "is not a number"),
-        (_broken("vote_type;approval", "vote_type;scoring"), 10, "not supported"),
+        (_broken("vote_type;approval", "vote_type;plurality"), 10, "not supported"),
         (_broken("project_id;cost;votes;name", "project_id;votes;name"), 13, "lacks the column"),
         (_broken("P10;50000;1;Bänkar", "P10;50000,5;1;Bänkar"), 16, "use a dot for decimals"),
         (_broken("P10;50000;1;Bänkar", "P10;50000;1"), 16, "3 values but the PROJECTS header"),
@@ -118,7 +118,8 @@ def _broken(old: str, new: str) -> str:
         (_broken("VOTES\n", "VOTE\n"), 17, "1 values but the PROJECTS header"),
         (SMALL.split("VOTES")[0], 17, "ends before the VOTES section"),
         (_broken("PROJECTS", "VOTES"), 12, "found section VOTES where PROJECTS was expected"),
-        (_broken('"Lekplats ""Solen"" i Norr"', '"Lekplats'), 14, "cannot split the row"),
+        (_broken('"Lekplats ""Solen"" i Norr"', '"Lekplats'), 14, "is a quote left open"),
+        (_broken("P10;50000;1;Bänkar", "P10;50000;1;Bänkar;x"), 16, "5 values but the PROJECTS"),
     ],
 )
 def test_malformed_text_names_the_line(text: str, line: int, message: str) -> None:
@@ -145,3 +146,52 @@ def test_cumulative_votes_need_whole_points_for_every_project() -> None:
     good = text.replace("v1;P1,P2;2;34", "v1;P1,P2;2,1;34")
     election = to_election(parse_pabulib(good))
     assert election.points == [(2, 1), (1, 1), (1,)]
+
+
+# Each quirk of real files, in a small file written for it: read as Python's csv reads it.
+
+
+def test_a_value_that_starts_with_a_quoted_word_reads_as_csv_reads_it() -> None:
+    text = SMALL.replace("P10;50000;1;Bänkar", 'P10;50000;1;"Odkupmy" i my - zakup')
+    pb = parse_pabulib(text)
+    assert pb.projects[2].name == "Odkupmy i my - zakup"
+    import csv
+    expected = next(csv.reader(['P10;50000;1;"Odkupmy" i my - zakup'], delimiter=";"))
+    assert pb.projects[2].name == expected[3]
+
+
+def test_quotes_inside_an_unquoted_value_are_kept() -> None:
+    pb = parse_pabulib(SMALL.replace("P10;50000;1;Bänkar", 'P10;50000;1;Bänk "Solen"'))
+    assert pb.projects[2].name == 'Bänk "Solen"'
+
+
+def test_separators_at_the_end_of_rows_are_taken() -> None:
+    lines = []
+    for line in SMALL.splitlines():
+        lines.append(line + ";" if line not in ("v2;P2,P10;",) else line)
+    pb = parse_pabulib("\n".join(lines) + "\n")
+    assert pb == parse_pabulib(SMALL)
+    assert pb.votes[1].fields["age"] == ""
+
+
+def test_crlf_bom_and_trailing_separators_together() -> None:
+    text = "\ufeff" + SMALL.replace("\n", ";\r\n")
+    assert parse_pabulib(text) == parse_pabulib(SMALL)
+
+
+def test_scoring_and_ordinal_points_are_read() -> None:
+    scoring = (SMALL.replace("vote_type;approval", "vote_type;scoring")
+               .replace("voter_id;vote;age", "voter_id;vote;points;age")
+               .replace("v1;P1,P2;34", "v1;P1,P2;3,0;34")
+               .replace("v2;P2,P10;", "v2;P2,P10;1,2;")
+               .replace("v3;P1;71", "v3;P1;2;71"))
+    election = to_election(parse_pabulib(scoring))
+    assert election.vote_type == "scoring"
+    assert election.points == [(3, 0), (1, 2), (2,)]
+    assert allocate(election, "greedy").scores == {"P1": 5, "P2": 1, "P10": 2}
+    ordinal = (scoring.replace("vote_type;scoring", "vote_type;ordinal")
+               .replace("v1;P1,P2;3,0;34", "v1;P1,P2;2,1;34")
+               .replace("v2;P2,P10;1,2;", "v2;P2,P10;2;"))
+    with pytest.raises(PabulibFormatError, match="names 2 projects but gives 1 points") as raised:
+        parse_pabulib(ordinal)
+    assert raised.value.line == 20

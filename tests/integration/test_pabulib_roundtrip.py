@@ -1,0 +1,112 @@
+"""An imported election goes back out as the file it came from: the same META, project ids and
+names, the same ballots (voters numbered 1..N), accepted by pabulib-checker, and counted the
+same by every rule. Every real file on SQLite, a small one on PostgreSQL; the quirk files
+(../shared/pabulib-quirks) import too, except one with decimal money, refused naming its line.
+The tie-break chosen for a cycle is recorded with its results and survives the audit recount."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.allocation import RULES, allocate
+from domain.allocation.election import TIE_BREAKS
+from domain.audit import verify_lines
+from domain.errors import InvalidInput
+from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
+from service.application import Medborgarbudget
+from service.audit_export import export_lines
+from service.pabulib_cycles import export_area, import_election
+from tests.paths import PABULIB_DIR, PABULIB_QUIRKS_DIR
+from tests.unit.allocation.test_tie_break import EXPECTED, TIED
+from tests.unit.pabulib.test_roundtrip import checker_errors
+
+FILES = sorted(PABULIB_DIR.glob("*.pb"))
+QUIRKS = sorted(PABULIB_QUIRKS_DIR.glob("*.pb"))
+DECIMAL_MONEY = "Poland_Warszawa_2017_Goclaw.pb"  # budget 969245.38: needs money in öre
+SMALL_ON_POSTGRES = "Poland_Gdansk_2020_Oliwa.pb"
+SLOW = ("Poland_Gdynia_2021.pb",)
+
+
+def read(path: Path) -> PabulibFile:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return read_pabulib(stream)
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for path in FILES + [q for q in QUIRKS if q.name != DECIMAL_MONEY]:
+        marks = [pytest.mark.slow] if path.name in SLOW else []
+        backends = ("sqlite", "postgres") if path.name == SMALL_ON_POSTGRES else ("sqlite",)
+        cases += [pytest.param(path, backend, id=f"{path.stem}-{backend}", marks=marks)
+                  for backend in backends]
+    return cases
+
+
+def votes_of(pb: PabulibFile) -> Counter[tuple[str, str]]:
+    return Counter((v.fields["vote"], v.fields.get("points", "")) for v in pb.votes)
+
+
+def counted(pb: PabulibFile) -> dict[str, list[str]]:
+    rules = [r for r in RULES
+             if r != "greedy-threshold" or "min_project_score_threshold" in pb.meta]
+    return {rule: allocate(to_election(pb), rule).selected for rule in rules}
+
+
+@pytest.mark.skipif(not FILES and not QUIRKS, reason="no Pabulib files beside the checkout")
+@pytest.mark.parametrize(("path", "backend"), _cases(), indirect=["backend"])
+def test_an_imported_election_exports_as_its_file(path: Path, backend: str,
+                                                  app: Medborgarbudget) -> None:
+    original = read(path)
+    imported = import_election(app, original, path.name)
+    text = format_pabulib(export_area(app, imported.cycle_id, None))
+    exported = parse_pabulib(text)
+
+    assert exported.meta == original.meta
+    assert [(p.id, p.name) for p in exported.projects] == [
+        (p.id, p.name) for p in original.projects]
+    assert votes_of(exported) == votes_of(original)
+    assert [v.voter_id for v in exported.votes] == [
+        str(n) for n in range(1, len(original.votes) + 1)]
+    assert checker_errors(text) == {}
+    assert counted(exported) == counted(original)
+
+
+@pytest.mark.skipif(not QUIRKS, reason=f"no quirk files in {PABULIB_QUIRKS_DIR}")
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_ballots_over_the_files_limit_are_kept_and_reported(app: Medborgarbudget) -> None:
+    pb = read(PABULIB_QUIRKS_DIR / "Poland_Warszawa_2018_Bialoleka.pb")
+    imported = import_election(app, pb, "Bialoleka")
+    assert imported.breaks == {"max_sum_cost": 11}
+    cycle = app.cycle(imported.cycle_id)
+    assert cycle.results is not None
+    (result,) = cycle.results["areas"].values()
+    assert result["ballots"] == len(pb.votes)
+
+
+@pytest.mark.skipif(not QUIRKS, reason=f"no quirk files in {PABULIB_QUIRKS_DIR}")
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_decimal_money_is_refused_naming_the_line(app: Medborgarbudget) -> None:
+    pb = read(PABULIB_QUIRKS_DIR / DECIMAL_MONEY)
+    with pytest.raises(InvalidInput, match=r"budget: line 11: 969245.38 has decimals"):
+        import_election(app, pb, DECIMAL_MONEY)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("tie_break", TIE_BREAKS)
+def test_a_cycles_tie_break_is_recorded_and_recounted(app: Medborgarbudget,
+                                                      tie_break: str) -> None:
+    imported = import_election(app, parse_pabulib(TIED), "tied.pb", tie_break=tie_break)
+    cycle = app.cycle(imported.cycle_id)
+    assert cycle.tie_break == tie_break
+    assert cycle.results is not None
+    (result,) = cycle.results["areas"].values()
+    assert result["tie_break"] == tie_break
+    ids = {str(p.id): p.title.partition(": ")[0] for p in app.proposals(cycle.id)}
+    assert [ids[w] for w in result["selected"]] == EXPECTED[tie_break]
+    report = verify_lines(list(export_lines(app, imported.cycle_id)))
+    assert report.ok, [str(f) for f in report.findings[:3]]
+    assert report.results_checked
