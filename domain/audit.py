@@ -693,7 +693,7 @@ class Verifier:
                 # Results published before the tie-break was recorded used the default.
                 tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break))
              for area_id, area in cycle.areas.items()},
-            [CountedProposal(str(p.id), p.area, p.title, p.cost)
+            [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],
             self._counted_ballots(),
         )

@@ -26,6 +26,7 @@ class CountedProposal:
     area: str
     title: str
     cost: int
+    tie_id: str = ""  # an imported proposal's own project id, for the `project-id` tie-break
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def tally(
         if rules.allocation_rule == "greedy-threshold" and rules.threshold is None:
             raise InvalidInput("allocation_rule", "greedy-threshold needs a score threshold")
         election = Election(
-            projects=[Project(p.id, Decimal(p.cost), p.title) for p in by_area_proposals[area_id]],
+            projects=[Project(p.id, Decimal(p.cost), p.title, p.tie_id)
+                      for p in by_area_proposals[area_id]],
             ballots=[b.selections for b in area_ballots],
             budget=Decimal(rules.budget),
             vote_type=rules.vote_type,  # type: ignore[arg-type]

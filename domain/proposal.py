@@ -148,6 +148,12 @@ class Proposal(Aggregate):
         self.progress: list[Progress] = []
 
     @property
+    def tie_id(self) -> str:
+        """What the `project-id` tie-break compares: an imported proposal's own project id,
+        else nothing (the proposal's id then)."""
+        return str((self.source or {}).get("project_id", ""))
+
+    @property
     def on_ballot(self) -> bool:
         """Reviewed feasible and neither merged nor withdrawn. Stays true once the project is in
         progress, completed or abandoned, so that the ballots can be recounted after the results

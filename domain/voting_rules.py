@@ -64,7 +64,10 @@ class VotingRule:
         return rule
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # The options added for imported elections appear only when set, so that a rule
+        # without them is stored (and shown) exactly as it always was.
+        data = asdict(self)
+        return {k: v for k, v in data.items() if k not in _LATER or v != _LATER[k]}
 
     @property
     def vote_type(self) -> str:
@@ -197,3 +200,9 @@ class VotingRule:
 ALLOCATION_RULES: tuple[str, ...] = (
     "greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1",
 )
+
+
+# Options added after the first rules were stored, with the value that means "not used".
+_LATER: dict[str, Any] = {"min_total_cost": None, "max_total_cost": None,
+                          "min_total_points": None, "min_points_per_project": None,
+                          "scoring": False, "ranked_points": False}

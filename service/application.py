@@ -417,7 +417,7 @@ class Medborgarbudget(Application[UUID]):
             for area_id, area in cycle.areas.items()
         }
         proposals = [
-            CountedProposal(str(p.id), p.area, p.title, p.cost)
+            CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot
         ]
         return tally(areas, proposals, self.counted_ballots(cycle.id))

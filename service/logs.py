@@ -20,7 +20,9 @@ import orjson
 REQUEST_ID: ContextVar[str | None] = ContextVar("medborgarbudget_request_id", default=None)
 
 # LogRecord's own attributes: whatever else a record carries came in `extra=` and is logged.
-_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn adds `color_message`, the message again with terminal colours: noise in a log file.
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
+                                                          "color_message"}
 
 
 class JsonLines(logging.Formatter):

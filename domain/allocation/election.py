@@ -108,6 +108,9 @@ class Project:
     id: str
     cost: Decimal
     name: str = ""
+    # The id the `project-id` tie-break compares, when it is not `id` (a cycle's proposals are
+    # known by UUIDs; an imported one keeps its file's project id for this).
+    tie_id: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:

@@ -56,6 +56,7 @@ class Profile:
     class_indptr: IntArray
     class_projects: IntArray
     tie_break: str = DEFAULT_TIE_BREAK
+    tie_ids: tuple[str, ...] = ()  # what `project-id` compares (each project's `tie_id` or id)
 
     @property
     def size(self) -> int:
@@ -66,7 +67,7 @@ class Profile:
         then natural id (lower-cost), the id as text (project-id), or the project's place in
         the election's list (file-order)."""
         if self.tie_break == "project-id":
-            return (-self.scores[project], self.ids[project])
+            return (-self.scores[project], (self.tie_ids or self.ids)[project])
         if self.tie_break == "file-order":
             return (-self.scores[project], project)
         return (-self.scores[project], self.scaled_costs[project], natural_key(self.ids[project]))
@@ -118,6 +119,7 @@ def build_profile(election: Election) -> Profile:
         class_indptr=indptr,
         class_projects=members,
         tie_break=election.tie_break,
+        tie_ids=tuple(p.tie_id or p.id for p in election.projects),
     )
 
 

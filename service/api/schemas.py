@@ -70,6 +70,13 @@ class VotingRuleBody(BaseModel):
     max_choices: int | None = Field(default=None, ge=1, le=1000)
     max_points_per_project: int | None = Field(default=None, ge=1, le=1_000_000)
     max_total_points: int | None = Field(default=None, ge=1, le=1_000_000)
+    # Constraints an imported election's file may state (Pabulib), shown when set.
+    min_total_cost: int | None = Field(default=None, ge=0, le=10**12)
+    max_total_cost: int | None = Field(default=None, ge=0, le=10**12)
+    min_total_points: int | None = Field(default=None, ge=0, le=1_000_000)
+    min_points_per_project: int | None = Field(default=None, ge=0, le=1_000_000)
+    scoring: bool = False
+    ranked_points: bool = False
 
 
 class VotingRuleIn(VotingRuleBody):
