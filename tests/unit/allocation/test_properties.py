@@ -26,7 +26,7 @@ def _supports(election: Election) -> list[frozenset[int]]:
     index = {p.id: i for i, p in enumerate(election.projects)}
     supports = []
     for n, ballot in enumerate(election.ballots):
-        if election.vote_type == "cumulative":
+        if election.vote_type in ("cumulative", "scoring"):  # points are the utilities
             assert election.points is not None
             first: dict[str, int] = {}
             for pid, given_points in zip(ballot, election.points[n], strict=True):
