@@ -24,9 +24,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.ballot import Ballot, RollMark, ballot_id, station_name
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from service.application import Medborgarbudget
 
 MAX_ATTEMPTS = 8
+R = TypeVar("R")
 ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
 PAGE = 1000
 
@@ -269,10 +271,23 @@ class BallotIntake:
         """Store one ballot; a second one for the same voter and area is refused by the store.
         With `keyed` (and `respond`), the request's idempotency record and its answer are
         written in the same transaction."""
-        cycle, fresh = self._snapshot(command.cycle_id), False
+        cycle, recordings, code = self._decided_and_written(
+            command.cycle_id, command.area, lambda c: self._decide(c, command),
+            lambda c, code: _answered(keyed, respond, c.id, command.area, code))
+        return BallotStored(cycle.id, command.area, code, position_of(recordings))
+
+    def _decided_and_written(
+        self, cycle_id: str | UUID, area: str,
+        decide: Callable[[BudgetCycle], tuple[Aggregate, R]],
+        record: Callable[[BudgetCycle, R], IdempotencyRecord | None],
+    ) -> tuple[BudgetCycle, Sequence[Any], R]:
+        """Decide on the cycle as last loaded and write through the group commit, checked in
+        the transaction against that cycle; if it is old, decide again on the cycle as it is
+        now. A store conflict means the voter already has a ballot in the area."""
+        cycle, fresh = self._snapshot(cycle_id), False
         for _ in range(MAX_ATTEMPTS):
             try:
-                ballot, code = self._decide(cycle, command)
+                decided, extra = decide(cycle)
             except DomainError:
                 if fresh:
                     raise
@@ -280,18 +295,17 @@ class BallotIntake:
                 # since). Decide again on the cycle as it is now before refusing anyone.
                 cycle, fresh = self._snapshot(cycle.id, fresh=True), True
                 continue
-            record = _answered(keyed, respond, cycle.id, command.area, code)
             try:
-                recordings = self._group_commit.commit(ballot.collect_events(),
-                                                       self._unchanged(cycle), record)
+                recordings = self._group_commit.commit(
+                    decided.collect_events(), self._unchanged(cycle), record(cycle, extra))
             except StaleRead:
                 cycle, fresh = self._snapshot(cycle.id, fresh=True), True
                 continue
             except IntegrityError:
-                raise DuplicateBallot(command.area) from None
-            return BallotStored(cycle.id, command.area, code, position_of(recordings))
-        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the ballot was "
-                       "being cast; nothing was stored. Please try again.")
+                raise DuplicateBallot(area) from None
+            return cycle, recordings, extra
+        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while this was being "
+                       "stored; nothing was stored. Please try again.")
 
     def cast_without_waiting(self, command: CastBallot,
                              done: Callable[[BallotStored | BaseException], None]) -> bool:
@@ -368,28 +382,15 @@ class BallotIntake:
                            "deployment identifies residents by an opaque subject.")
         station = station_name(command.station)
         keyed = self._app.take_companion()
-        cycle, fresh = self._snapshot(command.cycle_id), False
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                cycle.require_phase("mark_in_roll")
-                voter = self._voter_key(cycle, command.area, command.voter, "voter.identity")
-            except DomainError:
-                if fresh:
-                    raise
-                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
-                continue
-            mark = RollMark.mark(str(cycle.id), command.area, voter, station)
-            try:
-                recordings = self._group_commit.commit(mark.collect_events(),
-                                                       self._unchanged(cycle), keyed)
-            except StaleRead:
-                cycle, fresh = self._snapshot(cycle.id, fresh=True), True
-                continue
-            except IntegrityError:
-                raise DuplicateBallot(command.area) from None
-            return VoterMarked(cycle.id, command.area, station, position_of(recordings))
-        raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while the voter was "
-                       "being marked; nothing was stored. Please try again.")
+
+        def decide(cycle: BudgetCycle) -> tuple[Aggregate, None]:
+            cycle.require_phase("mark_in_roll")
+            voter = self._voter_key(cycle, command.area, command.voter, "voter.identity")
+            return RollMark.mark(str(cycle.id), command.area, voter, station), None
+
+        cycle, recordings, _ = self._decided_and_written(
+            command.cycle_id, command.area, decide, lambda cycle, _: keyed)
+        return VoterMarked(cycle.id, command.area, station, position_of(recordings))
 
     def enter_paper_ballots(self, command: EnterPaperBallots) -> BoxEntered:
         """A station's box, entered without identity: never more ballots than the station
