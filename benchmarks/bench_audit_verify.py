@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +53,8 @@ from domain.identity import personnummer_of
 from service.application import Medborgarbudget, actor_of
 from service.audit_export import export_lines
 from service.ballot_intake import (
-    BoxBallot,
     CastBallot,
     ChangeBallot,
-    EnterPaperBallots,
-    MarkInRoll,
     Voter,
 )
 from service.config import Settings
@@ -72,7 +69,6 @@ ADMIN = actor_of("admin", "bench")
 AREA = "centrum"
 BUDGET = 3_000_000
 TEMPLATE_VOTERS = 40
-STATION = "Stadsbiblioteket"
 
 
 def _voter(n: int) -> Voter:
@@ -128,18 +124,13 @@ def make_template(workdir: Path) -> Template:
             app.review_proposal(pid, True, cost, "", ADMIN)
         app.trigger(cycle_id, "open_voting", ADMIN, "Alla förslag prövade")
         rng = random.Random(1)
-        box = []
+        # Digital ballots only: the generated ones are copies of one of them (paper ballots
+        # cost the verifier the same, and would need roll marks and boxes around them).
         for n in range(TEMPLATE_VOTERS):
-            voter = _voter(n)
-            chosen = rng.sample(ids, rng.randint(1, 3))
-            if n % 10 == 0:
-                app.ballots.mark_in_roll(MarkInRoll(cycle_id, AREA, STATION, voter))
-                box.append(BoxBallot(chosen))
-            else:
-                app.ballots.cast(CastBallot(cycle_id, AREA, voter, chosen))
+            app.ballots.cast(CastBallot(cycle_id, AREA, _voter(n),
+                                        rng.sample(ids, rng.randint(1, 3))))
         app.ballots.change(ChangeBallot(cycle_id, AREA, _voter(1), ids[:2]))
         app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen stängde")
-        app.ballots.enter_paper_ballots(EnterPaperBallots(cycle_id, AREA, STATION, box, ADMIN))
         app.trigger(cycle_id, "publish_results", ADMIN, "Räknat")
         lines = list(export_lines(app, cycle_id))
         report = verify_lines(lines)
@@ -176,7 +167,7 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
     is_ballot = [r["topic"] in (BALLOT_CAST, BALLOT_CHANGED) for r in events]
     first, last = is_ballot.index(True), len(is_ballot) - 1 - is_ballot[::-1].index(True)
     prefix, suffix = events[:first], events[last + 1:]
-    cast = next(r for r in events if r["topic"] == BALLOT_CAST and r["data"]["station"] is None)
+    cast = next(r for r in events if r["topic"] == BALLOT_CAST)
     changed = next(r for r in events if r["topic"] == BALLOT_CHANGED)
     cycle_id = records[0]["cycle_id"]
     options = [p.id for p in template.proposals]
@@ -204,8 +195,7 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
     results = json.loads(json.dumps(
         tally(template.rules, template.proposals, sorted(final, key=lambda b: b.id))))
     del final
-    start_at = datetime.fromisoformat(cast["timestamp"])
-    bands = ("18-29", "30-44", "45-64", "65+", None)
+    day = cast["timestamp"]  # ballots carry the day only (ADR 0004)
 
     def stream() -> Iterator[dict[str, Any]]:
         seq = 0
@@ -217,19 +207,15 @@ def build_export(template: Template, path: Path, count: int, seed: int) -> Gener
 
         yield from (numbered(r) for r in prefix)
         for n, ballot in enumerate(ballots):
-            at = (start_at + timedelta(milliseconds=n)).isoformat()
-            paper = n % 10 == 0
+            receipt = hashlib.sha256(f"bench-receipt-{seed}-{n}".encode()).hexdigest()
             data = {**cast["data"], "voter": voters[n], "selections": list(ballot.selections),
-                    "at": at, "channel": "paper" if paper else "digital",
-                    "station": "Stadsbiblioteket" if paper else None,
-                    "age_band": bands[n % len(bands)]}
+                    "receipt": receipt}
             yield numbered({**cast, "originator_id": ballot.id, "originator_version": 1,
-                            "timestamp": at, "data": data})
+                            "timestamp": day, "data": data})
         for n, selections in changes.items():
-            at = (start_at + timedelta(milliseconds=count + n)).isoformat()
-            data = {**changed["data"], "selections": list(selections), "at": at}
+            data = {**changed["data"], "selections": list(selections)}
             yield numbered({**changed, "originator_id": ballots[n].id,
-                            "originator_version": 2, "timestamp": at, "data": data})
+                            "originator_version": 2, "timestamp": day, "data": data})
         for record in suffix:
             if record["topic"].endswith(".ResultsPublished"):
                 record = copy.deepcopy(record)

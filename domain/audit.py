@@ -52,6 +52,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.utils import resolve_topic
 
 from domain.cycle import BudgetCycle
@@ -479,7 +480,8 @@ class Verifier:
                 self._aggregate_event(number, record)
         except KeyError as error:
             self.report.fail(number, f"the event cannot be applied: no {error}")
-        except (TypeError, ValueError, AttributeError, DomainError) as error:
+        except (TypeError, ValueError, AttributeError, DomainError,
+                OriginatorVersionError) as error:
             self.report.fail(number, f"the event cannot be applied: {error}")
         if self.report.ok and topic == RESULTS_PUBLISHED:
             self.report.published_head = self._previous  # this line's hash

@@ -386,3 +386,16 @@ def test_an_unknown_version_is_refused_clearly(made: History) -> None:
     lines[0] = lines[0].replace('"version":2', '"version":3')
     with pytest.raises(NotAnExport, match=r"version 3 is not supported.*reads versions 1, 2"):
         verify_lines(lines)
+
+
+def test_a_missing_event_of_the_cycle_is_named_not_a_crash() -> None:
+    """An export rechained without one of the cycle's events (its versions then skip one) is
+    refused at the line where the gap shows, with a finding, never a traceback."""
+    made = history()
+    records = made.records()
+    cycle_id = str(made.cycle.id)
+    dropped = next(n for n, r in enumerate(records)
+                   if str(r["originator_id"]) == cycle_id and r["originator_version"] == 3)
+    kept = [{**r, "seq": seq} for seq, r in enumerate(
+        [r for n, r in enumerate(records) if n != dropped], start=1)]
+    caught(export(made, records=kept), dropped + 2, "cannot be applied")
