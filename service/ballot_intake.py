@@ -182,14 +182,14 @@ class BallotIntake:
 
     # ---- who is voting ---------------------------------------------------------------------
 
-    def _identity(self, voter: Voter, field: str) -> tuple[str, date | None]:
+    def _identity(self, voter: Voter, field: str, today: date) -> tuple[str, date | None]:
         """The canonical identity and the birth date it tells (a personnummer does)."""
         if self.identities == OPAQUE:
             text = voter.identity.strip()
             if not text or len(text) > 200:
                 raise InvalidInput(field, "must be the identity provider's subject")
             return text, voter.birth_date
-        number = parse_identity(voter.identity, _today(), field)
+        number = parse_identity(voter.identity, today, field)
         return number.canonical, number.birth_date
 
     def _pseudonym(self, cycle: BudgetCycle, canonical: str, raw: str) -> str:
@@ -202,18 +202,19 @@ class BallotIntake:
                    field: str = "identity") -> str:
         """The voter's pseudonym in this cycle, once they are found eligible for the area."""
         area = cycle.area(area_id)
-        canonical, born = self._identity(voter, field)
+        today = _today()
+        canonical, born = self._identity(voter, field, today)
         if voter.birth_date is not None and born is not None and voter.birth_date != born \
                 and self.identities == PERSONNUMMER:
             raise InvalidInput("birth_date", "does not match the personnummer")
-        refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, _today())
+        refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, today)
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
         return self._pseudonym(cycle, canonical, voter.identity)
 
     def ballot_id_of(self, cycle: BudgetCycle, area_id: str, voter: Voter) -> UUID:
         """The id the voter's ballot (or roll mark) in the area has, if they have one."""
-        canonical, _ = self._identity(voter, "identity")
+        canonical, _ = self._identity(voter, "identity", _today())
         return ballot_id(str(cycle.id), area_id, self._pseudonym(cycle, canonical,
                                                                  voter.identity))
 

@@ -12,6 +12,7 @@ names one. Never the client's address, a header or the body (docs/adr/0004).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -91,10 +92,10 @@ class Observability:
     def _record(scope: Scope, noted: RequestFacts, status: int, seconds: float) -> None:
         method = scope["method"]
         route = _route(scope, noted)
-        metrics.REQUESTS.labels(method, route, str(status)).inc()
-        metrics.LATENCY.labels(method, route).observe(seconds)
+        _child(metrics.REQUESTS, method, route, str(status)).inc()
+        _child(metrics.LATENCY, method, route).observe(seconds)
         if route == BALLOTS_ROUTE and method == "POST" and status == 201:
-            metrics.BALLOTS.labels("digital").inc()
+            _child(metrics.BALLOTS, "digital").inc()
         if method in READS and status < 400:
             return
         line: dict[str, Any] = {
@@ -115,11 +116,33 @@ class Observability:
         LOG.log(level, line["event"], extra=line)
 
 
+_CHILDREN: dict[tuple[Any, ...], Any] = {}
+_PHRASES: dict[int, str] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, kept: prometheus-client checks and locks on every call, and
+    every ballot passes here. Routes are templates and statuses few, so the set stays small."""
+    key = (id(metric), *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
 def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return str(status)
+    phrase = _PHRASES.get(status)
+    if phrase is None:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = str(status)
+        _PHRASES[status] = phrase
+    return phrase
+
+
+_ID_PREFIX = os.urandom(8).hex()
+_ID_COUNTER = itertools.count(1)
 
 
 def _request_id(scope: Scope) -> str:
@@ -128,7 +151,8 @@ def _request_id(scope: Scope) -> str:
             if CALLERS_ID.fullmatch(value):
                 return value.decode()
             break
-    return os.urandom(16).hex()
+    # Unique, not secret: a random prefix per process and a counter (no system call each).
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 def _route(scope: Scope, noted: RequestFacts) -> str:
