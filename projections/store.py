@@ -22,7 +22,7 @@ from psycopg.sql import SQL
 
 from projections.fold import Batch
 
-WRITE_CACHE_KIB = 65_536
+WRITE_CACHE_KIB = 262_144
 TABLES = ("rm_cycles", "rm_proposals", "rm_ballots", "rm_turnout", "rm_results", "rm_audit",
           "rm_receipts")
 
@@ -258,7 +258,8 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
         with self.datastore.transaction(commit=commit) as cursor:
             if commit:
                 # Ballot ids are effectively random keys: past a few hundred thousand, SQLite's
-                # default 2 MB page cache thrashes on them. 64 MB for a writing connection.
+                # default 2 MB page cache thrashes on them (rm_ballots, rm_receipts). 256 MB
+                # for a writing connection.
                 cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             yield cursor
 

@@ -32,7 +32,8 @@ class CastBallot:
 
     def __init__(self, originator_id: UUID | str, originator_version: int,
                  state: dict[str, Any], transcoded: int) -> None:
-        self.originator_id = originator_id
+        # As text once: the fold and the audit chain each want the text form.
+        self.originator_id = str(originator_id)
         self.originator_version = originator_version
         self.cycle_id: str = state["cycle_id"]
         self.area: str = state["area"]
