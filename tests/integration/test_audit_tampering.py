@@ -31,7 +31,6 @@ from domain.audit import (
     verify_lines,
 )
 from domain.ballot import ballot_id
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import Settings
@@ -402,27 +401,14 @@ def test_a_consistent_rewrite_is_caught_only_by_the_published_head(
         demo: Demo, tmp_path: Path) -> None:
     # Forge a ballot and recount everything as the service would: the file is consistent in
     # itself, so only the head hash the municipality published shows it is not the original.
-    app, cycle = demo.app, demo.app.cycle(demo.cycle_id)
     records = demo.records
     at = demo.line_of(BALLOT_CAST, 30)
-    forged = forged_ballot(demo, records[at - 2])
-    records.insert(at - 1, forged)
-    counted = [*app.counted_ballots(cycle.id), CountedBallot(
-        forged["originator_id"], forged["data"]["area"], tuple(forged["data"]["selections"]),
-        None)]
-    rules = {a: AreaRules(budget=area.budget, vote_type=cycle.voting_rule_for(a).vote_type,
-                          allocation_rule=cycle.allocation_rule_for(a),
-                          threshold=cycle.score_threshold,
-                          max_ranked=cycle.voting_rule_for(a).max_choices)
-             for a, area in cycle.areas.items()}
-    proposals = [CountedProposal(str(p.id), p.area, p.title, p.cost)
-                 for p in app.proposals(cycle.id) if p.on_ballot]
-    results = json.loads(json.dumps(tally(rules, proposals, sorted(counted,
-                                                                   key=lambda b: b.id))))
+    records.insert(at - 1, forged_ballot(demo, records[at - 2]))
     published = records[demo.results_line]  # shifted by the inserted line
     assert published["topic"] == RESULTS_PUBLISHED
-    assert results["ballots_counted"] == published["data"]["results"]["ballots_counted"] + 1
-    published["data"]["results"] = results
+    before = published["data"]["results"]["ballots_counted"]
+    recount(demo.app, demo.cycle_id, records)
+    assert published["data"]["results"]["ballots_counted"] == before + 1
     path = write(tmp_path, rechain(records))
 
     assert verify(path).returncode == 0
