@@ -30,10 +30,14 @@ ROLL_MARK = TOPIC_PREFIX + "RollMark."
 CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK)
 
 
+BALLOT_CAST = BALLOT + "Cast"
+
+
 class Lookups(Protocol):
     def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
     def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
-    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None: ...
+    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
+        """(cycle, area) of a stored ballot: a ballot's later events do not repeat them."""
 
 
 class AuditRow(NamedTuple):
@@ -65,8 +69,7 @@ class Batch:
     lookups: Lookups
     cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
-    new_ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
-    stored_ballots: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    ballot_cycles: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
@@ -93,13 +96,10 @@ class Batch:
         return self.proposals[proposal_id]
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
-        found = self.new_ballots.get(ballot_id)
-        if found is not None:
-            return found
-        if ballot_id not in self.stored_ballots:
+        if ballot_id not in self.ballot_cycles:
             # Kept: a changed ballot is looked up by its handler and again by the chain.
-            self.stored_ballots[ballot_id] = self.lookups.ballot_cycle(ballot_id)
-        return self.stored_ballots[ballot_id]
+            self.ballot_cycles[ballot_id] = self.lookups.ballot_cycle(ballot_id)
+        return self.ballot_cycles[ballot_id]
 
     # ---- applying events -----------------------------------------------------------------
 
@@ -122,7 +122,7 @@ class Batch:
         elif topic.startswith(PROPOSAL):
             proposal = self._proposal(originator)
             cycle_id = proposal["cycle_id"] if proposal is not None else None
-        elif topic.startswith(ROLL_MARK):
+        elif topic == BALLOT_CAST or topic.startswith(ROLL_MARK):
             cycle_id = event.cycle_id
         else:
             found = self._ballot_cycle(originator)
@@ -298,8 +298,6 @@ class Batch:
     # ballots
 
     def _ballot_cast(self, position: int, event: Any) -> None:
-        ballot_id = str(event.originator_id)
-        self.new_ballots[ballot_id] = (event.cycle_id, event.area)
         cycle = self._cycle(event.cycle_id)
         if cycle is not None:
             cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
@@ -395,7 +393,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,
     PROPOSAL + "Abandoned": Batch._abandoned,
-    BALLOT + "Cast": Batch._ballot_cast,
+    BALLOT_CAST: Batch._ballot_cast,
     BALLOT + "Changed": Batch._ballot_changed,
     ROLL_MARK + "Marked": Batch._roll_marked,
 }
