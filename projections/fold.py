@@ -112,6 +112,17 @@ class Batch:
         if topic.startswith(CHAINED):
             self._link(topic, event)
 
+    def apply_cast(self, position: int, ballot: CastBallot) -> None:
+        """`apply` for a ballot read straight from its JSON: nearly every event of a voting
+        day, so folded and linked without looking its topic up."""
+        self.last_position = position
+        self.events += 1
+        self._ballot_cast(position, ballot)
+        cycle = self.cycles.get(ballot.cycle_id)  # loaded by _ballot_cast when it exists
+        if cycle is not None and "audit" in cycle:
+            Chain(cycle["audit"]).add(BALLOT_CAST, ballot.originator_id,
+                                      ballot.originator_version, ballot.timestamp, ballot.data)
+
     def _link(self, topic: str, event: Any) -> None:
         """Link the event into its cycle's audit chain (after its handler, which has recorded
         a new proposal's or ballot's cycle)."""

@@ -91,7 +91,7 @@ class Follower:
             cast = (cast_ballot(notification) if topic == BALLOT_CAST and self._plain_json
                     else None)
             if cast is not None:
-                batch.apply(notification.id, topic, cast)
+                batch.apply_cast(notification.id, cast)
             elif topic in _WANTED or topic.startswith(CHAINED):
                 batch.apply(notification.id, topic, self.mapper.to_domain_event(notification))
             else:
