@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,8 +30,10 @@ from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
+from projections.stored_ballot import reads_plain_json
 from service.ballot_intake import BallotIntake, position_of
 from service.config import PERSONNUMMER
+from service.cycle_index import PROPOSAL, CycleIndex, cycle_from_mapper, cycle_index
 from service.recorders import IdempotencyRecord, RecordFor
 
 A = TypeVar("A", bound=Aggregate)
@@ -75,10 +76,10 @@ class Medborgarbudget(Application[UUID]):
                  identities: str = PERSONNUMMER) -> None:
         super().__init__(env=env)
         self._secret = secret
-        # Proposal ids per cycle, extended by scanning only what was stored since last time.
-        self._index_lock = threading.Lock()
-        self._proposal_ids: dict[str, list[UUID]] = {}
-        self._indexed_up_to = 0
+        # The event store's index of each cycle's aggregates and events (ADR 0015).
+        self.cycle_index: CycleIndex = cycle_index(self.recorder)
+        if not reads_plain_json(self.mapper):  # encrypted or compressed: only the mapper reads
+            self.cycle_index.cycle_of = cycle_from_mapper(self.mapper)
         self.ballots = BallotIntake(self, secret, identities)
 
     def close(self) -> None:
@@ -245,19 +246,9 @@ class Medborgarbudget(Application[UUID]):
     # ---- proposals -------------------------------------------------------------------------
 
     def proposal_ids(self, cycle_id: str | UUID) -> list[UUID]:
-        wanted = str(_uuid(cycle_id, "budget cycle"))
-        with self._index_lock:
-            while True:
-                page = self.recorder.select_notifications(
-                    self._indexed_up_to + 1, PAGE, topics=[PROPOSAL_SUBMITTED])
-                for notification in page:
-                    event: Any = self.mapper.to_domain_event(notification)
-                    self._proposal_ids.setdefault(event.cycle_id, []).append(
-                        event.originator_id)
-                    self._indexed_up_to = notification.id
-                if len(page) < PAGE:
-                    break
-            return list(self._proposal_ids.get(wanted, []))
+        """The cycle's proposals in the order they were submitted."""
+        return self.cycle_index.select_cycle_members(_uuid(cycle_id, "budget cycle"),
+                                                     [PROPOSAL])
 
     def proposals(self, cycle_id: str | UUID) -> list[Proposal]:
         return [self.proposal(i) for i in self.proposal_ids(cycle_id)]
@@ -351,7 +342,8 @@ class Medborgarbudget(Application[UUID]):
         """The latest content of every ballot of the cycle, in ballot-id order."""
         wanted = str(_uuid(cycle_id, "budget cycle"))
         ballots: dict[UUID, CountedBallot] = {}
-        for event in self._scan([BALLOT_CAST, BALLOT_CHANGED]):
+        for notification in self._cycle_notifications(wanted, 0, [BALLOT_CAST, BALLOT_CHANGED]):
+            event: Any = self.mapper.to_domain_event(notification)
             if isinstance(event, Ballot.Cast):  # type: ignore[attr-defined]
                 if event.cycle_id == wanted:
                     ballots[event.originator_id] = CountedBallot(
@@ -370,28 +362,28 @@ class Medborgarbudget(Application[UUID]):
 
     def cycle_member_ids(self, cycle_id: str | UUID) -> set[UUID]:
         """The cycle and every proposal, ballot and roll mark that belongs to it."""
-        wanted = str(_uuid(cycle_id, "budget cycle"))
-        members = {_uuid(wanted, "budget cycle")}
-        for event in self._scan([PROPOSAL_SUBMITTED, BALLOT_CAST, ROLL_MARKED]):
-            if event.cycle_id == wanted:
-                members.add(event.originator_id)
-        return members
+        the_id = _uuid(cycle_id, "budget cycle")
+        return {the_id, *self.cycle_index.select_cycle_members(the_id)}
+
+    def _cycle_notifications(self, cycle_id: str | UUID, after: int,
+                             topics: Sequence[str] = ()) -> Iterator[Any]:
+        """The stored events of the cycle and its members after position `after`, in store
+        order, read through the cycle index a page at a time."""
+        the_id = _uuid(cycle_id, "budget cycle")
+        while True:
+            page = self.cycle_index.select_cycle_notifications(the_id, after, PAGE, topics)
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1].id
 
     def iter_cycle_events(self, cycle_id: str | UUID, after: int = 0,
                           ) -> Iterator[dict[str, Any]]:
         """Every event of the cycle, its proposals and its ballots, in store order, ballot
         contents and all: auditors read them through service/audit_export.py, which seals
         them while the cycle votes."""
-        members = self.cycle_member_ids(cycle_id)
-        start = after + 1
-        while True:
-            page = self.recorder.select_notifications(start, PAGE)
-            for notification in page:
-                if notification.originator_id in members:
-                    yield self._event_record(notification)
-            if len(page) < PAGE:
-                return
-            start = page[-1].id + 1
+        for notification in self._cycle_notifications(cycle_id, after):
+            yield self._event_record(notification)
 
     def _event_record(self, notification: Any) -> dict[str, Any]:
         event = self.mapper.to_domain_event(notification)

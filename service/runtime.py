@@ -24,7 +24,8 @@ def open_application(settings: Settings | None = None) -> Medborgarbudget:
         try:
             upgraded = schema_version.upgrade(
                 env, empty=not app.recorder.max_notification_id(),
-                rebuild_read_models=lambda: rebuild_read_models(app, settings))
+                rebuild_read_models=lambda: rebuild_read_models(app, settings),
+                index_cycles=app.cycle_index.index_cycles)
         except BaseException:
             app.close()
             raise

@@ -10,6 +10,10 @@ a store at once exactly one upgrades it, and the others find it upgraded.
 Versions:
   0  before this table (read models of that time may lack rows since added)
   1  the stamp; upgrading to it rebuilds the read models from the events
+  3  the cycle index (service/cycle_index.py, ADR 0015); upgrading to it fills the index from
+     one scan of the log, holding the store's write lock
+Each step runs for every store older than the version that brought it (`upgraded_from <
+STEP`), so steps stay independent of the numbers between them.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from collections.abc import Callable, Mapping
 from service.config import ConfigurationError
 from service.table_creation import POSTGRES, connect
 
-SCHEMA_VERSION = 1
+# The version each step brings a store to.
+STAMP = 1
+CYCLE_INDEX = 3
+SCHEMA_VERSION = max(STAMP, CYCLE_INDEX)
 TABLE = "medborgarbudget_schema"
 
 
@@ -66,9 +73,11 @@ def stamp(env: Mapping[str, str], version: int) -> None:
 
 
 def upgrade(env: Mapping[str, str], empty: bool,
-            rebuild_read_models: Callable[[], object]) -> int | None:
+            rebuild_read_models: Callable[[], object], *,
+            index_cycles: Callable[[], object]) -> int | None:
     """Check the store's stamp against this server's and upgrade an older store; the version
-    upgraded from, or None when nothing was done. Raises StoreVersionError for a newer one."""
+    upgraded from, or None when nothing was done. Raises StoreVersionError for a newer one.
+    `index_cycles` fills the cycle index from the log (idempotent)."""
     version = stored_version(env)
     if version is not None and version > SCHEMA_VERSION:
         raise StoreVersionError(
@@ -81,9 +90,13 @@ def upgrade(env: Mapping[str, str], empty: bool,
         stamp(env, SCHEMA_VERSION)  # a new store
         return None
     upgraded_from = version or 0
-    # Steps from each older version up to this one. Version 1 only adds the stamp, and the
-    # read models of an older server may miss rows this one keeps: rebuild them.
-    if upgraded_from < 1:
+    # Steps from each older version up to this one. The cycle index first: it is the event
+    # store's, and reading a cycle's history goes through it.
+    if upgraded_from < CYCLE_INDEX:
+        index_cycles()
+    # Version 1 only adds the stamp, and the read models of an older server may miss rows this
+    # one keeps: rebuild them.
+    if upgraded_from < STAMP:
         rebuild_read_models()
     stamp(env, SCHEMA_VERSION)
     return upgraded_from
