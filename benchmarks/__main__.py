@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally, close-race).
+projection-postgres, audit, tally, close-race, per-cycle).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -20,7 +20,10 @@ Each figure is measured side by side with its reference in the same run:
 5. the allocation rules against pabutools (benchmarks.bench_tally);
 6. ballots and ballot changes racing a close of voting from another process, in 50 rounds on
    each backend (10 with --quick; CI runs 3): none may be stored after the close
-   (tests/integration/test_close_race.py).
+   (tests/integration/test_close_race.py);
+7. one cycle's audit export and events pages read from a store holding a million events of other
+   cycles, on each backend, beside the library reading the same events by aggregate
+   (benchmarks.bench_per_cycle).
 
 The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
@@ -43,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_audit_verify, bench_projection, bench_tally
+from benchmarks import bench_audit_verify, bench_per_cycle, bench_projection, bench_tally
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
 from domain.phases import Phase
@@ -80,6 +83,7 @@ class Sizes:
     residents: int  # residents at once for the latency run
     events: int  # projection catch-up
     audit_ballots: int
+    other_cycles_events: int  # in the store beside the cycle read by the per-cycle part
 
 
 # A signed-in resident's session cookie: decrypted, and its id looked up among the ended
@@ -87,14 +91,15 @@ class Sizes:
 SESSION = signed_in_cookie()
 # Residents arrive within two seconds and pause 1-3 s between reading, voting and reading again.
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
-QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
+QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000,
+              other_cycles_events=50_000)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally", "close-race")
+         "tally", "close-race", "per-cycle")
 # The race of ballots against a close from another process (tests/integration/
 # test_close_race.py), in more rounds than CI runs it.
 CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
 FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
-             audit_ballots=1_000_000)
+             audit_ballots=1_000_000, other_cycles_events=1_000_000)
 
 
 @dataclass
@@ -347,6 +352,25 @@ def main(argv: list[str] | None = None) -> int:
                         f"verified, < {bench_audit_verify.TARGET_SECONDS:.0f} s, < 2 GiB",
                         ok and measured.wall_seconds <= bench_audit_verify.TARGET_SECONDS
                         and 0 <= measured.peak_bytes < bench_audit_verify.TARGET_BYTES))
+
+    if "per-cycle" in parts:
+        for backend in ("sqlite", "postgres"):
+            print(f"one cycle among {sizes.other_cycles_events:,} other events on {backend}...",
+                  flush=True)
+            cycle = bench_per_cycle.run(backend, sizes.other_cycles_events)
+            among = f"{cycle.others:,} other events"
+            rows.append(Row(f"audit export of a {cycle.cycle_events}-event cycle, {backend}, "
+                            f"{among}", f"{cycle.export_seconds * 1000:,.0f} ms",
+                            f"library reads its events by aggregate in "
+                            f"{cycle.library_seconds * 1000:,.0f} ms",
+                            f"< {bench_per_cycle.EXPORT_SECONDS * 1000:.0f} ms",
+                            cycle.export_seconds < bench_per_cycle.EXPORT_SECONDS))
+            rows.append(Row(f"events page of that cycle, {backend}, {among}",
+                            f"{cycle.slowest_page_seconds * 1000:,.1f} ms",
+                            f"slowest of {cycle.pages} pages of {bench_per_cycle.PAGE_LIMIT}, "
+                            f"{bench_per_cycle.RUNS} times",
+                            f"< {bench_per_cycle.PAGE_SECONDS * 1000:.0f} ms",
+                            cycle.slowest_page_seconds < bench_per_cycle.PAGE_SECONDS))
 
     if "close-race" in parts:
         rounds = CLOSE_RACE_ROUNDS[args.quick]

@@ -12,7 +12,8 @@ ballots made by `Ballot.cast` (so each passes the cycle's voting rule):
   the recorder's own insert manages about 2 000 events a second). The events are exactly what
   the application stores, but the voter keys are synthetic (not HMACs of an identity) and ids
   are random rather than derived from the voter: fine for measuring the read side, not for an
-  audit. Nothing else may write to the store meanwhile.
+  audit. Nothing else may write to the store meanwhile. The cycle index (ADR 0015) gets their
+  rows in the same transaction, as the recorder would write them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from domain.ballot import Ballot
 from service.application import Medborgarbudget
+from service.cycle_index import BALLOT, EVENTS_TABLE, MEMBERS_TABLE
 
 TEMPLATES = 256
 
@@ -105,31 +107,49 @@ def store_ballot_events(app: Medborgarbudget, cycle_id: UUID, count: int, *,
             state = state.replace(receipt, f"{seed:08x}{number:056x}".encode())
         batch.append(StoredEvent(UUID(bytes=os.urandom(16), version=4), 1, topic, state))
         if len(batch) == chunk:
-            _insert(app, batch)
+            _insert(app, cycle_id, batch)
             stored_count += len(batch)
             batch = []
     if batch:
-        _insert(app, batch)
+        _insert(app, cycle_id, batch)
         stored_count += len(batch)
     return stored_count
 
 
-def _insert(app: Medborgarbudget, events: list[StoredEvent]) -> None:
+def _insert(app: Medborgarbudget, cycle_id: UUID, events: list[StoredEvent]) -> None:
+    """The ballots' events, and their rows in the cycle index, in one transaction."""
     recorder: Any = app.recorder
     table = recorder.events_table_name
     if isinstance(recorder, PostgresApplicationRecorder):
-        name = f'"{recorder.datastore.schema}"."{table}"'
+        schema = f'"{recorder.datastore.schema}"'
+        name = f'{schema}."{table}"'
         with recorder.datastore.transaction(commit=True) as cursor:
             # As the recorder does: notification ids in commit order.
             cursor.execute(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
+            cursor.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS n FROM {name}")
+            before = cursor.fetchone()["n"]
             with cursor.copy(f"COPY {name} (originator_id, originator_version, topic, state) "
                              "FROM STDIN") as copy:
                 for e in events:
                     copy.write_row((e.originator_id, e.originator_version, e.topic, e.state))
+            cursor.execute(f"INSERT INTO {schema}.{MEMBERS_TABLE} (originator_id, cycle_id, "
+                           f"kind, position) SELECT originator_id, %s, '{BALLOT}', "
+                           f"notification_id FROM {name} WHERE notification_id>%s",
+                           (cycle_id, before))
+            cursor.execute(f"INSERT INTO {schema}.{EVENTS_TABLE} (cycle_id, position) "
+                           f"SELECT %s, notification_id FROM {name} WHERE notification_id>%s",
+                           (cycle_id, before))
         return
     with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}")
+        before = cursor.fetchone()[0]
         cursor.executemany(
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
             "VALUES (?, ?, ?, ?)",
             [(e.originator_id.hex if isinstance(e.originator_id, UUID) else e.originator_id,
               e.originator_version, e.topic, e.state) for e in events])
+        cursor.execute(f"INSERT INTO {MEMBERS_TABLE} (originator_id, cycle_id, kind, position) "
+                       f"SELECT originator_id, ?, '{BALLOT}', rowid FROM {table} WHERE rowid>?",
+                       (cycle_id.hex, before))
+        cursor.execute(f"INSERT INTO {EVENTS_TABLE} (cycle_id, position) "
+                       f"SELECT ?, rowid FROM {table} WHERE rowid>?", (cycle_id.hex, before))

@@ -366,23 +366,23 @@ class Medborgarbudget(Application[UUID]):
         return {the_id, *self.cycle_index.select_cycle_members(the_id)}
 
     def _cycle_notifications(self, cycle_id: str | UUID, after: int,
-                             topics: Sequence[str] = ()) -> Iterator[Any]:
+                             topics: Sequence[str] = (), chunk: int = PAGE) -> Iterator[Any]:
         """The stored events of the cycle and its members after position `after`, in store
-        order, read through the cycle index a page at a time."""
+        order, read through the cycle index `chunk` at a time."""
         the_id = _uuid(cycle_id, "budget cycle")
         while True:
-            page = self.cycle_index.select_cycle_notifications(the_id, after, PAGE, topics)
+            page = self.cycle_index.select_cycle_notifications(the_id, after, chunk, topics)
             yield from page
-            if len(page) < PAGE:
+            if len(page) < chunk:
                 return
             after = page[-1].id
 
-    def iter_cycle_events(self, cycle_id: str | UUID, after: int = 0,
+    def iter_cycle_events(self, cycle_id: str | UUID, after: int = 0, chunk: int = PAGE,
                           ) -> Iterator[dict[str, Any]]:
         """Every event of the cycle, its proposals and its ballots, in store order, ballot
         contents and all: auditors read them through service/audit_export.py, which seals
-        them while the cycle votes."""
-        for notification in self._cycle_notifications(cycle_id, after):
+        them while the cycle votes. Read `chunk` events at a time (a page's size, say)."""
+        for notification in self._cycle_notifications(cycle_id, after, chunk=chunk):
             yield self._event_record(notification)
 
     def _event_record(self, notification: Any) -> dict[str, Any]:

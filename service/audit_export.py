@@ -17,7 +17,7 @@ from uuid import UUID
 from domain.audit import event_record, export_records, header, redact
 from domain.cycle import BudgetCycle
 from domain.phases import Phase
-from service.application import Medborgarbudget
+from service.application import PAGE, Medborgarbudget
 
 
 @dataclass
@@ -27,8 +27,10 @@ class History:
     records: Iterator[dict[str, Any]]  # the cycle's events in store order, with `position`
 
 
-def cycle_history(app: Medborgarbudget, cycle_id: str | UUID, after: int = 0) -> History:
-    """The cycle's events after position `after`, as they may be read now."""
+def cycle_history(app: Medborgarbudget, cycle_id: str | UUID, after: int = 0,
+                  chunk: int = PAGE) -> History:
+    """The cycle's events after position `after`, as they may be read now (from the store
+    `chunk` at a time)."""
     # The end of the log is read before the phase, and nothing stored after it is shown. So a
     # history read while the cycle was still in review cannot run on into ballots cast after
     # voting opened meanwhile: those are stored after `end`. Phases never go back, so a phase
@@ -38,7 +40,7 @@ def cycle_history(app: Medborgarbudget, cycle_id: str | UUID, after: int = 0) ->
     interim = cycle.phase is Phase.VOTING
 
     def records() -> Iterator[dict[str, Any]]:
-        for record in app.iter_cycle_events(cycle.id, after):
+        for record in app.iter_cycle_events(cycle.id, after, chunk):
             if record["position"] > end:
                 return
             if interim:
@@ -52,7 +54,7 @@ def events_page(app: Medborgarbudget, cycle_id: str | UUID, after: int, limit: i
                 ) -> tuple[list[dict[str, Any]], int | None, bool]:
     """A page of the cycle's events after `after`: (events, position to continue after or
     None at the end, whether ballot contents are redacted)."""
-    history = cycle_history(app, cycle_id, after)
+    history = cycle_history(app, cycle_id, after, chunk=max(1, limit))
     found = list(islice(history.records, limit))
     return found, (found[-1]["position"] if found else None), history.interim
 
