@@ -547,7 +547,9 @@ def pabulib_import(file: Path, data: Path | None) -> None:
                        "imported history)", err=True)
         for area_id, result in (cycle.results or {}).get("areas", {}).items():
             click.echo(f"{cycle.name}: area {area_id}, {result['ballots']} ballots, "
-                       f"{len(result['selected'])} selected by {result['rule']}")
+                       f"{len(result['selected'])} selected by {result['rule']}, costing "
+                       f"{format_money(result['cost'], cycle.currency)} of "
+                       f"{format_money(result['budget'], cycle.currency)}")
         click.echo(str(imported.cycle_id))
     except DomainError as error:
         click.echo(f"{file}: refused: {error.message}", err=True)

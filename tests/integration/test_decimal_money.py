@@ -6,8 +6,10 @@ stores."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from domain.allocation import allocate
 from domain.audit import verify_lines
@@ -16,6 +18,7 @@ from domain.pabulib import format_pabulib, parse_pabulib, to_election
 from domain.phases import Phase
 from service.application import Medborgarbudget, actor_of
 from service.audit_export import export_lines
+from service.cli import main
 from service.pabulib_cycles import export_area, import_election
 from tests.ballots import cast_ballot, person
 
@@ -139,3 +142,24 @@ def test_a_cycle_in_euro_with_cents_exports_its_currency_and_cents(app: Medborga
     assert app.cycle(successor).area("alle").budget == 150_050
     with pytest.raises(InvalidInput, match="currency"):
         app.create_cycle("Anders", "Gemeinde", ADMIN, cycle_id, currency="SEK")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_command_line_imports_and_exports_the_grosze(tmp_path: Path, backend: str) -> None:
+    source = tmp_path / "grosze.pb"
+    source.write_text(DECIMAL_PB, encoding="utf-8")
+    data = str(tmp_path / "cli-data")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["pabulib", "import", str(source), "--data", data])
+    assert imported.exit_code == 0, imported.output
+    assert "3 selected by greedy, costing 969 245,38 PLN of 969 245,38 PLN" in imported.stdout
+    cycle_id = imported.stdout.strip().splitlines()[-1]
+    exported = runner.invoke(main, ["pabulib", "export", cycle_id, "--data", data])
+    assert exported.exit_code == 0, exported.output
+    again = parse_pabulib(exported.stdout)
+    assert again.meta == parse_pabulib(DECIMAL_PB).meta
+    assert [p.fields["cost"] for p in again.projects] == [
+        "400000.50", "300000.25", "269244.64", "269244.63"]
+    tallied = runner.invoke(main, ["tally", str(source), "--json"])
+    assert tallied.exit_code == 0, tallied.output
+    assert '"cost": "969245.38"' in tallied.stdout
