@@ -32,8 +32,13 @@ While a cycle votes, nobody reads ballot contents: an export made then is *inter
 ballots redacted (`redact`, used for the events API too); its chain is over what it shows, so
 its head cannot be compared with a full export's, and nothing in it can be recounted.
 
+Each event's data is as stored: an event of a class above version 1 says so (`class_version`),
+and an older one, upcast when the service reads it (money in öre, ADR 0014), is linked as it was
+stored, so a history keeps its heads across the upgrade (`event_data`).
+
 Verification rebuilds every aggregate but the ballots with the domain's own classes (a ballot is
-kept as what the tally counts, compactly: there may be millions), recounts with the recorded rule
+kept as what the tally counts, compactly: there may be millions; an older event is upcast first,
+as the service reads it), recounts with the recorded rule
 (domain/cycle_tally.py, as the service does), and compares with the published results. It needs
 no database and no server. Exports of version 1 (the header in the chain, store positions in
 the lines) are still read and verified as they were written.
