@@ -23,7 +23,7 @@ from domain.errors import InvalidInput
 MINOR_PER_UNIT = 100  # öre in a krona, grosze in a złoty, cents in a euro: every currency we meet
 SEK = "SEK"
 DEFAULT_CURRENCY = SEK
-MAX_UNITS = 10**15  # far above any public budget; refuses absurd input before it is multiplied
+MAX_UNITS = 10**12  # far above any public budget (the API's limit too); refuses absurd input
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _SPACES = str.maketrans("", "", " \u00a0\u202f")
 

@@ -29,9 +29,9 @@ from pydantic import (
 )
 
 from domain.errors import InvalidInput
-from domain.money import MINOR_PER_UNIT, json_major, minor_units
+from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
 
-MAX_KRONOR = 10**12
+MAX_KRONOR = MAX_UNITS
 _KRONOR_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
 
 
