@@ -13,8 +13,9 @@ a PostgreSQL schema of their own. Everything else is real HTTP to the service:
    front page and last year's results; then the reviewer reviews every proposal (one in seven is
    refused with a reason) and staff open the vote;
 3. the voting day: residents arrive at an even rate; each reads the cycle's page, the proposals
-   (API), one proposal's page, casts a ballot with their own token, checks the receipt (API and
-   page) and one in four reads last year's results, pausing between steps. After a quarter of
+   (four in five the page, one in five the API), one proposal's page, casts a ballot with their
+   own token, checks the receipt (API and page) and one in four reads last year's results,
+   pausing between steps. After a quarter of
    the day (the warm-up) the resident set size (VmRSS) of every process is sampled; half-way the
    projector is killed (SIGKILL) and started again by the same command a little later, as
    `Restart=always` would;
@@ -77,8 +78,9 @@ KILL_AT = 0.5  # of the voting day
 LAG_EVERY = 0.2  # seconds between two /readyz
 RSS_EVERY = 1.0  # seconds between two samples of every process's memory
 CATCH_UP_WITHIN = 120.0  # seconds for the read models to catch up at the end
-PROJECTOR_UP = "Read models at position"  # what `medborgarbudget project` prints when it is up
 FIRST_BORN = date(1950, 1, 1)
+API_READERS = 0.2  # of the voters, read the proposals through the API rather than the page
+LAST_YEAR_READERS = 0.25  # of the voters, also read last year's results
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class SoakSizes:
 QUICK = SoakSizes(last_year_ideas=8, last_year_ballots=100, ideas=14, ideas_seconds=2,
                   arrivals=25, voting_seconds=16, outage_seconds=3, evening_seconds=3)
 FULL = SoakSizes(last_year_ideas=14, last_year_ballots=600, ideas=28, ideas_seconds=10,
-                 arrivals=30, voting_seconds=150, outage_seconds=15, evening_seconds=15)
+                 arrivals=25, voting_seconds=150, outage_seconds=15, evening_seconds=15)
 
 
 # ---- the processes and their memory ----------------------------------------------------------
@@ -112,6 +114,16 @@ def rss_kib(pid: int) -> int | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time the process has used so far; None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def workers_of(pid: int) -> list[int]:
@@ -145,6 +157,7 @@ class Memory:
     peak: int = 0
     base_at: float = 0.0
     series: list[tuple[float, int]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds at the warm-up and the end
 
     def sample(self) -> int | None:
         now = rss_kib(self.pid)
@@ -155,6 +168,15 @@ class Memory:
 
     def warmed_up(self) -> None:
         self.base, self.base_at = self.sample(), time.monotonic()
+        self.cpu = [cpu_seconds(self.pid) or 0.0]
+
+    def finished(self) -> None:
+        self.end = self.sample()
+        self.cpu.append(cpu_seconds(self.pid) or 0.0)
+
+    @property
+    def cpu_used(self) -> float:
+        return self.cpu[-1] - self.cpu[0] if len(self.cpu) == 2 else 0.0
 
     def halves(self) -> tuple[float, float] | None:
         """Growth in the first and in the second half of the time from the warm-up to the end:
@@ -239,6 +261,7 @@ class Hit:
     seconds: float
     expected: int = 200
     error: str = ""
+    at: float = 0.0  # perf_counter() when sent
 
 
 @dataclass(frozen=True)
@@ -290,7 +313,8 @@ class Crowd:
             error = ""
         except (TimeoutError, aiohttp.ClientError, OSError) as failure:
             status, error = None, type(failure).__name__
-        self.hits.append(Hit(stage, kind, status, time.perf_counter() - began, expected, error))
+        self.hits.append(Hit(stage, kind, status, time.perf_counter() - began, expected, error,
+                             began))
         return status, body
 
     # -- visits --
@@ -334,8 +358,13 @@ class Crowd:
         if reads:
             await self.ask(session, stage, "cycle page", "GET", f"/cycles/{cycle.id}")
             await self.pause()
-            await self.ask(session, stage, "proposals API", "GET",
-                           f"{API}/cycles/{cycle.id}/proposals")
+            # Most read the proposals' page; some (an app, a journalist) the API.
+            if self.rng.random() < API_READERS:
+                await self.ask(session, stage, "proposals API", "GET",
+                               f"{API}/cycles/{cycle.id}/proposals")
+            else:
+                await self.ask(session, stage, "proposals page", "GET",
+                               f"/cycles/{cycle.id}/proposals")
             await self.pause()
             await self.ask(session, stage, "proposal page", "GET",
                            f"/proposals/{self.rng.choice(options)}")
@@ -358,7 +387,7 @@ class Crowd:
             self.unprojected.append(time.monotonic())
         await self.ask(session, stage, "receipt page", "GET", f"/cycles/{cycle.id}/receipt",
                        params={"code": code})
-        if last_year is not None and self.rng.random() < 0.25:
+        if last_year is not None and self.rng.random() < LAST_YEAR_READERS:
             await self.pause()
             await self.ask(session, stage, "results page", "GET", f"/cycles/{last_year}/results")
 
@@ -410,7 +439,10 @@ class SoakRun:
     outage_lag: tuple[int, float] = (0, 0.0)  # max while the projector was dead
     outage_seconds: float = 0.0
     catch_up_seconds: float | None = None  # from the restart to no lag
-    projector_up_seconds: float | None = None  # from the restart to the process being up
+    # `project --once` on current read models: the start-up alone, at the end.
+    projector_start_seconds: float | None = None
+    driver_cpu: float = 0.0  # CPU seconds of this process (residents, watcher) on the day
+    cpu_wall: float = 0.0  # seconds from the warm-up to the end
     day_seconds: float = 0.0  # the voting day as it ran (its last residents finish late)
     end_lag: tuple[int | None, float | None] = (None, None)
     unprojected: tuple[int, int] = (0, 0)  # receipt checks not yet projected: outage, other
@@ -510,7 +542,7 @@ def _voting_day(run: SoakRun, crowd: Crowd, residents: Residents, sizes: SoakSiz
         memory.warmed_up()
     _sleep_until(day.start + KILL_AT * sizes.voting_seconds)
     first = next(m for m in run.memories if m.pid == projectors[0].pid)
-    first.end = first.sample()
+    first.finished()
     day.killed = time.monotonic()
     kill(projectors[0])
     log(f"  projector killed at {day.killed - day.start:.0f} s, for "
@@ -523,8 +555,6 @@ def _voting_day(run: SoakRun, crowd: Crowd, residents: Residents, sizes: SoakSiz
     watcher.add(again)
     while (watcher.caught_up_since(day.restarted) is None and crowding.is_alive()
            and time.monotonic() < day.restarted + CATCH_UP_WITHIN):
-        if run.projector_up_seconds is None and PROJECTOR_UP in log_file.read_text():
-            run.projector_up_seconds = time.monotonic() - day.restarted
         time.sleep(LAG_EVERY / 4)
     run.catch_up_seconds = watcher.caught_up_since(day.restarted)
     again.warmed_up()  # after the catch-up: the backlog was its warm-up
@@ -552,7 +582,7 @@ def _evening(run: SoakRun, live: Live, crowd: Crowd, sizes: SoakSizes, voting: L
     time.sleep(2 * LAG_EVERY)
     for memory in run.memories:
         if memory.end is None:
-            memory.end = memory.sample()
+            memory.finished()
 
 
 def soak(sizes: SoakSizes, say: Callable[[str], None] = print) -> SoakRun:
@@ -589,10 +619,17 @@ def soak(sizes: SoakSizes, say: Callable[[str], None] = print) -> SoakRun:
                     last_year = _last_year(live, crowd, residents, sizes)
                     log("  this year's ideas, review, the vote opens...")
                     voting = _ideas(live, crowd, residents, sizes, last_year)
+                    driver_cpu = time.process_time()
                     day = _voting_day(run, crowd, residents, sizes, voting, last_year, watcher,
                                       projector, projectors, root / "project-again.log", log)
                     log("  close, results, the evening...")
                     _evening(run, live, crowd, sizes, voting, watcher, day)
+                    run.driver_cpu = time.process_time() - driver_cpu
+                    run.cpu_wall = time.monotonic() - (run.memories[0].base_at or began)
+                    began_once = time.monotonic()
+                    once = projector.run("project", "--once")
+                    if once.returncode == 0:
+                        run.projector_start_seconds = time.monotonic() - began_once
             finally:
                 watcher.done.set()
                 watcher.join(timeout=10)
@@ -688,6 +725,13 @@ def lines(run: SoakRun, sizes: SoakSizes) -> list[Line]:
             + (f"; halves {halves[0] * 100:+.1f} / {halves[1] * 100:+.1f} %"
                if (halves := memory.halves()) else "") + f"; peak {_mib(memory.peak)} MiB",
             f"< {GROWTH_TARGET:.0%}", growth is not None and growth < GROWTH_TARGET))
+    used = {m.name: m.cpu_used for m in run.memories}
+    out.append(Line(f"CPU from the warm-up to the end ({run.cpu_wall:.0f} s, "
+                    f"{os.cpu_count()} CPUs)",
+                    f"{sum(used.values()) + run.driver_cpu:.0f} s",
+                    ", ".join(f"{name.removeprefix('serve, ')} {cpu:.0f} s"
+                              for name, cpu in used.items())
+                    + f"; the residents' driver {run.driver_cpu:.0f} s", "-", None))
     events, seconds = run.voting_lag
     out.append(Line("read-model lag while voting, projector up",
                     f"max {events:,} events / {seconds:.1f} s",
@@ -696,11 +740,11 @@ def lines(run: SoakRun, sizes: SoakSizes) -> list[Line]:
                     "-", None))
     events, seconds = run.outage_lag
     caught = run.catch_up_seconds
-    up = run.projector_up_seconds
+    up = run.projector_start_seconds
     out.append(Line(f"read-model lag, projector killed for {run.outage_seconds:.0f} s",
                     "not caught up" if caught is None
                     else f"back to 0 {caught:.1f} s after the restart",
-                    ("" if up is None else f"process up after {up:.1f} s; ")
+                    ("" if up is None else f"a start with nothing to do takes {up:.1f} s; ")
                     + f"max {events:,} events / {seconds:.1f} s; {run.unprojected[0]:,} "
                     "receipt checks found their ballot not yet projected",
                     "back to 0", caught is not None))
