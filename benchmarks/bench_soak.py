@@ -1,7 +1,8 @@
 """A voting day compressed into minutes, on the production set-up: does any process grow, and do
 the read models come back after the projector dies?
 
-    .venv/bin/python -m benchmarks.bench_soak [--quick]       (or: python -m benchmarks --only soak)
+    .venv/bin/python -m benchmarks.bench_soak [--quick] [--voting-seconds S] [--arrivals N]
+    .venv/bin/python -m benchmarks --only soak [--quick]       (a part of the full run)
 
 `medborgarbudget serve --workers 2` and `medborgarbudget project` run as the systemd units of
 docs/deploy.md start them (tests/integration/deploy_units.py reads the units from the guide), on
@@ -44,7 +45,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -158,6 +159,7 @@ class Memory:
     base_at: float = 0.0
     series: list[tuple[float, int]] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # CPU seconds at the warm-up and the end
+    day_end: int | None = None  # at the end of the voting day
 
     def sample(self) -> int | None:
         now = rss_kib(self.pid)
@@ -178,14 +180,12 @@ class Memory:
     def cpu_used(self) -> float:
         return self.cpu[-1] - self.cpu[0] if len(self.cpu) == 2 else 0.0
 
-    def halves(self) -> tuple[float, float] | None:
-        """Growth in the first and in the second half of the time from the warm-up to the end:
-        a leak grows in both, a cache filling up mostly in the first."""
-        if self.base is None or self.end is None or not self.series:
+    def split(self) -> tuple[float, float] | None:
+        """Growth from the warm-up to the end of the voting day, and from there to the end
+        (closing, counting, publishing and reading the results)."""
+        if self.base is None or self.end is None or self.day_end is None:
             return None
-        middle_at = (self.base_at + self.series[-1][0]) / 2
-        middle = min(self.series, key=lambda sample: abs(sample[0] - middle_at))[1]
-        return (middle - self.base) / self.base, (self.end - middle) / self.base
+        return (self.day_end - self.base) / self.base, (self.end - self.day_end) / self.base
 
     @property
     def growth(self) -> float | None:
@@ -560,6 +560,9 @@ def _voting_day(run: SoakRun, crowd: Crowd, residents: Residents, sizes: SoakSiz
     again.warmed_up()  # after the catch-up: the backlog was its warm-up
     crowding.join()
     day.end = time.monotonic()
+    for memory in run.memories:
+        if memory.end is None:
+            memory.day_end = memory.sample()
     return day
 
 
@@ -722,8 +725,8 @@ def lines(run: SoakRun, sizes: SoakSizes) -> list[Line]:
             ("until it was killed" if memory.name == "project"
              else "from its catch-up to the end" if "again" in memory.name
              else f"from {WARM_UP:.0%} of the day to the end")
-            + (f"; halves {halves[0] * 100:+.1f} / {halves[1] * 100:+.1f} %"
-               if (halves := memory.halves()) else "") + f"; peak {_mib(memory.peak)} MiB",
+            + (f"; voting {split[0] * 100:+.1f} %, results {split[1] * 100:+.1f} %"
+               if (split := memory.split()) else "") + f"; peak {_mib(memory.peak)} MiB",
             f"< {GROWTH_TARGET:.0%}", growth is not None and growth < GROWTH_TARGET))
     used = {m.name: m.cpu_used for m in run.memories}
     out.append(Line(f"CPU from the warm-up to the end ({run.cpu_wall:.0f} s, "
@@ -759,8 +762,14 @@ def lines(run: SoakRun, sizes: SoakSizes) -> list[Line]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="well under a minute")
+    parser.add_argument("--voting-seconds", type=float, default=None,
+                        help="a longer (or shorter) voting day")
+    parser.add_argument("--arrivals", type=float, default=None,
+                        help="residents arriving per second on the voting day")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    sizes = replace(sizes, voting_seconds=args.voting_seconds or sizes.voting_seconds,
+                    arrivals=args.arrivals or sizes.arrivals)
     run = soak(sizes)
     for line in lines(run, sizes):
         met = {True: "yes", False: "NO", None: "-"}[line.met]
