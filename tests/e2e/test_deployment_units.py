@@ -124,8 +124,9 @@ def test_the_guides_units_serve_a_vote_into_the_read_models(units: Deployment) -
         # Only the projector writes the read models on PostgreSQL: the ballot reaches them.
         eventually(lambda: client.get(check).json()["stored"] is True, "the receipt is stored")
         assert client.get(check).json()["counted"] is False
-        page = client.get(f"/cycles/{cycle.id}/receipt", params={"code": code})
+        page = client.get(f"/cycles/{cycle.id}/receipt", params={"code": code, "lang": "en"})
         assert page.status_code == 200 and code in page.text
+        assert "A ballot with this code is stored; it will be counted" in page.text
         turnout = client.get(f"/cycles/{cycle.id}",
                              params={"position": cast["position"], "lang": "en"})
         assert turnout.status_code == 200
@@ -133,13 +134,19 @@ def test_the_guides_units_serve_a_vote_into_the_read_models(units: Deployment) -
         eventually(lambda: client.get("/readyz").json().get("lag_events") == 0,
                    "/readyz shows no lag")
 
-        live.results(cycle.id)
-        eventually(lambda: client.get(check).json()["counted"] is True,
-                   "the receipt is counted")
+        published = live.results(cycle.id)
         results = client.get(f"{API}/cycles/{cycle.id}/results").json()
         assert set(choices) <= set(results["areas"]["norr"]["selected"])
-        ready = client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["lag_events"] == 0
+        # The results page reads the read models: it waits for the publication to reach them.
+        page = client.get(f"/cycles/{cycle.id}/results",
+                          params={"position": published, "lang": "en"})
+        assert page.status_code == 200 and "Planeringsområde Norr" in page.text
+        # The receipt page takes "counted" from the read models' cycle, published or not.
+        eventually(lambda: "stored and was counted in the published results" in client.get(
+            f"/cycles/{cycle.id}/receipt", params={"code": code, "lang": "en"}).text,
+            "the receipt page shows the ballot counted")
+        eventually(lambda: client.get("/readyz").json().get("lag_events") == 0,
+                   "/readyz shows no lag")
 
     # The service logs JSON lines, none holding the resident's personnummer or the secret.
     log = server.log.read_text()

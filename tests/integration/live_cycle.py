@@ -148,6 +148,8 @@ class Live:
             born=born, residence=area, json={"area": area, "selections": list(selections)})
         return body
 
-    def results(self, cycle: str) -> None:
+    def results(self, cycle: str) -> int:
+        """Voting closed and the results published; the position of the publication."""
         self.fire(cycle, "close_voting", "Röstningen är slut")
-        self.fire(cycle, "publish_results", "Rösterna är räknade")
+        published = self.fire(cycle, "publish_results", "Rösterna är räknade")
+        return int(published["position"])
