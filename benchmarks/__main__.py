@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally, close-race).
+projection-postgres, audit, tally, close-race, soak).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -20,7 +20,12 @@ Each figure is measured side by side with its reference in the same run:
 5. the allocation rules against pabutools (benchmarks.bench_tally);
 6. ballots and ballot changes racing a close of voting from another process, in 50 rounds on
    each backend (10 with --quick; CI runs 3): none may be stored after the close
-   (tests/integration/test_close_race.py).
+   (tests/integration/test_close_race.py);
+7. the soak: a voting day compressed into minutes (seconds with --quick) on PostgreSQL, with
+   `serve --workers 2` and `project` started as docs/deploy.md's systemd units start them,
+   residents reading and voting over HTTP, staff taking two cycles through their phases and the
+   projector killed and started again half-way: each process's memory growth after the
+   warm-up, and the read models' lag (benchmarks.bench_soak).
 
 The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
@@ -43,7 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_audit_verify, bench_projection, bench_tally
+from benchmarks import bench_audit_verify, bench_projection, bench_soak, bench_tally
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
 from domain.phases import Phase
@@ -89,7 +94,7 @@ SESSION = signed_in_cookie()
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally", "close-race")
+         "tally", "close-race", "soak")
 # The race of ballots against a close from another process (tests/integration/
 # test_close_race.py), in more rounds than CI runs it.
 CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
@@ -354,6 +359,14 @@ def main(argv: list[str] | None = None) -> int:
         passed, summary = close_race(rounds)
         rows.append(Row(f"ballots stored after the close, {rounds} rounds x 2 backends",
                         "0" if passed else "some", summary, "0", passed))
+
+    if "soak" in parts:
+        soak_sizes = bench_soak.QUICK if args.quick else bench_soak.FULL
+        print(f"soak: a {soak_sizes.voting_seconds:.0f} s voting day on postgres...", flush=True)
+        soaked = bench_soak.soak(soak_sizes)
+        rows += [Row(line.what, line.figure, line.reference, line.target, line.met)
+                 for line in bench_soak.lines(soaked, soak_sizes)]
+        lost_or_doubled += soaked.lost + soaked.doubled
 
     tallies: list[bench_tally.Row] = []
     if "tally" in parts:
