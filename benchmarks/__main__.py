@@ -64,16 +64,13 @@ from tests.integration.server_support import (
     most_at_once,
     percentile,
     project_once,
-    read_model_receipts,
     receipt_digests,
+    reconcile,
     resident_headers,
     signed_in_cookie,
     start_projector,
     start_server,
     stop,
-    stored_ballots,
-    stored_receipt_list,
-    stored_receipts,
     wait_for_page,
 )
 
@@ -179,23 +176,14 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
     everything = (*first, *second, *third)
     accepted = [o for o in everything if o.kind == "ballot" and o.status == 201]
     # A receipt code proves its ballot is stored: its digest is in the ballot's event.
-    receipts = set(receipt_digests(accepted))
-    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
-    stored_list = stored_receipt_list(settings, cycle_id)
-    projected, counted = read_model_receipts(settings, cycle_id)
-    lost = (len(receipts - stored_receipts(settings, cycle_id))
-            + len(set(stored_list) - set(projected)) + max(0, len(stored) - counted))
-    doubled = (len(accepted) - len(receipts) + len(stored) - len(set(stored))
-               + len(stored_list) - len(set(stored_list))
-               + len(projected) - len(set(projected)) + len(set(projected) - set(stored_list))
-               + max(0, counted - len(stored)))
+    reconciled = reconcile(settings, cycle_id, receipt_digests(accepted))
     ok_first = sum(1 for o in first if o.status == 201)
     unexpected = Counter(f"{o.kind} {o.status or o.error}" for o in everything
                          if not _answered_as_meant(o))
     return HttpRun(
         rate=ok_first / elapsed,
         errors=sum(1 for o in first if o.status != 201),
-        lost=lost, doubled=doubled,
+        lost=reconciled.lost, doubled=reconciled.doubled,
         ballot_ms=_ms([o.seconds for o in second if o.kind == "ballot"]),
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         session_page_ms=_ms([o.seconds for o in third if o.kind == "page"]),
@@ -396,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
               + " |")
         if number == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    summary = Counter(_yes(r.met) for r in rows)
-    print(f"\nTargets met: {summary['yes']}, not met: {summary['NO']}.")
+    verdicts = Counter(_yes(r.met) for r in rows)
+    print(f"\nTargets met: {verdicts['yes']}, not met: {verdicts['NO']}.")
     return 1 if lost_or_doubled else 0
 
 

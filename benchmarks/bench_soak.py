@@ -65,10 +65,8 @@ from tests.integration.server_support import (
     Server,
     kill,
     percentile,
-    read_model_ballots,
+    reconcile,
     stop,
-    stored_ballots,
-    stored_receipts,
     wait_until_ready,
 )
 
@@ -668,14 +666,9 @@ def _count(run: SoakRun, settings: Settings, cycle: str, receipts: Sequence[str]
     HTTP rows check it: the receipt code's digest is in exactly one stored ballot)."""
     from domain.receipts import receipt_digest
 
-    digests = [receipt_digest(code) for code in receipts]
-    stored = [ballot for _, ballot in stored_ballots(settings, cycle)]
-    projected = read_model_ballots(settings, cycle)
-    run.ballots = len(stored)
-    run.lost = (len(set(digests) - stored_receipts(settings, cycle))
-                + len(set(stored) - set(projected)))
-    run.doubled = (len(digests) - len(set(digests)) + len(stored) - len(set(stored))
-                   + len(projected) - len(set(projected)) + len(set(projected) - set(stored)))
+    reconciled = reconcile(settings, cycle, [receipt_digest(code) for code in receipts])
+    run.ballots, run.lost, run.doubled = (reconciled.stored, reconciled.lost,
+                                          reconciled.doubled)
 
 
 # ---- report ---------------------------------------------------------------------------------
