@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally, close-race, per-cycle).
+projection-postgres, audit, tally, close-race, soak, per-cycle).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -21,7 +21,12 @@ Each figure is measured side by side with its reference in the same run:
 6. ballots and ballot changes racing a close of voting from another process, in 50 rounds on
    each backend (10 with --quick; CI runs 3): none may be stored after the close
    (tests/integration/test_close_race.py);
-7. one cycle's audit export and events pages read from a store holding a million events of other
+7. the soak: a voting day compressed into minutes (seconds with --quick) on PostgreSQL, with
+   `serve --workers 2` and `project` started as docs/deploy.md's systemd units start them,
+   residents reading and voting over HTTP, staff taking two cycles through their phases and the
+   projector killed and started again half-way: each process's memory growth after the
+   warm-up, and the read models' lag (benchmarks.bench_soak).
+8. one cycle's audit export and events pages read from a store holding a million events of other
    cycles, on each backend, beside the library reading the same events by aggregate
    (benchmarks.bench_per_cycle).
 
@@ -46,7 +51,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_audit_verify, bench_per_cycle, bench_projection, bench_tally
+from benchmarks import (
+    bench_audit_verify,
+    bench_per_cycle,
+    bench_projection,
+    bench_soak,
+    bench_tally,
+)
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
 from domain.phases import Phase
@@ -62,16 +73,13 @@ from tests.integration.server_support import (
     most_at_once,
     percentile,
     project_once,
-    read_model_receipts,
     receipt_digests,
+    reconcile,
     resident_headers,
     signed_in_cookie,
     start_projector,
     start_server,
     stop,
-    stored_ballots,
-    stored_receipt_list,
-    stored_receipts,
     wait_for_page,
 )
 
@@ -94,7 +102,7 @@ RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000,
               other_cycles_events=50_000)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally", "close-race", "per-cycle")
+         "tally", "close-race", "soak", "per-cycle")
 # The race of ballots against a close from another process (tests/integration/
 # test_close_race.py), in more rounds than CI runs it.
 CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
@@ -179,23 +187,14 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
     everything = (*first, *second, *third)
     accepted = [o for o in everything if o.kind == "ballot" and o.status == 201]
     # A receipt code proves its ballot is stored: its digest is in the ballot's event.
-    receipts = set(receipt_digests(accepted))
-    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
-    stored_list = stored_receipt_list(settings, cycle_id)
-    projected, counted = read_model_receipts(settings, cycle_id)
-    lost = (len(receipts - stored_receipts(settings, cycle_id))
-            + len(set(stored_list) - set(projected)) + max(0, len(stored) - counted))
-    doubled = (len(accepted) - len(receipts) + len(stored) - len(set(stored))
-               + len(stored_list) - len(set(stored_list))
-               + len(projected) - len(set(projected)) + len(set(projected) - set(stored_list))
-               + max(0, counted - len(stored)))
+    reconciled = reconcile(settings, cycle_id, receipt_digests(accepted))
     ok_first = sum(1 for o in first if o.status == 201)
     unexpected = Counter(f"{o.kind} {o.status or o.error}" for o in everything
                          if not _answered_as_meant(o))
     return HttpRun(
         rate=ok_first / elapsed,
         errors=sum(1 for o in first if o.status != 201),
-        lost=lost, doubled=doubled,
+        lost=reconciled.lost, doubled=reconciled.doubled,
         ballot_ms=_ms([o.seconds for o in second if o.kind == "ballot"]),
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         session_page_ms=_ms([o.seconds for o in third if o.kind == "page"]),
@@ -379,6 +378,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row(f"ballots stored after the close, {rounds} rounds x 2 backends",
                         "0" if passed else "some", summary, "0", passed))
 
+    if "soak" in parts:
+        soak_sizes = bench_soak.QUICK if args.quick else bench_soak.FULL
+        print(f"soak: a {soak_sizes.voting_seconds:.0f} s voting day on postgres...", flush=True)
+        soaked = bench_soak.soak(soak_sizes)
+        rows += [Row(line.what, line.figure, line.reference, line.target, line.met)
+                 for line in bench_soak.lines(soaked, soak_sizes)]
+        lost_or_doubled += soaked.lost + soaked.doubled
+
     tallies: list[bench_tally.Row] = []
     if "tally" in parts:
         print("tally vs pabutools...", flush=True)
@@ -407,8 +414,8 @@ def main(argv: list[str] | None = None) -> int:
               + " |")
         if number == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    summary = Counter(_yes(r.met) for r in rows)
-    print(f"\nTargets met: {summary['yes']}, not met: {summary['NO']}.")
+    verdicts = Counter(_yes(r.met) for r in rows)
+    print(f"\nTargets met: {verdicts['yes']}, not met: {verdicts['NO']}.")
     return 1 if lost_or_doubled else 0
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
-from domain.money import kronor
+from domain.money import kronor_to_minor, minor_units, versioned
 
 STATUSES = (
     "submitted", "feasible", "infeasible", "merged", "withdrawn",
@@ -65,7 +65,7 @@ def _place(value: object) -> dict[str, Any] | None:
 class Progress:
     percent: int
     note: str
-    spent: int
+    spent: int  # minor units (öre)
     actor: str
     at: datetime
 
@@ -92,13 +92,14 @@ class Proposal(Aggregate):
         source: dict[str, str] | None = None,
     ) -> Proposal:
         """`proposer` is a pseudonym: contact details never enter the event store. `source`:
-        an imported project's row as its file gave it (Pabulib PROJECTS), kept for export."""
+        an imported project's row as its file gave it (Pabulib PROJECTS), kept for export.
+        Amounts are given in whole units (kronor, at most two decimals) and kept in öre."""
         if source is None:
             # Submitted as before `source` existed, so the stored event is unchanged.
             return cls(
                 cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
                 description=_text(description, "description", 5000),
-                estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+                estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
                 category=_text(category, "category", 80), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
@@ -106,7 +107,7 @@ class Proposal(Aggregate):
             area=area,
             title=_text(title, "title", 120),
             description=_text(description, "description", 5000),
-            estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+            estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
             category=_text(category, "category", 80),
             place=_place(place),
             proposer=proposer,
@@ -176,7 +177,7 @@ class Proposal(Aggregate):
             raise InvalidInput("feasible", "must be true or false")
         cost: int | None = None
         if feasible:
-            cost = kronor(official_cost, "official_cost", allow_zero=False)
+            cost = minor_units(official_cost, "official_cost", allow_zero=False)
             text = reason.strip() if isinstance(reason, str) else ""
         else:
             # The proposer is owed an explanation: a rejection without a reason is refused.
@@ -235,7 +236,7 @@ class Proposal(Aggregate):
                 "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
             )
         self._progress_reported(
-            percent, _text(note, "note", 2000), kronor(spent, "spent"), actor, _now()
+            percent, _text(note, "note", 2000), minor_units(spent, "spent"), actor, _now()
         )
 
     @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
@@ -247,7 +248,7 @@ class Proposal(Aggregate):
 
     def complete(self, note: object, spent: object, actor: str, selected: bool) -> None:
         self._require_buildable(selected)
-        self._completed(_text(note, "note", 2000), kronor(spent, "spent"), actor, _now())
+        self._completed(_text(note, "note", 2000), minor_units(spent, "spent"), actor, _now())
 
     @event("Completed", topic="medborgarbudget:Proposal.Completed")
     def _completed(self, note: str, spent: int, actor: str, at: datetime) -> None:
@@ -263,3 +264,25 @@ class Proposal(Aggregate):
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = "abandoned"
+
+
+# Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.
+def _estimated_cost_in_ore(state: dict[str, Any]) -> None:
+    """Submitted, version 1 -> 2: the estimated cost from whole kronor to öre."""
+    state["estimated_cost"] = kronor_to_minor(state.get("estimated_cost"))
+
+
+def _official_cost_in_ore(state: dict[str, Any]) -> None:
+    """Reviewed, version 1 -> 2: the official cost (None when not feasible) to öre."""
+    state["official_cost"] = kronor_to_minor(state.get("official_cost"))
+
+
+def _spent_in_ore(state: dict[str, Any]) -> None:
+    """ProgressReported and Completed, version 1 -> 2: the money spent to öre."""
+    state["spent"] = kronor_to_minor(state.get("spent"))
+
+
+versioned(Proposal.Submitted, _estimated_cost_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.Reviewed, _official_cost_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.ProgressReported, _spent_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.Completed, _spent_in_ore)  # type: ignore[attr-defined]

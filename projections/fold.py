@@ -174,6 +174,8 @@ class Batch:
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
+            # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
+            "currency": getattr(event, "currency", None),
         }
         self._audit(position, cycle_id, event, "cycle created", event.name)
 

@@ -171,9 +171,12 @@ class Medborgarbudget(Application[UUID]):
     # ---- cycles ----------------------------------------------------------------------------
 
     def create_cycle(self, name: str, municipality: str, actor: str,
-                     predecessor_id: str | UUID | None = None) -> UUID:
+                     predecessor_id: str | UUID | None = None,
+                     currency: str | None = None) -> UUID:
+        """`currency`: the ISO 4217 code of the cycle's money (SEK when not given; a
+        successor's is its predecessor's)."""
         predecessor = self.cycle(predecessor_id) if predecessor_id is not None else None
-        cycle = BudgetCycle.create(name, municipality, actor, predecessor)
+        cycle = BudgetCycle.create(name, municipality, actor, predecessor, currency)
         self.save(cycle)
         return cycle.id
 
@@ -412,4 +415,4 @@ class Medborgarbudget(Application[UUID]):
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot
         ]
-        return tally(areas, proposals, self.counted_ballots(cycle.id))
+        return tally(areas, proposals, self.counted_ballots(cycle.id), cycle.currency)

@@ -10,6 +10,9 @@ a store at once exactly one upgrades it, and the others find it upgraded.
 Versions:
   0  before this table (read models of that time may lack rows since added)
   1  the stamp; upgrading to it rebuilds the read models from the events
+  2  money in minor units (ADR 0014): events of the money-bearing classes are written at class
+     version 2 (öre), which an older server would misread as kronor; the read models hold öre
+     and the cycles' currency, so upgrading to it rebuilds them (old events are upcast as read)
   3  the cycle index (service/cycle_index.py, ADR 0015); upgrading to it fills the index from
      one scan of the log, holding the store's write lock
 Each step runs for every store older than the version that brought it (`upgraded_from <
@@ -26,8 +29,9 @@ from service.table_creation import POSTGRES, connect
 
 # The version each step brings a store to.
 STAMP = 1
+MINOR_UNITS = 2
 CYCLE_INDEX = 3
-SCHEMA_VERSION = max(STAMP, CYCLE_INDEX)
+SCHEMA_VERSION = max(STAMP, MINOR_UNITS, CYCLE_INDEX)
 TABLE = "medborgarbudget_schema"
 
 
@@ -94,9 +98,10 @@ def upgrade(env: Mapping[str, str], empty: bool,
     # store's, and reading a cycle's history goes through it.
     if upgraded_from < CYCLE_INDEX:
         index_cycles()
-    # Version 1 only adds the stamp, and the read models of an older server may miss rows this
-    # one keeps: rebuild them.
-    if upgraded_from < STAMP:
+    # Version 1 only adds the stamp, and the read models of an older server may miss rows
+    # this one keeps; version 2 keeps amounts in öre where they held kronor: rebuild them
+    # (once, whichever steps are due).
+    if upgraded_from < MINOR_UNITS:
         rebuild_read_models()
     stamp(env, SCHEMA_VERSION)
     return upgraded_from

@@ -401,3 +401,27 @@ def read_model_receipts(settings: Settings, cycle_id: str) -> tuple[list[str], i
                 sum(int(row["ballots"]) for row in store.turnout_of(cycle_id)))
     finally:
         store.close()
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The ballots of a cycle against the 201s that answered them."""
+
+    stored: int  # Ballot.Cast events of the cycle
+    lost: int  # a 201's ballot not stored, or a stored ballot not in the read models
+    doubled: int  # a ballot stored or projected twice, or one projected that is not stored
+
+
+def reconcile(settings: Settings, cycle_id: str, digests: Sequence[str]) -> Reconciled:
+    """Every 201 (its receipt code's `digests`) must be exactly one stored ballot, and every
+    stored ballot counted once in the read models (turnout) with its receipt there once."""
+    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
+    stored_list = stored_receipt_list(settings, cycle_id)
+    projected, counted = read_model_receipts(settings, cycle_id)
+    lost = (len(set(digests) - set(stored_list)) + len(set(stored_list) - set(projected))
+            + max(0, len(stored) - counted))
+    doubled = (len(digests) - len(set(digests)) + len(stored) - len(set(stored))
+               + len(stored_list) - len(set(stored_list))
+               + len(projected) - len(set(projected)) + len(set(projected) - set(stored_list))
+               + max(0, counted - len(stored)))
+    return Reconciled(len(stored), lost, doubled)
