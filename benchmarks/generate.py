@@ -128,7 +128,9 @@ def _insert(app: Medborgarbudget, cycle_id: UUID, events: list[StoredEvent]) -> 
             # As the recorder does: notification ids in commit order.
             cursor.execute(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
             cursor.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS n FROM {name}")
-            before = cursor.fetchone()["n"]
+            row = cursor.fetchone()
+            assert row is not None  # an aggregate always gives a row
+            before = row["n"]
             with cursor.copy(f"COPY {name} (originator_id, originator_version, topic, state) "
                              "FROM STDIN") as copy:
                 for e in events:
