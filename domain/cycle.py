@@ -28,6 +28,7 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
+    "undo_merge": frozenset({Phase.REVIEW}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
     # Paper ballots may still arrive from the stations until results are published.
@@ -43,6 +44,7 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "withdraw_proposal": "Withdrawing a proposal",
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",
+    "undo_merge": "Undoing a merge",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
     "cast_paper_ballot": "Entering paper ballots",

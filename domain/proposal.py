@@ -201,6 +201,12 @@ class Proposal(Aggregate):
             raise InvalidInput("into", "can merge only into a proposal of the same cycle and area")
         if target.status in ("merged", "withdrawn"):
             raise Conflict(f"Cannot merge into a proposal that is {target.status}.")
+        if target.feasible is False:
+            # Its proposer would be told "merged" where the idea was never assessed, and it
+            # could never reach the ballot through a rejected proposal.
+            raise Conflict(
+                f"Cannot merge into '{target.title}': it was reviewed as not feasible. Merge "
+                "into a feasible or not yet reviewed proposal, or review this one on its own.")
         self._merged(str(target.id), _text(reason, "reason", 2000), actor, _now())
 
     @event("Merged", topic="medborgarbudget:Proposal.Merged")
@@ -208,6 +214,24 @@ class Proposal(Aggregate):
         self.merged_into = into
         self.closing_reason = reason
         self.status = "merged"
+
+    def undo_merge(self, reason: object, actor: str) -> None:
+        """Take back a merge (a reviewer's mistake): the proposal stands on its own again, with
+        the review it had before; the merge and its undoing both stay in the history."""
+        if self.status != "merged" or self.merged_into is None:
+            raise Conflict(f"Only a merged proposal can be taken out of a merge; this one is "
+                           f"{self.status}.")
+        restored = "submitted" if self.feasible is None else (
+            "feasible" if self.feasible else "infeasible")
+        self._merge_undone(self.merged_into, _text(reason, "reason", 2000), restored, actor,
+                           _now())
+
+    @event("MergeUndone", topic="medborgarbudget:Proposal.MergeUndone")
+    def _merge_undone(self, into: str, reason: str, status: str, actor: str,
+                      at: datetime) -> None:
+        self.merged_into = None
+        self.closing_reason = None
+        self.status = status
 
     def withdraw(self, reason: object, actor: str) -> None:
         self._require_open("withdraw it")

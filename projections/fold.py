@@ -269,6 +269,14 @@ class Batch:
                                {"step": "merged", "into": event.into, "reason": event.reason},
                                change)
 
+    def _merge_undone(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["merged_into"] = None
+
+        self._proposal_changed(position, event, event.status, "merge undone",
+                               {"step": "merge undone", "from": event.into,
+                                "reason": event.reason}, change)
+
     def _withdrawn(self, position: int, event: Any) -> None:
         self._proposal_changed(position, event, "withdrawn", "proposal withdrawn",
                                {"step": "withdrawn", "reason": event.reason})
@@ -391,6 +399,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "Submitted": Batch._proposal_submitted,
     PROPOSAL + "Reviewed": Batch._reviewed,
     PROPOSAL + "Merged": Batch._merged,
+    PROPOSAL + "MergeUndone": Batch._merge_undone,
     PROPOSAL + "Withdrawn": Batch._withdrawn,
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,

@@ -315,6 +315,11 @@ class Medborgarbudget(Application[UUID]):
             proposal_id, "merge_proposal", lambda p, _: p.merge_into(target, reason, actor)
         )
 
+    def undo_merge(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "undo_merge", lambda p, _: p.undo_merge(reason, actor)
+        )
+
     def withdraw_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
         self._update_proposal(
             proposal_id, "withdraw_proposal", lambda p, _: p.withdraw(reason, actor)

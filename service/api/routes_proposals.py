@@ -78,6 +78,18 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
     return idempotent(app, key, who, request, body, handle)
 
 
+@router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
+             responses=WRITE, summary="Undo a merge: the proposal stands on its own again, "
+                                      "with the review it had (review)")
+def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: App,
+               who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        app.undo_merge(proposal, data.reason, who.actor)
+        return _proposal_response(app, proposal)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
 @router.post("/proposals/{proposal}/withdraw", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Withdraw a proposal (its proposer, or an administrator)")
 def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, app: App,

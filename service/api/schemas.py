@@ -286,6 +286,11 @@ class MergeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class UndoMergeIn(BaseModel):
+    model_config = _example(reason="Förslagen gäller olika platser och prövas var för sig.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class ReasonIn(BaseModel):
     model_config = _example(reason="Jag har flyttat från området.")
     reason: str = Field(min_length=1, max_length=2000)

@@ -352,7 +352,8 @@ class CycleMachine(RuleBasedStateMachine):
         proposal, target = self.proposal(index), self.proposal(into)
         allowed = (self.model.phase is Phase.REVIEW and proposal is not target
                    and proposal.area == target.area
-                   and self.model.open(proposal) and self.model.open(target))
+                   and self.model.open(proposal) and self.model.open(target)
+                   and target.status != "infeasible")
         if self.run(allowed, lambda: self.app.merge_proposal(proposal.id, target.id, "Samma.",
                                                              REVIEWER),
                     self.phase_error_or((Phase.REVIEW,))):
