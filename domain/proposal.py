@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
-from domain.money import kronor
+from domain.money import format_kronor, kronor
 
 STATUSES = (
     "submitted", "feasible", "infeasible", "merged", "withdrawn",
@@ -169,14 +169,25 @@ class Proposal(Aggregate):
         if self.status in ("merged", "withdrawn"):
             raise Conflict(f"Cannot {action}: the proposal is {self.status}.")
 
-    def review(self, feasible: object, official_cost: object, reason: object, actor: str) -> None:
-        """A reviewer's decision; it may be revised while the review phase lasts."""
+    def review(self, feasible: object, official_cost: object, reason: object, actor: str,
+               budget: int | None = None, area_name: str | None = None) -> None:
+        """A reviewer's decision; it may be revised while the review phase lasts. `budget`: the
+        money of the proposal's area (its pot), which a feasible proposal's cost must fit in;
+        None only for an imported election, whose projects are taken as published."""
         self._require_open("review it")
         if not isinstance(feasible, bool):
             raise InvalidInput("feasible", "must be true or false")
         cost: int | None = None
         if feasible:
             cost = kronor(official_cost, "official_cost", allow_zero=False)
+            if budget is not None and cost > budget:
+                # It could never be funded, yet residents would vote for it.
+                raise InvalidInput(
+                    "official_cost",
+                    f"{format_kronor(cost)} is more than the whole budget of "
+                    f"{area_name or self.area} ({format_kronor(budget)}): a proposal that costs "
+                    "more than its pot cannot be feasible. Review it as not feasible with a "
+                    "reason, or give the cost it can be carried out for")
             text = reason.strip() if isinstance(reason, str) else ""
         else:
             # The proposer is owed an explanation: a rejection without a reason is refused.

@@ -302,11 +302,19 @@ class Medborgarbudget(Application[UUID]):
         return self._update(proposal_id, Proposal, "proposal", run)
 
     def review_proposal(self, proposal_id: str | UUID, feasible: object, official_cost: object,
-                        reason: object, actor: str) -> None:
-        self._update_proposal(
-            proposal_id, "review_proposal",
-            lambda p, _: p.review(feasible, official_cost, reason, actor),
-        )
+                        reason: object, actor: str, as_published: bool = False) -> None:
+        """`as_published`: an imported election's project, feasible at the cost its file gives
+        even beyond the budget (service/pabulib_cycles.py); otherwise a feasible proposal's
+        cost fits in its area's budget."""
+
+        def review(proposal: Proposal, cycle: BudgetCycle) -> None:
+            area = cycle.area(proposal.area)
+            if as_published:
+                proposal.review(feasible, official_cost, reason, actor)
+            else:
+                proposal.review(feasible, official_cost, reason, actor, area.budget, area.name)
+
+        self._update_proposal(proposal_id, "review_proposal", review)
 
     def merge_proposal(self, proposal_id: str | UUID, into: str | UUID, reason: object,
                        actor: str) -> None:

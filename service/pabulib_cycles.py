@@ -238,7 +238,7 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
     app.trigger(cycle_id, "close_ideas", IMPORTER, "Imported")
     for project in pb.projects:
         app.review_proposal(ids[project.id], True, costs[project.id],
-                            "Imported as published", IMPORTER)
+                            "Imported as published", IMPORTER, as_published=True)
     app.trigger(cycle_id, "open_voting", IMPORTER, "Imported")
     app.ballots.import_ballots(cycle_id, area_id, _ballots(pb, source, ids, progress))
     app.trigger(cycle_id, "close_voting", IMPORTER, "Imported")

@@ -208,7 +208,8 @@ class CycleMachine(RuleBasedStateMachine):
 
     def review(self, proposal: ModelProposal, feasible: bool, with_reason: bool) -> None:
         allowed = (self.model.phase is Phase.REVIEW and self.model.open(proposal)
-                   and (feasible or with_reason))
+                   and (with_reason if not feasible
+                        else proposal.cost <= self.model.areas[proposal.area]))
         reason = "Bedömning." if with_reason else ""
         if self.run(allowed, lambda: self.app.review_proposal(
                 proposal.id, feasible, proposal.cost if feasible else None, reason, REVIEWER),
