@@ -68,6 +68,8 @@ class Progress:
     spent: int
     actor: str
     at: datetime
+    # Why the money spent went down (a correction) or above the cost (an overrun).
+    explanation: str | None = None
 
 
 class Proposal(Aggregate):
@@ -259,34 +261,65 @@ class Proposal(Aggregate):
         if self.status in ("completed", "abandoned"):
             raise Conflict(f"The project is already {self.status}.")
 
+    def _spent(self, spent: object, explanation: object) -> tuple[int, str | None]:
+        """The money spent so far, and the explanation given with it. Money spent only grows
+        and stays within the cost: a lower figure (a correction) or one above the cost (an
+        overrun) is recorded only with an explanation of why."""
+        amount = kronor(spent, "spent")
+        text = None if explanation is None else _text(explanation, "explanation", 2000)
+        before = self.progress[-1].spent if self.progress else 0
+        if text is None and amount < before:
+            raise InvalidInput(
+                "spent", f"{format_kronor(amount)} is less than the {format_kronor(before)} "
+                "reported before; money spent does not go down, so a correction is recorded "
+                "only with an explanation")
+        if text is None and amount > self.cost:
+            raise InvalidInput(
+                "spent", f"{format_kronor(amount)} is more than the project's cost of "
+                f"{format_kronor(self.cost)}; an overrun is recorded only with an explanation")
+        return amount, text
+
     def report_progress(
-        self, percent: object, note: object, spent: object, actor: str, selected: bool
+        self, percent: object, note: object, spent: object, actor: str, selected: bool,
+        explanation: object = None,
     ) -> None:
+        """How far the work has come (`percent`, the share done: 0 to 99, never less than
+        before; 100 % is the built project, recorded by `complete`) and the money spent so far
+        (see `_spent`)."""
         self._require_buildable(selected)
         if type(percent) is not int or not 0 <= percent <= 100:
             raise InvalidInput("percent", "must be a whole number from 0 to 100")
+        if percent == 100:
+            raise InvalidInput("percent", "100 % means the project is built: record that by "
+                                          "completing it, with what it cost in the end")
         if self.progress and percent < self.progress[-1].percent:
             raise InvalidInput(
                 "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
             )
-        self._progress_reported(
-            percent, _text(note, "note", 2000), kronor(spent, "spent"), actor, _now()
-        )
+        text = _text(note, "note", 2000)
+        amount, why = self._spent(spent, explanation)
+        self._progress_reported(percent, text, amount, actor, _now(), why)
 
     @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
     def _progress_reported(
-        self, percent: int, note: str, spent: int, actor: str, at: datetime
+        self, percent: int, note: str, spent: int, actor: str, at: datetime,
+        explanation: str | None = None,  # events stored before explanations lack it
     ) -> None:
-        self.progress.append(Progress(percent, note, spent, actor, at))
+        self.progress.append(Progress(percent, note, spent, actor, at, explanation))
         self.status = "in_progress"
 
-    def complete(self, note: object, spent: object, actor: str, selected: bool) -> None:
+    def complete(self, note: object, spent: object, actor: str, selected: bool,
+                 explanation: object = None) -> None:
+        """The project is built (100 %); `spent` what it cost in the end (see `_spent`)."""
         self._require_buildable(selected)
-        self._completed(_text(note, "note", 2000), kronor(spent, "spent"), actor, _now())
+        text = _text(note, "note", 2000)
+        amount, why = self._spent(spent, explanation)
+        self._completed(text, amount, actor, _now(), why)
 
     @event("Completed", topic="medborgarbudget:Proposal.Completed")
-    def _completed(self, note: str, spent: int, actor: str, at: datetime) -> None:
-        self.progress.append(Progress(100, note, spent, actor, at))
+    def _completed(self, note: str, spent: int, actor: str, at: datetime,
+                   explanation: str | None = None) -> None:
+        self.progress.append(Progress(100, note, spent, actor, at, explanation))
         self.closing_reason = note
         self.status = "completed"
 

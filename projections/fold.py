@@ -282,18 +282,25 @@ class Batch:
                                {"step": "withdrawn", "reason": event.reason})
 
     def _progress(self, position: int, event: Any) -> None:
+        explanation = getattr(event, "explanation", None)
+
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": event.percent, "note": event.note,
-                                         "spent": event.spent, "at": _iso(event.at)})
+                                         "spent": event.spent, "at": _iso(event.at),
+                                         "explanation": explanation})
 
         self._proposal_changed(position, event, "in_progress", "progress reported",
                                {"step": "progress", "percent": event.percent,
-                                "note": event.note, "spent": event.spent}, change)
+                                "note": event.note, "spent": event.spent,
+                                "explanation": explanation}, change)
 
     def _completed(self, position: int, event: Any) -> None:
+        explanation = getattr(event, "explanation", None)
+
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": 100, "note": event.note,
-                                         "spent": event.spent, "at": _iso(event.at)})
+                                         "spent": event.spent, "at": _iso(event.at),
+                                         "explanation": explanation})
 
         self._proposal_changed(position, event, "completed", "project completed",
                                {"step": "built", "note": event.note, "spent": event.spent},

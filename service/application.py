@@ -339,17 +339,18 @@ class Medborgarbudget(Application[UUID]):
         return str(proposal.id) in area.get("selected", [])
 
     def report_progress(self, proposal_id: str | UUID, percent: object, note: object,
-                        spent: object, actor: str) -> None:
+                        spent: object, actor: str, explanation: object = None) -> None:
         self._update_proposal(
             proposal_id, "report_progress",
-            lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c)),
+            lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c),
+                                           explanation),
         )
 
     def complete_proposal(self, proposal_id: str | UUID, note: object, spent: object,
-                          actor: str) -> None:
+                          actor: str, explanation: object = None) -> None:
         self._update_proposal(
             proposal_id, "report_progress",
-            lambda p, c: p.complete(note, spent, actor, self._selected(p, c)),
+            lambda p, c: p.complete(note, spent, actor, self._selected(p, c), explanation),
         )
 
     def abandon_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:

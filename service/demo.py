@@ -168,9 +168,11 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
     results = app.cycle(cycle_id).results or {}
     for area_result in results.get("areas", {}).values():
         for number, pid in enumerate(area_result["selected"]):
-            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.", 20_000, ADMIN)
+            cost = app.proposal(pid).cost  # money spent stays within it (domain/proposal.py)
+            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.",
+                                cost * 2 // 5, ADMIN)
             if number % 2 == 0:
-                app.complete_proposal(pid, "Klart och invigt.", 30_000, ADMIN)
+                app.complete_proposal(pid, "Klart och invigt.", cost - cost // 20, ADMIN)
     if stop_in is Phase.IMPLEMENTATION:
         return demo
     app.trigger(cycle_id, "start_evaluation", ADMIN, "Genomförandeåret är slut")

@@ -109,11 +109,16 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
-             responses=WRITE, summary="Report implementation progress of a selected project")
+             responses=WRITE, summary="Report implementation progress of a selected project",
+             description="`percent` is the share of the work done, 0 to 99 and never less than "
+                         "before (100 % is recorded by completing the project); `spent` the "
+                         "money spent so far, never less than before nor above the cost "
+                         "unless `explanation` says why (a correction, an overrun).")
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:
-        app.report_progress(proposal, data.percent, data.note, data.spent, who.actor)
+        app.report_progress(proposal, data.percent, data.note, data.spent, who.actor,
+                            data.explanation)
         return _proposal_response(app, proposal)
 
     return idempotent(app, key, who, request, body, handle)
@@ -124,7 +129,7 @@ def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, a
 def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Request, app: App,
                       who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:
-        app.complete_proposal(proposal, data.note, data.spent, who.actor)
+        app.complete_proposal(proposal, data.note, data.spent, who.actor, data.explanation)
         return _proposal_response(app, proposal)
 
     return idempotent(app, key, who, request, body, handle)

@@ -231,6 +231,7 @@ class ProgressOut(BaseModel):
     note: str
     spent: Kronor
     at: datetime
+    explanation: str | None = None
 
 
 class ProposalOut(BaseModel):
@@ -301,12 +302,19 @@ class ProgressIn(BaseModel):
     percent: int = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=2000)
     spent: Kronor = Field(ge=0, le=10**12)
+    explanation: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Needed when `spent` is less than reported before (a correction) or more "
+                    "than the cost (an overrun); recorded with the report.")
 
 
 class CompletionIn(BaseModel):
     model_config = _example(note="Klart och invigt.", spent=131000)
     note: str = Field(min_length=1, max_length=2000)
     spent: Kronor = Field(ge=0, le=10**12)
+    explanation: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Needed when `spent` is less than reported before or more than the cost.")
 
 
 # ---- ballots ---------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, 
         review_reason=proposal.review_reason,
         merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
         closing_reason=proposal.closing_reason,
-        progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at)
+        progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at,
+                                      explanation=p.explanation)
                   for p in proposal.progress],
         submitted_at=proposal.submitted_at, version=proposal.version,
         feedback_url=f"/proposals/{proposal.id}", position=position,
