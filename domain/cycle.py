@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from eventsourcing.domain import Aggregate, event
 
@@ -96,6 +97,18 @@ def _iso_date(value: object, field_name: str) -> str:
         raise InvalidInput(field_name, "must be a date as YYYY-MM-DD") from None
 
 
+def web_address(value: object, field_name: str) -> str:
+    """An address a page may link to: http or https with a host, nothing else (no javascript:,
+    data: or file: addresses, no spaces or control characters)."""
+    text = _text(value, field_name, max_length=500)
+    parsed = urlsplit(text)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidInput(field_name, "must be a web address that starts with http:// or "
+                                       "https://")
+    return text
+
+
 def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
     return {
         "body": _text(body, f"{prefix}.body", max_length=200),
@@ -170,6 +183,9 @@ class BudgetCycle(Aggregate):
         self.results: dict[str, Any] | None = None
         self.adoption: dict[str, str] | None = None
         self.evaluation: dict[str, Any] | None = None
+        # Every version of the evaluation in order, the current one last: what it said, who
+        # recorded it, when, and (for a revision) why.
+        self.evaluation_history: list[dict[str, Any]] = []
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -384,8 +400,13 @@ class BudgetCycle(Aggregate):
         self.adoption = adoption
 
     def record_evaluation(
-        self, report: str, actor: str, participants: int | None = None, url: str | None = None
+        self, report: str, actor: str, participants: int | None = None, url: str | None = None,
+        reason: str | None = None,
     ) -> None:
+        """The evaluation report, with how many took part and where the full report is. Once
+        one is recorded, another replaces it only as a revision with a `reason`; it keeps the
+        participants and address of the version it revises unless it gives new ones, and
+        every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
         evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
         if participants is not None:
@@ -393,12 +414,36 @@ class BudgetCycle(Aggregate):
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
             evaluation["participants"] = participants
         if url is not None:
-            evaluation["url"] = _text(url, "url", max_length=500)
-        self._evaluation_recorded(evaluation, actor, _now())
+            evaluation["url"] = web_address(url, "url")
+        if self.evaluation is None:
+            if reason is not None:
+                raise InvalidInput("reason", "only a revision of a recorded evaluation takes a "
+                                             "reason; none is recorded yet")
+            self._evaluation_recorded(evaluation, actor, _now())
+            return
+        if reason is None or not str(reason).strip():
+            raise InvalidInput(
+                "reason", "an evaluation is already recorded: a new report is recorded as a "
+                          "revision, with a reason saying why; the earlier version is kept")
+        for kept in ("participants", "url"):
+            if kept not in evaluation and kept in self.evaluation:
+                evaluation[kept] = self.evaluation[kept]
+        self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
 
     @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
+        # A second one in a history stored before revisions existed replaced the first: the
+        # first stays among the versions.
         self.evaluation = evaluation
+        self.evaluation_history.append(
+            {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
+
+    @event("EvaluationRevised", topic="medborgarbudget:BudgetCycle.EvaluationRevised")
+    def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
+                            at: datetime) -> None:
+        self.evaluation = evaluation
+        self.evaluation_history.append(
+            {"evaluation": evaluation, "actor": actor, "at": at, "reason": reason})
 
     # ---- paper ballots ---------------------------------------------------------------------
 

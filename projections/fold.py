@@ -371,6 +371,13 @@ def _area_removed(event: Any, cycle: dict[str, Any]) -> None:
     cycle["areas"].pop(event.area_id, None)
 
 
+def _evaluation_set(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["evaluation"] = event.evaluation
+    cycle.setdefault("evaluation_history", []).append(
+        {"evaluation": event.evaluation, "at": _iso(event.at),
+         "reason": getattr(event, "reason", None)})
+
+
 def _voting_rule_set(event: Any, cycle: dict[str, Any]) -> None:
     cycle["voting_rule"] = event.rule
     cycle["allow_ballot_changes"] = event.allow_ballot_changes
@@ -402,7 +409,9 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
         _set("adoption", "adoption")),
     CYCLE + "EvaluationRecorded": _config("evaluation recorded", lambda e: "evaluation report",
-                                          _set("evaluation", "evaluation")),
+                                          _evaluation_set),
+    CYCLE + "EvaluationRevised": _config("evaluation revised", lambda e: "evaluation report",
+                                         _evaluation_set),
     PROPOSAL + "Submitted": Batch._proposal_submitted,
     PROPOSAL + "Reviewed": Batch._reviewed,
     PROPOSAL + "Merged": Batch._merged,

@@ -211,9 +211,10 @@ class Medborgarbudget(Application[UUID]):
         self._update_cycle(cycle_id, lambda c: c.record_adoption(body, on, reference, actor))
 
     def record_evaluation(self, cycle_id: str | UUID, report: str, actor: str,
-                          participants: int | None = None, url: str | None = None) -> None:
+                          participants: int | None = None, url: str | None = None,
+                          reason: str | None = None) -> None:
         self._update_cycle(
-            cycle_id, lambda c: c.record_evaluation(report, actor, participants, url)
+            cycle_id, lambda c: c.record_evaluation(report, actor, participants, url, reason)
         )
 
     # ---- phase transitions -----------------------------------------------------------------

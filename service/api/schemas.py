@@ -125,10 +125,22 @@ class TimelineIn(BaseModel):
 
 
 class EvaluationIn(BaseModel):
-    model_config = _example(report="Valdeltagandet ökade bland unga.", participants=412)
+    model_config = _example(report="Valdeltagandet ökade bland unga.", participants=412,
+                            url="https://www.example.se/medborgarbudget/utvardering-2027")
     report: str = Field(min_length=1, max_length=20000)
     participants: int | None = Field(default=None, ge=0, le=10**9)
-    url: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500,
+                            description="Where the full report is: an http(s) address.")
+    reason: str | None = Field(default=None, min_length=1, max_length=2000,
+                               description="Why a recorded evaluation is revised (needed then, "
+                                           "refused for the first report).")
+
+
+class EvaluationVersionOut(BaseModel):
+    evaluation: dict[str, Any]
+    actor: str
+    at: datetime
+    reason: str | None
 
 
 class PhaseChangeOut(BaseModel):
@@ -170,6 +182,8 @@ class CycleOut(BaseModel):
     results_published: bool
     adoption: dict[str, str] | None
     evaluation: dict[str, Any] | None
+    evaluation_history: list[EvaluationVersionOut] = Field(
+        default_factory=list, description="Every version of the evaluation, the current last.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 

@@ -25,7 +25,9 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
         results_published=cycle.results is not None, adoption=cycle.adoption,
-        evaluation=cycle.evaluation, position=position,
+        evaluation=cycle.evaluation,
+        evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
+        position=position,
     ).model_dump(mode="json")
 
 

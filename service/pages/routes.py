@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
@@ -225,10 +226,20 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
                                _timeline(cycle, lang_code))
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
+        "evaluation_link": _web_link((cycle.get("evaluation") or {}).get("url")),
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
         "by_day": suppressed(by_day), "area_names": area_names,
         "lineage": _lineage(read_models, cycle)}
+
+
+def _web_link(url: object) -> str | None:
+    """An http(s) address to link to; anything else (stored before addresses were checked:
+    javascript:, data:) is no link."""
+    try:
+        return web_address(url, "url")
+    except InvalidInput:
+        return None
 
 
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)

@@ -283,8 +283,10 @@ class CycleMachine(RuleBasedStateMachine):
             self.model.adoption = True
 
     def record_evaluation(self) -> None:
+        # Once one is recorded, another is a revision and says why (docs/rules.md).
+        reason = "Rättad." if self.model.evaluation else None
         if self.run(self.model.phase is Phase.EVALUATION, lambda: self.app.record_evaluation(
-                self.cycle_id, "Rapport.", ADMIN), PhaseError):
+                self.cycle_id, "Rapport.", ADMIN, reason=reason), PhaseError):
             self.model.evaluation = True
 
     # ---- rules -----------------------------------------------------------------------------
