@@ -7,11 +7,12 @@ renaming or moving a class never orphans stored history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -37,6 +38,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "record_adoption": frozenset({Phase.RESULTS}),
     "report_progress": frozenset({Phase.IMPLEMENTATION, Phase.EVALUATION}),
     "record_evaluation": frozenset({Phase.EVALUATION}),
+    # Next year's cycle follows one that was decided and started, not a draft.
+    "create_successor": frozenset(p for p in Phase if p is not Phase.DRAFT),
 }
 
 COMMAND_DESCRIPTIONS: Mapping[str, str] = {
@@ -52,7 +55,12 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "record_adoption": "Recording the adoption",
     "report_progress": "Reporting implementation progress",
     "record_evaluation": "Recording the evaluation",
+    "create_successor": "Creating the next cycle from this one",
 }
+
+# Successors' ids are derived from their predecessor's (and how many it had, all cancelled), so
+# that two successors made at the same moment have the same id and the store refuses one.
+SUCCESSOR_NAMESPACE = UUID("3a4c3f0e-5d55-5b39-8f61-0d3b7c2e9a41")
 
 
 @dataclass(frozen=True)
@@ -137,19 +145,39 @@ class BudgetCycle(Aggregate):
         municipality: str,
         actor: str,
         predecessor: BudgetCycle | None = None,
+        successors: Sequence[BudgetCycle] = (),
     ) -> BudgetCycle:
         """A new cycle in draft; a successor copies its predecessor's configuration (SKR: repeated
-        over time) but never its decision, which a new assembly decision must renew."""
+        over time) but never its decision, which a new assembly decision must renew.
+        `successors`: the cycles made from `predecessor` already. A cycle has one successor,
+        made once it has left draft; another only if every earlier one was cancelled."""
+        if predecessor is None:
+            return cls._created(name, municipality, actor, None)
+        predecessor.require_phase("create_successor")
+        standing = [c for c in successors if c.phase is not Phase.CANCELLED]
+        if standing:
+            raise Conflict(
+                f"This cycle already has a successor, '{standing[0].name}' ({standing[0].id}); "
+                "a cycle is followed by one cycle only (cancel that one to make another).")
+        the_id = uuid5(SUCCESSOR_NAMESPACE, f"{predecessor.id}/{len(successors)}")
+        return cls._created(name, municipality, actor, predecessor, the_id)
+
+    @classmethod
+    def _created(cls, name: str, municipality: str, actor: str,
+                 predecessor: BudgetCycle | None, the_id: UUID | None = None) -> BudgetCycle:
         copied = predecessor.configuration() if predecessor is not None else None
-        return cls(
-            name=_text(name, "name", max_length=200),
-            municipality=_text(municipality, "municipality", max_length=200),
-            actor=actor,
-            at=_now(),
-            predecessor_id=str(predecessor.id) if predecessor is not None else None,
-            configuration=copied,
-            pseudonyms=PER_CYCLE,
-        )
+        fields: dict[str, Any] = {
+            "name": _text(name, "name", max_length=200),
+            "municipality": _text(municipality, "municipality", max_length=200),
+            "actor": actor, "at": _now(),
+            "predecessor_id": str(predecessor.id) if predecessor is not None else None,
+            "configuration": copied, "pseudonyms": PER_CYCLE,
+        }
+        if the_id is None:
+            return cls(**fields)
+        # The same Created event, with the id given rather than a random one.
+        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
+        return created
 
     @event("Created", topic="medborgarbudget:BudgetCycle.Created")
     def __init__(

@@ -172,12 +172,25 @@ class Medborgarbudget(Application[UUID]):
     def create_cycle(self, name: str, municipality: str, actor: str,
                      predecessor_id: str | UUID | None = None) -> UUID:
         predecessor = self.cycle(predecessor_id) if predecessor_id is not None else None
-        cycle = BudgetCycle.create(name, municipality, actor, predecessor)
-        self.save(cycle)
+        successors = ([self.cycle(i) for i in self.successor_ids(predecessor.id)]
+                      if predecessor is not None else [])
+        cycle = BudgetCycle.create(name, municipality, actor, predecessor, successors)
+        try:
+            self.save(cycle)
+        except IntegrityError:
+            # Its id is derived from the predecessor's: another successor was made meanwhile.
+            raise Conflict("Another successor of this cycle was created at the same moment; "
+                           "nothing was stored.") from None
         return cycle.id
 
     def cycle_ids(self) -> list[UUID]:
         return [event.originator_id for event in self._scan([CYCLE_CREATED])]
+
+    def successor_ids(self, cycle_id: str | UUID) -> list[UUID]:
+        """The cycles created as successors of this one, oldest first."""
+        wanted = str(_uuid(cycle_id, "budget cycle"))
+        return [event.originator_id for event in self._scan([CYCLE_CREATED])
+                if getattr(event, "predecessor_id", None) == wanted]
 
     def record_decision(self, cycle_id: str | UUID, body: str, on: str, reference: str,
                         actor: str) -> None:

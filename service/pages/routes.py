@@ -156,7 +156,9 @@ def _home(read_models: ReadModels, lang: str) -> Page:
         cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
         cycle["proposal_count"] = sum(cycle["proposals"].values())
         cycle["ballot_count"] = sum(cycle["ballots"].values())
-    return "index.html", {"cycles": cycles}
+    # Cancelled cycles are no longer taking part in anything: listed apart, below.
+    return "index.html", {"cycles": [c for c in cycles if c["phase"] != "cancelled"],
+                          "cancelled": [c for c in cycles if c["phase"] == "cancelled"]}
 
 
 def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:

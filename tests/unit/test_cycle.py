@@ -93,6 +93,7 @@ def test_open_voting_needs_reviews_and_a_feasible_proposal_per_area() -> None:
 def test_a_successor_copies_configuration_but_not_the_decision() -> None:
     first = configured_cycle(kind="cumulative", max_points_per_project=3, max_total_points=5)
     first.set_allocation_rule("greedy-threshold", ADMIN, threshold=50)
+    first.trigger("open_ideas", ADMIN, "Beslutat", ProposalFacts())  # a draft has no successor
     second = BudgetCycle.create("Medborgarbudget 2028", "Testkommun", ADMIN, predecessor=first)
     assert second.predecessor_id == str(first.id)
     assert second.areas == first.areas and second.voting_rule == first.voting_rule
