@@ -507,7 +507,9 @@ class BudgetCycle(Aggregate):
             raise PhaseError(
                 f"{COMMAND_DESCRIPTIONS[command]} is possible only in phase {phases}.",
                 self.phase,
-                PHASE_MACHINE.triggers_from(self.phase),
+                # What the cycle alone can tell; the service adds its proposals' facts.
+                PHASE_MACHINE.allowed_now(self.phase, self.facts(ProposalFacts())),
+                str(self.id),
             )
 
     def area(self, area_id: str) -> Area:

@@ -26,7 +26,7 @@ from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
@@ -240,8 +240,26 @@ class Medborgarbudget(Application[UUID]):
         )
 
     def transitions(self, cycle_id: str | UUID) -> list[TriggerStatus]:
+        """Every trigger from the cycle's phase, allowed or with the guards that refuse it: what
+        `GET .../transitions` shows and every refusal's "allowed now" lists."""
         cycle = self.cycle(cycle_id)
         return cycle.transitions_now(self.proposal_facts(cycle.id))
+
+    def explained(self, error: PhaseError) -> PhaseError:
+        """A refusal by the phase, listing as allowed now exactly what `transitions` allows
+        (the domain refuses knowing the cycle alone; the guards of open_voting look at its
+        proposals too)."""
+        if error.cycle_id is None:
+            return error
+        try:
+            cycle = self.cycle(error.cycle_id)
+        except NotFound:
+            return error
+        if cycle.phase != error.phase:  # it moved on since: the refusal stands as given
+            return error
+        allowed = [s.trigger for s in cycle.transitions_now(self.proposal_facts(cycle.id))
+                   if s.allowed]
+        return error if tuple(allowed) == error.allowed else error.with_allowed(allowed)
 
     def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "") -> Phase:
         """Fire a trigger; publish_results computes the tally and records it in the event."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,7 +44,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def domain_problem(error: DomainError) -> JSONResponse:
+class Explains(Protocol):
+    def explained(self, error: PhaseError) -> PhaseError: ...
+
+
+def domain_problem(error: DomainError, application: Explains | None = None) -> JSONResponse:
+    """`application`: lists in a phase refusal the triggers `GET .../transitions` allows."""
+    if isinstance(error, PhaseError) and application is not None:
+        error = application.explained(error)
     if isinstance(error, InvalidInput):
         return problem(422, error.title, error.message, field=error.field)
     if isinstance(error, NotFound):
@@ -67,8 +74,8 @@ def install(app: FastAPI) -> None:
     document_problems(app)
 
     @app.exception_handler(DomainError)
-    def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return domain_problem(error)
+    def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
+        return domain_problem(error, request.app.state.medborgarbudget)
 
     @app.exception_handler(AuthError)
     def on_auth_error(_: Request, error: AuthError) -> JSONResponse:
