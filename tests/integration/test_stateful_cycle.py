@@ -86,6 +86,8 @@ class Model:
         return proposal.status not in ("merged", "withdrawn")
 
     def guards_met(self, trigger: str, reason: str) -> bool:
+        if not reason.strip():
+            return False  # every trigger is fired by a person who says why
         if trigger == "open_ideas":
             return (self.decision and any(b > 0 for b in self.areas.values())
                     and self.rule is not None)
@@ -97,8 +99,6 @@ class Model:
             return self.adoption
         if trigger == "close":
             return self.evaluation
-        if trigger == "cancel":
-            return bool(reason.strip())
         return True
 
 
