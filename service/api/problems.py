@@ -70,6 +70,13 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _malformed(error: dict[str, Any]) -> str:
+    location = [p for p in error.get("loc", ()) if isinstance(p, int)]
+    why = str((error.get("ctx") or {}).get("error") or "it cannot be parsed")
+    where = f" at character {location[0]}" if location else ""
+    return f"The request body is not valid JSON: {why}{where}."
+
+
 def install(app: FastAPI) -> None:
     document_problems(app)
 
@@ -91,6 +98,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def on_validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        malformed = next((e for e in error.errors() if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            # Not a field's value but the body itself: nothing to name but where it breaks.
+            return problem(400, "Malformed JSON", _malformed(malformed))
         errors = [
             {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
             for e in error.errors()
