@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from domain.areas import residence_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.receipts import normalised_code, receipt_digest
@@ -219,6 +220,7 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         by_age[row["age_band"]] = by_age.get(row["age_band"], 0) + row["ballots"]
         by_day[row["day"]] = by_day.get(row["day"], 0) + row["ballots"]
     area_names = {a["id"]: a["name"] for a in cycle["areas"].values()}
+    residences = residence_names(cycle["areas"].values())
     turnout_chart = charts.votes_chart(
         "turnout", translate("Ballots per area"),
         translate("Number of ballots cast in each area."),
@@ -231,7 +233,7 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         "evaluation_link": _web_link((cycle.get("evaluation") or {}).get("url")),
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
-        "by_day": suppressed(by_day), "area_names": area_names,
+        "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
         "lineage": _lineage(read_models, cycle)}
 
 
