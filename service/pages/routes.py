@@ -46,6 +46,9 @@ def _environment(lang: str) -> Environment:
     gettext = i18n.translations(lang).gettext
     env.globals["phase_label"] = lambda p: gettext(i18n.PHASE_LABELS.get(p) or str(p))
     env.globals["status_label"] = lambda s: gettext(i18n.STATUS_LABELS.get(s) or str(s))
+    # A proposal's status with its result (a row of the results, or None before the count).
+    env.globals["shown_status"] = lambda p, r: i18n.shown_status(
+        p["status"], None if r is None else bool(r["selected"]))
     env.globals["reason"] = lambda r: translate_reason(r, lang)
     return env
 
