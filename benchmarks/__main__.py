@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally, close-race).
+projection-postgres, audit, tally, close-race, soak).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -8,7 +8,8 @@ Each figure is measured side by side with its reference in the same run:
    PostgreSQL with two and `medborgarbudget project` following), against the eventsourcing
    library saving the same kind of `Ballot` aggregates directly, one `save` at a time, in one
    thread, on a fresh store of the same backend; afterwards every 201 is checked to be exactly
-   one ballot in the event store and in the read models (`rm_ballots`);
+   one ballot in the event store and in the read models (counted in the turnout, its receipt
+   in `rm_receipts`);
 2. p50/p95/p99 latency of casting a ballot and of the cycle's feedback page with 500 residents
    at once: they arrive within two seconds and each reads the page, casts a ballot and reads
    the page again, pausing one to three seconds between the three as a person would (without
@@ -19,7 +20,12 @@ Each figure is measured side by side with its reference in the same run:
 5. the allocation rules against pabutools (benchmarks.bench_tally);
 6. ballots and ballot changes racing a close of voting from another process, in 50 rounds on
    each backend (10 with --quick; CI runs 3): none may be stored after the close
-   (tests/integration/test_close_race.py).
+   (tests/integration/test_close_race.py);
+7. the soak: a voting day compressed into minutes (seconds with --quick) on PostgreSQL, with
+   `serve --workers 2` and `project` started as docs/deploy.md's systemd units start them,
+   residents reading and voting over HTTP, staff taking two cycles through their phases and the
+   projector killed and started again half-way: each process's memory growth after the
+   warm-up, and the read models' lag (benchmarks.bench_soak).
 
 The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
@@ -42,7 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_audit_verify, bench_projection, bench_tally
+from benchmarks import bench_audit_verify, bench_projection, bench_soak, bench_tally
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
 from domain.phases import Phase
@@ -58,15 +64,13 @@ from tests.integration.server_support import (
     most_at_once,
     percentile,
     project_once,
-    read_model_ballots,
     receipt_digests,
+    reconcile,
     resident_headers,
     signed_in_cookie,
     start_projector,
     start_server,
     stop,
-    stored_ballots,
-    stored_receipts,
     wait_for_page,
 )
 
@@ -87,7 +91,7 @@ SESSION = signed_in_cookie()
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally", "close-race")
+         "tally", "close-race", "soak")
 # The race of ballots against a close from another process (tests/integration/
 # test_close_race.py), in more rounds than CI runs it.
 CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
@@ -172,20 +176,14 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
     everything = (*first, *second, *third)
     accepted = [o for o in everything if o.kind == "ballot" and o.status == 201]
     # A receipt code proves its ballot is stored: its digest is in the ballot's event.
-    receipts = set(receipt_digests(accepted))
-    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
-    projected = read_model_ballots(settings, cycle_id)
-    lost = (len(receipts - stored_receipts(settings, cycle_id))
-            + len(set(stored) - set(projected)))
-    doubled = (len(accepted) - len(receipts) + len(stored) - len(set(stored))
-               + len(projected) - len(set(projected)) + len(set(projected) - set(stored)))
+    reconciled = reconcile(settings, cycle_id, receipt_digests(accepted))
     ok_first = sum(1 for o in first if o.status == 201)
     unexpected = Counter(f"{o.kind} {o.status or o.error}" for o in everything
                          if not _answered_as_meant(o))
     return HttpRun(
         rate=ok_first / elapsed,
         errors=sum(1 for o in first if o.status != 201),
-        lost=lost, doubled=doubled,
+        lost=reconciled.lost, doubled=reconciled.doubled,
         ballot_ms=_ms([o.seconds for o in second if o.kind == "ballot"]),
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         session_page_ms=_ms([o.seconds for o in third if o.kind == "page"]),
@@ -314,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         errors = run.errors + run.latency_errors
         rows.append(Row(f"lost / doubled ballots, {backend} (errors: {errors})",
                         f"{run.lost} / {run.doubled}",
-                        "store and rm_ballots vs 201s" + (f"; {run.unexpected}"
+                        "store and read models vs 201s" + (f"; {run.unexpected}"
                                                            if run.unexpected else ""),
                         "0 / 0", run.lost == 0 and run.doubled == 0))
         lost_or_doubled += run.lost + run.doubled
@@ -350,6 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row(f"ballots stored after the close, {rounds} rounds x 2 backends",
                         "0" if passed else "some", summary, "0", passed))
 
+    if "soak" in parts:
+        soak_sizes = bench_soak.QUICK if args.quick else bench_soak.FULL
+        print(f"soak: a {soak_sizes.voting_seconds:.0f} s voting day on postgres...", flush=True)
+        soaked = bench_soak.soak(soak_sizes)
+        rows += [Row(line.what, line.figure, line.reference, line.target, line.met)
+                 for line in bench_soak.lines(soaked, soak_sizes)]
+        lost_or_doubled += soaked.lost + soaked.doubled
+
     tallies: list[bench_tally.Row] = []
     if "tally" in parts:
         print("tally vs pabutools...", flush=True)
@@ -378,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
               + " |")
         if number == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    summary = Counter(_yes(r.met) for r in rows)
-    print(f"\nTargets met: {summary['yes']}, not met: {summary['NO']}.")
+    verdicts = Counter(_yes(r.met) for r in rows)
+    print(f"\nTargets met: {verdicts['yes']}, not met: {verdicts['NO']}.")
     return 1 if lost_or_doubled else 0
 
 

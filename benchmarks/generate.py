@@ -90,6 +90,7 @@ def store_ballot_events(app: Medborgarbudget, cycle_id: UUID, count: int, *,
     for ballot in _ballots(app, cycle_id, min(count, TEMPLATES), seed, "template"):
         (event,) = ballot.collect_events()
         stored = app.mapper.to_stored_event(event)
+        assert ballot.voter is not None  # a digital ballot carries its voter's pseudonym
         voter = ballot.voter.encode()
         assert stored.state.count(voter) == 1 and len(voter) == 64
         receipt = (ballot.receipt or "").encode()

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from domain.errors import InvalidInput
-from domain.money import kronor
-from domain.voting_rules import ALLOCATION_RULES, VotingRule
+from domain.money import kronor_to_minor, minor_units
+from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 AREA_KINDS = ("territorial", "group", "theme")
 _AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -59,7 +59,7 @@ class Area:
     id: str
     name: str
     kind: str
-    budget: int
+    budget: int  # minor units (öre) of the cycle's currency
     eligibility: Eligibility = Eligibility()
     voting_rule: VotingRule | None = None  # None: the cycle's rule applies
     allocation_rule: str | None = None
@@ -82,7 +82,7 @@ class Area:
         kind = data.get("kind", "territorial")
         if kind not in AREA_KINDS:
             raise InvalidInput("area.kind", f"must be one of {', '.join(AREA_KINDS)}")
-        budget = kronor(data.get("budget"), "area.budget")
+        budget = minor_units(data.get("budget"), "area.budget")
         raw_eligibility = data.get("eligibility") or {}
         if not isinstance(raw_eligibility, Mapping):
             raise InvalidInput("area.eligibility", "must be an object")
@@ -123,6 +123,17 @@ def _eligibility(data: Mapping[str, Any]) -> Eligibility:
     if residence is not None and (not isinstance(residence, str) or not residence.strip()):
         raise InvalidInput("area.eligibility.residence", "must be a residence code")
     return Eligibility(min_age, max_age, residence)
+
+
+def area_kronor_to_minor(area: Mapping[str, Any]) -> dict[str, Any]:
+    """An area as stored before minor units (its budget and its voting rule's cost limits in
+    whole kronor) as stored since (in öre): for the upcasting of old events."""
+    upcast = dict(area)
+    upcast["budget"] = kronor_to_minor(area.get("budget"))
+    rule = area.get("voting_rule")
+    if rule:
+        upcast["voting_rule"] = rule_kronor_to_minor(rule)
+    return upcast
 
 
 def area_from_stored(data: Mapping[str, Any]) -> Area:

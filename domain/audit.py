@@ -32,8 +32,13 @@ While a cycle votes, nobody reads ballot contents: an export made then is *inter
 ballots redacted (`redact`, used for the events API too); its chain is over what it shows, so
 its head cannot be compared with a full export's, and nothing in it can be recounted.
 
+Each event's data is as stored: an event of a class above version 1 says so (`class_version`),
+and an older one, upcast when the service reads it (money in öre, ADR 0014), is linked as it was
+stored, so a history keeps its heads across the upgrade (`event_data`).
+
 Verification rebuilds every aggregate but the ballots with the domain's own classes (a ballot is
-kept as what the tally counts, compactly: there may be millions), recounts with the recorded rule
+kept as what the tally counts, compactly: there may be millions; an older event is upcast first,
+as the service reads it), recounts with the recorded rule
 (domain/cycle_tally.py, as the service does), and compares with the published results. It needs
 no database and no server. Exports of version 1 (the header in the chain, store positions in
 the lines) are still read and verified as they were written.
@@ -58,6 +63,7 @@ from eventsourcing.utils import resolve_topic
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.errors import DomainError
+from domain.money import AS_STORED, upcast_data
 from domain.phases import Phase
 from domain.proposal import Proposal
 
@@ -127,6 +133,19 @@ def link(previous: str, record: Mapping[str, Any]) -> tuple[bytes, str]:
     return body, _hash_body(previous, body)
 
 
+def event_body(seq: int, topic: str, originator_id: UUID | str, originator_version: int,
+               timestamp: datetime | str, data: Mapping[str, Any], previous: str) -> bytes:
+    """`canonical_bytes` of `event_record(...)` chained after `previous` (what `link` hashes),
+    written field by field in the canonical (sorted) order of the record's keys."""
+    text = orjson.dumps
+    return (b'{"data":%b,"kind":"event","originator_id":%b,"originator_version":%d,"prev":%b,'
+            b'"seq":%d,"timestamp":%b,"topic":%b}' % (
+                canonical_bytes(data if type(data) is dict else dict(data)),
+                text(str(originator_id)), originator_version, text(previous), seq,
+                text(timestamp if isinstance(timestamp, str) else timestamp.isoformat()),
+                text(topic)))
+
+
 def chain_hash(previous: str, record: Mapping[str, Any]) -> str:
     """The hash of a line: `record` is the line's record without `hash` (with `prev`)."""
     return _hash_body(previous, canonical_bytes(record))
@@ -135,9 +154,21 @@ def chain_hash(previous: str, record: Mapping[str, Any]) -> str:
 def event_data(event: Any) -> dict[str, Any]:
     """What an export shows as an event's `data`: its attributes but the three every event has
     (they are members of the record). `originator_topic` stays: a creation event cannot be
-    rebuilt without it."""
-    return {k: v for k, v in vars(event).items()
+    rebuilt without it.
+
+    The data as stored: an event of a class above version 1 says which (`class_version`, as
+    the store holds it), and an old event upcast as it was read (domain.money.versioned) is
+    shown as it was stored, so that its link, and every head after it, stays what it was."""
+    attributes = vars(event)
+    stored = attributes.get(AS_STORED)
+    if stored is not None:
+        return dict(stored)
+    data = {k: v for k, v in attributes.items()
             if k not in ("originator_id", "originator_version", "timestamp")}
+    version = getattr(type(event), "class_version", 1)
+    if version > 1:
+        data["class_version"] = version
+    return data
 
 
 def event_record(seq: int, topic: str, originator_id: UUID | str, originator_version: int,
@@ -191,9 +222,18 @@ class Chain:
 
     def add(self, topic: str, originator_id: UUID | str, originator_version: int,
             timestamp: datetime | str, data: Mapping[str, Any]) -> bytes:
-        """Chain the cycle's next event; the line's body without its hash."""
-        return self.add_record(event_record(self.events + 1, topic, originator_id,
-                                            originator_version, timestamp, data))
+        """Chain the cycle's next event; the line's body without its hash. The same bytes as
+        `add_record(event_record(...))`, written without building the record: the projection
+        links every ballot of a voting day through here."""
+        state = self.state
+        previous = state["head"]
+        body = event_body(state["events"] + 1, topic, originator_id, originator_version,
+                          timestamp, data, previous)
+        state["head"] = _hash_body(previous, body)
+        state["events"] += 1
+        if topic == RESULTS_PUBLISHED:
+            state["published_head"], state["published_events"] = state["head"], state["events"]
+        return body
 
     def add_record(self, record: Mapping[str, Any]) -> bytes:
         """Chain an event record (`event_record`); the line's body without its hash."""
@@ -610,7 +650,7 @@ class Verifier:
         try:
             cycle.voting_rule_for(area).check_ballot(
                 list(selections), list(points) if points is not None else None, options,
-                cycle.areas[area].budget)
+                cycle.areas[area].budget, cycle.currency)
         except DomainError as error:
             return error.message
         return ""
@@ -621,10 +661,15 @@ class Verifier:
         self._options.clear()
         event_class = resolve_topic(record["topic"])
         originator_id = UUID(record["originator_id"])
-        event = event_class(
+        # Data as stored, of any version the code reads (events of version 1 hold whole
+        # kronor): brought to the current version, and made an event as the library's mapper
+        # makes one (no __init__), so a field added later with a default (a progress report's
+        # `explanation`) may be absent from an older event, as when the service reads it.
+        event = object.__new__(event_class)
+        event.__dict__.update(
             originator_id=originator_id, originator_version=record["originator_version"],
             timestamp=datetime.fromisoformat(record["timestamp"]),
-            **_datetimes(dict(record["data"])))
+            **_datetimes(upcast_data(event_class, record["data"])))
         if record["topic"].startswith("medborgarbudget:BudgetCycle."):
             if str(originator_id) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
@@ -697,7 +742,7 @@ class Verifier:
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],
-            self._counted_ballots(),
+            self._counted_ballots(), cycle.currency,
         )
 
     def _manifest(self, number: int, record: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
+from domain.money import SEK
 from domain.voting_rules import VotingRule
 
 # A fixed namespace: changing it would give existing voters new ballot ids.
@@ -66,13 +67,15 @@ class Ballot(Aggregate):
         budget: int,
         receipt: str | None = None,
         channel: str = "digital",
+        currency: str = SEK,
     ) -> Ballot:
         """A voter's own ballot. `costs` maps the proposals on this area's ballot to their
-        official cost; `receipt` is the digest of the voter's receipt code (domain/receipts)."""
+        official cost (minor units of `currency`, as `budget`); `receipt` is the digest of the
+        voter's receipt code (domain/receipts)."""
         if channel not in CHANNELS:
             raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
         selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget)
+        rule.check_ballot(selections, points, costs, budget, currency)
         return cls(cycle_id=cycle_id, area=area, voter=voter, selections=selections,
                    points=points, channel=channel, station=None, at=None,
                    day=_today().date().isoformat(), receipt=receipt)
@@ -88,11 +91,12 @@ class Ballot(Aggregate):
         rule: VotingRule,
         costs: Mapping[str, int],
         budget: int,
+        currency: str = SEK,
     ) -> Ballot:
         """A paper ballot taken from a station's box: no identity, its voter was marked in the
         roll (RollMark) and the box is reconciled against the marks."""
         selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget)
+        rule.check_ballot(selections, points, costs, budget, currency)
         return cls(cycle_id=cycle_id, area=area, voter=None, selections=selections,
                    points=points, channel="paper", station=station_name(station), at=None,
                    day=_today().date().isoformat(), receipt=None)
@@ -134,6 +138,7 @@ class Ballot(Aggregate):
         costs: Mapping[str, int],
         budget: int,
         allowed: bool,
+        currency: str = SEK,
     ) -> None:
         """A digital voter may change their ballot before voting closes, if the cycle allows it."""
         if not allowed:
@@ -141,7 +146,7 @@ class Ballot(Aggregate):
         if self.channel == "paper":
             raise Conflict("A paper ballot cannot be changed digitally.")
         selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget)
+        rule.check_ballot(selections, points, costs, budget, currency)
         self._changed(selections, points, None, _today().date().isoformat())
 
     @event("Changed", topic="medborgarbudget:Ballot.Changed")

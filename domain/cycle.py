@@ -17,11 +17,12 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
-from domain.areas import Area, area_from_stored
+from domain.areas import Area, area_from_stored, area_kronor_to_minor
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
+from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pseudonym import GLOBAL, PER_CYCLE
-from domain.voting_rules import ALLOCATION_RULES, VotingRule
+from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 # Which phases each command on a cycle or its proposals and ballots is accepted in.
 COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
@@ -146,25 +147,33 @@ class BudgetCycle(Aggregate):
         actor: str,
         predecessor: BudgetCycle | None = None,
         successors: Sequence[BudgetCycle] = (),
+        currency: str | None = None,
     ) -> BudgetCycle:
         """A new cycle in draft; a successor copies its predecessor's configuration (SKR: repeated
-        over time) but never its decision, which a new assembly decision must renew.
+        over time) but never its decision, which a new assembly decision must renew. Its money
+        is in `currency` (an ISO 4217 code, SEK by default; a successor's is its predecessor's,
+        since the configuration it copies is in it).
         `successors`: the cycles made from `predecessor` already. A cycle has one successor,
         made once it has left draft; another only if every earlier one was cancelled."""
         if predecessor is None:
-            return cls._created(name, municipality, actor, None)
+            code = currency_code(currency) if currency is not None else DEFAULT_CURRENCY
+            return cls._created(name, municipality, actor, None, code)
         predecessor.require_phase("create_successor")
+        if currency is not None and currency_code(currency) != predecessor.currency:
+            raise InvalidInput("currency", f"a successor keeps its predecessor's currency "
+                                           f"({predecessor.currency})")
         standing = [c for c in successors if c.phase is not Phase.CANCELLED]
         if standing:
             raise Conflict(
                 f"This cycle already has a successor, '{standing[0].name}' ({standing[0].id}); "
                 "a cycle is followed by one cycle only (cancel that one to make another).")
         the_id = uuid5(SUCCESSOR_NAMESPACE, f"{predecessor.id}/{len(successors)}")
-        return cls._created(name, municipality, actor, predecessor, the_id)
+        return cls._created(name, municipality, actor, predecessor, predecessor.currency, the_id)
 
     @classmethod
     def _created(cls, name: str, municipality: str, actor: str,
-                 predecessor: BudgetCycle | None, the_id: UUID | None = None) -> BudgetCycle:
+                 predecessor: BudgetCycle | None, currency: str,
+                 the_id: UUID | None = None) -> BudgetCycle:
         copied = predecessor.configuration() if predecessor is not None else None
         fields: dict[str, Any] = {
             "name": _text(name, "name", max_length=200),
@@ -172,6 +181,7 @@ class BudgetCycle(Aggregate):
             "actor": actor, "at": _now(),
             "predecessor_id": str(predecessor.id) if predecessor is not None else None,
             "configuration": copied, "pseudonyms": PER_CYCLE,
+            "currency": currency,
         }
         if the_id is None:
             return cls(**fields)
@@ -189,8 +199,10 @@ class BudgetCycle(Aggregate):
         predecessor_id: str | None,
         configuration: dict[str, Any] | None,
         pseudonyms: str = GLOBAL,  # cycles created before per-cycle pseudonyms keep theirs
+        currency: str | None = None,  # None: created before cycles recorded one (`currency`)
     ) -> None:
         self.name = name
+        self.recorded_currency = currency
         self.pseudonyms = pseudonyms
         # Paper ballots entered per (area, station), to reconcile with the station's roll.
         self.paper_entered: dict[tuple[str, str], int] = {}
@@ -216,6 +228,14 @@ class BudgetCycle(Aggregate):
         self.evaluation_history: list[dict[str, Any]] = []
         if configuration is not None:
             self._apply_configuration(configuration)
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code of every amount of the cycle (its amounts are minor units of it). A
+        cycle created before the currency was recorded is in kronor, unless it was imported from
+        a file that names another (its area keeps the file's META)."""
+        return currency_of(self.recorded_currency,
+                           ({"source": area.source} for area in self.areas.values()))
 
     # ---- configuration (draft only) -------------------------------------------------------
 
@@ -534,3 +554,55 @@ class BudgetCycle(Aggregate):
             if change.trigger == trigger:
                 return change.at
         return None
+
+
+# ---- events stored before money in minor units (ADR 0014) ----------------------------------
+# They held whole kronor; version 2 holds öre. The library upcasts them as they are read, and
+# each keeps its state as stored for the audit chain (domain.money.versioned).
+
+def _configuration_in_ore(state: dict[str, Any]) -> None:
+    """Created, version 1 -> 2: a successor's copied configuration (its areas' budgets and the
+    voting rules' cost limits) to öre. A cycle created then recorded no currency (None: kronor,
+    or its imported file's; see BudgetCycle.currency)."""
+    state.setdefault("currency", None)
+    configuration = state.get("configuration")
+    if configuration:
+        configuration = dict(configuration)
+        configuration["areas"] = [area_kronor_to_minor(a)
+                                  for a in configuration.get("areas", [])]
+        if configuration.get("voting_rule"):
+            configuration["voting_rule"] = rule_kronor_to_minor(configuration["voting_rule"])
+        state["configuration"] = configuration
+
+
+def _area_in_ore(state: dict[str, Any]) -> None:
+    """AreaAdded and AreaChanged, version 1 -> 2: the budget and cost limits to öre."""
+    state["area"] = area_kronor_to_minor(state["area"])
+
+
+def _rule_in_ore(state: dict[str, Any]) -> None:
+    """VotingRuleSet, version 1 -> 2: the rule's cost limits (if any) to öre."""
+    state["rule"] = rule_kronor_to_minor(state["rule"])
+
+
+def _results_in_ore(state: dict[str, Any]) -> None:
+    """ResultsPublished, version 1 -> 2: each area's budget, cost and left to öre (results
+    format 1 -> 2); the scores, winners and reasons stay as they were published."""
+    results = dict(state["results"])
+    areas = {}
+    for area_id, outcome in results.get("areas", {}).items():
+        outcome = dict(outcome)
+        for key in ("budget", "cost", "left"):
+            if key in outcome:
+                outcome[key] = kronor_to_minor(outcome[key])
+        areas[area_id] = outcome
+    results["areas"] = areas
+    results["format"] = 2
+    state["results"] = results
+
+
+versioned(BudgetCycle.Created, _configuration_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.AreaAdded, _area_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.AreaChanged, _area_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.VotingRuleSet, _rule_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.ResultsPublished, _results_in_ore)  # type: ignore[attr-defined]

@@ -16,8 +16,11 @@ from domain.allocation import Election, Project, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
 from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
+from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
 
-RESULTS_FORMAT = 1
+# 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014);
+# 1: in whole kronor (results published before; read as 2, upcast by domain/cycle.py).
+RESULTS_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class CountedProposal:
     id: str
     area: str
     title: str
-    cost: int
+    cost: int  # minor units (öre)
     tie_id: str = ""  # an imported proposal's own project id, for the `project-id` tie-break
 
 
@@ -45,7 +48,7 @@ class CountedBallot:
 
 @dataclass(frozen=True)
 class AreaRules:
-    budget: int
+    budget: int  # minor units (öre)
     vote_type: str
     allocation_rule: str
     threshold: int | None = None
@@ -57,9 +60,11 @@ def tally(
     areas: Mapping[str, AreaRules],
     proposals: Iterable[CountedProposal],
     ballots: Iterable[CountedBallot],
+    currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, Any]:
     """The results of every area: rule, winners, each proposal's score and reason, and a digest
-    of exactly the ballots counted."""
+    of exactly the ballots counted. Money in minor units of `currency`, counted in whole units
+    (so that mes-add1 adds a whole krona to each share, and the reasons speak of kronor)."""
     by_area_proposals: dict[str, list[CountedProposal]] = {a: [] for a in areas}
     for proposal in proposals:
         by_area_proposals.setdefault(proposal.area, []).append(proposal)
@@ -70,7 +75,7 @@ def tally(
     if unknown:
         raise InvalidInput("area", f"proposals or ballots name unknown area(s): {sorted(unknown)}")
 
-    results: dict[str, Any] = {"format": RESULTS_FORMAT, "areas": {}}
+    results: dict[str, Any] = {"format": RESULTS_FORMAT, "currency": currency, "areas": {}}
     area_lines: list[list[tuple[str, bytes]]] = []
     counted_total = 0
     for area_id, rules in areas.items():
@@ -81,19 +86,22 @@ def tally(
         if rules.allocation_rule == "greedy-threshold" and rules.threshold is None:
             raise InvalidInput("allocation_rule", "greedy-threshold needs a score threshold")
         election = Election(
-            projects=[Project(p.id, Decimal(p.cost), p.title, p.tie_id)
+            projects=[Project(p.id, from_minor(p.cost), p.title, p.tie_id)
                       for p in by_area_proposals[area_id]],
             ballots=[b.selections for b in area_ballots],
-            budget=Decimal(rules.budget),
+            budget=from_minor(rules.budget),
             vote_type=rules.vote_type,  # type: ignore[arg-type]
             points=[b.points or () for b in area_ballots] if rules.vote_type in POINT_TYPES
             else None,
             min_project_score_threshold=rules.threshold,
             max_ranked=rules.max_ranked if rules.vote_type == "ordinal" else None,
             tie_break=rules.tie_break,
+            currency=currency,
         )
-        outcome = allocate(election, rules.allocation_rule).to_json_dict()
+        counted = allocate(election, rules.allocation_rule)
+        outcome = counted.to_json_dict()
         outcome.update(
+            cost=_minor(counted.cost), left=_minor(counted.left),
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
             max_ranked=rules.max_ranked,
             ballots=len(area_ballots), ballots_digest=digest_of_lines(lines),
@@ -103,3 +111,10 @@ def tally(
     # Every area's lines are sorted already: merging gives the same order as sorting them all.
     results["ballots_digest"] = digest_of_lines(heapq.merge(*area_lines))
     return results
+
+
+def _minor(amount: Decimal) -> int:
+    """A sum of the area's costs (whole units, at most two decimals) back in minor units."""
+    minor = amount * MINOR_PER_UNIT
+    assert minor == minor.to_integral_value(), amount
+    return int(minor)

@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
-from domain.money import format_kronor, kronor
+from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
 
 STATUSES = (
     "submitted", "feasible", "infeasible", "merged", "withdrawn",
@@ -65,7 +65,7 @@ def _place(value: object) -> dict[str, Any] | None:
 class Progress:
     percent: int
     note: str
-    spent: int
+    spent: int  # minor units (öre)
     actor: str
     at: datetime
     # Why the money spent went down (a correction) or above the cost (an overrun).
@@ -94,13 +94,14 @@ class Proposal(Aggregate):
         source: dict[str, str] | None = None,
     ) -> Proposal:
         """`proposer` is a pseudonym: contact details never enter the event store. `source`:
-        an imported project's row as its file gave it (Pabulib PROJECTS), kept for export."""
+        an imported project's row as its file gave it (Pabulib PROJECTS), kept for export.
+        Amounts are given in whole units (kronor, at most two decimals) and kept in öre."""
         if source is None:
             # Submitted as before `source` existed, so the stored event is unchanged.
             return cls(
                 cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
                 description=_text(description, "description", 5000),
-                estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+                estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
                 category=_text(category, "category", 80), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
@@ -108,7 +109,7 @@ class Proposal(Aggregate):
             area=area,
             title=_text(title, "title", 120),
             description=_text(description, "description", 5000),
-            estimated_cost=kronor(estimated_cost, "estimated_cost", allow_zero=False),
+            estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
             category=_text(category, "category", 80),
             place=_place(place),
             proposer=proposer,
@@ -172,24 +173,26 @@ class Proposal(Aggregate):
             raise Conflict(f"Cannot {action}: the proposal is {self.status}.")
 
     def review(self, feasible: object, official_cost: object, reason: object, actor: str,
-               budget: int | None = None, area_name: str | None = None) -> None:
+               budget: int | None = None, area_name: str | None = None,
+               currency: str = SEK) -> None:
         """A reviewer's decision; it may be revised while the review phase lasts. `budget`: the
-        money of the proposal's area (its pot), which a feasible proposal's cost must fit in;
-        None only for an imported election, whose projects are taken as published."""
+        money of the proposal's area (its pot, in öre), which a feasible proposal's cost must
+        fit in; None only for an imported election, whose projects are taken as published.
+        `currency`: the cycle's, for the amounts a refusal names."""
         self._require_open("review it")
         if not isinstance(feasible, bool):
             raise InvalidInput("feasible", "must be true or false")
         cost: int | None = None
         if feasible:
-            cost = kronor(official_cost, "official_cost", allow_zero=False)
+            cost = minor_units(official_cost, "official_cost", allow_zero=False)
             if budget is not None and cost > budget:
                 # It could never be funded, yet residents would vote for it.
                 raise InvalidInput(
                     "official_cost",
-                    f"{format_kronor(cost)} is more than the whole budget of "
-                    f"{area_name or self.area} ({format_kronor(budget)}): a proposal that costs "
-                    "more than its pot cannot be feasible. Review it as not feasible with a "
-                    "reason, or give the cost it can be carried out for")
+                    f"{format_money(cost, currency)} is more than the whole budget of "
+                    f"{area_name or self.area} ({format_money(budget, currency)}): a proposal "
+                    "that costs more than its pot cannot be feasible. Review it as not feasible "
+                    "with a reason, or give the cost it can be carried out for")
             text = reason.strip() if isinstance(reason, str) else ""
         else:
             # The proposer is owed an explanation: a rejection without a reason is refused.
@@ -261,43 +264,44 @@ class Proposal(Aggregate):
         if self.status in ("completed", "abandoned"):
             raise Conflict(f"The project is already {self.status}.")
 
-    def _spent(self, spent: object, explanation: object) -> tuple[int, str | None]:
-        """The money spent so far, and the explanation given with it. Money spent only grows
-        and stays within the cost: a lower figure (a correction) or one above the cost (an
-        overrun) is recorded only with an explanation of why."""
-        amount = kronor(spent, "spent")
+    def _spent(self, spent: object, explanation: object,
+               currency: str = SEK) -> tuple[int, str | None]:
+        """The money spent so far (given in whole units, kept in öre), and the explanation
+        given with it. Money spent only grows and stays within the cost: a lower figure (a
+        correction) or one above the cost (an overrun) is recorded only with an explanation of
+        why. `currency`: the cycle's, for the amounts a refusal names."""
+        amount = minor_units(spent, "spent")
         text = None if explanation is None else _text(explanation, "explanation", 2000)
         before = self.progress[-1].spent if self.progress else 0
         if text is None and amount < before:
             raise InvalidInput(
-                "spent", f"{format_kronor(amount)} is less than the {format_kronor(before)} "
-                "reported before; money spent does not go down, so a correction is recorded "
-                "only with an explanation")
+                "spent", f"{format_money(amount, currency)} is less than the "
+                f"{format_money(before, currency)} reported before; money spent does not go "
+                "down, so a correction is recorded only with an explanation")
         if text is None and amount > self.cost:
             raise InvalidInput(
-                "spent", f"{format_kronor(amount)} is more than the project's cost of "
-                f"{format_kronor(self.cost)}; an overrun is recorded only with an explanation")
+                "spent", f"{format_money(amount, currency)} is more than the project's cost of "
+                f"{format_money(self.cost, currency)}; an overrun is recorded only with an "
+                "explanation")
         return amount, text
 
     def report_progress(
         self, percent: object, note: object, spent: object, actor: str, selected: bool,
-        explanation: object = None,
+        explanation: object = None, currency: str = SEK,
     ) -> None:
-        """How far the work has come (`percent`, the share done: 0 to 99, never less than
-        before; 100 % is the built project, recorded by `complete`) and the money spent so far
-        (see `_spent`)."""
+        """How far the work has come (`percent`, the share done: 0 to 100, never less than
+        before) and the money spent so far (see `_spent`). A report of 100 % says the work is
+        done; the project stays in progress until it is completed (`complete`), with what it
+        cost in the end."""
         self._require_buildable(selected)
         if type(percent) is not int or not 0 <= percent <= 100:
             raise InvalidInput("percent", "must be a whole number from 0 to 100")
-        if percent == 100:
-            raise InvalidInput("percent", "100 % means the project is built: record that by "
-                                          "completing it, with what it cost in the end")
         if self.progress and percent < self.progress[-1].percent:
             raise InvalidInput(
                 "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
             )
         text = _text(note, "note", 2000)
-        amount, why = self._spent(spent, explanation)
+        amount, why = self._spent(spent, explanation, currency)
         self._progress_reported(percent, text, amount, actor, _now(), why)
 
     @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
@@ -309,11 +313,11 @@ class Proposal(Aggregate):
         self.status = "in_progress"
 
     def complete(self, note: object, spent: object, actor: str, selected: bool,
-                 explanation: object = None) -> None:
+                 explanation: object = None, currency: str = SEK) -> None:
         """The project is built (100 %); `spent` what it cost in the end (see `_spent`)."""
         self._require_buildable(selected)
         text = _text(note, "note", 2000)
-        amount, why = self._spent(spent, explanation)
+        amount, why = self._spent(spent, explanation, currency)
         self._completed(text, amount, actor, _now(), why)
 
     @event("Completed", topic="medborgarbudget:Proposal.Completed")
@@ -331,3 +335,25 @@ class Proposal(Aggregate):
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = "abandoned"
+
+
+# Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.
+def _estimated_cost_in_ore(state: dict[str, Any]) -> None:
+    """Submitted, version 1 -> 2: the estimated cost from whole kronor to öre."""
+    state["estimated_cost"] = kronor_to_minor(state.get("estimated_cost"))
+
+
+def _official_cost_in_ore(state: dict[str, Any]) -> None:
+    """Reviewed, version 1 -> 2: the official cost (None when not feasible) to öre."""
+    state["official_cost"] = kronor_to_minor(state.get("official_cost"))
+
+
+def _spent_in_ore(state: dict[str, Any]) -> None:
+    """ProgressReported and Completed, version 1 -> 2: the money spent to öre."""
+    state["spent"] = kronor_to_minor(state.get("spent"))
+
+
+versioned(Proposal.Submitted, _estimated_cost_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.Reviewed, _official_cost_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.ProgressReported, _spent_in_ore)  # type: ignore[attr-defined]
+versioned(Proposal.Completed, _spent_in_ore)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from domain.errors import InvalidInput
-from domain.money import format_kronor
+from domain.money import SEK, format_money, kronor_to_minor, minor_units
 
 VotingKind = Literal["approval", "knapsack", "cumulative", "ranked"]
 VOTING_KINDS: tuple[str, ...] = ("approval", "knapsack", "cumulative", "ranked")
@@ -45,7 +45,7 @@ class VotingRule:
     max_choices: int | None = None
     max_points_per_project: int | None = None
     max_total_points: int | None = None
-    min_total_cost: int | None = None
+    min_total_cost: int | None = None  # minor units (öre), as every amount
     max_total_cost: int | None = None
     min_total_points: int | None = None
     min_points_per_project: int | None = None
@@ -59,6 +59,11 @@ class VotingRule:
         unknown = set(data) - {f for f in cls.__dataclass_fields__}
         if unknown:
             raise InvalidInput("voting_rule", f"unknown field(s): {', '.join(sorted(unknown))}")
+        data = dict(data)
+        for name in ("min_total_cost", "max_total_cost"):
+            # Given in whole units (kronor, decimals allowed), as every amount people give.
+            if data.get(name) is not None:
+                data[name] = minor_units(data[name], f"voting_rule.{name}")
         rule = cls(**data)
         rule.validate()
         return rule
@@ -115,8 +120,10 @@ class VotingRule:
         points: Sequence[int] | None,
         costs: Mapping[str, int],
         budget: int,
+        currency: str = SEK,
     ) -> None:
-        """Refuse a ballot that breaks the rule. `costs` holds the proposals a voter may choose."""
+        """Refuse a ballot that breaks the rule. `costs` holds the proposals a voter may choose;
+        costs and budget in minor units of `currency`."""
         if any(not isinstance(s, str) or not s for s in selections):
             raise InvalidInput("selections", "must be proposal ids")
         if len(set(selections)) != len(selections):
@@ -136,7 +143,7 @@ class VotingRule:
                                              "every rank")
         elif points:
             raise InvalidInput("points", "points are given only in cumulative voting")
-        for field, problem in self.limit_breaks(selections, points, costs, budget):
+        for field, problem in self.limit_breaks(selections, points, costs, budget, currency):
             raise InvalidInput(field, problem)
 
     def limit_breaks(
@@ -145,6 +152,7 @@ class VotingRule:
         points: Sequence[int] | None,
         costs: Mapping[str, int],
         budget: int,
+        currency: str = SEK,
     ) -> list[tuple[str, str]]:
         """The rule's limits that a well-formed ballot breaks, as (field, problem): how many
         choices, their total cost, the points in total and per project. Apart from the checks
@@ -158,18 +166,22 @@ class VotingRule:
             breaks.append(("selections",
                            f"too many choices: {count}, at most {self.max_choices} allowed"))
         total = sum(costs[s] for s in selections)
+
+        def money(amount: int) -> str:
+            return format_money(amount, currency)
+
         if self.kind == "knapsack" and total > budget:
             breaks.append(("selections",
-                           f"the chosen proposals cost {format_kronor(total)}, more than the "
-                           f"area's budget of {format_kronor(budget)}"))
+                           f"the chosen proposals cost {money(total)}, more than the "
+                           f"area's budget of {money(budget)}"))
         if self.max_total_cost is not None and total > self.max_total_cost:
             breaks.append(("selections",
-                           f"the chosen proposals cost {format_kronor(total)}, more than "
-                           f"{format_kronor(self.max_total_cost)}"))
+                           f"the chosen proposals cost {money(total)}, more than "
+                           f"{money(self.max_total_cost)}"))
         if self.min_total_cost is not None and total < self.min_total_cost:
             breaks.append(("selections",
-                           f"the chosen proposals cost {format_kronor(total)}, less than "
-                           f"{format_kronor(self.min_total_cost)}"))
+                           f"the chosen proposals cost {money(total)}, less than "
+                           f"{money(self.min_total_cost)}"))
         if self.kind == "cumulative" and points is not None:
             if self.max_points_per_project is not None \
                     and max(points, default=0) > self.max_points_per_project:
@@ -195,6 +207,16 @@ class VotingRule:
                 raise InvalidInput("points", "each must be a whole number, 0 or more")
         elif any(type(p) is not int or p <= 0 for p in points):
             raise InvalidInput("points", "each must be a whole number above 0")
+
+
+def rule_kronor_to_minor(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A voting rule as stored before minor units (its cost limits in whole kronor) as stored
+    since (in öre): for the upcasting of old events."""
+    upcast = dict(rule)
+    for key in ("min_total_cost", "max_total_cost"):
+        if upcast.get(key) is not None:
+            upcast[key] = kronor_to_minor(upcast[key])
+    return upcast
 
 
 ALLOCATION_RULES: tuple[str, ...] = (

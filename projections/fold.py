@@ -30,10 +30,14 @@ ROLL_MARK = TOPIC_PREFIX + "RollMark."
 CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK)
 
 
+BALLOT_CAST = BALLOT + "Cast"
+
+
 class Lookups(Protocol):
     def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
     def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
-    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None: ...
+    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
+        """(cycle, area) of a stored ballot: a ballot's later events do not repeat them."""
 
 
 class AuditRow(NamedTuple):
@@ -65,8 +69,7 @@ class Batch:
     lookups: Lookups
     cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
-    new_ballots: dict[str, tuple[str, str]] = field(default_factory=dict)
-    stored_ballots: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    ballot_cycles: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
@@ -93,13 +96,10 @@ class Batch:
         return self.proposals[proposal_id]
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
-        found = self.new_ballots.get(ballot_id)
-        if found is not None:
-            return found
-        if ballot_id not in self.stored_ballots:
+        if ballot_id not in self.ballot_cycles:
             # Kept: a changed ballot is looked up by its handler and again by the chain.
-            self.stored_ballots[ballot_id] = self.lookups.ballot_cycle(ballot_id)
-        return self.stored_ballots[ballot_id]
+            self.ballot_cycles[ballot_id] = self.lookups.ballot_cycle(ballot_id)
+        return self.ballot_cycles[ballot_id]
 
     # ---- applying events -----------------------------------------------------------------
 
@@ -112,6 +112,17 @@ class Batch:
         if topic.startswith(CHAINED):
             self._link(topic, event)
 
+    def apply_cast(self, position: int, ballot: CastBallot) -> None:
+        """`apply` for a ballot read straight from its JSON: nearly every event of a voting
+        day, so folded and linked without looking its topic up."""
+        self.last_position = position
+        self.events += 1
+        self._ballot_cast(position, ballot)
+        cycle = self.cycles.get(ballot.cycle_id)  # loaded by _ballot_cast when it exists
+        if cycle is not None and "audit" in cycle:
+            Chain(cycle["audit"]).add(BALLOT_CAST, ballot.originator_id,
+                                      ballot.originator_version, ballot.timestamp, ballot.data)
+
     def _link(self, topic: str, event: Any) -> None:
         """Link the event into its cycle's audit chain (after its handler, which has recorded
         a new proposal's or ballot's cycle)."""
@@ -122,7 +133,7 @@ class Batch:
         elif topic.startswith(PROPOSAL):
             proposal = self._proposal(originator)
             cycle_id = proposal["cycle_id"] if proposal is not None else None
-        elif topic.startswith(ROLL_MARK):
+        elif topic == BALLOT_CAST or topic.startswith(ROLL_MARK):
             cycle_id = event.cycle_id
         else:
             found = self._ballot_cycle(originator)
@@ -163,6 +174,8 @@ class Batch:
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
+            # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
+            "currency": getattr(event, "currency", None),
         }
         self._audit(position, cycle_id, event, "cycle created", event.name)
 
@@ -313,8 +326,6 @@ class Batch:
     # ballots
 
     def _ballot_cast(self, position: int, event: Any) -> None:
-        ballot_id = str(event.originator_id)
-        self.new_ballots[ballot_id] = (event.cycle_id, event.area)
         cycle = self._cycle(event.cycle_id)
         if cycle is not None:
             cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
@@ -420,7 +431,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,
     PROPOSAL + "Abandoned": Batch._abandoned,
-    BALLOT + "Cast": Batch._ballot_cast,
+    BALLOT_CAST: Batch._ballot_cast,
     BALLOT + "Changed": Batch._ballot_changed,
     ROLL_MARK + "Marked": Batch._roll_marked,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper, Notification
 
@@ -25,6 +26,26 @@ PAGE = 20_000
 _WANTED = frozenset(TOPICS)
 
 
+class _Lookups:
+    """What a batch reads of what came before it: cycles and proposals from the read models, a
+    ballot's cycle and area from the ballot's first event in the log (rarely: only a ballot's
+    later events need them, and they are kept for the batch)."""
+
+    def __init__(self, store: ReadModelStore, recorder: ApplicationRecorder,
+                 mapper: Mapper[Any]) -> None:
+        self.cycle = store.cycle
+        self.proposal = store.proposal
+        self.recorder = recorder
+        self.mapper = mapper
+
+    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
+        first = self.recorder.select_events(UUID(ballot_id), lte=1)
+        if not first:
+            return None
+        event: Any = self.mapper.to_domain_event(first[0])
+        return str(event.cycle_id), str(event.area)
+
+
 class Follower:
     def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any],
                  store: ReadModelStore, page: int = PAGE) -> None:
@@ -33,6 +54,7 @@ class Follower:
         self.store = store
         self.page = page
         self._plain_json = reads_plain_json(mapper)
+        self._lookups = _Lookups(store, recorder, mapper)
 
     def catch_up(self, stop: threading.Event | None = None,
                  on_batch: Callable[[int], None] | None = None, until: int | None = None,
@@ -60,7 +82,7 @@ class Follower:
         return processed
 
     def _process(self, notifications: Sequence[Notification]) -> int:
-        batch = Batch(self.store)
+        batch = Batch(self._lookups)
         for notification in notifications:
             # Every position is tracked, but only our own topics are decoded: those the read
             # models fold, and every event of a cycle's aggregates (the audit chain links
@@ -69,7 +91,7 @@ class Follower:
             cast = (cast_ballot(notification) if topic == BALLOT_CAST and self._plain_json
                     else None)
             if cast is not None:
-                batch.apply(notification.id, topic, cast)
+                batch.apply_cast(notification.id, cast)
             elif topic in _WANTED or topic.startswith(CHAINED):
                 batch.apply(notification.id, topic, self.mapper.to_domain_event(notification))
             else:

@@ -23,16 +23,17 @@ from psycopg.sql import SQL
 from projections.fold import Batch
 
 WRITE_CACHE_KIB = 262_144
-TABLES = ("rm_cycles", "rm_proposals", "rm_ballots", "rm_turnout", "rm_results", "rm_audit",
-          "rm_receipts")
+TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts")
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {rm_proposals} (proposal_id TEXT PRIMARY KEY, "
     "cycle_id TEXT NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {ix}rm_proposals_cycle ON {rm_proposals} (cycle_id)",
-    "CREATE TABLE IF NOT EXISTS {rm_ballots} (ballot_id TEXT PRIMARY KEY, "
-    "cycle_id TEXT NOT NULL, area TEXT NOT NULL){without_rowid}",
+    # A ballot's cycle and area were kept here for its later events; they are read from the
+    # ballot's first event in the log instead (projections/follower.py), and a million random
+    # keys are not written on a voting day.
+    "DROP TABLE IF EXISTS {rm_ballots}",
     "CREATE TABLE IF NOT EXISTS {rm_turnout} (cycle_id TEXT NOT NULL, area TEXT NOT NULL, "
     "channel TEXT NOT NULL, day TEXT NOT NULL, age_band TEXT NOT NULL, "
     "ballots BIGINT NOT NULL, PRIMARY KEY (cycle_id, area, channel, day, age_band))",
@@ -72,8 +73,6 @@ class BulkInsert:
         return ", ".join(name for name, _ in self.columns)
 
 
-BALLOTS = BulkInsert("rm_ballots", (("ballot_id", "text"), ("cycle_id", "text"),
-                                    ("area", "text")))
 TURNOUT = BulkInsert(
     "rm_turnout", (("cycle_id", "text"), ("area", "text"), ("channel", "text"), ("day", "text"),
                    ("age_band", "text"), ("ballots", "bigint")),
@@ -136,9 +135,6 @@ class ReadModelStore(TrackingRecorder):
                 cursor.executemany(self.sql(UPSERT_PROPOSAL),
                                    [(k, v["cycle_id"], _dump(v))
                                     for k, v in batch.proposals.items()])
-            if batch.new_ballots:
-                self._insert_many(cursor, BALLOTS,
-                                  [(k, c, a) for k, (c, a) in batch.new_ballots.items()])
             if batch.receipts:
                 self._insert_many(cursor, RECEIPTS, [(d, c) for c, d in batch.receipts])
             if batch.turnout:
@@ -177,11 +173,6 @@ class ReadModelStore(TrackingRecorder):
     def proposal(self, proposal_id: str) -> dict[str, Any] | None:
         rows = self._rows("SELECT doc FROM {rm_proposals} WHERE proposal_id = ?", [proposal_id])
         return json.loads(rows[0]["doc"]) if rows else None
-
-    def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
-        rows = self._rows("SELECT cycle_id, area FROM {rm_ballots} WHERE ballot_id = ?",
-                          [ballot_id])
-        return (rows[0]["cycle_id"], rows[0]["area"]) if rows else None
 
     # ---- queries for pages and the API --------------------------------------------------------
 
@@ -245,9 +236,9 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
                 *(self.sql(s) for s in CREATE)]
 
     def _names(self) -> dict[str, str]:
-        # A position is SQLite's rowid (one B-tree, appended to, not two); a ballot row lives in
-        # its primary key's B-tree (WITHOUT ROWID): each write touches one tree fewer.
-        return {**{t: t for t in TABLES}, "tracking": "tracking", "ix": "",
+        # A position is SQLite's rowid (one B-tree, appended to, not two); a receipt row lives
+        # in its primary key's B-tree (WITHOUT ROWID): each write touches one tree fewer.
+        return {**{t: t for t in (*TABLES, "rm_ballots")}, "tracking": "tracking", "ix": "",
                 "position": "INTEGER", "without_rowid": " WITHOUT ROWID"}
 
     def _placeholder(self, sql: str) -> str:
@@ -258,7 +249,7 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
         with self.datastore.transaction(commit=commit) as cursor:
             if commit:
                 # Ballot ids are effectively random keys: past a few hundred thousand, SQLite's
-                # default 2 MB page cache thrashes on them (rm_ballots, rm_receipts). 256 MB
+                # default 2 MB page cache thrashes on them (rm_receipts). 256 MB
                 # for a writing connection.
                 cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             yield cursor
@@ -275,7 +266,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
 
     def _names(self) -> dict[str, str]:
         schema = self.datastore.schema
-        names = {t: f'"{schema}"."{t}"' for t in TABLES}
+        names = {t: f'"{schema}"."{t}"' for t in (*TABLES, "rm_ballots")}
         return {**names, "tracking": f'"{schema}"."{self.tracking_table_name}"', "ix": "",
                 "position": "BIGINT", "without_rowid": ""}
 

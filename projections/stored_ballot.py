@@ -31,40 +31,24 @@ class CastBallot:
                  "originator_version", "receipt", "station", "timestamp")
 
     def __init__(self, originator_id: UUID | str, originator_version: int,
-                 state: dict[str, Any], transcoded: int) -> None:
+                 data: dict[str, Any], timestamp: str) -> None:
         # As text once: the fold and the audit chain each want the text form.
         self.originator_id = str(originator_id)
         self.originator_version = originator_version
-        self.cycle_id: str = state["cycle_id"]
-        self.area: str = state["area"]
-        self.channel: str = state["channel"]
-        self.station: str | None = state.get("station")
-        self.age_band: str | None = state.get("age_band")  # absent before age bands existed
-        self.receipt: str | None = state.get("receipt")
-        day = state.get("day")
-        if day is None:  # stored before ballots carried the day only (ADR 0004)
-            at = state["at"]
-            # The library stores datetimes as {"_type_": "datetime_iso", "_data_": isoformat()}.
-            day = (at["_data_"] if isinstance(at, dict) else str(at))[:10]
-        self.day: str = day
+        self.timestamp = timestamp
         # What domain.audit.event_data gives for the decoded event, the values as the export
         # writes them (datetimes and UUIDs as text): the audit chain links exactly this.
-        plain = _plain_state(state, transcoded)
-        self.timestamp: str = plain.pop("timestamp")
-        plain.pop("class_version", None)
-        self.data: dict[str, Any] = plain
-
-
-def _plain_state(state: dict[str, Any], transcoded: int) -> dict[str, Any]:
-    """`_plain(state)`, quickly when the only transcoded values are members of the state itself
-    (`transcoded`: how many there are in all), as in every ballot so far."""
-    plain, found = {}, 0
-    for key, value in state.items():
-        if type(value) is dict and len(value) == 2 and "_type_" in value:
-            value = _plain(value)
-            found += 1
-        plain[key] = value
-    return plain if found == transcoded else _plain(state)
+        self.data = data
+        self.cycle_id: str = data["cycle_id"]
+        self.area: str = data["area"]
+        self.channel: str = data["channel"]
+        self.station: str | None = data.get("station")
+        self.age_band: str | None = data.get("age_band")  # absent before age bands existed
+        self.receipt: str | None = data.get("receipt")
+        day = data.get("day")
+        if day is None:  # stored before ballots carried the day only (ADR 0004)
+            day = str(data["at"])[:10]
+        self.day: str = day
 
 
 def _plain(value: Any) -> Any:
@@ -98,13 +82,21 @@ def cast_ballot(notification: Notification) -> CastBallot | None:
     """The ballot read from its JSON; None when only the mapper can read it as the export
     does (an older version of the event to be upcast, a value of another type)."""
     state = orjson.loads(notification.state)
-    if state.get("class_version", 1) != _class_version():
+    if state.pop("class_version", 1) != _class_version():
         return None
+    stamp = state.pop("timestamp")
     # A "_type_" key, its quotes unescaped, is a transcoded value (inside a string, the quotes
-    # would be escaped): counting them tells whether any lies deeper than the top level.
-    transcoded = notification.state.count(b'"_type_"')
-    try:
+    # would be escaped). Every ballot so far has one, its timestamp: the rest is plain JSON
+    # already, and is the event's data as it is.
+    if (notification.state.count(b'"_type_"') == 1 and type(stamp) is dict
+            and stamp.get("_type_") == "datetime_iso" and type(stamp.get("_data_")) is str):
         return CastBallot(notification.originator_id, notification.originator_version, state,
-                          transcoded)
+                          stamp["_data_"])
+    try:
+        timestamp, data = _plain(stamp), _plain(state)
     except NotPlain:
         return None
+    if not isinstance(timestamp, str):
+        return None
+    return CastBallot(notification.originator_id, notification.originator_version, data,
+                      timestamp)

@@ -170,11 +170,15 @@ class Medborgarbudget(Application[UUID]):
     # ---- cycles ----------------------------------------------------------------------------
 
     def create_cycle(self, name: str, municipality: str, actor: str,
-                     predecessor_id: str | UUID | None = None) -> UUID:
+                     predecessor_id: str | UUID | None = None,
+                     currency: str | None = None) -> UUID:
+        """`currency`: the ISO 4217 code of the cycle's money (SEK when not given; a
+        successor's is its predecessor's)."""
         predecessor = self.cycle(predecessor_id) if predecessor_id is not None else None
         successors = ([self.cycle(i) for i in self.successor_ids(predecessor.id)]
                       if predecessor is not None else [])
-        cycle = BudgetCycle.create(name, municipality, actor, predecessor, successors)
+        cycle = BudgetCycle.create(name, municipality, actor, predecessor, successors,
+                                   currency=currency)
         try:
             self.save(cycle)
         except IntegrityError:
@@ -344,7 +348,8 @@ class Medborgarbudget(Application[UUID]):
             if as_published:
                 proposal.review(feasible, official_cost, reason, actor)
             else:
-                proposal.review(feasible, official_cost, reason, actor, area.budget, area.name)
+                proposal.review(feasible, official_cost, reason, actor, area.budget, area.name,
+                                cycle.currency)
 
         self._update_proposal(proposal_id, "review_proposal", review)
 
@@ -375,14 +380,15 @@ class Medborgarbudget(Application[UUID]):
         self._update_proposal(
             proposal_id, "report_progress",
             lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c),
-                                           explanation),
+                                           explanation, c.currency),
         )
 
     def complete_proposal(self, proposal_id: str | UUID, note: object, spent: object,
                           actor: str, explanation: object = None) -> None:
         self._update_proposal(
             proposal_id, "report_progress",
-            lambda p, c: p.complete(note, spent, actor, self._selected(p, c), explanation),
+            lambda p, c: p.complete(note, spent, actor, self._selected(p, c), explanation,
+                                    c.currency),
         )
 
     def abandon_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
@@ -466,4 +472,4 @@ class Medborgarbudget(Application[UUID]):
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot
         ]
-        return tally(areas, proposals, self.counted_ballots(cycle.id))
+        return tally(areas, proposals, self.counted_ballots(cycle.id), cycle.currency)

@@ -264,7 +264,8 @@ class BallotIntake:
         ballot = Ballot.cast(
             str(cycle.id), command.area, voter, command.selections, command.points,
             cycle.voting_rule_for(command.area), self.options(cycle, command.area),
-            cycle.area(command.area).budget, receipt=receipt_digest(code))
+            cycle.area(command.area).budget, receipt=receipt_digest(code),
+            currency=cycle.currency)
         return ballot, code
 
     def cast(self, command: CastBallot, keyed: IdempotencyRecord | None = None,
@@ -348,7 +349,7 @@ class BallotIntake:
             ballot.change(command.selections, command.points,
                           cycle.voting_rule_for(command.area),
                           self.options(cycle, command.area), cycle.area(command.area).budget,
-                          cycle.allow_ballot_changes)
+                          cycle.allow_ballot_changes, cycle.currency)
             try:
                 recordings = self._app.save(ballot, unchanged=[self._unchanged(cycle)])
             except (StaleAggregates, IntegrityError):
@@ -409,7 +410,7 @@ class BallotIntake:
                 try:
                     ballots.append(Ballot.from_box(str(cycle.id), command.area, station,
                                                    paper.selections, paper.points, rule,
-                                                   options, budget))
+                                                   options, budget, cycle.currency))
                 except InvalidInput as error:
                     raise InvalidInput(f"ballots[{index}].{error.field}", error.reason) from None
             marked = self.marks_at(cycle.id, command.area, station)
@@ -458,7 +459,7 @@ class BallotIntake:
                                     purpose="imported")
             pending.append(Ballot.cast(str(cycle.id), area, voter, imported.selections,
                                        imported.points, rule, options, budget,
-                                       channel=imported.channel))
+                                       channel=imported.channel, currency=cycle.currency))
             if len(pending) == chunk:
                 stored += self._save_imported(pending, area)
         return stored + self._save_imported(pending, area)

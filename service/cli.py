@@ -8,13 +8,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import click
 
-from domain.allocation.outcome import money
 from domain.errors import DomainError
+from domain.money import format_money
 from domain.phases import SWEDISH_NAMES, Phase
 from service.config import DATA_ENV, ConfigurationError, Settings
 from service.tally_command import tally
@@ -80,12 +79,13 @@ def demo(data: Path | None, voters: int) -> None:
     click.echo("\nWinners:")
     for area_id, area_result in (cycle.results or {}).get("areas", {}).items():
         area = cycle.areas[area_id]
-        click.echo(f"  {area.name} — rule {area_result['rule']}, budget {money(area.budget)}, "
+        click.echo(f"  {area.name} — rule {area_result['rule']}, budget "
+                   f"{format_money(area.budget, cycle.currency)}, "
                    f"{area_result['ballots']} ballots")
         for pid in area_result["selected"]:
             score = area_result["scores"].get(pid)
             click.echo(f"    * {titles[pid]}  ({score} votes)")
-        click.echo(f"    left unspent: {money(Decimal(str(area_result['left'])))}")
+        click.echo(f"    left unspent: {format_money(area_result['left'], cycle.currency)}")
 
 
 @main.command()
@@ -547,7 +547,9 @@ def pabulib_import(file: Path, data: Path | None) -> None:
                        "imported history)", err=True)
         for area_id, result in (cycle.results or {}).get("areas", {}).items():
             click.echo(f"{cycle.name}: area {area_id}, {result['ballots']} ballots, "
-                       f"{len(result['selected'])} selected by {result['rule']}")
+                       f"{len(result['selected'])} selected by {result['rule']}, costing "
+                       f"{format_money(result['cost'], cycle.currency)} of "
+                       f"{format_money(result['budget'], cycle.currency)}")
         click.echo(str(imported.cycle_id))
     except DomainError as error:
         click.echo(f"{file}: refused: {error.message}", err=True)

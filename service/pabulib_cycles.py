@@ -21,6 +21,7 @@ from uuid import UUID
 
 from domain.cycle import BudgetCycle
 from domain.errors import Conflict, InvalidInput
+from domain.money import MINOR_PER_UNIT, currency_code, major_text
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
 from domain.phases import Phase
 from domain.voting_rules import VotingRule
@@ -35,13 +36,27 @@ VOTE_COLUMNS = ("voter_id", "vote", "points")
 
 
 def _whole(value: str, what: str, line: int) -> int:
-    """A whole amount from the file; amounts with decimals (grosze, öre) need money in minor
-    units, which the domain does not have yet, so such a file is refused, naming the line."""
+    """A whole number from the file (a count of choices or points), or refuse it naming the
+    line."""
     number = Decimal(value)
     if number != number.to_integral_value():
-        raise InvalidInput(what, f"line {line}: {value} has decimals; amounts with öre (or "
-                                 "grosze, cents) cannot be imported yet")
+        raise InvalidInput(what, f"line {line}: {value} is not a whole number")
     return int(number)
+
+
+def _amount(value: str, what: str, line: int) -> Decimal:
+    """An amount of money from the file, exact, to the grosz (öre, cent): '969245.38'; finer
+    than that no currency pays, and the file is refused naming the line."""
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise InvalidInput(what, f"line {line}: {value!r} is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise InvalidInput(what, f"line {line}: {value!r} is not an amount")
+    if number * MINOR_PER_UNIT != (number * MINOR_PER_UNIT).to_integral_value():
+        raise InvalidInput(what, f"line {line}: {value} has more than two decimals, finer than "
+                                 "a grosz (öre, cent)")
+    return number
 
 
 def _slug(text: str) -> str:
@@ -60,6 +75,21 @@ def _meta_int(pb: PabulibFile, key: str) -> int | None:
                                 "number") from None
 
 
+def _meta_amount(pb: PabulibFile, key: str) -> Decimal | None:
+    value = pb.meta.get(key, "").strip()
+    if not value or value.lower() == "none":
+        return None
+    return _amount(value, key, pb.meta_lines.get(key, 0))
+
+
+def _currency(pb: PabulibFile) -> str | None:
+    """The file's META `currency` (an ISO 4217 code), None when it names none (kronor then)."""
+    value = pb.meta.get("currency", "").strip()
+    if not value:
+        return None
+    return currency_code(value, f"currency: line {pb.meta_lines.get('currency', 0)}")
+
+
 def voting_rule(pb: PabulibFile) -> dict[str, Any]:
     """The file's own limits (META min_length, max_length, min/max_sum_cost, min/max_points,
     min/max_sum_points) and no others: what a file does not state, the rule leaves open. A
@@ -70,8 +100,8 @@ def voting_rule(pb: PabulibFile) -> dict[str, Any]:
     if pb.vote_type == "choose-1":
         rule["max_choices"] = 1
     for key, field in (("min_sum_cost", "min_total_cost"), ("max_sum_cost", "max_total_cost")):
-        if (value := _meta_int(pb, key)) is not None:
-            rule[field] = value
+        if (amount := _meta_amount(pb, key)) is not None:
+            rule[field] = amount  # whole units, as people give amounts: kept in minor units
     if pb.vote_type in ("cumulative", "scoring"):
         given = [v.points or () for v in pb.votes]
         total = _meta_int(pb, "max_sum_points")
@@ -142,13 +172,15 @@ class Imported:
     breaks: dict[str, int]
 
 
-def _limit_breaks(pb: PabulibFile, costs: Mapping[str, int]) -> dict[str, int]:
+def _limit_breaks(pb: PabulibFile, costs: Mapping[str, Decimal]) -> dict[str, int]:
     """How many ballots break each limit the file's META states, by META key (the same limits
     VotingRule.limit_breaks enforces on a ballot cast here)."""
-    limits = {key: value for key in ("min_length", "max_length", "min_sum_cost",
-                                     "max_sum_cost", "min_points", "max_points",
-                                     "min_sum_points", "max_sum_points")
-              if (value := _meta_int(pb, key)) is not None}
+    limits: dict[str, int | Decimal] = {
+        key: value for key in ("min_length", "max_length", "min_points", "max_points",
+                               "min_sum_points", "max_sum_points")
+        if (value := _meta_int(pb, key)) is not None}
+    limits.update({key: amount for key in ("min_sum_cost", "max_sum_cost")
+                   if (amount := _meta_amount(pb, key)) is not None})
     if pb.vote_type == "choose-1":
         limits["max_length"] = min(limits.get("max_length", 1), 1)
     counts: dict[str, int] = {}
@@ -185,9 +217,10 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
     """`progress` is called with the number of ballots read so far (every thousand);
     `tie_break` is the cycle's (default: the default order)."""
     meta = pb.meta
-    budget = _whole(meta["budget"], "budget", pb.meta_lines.get("budget", 0))
-    costs = {p.id: _whole(p.fields["cost"], f"cost of project {p.id}", p.line)
+    budget = _amount(meta["budget"], "budget", pb.meta_lines.get("budget", 0))
+    costs = {p.id: _amount(p.fields["cost"], f"cost of project {p.id}", p.line)
              for p in pb.projects}
+    currency = _currency(pb)
     rule_data = voting_rule(pb)
     VotingRule.from_dict(rule_data)  # the file's limits make a rule, or say why not
     breaks = _limit_breaks(pb, costs)
@@ -210,7 +243,8 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
             rule_data[field] = None
     name = meta.get("description") or " ".join(
         part for part in (meta.get("country"), meta.get("unit"), meta.get("instance")) if part)
-    cycle_id = app.create_cycle(name or source, meta.get("unit") or "Pabulib", IMPORTER)
+    cycle_id = app.create_cycle(name or source, meta.get("unit") or "Pabulib", IMPORTER,
+                                currency=currency)
     area_id = _slug(meta.get("subunit") or meta.get("unit") or "area")
     on = meta.get("date_begin") or datetime.now(UTC).date().isoformat()
     try:
@@ -276,14 +310,14 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
     meta = {"description": cycle.name, "country": "Sweden", "unit": cycle.municipality,
             "subunit": area.name, "instance": _edition(cycle),
             "num_projects": str(len(proposals)), "num_votes": str(len(ballots)),
-            "budget": str(area.budget), "vote_type": vote_type,
-            "rule": cycle.allocation_rule_for(area_id)}
+            "budget": major_text(area.budget), "currency": cycle.currency,
+            "vote_type": vote_type, "rule": cycle.allocation_rule_for(area_id)}
     if rule.kind != "knapsack":
         meta["min_length"] = str(rule.min_choices)
         if rule.max_choices is not None:
             meta["max_length"] = str(rule.max_choices)
     else:
-        meta["max_sum_cost"] = str(area.budget)
+        meta["max_sum_cost"] = major_text(area.budget)
     if rule.kind == "cumulative":
         meta["max_sum_points"] = str(rule.max_total_points)
         meta["max_points"] = str(rule.max_points_per_project)
@@ -294,7 +328,7 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
         project_columns.append("selected")
     projects = []
     for proposal in proposals:
-        fields = {"project_id": str(proposal.id), "cost": str(proposal.cost),
+        fields = {"project_id": str(proposal.id), "cost": major_text(proposal.cost),
                   "votes": str(support.get(str(proposal.id), 0)), "name": proposal.title,
                   "category": proposal.category}
         if results is not None:
@@ -333,7 +367,7 @@ def _as_imported(source: Mapping[str, Any], proposals: list[Any], ballots: list[
     projects = []
     for proposal in proposals:
         fields = getattr(proposal, "source", None) or {
-            "project_id": proposal.title.partition(": ")[0], "cost": str(proposal.cost),
+            "project_id": proposal.title.partition(": ")[0], "cost": major_text(proposal.cost),
             "name": proposal.title.partition(": ")[2]}
         file_id[str(proposal.id)] = fields["project_id"]
         projects.append(PabulibProject(dict(fields)))

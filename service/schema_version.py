@@ -10,6 +10,9 @@ a store at once exactly one upgrades it, and the others find it upgraded.
 Versions:
   0  before this table (read models of that time may lack rows since added)
   1  the stamp; upgrading to it rebuilds the read models from the events
+  2  money in minor units (ADR 0014): events of the money-bearing classes are written at class
+     version 2 (öre), which an older server would misread as kronor; the read models hold öre
+     and the cycles' currency, so upgrading to it rebuilds them (old events are upcast as read)
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Mapping
 from service.config import ConfigurationError
 from service.table_creation import POSTGRES, connect
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLE = "medborgarbudget_schema"
 
 
@@ -82,8 +85,9 @@ def upgrade(env: Mapping[str, str], empty: bool,
         return None
     upgraded_from = version or 0
     # Steps from each older version up to this one. Version 1 only adds the stamp, and the
-    # read models of an older server may miss rows this one keeps: rebuild them.
-    if upgraded_from < 1:
+    # read models of an older server may miss rows this one keeps; version 2 keeps amounts in
+    # öre where they held kronor: rebuild them (once, whichever steps are due).
+    if upgraded_from < 2:
         rebuild_read_models()
     stamp(env, SCHEMA_VERSION)
     return upgraded_from

@@ -72,7 +72,9 @@ def tally(file: Path, rule: str, tie_break: str, as_json: bool) -> None:
     except ValueError as error:
         raise BadInput(f"{file}: cannot count with {rule}: {error}") from None
     if as_json:
-        click.echo(json.dumps(outcome.to_json_dict(), ensure_ascii=False, indent=2))
+        # Amounts in the file's units (an int when whole, else exact text), in `currency`.
+        data = {**outcome.to_json_dict(), "currency": election.currency}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(_table(pb, outcome, election.currency))
 

@@ -6,25 +6,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain.allocation.election import exact_parts
+from domain.money import SEK, format_major, unit
 
-SEK = "SEK"
+__all__ = ["SEK", "Outcome", "json_number", "money", "unit"]
 
 
 def money(amount: Decimal | int, currency: str = SEK) -> str:
-    """Swedish style: a space between thousands, '120 000 kr'; öre shown when not whole
-    ('18.10 kr'), and every further decimal an amount has. Kronor are 'kr'; any other currency
-    is named by its code ('479 000 PLN', for an election read from a Pabulib file)."""
-    value = Decimal(amount)
-    if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", " ") + " " + unit(currency)
-    places = max(2, -exact_parts(value)[1])
-    return f"{value:,.{places}f}".replace(",", " ") + " " + unit(currency)
-
-
-def unit(currency: str) -> str:
-    """How amounts name the currency: 'kr' for kronor, else its code."""
-    return "kr" if currency == SEK else currency
+    """Swedish style: a space between thousands, '120 000 kr'; öre shown when not whole, after a
+    decimal comma ('18,10 kr'), and every further decimal an amount has. Kronor are 'kr'; any
+    other currency is named by its code ('479 000 PLN', for an election read from a Pabulib
+    file). The same as the pages write amounts in Swedish (domain/money.py)."""
+    return format_major(amount, currency)
 
 
 def json_number(value: Decimal | int) -> int | str:

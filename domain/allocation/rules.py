@@ -9,7 +9,7 @@ from fractions import Fraction
 from domain.allocation.election import TIE_BREAK_WORDS, Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
-from domain.allocation.outcome import Outcome, money, unit
+from domain.allocation.outcome import Outcome, money
 from domain.allocation.profile import Profile
 
 RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
@@ -49,7 +49,7 @@ def _mes_outcome(
     note = ""
     if result is not None:
         share = money(_ore(profile, result.share), currency)
-        extra = (f", after adding {added} {unit(currency)} to each share"
+        extra = (f", after adding {money(added, currency)} to each share"
                  if rule == "mes-add1" else "")
         note = f" (equal share: {share} per voter{extra})"
     for p, pid in enumerate(profile.ids):

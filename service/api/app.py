@@ -51,7 +51,9 @@ DESCRIPTION = """Participatory budgeting (medborgarbudget), event-sourced.
 
 Authenticate with `Authorization: Bearer <token>`. Roles: admin, reviewer, official, auditor,
 resident. Errors are `application/problem+json`. POSTs accept an `Idempotency-Key` header.
-Money is whole kronor."""
+Money is exact: every amount field gives whole units of the cycle's `currency` (kronor; an
+integer when whole, else the exact decimal as text), and `<field>_minor` the same in minor units
+(öre) as an integer; never a float."""
 
 
 def create_app(settings: Settings | None = None, app: Medborgarbudget | None = None,

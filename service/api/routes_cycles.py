@@ -43,7 +43,8 @@ def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200) -> JSONRe
 def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, body: Body,
                  key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:
-        cycle_id = app.create_cycle(data.name, data.municipality, who.actor)
+        cycle_id = app.create_cycle(data.name, data.municipality, who.actor,
+                                    currency=data.currency)
         return _cycle_response(app, cycle_id, 201)
 
     return idempotent(app, key, who, request, body, handle)

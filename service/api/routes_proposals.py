@@ -25,7 +25,9 @@ WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _proposal_response(app: App, proposal_id: object, status: int = 200) -> JSONResponse:
-    return respond(status, proposal_view(app.proposal(str(proposal_id)), app.last_position()))
+    proposal = app.proposal(str(proposal_id))
+    return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
+                                         app.last_position()))
 
 
 @router.post("/cycles/{cycle}/proposals", status_code=201, response_model=schemas.ProposalOut,
@@ -46,8 +48,9 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
 @router.get("/cycles/{cycle}/proposals", response_model=schemas.ProposalList,
             responses=problems(401, 404), summary="Every proposal of the cycle with its status")
 def list_proposals(cycle: str, app: App, _: Public) -> JSONResponse:
-    app.cycle(cycle)
-    return respond(200, {"proposals": [proposal_view(p) for p in app.proposals(cycle)]})
+    currency = app.cycle(cycle).currency
+    return respond(200, {"proposals": [proposal_view(p, currency)
+                                       for p in app.proposals(cycle)]})
 
 
 @router.get("/proposals/{proposal}", response_model=schemas.ProposalOut,
@@ -110,10 +113,11 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Report implementation progress of a selected project",
-             description="`percent` is the share of the work done, 0 to 99 and never less than "
-                         "before (100 % is recorded by completing the project); `spent` the "
-                         "money spent so far, never less than before nor above the cost "
-                         "unless `explanation` says why (a correction, an overrun).")
+             description="`percent` is the share of the work done, 0 to 100 and never less "
+                         "than before (a report of 100 % keeps the project in progress until "
+                         "it is completed); `spent` the money spent so far (or `spent_minor` "
+                         "in öre), never less than before nor above the cost unless "
+                         "`explanation` says why (a correction, an overrun).")
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:

@@ -1,23 +1,95 @@
 """Request and response bodies of the API, each with an example (they make the OpenAPI document).
 
 Request models check shape and types; the domain checks meaning (budgets, phases, rules), so a rule
-lives in one place. Money is whole kronor (integers).
+lives in one place.
+
+Money (ADR 0014): every amount field keeps its name and gives whole units of the cycle's currency
+(kronor): an integer when whole, as it always was, else the exact decimal as text ("969245.38"),
+never a float. Beside each, `<field>_minor` gives the same amount exactly, in minor units (öre)
+as an integer; a request may give either (or both, agreeing). The cycle's `currency` says which
+(SEK by default).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
-# Strict: 12.0 or true is not an amount of kronor.
-Kronor = StrictInt
+from domain.errors import InvalidInput
+from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
+
+MAX_KRONOR = MAX_UNITS
+_KRONOR_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+
+
+def _kronor_value(value: object) -> int | str:
+    """Strict: 12.0 or true is not an amount of kronor; an amount with öre is given as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= MAX_KRONOR:
+            raise ValueError(f"must be from 0 to {MAX_KRONOR} kronor")
+        return value
+    if isinstance(value, str) and _KRONOR_TEXT.match(value):
+        return value
+    raise ValueError("must be whole kronor as an integer, or an exact amount with at most two "
+                     "decimals as text (\"969245.38\"), never a floating-point number")
+
+
+Kronor = Annotated[int | str, PlainValidator(_kronor_value), WithJsonSchema({"anyOf": [
+    {"type": "integer", "minimum": 0, "maximum": MAX_KRONOR},
+    {"type": "string", "pattern": _KRONOR_TEXT.pattern}]})]
+Minor = Annotated[StrictInt, Field(ge=0, le=MAX_KRONOR * MINOR_PER_UNIT)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+KRONOR = ("In whole units of the cycle's currency (kronor): an integer, or an exact decimal "
+          "with at most two decimals as text (\"969245.38\").")
+MINOR = "The same amount in minor units (öre) of the cycle's currency, exactly."
 
 
 def _example(**example: Any) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+def _kronor(description: str = KRONOR, **bounds: Any) -> Any:
+    return Field(default=None, description=description, **bounds)
+
+
+def _minor(description: str = MINOR) -> Any:
+    # Read from requests, folded into the kronor field: never passed on beside it.
+    return Field(default=None, description=description, exclude=True)
+
+
+def _one_amount(model: BaseModel, name: str, required: bool) -> None:
+    """`name` (kronor) and `name_minor` (öre) say the same, or only one is given: keep it as
+    kronor (an int when whole, else exact text), which is what the domain reads."""
+    given, minor = getattr(model, name), getattr(model, f"{name}_minor")
+    if minor is not None:
+        if given is not None:
+            try:
+                same = minor_units(given, name) == minor
+            except InvalidInput:
+                same = False
+            if not same:
+                raise ValueError(f"{name} and {name}_minor give different amounts")
+        setattr(model, name, json_major(minor))
+    elif given is None and required:
+        raise ValueError(f"give {name} (kronor) or {name}_minor (öre)")
+
+
+def money_out(name: str, minor: int | None) -> dict[str, Any]:
+    """An amount held in öre as the API shows it: `name` in kronor and `name_minor` in öre."""
+    return {name: json_major(minor) if minor is not None else None, f"{name}_minor": minor}
 
 
 class Problem(BaseModel):
@@ -42,6 +114,8 @@ class CycleIn(BaseModel):
     model_config = _example(name="Medborgarbudget Nässjö 2027", municipality="Nässjö kommun")
     name: str = Field(min_length=1, max_length=200)
     municipality: str = Field(min_length=1, max_length=200)
+    currency: Currency | None = Field(
+        default=None, description="The ISO 4217 code of the cycle's money (default SEK).")
 
 
 class SuccessorIn(BaseModel):
@@ -71,12 +145,36 @@ class VotingRuleBody(BaseModel):
     max_points_per_project: int | None = Field(default=None, ge=1, le=1_000_000)
     max_total_points: int | None = Field(default=None, ge=1, le=1_000_000)
     # Constraints an imported election's file may state (Pabulib), shown when set.
-    min_total_cost: int | None = Field(default=None, ge=0, le=10**12)
-    max_total_cost: int | None = Field(default=None, ge=0, le=10**12)
+    min_total_cost: Kronor | None = _kronor()
+    max_total_cost: Kronor | None = _kronor()
     min_total_points: int | None = Field(default=None, ge=0, le=1_000_000)
     min_points_per_project: int | None = Field(default=None, ge=0, le=1_000_000)
     scoring: bool = False
     ranked_points: bool = False
+    min_total_cost_minor: Minor | None = _minor()
+    max_total_cost_minor: Minor | None = _minor()
+
+    @model_validator(mode="after")
+    def _amounts(self) -> VotingRuleBody:
+        _one_amount(self, "min_total_cost", required=False)
+        _one_amount(self, "max_total_cost", required=False)
+        return self
+
+
+class VotingRuleOut(VotingRuleBody):
+    """A rule as the API shows it; the cost limits (only when set) also in öre."""
+
+    min_total_cost_minor: Minor | None = Field(default=None, description=MINOR)
+    max_total_cost_minor: Minor | None = Field(default=None, description=MINOR)
+
+
+def voting_rule_out(rule: dict[str, Any]) -> dict[str, Any]:
+    """A stored rule (cost limits in öre) as VotingRuleOut's fields."""
+    shown = dict(rule)
+    for name in ("min_total_cost", "max_total_cost"):
+        if shown.get(name) is not None:
+            shown.update(money_out(name, shown[name]))
+    return shown
 
 
 class VotingRuleIn(VotingRuleBody):
@@ -91,18 +189,36 @@ class AreaIn(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["territorial", "group", "theme"] = "territorial"
-    budget: Kronor = Field(ge=0, le=10**12)
+    budget: Kronor | None = _kronor(KRONOR + " Required, unless `budget_minor` is given.")
     eligibility: Eligibility = Eligibility()
     voting_rule: VotingRuleBody | None = None
     allocation_rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes",
                              "mes-add1"] | None = None
+    budget_minor: Minor | None = _minor()
+
+    @model_validator(mode="after")
+    def _amounts(self) -> AreaIn:
+        _one_amount(self, "budget", required=True)
+        return self
 
 
 class AreaOut(AreaIn):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250000,
+        "budget_minor": 25000000,
         "eligibility": {"min_age": None, "max_age": None, "residence": "norr"},
         "voting_rule": None, "allocation_rule": None}]})
+    budget_minor: Minor | None = Field(default=None, description=MINOR)
+    voting_rule: VotingRuleOut | None = None
+
+
+def area_out(area: dict[str, Any]) -> dict[str, Any]:
+    """A stored area (budget and cost limits in öre) as AreaOut's fields."""
+    shown = {**area, **money_out("budget", area["budget"])}
+    shown.pop("source", None)  # an imported file's META and columns: for export only
+    if area.get("voting_rule"):
+        shown["voting_rule"] = voting_rule_out(area["voting_rule"])
+    return shown
 
 
 class AllocationRuleIn(BaseModel):
@@ -163,7 +279,7 @@ class CycleOut(BaseModel):
                                      "max_points_per_project": None, "max_total_points": None},
         "allocation_rule": "greedy", "score_threshold": None, "allow_ballot_changes": True,
         "timeline": {"ideas": "2027-02-01"}, "history": [], "results_published": False,
-        "adoption": None, "evaluation": None, "position": 42}]})
+        "adoption": None, "evaluation": None, "currency": "SEK", "position": 42}]})
     id: UUID
     name: str
     municipality: str
@@ -173,7 +289,7 @@ class CycleOut(BaseModel):
     version: int
     decision: dict[str, str] | None
     areas: list[AreaOut]
-    voting_rule: VotingRuleBody | None
+    voting_rule: VotingRuleOut | None
     allocation_rule: str
     score_threshold: int | None
     allow_ballot_changes: bool
@@ -184,6 +300,7 @@ class CycleOut(BaseModel):
     evaluation: dict[str, Any] | None
     evaluation_history: list[EvaluationVersionOut] = Field(
         default_factory=list, description="Every version of the evaluation, the current last.")
+    currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 
@@ -235,15 +352,23 @@ class ProposalIn(BaseModel):
     area: str = Field(min_length=1, max_length=40)
     title: str = Field(min_length=1, max_length=120)
     description: str = Field(min_length=1, max_length=5000)
-    estimated_cost: Kronor = Field(gt=0, le=10**12)
+    estimated_cost: Kronor | None = _kronor(KRONOR + " Above zero; required, unless "
+                                                     "`estimated_cost_minor` is given.")
     category: str = Field(min_length=1, max_length=80)
     place: Place | None = None
+    estimated_cost_minor: Minor | None = _minor()
+
+    @model_validator(mode="after")
+    def _amounts(self) -> ProposalIn:
+        _one_amount(self, "estimated_cost", required=True)
+        return self
 
 
 class ProgressOut(BaseModel):
     percent: int
     note: str
     spent: Kronor
+    spent_minor: Minor = Field(description=MINOR)
     at: datetime
     explanation: str | None = None
 
@@ -253,7 +378,9 @@ class ProposalOut(BaseModel):
         "id": "0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
         "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "area": "norr",
         "title": "Utegym vid Runnerydsjön", "description": "Enkla redskap.",
-        "estimated_cost": 120000, "official_cost": 135000, "category": "idrott",
+        "estimated_cost": 120000, "estimated_cost_minor": 12000000,
+        "official_cost": 135000, "official_cost_minor": 13500000, "currency": "SEK",
+        "category": "idrott",
         "place": {"name": "Runnerydsjön"}, "status": "feasible", "feasible": True,
         "review_reason": "Kostnaden inkluderar fallskydd.", "merged_into": None,
         "closing_reason": None, "progress": [], "submitted_at": "2027-02-03T10:15:00Z",
@@ -265,7 +392,10 @@ class ProposalOut(BaseModel):
     title: str
     description: str
     estimated_cost: Kronor
+    estimated_cost_minor: Minor = Field(description=MINOR)
     official_cost: Kronor | None
+    official_cost_minor: Minor | None = Field(description=MINOR)
+    currency: str = Field(description="The ISO 4217 code of the cycle's money.")
     category: str
     place: dict[str, Any] | None
     status: str
@@ -290,8 +420,14 @@ class ReviewIn(BaseModel):
     model_config = _example(feasible=False, official_cost=None,
                             reason="Marken ägs inte av kommunen.")
     feasible: bool
-    official_cost: Kronor | None = Field(default=None, gt=0, le=10**12)
+    official_cost: Kronor | None = _kronor(KRONOR + " Above zero; required when feasible.")
     reason: str = Field(default="", max_length=2000)
+    official_cost_minor: Minor | None = _minor()
+
+    @model_validator(mode="after")
+    def _amounts(self) -> ReviewIn:
+        _one_amount(self, "official_cost", required=False)
+        return self
 
 
 class MergeIn(BaseModel):
@@ -315,20 +451,32 @@ class ProgressIn(BaseModel):
     model_config = _example(percent=40, note="Upphandling klar, arbetet har startat.", spent=20000)
     percent: int = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=2000)
-    spent: Kronor = Field(ge=0, le=10**12)
+    spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
+    spent_minor: Minor | None = _minor()
     explanation: str | None = Field(
         default=None, min_length=1, max_length=2000,
         description="Needed when `spent` is less than reported before (a correction) or more "
                     "than the cost (an overrun); recorded with the report.")
 
+    @model_validator(mode="after")
+    def _amounts(self) -> ProgressIn:
+        _one_amount(self, "spent", required=True)
+        return self
+
 
 class CompletionIn(BaseModel):
     model_config = _example(note="Klart och invigt.", spent=131000)
     note: str = Field(min_length=1, max_length=2000)
-    spent: Kronor = Field(ge=0, le=10**12)
+    spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
+    spent_minor: Minor | None = _minor()
     explanation: str | None = Field(
         default=None, min_length=1, max_length=2000,
         description="Needed when `spent` is less than reported before or more than the cost.")
+
+    @model_validator(mode="after")
+    def _amounts(self) -> CompletionIn:
+        _one_amount(self, "spent", required=True)
+        return self
 
 
 # ---- ballots ---------------------------------------------------------------------------------
@@ -434,29 +582,44 @@ class AreaResult(BaseModel):
     model_config = ConfigDict(extra="allow")
     rule: str
     selected: list[str]
-    cost: Any
-    left: Any
+    cost: Kronor = Field(description="What the selected proposals cost together. " + KRONOR)
+    cost_minor: Minor = Field(description=MINOR)
+    left: Kronor = Field(description="What is left of the budget. " + KRONOR)
+    left_minor: Minor = Field(description=MINOR)
     scores: dict[str, Any]
     reasons: dict[str, str]
     budget: Kronor
+    budget_minor: Minor = Field(description=MINOR)
     ballots: int
     ballots_digest: str
+
+
+def area_result_out(outcome: dict[str, Any]) -> dict[str, Any]:
+    """An area's published outcome (amounts in öre) as AreaResult's fields."""
+    shown = dict(outcome)
+    for name in ("cost", "left", "budget"):
+        shown.update(money_out(name, outcome[name]))
+    return shown
 
 
 class ResultsOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "cycle_id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "published_at": "2027-05-17T09:00:00Z",
         "ballots_counted": 360, "ballots_digest": "5f0c…",
+        "currency": "SEK",
         "areas": {"norr": {"rule": "greedy", "selected": ["0b6c2f0e-…"], "cost": 135000,
-                           "left": 115000, "scores": {"0b6c2f0e-…": 210},
+                           "cost_minor": 13500000, "left": 115000, "left_minor": 11500000,
+                           "scores": {"0b6c2f0e-…": 210},
                            "reasons": {"0b6c2f0e-…": "selected"}, "budget": 250000,
-                           "ballots": 120, "ballots_digest": "aa01…"}},
+                           "budget_minor": 25000000, "ballots": 120,
+                           "ballots_digest": "aa01…"}},
         "audit_head": "9c1e…", "audit_events": 412,
         "published_head": "77ab…", "published_events": 405}]})
     cycle_id: UUID
     published_at: datetime | None
     ballots_counted: int
     ballots_digest: str
+    currency: str = Field(description="The ISO 4217 code of every amount of the results.")
     areas: dict[str, AreaResult]
     audit_head: str | None = Field(
         None, description="The head of the cycle's audit chain now (its events alone, in store "

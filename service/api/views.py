@@ -18,8 +18,10 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         phase_sv=SWEDISH_NAMES[cycle.phase],
         predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
         version=cycle.version, decision=cycle.decision,
-        areas=[schemas.AreaOut.model_validate(a.to_dict()) for a in cycle.areas.values()],
-        voting_rule=schemas.VotingRuleBody.model_validate(cycle.voting_rule.to_dict())
+        areas=[schemas.AreaOut.model_validate(schemas.area_out(a.to_dict()))
+               for a in cycle.areas.values()],
+        voting_rule=schemas.VotingRuleOut.model_validate(
+            schemas.voting_rule_out(cycle.voting_rule.to_dict()))
         if cycle.voting_rule else None,
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
@@ -27,21 +29,26 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
-        position=position,
+        currency=cycle.currency, position=position,
     ).model_dump(mode="json")
 
 
-def proposal_view(proposal: Proposal, position: int | None = None) -> dict[str, Any]:
+def proposal_view(proposal: Proposal, currency: str,
+                  position: int | None = None) -> dict[str, Any]:
+    """`currency`: the cycle's, which every amount of the proposal is in."""
     return schemas.ProposalOut(
         id=proposal.id, cycle_id=UUID(proposal.cycle_id), area=proposal.area, title=proposal.title,
-        description=proposal.description, estimated_cost=proposal.estimated_cost,
-        official_cost=proposal.official_cost, category=proposal.category, place=proposal.place,
+        description=proposal.description,
+        **schemas.money_out("estimated_cost", proposal.estimated_cost),
+        **schemas.money_out("official_cost", proposal.official_cost), currency=currency,
+        category=proposal.category, place=proposal.place,
         status=proposal.status, feasible=proposal.feasible,
         review_reason=proposal.review_reason,
         merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
         closing_reason=proposal.closing_reason,
-        progress=[schemas.ProgressOut(percent=p.percent, note=p.note, spent=p.spent, at=p.at,
-                                      explanation=p.explanation)
+        progress=[schemas.ProgressOut(percent=p.percent, note=p.note, at=p.at,
+                                      explanation=p.explanation,
+                                      **schemas.money_out("spent", p.spent))
                   for p in proposal.progress],
         submitted_at=proposal.submitted_at, version=proposal.version,
         feedback_url=f"/proposals/{proposal.id}", position=position,
@@ -57,7 +64,9 @@ def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> 
         published_at=cycle.phase_entered_at_trigger("publish_results"),
         ballots_counted=results.get("ballots_counted", 0),
         ballots_digest=results.get("ballots_digest", ""),
-        areas=results.get("areas", {}),
+        currency=cycle.currency,
+        areas={area_id: schemas.AreaResult.model_validate(schemas.area_result_out(outcome))
+               for area_id, outcome in results.get("areas", {}).items()},
         audit_head=audit.get("head"), audit_events=audit.get("events"),
         published_head=audit.get("published_head"),
         published_events=audit.get("published_events"),

@@ -20,6 +20,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from domain.money import DEFAULT_CURRENCY, from_minor, unit
+
 LANGUAGES = ("sv", "en")
 DEFAULT = "sv"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -82,10 +84,24 @@ def translations(lang: str) -> gettext.NullTranslations:
     return Translations(compiled)
 
 
-def kronor(amount: int | Decimal | str | None, lang: str) -> str:
+def money(amount: int | None, currency: str | None, lang: str) -> str:
+    """An amount held in minor units (öre), for the page's language: a space (no-break) between
+    thousands and a decimal comma in Swedish, commas and a point in English, the öre only when
+    there are some; 'kr' for kronor in both, any other currency by its code: '31 666,67 kr',
+    '150,000 kr', '479 000 PLN'. The same as the domain writes amounts (domain/money.py)."""
     if amount is None or amount == "":
         return "\u2013"  # an en dash: no amount
-    return f"{format_decimal(Decimal(str(amount)), locale=LOCALES[lang])}\u00a0kr"
+    return major(from_minor(int(amount)), currency, lang)
+
+
+def major(amount: Decimal, currency: str | None, lang: str) -> str:
+    """An amount of whole units (Decimal), as `money` writes it; every decimal it has kept."""
+    fraction = format(amount, "f").partition(".")[2].rstrip("0")
+    places = max(2, len(fraction)) if fraction else 0
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    number = format_decimal(amount, format=pattern, locale=LOCALES[lang],
+                            decimal_quantization=False)
+    return f"{number}\u00a0{unit(currency or DEFAULT_CURRENCY)}"
 
 
 def number(value: int | Decimal | str, lang: str) -> str:

@@ -7,6 +7,10 @@ sentence patterns and fall back to the recorded English for anything else.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from domain.money import SEK
+from service.pages.i18n import major
 
 UNITS = {"votes": "röster", "points": "poäng", "vote": "röst", "point": "poäng"}
 
@@ -39,6 +43,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "kostar {cost} (lika andel: {share} per väljare{added})"),
     )
 )
+
+
+# An amount as the counting rules write it in a reason (domain.money.format_major): a space
+# between thousands, decimals after a comma (after a point in results published before),
+# then 'kr' or a currency code.
+_AMOUNT = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](\d+))?[ \u00a0]"
+                     r"(kr|[A-Z]{3})\b")
+
+
+def localized_amounts(text: str, lang: str) -> str:
+    """The amounts in a recorded reason written as the page writes every amount (in its
+    language, the same as its tables): '20 000 kr' is '20,000 kr' in English."""
+    def written(match: re.Match[str]) -> str:
+        whole, fraction, unit = match.groups()
+        amount = Decimal(whole.replace(" ", "").replace("\u00a0", "") + "." + (fraction or "0"))
+        return major(amount, SEK if unit == "kr" else unit, lang)
+
+    return _AMOUNT.sub(written, text)
 
 
 def translate_reason(reason: str, lang: str) -> str:

@@ -19,11 +19,12 @@ from markupsafe import Markup
 from domain.areas import residence_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
+from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service.api.deps import Reached
 from service.pages import charts, i18n
-from service.pages.reasons import translate_reason
+from service.pages.reasons import localized_amounts, translate_reason
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.web.session import csrf_token, current_resident
@@ -40,7 +41,7 @@ def _environment(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["kronor"] = lambda v: i18n.kronor(v, lang)
+    env.filters["money"] = lambda v, currency: i18n.money(v, currency, lang)
     env.filters["number"] = lambda v: i18n.number(v, lang)
     env.filters["day"] = lambda v: i18n.day(v, lang)
     gettext = i18n.translations(lang).gettext
@@ -49,7 +50,7 @@ def _environment(lang: str) -> Environment:
     # A proposal's status with its result (a row of the results, or None before the count).
     env.globals["shown_status"] = lambda p, r: i18n.shown_status(
         p["status"], None if r is None else bool(r["selected"]))
-    env.globals["reason"] = lambda r: translate_reason(r, lang)
+    env.globals["reason"] = lambda r: localized_amounts(translate_reason(r, lang), lang)
     return env
 
 
@@ -146,6 +147,12 @@ def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
     doc = read_models.store.cycle(cycle_id)
     if doc is None:
         raise PageNotFound(cycle_id)
+    return _with_currency(doc)
+
+
+def _with_currency(doc: dict[str, Any]) -> dict[str, Any]:
+    """A cycle's read model with the currency every amount of it is in."""
+    doc["currency"] = currency_of(doc.get("currency"), doc["areas"].values())
     return doc
 
 
@@ -155,7 +162,7 @@ def home(request: Request, position: Reached, lang: Lang = None) -> HTMLResponse
 
 
 def _home(read_models: ReadModels, lang: str) -> Page:
-    cycles = read_models.store.cycles()
+    cycles = [_with_currency(c) for c in read_models.store.cycles()]
     for cycle in cycles:
         cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
         cycle["proposal_count"] = sum(cycle["proposals"].values())
@@ -184,7 +191,7 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
 
 def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, Any]]:
     """This cycle and its predecessors, newest first (SKR: repeated over time)."""
-    by_id = {c["id"]: c for c in read_models.store.cycles()}
+    by_id = {c["id"]: _with_currency(c) for c in read_models.store.cycles()}
     chain, seen = [], set()
     current: dict[str, Any] | None = cycle
     while current is not None and current["id"] not in seen:
@@ -193,6 +200,7 @@ def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, A
         chain.append({
             "id": current["id"], "name": current["name"], "phase": current["phase"],
             "budget": sum(a["budget"] for a in current["areas"].values()),
+            "currency": current["currency"],
             "proposals": sum(current["proposals"].values()),
             "ballots": sum(current["ballots"].values()),
             "selected": sum(1 for r in results if r["selected"]),
@@ -297,6 +305,7 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
     rows = read_models.store.results_of(cycle_id)
+    currency = cycle["currency"]
     areas = []
     for area in cycle["areas"].values():
         area_rows = [r for r in rows if r["area"] == area["id"]]
@@ -313,10 +322,10 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                                               "budget in %(area)s") % {"area": area["name"]},
             translate("The selected proposals laid end to end by cost; the red line is the "
                       "budget."),
-            [charts.Bar(r["title"], r["cost"], True, i18n.kronor(r["cost"], lang_code))
+            [charts.Bar(r["title"], r["cost"], True, i18n.money(r["cost"], currency, lang_code))
              for r in chosen],
             area["budget"], translate("Budget %(amount)s") % {
-                "amount": i18n.kronor(area["budget"], lang_code)})
+                "amount": i18n.money(area["budget"], currency, lang_code)})
         areas.append({"area": area, "rows": ordered, "votes_chart": votes,
                       "budget_chart": budget, "spent": spent,
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from domain.errors import InvalidInput
+from domain.money import from_minor, minor_units
 from domain.voting_rules import VotingRule
 
 Gettext = Callable[[str], str]
@@ -31,15 +33,14 @@ def first(form: FormData, name: str) -> str:
     return values[0].strip()
 
 
-def whole_kronor(text: str) -> int | None:
-    cleaned = text.replace(" ", "").replace("\u00a0", "").removesuffix("kr")
+def amount_above_zero(text: str) -> Decimal | None:
+    """An amount as a resident types it ('50000', '50 000 kr', '49 999,50'), exact, in whole
+    units (kronor) with at most two decimals; None when it is no such amount above zero."""
+    cleaned = text.strip().removesuffix("kr").strip()
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
+        return from_minor(minor_units(cleaned, "estimated_cost", allow_zero=False))
+    except InvalidInput:
         return None
-    if not amount.is_finite() or amount != amount.to_integral_value() or amount <= 0:
-        return None
-    return int(amount)
 
 
 def check_proposal(form: FormData, areas: Sequence[str], _: Gettext) -> Checked:
@@ -55,10 +56,10 @@ def check_proposal(form: FormData, areas: Sequence[str], _: Gettext) -> Checked:
         elif len(text) > limit:
             checked.errors[name] = _("At most %(count)s characters.") % {"count": limit}
         checked.values[name] = text
-    cost = whole_kronor(first(form, "estimated_cost"))
+    cost = amount_above_zero(first(form, "estimated_cost"))
     if cost is None:
         checked.errors["estimated_cost"] = _(
-            "Give the cost as a whole number of kronor above zero, for example 50000.")
+            "Give the cost as an amount above zero, for example 50000 or 49999.50.")
     place = first(form, "place")
     if len(place) > 200:
         checked.errors["place"] = _("At most %(count)s characters.") % {"count": 200}
@@ -85,8 +86,9 @@ def ballot_from_form(rule: VotingRule, form: FormData, options: Sequence[str],
 
 def check_ballot(rule: VotingRule, selections: Sequence[str], points: Sequence[int] | None,
                  costs: Mapping[str, int], budget: int, _: Gettext,
-                 kronor: Callable[[int], str]) -> str | None:
-    """A message for the resident, or None when the ballot follows the rule."""
+                 money: Callable[[int], str]) -> str | None:
+    """A message for the resident, or None when the ballot follows the rule. Costs and budget
+    in öre; `money` writes an amount for the resident."""
     if any(s not in costs for s in selections):
         return _("The ballot names a proposal that is not on this ballot.")
     if len(set(selections)) != len(selections):
@@ -102,7 +104,7 @@ def check_ballot(rule: VotingRule, selections: Sequence[str], points: Sequence[i
         if total > budget:
             return _("Your choices cost %(total)s, more than the budget of %(budget)s. "
                      "Remove something and try again.") % {
-                "total": kronor(total), "budget": kronor(budget)}
+                "total": money(total), "budget": money(budget)}
     if rule.kind == "cumulative":
         assert points is not None
         if any(p < 0 for p in points):

@@ -247,7 +247,7 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
     return {"id": str(cycle.id), "name": cycle.name, "phase": cycle.phase.value,
-            "allow_ballot_changes": cycle.allow_ballot_changes}
+            "allow_ballot_changes": cycle.allow_ballot_changes, "currency": cycle.currency}
 
 
 # ---- voting ----------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def _read_ballot(request: Request, form: Form, lang: str, app: Medborgarbudget,
     costs = app.ballots.options(cycle, area_id)
     selections, points = forms.ballot_from_form(rule, form, list(costs))
     message = forms.check_ballot(rule, selections, points, costs, cycle.area(area_id).budget,
-                                 _, lambda amount: i18n.kronor(amount, lang))
+                                 _, lambda amount: i18n.money(amount, cycle.currency, lang))
     if message is not None:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=422,
                             error=message, chosen={"selections": selections,

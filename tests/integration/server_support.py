@@ -344,11 +344,11 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def stored_ballots(settings: Settings, cycle_id: str) -> list[tuple[str, str]]:
-    """(area, ballot id) of every `Ballot.Cast` event of the cycle, read from the event store one
-    event at a time (a ballot stored twice would appear twice)."""
+def _stored_casts(settings: Settings, cycle_id: str) -> list[Any]:
+    """Every `Ballot.Cast` event of the cycle, read from the event store one event at a time (a
+    ballot stored twice would appear twice)."""
     app = open_app(settings)
-    found: list[tuple[str, str]] = []
+    found: list[Any] = []
     try:
         start = 1
         while True:
@@ -356,12 +356,23 @@ def stored_ballots(settings: Settings, cycle_id: str) -> list[tuple[str, str]]:
             for notification in page:
                 event: Any = app.mapper.to_domain_event(notification)
                 if event.cycle_id == cycle_id:
-                    found.append((str(event.area), str(event.originator_id)))
+                    found.append(event)
             if len(page) < 1000:
                 return found
             start = page[-1].id + 1
     finally:
         app.close()
+
+
+def stored_ballots(settings: Settings, cycle_id: str) -> list[tuple[str, str]]:
+    """(area, ballot id) of every `Ballot.Cast` event of the cycle."""
+    return [(str(e.area), str(e.originator_id)) for e in _stored_casts(settings, cycle_id)]
+
+
+def stored_receipt_list(settings: Settings, cycle_id: str) -> list[str]:
+    """The receipt digest of every stored ballot that has one (a paper ballot has none), once
+    per `Ballot.Cast` event."""
+    return [e.receipt for e in _stored_casts(settings, cycle_id) if e.receipt]
 
 
 def stored_receipts(settings: Settings, cycle_id: str) -> set[str]:
@@ -379,12 +390,38 @@ def receipt_digests(outcomes: Sequence[Outcome]) -> list[str]:
     return [receipt_digest(o.body["receipt"]) for o in outcomes if o.status == 201]
 
 
-def read_model_ballots(settings: Settings, cycle_id: str) -> list[str]:
-    """Ballot ids in the read models' `rm_ballots` table for the cycle."""
+def read_model_receipts(settings: Settings, cycle_id: str) -> tuple[list[str], int]:
+    """(the receipt digests in the read models' `rm_receipts`, the ballots their turnout
+    counts) for the cycle."""
     from service.read_models import open_store
 
     store = open_store(settings)
     try:
-        return [str(row[0]) for row in store.cycle_rows("rm_ballots", cycle_id)]
+        return ([str(row[0]) for row in store.cycle_rows("rm_receipts", cycle_id)],
+                sum(int(row["ballots"]) for row in store.turnout_of(cycle_id)))
     finally:
         store.close()
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """The ballots of a cycle against the 201s that answered them."""
+
+    stored: int  # Ballot.Cast events of the cycle
+    lost: int  # a 201's ballot not stored, or a stored ballot not in the read models
+    doubled: int  # a ballot stored or projected twice, or one projected that is not stored
+
+
+def reconcile(settings: Settings, cycle_id: str, digests: Sequence[str]) -> Reconciled:
+    """Every 201 (its receipt code's `digests`) must be exactly one stored ballot, and every
+    stored ballot counted once in the read models (turnout) with its receipt there once."""
+    stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
+    stored_list = stored_receipt_list(settings, cycle_id)
+    projected, counted = read_model_receipts(settings, cycle_id)
+    lost = (len(set(digests) - set(stored_list)) + len(set(stored_list) - set(projected))
+            + max(0, len(stored) - counted))
+    doubled = (len(digests) - len(set(digests)) + len(stored) - len(set(stored))
+               + len(stored_list) - len(set(stored_list))
+               + len(projected) - len(set(projected)) + len(set(projected) - set(stored_list))
+               + max(0, counted - len(stored)))
+    return Reconciled(len(stored), lost, doubled)

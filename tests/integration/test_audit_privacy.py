@@ -238,11 +238,11 @@ def test_replay_finds_the_read_models_equal_to_a_rebuild(audited: Audited) -> No
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the read models equal a rebuild from the events" in done.stdout
 
-    # The comparison can fail: a ballot missing from the live read models is reported.
+    # The comparison can fail: a ballot's receipt missing from the live read models is reported.
     with sqlite3.connect(audited.settings.data_dir / READ_MODELS_FILE) as connection:
-        deleted = connection.execute("DELETE FROM rm_ballots WHERE ballot_id IN "
-                                     "(SELECT ballot_id FROM rm_ballots LIMIT 1)").rowcount
+        deleted = connection.execute("DELETE FROM rm_receipts WHERE digest IN "
+                                     "(SELECT digest FROM rm_receipts LIMIT 1)").rowcount
     assert deleted == 1
     broken = _cli(audited.settings, "audit", "replay", audited.cycle.id)
     assert broken.returncode == 1, broken.stdout + broken.stderr
-    assert "DIFFERS: rm_ballots" in broken.stderr
+    assert "DIFFERS: rm_receipts" in broken.stderr

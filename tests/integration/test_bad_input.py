@@ -30,11 +30,11 @@ OpenApp = Callable[[], Medborgarbudget]
 BAD_MONEY: tuple[tuple[object, str], ...] = (
     (-5, "must not be negative"),
     ("-5", "must not be negative"),
-    (12.5, "not a decimal fraction"),
-    ("12.5", "must be a whole number of kronor"),
-    ("abc", "'abc' is not an amount of kronor"),
-    (None, "must be a whole number of kronor"),
-    (True, "must be a whole number of kronor"),
+    (12.5, "not a floating-point number"),
+    ("12.505", "a whole number of öre: at most two decimals"),
+    ("abc", "'abc' is not an amount"),
+    (None, "must be an amount"),
+    (True, "not a floating-point number"),
 )
 
 # Three areas, one per voting rule under test.
@@ -97,7 +97,7 @@ def _assert_money_refused(app: Medborgarbudget, field: str,
         assert str(error).startswith(f"{field}: ") and phrase in str(error), (amount, str(error))
 
 
-def test_money_must_be_whole_non_negative_kronor(app: Medborgarbudget) -> None:
+def test_money_must_be_exact_non_negative_and_in_whole_ore(app: Medborgarbudget) -> None:
     draft = configured_cycle(app)
     _assert_money_refused(app, "area.budget", lambda amount: app.add_area(
         draft, {"id": "soder", "name": "Söder", "budget": amount}, ADMIN))
@@ -112,9 +112,12 @@ def test_money_must_be_whole_non_negative_kronor(app: Medborgarbudget) -> None:
     proposal = next(iter(review.proposals.values()))
     _assert_money_refused(app, "official_cost", lambda amount: app.review_proposal(
         proposal, True, amount, "", REVIEWER))
-    # Spaces between thousands, as Swedes write amounts, are accepted: "250 000".
+    # Spaces between thousands and a decimal comma, as Swedes write amounts, are accepted;
+    # amounts are kept in öre.
     app.add_area(draft, {"id": "soder", "name": "Söder", "budget": "250 000"}, ADMIN)
-    assert app.cycle(draft).area("soder").budget == 250_000
+    assert app.cycle(draft).area("soder").budget == 25_000_000
+    app.add_area(draft, {"id": "oster", "name": "Öster", "budget": "31 666,67"}, ADMIN)
+    assert app.cycle(draft).area("oster").budget == 3_166_667
 
 
 def test_unknown_areas_cycles_and_proposals(app: Medborgarbudget) -> None:

@@ -3,8 +3,8 @@ with one worker, PostgreSQL with two).
 
 Load: residents read the cycle's feedback page, cast a ballot and read the page again, some of
 them trying twice. Every 201 must be exactly one ballot in the event store and in the read
-models (`rm_ballots`, caught up by `medborgarbudget project --once`), every second try a 409,
-every page a 200.
+models (turnout and receipts, caught up by `medborgarbudget project --once`), every second try
+a 409, every page a 200.
 
 Crash: the server and its workers are killed (SIGKILL to the process group it leads) while
 ballots are being cast, then started again on the same store. Every ballot that got a 201 is
@@ -32,13 +32,14 @@ from tests.integration.server_support import (
     kill,
     percentile,
     project_once,
-    read_model_ballots,
+    read_model_receipts,
     receipt_digests,
     resident_headers,
     start_projector,
     start_server,
     stop,
     stored_ballots,
+    stored_receipt_list,
     stored_receipts,
     wait_for_page,
 )
@@ -71,12 +72,14 @@ def _summary(outcomes: list[Outcome], seconds: float) -> str:
 
 
 def _assert_read_models_match(settings: Settings, tmp_path: Path, cycle_id: str) -> None:
-    """After `project --once`, rm_ballots holds exactly the cycle's stored ballots."""
+    """After `project --once`, the read models count exactly the cycle's stored ballots and
+    hold exactly their receipts."""
     project_once(settings, tmp_path)
     stored = [ballot for _, ballot in stored_ballots(settings, cycle_id)]
-    projected = read_model_ballots(settings, cycle_id)
-    assert len(projected) == len(set(projected)) == len(stored) == len(set(stored))
-    assert set(projected) == set(stored)
+    receipts = stored_receipt_list(settings, cycle_id)
+    projected, counted = read_model_receipts(settings, cycle_id)
+    assert counted == len(stored) == len(set(stored))
+    assert sorted(projected) == sorted(receipts) and len(receipts) == len(set(receipts))
 
 
 def test_load_every_201_is_one_stored_and_projected_ballot(settings: Settings,

@@ -1,7 +1,8 @@
 """An imported election goes back out as the file it came from: the same META, project ids and
 names, the same ballots (voters numbered 1..N), accepted by pabulib-checker, and counted the
 same by every rule. Every real file on SQLite, a small one on PostgreSQL; the quirk files
-(../shared/pabulib-quirks) import too, except one with decimal money, refused naming its line.
+(../shared/pabulib-quirks) import too, the one with decimal money (Warszawa 2017 Gocław) with
+its grosze (tests/integration/test_decimal_money.py looks at that closely).
 The tie-break chosen for a cycle is recorded with its results and survives the audit recount."""
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from domain.allocation import RULES, allocate
 from domain.allocation.election import TIE_BREAKS
 from domain.audit import verify_lines
-from domain.errors import InvalidInput
 from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
@@ -26,7 +26,6 @@ from tests.unit.pabulib.test_roundtrip import checker_errors
 
 FILES = sorted(PABULIB_DIR.glob("*.pb"))
 QUIRKS = sorted(PABULIB_QUIRKS_DIR.glob("*.pb"))
-DECIMAL_MONEY = "Poland_Warszawa_2017_Goclaw.pb"  # budget 969245.38: needs money in öre
 SMALL_ON_POSTGRES = "Poland_Gdansk_2020_Oliwa.pb"
 SLOW = ("Poland_Gdynia_2021.pb",)
 
@@ -38,7 +37,7 @@ def read(path: Path) -> PabulibFile:
 
 def _cases() -> list[Any]:
     cases = []
-    for path in FILES + [q for q in QUIRKS if q.name != DECIMAL_MONEY]:
+    for path in FILES + QUIRKS:
         marks = [pytest.mark.slow] if path.name in SLOW else []
         backends = ("sqlite", "postgres") if path.name == SMALL_ON_POSTGRES else ("sqlite",)
         cases += [pytest.param(path, backend, id=f"{path.stem}-{backend}", marks=marks)
@@ -85,14 +84,6 @@ def test_ballots_over_the_files_limit_are_kept_and_reported(app: Medborgarbudget
     assert cycle.results is not None
     (result,) = cycle.results["areas"].values()
     assert result["ballots"] == len(pb.votes)
-
-
-@pytest.mark.skipif(not QUIRKS, reason=f"no quirk files in {PABULIB_QUIRKS_DIR}")
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_decimal_money_is_refused_naming_the_line(app: Medborgarbudget) -> None:
-    pb = read(PABULIB_QUIRKS_DIR / DECIMAL_MONEY)
-    with pytest.raises(InvalidInput, match=r"budget: line 11: 969245.38 has decimals"):
-        import_election(app, pb, DECIMAL_MONEY)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

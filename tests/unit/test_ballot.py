@@ -23,13 +23,14 @@ APPROVAL = VotingRule("approval", min_choices=1, max_choices=2)
 KNAPSACK = VotingRule("knapsack")
 CUMULATIVE = VotingRule("cumulative", max_points_per_project=3, max_total_points=5)
 RANKED = VotingRule("ranked", min_choices=3, max_choices=3)
-COSTS = {"a": 100_000, "b": 120_000, "c": 50_000, "d": 10_000}
+COSTS = {"a": 10_000_000, "b": 12_000_000, "c": 5_000_000, "d": 1_000_000}  # öre
+BUDGET = 20_000_000
 
 
 def cast(rule: VotingRule, selections: list[str], points: list[int] | None = None,
          **kwargs: object) -> Ballot:
     return Ballot.cast("cycle", "norr", "voter-pseudonym", selections, points, rule, COSTS,
-                       200_000, **kwargs)  # type: ignore[arg-type]
+                       BUDGET, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_id_is_derived_from_cycle_area_and_pseudonym() -> None:
@@ -69,7 +70,7 @@ def test_valid_ballots_of_every_kind() -> None:
 
 
 def box(selections: list[str], station: str = "Biblioteket") -> Ballot:
-    return Ballot.from_box("cycle", "norr", station, selections, None, APPROVAL, COSTS, 200_000)
+    return Ballot.from_box("cycle", "norr", station, selections, None, APPROVAL, COSTS, BUDGET)
 
 
 def test_a_paper_ballot_from_a_box_has_no_voter_and_a_random_id() -> None:
@@ -94,7 +95,7 @@ def test_a_roll_mark_takes_the_id_of_the_voters_ballot() -> None:
 def test_ballot_events_carry_the_day_only() -> None:
     """A stamp to the microsecond beside a sign-in log would single the voter out."""
     ballot = cast(APPROVAL, ["a"], receipt="d" * 64)
-    ballot.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
+    ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
     mark = RollMark.mark("cycle", "soder", "voter-pseudonym", "Biblioteket")
     for event in [*ballot.collect_events(), *mark.collect_events(), *box(["a"]).collect_events()]:
         stamp = event.timestamp
@@ -129,15 +130,15 @@ def test_a_ballot_stored_before_the_day_only_events_still_loads() -> None:
 def test_changing_a_ballot_only_where_allowed() -> None:
     ballot = cast(APPROVAL, ["a"])
     with pytest.raises(Conflict, match="does not allow"):
-        ballot.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=False)
+        ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=False)
     with pytest.raises(InvalidInput, match="too many"):
-        ballot.change(["a", "b", "c"], None, APPROVAL, COSTS, 200_000, allowed=True)
-    ballot.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
+        ballot.change(["a", "b", "c"], None, APPROVAL, COSTS, BUDGET, allowed=True)
+    ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
     assert ballot.selections == ["b"] and ballot.changes == 1
     assert state(rebuilt(ballot)) == state(ballot)
     paper = box(["a"])
     with pytest.raises(Conflict, match="paper"):
-        paper.change(["b"], None, APPROVAL, COSTS, 200_000, allowed=True)
+        paper.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
 
 
 def test_the_counted_form_holds_no_voter_pseudonym() -> None:

@@ -36,7 +36,7 @@ def test_bad_submissions_are_refused(changes: dict[str, object], field: str) -> 
 def test_money_given_as_text_of_digits_is_exact() -> None:
     submitted = Proposal.submit("c", "norr", "Utegym", "Redskap", "120 000", "idrott", "p",
                                 {"name": "Runnerydsjön", "lat": "57.6531", "lon": 14.6968})
-    assert submitted.estimated_cost == 120_000
+    assert submitted.estimated_cost == 12_000_000  # öre
     assert submitted.place == {"name": "Runnerydsjön", "lat": "57.6531", "lon": "14.6968"}
 
 
@@ -54,7 +54,16 @@ def test_feasible_needs_an_official_cost_which_then_counts() -> None:
     with pytest.raises(InvalidInput, match="official_cost"):
         idea.review(True, None, "", "reviewer:r")
     idea.review(True, 65_000, "", "reviewer:r")
-    assert idea.on_ballot and idea.cost == 65_000
+    assert idea.on_ballot and idea.cost == 6_500_000
+
+
+def test_amounts_with_ore_are_kept_exactly() -> None:
+    idea = Proposal.submit("c", "norr", "Bänkar", "Tre bänkar", "31 666,67", "park", "p")
+    assert idea.estimated_cost == 3_166_667
+    idea.review(True, "969245.38", "", "reviewer:r")
+    assert idea.cost == 96_924_538
+    with pytest.raises(InvalidInput, match="two decimals"):
+        idea.review(True, "1.005", "", "reviewer:r")
 
 
 def test_merge_and_withdraw_end_the_proposal() -> None:
@@ -85,7 +94,7 @@ def test_progress_only_for_selected_projects_and_never_backwards() -> None:
     with pytest.raises(InvalidInput, match="percent"):
         idea.report_progress(140, "Oj", 10_000, "admin:a", selected=True)
     idea.complete("Invigt", 48_000, "admin:a", selected=True)
-    assert idea.status == "completed" and idea.progress[-1].spent == 48_000
+    assert idea.status == "completed" and idea.progress[-1].spent == 4_800_000
     with pytest.raises(Conflict, match="completed"):
         idea.abandon("Nej", "admin:a", selected=True)
     assert state(rebuilt(idea)) == state(idea)

@@ -9,7 +9,14 @@ import pytest
 
 from domain.areas import Eligibility
 from domain.errors import InvalidInput
-from domain.money import format_kronor, kronor
+from domain.money import (
+    currency_code,
+    format_money,
+    from_minor,
+    json_major,
+    major_text,
+    minor_units,
+)
 from domain.pseudonym import pseudonym
 from domain.voting_rules import VotingRule
 
@@ -18,22 +25,52 @@ SECRET = bytes(range(32))
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(250_000, 250_000), ("250000", 250_000), ("250 000", 250_000), (Decimal("400000.0"), 400_000)],
+    [(250_000, 25_000_000), ("250000", 25_000_000), ("250 000", 25_000_000),
+     (Decimal("400000.0"), 40_000_000), ("969245.38", 96_924_538),
+     (Decimal("969245.38"), 96_924_538), ("31 666,67", 3_166_667), ("12,5", 1250),
+     ("0.01", 1), (Decimal("1.500"), 150), ("1e3", 100_000), (0, 0)],
 )
-def test_kronor_accepts_exact_whole_amounts(value: object, expected: int) -> None:
-    assert kronor(value, "budget") == expected
+def test_amounts_in_whole_units_become_exact_minor_units(value: object, expected: int) -> None:
+    assert minor_units(value, "budget") == expected
 
 
-@pytest.mark.parametrize("value", [-1, 1.0, 12.5, "12,5", "abc", Decimal("0.5"), True, None,
-                                   "NaN", "Infinity"])
-def test_kronor_refuses_everything_else(value: object) -> None:
+@pytest.mark.parametrize("value", [-1, 1.0, 12.5, "abc", Decimal("0.005"), "1.001", True, None,
+                                   "NaN", "Infinity", "-0.50", "1e100", [1]])
+def test_anything_inexact_or_not_an_amount_is_refused(value: object) -> None:
     with pytest.raises(InvalidInput) as refused:
-        kronor(value, "budget")
+        minor_units(value, "budget")
     assert refused.value.field == "budget"
 
 
-def test_kronor_formatting_is_swedish() -> None:
-    assert format_kronor(1_523_200) == "1 523 200 kr"
+def test_zero_is_refused_where_an_amount_must_be_given() -> None:
+    with pytest.raises(InvalidInput, match="greater than zero"):
+        minor_units("0.00", "estimated_cost", allow_zero=False)
+
+
+def test_minor_units_go_back_to_exact_whole_units() -> None:
+    assert from_minor(96_924_538) == Decimal("969245.38")
+    assert from_minor(25_000_000) == 250_000
+    assert str(from_minor(3_166_650)) == "31666.50"
+    assert major_text(96_924_538) == "969245.38" and major_text(25_000_000) == "250000"
+    assert json_major(25_000_000) == 250_000 and json_major(150) == "1.50"
+    assert json_major(96_924_538) == "969245.38"
+
+
+def test_amounts_are_written_the_swedish_way_with_ore_only_when_there_are_some() -> None:
+    assert format_money(152_320_000) == "1 523 200 kr"
+    assert format_money(3_166_667) == "31 666,67 kr"
+    assert format_money(15_000_000) == "150 000 kr"
+    assert format_money(3_166_650) == "31 666,50 kr"
+    assert format_money(47_900_000, "PLN") == "479 000 PLN"
+    assert format_money(96_924_538, "PLN") == "969 245,38 PLN"
+    assert format_money(5, "EUR") == "0,05 EUR"
+
+
+def test_a_currency_is_an_iso_code() -> None:
+    assert currency_code("pln") == "PLN"
+    for bad in ("zł", "", "KRONA", None, 12):
+        with pytest.raises(InvalidInput):
+            currency_code(bad)
 
 
 def test_pseudonyms_are_keyed_stable_and_purpose_bound() -> None:

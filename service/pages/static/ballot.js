@@ -5,8 +5,17 @@
   var form = document.querySelector("form[data-kind]");
   if (!form) { return; }
   var kind = form.getAttribute("data-kind");
-  var format = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "sv-SE");
-  function kronor(amount) { return format.format(amount) + "\u00a0kr"; }
+  // Amounts are whole öre (data-budget, data-cost), shown as the server shows them: the öre
+  // only when there are some, then the unit ("kr", or the cycle's currency code).
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "sv-SE";
+  var whole = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  var withOre = new Intl.NumberFormat(locale, { minimumFractionDigits: 2,
+                                                maximumFractionDigits: 2 });
+  var unit = form.getAttribute("data-unit") || "kr";
+  function kronor(ore) {
+    var shown = ore % 100 === 0 ? whole.format(ore / 100) : withOre.format(ore / 100);
+    return shown + "\u00a0" + unit;
+  }
   if (kind === "knapsack") {
     var budget = Number(form.getAttribute("data-budget"));
     var meter = document.getElementById("budget-meter");

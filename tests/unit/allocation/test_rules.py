@@ -311,8 +311,9 @@ def test_json_money_is_an_int_when_whole_and_a_string_otherwise() -> None:
     assert set(data) == {"selected", "cost", "left", "scores", "reasons", "rule", "tie_break"}
 
 
-def test_kronor_are_written_with_a_space_between_thousands() -> None:
+def test_kronor_are_written_with_a_space_between_thousands_and_a_decimal_comma() -> None:
     assert money(120000) == "120 000 kr"
-    assert money(Decimal("1234567.5")) == "1 234 567.50 kr"
-    assert money(Decimal("0.125")) == "0.125 kr"
+    assert money(Decimal("1234567.5")) == "1 234 567,50 kr"
+    assert money(Decimal("0.125")) == "0,125 kr"
     assert money(Decimal("400000.0")) == "400 000 kr"
+    assert money(Decimal("31666.67"), "PLN") == "31 666,67 PLN"

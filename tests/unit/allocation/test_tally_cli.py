@@ -32,6 +32,7 @@ def test_the_default_rule_counts_an_ordinal_file() -> None:
     assert set(data["selected"]) == funded
     assert data["cost"] + data["left"] == 1523200
     assert data["scores"]["23"] == 2354
+    assert data["currency"] == "PLN"
 
 
 @pytest.mark.parametrize("rule", ["greedy", "greedy-no-skip", "greedy-threshold", "mes",
@@ -87,3 +88,20 @@ def test_the_console_script_group_has_the_command() -> None:
     result = CliRunner().invoke(main, ["tally", str(GDYNIA), "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["selected"] == ["OGM/0015", "OGM/0013", "OGM/0018"]
+
+
+def test_decimal_amounts_are_exact_in_json_and_written_like_the_tables(tmp_path: Path) -> None:
+    file = tmp_path / "grosze.pb"
+    file.write_text("META\nkey;value\nnum_projects;2\nnum_votes;2\nbudget;969245.38\n"
+                    "vote_type;approval\ncurrency;PLN\nPROJECTS\nproject_id;cost;name\n"
+                    "1;700000.75;Park\n2;269244.64;Ławki\nVOTES\nvoter_id;vote\n1;1,2\n2;1\n",
+                    encoding="utf-8")
+    code, out, _ = run(str(file), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["cost"], data["left"], data["currency"]) == ("700000.75", "269244.63", "PLN")
+    code, out, _ = run(str(file))
+    assert code == 0
+    assert "700 000,75 PLN" in out  # the cost column and the reasons write amounts alike
+    assert "did not fit: 269 244,63 PLN left, costs 269 244,64 PLN" in out
+    assert "700 000,75 PLN of 969 245,38 PLN, 269 244,63 PLN left" in out
