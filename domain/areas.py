@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -38,6 +38,20 @@ class Eligibility:
         if self.residence is not None and residence != self.residence:
             return f"voters in this area must live in '{self.residence}'"
         return None
+
+
+def residence_names(areas: Iterable[Area | Mapping[str, Any]]) -> dict[str, str]:
+    """What to call each residence code the areas' eligibility names, for people: the name of
+    the area with that id (a territorial pot and the district it is for share their code), else
+    of an area open only to those living there; a code no area explains stays as it is."""
+    listed = [a if isinstance(a, Mapping) else a.to_dict() for a in areas]
+    names: dict[str, str] = {}
+    for area in listed:
+        code = (area.get("eligibility") or {}).get("residence")
+        if code and code not in names:
+            same = next((a for a in listed if a["id"] == code), None)
+            names[code] = str((same or area)["name"])
+    return names
 
 
 @dataclass(frozen=True)

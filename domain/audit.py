@@ -662,8 +662,11 @@ class Verifier:
         event_class = resolve_topic(record["topic"])
         originator_id = UUID(record["originator_id"])
         # Data as stored, of any version the code reads (events of version 1 hold whole
-        # kronor): brought to the current version, as the service reads it.
-        event = event_class(
+        # kronor): brought to the current version, and made an event as the library's mapper
+        # makes one (no __init__), so a field added later with a default (a progress report's
+        # `explanation`) may be absent from an older event, as when the service reads it.
+        event = object.__new__(event_class)
+        event.__dict__.update(
             originator_id=originator_id, originator_version=record["originator_version"],
             timestamp=datetime.fromisoformat(record["timestamp"]),
             **_datetimes(upcast_data(event_class, record["data"])))

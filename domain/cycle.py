@@ -7,10 +7,12 @@ renaming or moving a class never orphans stored history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -29,6 +31,7 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
+    "undo_merge": frozenset({Phase.REVIEW}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
     # Paper ballots may still arrive from the stations until results are published.
@@ -36,6 +39,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "record_adoption": frozenset({Phase.RESULTS}),
     "report_progress": frozenset({Phase.IMPLEMENTATION, Phase.EVALUATION}),
     "record_evaluation": frozenset({Phase.EVALUATION}),
+    # Next year's cycle follows one that was decided and started, not a draft.
+    "create_successor": frozenset(p for p in Phase if p is not Phase.DRAFT),
 }
 
 COMMAND_DESCRIPTIONS: Mapping[str, str] = {
@@ -44,13 +49,19 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "withdraw_proposal": "Withdrawing a proposal",
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",
+    "undo_merge": "Undoing a merge",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
     "cast_paper_ballot": "Entering paper ballots",
     "record_adoption": "Recording the adoption",
     "report_progress": "Reporting implementation progress",
     "record_evaluation": "Recording the evaluation",
+    "create_successor": "Creating the next cycle from this one",
 }
+
+# Successors' ids are derived from their predecessor's (and how many it had, all cancelled), so
+# that two successors made at the same moment have the same id and the store refuses one.
+SUCCESSOR_NAMESPACE = UUID("3a4c3f0e-5d55-5b39-8f61-0d3b7c2e9a41")
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,18 @@ def _iso_date(value: object, field_name: str) -> str:
         raise InvalidInput(field_name, "must be a date as YYYY-MM-DD") from None
 
 
+def web_address(value: object, field_name: str) -> str:
+    """An address a page may link to: http or https with a host, nothing else (no javascript:,
+    data: or file: addresses, no spaces or control characters)."""
+    text = _text(value, field_name, max_length=500)
+    parsed = urlsplit(text)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidInput(field_name, "must be a web address that starts with http:// or "
+                                       "https://")
+    return text
+
+
 def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
     return {
         "body": _text(body, f"{prefix}.body", max_length=200),
@@ -123,30 +146,48 @@ class BudgetCycle(Aggregate):
         municipality: str,
         actor: str,
         predecessor: BudgetCycle | None = None,
+        successors: Sequence[BudgetCycle] = (),
         currency: str | None = None,
     ) -> BudgetCycle:
         """A new cycle in draft; a successor copies its predecessor's configuration (SKR: repeated
         over time) but never its decision, which a new assembly decision must renew. Its money
         is in `currency` (an ISO 4217 code, SEK by default; a successor's is its predecessor's,
-        since the configuration it copies is in it)."""
-        copied = predecessor.configuration() if predecessor is not None else None
-        if predecessor is not None:
-            if currency is not None and currency_code(currency) != predecessor.currency:
-                raise InvalidInput("currency", f"a successor keeps its predecessor's currency "
-                                               f"({predecessor.currency})")
-            code = predecessor.currency
-        else:
+        since the configuration it copies is in it).
+        `successors`: the cycles made from `predecessor` already. A cycle has one successor,
+        made once it has left draft; another only if every earlier one was cancelled."""
+        if predecessor is None:
             code = currency_code(currency) if currency is not None else DEFAULT_CURRENCY
-        return cls(
-            name=_text(name, "name", max_length=200),
-            municipality=_text(municipality, "municipality", max_length=200),
-            actor=actor,
-            at=_now(),
-            predecessor_id=str(predecessor.id) if predecessor is not None else None,
-            configuration=copied,
-            pseudonyms=PER_CYCLE,
-            currency=code,
-        )
+            return cls._created(name, municipality, actor, None, code)
+        predecessor.require_phase("create_successor")
+        if currency is not None and currency_code(currency) != predecessor.currency:
+            raise InvalidInput("currency", f"a successor keeps its predecessor's currency "
+                                           f"({predecessor.currency})")
+        standing = [c for c in successors if c.phase is not Phase.CANCELLED]
+        if standing:
+            raise Conflict(
+                f"This cycle already has a successor, '{standing[0].name}' ({standing[0].id}); "
+                "a cycle is followed by one cycle only (cancel that one to make another).")
+        the_id = uuid5(SUCCESSOR_NAMESPACE, f"{predecessor.id}/{len(successors)}")
+        return cls._created(name, municipality, actor, predecessor, predecessor.currency, the_id)
+
+    @classmethod
+    def _created(cls, name: str, municipality: str, actor: str,
+                 predecessor: BudgetCycle | None, currency: str,
+                 the_id: UUID | None = None) -> BudgetCycle:
+        copied = predecessor.configuration() if predecessor is not None else None
+        fields: dict[str, Any] = {
+            "name": _text(name, "name", max_length=200),
+            "municipality": _text(municipality, "municipality", max_length=200),
+            "actor": actor, "at": _now(),
+            "predecessor_id": str(predecessor.id) if predecessor is not None else None,
+            "configuration": copied, "pseudonyms": PER_CYCLE,
+            "currency": currency,
+        }
+        if the_id is None:
+            return cls(**fields)
+        # The same Created event, with the id given rather than a random one.
+        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
+        return created
 
     @event("Created", topic="medborgarbudget:BudgetCycle.Created")
     def __init__(
@@ -182,6 +223,9 @@ class BudgetCycle(Aggregate):
         self.results: dict[str, Any] | None = None
         self.adoption: dict[str, str] | None = None
         self.evaluation: dict[str, Any] | None = None
+        # Every version of the evaluation in order, the current one last: what it said, who
+        # recorded it, when, and (for a revision) why.
+        self.evaluation_history: list[dict[str, Any]] = []
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -404,8 +448,13 @@ class BudgetCycle(Aggregate):
         self.adoption = adoption
 
     def record_evaluation(
-        self, report: str, actor: str, participants: int | None = None, url: str | None = None
+        self, report: str, actor: str, participants: int | None = None, url: str | None = None,
+        reason: str | None = None,
     ) -> None:
+        """The evaluation report, with how many took part and where the full report is. Once
+        one is recorded, another replaces it only as a revision with a `reason`; it keeps the
+        participants and address of the version it revises unless it gives new ones, and
+        every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
         evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
         if participants is not None:
@@ -413,12 +462,36 @@ class BudgetCycle(Aggregate):
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
             evaluation["participants"] = participants
         if url is not None:
-            evaluation["url"] = _text(url, "url", max_length=500)
-        self._evaluation_recorded(evaluation, actor, _now())
+            evaluation["url"] = web_address(url, "url")
+        if self.evaluation is None:
+            if reason is not None:
+                raise InvalidInput("reason", "only a revision of a recorded evaluation takes a "
+                                             "reason; none is recorded yet")
+            self._evaluation_recorded(evaluation, actor, _now())
+            return
+        if reason is None or not str(reason).strip():
+            raise InvalidInput(
+                "reason", "an evaluation is already recorded: a new report is recorded as a "
+                          "revision, with a reason saying why; the earlier version is kept")
+        for kept in ("participants", "url"):
+            if kept not in evaluation and kept in self.evaluation:
+                evaluation[kept] = self.evaluation[kept]
+        self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
 
     @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
+        # A second one in a history stored before revisions existed replaced the first: the
+        # first stays among the versions.
         self.evaluation = evaluation
+        self.evaluation_history.append(
+            {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
+
+    @event("EvaluationRevised", topic="medborgarbudget:BudgetCycle.EvaluationRevised")
+    def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
+                            at: datetime) -> None:
+        self.evaluation = evaluation
+        self.evaluation_history.append(
+            {"evaluation": evaluation, "actor": actor, "at": at, "reason": reason})
 
     # ---- paper ballots ---------------------------------------------------------------------
 
@@ -454,7 +527,9 @@ class BudgetCycle(Aggregate):
             raise PhaseError(
                 f"{COMMAND_DESCRIPTIONS[command]} is possible only in phase {phases}.",
                 self.phase,
-                PHASE_MACHINE.triggers_from(self.phase),
+                # What the cycle alone can tell; the service adds its proposals' facts.
+                PHASE_MACHINE.allowed_now(self.phase, self.facts(ProposalFacts())),
+                str(self.id),
             )
 
     def area(self, area_id: str) -> Area:

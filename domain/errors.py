@@ -40,15 +40,25 @@ class Conflict(DomainError):
 
 
 class PhaseError(Conflict):
-    """The cycle's phase does not allow this command or trigger."""
+    """The cycle's phase does not allow this command or trigger. `allowed`: the triggers allowed
+    now. `cycle_id`, when given, says that `allowed` was worked out from the cycle alone, and
+    the service completes it with what the guards know of the cycle's proposals
+    (`Medborgarbudget.explained`), so that a refusal lists what `GET .../transitions` lists."""
 
     title = "Not allowed in the current phase"
 
-    def __init__(self, message: str, phase: str, allowed: Sequence[str]) -> None:
+    def __init__(self, message: str, phase: str, allowed: Sequence[str],
+                 cycle_id: str | None = None) -> None:
         allowed_text = ", ".join(allowed) if allowed else "none"
         super().__init__(f"{message} The cycle is in phase '{phase}'; allowed now: {allowed_text}.")
+        self.why = message
         self.phase = phase
         self.allowed = tuple(allowed)
+        self.cycle_id = cycle_id
+
+    def with_allowed(self, allowed: Sequence[str]) -> PhaseError:
+        """The same refusal, listing `allowed` as the triggers allowed now."""
+        return type(self)(self.why, self.phase, allowed)
 
 
 class GuardRefused(PhaseError):

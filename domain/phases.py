@@ -48,17 +48,19 @@ FINAL_PHASES = frozenset({Phase.CLOSED, Phase.CANCELLED})
 CANCELLABLE = [p for p in Phase if p not in FINAL_PHASES]
 
 # (trigger, sources, destination, guards). Guard names are properties of `TransitionFacts`.
+# Every trigger is fired by a person, who says why (`reason_given`): the reason is recorded
+# with the phase change, for the residents and the auditors.
 TRANSITIONS: tuple[tuple[str, list[Phase], Phase, list[str]], ...] = (
     ("open_ideas", [Phase.DRAFT], Phase.IDEAS,
-     ["decision_recorded", "has_funded_area", "voting_rule_chosen"]),
-    ("close_ideas", [Phase.IDEAS], Phase.REVIEW, []),
+     ["decision_recorded", "has_funded_area", "voting_rule_chosen", "reason_given"]),
+    ("close_ideas", [Phase.IDEAS], Phase.REVIEW, ["reason_given"]),
     ("open_voting", [Phase.REVIEW], Phase.VOTING,
-     ["every_proposal_reviewed", "every_area_has_feasible_proposal"]),
-    ("close_voting", [Phase.VOTING], Phase.COUNTING, []),
-    ("publish_results", [Phase.COUNTING], Phase.RESULTS, ["tally_recorded"]),
-    ("adopt", [Phase.RESULTS], Phase.IMPLEMENTATION, ["adoption_recorded"]),
-    ("start_evaluation", [Phase.IMPLEMENTATION], Phase.EVALUATION, []),
-    ("close", [Phase.EVALUATION], Phase.CLOSED, ["evaluation_recorded"]),
+     ["every_proposal_reviewed", "every_area_has_feasible_proposal", "reason_given"]),
+    ("close_voting", [Phase.VOTING], Phase.COUNTING, ["reason_given"]),
+    ("publish_results", [Phase.COUNTING], Phase.RESULTS, ["tally_recorded", "reason_given"]),
+    ("adopt", [Phase.RESULTS], Phase.IMPLEMENTATION, ["adoption_recorded", "reason_given"]),
+    ("start_evaluation", [Phase.IMPLEMENTATION], Phase.EVALUATION, ["reason_given"]),
+    ("close", [Phase.EVALUATION], Phase.CLOSED, ["evaluation_recorded", "reason_given"]),
     ("cancel", CANCELLABLE, Phase.CANCELLED, ["reason_given"]),
 )
 
@@ -73,7 +75,7 @@ GUARD_EXPLANATIONS: Mapping[str, str] = {
     "tally_recorded": "the tally must be computed and recorded with the results",
     "adoption_recorded": "the assembly's adoption (body, date, reference) must be recorded first",
     "evaluation_recorded": "an evaluation report must be recorded first",
-    "reason_given": "a reason must be given",
+    "reason_given": "a reason must be given (it is recorded with the phase change)",
 }
 
 

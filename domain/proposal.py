@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
-from domain.money import kronor_to_minor, minor_units, versioned
+from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
 
 STATUSES = (
     "submitted", "feasible", "infeasible", "merged", "withdrawn",
@@ -68,6 +68,8 @@ class Progress:
     spent: int  # minor units (öre)
     actor: str
     at: datetime
+    # Why the money spent went down (a correction) or above the cost (an overrun).
+    explanation: str | None = None
 
 
 class Proposal(Aggregate):
@@ -170,14 +172,27 @@ class Proposal(Aggregate):
         if self.status in ("merged", "withdrawn"):
             raise Conflict(f"Cannot {action}: the proposal is {self.status}.")
 
-    def review(self, feasible: object, official_cost: object, reason: object, actor: str) -> None:
-        """A reviewer's decision; it may be revised while the review phase lasts."""
+    def review(self, feasible: object, official_cost: object, reason: object, actor: str,
+               budget: int | None = None, area_name: str | None = None,
+               currency: str = SEK) -> None:
+        """A reviewer's decision; it may be revised while the review phase lasts. `budget`: the
+        money of the proposal's area (its pot, in öre), which a feasible proposal's cost must
+        fit in; None only for an imported election, whose projects are taken as published.
+        `currency`: the cycle's, for the amounts a refusal names."""
         self._require_open("review it")
         if not isinstance(feasible, bool):
             raise InvalidInput("feasible", "must be true or false")
         cost: int | None = None
         if feasible:
             cost = minor_units(official_cost, "official_cost", allow_zero=False)
+            if budget is not None and cost > budget:
+                # It could never be funded, yet residents would vote for it.
+                raise InvalidInput(
+                    "official_cost",
+                    f"{format_money(cost, currency)} is more than the whole budget of "
+                    f"{area_name or self.area} ({format_money(budget, currency)}): a proposal "
+                    "that costs more than its pot cannot be feasible. Review it as not feasible "
+                    "with a reason, or give the cost it can be carried out for")
             text = reason.strip() if isinstance(reason, str) else ""
         else:
             # The proposer is owed an explanation: a rejection without a reason is refused.
@@ -202,6 +217,12 @@ class Proposal(Aggregate):
             raise InvalidInput("into", "can merge only into a proposal of the same cycle and area")
         if target.status in ("merged", "withdrawn"):
             raise Conflict(f"Cannot merge into a proposal that is {target.status}.")
+        if target.feasible is False:
+            # Its proposer would be told "merged" where the idea was never assessed, and it
+            # could never reach the ballot through a rejected proposal.
+            raise Conflict(
+                f"Cannot merge into '{target.title}': it was reviewed as not feasible. Merge "
+                "into a feasible or not yet reviewed proposal, or review this one on its own.")
         self._merged(str(target.id), _text(reason, "reason", 2000), actor, _now())
 
     @event("Merged", topic="medborgarbudget:Proposal.Merged")
@@ -209,6 +230,24 @@ class Proposal(Aggregate):
         self.merged_into = into
         self.closing_reason = reason
         self.status = "merged"
+
+    def undo_merge(self, reason: object, actor: str) -> None:
+        """Take back a merge (a reviewer's mistake): the proposal stands on its own again, with
+        the review it had before; the merge and its undoing both stay in the history."""
+        if self.status != "merged" or self.merged_into is None:
+            raise Conflict(f"Only a merged proposal can be taken out of a merge; this one is "
+                           f"{self.status}.")
+        restored = "submitted" if self.feasible is None else (
+            "feasible" if self.feasible else "infeasible")
+        self._merge_undone(self.merged_into, _text(reason, "reason", 2000), restored, actor,
+                           _now())
+
+    @event("MergeUndone", topic="medborgarbudget:Proposal.MergeUndone")
+    def _merge_undone(self, into: str, reason: str, status: str, actor: str,
+                      at: datetime) -> None:
+        self.merged_into = None
+        self.closing_reason = None
+        self.status = status
 
     def withdraw(self, reason: object, actor: str) -> None:
         self._require_open("withdraw it")
@@ -225,9 +264,35 @@ class Proposal(Aggregate):
         if self.status in ("completed", "abandoned"):
             raise Conflict(f"The project is already {self.status}.")
 
+    def _spent(self, spent: object, explanation: object,
+               currency: str = SEK) -> tuple[int, str | None]:
+        """The money spent so far (given in whole units, kept in öre), and the explanation
+        given with it. Money spent only grows and stays within the cost: a lower figure (a
+        correction) or one above the cost (an overrun) is recorded only with an explanation of
+        why. `currency`: the cycle's, for the amounts a refusal names."""
+        amount = minor_units(spent, "spent")
+        text = None if explanation is None else _text(explanation, "explanation", 2000)
+        before = self.progress[-1].spent if self.progress else 0
+        if text is None and amount < before:
+            raise InvalidInput(
+                "spent", f"{format_money(amount, currency)} is less than the "
+                f"{format_money(before, currency)} reported before; money spent does not go "
+                "down, so a correction is recorded only with an explanation")
+        if text is None and amount > self.cost:
+            raise InvalidInput(
+                "spent", f"{format_money(amount, currency)} is more than the project's cost of "
+                f"{format_money(self.cost, currency)}; an overrun is recorded only with an "
+                "explanation")
+        return amount, text
+
     def report_progress(
-        self, percent: object, note: object, spent: object, actor: str, selected: bool
+        self, percent: object, note: object, spent: object, actor: str, selected: bool,
+        explanation: object = None, currency: str = SEK,
     ) -> None:
+        """How far the work has come (`percent`, the share done: 0 to 100, never less than
+        before) and the money spent so far (see `_spent`). A report of 100 % says the work is
+        done; the project stays in progress until it is completed (`complete`), with what it
+        cost in the end."""
         self._require_buildable(selected)
         if type(percent) is not int or not 0 <= percent <= 100:
             raise InvalidInput("percent", "must be a whole number from 0 to 100")
@@ -235,24 +300,30 @@ class Proposal(Aggregate):
             raise InvalidInput(
                 "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
             )
-        self._progress_reported(
-            percent, _text(note, "note", 2000), minor_units(spent, "spent"), actor, _now()
-        )
+        text = _text(note, "note", 2000)
+        amount, why = self._spent(spent, explanation, currency)
+        self._progress_reported(percent, text, amount, actor, _now(), why)
 
     @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
     def _progress_reported(
-        self, percent: int, note: str, spent: int, actor: str, at: datetime
+        self, percent: int, note: str, spent: int, actor: str, at: datetime,
+        explanation: str | None = None,  # events stored before explanations lack it
     ) -> None:
-        self.progress.append(Progress(percent, note, spent, actor, at))
+        self.progress.append(Progress(percent, note, spent, actor, at, explanation))
         self.status = "in_progress"
 
-    def complete(self, note: object, spent: object, actor: str, selected: bool) -> None:
+    def complete(self, note: object, spent: object, actor: str, selected: bool,
+                 explanation: object = None, currency: str = SEK) -> None:
+        """The project is built (100 %); `spent` what it cost in the end (see `_spent`)."""
         self._require_buildable(selected)
-        self._completed(_text(note, "note", 2000), minor_units(spent, "spent"), actor, _now())
+        text = _text(note, "note", 2000)
+        amount, why = self._spent(spent, explanation, currency)
+        self._completed(text, amount, actor, _now(), why)
 
     @event("Completed", topic="medborgarbudget:Proposal.Completed")
-    def _completed(self, note: str, spent: int, actor: str, at: datetime) -> None:
-        self.progress.append(Progress(100, note, spent, actor, at))
+    def _completed(self, note: str, spent: int, actor: str, at: datetime,
+                   explanation: str | None = None) -> None:
+        self.progress.append(Progress(100, note, spent, actor, at, explanation))
         self.closing_reason = note
         self.status = "completed"
 

@@ -282,23 +282,38 @@ class Batch:
                                {"step": "merged", "into": event.into, "reason": event.reason},
                                change)
 
+    def _merge_undone(self, position: int, event: Any) -> None:
+        def change(proposal: dict[str, Any]) -> None:
+            proposal["merged_into"] = None
+
+        self._proposal_changed(position, event, event.status, "merge undone",
+                               {"step": "merge undone", "from": event.into,
+                                "reason": event.reason}, change)
+
     def _withdrawn(self, position: int, event: Any) -> None:
         self._proposal_changed(position, event, "withdrawn", "proposal withdrawn",
                                {"step": "withdrawn", "reason": event.reason})
 
     def _progress(self, position: int, event: Any) -> None:
+        explanation = getattr(event, "explanation", None)
+
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": event.percent, "note": event.note,
-                                         "spent": event.spent, "at": _iso(event.at)})
+                                         "spent": event.spent, "at": _iso(event.at),
+                                         "explanation": explanation})
 
         self._proposal_changed(position, event, "in_progress", "progress reported",
                                {"step": "progress", "percent": event.percent,
-                                "note": event.note, "spent": event.spent}, change)
+                                "note": event.note, "spent": event.spent,
+                                "explanation": explanation}, change)
 
     def _completed(self, position: int, event: Any) -> None:
+        explanation = getattr(event, "explanation", None)
+
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": 100, "note": event.note,
-                                         "spent": event.spent, "at": _iso(event.at)})
+                                         "spent": event.spent, "at": _iso(event.at),
+                                         "explanation": explanation})
 
         self._proposal_changed(position, event, "completed", "project completed",
                                {"step": "built", "note": event.note, "spent": event.spent},
@@ -367,6 +382,13 @@ def _area_removed(event: Any, cycle: dict[str, Any]) -> None:
     cycle["areas"].pop(event.area_id, None)
 
 
+def _evaluation_set(event: Any, cycle: dict[str, Any]) -> None:
+    cycle["evaluation"] = event.evaluation
+    cycle.setdefault("evaluation_history", []).append(
+        {"evaluation": event.evaluation, "at": _iso(event.at),
+         "reason": getattr(event, "reason", None)})
+
+
 def _voting_rule_set(event: Any, cycle: dict[str, Any]) -> None:
     cycle["voting_rule"] = event.rule
     cycle["allow_ballot_changes"] = event.allow_ballot_changes
@@ -398,10 +420,13 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
         _set("adoption", "adoption")),
     CYCLE + "EvaluationRecorded": _config("evaluation recorded", lambda e: "evaluation report",
-                                          _set("evaluation", "evaluation")),
+                                          _evaluation_set),
+    CYCLE + "EvaluationRevised": _config("evaluation revised", lambda e: "evaluation report",
+                                         _evaluation_set),
     PROPOSAL + "Submitted": Batch._proposal_submitted,
     PROPOSAL + "Reviewed": Batch._reviewed,
     PROPOSAL + "Merged": Batch._merged,
+    PROPOSAL + "MergeUndone": Batch._merge_undone,
     PROPOSAL + "Withdrawn": Batch._withdrawn,
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,

@@ -25,7 +25,7 @@ from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
@@ -176,12 +176,26 @@ class Medborgarbudget(Application[UUID]):
         """`currency`: the ISO 4217 code of the cycle's money (SEK when not given; a
         successor's is its predecessor's)."""
         predecessor = self.cycle(predecessor_id) if predecessor_id is not None else None
-        cycle = BudgetCycle.create(name, municipality, actor, predecessor, currency)
-        self.save(cycle)
+        successors = ([self.cycle(i) for i in self.successor_ids(predecessor.id)]
+                      if predecessor is not None else [])
+        cycle = BudgetCycle.create(name, municipality, actor, predecessor, successors,
+                                   currency=currency)
+        try:
+            self.save(cycle)
+        except IntegrityError:
+            # Its id is derived from the predecessor's: another successor was made meanwhile.
+            raise Conflict("Another successor of this cycle was created at the same moment; "
+                           "nothing was stored.") from None
         return cycle.id
 
     def cycle_ids(self) -> list[UUID]:
         return [event.originator_id for event in self._scan([CYCLE_CREATED])]
+
+    def successor_ids(self, cycle_id: str | UUID) -> list[UUID]:
+        """The cycles created as successors of this one, oldest first."""
+        wanted = str(_uuid(cycle_id, "budget cycle"))
+        return [event.originator_id for event in self._scan([CYCLE_CREATED])
+                if getattr(event, "predecessor_id", None) == wanted]
 
     def record_decision(self, cycle_id: str | UUID, body: str, on: str, reference: str,
                         actor: str) -> None:
@@ -215,9 +229,10 @@ class Medborgarbudget(Application[UUID]):
         self._update_cycle(cycle_id, lambda c: c.record_adoption(body, on, reference, actor))
 
     def record_evaluation(self, cycle_id: str | UUID, report: str, actor: str,
-                          participants: int | None = None, url: str | None = None) -> None:
+                          participants: int | None = None, url: str | None = None,
+                          reason: str | None = None) -> None:
         self._update_cycle(
-            cycle_id, lambda c: c.record_evaluation(report, actor, participants, url)
+            cycle_id, lambda c: c.record_evaluation(report, actor, participants, url, reason)
         )
 
     # ---- phase transitions -----------------------------------------------------------------
@@ -230,8 +245,26 @@ class Medborgarbudget(Application[UUID]):
         )
 
     def transitions(self, cycle_id: str | UUID) -> list[TriggerStatus]:
+        """Every trigger from the cycle's phase, allowed or with the guards that refuse it: what
+        `GET .../transitions` shows and every refusal's "allowed now" lists."""
         cycle = self.cycle(cycle_id)
         return cycle.transitions_now(self.proposal_facts(cycle.id))
+
+    def explained(self, error: PhaseError) -> PhaseError:
+        """A refusal by the phase, listing as allowed now exactly what `transitions` allows
+        (the domain refuses knowing the cycle alone; the guards of open_voting look at its
+        proposals too)."""
+        if error.cycle_id is None:
+            return error
+        try:
+            cycle = self.cycle(error.cycle_id)
+        except NotFound:
+            return error
+        if cycle.phase != error.phase:  # it moved on since: the refusal stands as given
+            return error
+        allowed = [s.trigger for s in cycle.transitions_now(self.proposal_facts(cycle.id))
+                   if s.allowed]
+        return error if tuple(allowed) == error.allowed else error.with_allowed(allowed)
 
     def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "") -> Phase:
         """Fire a trigger; publish_results computes the tally and records it in the event."""
@@ -296,17 +329,31 @@ class Medborgarbudget(Application[UUID]):
         return self._update(proposal_id, Proposal, "proposal", run)
 
     def review_proposal(self, proposal_id: str | UUID, feasible: object, official_cost: object,
-                        reason: object, actor: str) -> None:
-        self._update_proposal(
-            proposal_id, "review_proposal",
-            lambda p, _: p.review(feasible, official_cost, reason, actor),
-        )
+                        reason: object, actor: str, as_published: bool = False) -> None:
+        """`as_published`: an imported election's project, feasible at the cost its file gives
+        even beyond the budget (service/pabulib_cycles.py); otherwise a feasible proposal's
+        cost fits in its area's budget."""
+
+        def review(proposal: Proposal, cycle: BudgetCycle) -> None:
+            area = cycle.area(proposal.area)
+            if as_published:
+                proposal.review(feasible, official_cost, reason, actor)
+            else:
+                proposal.review(feasible, official_cost, reason, actor, area.budget, area.name,
+                                cycle.currency)
+
+        self._update_proposal(proposal_id, "review_proposal", review)
 
     def merge_proposal(self, proposal_id: str | UUID, into: str | UUID, reason: object,
                        actor: str) -> None:
         target = self.proposal(into)
         self._update_proposal(
             proposal_id, "merge_proposal", lambda p, _: p.merge_into(target, reason, actor)
+        )
+
+    def undo_merge(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
+        self._update_proposal(
+            proposal_id, "undo_merge", lambda p, _: p.undo_merge(reason, actor)
         )
 
     def withdraw_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
@@ -320,17 +367,19 @@ class Medborgarbudget(Application[UUID]):
         return str(proposal.id) in area.get("selected", [])
 
     def report_progress(self, proposal_id: str | UUID, percent: object, note: object,
-                        spent: object, actor: str) -> None:
+                        spent: object, actor: str, explanation: object = None) -> None:
         self._update_proposal(
             proposal_id, "report_progress",
-            lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c)),
+            lambda p, c: p.report_progress(percent, note, spent, actor, self._selected(p, c),
+                                           explanation, c.currency),
         )
 
     def complete_proposal(self, proposal_id: str | UUID, note: object, spent: object,
-                          actor: str) -> None:
+                          actor: str, explanation: object = None) -> None:
         self._update_proposal(
             proposal_id, "report_progress",
-            lambda p, c: p.complete(note, spent, actor, self._selected(p, c)),
+            lambda p, c: p.complete(note, spent, actor, self._selected(p, c), explanation,
+                                    c.currency),
         )
 
     def abandon_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.identity import personnummer_of
+from domain.money import from_minor
 from domain.phases import Phase
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import (
@@ -168,9 +169,14 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
     results = app.cycle(cycle_id).results or {}
     for area_result in results.get("areas", {}).values():
         for number, pid in enumerate(area_result["selected"]):
-            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.", 20_000, ADMIN)
+            # Money spent stays within the cost (domain/proposal.py); the cost is in öre,
+            # the commands take whole kronor.
+            cost = app.proposal(pid).cost
+            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.",
+                                from_minor(cost * 2 // 5), ADMIN)
             if number % 2 == 0:
-                app.complete_proposal(pid, "Klart och invigt.", 30_000, ADMIN)
+                app.complete_proposal(pid, "Klart och invigt.", from_minor(cost - cost // 20),
+                                      ADMIN)
     if stop_in is Phase.IMPLEMENTATION:
         return demo
     app.trigger(cycle_id, "start_evaluation", ADMIN, "Genomförandeåret är slut")

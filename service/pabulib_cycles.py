@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
+from domain.cycle import BudgetCycle
 from domain.errors import Conflict, InvalidInput
 from domain.money import MINOR_PER_UNIT, currency_code, major_text
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
@@ -272,7 +273,7 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
     app.trigger(cycle_id, "close_ideas", IMPORTER, "Imported")
     for project in pb.projects:
         app.review_proposal(ids[project.id], True, costs[project.id],
-                            "Imported as published", IMPORTER)
+                            "Imported as published", IMPORTER, as_published=True)
     app.trigger(cycle_id, "open_voting", IMPORTER, "Imported")
     app.ballots.import_ballots(cycle_id, area_id, _ballots(pb, source, ids, progress))
     app.trigger(cycle_id, "close_voting", IMPORTER, "Imported")
@@ -307,7 +308,7 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
     if rule.kind == "approval" and rule.max_choices == 1:
         vote_type = "choose-1"
     meta = {"description": cycle.name, "country": "Sweden", "unit": cycle.municipality,
-            "subunit": area.name, "instance": cycle.created_at.date().isoformat()[:4],
+            "subunit": area.name, "instance": _edition(cycle),
             "num_projects": str(len(proposals)), "num_votes": str(len(ballots)),
             "budget": major_text(area.budget), "currency": cycle.currency,
             "vote_type": vote_type, "rule": cycle.allocation_rule_for(area_id)}
@@ -343,6 +344,17 @@ def export_area(app: Medborgarbudget, cycle_id: str | UUID, area_id: str | None)
             fields["points"] = ",".join(str(p) for p in ballot.points or ())
         contents.append(fields)
     return PabulibFile(meta, project_columns, projects, vote_columns, numbered_votes(contents))
+
+
+def _edition(cycle: BudgetCycle) -> str:
+    """Pabulib's `instance`, the edition: the year the residents voted (voting opened), else the
+    year voting is planned for. The year the cycle was created is often the one before (the
+    assembly decides in the autumn for the next year's budget)."""
+    opened = cycle.phase_entered_at_trigger("open_voting")
+    if opened is not None:
+        return str(opened.year)
+    planned = cycle.timeline.get("voting")
+    return planned[:4] if planned else str(cycle.created_at.year)
 
 
 def _as_imported(source: Mapping[str, Any], proposals: list[Any], ballots: list[Any],

@@ -97,7 +97,7 @@ class BallotLane:
         if isinstance(outcome, StaleRead):
             return None
         if isinstance(outcome, DomainError):
-            return domain_problem(outcome)
+            return domain_problem(outcome, self.application)
         if isinstance(outcome, BaseException):
             raise outcome
         return receipt(outcome)
@@ -106,7 +106,7 @@ class BallotLane:
         try:
             return cast_digital_ballot(self.application, cycle, data, who)
         except DomainError as error:
-            return domain_problem(error)
+            return domain_problem(error, self.application)
 
 
 def _settle(future: asyncio.Future[Any], outcome: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,7 +44,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def domain_problem(error: DomainError) -> JSONResponse:
+class Explains(Protocol):
+    def explained(self, error: PhaseError) -> PhaseError: ...
+
+
+def domain_problem(error: DomainError, application: Explains | None = None) -> JSONResponse:
+    """`application`: lists in a phase refusal the triggers `GET .../transitions` allows."""
+    if isinstance(error, PhaseError) and application is not None:
+        error = application.explained(error)
     if isinstance(error, InvalidInput):
         return problem(422, error.title, error.message, field=error.field)
     if isinstance(error, NotFound):
@@ -63,12 +70,19 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _malformed(error: dict[str, Any]) -> str:
+    location = [p for p in error.get("loc", ()) if isinstance(p, int)]
+    why = str((error.get("ctx") or {}).get("error") or "it cannot be parsed")
+    where = f" at character {location[0]}" if location else ""
+    return f"The request body is not valid JSON: {why}{where}."
+
+
 def install(app: FastAPI) -> None:
     document_problems(app)
 
     @app.exception_handler(DomainError)
-    def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return domain_problem(error)
+    def on_domain_error(request: Request, error: DomainError) -> JSONResponse:
+        return domain_problem(error, request.app.state.medborgarbudget)
 
     @app.exception_handler(AuthError)
     def on_auth_error(_: Request, error: AuthError) -> JSONResponse:
@@ -84,6 +98,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def on_validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        malformed = next((e for e in error.errors() if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            # Not a field's value but the body itself: nothing to name but where it breaks.
+            return problem(400, "Malformed JSON", _malformed(malformed))
         errors = [
             {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
             for e in error.errors()

@@ -144,10 +144,15 @@ def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
 
 
 @router.put("/cycles/{cycle}/evaluation", response_model=schemas.CycleOut, responses=WRITE,
-            summary="Record the evaluation report (evaluation phase)")
+            summary="Record the evaluation report, or revise it with a reason (evaluation phase)",
+            description="A report recorded already is replaced only by a revision that gives "
+                        "`reason`; the revision keeps the earlier `participants` and `url` "
+                        "unless it gives new ones, and every version stays in "
+                        "`evaluation_history`. `url` must be an http(s) address.")
 def record_evaluation(cycle: str, data: schemas.EvaluationIn, app: App,
                       who: Admin) -> JSONResponse:
-    app.record_evaluation(cycle, data.report, who.actor, data.participants, data.url)
+    app.record_evaluation(cycle, data.report, who.actor, data.participants, data.url,
+                          data.reason)
     return _cycle_response(app, cycle)
 
 

@@ -81,6 +81,18 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
     return idempotent(app, key, who, request, body, handle)
 
 
+@router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
+             responses=WRITE, summary="Undo a merge: the proposal stands on its own again, "
+                                      "with the review it had (review)")
+def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: App,
+               who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        app.undo_merge(proposal, data.reason, who.actor)
+        return _proposal_response(app, proposal)
+
+    return idempotent(app, key, who, request, body, handle)
+
+
 @router.post("/proposals/{proposal}/withdraw", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Withdraw a proposal (its proposer, or an administrator)")
 def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, app: App,
@@ -100,11 +112,17 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
-             responses=WRITE, summary="Report implementation progress of a selected project")
+             responses=WRITE, summary="Report implementation progress of a selected project",
+             description="`percent` is the share of the work done, 0 to 100 and never less "
+                         "than before (a report of 100 % keeps the project in progress until "
+                         "it is completed); `spent` the money spent so far (or `spent_minor` "
+                         "in öre), never less than before nor above the cost unless "
+                         "`explanation` says why (a correction, an overrun).")
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:
-        app.report_progress(proposal, data.percent, data.note, data.spent, who.actor)
+        app.report_progress(proposal, data.percent, data.note, data.spent, who.actor,
+                            data.explanation)
         return _proposal_response(app, proposal)
 
     return idempotent(app, key, who, request, body, handle)
@@ -115,7 +133,7 @@ def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, a
 def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Request, app: App,
                       who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     def handle() -> JSONResponse:
-        app.complete_proposal(proposal, data.note, data.spent, who.actor)
+        app.complete_proposal(proposal, data.note, data.spent, who.actor, data.explanation)
         return _proposal_response(app, proposal)
 
     return idempotent(app, key, who, request, body, handle)

@@ -241,10 +241,22 @@ class TimelineIn(BaseModel):
 
 
 class EvaluationIn(BaseModel):
-    model_config = _example(report="Valdeltagandet ökade bland unga.", participants=412)
+    model_config = _example(report="Valdeltagandet ökade bland unga.", participants=412,
+                            url="https://www.example.se/medborgarbudget/utvardering-2027")
     report: str = Field(min_length=1, max_length=20000)
     participants: int | None = Field(default=None, ge=0, le=10**9)
-    url: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500,
+                            description="Where the full report is: an http(s) address.")
+    reason: str | None = Field(default=None, min_length=1, max_length=2000,
+                               description="Why a recorded evaluation is revised (needed then, "
+                                           "refused for the first report).")
+
+
+class EvaluationVersionOut(BaseModel):
+    evaluation: dict[str, Any]
+    actor: str
+    at: datetime
+    reason: str | None
 
 
 class PhaseChangeOut(BaseModel):
@@ -286,6 +298,8 @@ class CycleOut(BaseModel):
     results_published: bool
     adoption: dict[str, str] | None
     evaluation: dict[str, Any] | None
+    evaluation_history: list[EvaluationVersionOut] = Field(
+        default_factory=list, description="Every version of the evaluation, the current last.")
     currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
@@ -356,6 +370,7 @@ class ProgressOut(BaseModel):
     spent: Kronor
     spent_minor: Minor = Field(description=MINOR)
     at: datetime
+    explanation: str | None = None
 
 
 class ProposalOut(BaseModel):
@@ -422,6 +437,11 @@ class MergeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class UndoMergeIn(BaseModel):
+    model_config = _example(reason="Förslagen gäller olika platser och prövas var för sig.")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class ReasonIn(BaseModel):
     model_config = _example(reason="Jag har flyttat från området.")
     reason: str = Field(min_length=1, max_length=2000)
@@ -433,6 +453,10 @@ class ProgressIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
     spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
     spent_minor: Minor | None = _minor()
+    explanation: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Needed when `spent` is less than reported before (a correction) or more "
+                    "than the cost (an overrun); recorded with the report.")
 
     @model_validator(mode="after")
     def _amounts(self) -> ProgressIn:
@@ -445,6 +469,9 @@ class CompletionIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
     spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
     spent_minor: Minor | None = _minor()
+    explanation: str | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="Needed when `spent` is less than reported before or more than the cost.")
 
     @model_validator(mode="after")
     def _amounts(self) -> CompletionIn:

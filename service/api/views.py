@@ -27,7 +27,9 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
         results_published=cycle.results is not None, adoption=cycle.adoption,
-        evaluation=cycle.evaluation, currency=cycle.currency, position=position,
+        evaluation=cycle.evaluation,
+        evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
+        currency=cycle.currency, position=position,
     ).model_dump(mode="json")
 
 
@@ -45,6 +47,7 @@ def proposal_view(proposal: Proposal, currency: str,
         merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
         closing_reason=proposal.closing_reason,
         progress=[schemas.ProgressOut(percent=p.percent, note=p.note, at=p.at,
+                                      explanation=p.explanation,
                                       **schemas.money_out("spent", p.spent))
                   for p in proposal.progress],
         submitted_at=proposal.submitted_at, version=proposal.version,

@@ -113,10 +113,12 @@ class Step:
 
 
 def timeline(chart_id: str, title: str, description: str, steps: Sequence[Step]) -> Markup:
-    """The phases as a line of dots: done filled, current ringed, the rest hollow."""
+    """The phases as a line of dots: done filled, current ringed, the rest hollow; each with its
+    date (entered, or planned) above it."""
     count = max(len(steps), 1)
     spacing = (WIDTH - 40) / max(count - 1, 1)
-    parts = [f'<line x1="20" y1="30" x2="{WIDTH - 20}" y2="30" stroke="#5f6368" '
+    line = 44
+    parts = [f'<line x1="20" y1="{line}" x2="{WIDTH - 20}" y2="{line}" stroke="#5f6368" '
              f'stroke-width="2"></line>']
     for index, step in enumerate(steps):
         x = 20 + index * spacing
@@ -124,19 +126,20 @@ def timeline(chart_id: str, title: str, description: str, steps: Sequence[Step])
         radius = 10 if step.state == "current" else 7
         anchor = "start" if index == 0 else "end" if index == count - 1 else "middle"
         parts.append(
-            f'<circle cx="{x:.1f}" cy="30" r="{radius}" fill="{fill}" stroke="#1a1a1a" '
+            f'<circle cx="{x:.1f}" cy="{line}" r="{radius}" fill="{fill}" stroke="#1a1a1a" '
             f'stroke-width="2"></circle>'
             # Three rows of labels: a long one ("Draft (political decision)") never runs
             # into its neighbour's, even in English.
-            f'<text x="{x:.1f}" y="{56 + 18 * (index % 3)}" font-size="12" '
+            f'<text x="{x:.1f}" y="{line + 26 + 18 * (index % 3)}" font-size="12" '
             f'text-anchor="{anchor}" fill="#1a1a1a">{escape(step.label)}</text>'
         )
         if step.date:
+            # Every date, in two rows: neighbours' dates ("20 apr. 2027") never overlap.
             parts.append(
-                f'<text x="{x:.1f}" y="{12}" font-size="11" text-anchor="{anchor}" '
-                f'fill="#3c4043">{escape(step.date if index % 2 == 0 else "")}</text>'
+                f'<text x="{x:.1f}" y="{12 + 14 * (index % 2)}" font-size="11" '
+                f'text-anchor="{anchor}" fill="#3c4043">{escape(step.date)}</text>'
             )
-    return _svg(chart_id, title, description, 104, "".join(parts))
+    return _svg(chart_id, title, description, line + 74, "".join(parts))
 
 
 def _number(value: float) -> str:

@@ -54,7 +54,18 @@ STATUS_LABELS = {
     "in_progress": N_("Being built"),
     "completed": N_("Built"),
     "abandoned": N_("Will not be built"),
+    # A feasible proposal once the results are out (`shown_status`).
+    "selected": N_("Selected"),
+    "not_selected": N_("Not selected"),
 }
+
+
+def shown_status(status: str, selected: bool | None) -> str:
+    """The status to show a proposal under: once the vote is counted (`selected` not None), a
+    feasible proposal is selected or not; one being built, built or abandoned says that."""
+    if status == "feasible" and selected is not None:
+        return "selected" if selected else "not_selected"
+    return status
 
 
 def language(requested: str | None) -> str:

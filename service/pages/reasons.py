@@ -20,8 +20,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"did not fit: (?P<left>.+?) left, costs (?P<cost>.+?)"
          r"(?P<stop>; counting stops here \(greedy-no-skip\))?",
          "fick inte plats: {left} kvar, kostar {cost}{stop}"),
-        (r"below the threshold of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) \w+",
-         "under tröskeln på {t} {u}: har {s} {u}"),
+        (r"below the threshold of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) (?P<su>\w+)",
+         "under tröskeln på {t} {u}: har {s} {su}"),
         (r"not reached: the budget ran out before this project \(greedy-no-skip\)",
          "nåddes inte: budgeten tog slut före detta förslag (greedy-no-skip)"),
         (r"selected in round (?P<r>\d+): (?:its )?(?P<n>[\d ]+) supporters? shared the cost, "
@@ -73,8 +73,9 @@ def translate_reason(reason: str, lang: str) -> str:
         parts = {k: v or "" for k, v in match.groupdict().items()}
         if parts.get("stop"):
             parts["stop"] = "; räkningen stannar här (greedy-no-skip)"
-        if "u" in parts:
-            parts["u"] = UNITS.get(parts["u"], parts["u"])
+        for unit in ("u", "su"):  # each number with its own unit: "1 röst", "2 röster"
+            if unit in parts:
+                parts[unit] = UNITS.get(parts[unit], parts[unit])
         if "had" in parts:
             parts["had"] = parts["had"] or f"knappt {parts.get('under', '')}"
         if parts.get("tie"):
@@ -82,5 +83,8 @@ def translate_reason(reason: str, lang: str) -> str:
                             "sedan lägre kostnad, sedan lägre id)")
         if parts.get("added"):
             parts["added"] = f", efter att {parts['added']} lagts till varje andel"
+        if parts.get("n", "").strip() == "1":
+            # One supporter shares nothing with anyone, and pays no amount "var" (each).
+            swedish = "vald i omgång {r}: dess enda anhängare betalade högst {x}{tie}"
         return swedish.format(**parts)
     return reason

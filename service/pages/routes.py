@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from domain.areas import residence_names
+from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
@@ -45,6 +47,9 @@ def _environment(lang: str) -> Environment:
     gettext = i18n.translations(lang).gettext
     env.globals["phase_label"] = lambda p: gettext(i18n.PHASE_LABELS.get(p) or str(p))
     env.globals["status_label"] = lambda s: gettext(i18n.STATUS_LABELS.get(s) or str(s))
+    # A proposal's status with its result (a row of the results, or None before the count).
+    env.globals["shown_status"] = lambda p, r: i18n.shown_status(
+        p["status"], None if r is None else bool(r["selected"]))
     env.globals["reason"] = lambda r: localized_amounts(translate_reason(r, lang), lang)
     return env
 
@@ -162,7 +167,9 @@ def _home(read_models: ReadModels, lang: str) -> Page:
         cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
         cycle["proposal_count"] = sum(cycle["proposals"].values())
         cycle["ballot_count"] = sum(cycle["ballots"].values())
-    return "index.html", {"cycles": cycles}
+    # Cancelled cycles are no longer taking part in anything: listed apart, below.
+    return "index.html", {"cycles": [c for c in cycles if c["phase"] != "cancelled"],
+                          "cancelled": [c for c in cycles if c["phase"] == "cancelled"]}
 
 
 def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
@@ -224,6 +231,7 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         by_age[row["age_band"]] = by_age.get(row["age_band"], 0) + row["ballots"]
         by_day[row["day"]] = by_day.get(row["day"], 0) + row["ballots"]
     area_names = {a["id"]: a["name"] for a in cycle["areas"].values()}
+    residences = residence_names(cycle["areas"].values())
     turnout_chart = charts.votes_chart(
         "turnout", translate("Ballots per area"),
         translate("Number of ballots cast in each area."),
@@ -233,10 +241,20 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
                                _timeline(cycle, lang_code))
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
+        "evaluation_link": _web_link((cycle.get("evaluation") or {}).get("url")),
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
-        "by_day": suppressed(by_day), "area_names": area_names,
+        "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
         "lineage": _lineage(read_models, cycle)}
+
+
+def _web_link(url: object) -> str | None:
+    """An http(s) address to link to; anything else (stored before addresses were checked:
+    javascript:, data:) is no link."""
+    try:
+        return web_address(url, "url")
+    except InvalidInput:
+        return None
 
 
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)

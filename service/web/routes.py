@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain.areas import residence_names
 from domain.ballot import Ballot
 from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
@@ -99,13 +100,13 @@ def _in_language(target: str, lang: str) -> str:
 
 # ---- sign-in ---------------------------------------------------------------------------
 
-def _residence_codes(app: Medborgarbudget) -> list[str]:
-    codes: set[str] = set()
+def _residence_codes(app: Medborgarbudget) -> dict[str, str]:
+    """Every residence code an area asks for, with what the areas call it."""
+    names: dict[str, str] = {}
     for cycle_id in app.cycle_ids():
-        for area in app.cycle(cycle_id).areas.values():
-            if area.eligibility.residence:
-                codes.add(area.eligibility.residence)
-    return sorted(codes)
+        for code, name in residence_names(app.cycle(cycle_id).areas.values()).items():
+            names.setdefault(code, name)
+    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -113,7 +114,7 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
     lang = _lang(request)
     mode = sign_in_mode(request)
     # Only the test sign-in lists the areas: its form asks where the resident lives.
-    residences = _residence_codes(_app(request)) if mode is SignIn.TEST else []
+    residences = _residence_codes(_app(request)) if mode is SignIn.TEST else {}
     return render(request, "sign_in.html", lang, next=_safe_next(next), mode=mode.value,
                   residences=residences, errors={}, values={})
 

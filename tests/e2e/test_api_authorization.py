@@ -73,6 +73,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("GET", f"{API}/proposals/{{proposal}}"): PUBLIC,
     ("POST", f"{API}/proposals/{{proposal}}/review"): frozenset({REVIEWER}),
     ("POST", f"{API}/proposals/{{proposal}}/merge"): frozenset({REVIEWER}),
+    ("POST", f"{API}/proposals/{{proposal}}/undo-merge"): frozenset({REVIEWER}),
     ("POST", f"{API}/proposals/{{proposal}}/withdraw"): frozenset({RESIDENT, ADMIN}),
     ("POST", f"{API}/proposals/{{proposal}}/progress"): frozenset({ADMIN}),
     ("POST", f"{API}/proposals/{{proposal}}/complete"): frozenset({ADMIN}),

@@ -114,7 +114,7 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
                           subject=proposer("utegym"), residence="norr", birth_date=ADULT,
                           json={"area": "norr", "title": "För tidigt", "description": "x",
                                 "estimated_cost": 1000, "category": "test"})
-    phase_conflict(problem, "draft", ["open_ideas", "cancel"])
+    phase_conflict(problem, "draft", ["cancel"])  # open_ideas: not configured yet
 
     # Bad input names the field and stores nothing.
     bad_area = {**AREAS[0], "budget": 12.5}
@@ -345,7 +345,7 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     phase_conflict(api.refused("POST", paper_ballots, 409, role=Role.OFFICIAL,
                                json={"area": "norr", "station": STATION,
                                      "ballots": [{"selections": [utegym]}]}),
-                   "results", ["adopt", "cancel"])
+                   "results", ["cancel"])  # adopt: no adoption recorded yet
     listing = transitions(api, cycle.id)
     assert listing["allowed"] == ["cancel"]
     assert refusals(listing, "adopt") == [

@@ -117,14 +117,14 @@ def test_a_cycle_in_euro_with_cents_exports_its_currency_and_cents(app: Medborga
     app.trigger(cycle_id, "open_ideas", ADMIN, "Beschluss")
     bench = app.submit_proposal(cycle_id, "alle", "Bank", "Eine Bank.", "700,25", "park", "p1")
     tree = app.submit_proposal(cycle_id, "alle", "Baum", "Ein Baum.", 900, "park", "p2")
-    app.trigger(cycle_id, "close_ideas", ADMIN, "")
+    app.trigger(cycle_id, "close_ideas", ADMIN, "Ideenphase vorbei")
     app.review_proposal(bench, True, "800.25", "", REVIEWER)
     app.review_proposal(tree, True, Decimal("700.25"), "", REVIEWER)
-    app.trigger(cycle_id, "open_voting", ADMIN, "")
+    app.trigger(cycle_id, "open_voting", ADMIN, "Alle geprüft")
     for number in range(3):
         cast_ballot(app, cycle_id, "alle", person(number), [str(bench), str(tree)])
-    app.trigger(cycle_id, "close_voting", ADMIN, "")
-    assert app.trigger(cycle_id, "publish_results", ADMIN, "") is Phase.RESULTS
+    app.trigger(cycle_id, "close_voting", ADMIN, "Abstimmung vorbei")
+    assert app.trigger(cycle_id, "publish_results", ADMIN, "Gezählt") is Phase.RESULTS
 
     cycle = app.cycle(cycle_id)
     assert cycle.currency == "EUR"

@@ -86,6 +86,8 @@ class Model:
         return proposal.status not in ("merged", "withdrawn")
 
     def guards_met(self, trigger: str, reason: str) -> bool:
+        if not reason.strip():
+            return False  # every trigger is fired by a person who says why
         if trigger == "open_ideas":
             return (self.decision and any(b > 0 for b in self.areas.values())
                     and self.rule is not None)
@@ -97,8 +99,6 @@ class Model:
             return self.adoption
         if trigger == "close":
             return self.evaluation
-        if trigger == "cancel":
-            return bool(reason.strip())
         return True
 
 
@@ -208,7 +208,8 @@ class CycleMachine(RuleBasedStateMachine):
 
     def review(self, proposal: ModelProposal, feasible: bool, with_reason: bool) -> None:
         allowed = (self.model.phase is Phase.REVIEW and self.model.open(proposal)
-                   and (feasible or with_reason))
+                   and (with_reason if not feasible
+                        else proposal.cost <= self.model.areas[proposal.area]))
         reason = "Bedömning." if with_reason else ""
         if self.run(allowed, lambda: self.app.review_proposal(
                 proposal.id, feasible, proposal.cost if feasible else None, reason, REVIEWER),
@@ -282,8 +283,10 @@ class CycleMachine(RuleBasedStateMachine):
             self.model.adoption = True
 
     def record_evaluation(self) -> None:
+        # Once one is recorded, another is a revision and says why (docs/rules.md).
+        reason = "Rättad." if self.model.evaluation else None
         if self.run(self.model.phase is Phase.EVALUATION, lambda: self.app.record_evaluation(
-                self.cycle_id, "Rapport.", ADMIN), PhaseError):
+                self.cycle_id, "Rapport.", ADMIN, reason=reason), PhaseError):
             self.model.evaluation = True
 
     # ---- rules -----------------------------------------------------------------------------
@@ -352,7 +355,8 @@ class CycleMachine(RuleBasedStateMachine):
         proposal, target = self.proposal(index), self.proposal(into)
         allowed = (self.model.phase is Phase.REVIEW and proposal is not target
                    and proposal.area == target.area
-                   and self.model.open(proposal) and self.model.open(target))
+                   and self.model.open(proposal) and self.model.open(target)
+                   and target.status != "infeasible")
         if self.run(allowed, lambda: self.app.merge_proposal(proposal.id, target.id, "Samma.",
                                                              REVIEWER),
                     self.phase_error_or((Phase.REVIEW,))):

@@ -40,7 +40,7 @@ def test_every_transition_records_trigger_phases_actor_time_and_reason() -> None
 
 def test_configuration_is_accepted_in_draft_only() -> None:
     cycle = configured_cycle()
-    cycle.trigger("open_ideas", ADMIN, "", ProposalFacts())
+    cycle.trigger("open_ideas", ADMIN, "beslutat", ProposalFacts())
     for command in (
         lambda: cycle.add_area({"id": "soder", "name": "Söder", "budget": 5}, ADMIN),
         lambda: cycle.set_voting_rule({"kind": "approval"}, ADMIN),
@@ -66,7 +66,7 @@ def test_cancel_requires_a_reason_and_is_final() -> None:
 def test_publish_results_only_with_a_complete_tally() -> None:
     cycle = configured_cycle()
     for trigger in ("open_ideas", "close_ideas", "open_voting", "close_voting"):
-        cycle.trigger(trigger, ADMIN, "", all_reviewed(cycle))
+        cycle.trigger(trigger, ADMIN, "test", all_reviewed(cycle))
     with pytest.raises(GuardRefused, match="tally"):
         cycle.trigger("publish_results", ADMIN, "", all_reviewed(cycle))
     with pytest.raises(GuardRefused, match="tally"):
@@ -79,20 +79,21 @@ def test_publish_results_only_with_a_complete_tally() -> None:
 
 def test_open_voting_needs_reviews_and_a_feasible_proposal_per_area() -> None:
     cycle = configured_cycle()
-    cycle.trigger("open_ideas", ADMIN, "", ProposalFacts())
-    cycle.trigger("close_ideas", ADMIN, "", ProposalFacts())
+    cycle.trigger("open_ideas", ADMIN, "beslutat", ProposalFacts())
+    cycle.trigger("close_ideas", ADMIN, "slut", ProposalFacts())
     with pytest.raises(GuardRefused, match="every proposal needs a review"):
         cycle.trigger("open_voting", ADMIN, "",
                       ProposalFacts(1, frozenset({"norr", "unga"})))
     with pytest.raises(GuardRefused, match="every area needs at least one feasible"):
         cycle.trigger("open_voting", ADMIN, "", ProposalFacts(0, frozenset({"norr"})))
-    cycle.trigger("open_voting", ADMIN, "", all_reviewed(cycle))
+    cycle.trigger("open_voting", ADMIN, "prövat", all_reviewed(cycle))
     assert cycle.phase is Phase.VOTING
 
 
 def test_a_successor_copies_configuration_but_not_the_decision() -> None:
     first = configured_cycle(kind="cumulative", max_points_per_project=3, max_total_points=5)
     first.set_allocation_rule("greedy-threshold", ADMIN, threshold=50)
+    first.trigger("open_ideas", ADMIN, "Beslutat", ProposalFacts())  # a draft has no successor
     second = BudgetCycle.create("Medborgarbudget 2028", "Testkommun", ADMIN, predecessor=first)
     assert second.predecessor_id == str(first.id)
     assert second.areas == first.areas and second.voting_rule == first.voting_rule
@@ -150,12 +151,13 @@ def test_a_whole_cycle_rebuilds_from_its_events() -> None:
     cycle = configured_cycle()
     for trigger in ("open_ideas", "close_ideas", "open_voting", "close_voting"):
         cycle.trigger(trigger, ADMIN, trigger, all_reviewed(cycle))
-    cycle.publish_results({"areas": {"norr": {}, "unga": {}}}, ADMIN, "", all_reviewed(cycle))
+    cycle.publish_results({"areas": {"norr": {}, "unga": {}}}, ADMIN, "räknat",
+                          all_reviewed(cycle))
     cycle.record_adoption("Kommunstyrelsen", "2027-06-01", "KS § 2/2027", ADMIN)
-    cycle.trigger("adopt", ADMIN, "", all_reviewed(cycle))
-    cycle.trigger("start_evaluation", ADMIN, "", all_reviewed(cycle))
+    cycle.trigger("adopt", ADMIN, "antaget", all_reviewed(cycle))
+    cycle.trigger("start_evaluation", ADMIN, "året är slut", all_reviewed(cycle))
     cycle.record_evaluation("Bra deltagande", ADMIN, participants=40)
-    cycle.trigger("close", ADMIN, "", all_reviewed(cycle))
+    cycle.trigger("close", ADMIN, "redovisat", all_reviewed(cycle))
     assert cycle.phase is Phase.CLOSED
     assert state(rebuilt(cycle)) == state(cycle)
 

@@ -52,8 +52,10 @@ GUARDS_OF: dict[str, list[str]] = {
     "publish_results": ["tally_recorded"],
     "adopt": ["adoption_recorded"],
     "close": ["evaluation_recorded"],
-    "cancel": ["reason_given"],
 }
+# Every trigger is fired by a person who says why (issue #17): each needs a reason.
+for _trigger in TRIGGERS:
+    GUARDS_OF.setdefault(_trigger, []).append("reason_given")
 
 
 @pytest.mark.parametrize("phase", list(Phase))
@@ -83,9 +85,11 @@ def test_every_guard_both_ways(trigger: str, guard: str) -> None:
     assert refused.value.phase is phase
 
 
-def test_a_trigger_without_guards_ignores_the_facts() -> None:
-    nothing = Facts(*([False] * 9))
-    assert PHASE_MACHINE.check(Phase.IDEAS, "close_ideas", nothing) is Phase.REVIEW
+def test_a_trigger_without_state_guards_needs_only_its_reason() -> None:
+    nothing_but_a_reason = Facts(*([False] * 8), reason_given=True)
+    assert PHASE_MACHINE.check(Phase.IDEAS, "close_ideas", nothing_but_a_reason) is Phase.REVIEW
+    with pytest.raises(GuardRefused, match="a reason must be given"):
+        PHASE_MACHINE.check(Phase.IDEAS, "close_ideas", Facts(*([False] * 9)))
 
 
 def test_unknown_trigger_lists_the_known_ones() -> None:
