@@ -1,6 +1,6 @@
 """Every benchmark in one run, one table: `.venv/bin/python -m benchmarks [--quick]`
 (`--only PART`, repeatable, runs some of them: http-sqlite, http-postgres, projection-sqlite,
-projection-postgres, audit, tally, close-race, soak, per-cycle).
+projection-postgres, audit, tally, close-race, soak, per-cycle, pabulib-import).
 
 Each figure is measured side by side with its reference in the same run:
 
@@ -29,6 +29,10 @@ Each figure is measured side by side with its reference in the same run:
 8. one cycle's audit export and events pages read from a store holding a million events of other
    cycles, on each backend, beside the library reading the same events by aggregate
    (benchmarks.bench_per_cycle).
+9. `pabulib import` of a large election (the largest real file with --quick, 100 000 generated
+   approval ballots at full size) into a fresh store of each backend, ballots/s for the whole
+   import, beside the library saving as many `Ballot` aggregates with `app.save(*aggregates)` in
+   batches of the import's size (benchmarks.bench_pabulib_import).
 
 The load driver (aiohttp, asyncio) runs on the same machine as the server and shares its CPUs.
 Targets are printed next to the figures; the exit status is 0 whatever they show, unless a
@@ -53,6 +57,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_audit_verify,
+    bench_pabulib_import,
     bench_per_cycle,
     bench_projection,
     bench_soak,
@@ -92,6 +97,7 @@ class Sizes:
     events: int  # projection catch-up
     audit_ballots: int
     other_cycles_events: int  # in the store beside the cycle read by the per-cycle part
+    import_ballots: int | None  # a generated Pabulib file; None: the largest real one
 
 
 # A signed-in resident's session cookie: decrypted, and its id looked up among the ended
@@ -100,14 +106,15 @@ SESSION = signed_in_cookie()
 # Residents arrive within two seconds and pause 1-3 s between reading, voting and reading again.
 RESIDENTS_PACING = Pacing(think=(1.0, 3.0), ramp=2.0)
 QUICK = Sizes(ballots=400, concurrency=50, residents=500, events=20_000, audit_ballots=20_000,
-              other_cycles_events=50_000)
+              other_cycles_events=50_000, import_ballots=None)
 PARTS = ("http-sqlite", "http-postgres", "projection-sqlite", "projection-postgres", "audit",
-         "tally", "close-race", "soak", "per-cycle")
+         "tally", "close-race", "soak", "per-cycle", "pabulib-import")
 # The race of ballots against a close from another process (tests/integration/
 # test_close_race.py), in more rounds than CI runs it.
 CLOSE_RACE_ROUNDS = {True: 10, False: 50}  # --quick, full
 FULL = Sizes(ballots=3_000, concurrency=50, residents=500, events=1_000_000,
-             audit_ballots=1_000_000, other_cycles_events=1_000_000)
+             audit_ballots=1_000_000, other_cycles_events=1_000_000,
+             import_ballots=100_000)
 
 
 @dataclass
@@ -370,6 +377,22 @@ def main(argv: list[str] | None = None) -> int:
                             f"{bench_per_cycle.RUNS} times",
                             f"< {bench_per_cycle.PAGE_SECONDS * 1000:.0f} ms",
                             cycle.slowest_page_seconds < bench_per_cycle.PAGE_SECONDS))
+
+    if "pabulib-import" in parts:
+        for backend in ("sqlite", "postgres"):
+            print(f"pabulib import on {backend}...", flush=True)
+            with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
+                imported = bench_pabulib_import.run(backend, sizes.import_ballots, Path(folder))
+            ratio = imported.rate / imported.library_rate
+            wanted = bench_pabulib_import.TARGET
+            rows.append(Row(f"pabulib import, {backend}, {imported.ballots:,} ballots "
+                            f"({imported.source})",
+                            f"{imported.rate:,.0f} ballots/s (storing them "
+                            f"{imported.ballot_rate:,.0f}/s)",
+                            f"library batch save {imported.library_rate:,.0f}/s "
+                            f"(ratio {ratio:.2f})",
+                            f">= {wanted:,}/s" if backend == "sqlite" else "-",
+                            imported.rate >= wanted if backend == "sqlite" else None))
 
     if "close-race" in parts:
         rounds = CLOSE_RACE_ROUNDS[args.quick]

@@ -30,10 +30,16 @@ from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
-from projections.stored_ballot import reads_plain_json
+from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.ballot_intake import BallotIntake, position_of
 from service.config import PERSONNUMMER
-from service.cycle_index import PROPOSAL, CycleIndex, cycle_from_mapper, cycle_index
+from service.cycle_index import (
+    PROPOSAL,
+    CycleIndex,
+    as_uuid,
+    cycle_from_mapper,
+    cycle_index,
+)
 from service.recorders import IdempotencyRecord, RecordFor
 
 A = TypeVar("A", bound=Aggregate)
@@ -394,7 +400,19 @@ class Medborgarbudget(Application[UUID]):
         """The latest content of every ballot of the cycle, in ballot-id order."""
         wanted = str(_uuid(cycle_id, "budget cycle"))
         ballots: dict[UUID, CountedBallot] = {}
+        # A cast ballot stored as plain JSON is read from it directly, as the projections read
+        # it (projections/stored_ballot.py); anything else through the mapper (upcasting).
+        plain = reads_plain_json(self.mapper)
         for notification in self._cycle_notifications(wanted, 0, [BALLOT_CAST, BALLOT_CHANGED]):
+            if plain and notification.topic == BALLOT_CAST:
+                cast = cast_ballot(notification)
+                if cast is not None:
+                    if cast.cycle_id == wanted:
+                        data = cast.data
+                        ballots[as_uuid(notification.originator_id)] = CountedBallot(
+                            cast.originator_id, cast.area, tuple(data["selections"]),
+                            tuple(data["points"]) if data.get("points") is not None else None)
+                    continue
             event: Any = self.mapper.to_domain_event(notification)
             if isinstance(event, Ballot.Cast):  # type: ignore[attr-defined]
                 if event.cycle_id == wanted:

@@ -16,9 +16,11 @@ import pytest
 from domain.allocation import RULES, allocate
 from domain.allocation.election import TIE_BREAKS
 from domain.audit import verify_lines
+from domain.errors import DuplicateBallot
 from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
+from service.ballot_intake import IMPORT_CHUNK, ImportedBallot
 from service.pabulib_cycles import export_area, import_election
 from tests.paths import PABULIB_DIR, PABULIB_QUIRKS_DIR
 from tests.unit.allocation.test_tie_break import EXPECTED, TIED
@@ -101,3 +103,35 @@ def test_a_cycles_tie_break_is_recorded_and_recounted(app: Medborgarbudget,
     report = verify_lines(list(export_lines(app, imported.cycle_id)))
     assert report.ok, [str(f) for f in report.findings[:3]]
     assert report.results_checked
+
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_importing_the_same_ballots_again_stores_nothing_twice(
+        app: Medborgarbudget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ballots are written in chunks straight to the event store (issue #14): the same voters
+    imported into the cycle again are refused by the store, and a chunk with one voter twice is
+    stored not at all (its new ballot neither)."""
+    store = app.ballots.import_ballots
+    tried: list[int] = []
+
+    def twice(cycle_id: Any, area: str, ballots: Any, chunk: int = IMPORT_CHUNK) -> int:
+        ballots = list(ballots)
+        stored = store(cycle_id, area, ballots, chunk)
+        with pytest.raises(DuplicateBallot):
+            store(cycle_id, area, ballots, chunk)
+        with pytest.raises(DuplicateBallot):
+            store(cycle_id, area, [ImportedBallot("tied.pb:new", ballots[0].selections),
+                                   ballots[0]], chunk)
+        tried.append(stored)
+        return stored
+
+    monkeypatch.setattr(app.ballots, "import_ballots", twice)
+    pb = parse_pabulib(TIED)
+    cycle_id = import_election(app, pb, "tied.pb").cycle_id
+    assert tried == [len(pb.votes)]
+    assert len(app.counted_ballots(cycle_id)) == len(pb.votes)
+    cycle = app.cycle(cycle_id)
+    assert cycle.results is not None
+    (result,) = cycle.results["areas"].values()
+    assert result["ballots"] == len(pb.votes)
