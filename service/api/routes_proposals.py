@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -28,6 +29,17 @@ def _proposal_response(app: App, proposal_id: object, status: int = 200) -> JSON
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
                                          app.last_position()))
+
+def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
+                   proposal: str, command: Callable[[], object]) -> JSONResponse:
+    """Run a command on a proposal once per idempotency key; answer with the proposal."""
+
+    def handle() -> JSONResponse:
+        command()
+        return _proposal_response(app, proposal)
+
+    return idempotent(app, key, who, request, body, handle)
+
 
 
 @router.post("/cycles/{cycle}/proposals", status_code=201, response_model=schemas.ProposalOut,
@@ -63,22 +75,17 @@ def get_proposal(proposal: str, app: App, _: Public) -> JSONResponse:
              responses=WRITE, summary="Review: feasible with the official cost, or not and why")
 def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app: App,
                     who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.review_proposal(proposal, data.feasible, data.official_cost, data.reason, who.actor)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.review_proposal(proposal, data.feasible, data.official_cost,
+                                                      data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/merge", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Merge a proposal into another of the same area (review)")
 def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: App,
                    who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.merge_proposal(proposal, data.into, data.reason, who.actor)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.merge_proposal(proposal, data.into, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
@@ -86,11 +93,8 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
                                       "with the review it had (review)")
 def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: App,
                who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.undo_merge(proposal, data.reason, who.actor)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.undo_merge(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/withdraw", response_model=schemas.ProposalOut,
@@ -104,11 +108,8 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
             # Not "forbidden": whose proposal it is stays private.
             raise NotFound(f"You have no proposal '{proposal}'.")
 
-    def handle() -> JSONResponse:
-        app.withdraw_proposal(proposal, data.reason, who.actor)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.withdraw_proposal(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
@@ -120,31 +121,23 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
                          "`explanation` says why (a correction, an overrun).")
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.report_progress(proposal, data.percent, data.note, data.spent, who.actor,
-                            data.explanation)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.report_progress(proposal, data.percent, data.note,
+                                                      data.spent, who.actor, data.explanation))
 
 
 @router.post("/proposals/{proposal}/complete", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Record that a selected project is built")
 def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Request, app: App,
                       who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.complete_proposal(proposal, data.note, data.spent, who.actor, data.explanation)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.complete_proposal(proposal, data.note, data.spent,
+                                                        who.actor, data.explanation))
 
 
 @router.post("/proposals/{proposal}/abandon", response_model=schemas.ProposalOut,
              responses=WRITE, summary="Record that a selected project will not be built, and why")
 def abandon_proposal(proposal: str, data: schemas.ReasonIn, request: Request, app: App,
                      who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.abandon_proposal(proposal, data.reason, who.actor)
-        return _proposal_response(app, proposal)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _then_proposal(app, key, who, request, body, proposal,
+                          lambda: app.abandon_proposal(proposal, data.reason, who.actor))
