@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -87,6 +88,10 @@ class Medborgarbudget(Application[UUID]):
         if not reads_plain_json(self.mapper):  # encrypted or compressed: only the mapper reads
             self.cycle_index.cycle_of = cycle_from_mapper(self.mapper)
         self.ballots = BallotIntake(self, secret, identities)
+        # The cycles created so far (id, predecessor), and the log position read up to.
+        self._cycles_lock = threading.Lock()
+        self._cycles_created: list[tuple[UUID, str | None]] = []
+        self._cycles_read_to = 0
 
     def close(self) -> None:
         self.ballots.close()
@@ -163,17 +168,6 @@ class Medborgarbudget(Application[UUID]):
     def _update_cycle(self, cycle_id: str | UUID, command: Callable[[BudgetCycle], R]) -> R:
         return self._update(cycle_id, BudgetCycle, "budget cycle", command)
 
-    def _scan(self, topics: Sequence[str]) -> Iterator[Any]:
-        """Domain events of the given topics, in store order (projections will index these)."""
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start, PAGE, topics=topics)
-            for notification in page:
-                yield self.mapper.to_domain_event(notification)
-            if len(page) < PAGE:
-                return
-            start = page[-1].id + 1
-
     # ---- cycles ----------------------------------------------------------------------------
 
     def create_cycle(self, name: str, municipality: str, actor: str,
@@ -194,14 +188,34 @@ class Medborgarbudget(Application[UUID]):
                            "nothing was stored.") from None
         return cycle.id
 
+    def _cycles(self) -> list[tuple[UUID, str | None]]:
+        """Every cycle created, oldest first, with its predecessor's id: the log is read once,
+        then only what it gained since (not a voting day's million ballots for every list)."""
+        with self._cycles_lock:
+            # Positions up to the head are all visible once the head is (the library commits
+            # in position order), so the next read starts after it.
+            head = self.recorder.max_notification_id() or 0
+            start = self._cycles_read_to + 1
+            while start <= head:
+                page = self.recorder.select_notifications(start, PAGE, stop=head,
+                                                          topics=[CYCLE_CREATED])
+                for notification in page:
+                    event: Any = self.mapper.to_domain_event(notification)
+                    self._cycles_created.append(
+                        (event.originator_id, getattr(event, "predecessor_id", None)))
+                if len(page) < PAGE:
+                    break
+                start = page[-1].id + 1
+            self._cycles_read_to = max(self._cycles_read_to, head)
+            return list(self._cycles_created)
+
     def cycle_ids(self) -> list[UUID]:
-        return [event.originator_id for event in self._scan([CYCLE_CREATED])]
+        return [cycle_id for cycle_id, _ in self._cycles()]
 
     def successor_ids(self, cycle_id: str | UUID) -> list[UUID]:
         """The cycles created as successors of this one, oldest first."""
         wanted = str(_uuid(cycle_id, "budget cycle"))
-        return [event.originator_id for event in self._scan([CYCLE_CREATED])
-                if getattr(event, "predecessor_id", None) == wanted]
+        return [cycle for cycle, predecessor in self._cycles() if predecessor == wanted]
 
     def record_decision(self, cycle_id: str | UUID, body: str, on: str, reference: str,
                         actor: str) -> None:
