@@ -1,9 +1,10 @@
 """pabutools results, computed in two worker processes while the other tests run.
 
 pabutools needs about two minutes for mes-add1 on Warszawa, and a minute more for the other
-files together. The first test that needs a pabutools result starts every pabutools
-computation that the selected tests will need, longest first, in a pool of two processes; each
-test then waits only for its own result. Results live for one test session only.
+files together. As soon as the tests are collected, every pabutools computation that the
+selected tests will need starts, longest first, in a pool of two processes, so it runs while
+the end-to-end and integration tests (mostly waiting on servers and databases) run; each test
+then waits only for its own result. Results live for one test session only.
 """
 
 from __future__ import annotations
@@ -48,13 +49,28 @@ class PabutoolsResults:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-@pytest.fixture(scope="session")
-def pabutools_results(request: pytest.FixtureRequest) -> Iterator[PabutoolsResults]:
+_started: list[PabutoolsResults] = []
+
+
+def _needed(items: list[pytest.Item]) -> list[Case]:
     cases: list[Case] = []
-    for item in request.session.items:
+    for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "pabutools_case" in callspec.params:
             cases.extend(callspec.params["pabutools_case"].pabutools_cases())
-    results = PabutoolsResults(cases)
+    return cases
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return  # nothing will run: computing would only delay the exit
+    cases = _needed(session.items)
+    if cases:
+        _started.append(PabutoolsResults(cases))
+
+
+@pytest.fixture(scope="session")
+def pabutools_results(request: pytest.FixtureRequest) -> Iterator[PabutoolsResults]:
+    results = _started[0] if _started else PabutoolsResults(_needed(request.session.items))
     yield results
     results.close()
