@@ -95,14 +95,7 @@ class Template:
 
 def area_rules(app: Medborgarbudget, cycle_id: Any) -> dict[str, AreaRules]:
     """The rules the application's tally counts with (as in Medborgarbudget.tally)."""
-    cycle = app.cycle(cycle_id)
-    return {
-        area_id: AreaRules(
-            budget=area.budget, vote_type=cycle.voting_rule_for(area_id).vote_type,
-            allocation_rule=cycle.allocation_rule_for(area_id), threshold=cycle.score_threshold,
-            max_ranked=cycle.voting_rule_for(area_id).max_choices)
-        for area_id, area in cycle.areas.items()
-    }
+    return app.cycle(cycle_id).counting_rules()
 
 
 def make_template(workdir: Path) -> Template:

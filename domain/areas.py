@@ -13,6 +13,11 @@ from domain.money import kronor_to_minor, minor_units
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 AREA_KINDS = ("territorial", "group", "theme")
+# How many ballots must support a proposal before a pot funds it ("no votes, no money"). An area
+# made from now on has this unless it says otherwise; one stored before the minimum existed has 0,
+# which is how it was counted (ADR 0021).
+DEFAULT_MIN_VOTES = 1
+MAX_MIN_VOTES = 10_000_000
 _AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -66,6 +71,8 @@ class Area:
     # What an imported election's file said that the cycle has no place for (Pabulib META and
     # column names), so that export gives the file back; None for an area made here.
     source: dict[str, Any] | None = None
+    # The ballots a proposal needs to be funded here; 0 (no minimum) in areas stored before it.
+    min_votes: int = 0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Area:
@@ -97,8 +104,14 @@ class Area:
         source = data.get("source")
         if source is not None and not isinstance(source, Mapping):
             raise InvalidInput("area.source", "must be an object")
+        min_votes = data.get("min_votes")
+        if min_votes is None:
+            min_votes = DEFAULT_MIN_VOTES
+        elif type(min_votes) is not int or not 0 <= min_votes <= MAX_MIN_VOTES:
+            raise InvalidInput("area.min_votes", "must be a whole number of votes, 0 (no "
+                                                 f"minimum) to {MAX_MIN_VOTES}")
         return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule,
-                   dict(source) if source is not None else None)
+                   dict(source) if source is not None else None, min_votes)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,4 +158,6 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
         voting_rule=VotingRule(**rule) if rule else None,
         allocation_rule=data.get("allocation_rule"),
         source=data.get("source"),
+        # Stored before pots had a minimum: counted without one, and so it stays.
+        min_votes=data.get("min_votes", 0),
     )

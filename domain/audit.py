@@ -738,7 +738,10 @@ class Verifier:
                 max_ranked=recorded["areas"].get(area_id, {}).get(
                     "max_ranked", cycle.voting_rule_for(area_id).max_choices),
                 # Results published before the tie-break was recorded used the default.
-                tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break))
+                tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break),
+                # Results published before pots had a minimum were counted with the area's
+                # (0 for an area stored before it: domain.areas.area_from_stored).
+                min_votes=recorded["areas"].get(area_id, {}).get("min_votes", area.min_votes))
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],

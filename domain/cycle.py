@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.cycle_tally import AreaRules
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
@@ -547,6 +548,21 @@ class BudgetCycle(Aggregate):
 
     def allocation_rule_for(self, area_id: str) -> str:
         return self.area(area_id).allocation_rule or self.allocation_rule
+
+    def counting_rules(self) -> dict[str, AreaRules]:
+        """How each area is counted, as configured (domain.cycle_tally.tally)."""
+        return {
+            area_id: AreaRules(
+                budget=area.budget,
+                vote_type=self.voting_rule_for(area_id).vote_type,
+                allocation_rule=self.allocation_rule_for(area_id),
+                threshold=self.score_threshold,
+                max_ranked=self.voting_rule_for(area_id).max_choices,
+                tie_break=self.tie_break,
+                min_votes=area.min_votes,
+            )
+            for area_id, area in self.areas.items()
+        }
 
     def phase_entered_at_trigger(self, trigger: str) -> datetime | None:
         """When `trigger` last fired, if it did."""

@@ -54,6 +54,7 @@ class AreaRules:
     threshold: int | None = None
     max_ranked: int | None = None  # ranked ballots: the number of ranks, which sets the points
     tie_break: str = DEFAULT_TIE_BREAK  # how equals are ordered (results record it)
+    min_votes: int = 0  # ballots a proposal needs to be funded (results record it)
 
 
 def tally(
@@ -97,13 +98,14 @@ def tally(
             max_ranked=rules.max_ranked if rules.vote_type == "ordinal" else None,
             tie_break=rules.tie_break,
             currency=currency,
+            min_votes=rules.min_votes,
         )
         counted = allocate(election, rules.allocation_rule)
         outcome = counted.to_json_dict()
         outcome.update(
             cost=_minor(counted.cost), left=_minor(counted.left),
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
-            max_ranked=rules.max_ranked,
+            max_ranked=rules.max_ranked, min_votes=rules.min_votes,
             ballots=len(area_ballots), ballots_digest=digest_of_lines(lines),
         )
         results["areas"][area_id] = outcome

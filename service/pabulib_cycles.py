@@ -258,7 +258,8 @@ def import_election(app: Medborgarbudget, pb: PabulibFile, source: str,
                 "limit_breaks": breaks}
     app.add_area(cycle_id, {"id": area_id, "name": meta.get("subunit") or meta.get("unit")
                             or area_id, "kind": "territorial", "budget": budget,
-                            "source": original}, IMPORTER)
+                            # No minimum of votes: counted as the file's rule counts it.
+                            "min_votes": 0, "source": original}, IMPORTER)
     app.set_voting_rule(cycle_id, rule_data, IMPORTER)
     rule, threshold = allocation_rule(pb)
     app.set_allocation_rule(cycle_id, rule, IMPORTER, threshold, tie_break)

@@ -190,7 +190,8 @@ class Election:
     """One area's vote, ready to count.
 
     `points` (cumulative and scoring only) is aligned with `ballots`.
-    `min_project_score_threshold` is used by the `greedy-threshold` rule. `max_ranked`
+    `min_project_score_threshold` is used by the `greedy-threshold` rule; `min_votes` by every
+    rule (a project fewer ballots support is never funded). `max_ranked`
     (ordinal only) is how many ranks a ballot may fill, which fixes the positional points (see
     `scoring`); it defaults to the longest ballot.
     """
@@ -204,9 +205,16 @@ class Election:
     max_ranked: int | None = None
     currency: str = "SEK"  # ISO 4217, for the reasons' amounts (Pabulib META `currency`)
     tie_break: str = DEFAULT_TIE_BREAK  # one of TIE_BREAKS; file-order is `projects`' order
+    # The ballots that must support a project before any rule funds it; 0: no minimum (as
+    # pabutools counts, and every cycle counted before pots had one).
+    min_votes: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "budget", as_money(self.budget, "the budget"))
+        if isinstance(self.min_votes, bool) or not isinstance(self.min_votes, int) \
+                or self.min_votes < 0:
+            raise ValueError(f"min_votes must be a whole number, 0 or more, got "
+                             f"{self.min_votes!r}")
         if self.vote_type not in VOTE_TYPES:
             raise ValueError(
                 f"unknown vote type {self.vote_type!r}; expected one of {', '.join(VOTE_TYPES)}"
@@ -267,6 +275,22 @@ class Election:
 
     def project_ids(self) -> list[str]:
         return [p.id for p in self.projects]
+
+    def below_min_votes(self) -> frozenset[int]:
+        """The projects (profile indices) fewer ballots support than `min_votes`."""
+        if self.min_votes == 0:
+            return frozenset()
+        supporters = self.profile.supporters
+        return frozenset(p for p in range(self.profile.size) if supporters[p] < self.min_votes)
+
+    def min_votes_reason(self, project: int) -> str:
+        """Why a project below the minimum is not funded (the same words under every rule)."""
+        return (f"below the pot's minimum of {_votes(self.min_votes)}: it has "
+                f"{_votes(self.profile.supporters[project])}")
+
+
+def _votes(number: int) -> str:
+    return f"{number} vote" if number == 1 else f"{number} votes"
 
 
 def vote_type_of(value: str) -> VoteType:

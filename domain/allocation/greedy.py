@@ -11,6 +11,9 @@ funded, the other not), both reasons name the tie and the tie-break.
 - `greedy-no-skip` stops at the first project that does not fit.
 - `greedy-threshold` is `greedy` over the projects whose score reaches the election's
   `min_project_score_threshold` (score >= threshold).
+
+Every variant passes over a project fewer ballots support than the election's `min_votes`
+(a pot's minimum, "no votes, no money"); with the minimum at 0 nothing changes.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             )
     stop_at_first_misfit = rule == "greedy-no-skip"
     unit = score_unit(election)
+    too_few_votes = election.below_min_votes()
 
     left = profile.scaled_budget
     selected: list[str] = []
@@ -55,7 +59,9 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         pid = profile.ids[index]
         cost = profile.scaled_costs[index]
         score = profile.scores[index]
-        if threshold is not None and score < threshold:
+        if index in too_few_votes:
+            reasons[pid] = election.min_votes_reason(index)
+        elif threshold is not None and score < threshold:
             reasons[pid] = (
                 f"below the threshold of {_amount(threshold, unit)}: "
                 f"it has {_amount(score, unit)}"
@@ -76,7 +82,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             if stop_at_first_misfit:
                 reasons[pid] += "; counting stops here (greedy-no-skip)"
                 stopped = True
-    _name_ties(profile, selected, reasons, threshold)
+    _name_ties(profile, selected, reasons, threshold, too_few_votes)
     spent = profile.scaled_budget - left
     return Outcome(
         rule=rule,
@@ -90,12 +96,15 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
 
 
 def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, str],
-               threshold: Decimal | int | None) -> None:
+               threshold: Decimal | int | None, passed_over: frozenset[int]) -> None:
     """Say so where the tie-break decided: among projects of equal score (that all reach the
-    threshold), one funded and one that is not; the order put the funded one first."""
+    threshold and the minimum of votes), one funded and one that is not; the order put the
+    funded one first."""
     funded = set(selected)
     by_score: dict[int, list[int]] = {}
     for index in greedy_order(profile):
+        if index in passed_over:
+            continue
         if threshold is None or profile.scores[index] >= threshold:
             by_score.setdefault(profile.scores[index], []).append(index)
     how = TIE_BREAK_WORDS[profile.tie_break]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -25,14 +26,25 @@ def allocate(election: Election, rule: str) -> Outcome:
         return allocate_greedy(election, rule)
     profile = election.profile
     instance = MesInstance(profile)
+    too_few_votes = election.below_min_votes()
+    # Equal shares never buy what is not buyable, and mes-add1 stops when nothing buyable
+    # is left that fits: both leave out a project below the pot's minimum of votes.
+    instance.buyable = [p for p in instance.buyable if p not in too_few_votes]
     if profile.voters == 0:
-        return _mes_outcome(rule, profile, instance, None, 0, election.currency)
-    if rule == "mes":
+        outcome = _mes_outcome(rule, profile, instance, None, 0, election.currency)
+    elif rule == "mes":
         result = run_mes(instance, Fraction(profile.scaled_budget, profile.voters))
-        return _mes_outcome(rule, profile, instance, result, 0, election.currency)
-    accepted = run_mes_add1(instance)
-    return _mes_outcome(rule, profile, instance, accepted.result, accepted.added,
-                        election.currency)
+        outcome = _mes_outcome(rule, profile, instance, result, 0, election.currency)
+    else:
+        accepted = run_mes_add1(instance)
+        outcome = _mes_outcome(rule, profile, instance, accepted.result, accepted.added,
+                               election.currency)
+    if not too_few_votes:
+        return outcome
+    reasons = dict(outcome.reasons)
+    for index in too_few_votes:
+        reasons[profile.ids[index]] = election.min_votes_reason(index)
+    return replace(outcome, reasons=reasons)
 
 
 def _mes_outcome(

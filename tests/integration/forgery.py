@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.audit import BALLOT_TOPICS, RESULTS_PUBLISHED, export_records
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from service.application import Medborgarbudget
 
 
@@ -36,11 +36,7 @@ def recount(app: Medborgarbudget, cycle_id: str, records: list[dict[str, Any]]) 
             area = ballots[ballot].area if ballot in ballots else record["data"]["area"]
             ballots[ballot] = CountedBallot(ballot, area, tuple(record["data"]["selections"]),
                                             None)
-    rules = {a: AreaRules(budget=area.budget, vote_type=cycle.voting_rule_for(a).vote_type,
-                          allocation_rule=cycle.allocation_rule_for(a),
-                          threshold=cycle.score_threshold,
-                          max_ranked=cycle.voting_rule_for(a).max_choices)
-             for a, area in cycle.areas.items()}
+    rules = cycle.counting_rules()
     proposals = [CountedProposal(str(p.id), p.area, p.title, p.cost)
                  for p in app.proposals(cycle.id) if p.on_ballot]
     published = next(r for r in records if r.get("topic") == RESULTS_PUBLISHED)

@@ -39,7 +39,7 @@ from domain.audit import (
 )
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.proposal import Proposal
 from tests.unit.domain_builders import ADMIN, all_reviewed, configured_cycle
 
@@ -95,11 +95,7 @@ class History:
 
     def publish(self) -> None:
         cycle = self.cycle
-        rules = {a: AreaRules(budget=area.budget, vote_type=cycle.voting_rule_for(a).vote_type,
-                              allocation_rule=cycle.allocation_rule_for(a),
-                              threshold=cycle.score_threshold,
-                              max_ranked=cycle.voting_rule_for(a).max_choices)
-                 for a, area in cycle.areas.items()}
+        rules = cycle.counting_rules()
         proposals = [CountedProposal(str(p.id), p.area, p.title, p.cost) for p in self.proposals]
         ballots = sorted((CountedBallot(str(b.id), b.area, tuple(b.selections), None)
                           for b in self.ballots), key=lambda b: b.id)
