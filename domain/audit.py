@@ -711,6 +711,11 @@ class Verifier:
             return
         for area_id, mine in recount["areas"].items():
             theirs = recorded["areas"].get(area_id, {})
+            if theirs.get("min_votes", mine["min_votes"]) != mine["min_votes"]:
+                self.report.fail(number, f"area {area_id}: the results were counted with a "
+                                         f"minimum of {theirs.get('min_votes')} votes, the "
+                                         f"area's is {mine['min_votes']}")
+                return
             for proposal_id, score in mine["scores"].items():
                 published = theirs.get("scores", {}).get(proposal_id)
                 if str(published) != str(score):
@@ -739,9 +744,9 @@ class Verifier:
                     "max_ranked", cycle.voting_rule_for(area_id).max_choices),
                 # Results published before the tie-break was recorded used the default.
                 tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break),
-                # Results published before pots had a minimum were counted with the area's
-                # (0 for an area stored before it: domain.areas.area_from_stored).
-                min_votes=recorded["areas"].get(area_id, {}).get("min_votes", area.min_votes))
+                # The configured minimum, never the one the results claim (they must agree: see
+                # _check_results); an area stored before minimums has 0, how it was counted.
+                min_votes=area.min_votes)
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],

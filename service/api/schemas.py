@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
 
@@ -195,6 +196,12 @@ class AreaIn(BaseModel):
     allocation_rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes",
                              "mes-add1"] | None = None
     budget_minor: Minor | None = _minor()
+    min_votes: int | None = Field(
+        default=None, ge=0, le=MAX_MIN_VOTES,
+        description="How many ballots must support a proposal before this pot funds it, under "
+                    "every allocation rule (no votes, no money). Left out: "
+                    f"{DEFAULT_MIN_VOTES}; 0: no minimum. An area stored before the minimum "
+                    "existed shows 0, how it was counted.")
 
     @model_validator(mode="after")
     def _amounts(self) -> AreaIn:
@@ -207,15 +214,18 @@ class AreaOut(AreaIn):
         "id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250000,
         "budget_minor": 25000000,
         "eligibility": {"min_age": None, "max_age": None, "residence": "norr"},
-        "voting_rule": None, "allocation_rule": None}]})
+        "voting_rule": None, "allocation_rule": None, "min_votes": 1}]})
     budget_minor: Minor | None = Field(default=None, description=MINOR)
     voting_rule: VotingRuleOut | None = None
+    min_votes: int = Field(description="Ballots a proposal needs before this pot funds it; "
+                                       "0: no minimum.")
 
 
 def area_out(area: dict[str, Any]) -> dict[str, Any]:
     """A stored area (budget and cost limits in öre) as AreaOut's fields."""
     shown = {**area, **money_out("budget", area["budget"])}
     shown.pop("source", None)  # an imported file's META and columns: for export only
+    shown.setdefault("min_votes", 0)  # stored before pots had a minimum: counted without one
     if area.get("voting_rule"):
         shown["voting_rule"] = voting_rule_out(area["voting_rule"])
     return shown
@@ -592,6 +602,9 @@ class AreaResult(BaseModel):
     budget_minor: Minor = Field(description=MINOR)
     ballots: int
     ballots_digest: str
+    min_votes: int = Field(default=0, description="The ballots a proposal needed to be funded "
+                                                  "(0: no minimum, as in results published "
+                                                  "before pots had one).")
 
 
 def area_result_out(outcome: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "fick inte plats: {left} kvar, kostar {cost}{stop}"),
         (r"below the threshold of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) (?P<su>\w+)",
          "under tröskeln på {t} {u}: har {s} {su}"),
+        (r"below the pot's minimum of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) (?P<su>\w+)",
+         "under potens minsta antal på {t} {u}: har {s} {su}"),
         (r"not reached: the budget ran out before this project \(greedy-no-skip\)",
          "nåddes inte: budgeten tog slut före detta förslag (greedy-no-skip)"),
         (r"selected in round (?P<r>\d+): (?:its )?(?P<n>[\d ]+) supporters? shared the cost, "

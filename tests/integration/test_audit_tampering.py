@@ -377,6 +377,19 @@ def test_a_changed_selection_with_a_new_chain_is_caught_by_the_recount(
                   "published selection differs")
 
 
+def test_a_lowered_minimum_of_votes_with_a_new_chain_is_caught_by_the_recount(
+        demo: Demo, tmp_path: Path) -> None:
+    # Results that claim no minimum could fund a proposal without votes: the recount counts with
+    # the area's configured minimum and names the difference.
+    records = demo.records
+    area = records[demo.results_line - 1]["data"]["results"]["areas"]["norr"]
+    assert area["min_votes"] == 1
+    area["min_votes"] = 0
+    assert_caught(verify(write(tmp_path, rechain(records))), demo.results_line,
+                  "area norr: the results were counted with a minimum of 0 votes, the area's "
+                  "is 1")
+
+
 @pytest.mark.parametrize(("edit", "says"), [
     (lambda m: m["counts"].update(ballots=89), "the manifest counts 89 ballots"),
     (lambda m: m["counts"].update(events=m["counts"]["events"] - 1), "events"),

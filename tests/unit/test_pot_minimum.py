@@ -38,7 +38,7 @@ def test_a_minimum_that_is_not_a_whole_number_of_votes_is_refused_and_nothing_re
         bad: object) -> None:
     cycle = BudgetCycle.create("Test", "Testkommun", ADMIN)
     before = len(cycle.pending_events)
-    with pytest.raises(InvalidInput, match="area.min_votes"):
+    with pytest.raises(InvalidInput, match=r"area\.min_votes"):
         cycle.add_area({**NORR, "min_votes": bad}, ADMIN)
     assert len(cycle.pending_events) == before and not cycle.areas
 

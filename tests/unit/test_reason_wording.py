@@ -3,8 +3,11 @@ one supporter does not "share" a cost nor pay an amount "var" (each)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from domain.allocation import Election, Project
 from domain.allocation.greedy import _amount
 from domain.allocation.rules import _count
 from service.pages.reasons import translate_reason
@@ -34,3 +37,23 @@ def test_one_supporter_pays_alone() -> None:
               "most 12 kr each"
     assert translate_reason(several, "sv") == (
         "vald i omgång 1: 1 200 anhängare delade på kostnaden och betalade högst 12 kr var")
+
+
+@pytest.mark.parametrize(("minimum", "votes", "swedish"), [
+    (1, 0, "under potens minsta antal på 1 röst: har 0 röster"),
+    (5, 1, "under potens minsta antal på 5 röster: har 1 röst"),
+])
+def test_a_pots_minimum_and_a_proposals_votes_each_with_its_own_number(
+        minimum: int, votes: int, swedish: str) -> None:
+    english = (f"below the pot's minimum of {_amount(minimum, 'vote')}: "
+               f"it has {_amount(votes, 'vote')}")
+    assert english == _min_votes_reason(minimum, votes)
+    assert translate_reason(english, "sv") == swedish
+    assert translate_reason(english, "en") == english
+
+
+def _min_votes_reason(minimum: int, votes: int) -> str:
+    """The reason as domain/allocation/election.py words it for a project with `votes`."""
+    election = Election([Project("p", Decimal(1))], [["p"]] * votes, Decimal(1), "approval",
+                        min_votes=minimum)
+    return election.min_votes_reason(0)
