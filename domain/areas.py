@@ -71,8 +71,9 @@ class Area:
     # What an imported election's file said that the cycle has no place for (Pabulib META and
     # column names), so that export gives the file back; None for an area made here.
     source: dict[str, Any] | None = None
-    # The ballots a proposal needs to be funded here; 0 (no minimum) in areas stored before it.
-    min_votes: int = 0
+    # The ballots a proposal needs to be funded here (0: no minimum); None in an area stored
+    # before pots had a minimum, which was counted without one (`votes_needed`).
+    min_votes: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Area:
@@ -112,6 +113,11 @@ class Area:
                                                  f"minimum) to {MAX_MIN_VOTES}")
         return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule,
                    dict(source) if source is not None else None, min_votes)
+
+    @property
+    def votes_needed(self) -> int:
+        """The minimum the area is counted with."""
+        return self.min_votes or 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -158,6 +164,6 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
         voting_rule=VotingRule(**rule) if rule else None,
         allocation_rule=data.get("allocation_rule"),
         source=data.get("source"),
-        # Stored before pots had a minimum: counted without one, and so it stays.
-        min_votes=data.get("min_votes", 0),
+        # None: stored before pots had a minimum, counted without one, and so it stays.
+        min_votes=data.get("min_votes"),
     )

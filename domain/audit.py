@@ -746,7 +746,7 @@ class Verifier:
                 tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break),
                 # The configured minimum, never the one the results claim (they must agree: see
                 # _check_results); an area stored before minimums has 0, how it was counted.
-                min_votes=area.min_votes)
+                min_votes=area.votes_needed)
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],

@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
-from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.areas import DEFAULT_MIN_VOTES, Area, area_from_stored, area_kronor_to_minor
 from domain.cycle_tally import AreaRules
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
@@ -176,6 +176,12 @@ class BudgetCycle(Aggregate):
                  predecessor: BudgetCycle | None, currency: str,
                  the_id: UUID | None = None) -> BudgetCycle:
         copied = predecessor.configuration() if predecessor is not None else None
+        if copied is not None:
+            # A pot copied from one made before pots had a minimum gets the minimum a pot made
+            # now has: it applies to every cycle created from now on (ADR 0021).
+            copied["areas"] = [a if a.get("min_votes") is not None
+                               else {**a, "min_votes": DEFAULT_MIN_VOTES}
+                               for a in copied["areas"]]
         fields: dict[str, Any] = {
             "name": _text(name, "name", max_length=200),
             "municipality": _text(municipality, "municipality", max_length=200),
@@ -559,7 +565,7 @@ class BudgetCycle(Aggregate):
                 threshold=self.score_threshold,
                 max_ranked=self.voting_rule_for(area_id).max_choices,
                 tie_break=self.tie_break,
-                min_votes=area.min_votes,
+                min_votes=area.votes_needed,
             )
             for area_id, area in self.areas.items()
         }

@@ -225,7 +225,8 @@ def area_out(area: dict[str, Any]) -> dict[str, Any]:
     """A stored area (budget and cost limits in öre) as AreaOut's fields."""
     shown = {**area, **money_out("budget", area["budget"])}
     shown.pop("source", None)  # an imported file's META and columns: for export only
-    shown.setdefault("min_votes", 0)  # stored before pots had a minimum: counted without one
+    # None or absent: stored before pots had a minimum, counted without one.
+    shown["min_votes"] = area.get("min_votes") or 0
     if area.get("voting_rule"):
         shown["voting_rule"] = voting_rule_out(area["voting_rule"])
     return shown

@@ -331,7 +331,7 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
                           area["id"], 0),
                       # An area stored before pots had a minimum was counted without one.
-                      "min_votes": area.get("min_votes", 0)})
+                      "min_votes": area.get("min_votes") or 0})
     return "results.html", {"cycle": cycle, "areas": areas,
                             "published": cycle.get("results_published_at")}
 

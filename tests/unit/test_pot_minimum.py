@@ -12,7 +12,7 @@ from domain.areas import DEFAULT_MIN_VOTES, Area, area_from_stored
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.errors import InvalidInput
-from tests.unit.domain_builders import ADMIN, configured_cycle, rebuilt
+from tests.unit.domain_builders import ADMIN, all_reviewed, configured_cycle, rebuilt
 
 NORR = {"id": "norr", "name": "Norr", "budget": 250_000}
 
@@ -30,7 +30,27 @@ def test_an_area_stored_before_the_minimum_is_counted_without_one() -> None:
     stored: dict[str, Any] = {"id": "norr", "name": "Norr", "kind": "territorial",
                               "budget": 25_000_000, "eligibility": {}, "voting_rule": None,
                               "allocation_rule": None}
-    assert area_from_stored(stored).min_votes == 0
+    old = area_from_stored(stored)
+    assert old.min_votes is None and old.votes_needed == 0
+
+
+def test_a_successor_of_a_cycle_from_before_minimums_gets_the_minimum_of_a_cycle_made_now(
+) -> None:
+    old = BudgetCycle.create("Test 2026", "Testkommun", ADMIN)
+    old.record_decision("Kommunfullmäktige", "2025-11-26", "KF § 1/2025", ADMIN)
+    # AreaAdded as stored before pots had a minimum.
+    old._area_added({"id": "norr", "name": "Norr", "kind": "territorial",  # type: ignore[call-arg]
+                     "budget": 100, "eligibility": {}, "voting_rule": None,
+                     "allocation_rule": None}, ADMIN, old.created_at)
+    old._area_added({**Area.from_dict({**NORR, "id": "alla", "min_votes": 0}).to_dict()},  # type: ignore[call-arg]
+                    ADMIN, old.created_at)
+    old.set_voting_rule({"kind": "approval", "max_choices": 1}, ADMIN)
+    assert old.counting_rules()["norr"].min_votes == 0
+    old.trigger("open_ideas", ADMIN, "Beslut", all_reviewed(old))
+    successor = BudgetCycle.create("Test 2027", "Testkommun", ADMIN, predecessor=old)
+    # The old pot gets today's default; a pot that chose no minimum keeps its choice.
+    assert {a.id: a.min_votes for a in successor.areas.values()} == {"norr": 1, "alla": 0}
+    assert rebuilt(successor).areas["norr"].min_votes == 1
 
 
 @pytest.mark.parametrize("bad", [-1, True, 1.5, "1", 10_000_001])
