@@ -197,7 +197,7 @@ class AreaIn(BaseModel):
                              "mes-add1"] | None = None
     budget_minor: Minor | None = _minor()
     min_votes: int | None = Field(
-        default=None, ge=0, le=MAX_MIN_VOTES,
+        default=None, ge=0, le=MAX_MIN_VOTES, strict=True,  # true is not a number of votes
         description="How many ballots must support a proposal before this pot funds it, under "
                     "every allocation rule (no votes, no money). Left out: "
                     f"{DEFAULT_MIN_VOTES}; 0: no minimum. An area stored before the minimum "

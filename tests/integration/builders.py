@@ -183,6 +183,37 @@ def _arrive(app: Medborgarbudget, built: Built, voters: int) -> None:
         app.record_evaluation(cycle_id, "Fler röstade än förra året.", ADMIN, participants=3)
 
 
+MINIMUM_AREAS: tuple[Mapping[str, Any], ...] = (
+    # Made now without saying: a minimum of 1 vote.
+    {"id": "norr", "name": "Norr", "budget": 100_000},
+    # Opted out: funded without votes when money is left, as cycles were counted before.
+    {"id": "alla", "name": "Alla", "kind": "theme", "budget": 100_000, "min_votes": 0},
+)
+
+
+def counted_with_minimums(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]:
+    """A cycle counted and published with a pot of the default minimum of votes (norr: one
+    proposal without votes) and one without a minimum (alla); the proposals' ids by title."""
+    cycle_id = configured_cycle(app, areas=MINIMUM_AREAS)
+    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
+    ideas = {"Bänkar": ("norr", 10_000), "Boulebana": ("norr", 30_000),
+             "Scen": ("alla", 10_000), "Fontän": ("alla", 20_000)}
+    ids = {title: app.submit_proposal(cycle_id, area, title, f"{title}.", cost, "park",
+                                      f"proposer-{title}")
+           for title, (area, cost) in ideas.items()}
+    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
+    for title, (_, cost) in ideas.items():
+        app.review_proposal(ids[title], True, cost, "", REVIEWER)
+    app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
+    for number in range(2):
+        cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
+                    [str(ids["Bänkar"])])
+    cast_ballot(app, cycle_id, "alla", person(5), [str(ids["Scen"])])
+    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
+    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+    return cycle_id, ids
+
+
 def aggregate_state(aggregate: Any) -> dict[str, Any]:
     """An aggregate's attributes, without the events waiting to be saved."""
     return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}

@@ -4,51 +4,26 @@ counted into the published results, recounted by the audit, refused when malform
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import UUID
 
 import pytest
 
 from domain.audit import verify_lines
 from domain.errors import InvalidInput, PhaseError
-from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
-from tests.ballots import cast_ballot, person
-from tests.integration.builders import ADMIN, REVIEWER, configured_cycle, refused_storing_nothing
-
-AREAS = (
-    # Made now without saying: a minimum of 1 vote.
-    {"id": "norr", "name": "Norr", "budget": 100_000},
-    # Opted out: funded without votes when money is left, as cycles were counted before.
-    {"id": "alla", "name": "Alla", "kind": "theme", "budget": 100_000, "min_votes": 0},
+from tests.integration.builders import (
+    ADMIN,
+    MINIMUM_AREAS,
+    configured_cycle,
+    counted_with_minimums,
+    refused_storing_nothing,
 )
-
-
-def _counted_cycle(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]:
-    cycle_id = configured_cycle(app, areas=AREAS)
-    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
-    ideas = {"Bänkar": ("norr", 10_000), "Boulebana": ("norr", 30_000),
-             "Scen": ("alla", 10_000), "Fontän": ("alla", 20_000)}
-    ids = {title: app.submit_proposal(cycle_id, area, title, f"{title}.", cost, "park",
-                                      f"proposer-{title}")
-           for title, (area, cost) in ideas.items()}
-    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
-    for title, (_, cost) in ideas.items():
-        app.review_proposal(ids[title], True, cost, "", REVIEWER)
-    app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
-    for number in range(2):
-        cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
-                    [str(ids["Bänkar"])])
-    cast_ballot(app, cycle_id, "alla", person(5), [str(ids["Scen"])])
-    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
-    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
-    return cycle_id, ids
 
 
 def test_no_votes_no_money_unless_the_pot_says_otherwise(
         open_app: Callable[[], Medborgarbudget]) -> None:
     app = open_app()
-    cycle_id, ids = _counted_cycle(app)
+    cycle_id, ids = counted_with_minimums(app)
     results = app.cycle(cycle_id).results
     assert results is not None
     norr, alla = results["areas"]["norr"], results["areas"]["alla"]
@@ -78,11 +53,11 @@ def test_a_malformed_minimum_is_refused_storing_nothing(app: Medborgarbudget,
 
 
 def test_the_minimum_is_changed_in_draft_only(app: Medborgarbudget) -> None:
-    cycle_id = configured_cycle(app, areas=AREAS[:1])
-    app.change_area(cycle_id, {**AREAS[0], "min_votes": 5}, ADMIN)
+    cycle_id = configured_cycle(app, areas=MINIMUM_AREAS[:1])
+    app.change_area(cycle_id, {**MINIMUM_AREAS[0], "min_votes": 5}, ADMIN)
     assert app.cycle(cycle_id).areas["norr"].min_votes == 5
     app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
     refusal = refused_storing_nothing(app, PhaseError, lambda: app.change_area(
-        cycle_id, {**AREAS[0], "min_votes": 0}, ADMIN), "Changing the configuration")
+        cycle_id, {**MINIMUM_AREAS[0], "min_votes": 0}, ADMIN), "Changing the configuration")
     assert "draft" in str(refusal)
     assert app.cycle(cycle_id).areas["norr"].min_votes == 5
