@@ -76,6 +76,8 @@ BALLOT_CHANGED = "medborgarbudget:Ballot.Changed"
 ROLL_MARKED = "medborgarbudget:RollMark.Marked"
 BALLOT_TOPICS = (BALLOT_CAST, BALLOT_CHANGED)
 RESULTS_PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
+# A winner excluded or added after the count: the event holds the results recounted with it.
+WINNERS_AMENDED = "medborgarbudget:BudgetCycle.WinnersAmended"
 # The fields of a ballot event that say nothing about what is on the ballot: while the cycle
 # votes, these are all that is shown of it (counts per area, channel and station stay
 # visible). Anything else, present or added later (choices, points, a receipt digest, the
@@ -683,6 +685,8 @@ class Verifier:
                     self.report.fail(number, "results published in an interim export")
                     return
                 self._check_results(number)
+            elif record["topic"] == WINNERS_AMENDED:
+                self._check_results(number, amended=True)
         elif record["topic"].startswith("medborgarbudget:Proposal."):
             self._proposals[originator_id] = event.mutate(self._proposals.get(originator_id))
         else:
@@ -693,14 +697,17 @@ class Verifier:
             _, area, selections, points = self._ballots[ballot_id]
             yield CountedBallot(ballot_id, area, selections, points)
 
-    def _check_results(self, number: int) -> None:
+    def _check_results(self, number: int, amended: bool = False) -> None:
+        """Recount the results the cycle holds now (published, or `amended` by an exception to
+        the winners, counted with every exception so far) and compare."""
         cycle = self._cycle
         assert cycle is not None and cycle.results is not None
-        self._published_at_line = number
         recorded = cycle.results
         with _gc_paused():
             recount = self._recount(cycle, recorded)
-        self._results_digest = recorded.get("ballots_digest")
+        if not amended:
+            self._published_at_line = number
+            self._results_digest = recorded.get("ballots_digest")
         if recount["ballots_counted"] != recorded.get("ballots_counted"):
             self.report.fail(number, f"the results count {recorded.get('ballots_counted')} "
                                      f"ballots but the history holds {recount['ballots_counted']}")
@@ -728,8 +735,14 @@ class Verifier:
                 self.report.fail(number, f"area {area_id}, proposal {first}: published "
                                          f"selection differs from the recount")
                 return
+            for kind in ("excluded", "added"):
+                if mine.get(kind, {}) != theirs.get(kind, {}):
+                    self.report.fail(number, f"area {area_id}: the proposals {kind} after the "
+                                             "count differ from the exceptions recorded")
+                    return
         self.report.results_checked = True
-        self.report.winners = {a: list(r["selected"]) for a, r in recount["areas"].items()}
+        self.report.winners = {a: [*r["selected"], *r.get("added", {})]
+                               for a, r in recount["areas"].items()}
 
     def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> dict[str, Any]:
         """The tally of the ballots in the history, with the rules the results record."""
@@ -750,7 +763,7 @@ class Verifier:
              for area_id, area in cycle.areas.items()},
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],
-            self._counted_ballots(), cycle.currency,
+            self._counted_ballots(), cycle.currency, cycle.exceptions(),
         )
 
     def _manifest(self, number: int, record: dict[str, Any]) -> None:

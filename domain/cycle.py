@@ -7,7 +7,7 @@ renaming or moving a class never orphans stored history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import DEFAULT_MIN_VOTES, Area, area_from_stored, area_kronor_to_minor
-from domain.cycle_tally import AreaRules
+from domain.cycle_tally import ADD, EXCLUDE, WINNER_EXCEPTIONS, AreaRules, WinnerException
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
@@ -38,6 +38,7 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     # Paper ballots may still arrive from the stations until results are published.
     "cast_paper_ballot": frozenset({Phase.VOTING, Phase.COUNTING}),
     "record_adoption": frozenset({Phase.RESULTS}),
+    "amend_winners": frozenset({Phase.RESULTS}),
     "report_progress": frozenset({Phase.IMPLEMENTATION, Phase.EVALUATION}),
     "record_evaluation": frozenset({Phase.EVALUATION}),
     # Next year's cycle follows one that was decided and started, not a draft.
@@ -55,6 +56,7 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "mark_in_roll": "Marking a voter in a station's roll",
     "cast_paper_ballot": "Entering paper ballots",
     "record_adoption": "Recording the adoption",
+    "amend_winners": "Recording an exception to the winners",
     "report_progress": "Reporting implementation progress",
     "record_evaluation": "Recording the evaluation",
     "create_successor": "Creating the next cycle from this one",
@@ -229,6 +231,9 @@ class BudgetCycle(Aggregate):
         self.history: list[PhaseChange] = []
         self.results: dict[str, Any] | None = None
         self.adoption: dict[str, str] | None = None
+        # Winners excluded or added after the count, in order: kind, area, proposal_id,
+        # reason, actor, at (WinnersAmended).
+        self.winner_exceptions: list[dict[str, Any]] = []
         self.evaluation: dict[str, Any] | None = None
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
@@ -453,6 +458,57 @@ class BudgetCycle(Aggregate):
     @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
     def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
         self.adoption = adoption
+
+    # ---- exceptions to the winners (between the results and their adoption) -------------------
+
+    def amend_winners(
+        self, kind: object, proposal_id: object, reason: object, actor: str,
+        recount: Callable[[Sequence[WinnerException]], dict[str, Any]],
+    ) -> None:
+        """Exclude a winner (a legal obstacle found late: the rule runs again without it, so its
+        money goes to the next) or add a proposal funded outside the rule, with a reason.
+        `recount` counts the cycle with the exceptions given (the service's tally); the new
+        results are recorded in the event, so a replay needs no recount to know them and an
+        audit can check them against one."""
+        self.require_phase("amend_winners")
+        if self.adoption is not None:
+            raise Conflict("The adoption of the results is recorded: the winners are what was "
+                           "adopted, and take no exception after it. Nothing was stored.")
+        if kind not in WINNER_EXCEPTIONS:
+            raise InvalidInput("kind", f"must be one of {', '.join(WINNER_EXCEPTIONS)}")
+        why = _text(reason, "reason")
+        assert self.results is not None  # the results phase is entered with them
+        wanted = str(proposal_id)
+        area = next((a for a, outcome in self.results.get("areas", {}).items()
+                     if wanted in outcome.get("scores", {})), None)
+        if area is None:
+            raise NotFound(f"No proposal '{wanted}' was counted in this cycle's results.")
+        outcome = self.results["areas"][area]
+        for earlier, done in (("excluded", "excluded"), ("added", "added")):
+            if wanted in outcome.get(earlier, {}):
+                raise Conflict(f"Proposal {wanted} was {done} after the count already "
+                               f"({outcome[earlier][wanted]}); an exception is recorded once "
+                               "and not undone. Nothing was stored.")
+        if kind == EXCLUDE and wanted not in outcome.get("selected", []):
+            raise Conflict(f"Proposal {wanted} is not among the winners in area '{area}'; only "
+                           "a winner can be excluded. Nothing was stored.")
+        if kind == ADD and wanted in outcome.get("selected", []):
+            raise Conflict(f"Proposal {wanted} is a winner by the rule in area '{area}' "
+                           "already. Nothing was stored.")
+        results = recount([*self.exceptions(), WinnerException(str(kind), area, wanted, why)])
+        self._winners_amended(str(kind), area, wanted, why, actor, _now(), results)
+
+    def exceptions(self) -> list[WinnerException]:
+        """The exceptions recorded so far, as the tally takes them."""
+        return [WinnerException(e["kind"], e["area"], e["proposal_id"], e["reason"])
+                for e in self.winner_exceptions]
+
+    @event("WinnersAmended", topic="medborgarbudget:BudgetCycle.WinnersAmended")
+    def _winners_amended(self, kind: str, area: str, proposal_id: str, reason: str, actor: str,
+                         at: datetime, results: dict[str, Any]) -> None:
+        self.winner_exceptions.append({"kind": kind, "area": area, "proposal_id": proposal_id,
+                                       "reason": reason, "actor": actor, "at": at})
+        self.results = results
 
     def record_evaluation(
         self, report: str, actor: str, participants: int | None = None, url: str | None = None,

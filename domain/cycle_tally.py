@@ -7,7 +7,7 @@ published result can always be recomputed from the events alone.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -57,15 +57,33 @@ class AreaRules:
     min_votes: int = 0  # ballots a proposal needs to be funded (results record it)
 
 
+EXCLUDE, ADD = "exclude", "add"
+WINNER_EXCEPTIONS = (EXCLUDE, ADD)
+
+
+@dataclass(frozen=True)
+class WinnerException:
+    """A winner the municipality took out after the count (the rule runs again without it), or
+    a proposal it funds outside the rule; with why. Recorded between results and adoption."""
+
+    kind: str  # EXCLUDE or ADD
+    area: str
+    proposal_id: str
+    reason: str
+
+
 def tally(
     areas: Mapping[str, AreaRules],
     proposals: Iterable[CountedProposal],
     ballots: Iterable[CountedBallot],
     currency: str = DEFAULT_CURRENCY,
+    exceptions: Sequence[WinnerException] = (),
 ) -> dict[str, Any]:
     """The results of every area: rule, winners, each proposal's score and reason, and a digest
     of exactly the ballots counted. Money in minor units of `currency`, counted in whole units
-    (so that mes-add1 adds a whole krona to each share, and the reasons speak of kronor)."""
+    (so that mes-add1 adds a whole krona to each share, and the reasons speak of kronor).
+    `exceptions`: the rule counts each area without its excluded proposals; the added ones are
+    listed apart (`added`), beside the rule's `selected`, their cost not in the rule's."""
     by_area_proposals: dict[str, list[CountedProposal]] = {a: [] for a in areas}
     for proposal in proposals:
         by_area_proposals.setdefault(proposal.area, []).append(proposal)
@@ -99,9 +117,12 @@ def tally(
             tie_break=rules.tie_break,
             currency=currency,
             min_votes=rules.min_votes,
+            excluded={e.proposal_id: e.reason for e in exceptions
+                      if e.area == area_id and e.kind == EXCLUDE},
         )
         counted = allocate(election, rules.allocation_rule)
         outcome = counted.to_json_dict()
+        _record_exceptions(outcome, [e for e in exceptions if e.area == area_id])
         outcome.update(
             cost=_minor(counted.cost), left=_minor(counted.left),
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
@@ -113,6 +134,15 @@ def tally(
     # Every area's lines are sorted already: merging gives the same order as sorting them all.
     results["ballots_digest"] = digest_of_lines(heapq.merge(*area_lines))
     return results
+
+
+def _record_exceptions(outcome: dict[str, Any], exceptions: Sequence[WinnerException]) -> None:
+    if not exceptions:
+        return  # results without exceptions stay as they always were
+    outcome["excluded"] = {e.proposal_id: e.reason for e in exceptions if e.kind == EXCLUDE}
+    outcome["added"] = {e.proposal_id: e.reason for e in exceptions if e.kind == ADD}
+    for proposal_id, reason in outcome["added"].items():
+        outcome["reasons"][proposal_id] = f"funded outside the rule: {reason}"
 
 
 def _minor(amount: Decimal) -> int:

@@ -208,20 +208,41 @@ class Batch:
             return
         cycle["results_published_at"] = _iso(event.at)
         cycle["ballots_digest"] = event.results.get("ballots_digest")
+        self.results[cycle_id] = self._result_rows(cycle_id, event.results)
+
+    def _winners_amended(self, position: int, event: Any) -> None:
+        """A winner excluded or added after the count: the recounted results replace the rows,
+        and the exception is listed with its reason (no actor: the pages show none)."""
+        def change(cycle: dict[str, Any]) -> None:
+            cycle.setdefault("winner_exceptions", []).append({
+                "kind": event.kind, "area": event.area, "proposal_id": event.proposal_id,
+                "reason": event.reason, "at": _iso(event.at)})
+            self.results[str(event.originator_id)] = self._result_rows(
+                str(event.originator_id), event.results)
+
+        self._cycle_changed(position, event, "winners amended",
+                            f"{event.kind} {event.proposal_id}", change)
+
+    def _result_rows(self, cycle_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
         rows = []
-        for area_id, outcome in event.results.get("areas", {}).items():
+        for area_id, outcome in results.get("areas", {}).items():
             selected = outcome.get("selected", [])
+            added = outcome.get("added", {})
             for proposal_id, score in outcome.get("scores", {}).items():
                 proposal = self._proposal(proposal_id) or {}
                 rows.append({
                     "cycle_id": cycle_id, "area": area_id, "proposal_id": proposal_id,
                     "title": proposal.get("title", ""),
                     "cost": proposal.get("official_cost") or proposal.get("estimated_cost") or 0,
-                    "score": str(score), "selected": proposal_id in selected,
-                    "rank": selected.index(proposal_id) + 1 if proposal_id in selected else None,
+                    "score": str(score),
+                    # Funded outside the rule counts as funded, after the rule's winners.
+                    "selected": proposal_id in selected or proposal_id in added,
+                    "rank": selected.index(proposal_id) + 1 if proposal_id in selected
+                    else len(selected) + list(added).index(proposal_id) + 1
+                    if proposal_id in added else None,
                     "reason": outcome.get("reasons", {}).get(proposal_id, ""),
                 })
-        self.results[cycle_id] = rows
+        return rows
 
     # proposals
 
@@ -415,6 +436,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
                                    _set("timeline", "timeline")),
     CYCLE + "PhaseChanged": Batch._phase_changed,
     CYCLE + "ResultsPublished": Batch._results_published,
+    CYCLE + "WinnersAmended": Batch._winners_amended,
     CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
     CYCLE + "AdoptionRecorded": _config(
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",

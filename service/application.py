@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
-from domain.cycle_tally import CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, WinnerException, tally
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
@@ -480,10 +480,20 @@ class Medborgarbudget(Application[UUID]):
 
     # ---- counting --------------------------------------------------------------------------
 
-    def tally(self, cycle: BudgetCycle) -> dict[str, Any]:
+    def amend_winners(self, cycle_id: str | UUID, kind: str, proposal_id: str | UUID,
+                      reason: str, actor: str) -> None:
+        """Exclude or add a winner after the count, with a reason (BudgetCycle.amend_winners)."""
+        self._update_cycle(cycle_id, lambda c: c.amend_winners(
+            kind, proposal_id, reason, actor, lambda exceptions: self.tally(c, exceptions)))
+
+    def tally(self, cycle: BudgetCycle,
+              exceptions: Sequence[WinnerException] | None = None) -> dict[str, Any]:
+        """The cycle counted, with the exceptions to its winners recorded so far (or those
+        given)."""
         proposals = [
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot
         ]
         return tally(cycle.counting_rules(), proposals, self.counted_ballots(cycle.id),
-                     cycle.currency)
+                     cycle.currency,
+                     cycle.exceptions() if exceptions is None else exceptions)

@@ -17,8 +17,8 @@ ballots take a few dozen megabytes instead of a million Python tuples.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, cast, overload
@@ -208,6 +208,9 @@ class Election:
     # The ballots that must support a project before any rule funds it; 0: no minimum (as
     # pabutools counts, and every cycle counted before pots had one).
     min_votes: int = 0
+    # Projects taken out of the count after the results, with why (a legal obstacle found
+    # late): the rule runs as if they were not on the ballot (docs/counting.md).
+    excluded: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "budget", as_money(self.budget, "the budget"))
@@ -275,6 +278,18 @@ class Election:
 
     def project_ids(self) -> list[str]:
         return [p.id for p in self.projects]
+
+    def passed_over(self) -> dict[int, str]:
+        """The projects (profile indices) no rule may fund, each with its reason: those taken
+        out after the count, then those below the minimum of votes."""
+        index = {pid: i for i, pid in enumerate(self.profile.ids)}
+        unknown = sorted(set(self.excluded) - set(index))
+        if unknown:
+            raise ValueError(f"excluded project(s) not in the election: {', '.join(unknown)}")
+        reasons = {p: self.min_votes_reason(p) for p in self.below_min_votes()}
+        reasons.update({index[pid]: f"excluded after the count: {why}"
+                        for pid, why in self.excluded.items()})
+        return reasons
 
     def below_min_votes(self) -> frozenset[int]:
         """The projects (profile indices) fewer ballots support than `min_votes`."""

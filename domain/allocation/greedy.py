@@ -13,7 +13,8 @@ funded, the other not), both reasons name the tie and the tie-break.
   `min_project_score_threshold` (score >= threshold).
 
 Every variant passes over a project fewer ballots support than the election's `min_votes`
-(a pot's minimum, "no votes, no money"); with the minimum at 0 nothing changes.
+(a pot's minimum, "no votes, no money"; with the minimum at 0 nothing changes) and a project
+the election `excluded` after the count.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             )
     stop_at_first_misfit = rule == "greedy-no-skip"
     unit = score_unit(election)
-    too_few_votes = election.below_min_votes()
+    passed_over = election.passed_over()
 
     left = profile.scaled_budget
     selected: list[str] = []
@@ -59,8 +60,8 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         pid = profile.ids[index]
         cost = profile.scaled_costs[index]
         score = profile.scores[index]
-        if index in too_few_votes:
-            reasons[pid] = election.min_votes_reason(index)
+        if index in passed_over:
+            reasons[pid] = passed_over[index]
         elif threshold is not None and score < threshold:
             reasons[pid] = (
                 f"below the threshold of {_amount(threshold, unit)}: "
@@ -82,7 +83,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             if stop_at_first_misfit:
                 reasons[pid] += "; counting stops here (greedy-no-skip)"
                 stopped = True
-    _name_ties(profile, selected, reasons, threshold, too_few_votes)
+    _name_ties(profile, selected, reasons, threshold, frozenset(passed_over))
     spent = profile.scaled_budget - left
     return Outcome(
         rule=rule,

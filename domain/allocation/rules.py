@@ -26,10 +26,11 @@ def allocate(election: Election, rule: str) -> Outcome:
         return allocate_greedy(election, rule)
     profile = election.profile
     instance = MesInstance(profile)
-    too_few_votes = election.below_min_votes()
+    passed_over = election.passed_over()
     # Equal shares never buy what is not buyable, and mes-add1 stops when nothing buyable
-    # is left that fits: both leave out a project below the pot's minimum of votes.
-    instance.buyable = [p for p in instance.buyable if p not in too_few_votes]
+    # is left that fits: both leave out a project below the pot's minimum of votes or
+    # excluded after the count.
+    instance.buyable = [p for p in instance.buyable if p not in passed_over]
     if profile.voters == 0:
         outcome = _mes_outcome(rule, profile, instance, None, 0, election.currency)
     elif rule == "mes":
@@ -39,11 +40,11 @@ def allocate(election: Election, rule: str) -> Outcome:
         accepted = run_mes_add1(instance)
         outcome = _mes_outcome(rule, profile, instance, accepted.result, accepted.added,
                                election.currency)
-    if not too_few_votes:
+    if not passed_over:
         return outcome
     reasons = dict(outcome.reasons)
-    for index in too_few_votes:
-        reasons[profile.ids[index]] = election.min_votes_reason(index)
+    for index, why in passed_over.items():
+        reasons[profile.ids[index]] = why
     return replace(outcome, reasons=reasons)
 
 

@@ -606,6 +606,34 @@ class AreaResult(BaseModel):
     min_votes: int = Field(default=0, description="The ballots a proposal needed to be funded "
                                                   "(0: no minimum, as in results published "
                                                   "before pots had one).")
+    excluded: dict[str, str] = Field(
+        default_factory=dict, description="Winners the municipality excluded after the count, "
+                                          "each with its reason; the rule was run again "
+                                          "without them, so `selected` is the recount.")
+    added: dict[str, str] = Field(
+        default_factory=dict, description="Proposals funded outside the rule after the count, "
+                                          "each with its reason; not in `selected` nor in "
+                                          "`cost`.")
+
+
+class WinnerExceptionIn(BaseModel):
+    model_config = _example(kind="exclude", proposal="0b6c2f0e-5d55-4c1e-9a8e-0f3b2f7c1d11",
+                            reason="Marken är förorenad; bygglov kan inte ges.")
+    kind: Literal["exclude", "add"] = Field(
+        description="exclude: a winner taken out (the rule runs again without it, so its money "
+                    "goes to the next); add: a proposal funded outside the rule.")
+    proposal: UUID
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="Why; shown beside the rule's outcome on the results.")
+
+
+class WinnerExceptionOut(BaseModel):
+    kind: str
+    area: str
+    proposal_id: str
+    reason: str
+    actor: str
+    at: datetime
 
 
 def area_result_out(outcome: dict[str, Any]) -> dict[str, Any]:
@@ -635,6 +663,10 @@ class ResultsOut(BaseModel):
     ballots_digest: str
     currency: str = Field(description="The ISO 4217 code of every amount of the results.")
     areas: dict[str, AreaResult]
+    exceptions: list[WinnerExceptionOut] = Field(
+        default_factory=list, description="Winners excluded or added after the count, in the "
+                                          "order recorded (between the results and their "
+                                          "adoption).")
     audit_head: str | None = Field(
         None, description="The head of the cycle's audit chain now (its events alone, in store "
                           "order): the manifest `head` of an audit export made now. Null "

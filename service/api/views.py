@@ -67,6 +67,8 @@ def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> 
         currency=cycle.currency,
         areas={area_id: schemas.AreaResult.model_validate(schemas.area_result_out(outcome))
                for area_id, outcome in results.get("areas", {}).items()},
+        exceptions=[schemas.WinnerExceptionOut.model_validate(e)
+                    for e in cycle.winner_exceptions],
         audit_head=audit.get("head"), audit_events=audit.get("events"),
         published_head=audit.get("published_head"),
         published_events=audit.get("published_events"),

@@ -305,6 +305,7 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
     rows = read_models.store.results_of(cycle_id)
+    titles = {r["proposal_id"]: r["title"] for r in rows}
     currency = cycle["currency"]
     areas = []
     for area in cycle["areas"].values():
@@ -331,7 +332,10 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
                           area["id"], 0),
                       # An area stored before pots had a minimum was counted without one.
-                      "min_votes": area.get("min_votes") or 0})
+                      "min_votes": area.get("min_votes") or 0,
+                      "exceptions": [{**e, "title": titles.get(e["proposal_id"], "")}
+                                     for e in cycle.get("winner_exceptions", [])
+                                     if e["area"] == area["id"]]})
     return "results.html", {"cycle": cycle, "areas": areas,
                             "published": cycle.get("results_published_at")}
 

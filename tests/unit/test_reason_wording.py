@@ -57,3 +57,10 @@ def _min_votes_reason(minimum: int, votes: int) -> str:
     election = Election([Project("p", Decimal(1))], [["p"]] * votes, Decimal(1), "approval",
                         min_votes=minimum)
     return election.min_votes_reason(0)
+
+
+def test_exceptions_to_the_winners_keep_the_municipalitys_own_words() -> None:
+    assert translate_reason("excluded after the count: Förorenad mark.", "sv") == (
+        "undantaget efter räkningen: Förorenad mark.")
+    assert translate_reason("funded outside the rule: Beslut i KS § 12.", "sv") == (
+        "finansierat utanför regeln: Beslut i KS § 12.")

@@ -1,0 +1,37 @@
+"""Exceptions to the winners: a winner excluded after the count, or a proposal funded outside the
+rule, each with a reason, between the results and their adoption (ADR 0021)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from service.api import schemas
+from service.api.auth import Principal, Role
+from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
+from service.api.openapi import problems
+from service.api.views import results_view
+
+router = APIRouter(prefix="/api/v1", tags=["cycles"])
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Body = Annotated[bytes, Depends(raw_body)]
+
+
+@router.post("/cycles/{cycle}/winner-exceptions", status_code=201,
+             response_model=schemas.ResultsOut, responses=problems(401, 403, 404, 409, 422),
+             summary="Exclude a winner or fund a proposal outside the rule, with a reason "
+                     "(results phase, before the adoption)",
+             description="`exclude`: the rule is run again without the winner, so its money "
+                         "goes to the next proposals; `add`: the proposal is funded outside the "
+                         "rule and shown as such. Either is recorded once, with who, why and "
+                         "when, and answered with the recounted results.")
+def record_winner_exception(cycle: str, data: schemas.WinnerExceptionIn, request: Request,
+                            app: App, who: Admin, body: Body,
+                            key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        app.amend_winners(cycle, data.kind, data.proposal, data.reason, who.actor)
+        return respond(201, results_view(app.cycle(cycle)))
+
+    return idempotent(app, key, who, request, body, handle)
