@@ -62,6 +62,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("PUT", f"{API}/cycles/{{cycle}}/allocation-rule"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/timeline"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/adoption"): frozenset({ADMIN}),
+    ("POST", f"{API}/cycles/{{cycle}}/winner-exceptions"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/evaluation"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles/{{cycle}}/transitions"): PUBLIC,
     ("POST", f"{API}/cycles/{{cycle}}/transitions"): frozenset({ADMIN}),

@@ -1,7 +1,9 @@
-"""The results page of a cycle with a pot's minimum of votes, in a real browser (headless
-Chromium, as tests/e2e/test_pages_browser.py): in Swedish and English, on a phone and a
-desktop, it says each pot's minimum (or that it has none) and why a proposal without votes got
-no money; axe-core finds no WCAG 2.0/2.1 A or AA violation; without JavaScript it says the same."""
+"""The results pages issue 17 changed, in a real browser (headless Chromium, as
+tests/e2e/test_pages_browser.py): a cycle with pots' minimums of votes (each pot's minimum, or
+that it has none, and why a proposal without votes got no money) and a cycle with exceptions to
+its winners (each with its reason beside the rule's outcome). In Swedish and English, on a phone
+and a desktop, axe-core finds no WCAG 2.0/2.1 A or AA violation and nothing overflows; without
+JavaScript the pages say the same."""
 
 from __future__ import annotations
 
@@ -22,27 +24,37 @@ from tests.e2e.participation_support import (
     screenshot,
     serve,
 )
-from tests.integration.builders import counted_with_minimums
+from tests.integration.builders import ADMIN, counted_for_exceptions, counted_with_minimums
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "pot-minimum"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "results-exceptions"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-# (Swedish, English) texts the page must show.
-SHOWN = (
+LEGAL = "Marken är förorenad; bygglov kan inte ges."
+DECIDED = "Kommunstyrelsen beslutade att bygga den ändå."
+# (Swedish, English) texts each page must show.
+MINIMUM_SHOWN = (
     ("Minsta antal röster för att få pengar: 1.", "Minimum number of votes to be funded: 1."),
     ("Inget minsta antal röster: ett förslag kunde få pengar utan röster.",
      "No minimum number of votes: a proposal could be funded without votes."),
     ("under potens minsta antal på 1 röst: har 0 röster",
      "below the pot's minimum of 1 vote: it has 0 votes"),
 )
+EXCEPTIONS_SHOWN = (
+    ("Undantag från regelns utfall", "Exceptions to the rule's outcome"),
+    (f"undantaget efter räkningen: {LEGAL}", f"excluded after the count: {LEGAL}"),
+    (f"finansierat utanför regeln: {DECIDED}", f"funded outside the rule: {DECIDED}"),
+)
 
 
 @pytest.fixture(scope="module")
-def results_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     settings = Settings(tmp_path_factory.mktemp("pot-minimum") / "data")
     app = open_application(settings)
-    cycle_id, _ = counted_with_minimums(app)
+    minimums, _ = counted_with_minimums(app)
+    amended, ids = counted_for_exceptions(app)
+    app.amend_winners(amended, "exclude", ids["Utegym"], LEGAL, ADMIN)
+    app.amend_winners(amended, "add", ids["Boulebana"], DECIDED, ADMIN)
     api = create_app(settings, app=app)
     read_models: ReadModels = api.state.read_models
     head = app.recorder.max_notification_id() or 0
@@ -53,7 +65,8 @@ def results_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert read_models.store.position() >= head
     served = serve(api)
     try:
-        yield f"{served.url}/cycles/{cycle_id}/results"
+        yield {"minimums": f"{served.url}/cycles/{minimums}/results",
+               "exceptions": f"{served.url}/cycles/{amended}/results"}
     finally:
         served.stop()
         app.close()
@@ -62,9 +75,12 @@ def results_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", ("sv", "en"))
 @pytest.mark.parametrize("javascript", (True, False), ids=("js", "no-js"))
-def test_the_results_page_shows_the_minimums_accessibly(
-        browser: Browser, results_url: str, lang: str, viewport: str,
-        javascript: bool) -> None:
+@pytest.mark.parametrize("page_kind", ("minimums", "exceptions"))
+def test_the_results_page_shows_minimums_and_exceptions_accessibly(
+        browser: Browser, results_urls: dict[str, str], page_kind: str, lang: str,
+        viewport: str, javascript: bool) -> None:
+    results_url = results_urls[page_kind]
+    shown = MINIMUM_SHOWN if page_kind == "minimums" else EXCEPTIONS_SHOWN
     context = browser.new_context(viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
                                   java_script_enabled=javascript, locale="sv-SE")
     context.set_default_timeout(15_000)
@@ -73,11 +89,11 @@ def test_the_results_page_shows_the_minimums_accessibly(
         response = page.goto(results_url if lang == "sv" else f"{results_url}?lang=en")
         assert response is not None and response.status == 200
         assert page.locator("html").get_attribute("lang") == lang
-        for texts in SHOWN:
+        for texts in shown:
             expect(page.get_by_text(texts[0 if lang == "sv" else 1]).first).to_be_visible()
         if javascript:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            screenshot(page, SCREENSHOTS / f"results-{lang}-{viewport}.png")
+            screenshot(page, SCREENSHOTS / f"results-{page_kind}-{lang}-{viewport}.png")
             assert axe_violations(page) == []
             overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - window.innerWidth")

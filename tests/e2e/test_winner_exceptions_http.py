@@ -1,0 +1,74 @@
+"""Exceptions to the winners over HTTP: recorded by an admin with a reason and answered with the
+recounted results; shown on the results page beside the rule's outcome (Swedish by default,
+English with ?lang=en); every wrong request refused as problem+json, storing nothing. On both
+stores."""
+
+from __future__ import annotations
+
+from service.api.auth import Role
+from tests.e2e.api_client import API, Api
+from tests.integration.builders import counted_for_exceptions
+
+LEGAL = "Marken är förorenad; bygglov kan inte ges."
+DECIDED = "Kommunstyrelsen beslutade att bygga den ändå."
+
+
+def test_exceptions_are_recorded_recounted_and_shown_beside_the_rules_outcome(
+        api: Api) -> None:
+    cycle_id, ids = counted_for_exceptions(api.app)
+    gym, stage, benches, boule = (str(ids[t]) for t in ("Utegym", "Scen", "Bänkar",
+                                                         "Boulebana"))
+    path = f"{API}/cycles/{cycle_id}/winner-exceptions"
+    excluded = api.admin("POST", path, 201,
+                         json={"kind": "exclude", "proposal": gym, "reason": LEGAL})
+    assert excluded["areas"]["norr"]["selected"] == [stage, benches]
+    assert excluded["areas"]["norr"]["excluded"] == {gym: LEGAL}
+    added = api.admin("POST", path, 201,
+                      json={"kind": "add", "proposal": boule, "reason": DECIDED})
+    assert added["areas"]["norr"]["added"] == {boule: DECIDED}
+    results = api.ok("GET", f"{API}/cycles/{cycle_id}/results")
+    assert [(e["kind"], e["proposal_id"], e["reason"]) for e in results["exceptions"]] == [
+        ("exclude", gym, LEGAL), ("add", boule, DECIDED)]
+    assert results["exceptions"][0]["actor"].startswith("admin:")
+
+    position = api.stored()
+    swedish = api.client.get(f"/cycles/{cycle_id}/results", params={"position": position}).text
+    assert "Undantag från regelns utfall" in swedish
+    assert "Undantaget efter räkningen" in swedish and "Finansierat utanför regeln" in swedish
+    assert f"undantaget efter räkningen: {LEGAL}" in swedish
+    assert f"finansierat utanför regeln: {DECIDED}" in swedish
+    english = api.client.get(f"/cycles/{cycle_id}/results",
+                             params={"position": position, "lang": "en"}).text
+    assert "Exceptions to the rule's outcome" in english.replace("&#39;", "'")
+    assert "Excluded after the count" in english and "Funded outside the rule" in english
+    assert f"excluded after the count: {LEGAL}" in english
+
+
+def test_every_wrong_exception_is_refused_as_a_problem_storing_nothing(api: Api) -> None:
+    cycle_id, ids = counted_for_exceptions(api.app)
+    gym, stage = str(ids["Utegym"]), str(ids["Scen"])
+    path = f"{API}/cycles/{cycle_id}/winner-exceptions"
+    body = {"kind": "exclude", "proposal": gym, "reason": LEGAL}
+    api.refused("POST", path, 401, json=body)
+    api.refused("POST", path, 403, role=Role.REVIEWER, subject="tjansteperson", json=body)
+    for wrong, field in (({"reason": ""}, "reason"), ({"reason": "x" * 2001}, "reason"),
+                         ({"kind": "remove"}, "kind"), ({"proposal": "Utegym"}, "proposal")):
+        problem = api.refused("POST", path, 422, role=Role.ADMIN, subject="processledare",
+                              json={**body, **wrong})
+        assert problem["field"] == field, (wrong, problem)
+    problem = api.refused("POST", path, 409, role=Role.ADMIN, subject="processledare",
+                          json={**body, "proposal": stage})
+    assert "only a winner can be excluded" in problem["detail"]
+    api.admin("POST", path, 201, json=body)
+    problem = api.refused("POST", path, 409, role=Role.ADMIN, subject="processledare",
+                          json=body)
+    assert "excluded after the count already" in problem["detail"]
+    api.admin("PUT", f"{API}/cycles/{cycle_id}/adoption",
+              json={"body": "Kommunfullmäktige", "date": "2027-06-10", "reference": "KF § 88"})
+    problem = api.refused("POST", path, 409, role=Role.ADMIN, subject="processledare",
+                          json={"kind": "add", "proposal": stage, "reason": DECIDED})
+    assert "adoption of the results is recorded" in problem["detail"]
+    api.fire(str(cycle_id), "adopt")
+    problem = api.refused("POST", path, 409, role=Role.ADMIN, subject="processledare",
+                          json={"kind": "add", "proposal": stage, "reason": DECIDED})
+    assert "results" in problem["detail"] and "implementation" in problem["detail"]
