@@ -764,6 +764,7 @@ class Verifier:
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],
             self._counted_ballots(), cycle.currency, cycle.exceptions(),
+            cycle.incompatible_pairs(),
         )
 
     def _manifest(self, number: int, record: dict[str, Any]) -> None:

@@ -32,6 +32,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
+    # Before voting: residents vote knowing which proposals exclude each other.
+    "mark_incompatible": frozenset({Phase.DRAFT, Phase.IDEAS, Phase.REVIEW}),
     "undo_merge": frozenset({Phase.REVIEW}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
@@ -51,6 +53,7 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "withdraw_proposal": "Withdrawing a proposal",
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",
+    "mark_incompatible": "Marking proposals incompatible",
     "undo_merge": "Undoing a merge",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
@@ -234,6 +237,9 @@ class BudgetCycle(Aggregate):
         # Winners excluded or added after the count, in order: kind, area, proposal_id,
         # reason, actor, at (WinnersAmended).
         self.winner_exceptions: list[dict[str, Any]] = []
+        # Pairs of proposals that exclude each other (the rule funds at most one): first,
+        # second (in sorted order), area, reason, actor, at.
+        self.incompatible: list[dict[str, Any]] = []
         self.evaluation: dict[str, Any] | None = None
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
@@ -458,6 +464,41 @@ class BudgetCycle(Aggregate):
     @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
     def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
         self.adoption = adoption
+
+    # ---- incompatible proposals (before voting) -----------------------------------------------
+
+    def mark_incompatible(self, first: object, second: object, reason: object, actor: str,
+                          areas_of: Mapping[str, str]) -> None:
+        """Two proposals that exclude each other (two uses of the same site): every rule funds
+        at most one. `areas_of`: the area of each of the cycle's proposals (from the service)."""
+        self.require_phase("mark_incompatible")
+        pair = sorted((str(first), str(second)))
+        if pair[0] == pair[1]:
+            raise InvalidInput("proposals", "name two different proposals")
+        for proposal_id in pair:
+            if proposal_id not in areas_of:
+                raise NotFound(f"No proposal '{proposal_id}' in this cycle.")
+        if areas_of[pair[0]] != areas_of[pair[1]]:
+            raise InvalidInput("proposals", "the two proposals are in different areas "
+                                            f"('{areas_of[pair[0]]}', '{areas_of[pair[1]]}'); "
+                                            "only proposals of one area compete for its money")
+        why = _text(reason, "reason")
+        if any([p["first"], p["second"]] == pair for p in self.incompatible):
+            raise Conflict(f"Proposals {pair[0]} and {pair[1]} are marked incompatible "
+                           "already. Nothing was stored.")
+        self._proposals_marked_incompatible(pair[0], pair[1], areas_of[pair[0]], why, actor,
+                                            _now())
+
+    @event("ProposalsMarkedIncompatible",
+           topic="medborgarbudget:BudgetCycle.ProposalsMarkedIncompatible")
+    def _proposals_marked_incompatible(self, first: str, second: str, area: str, reason: str,
+                                       actor: str, at: datetime) -> None:
+        self.incompatible.append({"first": first, "second": second, "area": area,
+                                  "reason": reason, "actor": actor, "at": at})
+
+    def incompatible_pairs(self) -> list[tuple[str, str]]:
+        """The pairs as the tally takes them."""
+        return [(p["first"], p["second"]) for p in self.incompatible]
 
     # ---- exceptions to the winners (between the results and their adoption) -------------------
 

@@ -78,12 +78,15 @@ def tally(
     ballots: Iterable[CountedBallot],
     currency: str = DEFAULT_CURRENCY,
     exceptions: Sequence[WinnerException] = (),
+    incompatible: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The results of every area: rule, winners, each proposal's score and reason, and a digest
     of exactly the ballots counted. Money in minor units of `currency`, counted in whole units
     (so that mes-add1 adds a whole krona to each share, and the reasons speak of kronor).
     `exceptions`: the rule counts each area without its excluded proposals; the added ones are
-    listed apart (`added`), beside the rule's `selected`, their cost not in the rule's."""
+    listed apart (`added`), beside the rule's `selected`, their cost not in the rule's.
+    `incompatible`: pairs of proposals of which each area funds at most one (a pair counts
+    where both are on the area's ballot)."""
     by_area_proposals: dict[str, list[CountedProposal]] = {a: [] for a in areas}
     for proposal in proposals:
         by_area_proposals.setdefault(proposal.area, []).append(proposal)
@@ -104,6 +107,8 @@ def tally(
         counted_total += len(lines)
         if rules.allocation_rule == "greedy-threshold" and rules.threshold is None:
             raise InvalidInput("allocation_rule", "greedy-threshold needs a score threshold")
+        on_ballot = {p.id for p in by_area_proposals[area_id]}
+        pairs = [pair for pair in incompatible if set(pair) <= on_ballot]
         election = Election(
             projects=[Project(p.id, from_minor(p.cost), p.title, p.tie_id)
                       for p in by_area_proposals[area_id]],
@@ -119,10 +124,13 @@ def tally(
             min_votes=rules.min_votes,
             excluded={e.proposal_id: e.reason for e in exceptions
                       if e.area == area_id and e.kind == EXCLUDE},
+            incompatible=pairs,
         )
         counted = allocate(election, rules.allocation_rule)
         outcome = counted.to_json_dict()
         _record_exceptions(outcome, [e for e in exceptions if e.area == area_id])
+        if pairs:
+            outcome["incompatible"] = [list(pair) for pair in pairs]
         outcome.update(
             cost=_minor(counted.cost), left=_minor(counted.left),
             budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,

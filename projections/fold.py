@@ -223,6 +223,15 @@ class Batch:
         self._cycle_changed(position, event, "winners amended",
                             f"{event.kind} {event.proposal_id}", change)
 
+    def _marked_incompatible(self, position: int, event: Any) -> None:
+        def change(cycle: dict[str, Any]) -> None:
+            cycle.setdefault("incompatible", []).append({
+                "first": event.first, "second": event.second, "area": event.area,
+                "reason": event.reason, "at": _iso(event.at)})
+
+        self._cycle_changed(position, event, "proposals marked incompatible",
+                            f"{event.first} / {event.second}", change)
+
     def _result_rows(self, cycle_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
         rows = []
         for area_id, outcome in results.get("areas", {}).items():
@@ -437,6 +446,7 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     CYCLE + "PhaseChanged": Batch._phase_changed,
     CYCLE + "ResultsPublished": Batch._results_published,
     CYCLE + "WinnersAmended": Batch._winners_amended,
+    CYCLE + "ProposalsMarkedIncompatible": Batch._marked_incompatible,
     CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
     CYCLE + "AdoptionRecorded": _config(
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",

@@ -480,6 +480,13 @@ class Medborgarbudget(Application[UUID]):
 
     # ---- counting --------------------------------------------------------------------------
 
+    def mark_incompatible(self, cycle_id: str | UUID, first: str | UUID, second: str | UUID,
+                          reason: str, actor: str) -> None:
+        """Two of the cycle's proposals exclude each other (BudgetCycle.mark_incompatible)."""
+        areas_of = {str(p.id): p.area for p in self.proposals(cycle_id)}
+        self._update_cycle(cycle_id, lambda c: c.mark_incompatible(first, second, reason, actor,
+                                                                   areas_of))
+
     def amend_winners(self, cycle_id: str | UUID, kind: str, proposal_id: str | UUID,
                       reason: str, actor: str) -> None:
         """Exclude or add a winner after the count, with a reason (BudgetCycle.amend_winners)."""
@@ -496,4 +503,5 @@ class Medborgarbudget(Application[UUID]):
         ]
         return tally(cycle.counting_rules(), proposals, self.counted_ballots(cycle.id),
                      cycle.currency,
-                     cycle.exceptions() if exceptions is None else exceptions)
+                     cycle.exceptions() if exceptions is None else exceptions,
+                     cycle.incompatible_pairs())

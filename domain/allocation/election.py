@@ -211,6 +211,8 @@ class Election:
     # Projects taken out of the count after the results, with why (a legal obstacle found
     # late): the rule runs as if they were not on the ballot (docs/counting.md).
     excluded: Mapping[str, str] = field(default_factory=dict)
+    # Pairs of projects that exclude each other: every rule funds at most one of each pair.
+    incompatible: Sequence[tuple[str, str]] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "budget", as_money(self.budget, "the budget"))
@@ -278,6 +280,23 @@ class Election:
 
     def project_ids(self) -> list[str]:
         return [p.id for p in self.projects]
+
+    def conflicts(self) -> dict[int, frozenset[int]]:
+        """For each project (profile index) in an incompatible pair, the projects it excludes."""
+        index = {pid: i for i, pid in enumerate(self.profile.ids)}
+        found: dict[int, set[int]] = {}
+        for first, second in self.incompatible:
+            if first not in index or second not in index or first == second:
+                raise ValueError(f"incompatible pair ({first}, {second}) is not two projects "
+                                 "of the election")
+            found.setdefault(index[first], set()).add(index[second])
+            found.setdefault(index[second], set()).add(index[first])
+        return {p: frozenset(others) for p, others in found.items()}
+
+    def incompatible_reason(self, project: int, funded: Sequence[int]) -> str:
+        """Why a project is not funded: a project it excludes was funded before it."""
+        names = ", ".join(self.profile.ids[o] for o in funded)
+        return f"not funded: incompatible with {names}, which was funded"
 
     def passed_over(self) -> dict[int, str]:
         """The projects (profile indices) no rule may fund, each with its reason: those taken

@@ -150,6 +150,9 @@ class MesInstance:
         self.costs_list_f = [float(c) for c in self.costs]
         self.max_supporters = max((s.size for s in self.supporters), default=0)
         self.buyable = [p for p in range(self.size) if self.support[p] > 0 and self.costs[p] > 0]
+        # Projects each project excludes (Election.incompatible): buying one takes the others
+        # out of what can still be bought.
+        self.conflicts: dict[int, frozenset[int]] = {}
         self.tie_keys = [profile.tie_key(p) for p in range(self.size)]
         if int(self.weights.sum()) >= 2**53:
             # Weights are summed in float64, which is exact only below 2**53.
@@ -609,6 +612,7 @@ def run_mes(
         round_no += 1
         run.buy(winner)
         remaining.discard(winner.project)
+        remaining.difference_update(instance.conflicts.get(winner.project, ()))
         selected.append(winner.project)
         prices[winner.project] = run.book.fractions[-1]
         rounds[winner.project] = round_no
@@ -642,7 +646,8 @@ def run_mes_add1(instance: MesInstance, *, force_exact: bool = False) -> Add1Res
             return Add1Result(previous, max(added - 1, 0), added + 1, ties)
         left = budget - result.cost
         chosen = set(result.selected)
-        if all(instance.costs[p] > left for p in instance.buyable if p not in chosen):
+        if all(instance.costs[p] > left for p in instance.buyable
+               if p not in chosen and not instance.conflicts.get(p, frozenset()) & chosen):
             return Add1Result(result, added, added + 1, ties)
         previous = result
         added += 1

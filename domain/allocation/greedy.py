@@ -14,7 +14,8 @@ funded, the other not), both reasons name the tie and the tie-break.
 
 Every variant passes over a project fewer ballots support than the election's `min_votes`
 (a pot's minimum, "no votes, no money"; with the minimum at 0 nothing changes) and a project
-the election `excluded` after the count.
+the election `excluded` after the count; of two `incompatible` projects it funds the one it
+reaches first and passes over the other.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
     stop_at_first_misfit = rule == "greedy-no-skip"
     unit = score_unit(election)
     passed_over = election.passed_over()
+    conflicts = election.conflicts()
 
     left = profile.scaled_budget
     selected: list[str] = []
@@ -60,8 +62,11 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         pid = profile.ids[index]
         cost = profile.scaled_costs[index]
         score = profile.scores[index]
+        excluding = [o for o in conflicts.get(index, ()) if profile.ids[o] in selected]
         if index in passed_over:
             reasons[pid] = passed_over[index]
+        elif excluding:
+            reasons[pid] = election.incompatible_reason(index, sorted(excluding))
         elif threshold is not None and score < threshold:
             reasons[pid] = (
                 f"below the threshold of {_amount(threshold, unit)}: "
@@ -83,7 +88,9 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             if stop_at_first_misfit:
                 reasons[pid] += "; counting stops here (greedy-no-skip)"
                 stopped = True
-    _name_ties(profile, selected, reasons, threshold, frozenset(passed_over))
+    left_out = {profile.ids.index(pid) for pid, why in reasons.items()
+                if why.startswith("not funded: incompatible with")}
+    _name_ties(profile, selected, reasons, threshold, frozenset(passed_over) | left_out)
     spent = profile.scaled_budget - left
     return Outcome(
         rule=rule,

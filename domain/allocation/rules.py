@@ -31,6 +31,7 @@ def allocate(election: Election, rule: str) -> Outcome:
     # is left that fits: both leave out a project below the pot's minimum of votes or
     # excluded after the count.
     instance.buyable = [p for p in instance.buyable if p not in passed_over]
+    instance.conflicts = election.conflicts()
     if profile.voters == 0:
         outcome = _mes_outcome(rule, profile, instance, None, 0, election.currency)
     elif rule == "mes":
@@ -40,11 +41,16 @@ def allocate(election: Election, rule: str) -> Outcome:
         accepted = run_mes_add1(instance)
         outcome = _mes_outcome(rule, profile, instance, accepted.result, accepted.added,
                                election.currency)
-    if not passed_over:
+    if not passed_over and not instance.conflicts:
         return outcome
     reasons = dict(outcome.reasons)
     for index, why in passed_over.items():
         reasons[profile.ids[index]] = why
+    funded = {profile.ids.index(pid) for pid in outcome.selected}
+    for index, others in instance.conflicts.items():
+        excluding = sorted(others & funded)
+        if index not in funded and index not in passed_over and excluding:
+            reasons[profile.ids[index]] = election.incompatible_reason(index, excluding)
     return replace(outcome, reasons=reasons)
 
 

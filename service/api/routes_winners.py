@@ -1,5 +1,6 @@
-"""Exceptions to the winners: a winner excluded after the count, or a proposal funded outside the
-rule, each with a reason, between the results and their adoption (ADR 0021)."""
+"""Who may be funded beyond the rule: proposals that exclude each other (set before voting), and
+exceptions to the winners (a winner excluded after the count, or a proposal funded outside the
+rule), each with a reason (ADR 0021)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from service.api import schemas
 from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
 from service.api.openapi import problems
-from service.api.views import results_view
+from service.api.views import cycle_view, results_view
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+AdminOrReviewer = Annotated[Principal, Depends(require(Role.ADMIN, Role.REVIEWER))]
 Body = Annotated[bytes, Depends(raw_body)]
 
 
@@ -33,5 +35,21 @@ def record_winner_exception(cycle: str, data: schemas.WinnerExceptionIn, request
     def handle() -> JSONResponse:
         app.amend_winners(cycle, data.kind, data.proposal, data.reason, who.actor)
         return respond(201, results_view(app.cycle(cycle)))
+
+    return idempotent(app, key, who, request, body, handle)
+
+
+@router.post("/cycles/{cycle}/incompatibilities", status_code=201,
+             response_model=schemas.CycleOut, responses=problems(401, 403, 404, 409, 422),
+             summary="Mark two proposals of one area as excluding each other (before voting)",
+             description="Every allocation rule then funds at most one of the two; the reason "
+                         "of the other says why. Draft, ideas or review only.")
+def mark_incompatible(cycle: str, data: schemas.IncompatibleIn, request: Request, app: App,
+                      who: AdminOrReviewer, body: Body,
+                      key: IdempotencyKey = None) -> JSONResponse:
+    def handle() -> JSONResponse:
+        first, second = data.proposals
+        app.mark_incompatible(cycle, first, second, data.reason, who.actor)
+        return respond(201, cycle_view(app.cycle(cycle), app.last_position()))
 
     return idempotent(app, key, who, request, body, handle)

@@ -270,6 +270,25 @@ class EvaluationVersionOut(BaseModel):
     reason: str | None
 
 
+class IncompatibleIn(BaseModel):
+    model_config = _example(proposals=["0b6c2f0e-5d55-4c1e-9a8e-0f3b2f7c1d11",
+                                       "7d2e1c40-2b1a-4f5e-8c3d-9a0b1c2d3e4f"],
+                            reason="Båda vill använda samma plats i Brinnaparken.")
+    proposals: list[UUID] = Field(min_length=2, max_length=2,
+                                  description="Two proposals of one area of the cycle.")
+    reason: str = Field(min_length=1, max_length=2000,
+                        description="Why they exclude each other; shown on the results.")
+
+
+class IncompatibleOut(BaseModel):
+    first: str
+    second: str
+    area: str
+    reason: str
+    actor: str
+    at: datetime
+
+
 class PhaseChangeOut(BaseModel):
     trigger: str
     from_phase: str
@@ -309,6 +328,9 @@ class CycleOut(BaseModel):
     results_published: bool
     adoption: dict[str, str] | None
     evaluation: dict[str, Any] | None
+    incompatible: list[IncompatibleOut] = Field(
+        default_factory=list, description="Pairs of proposals that exclude each other: every "
+                                          "allocation rule funds at most one of a pair.")
     evaluation_history: list[EvaluationVersionOut] = Field(
         default_factory=list, description="Every version of the evaluation, the current last.")
     currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")

@@ -29,6 +29,7 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
+        incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
         currency=cycle.currency, position=position,
     ).model_dump(mode="json")
 

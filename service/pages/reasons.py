@@ -24,6 +24,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "under tröskeln på {t} {u}: har {s} {su}"),
         (r"below the pot's minimum of (?P<t>\S+) (?P<u>\w+): it has (?P<s>\S+) (?P<su>\w+)",
          "under potens minsta antal på {t} {u}: har {s} {su}"),
+        (r"not funded: incompatible with (?P<others>.+), which was funded",
+         "fick inga pengar: utesluter {others}, som fick pengar"),
         (r"excluded after the count: (?P<why>.+)", "undantaget efter räkningen: {why}"),
         (r"funded outside the rule: (?P<why>.+)", "finansierat utanför regeln: {why}"),
         (r"not reached: the budget ran out before this project \(greedy-no-skip\)",

@@ -335,7 +335,12 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                       "min_votes": area.get("min_votes") or 0,
                       "exceptions": [{**e, "title": titles.get(e["proposal_id"], "")}
                                      for e in cycle.get("winner_exceptions", [])
-                                     if e["area"] == area["id"]]})
+                                     if e["area"] == area["id"]],
+                      "incompatible": [{**p, "first_title": titles.get(p["first"], ""),
+                                        "second_title": titles.get(p["second"], "")}
+                                       for p in cycle.get("incompatible", [])
+                                       if p["area"] == area["id"]
+                                       and p["first"] in titles and p["second"] in titles]})
     return "results.html", {"cycle": cycle, "areas": areas,
                             "published": cycle.get("results_published_at")}
 

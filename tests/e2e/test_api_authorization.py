@@ -63,6 +63,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("PUT", f"{API}/cycles/{{cycle}}/timeline"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/adoption"): frozenset({ADMIN}),
     ("POST", f"{API}/cycles/{{cycle}}/winner-exceptions"): frozenset({ADMIN}),
+    ("POST", f"{API}/cycles/{{cycle}}/incompatibilities"): frozenset({ADMIN, REVIEWER}),
     ("PUT", f"{API}/cycles/{{cycle}}/evaluation"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles/{{cycle}}/transitions"): PUBLIC,
     ("POST", f"{API}/cycles/{{cycle}}/transitions"): frozenset({ADMIN}),

@@ -241,3 +241,34 @@ def counted_for_exceptions(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]
     app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
     assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
     return cycle_id, ids
+
+
+SAME_SITE = "Båda vill använda samma plats i Brinnaparken."
+
+
+def counted_with_incompatible(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]:
+    """A cycle in results where Pool (40 000 kr) and Rink (30 000 kr) of Norr were marked
+    incompatible in review; every voter wants both and the budget (100 000 kr) holds both and
+    Park (20 000 kr), so only the incompatibility keeps one of them out. Ids by title."""
+    cycle_id = configured_cycle(app, areas=({"id": "norr", "name": "Norr",
+                                             "budget": 100_000},
+                                            {"id": "alla", "name": "Alla", "kind": "theme",
+                                             "budget": 100_000}),
+                                rule={"kind": "approval", "min_choices": 1, "max_choices": 3})
+    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
+    ideas = {"Pool": ("norr", 40_000), "Rink": ("norr", 30_000), "Park": ("norr", 20_000),
+             "Scen": ("alla", 10_000)}
+    ids = {title: app.submit_proposal(cycle_id, area, title, f"{title}.", cost, "park",
+                                      f"proposer-{title}")
+           for title, (area, cost) in ideas.items()}
+    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
+    for title, (_, cost) in ideas.items():
+        app.review_proposal(ids[title], True, cost, "", REVIEWER)
+    app.mark_incompatible(cycle_id, ids["Pool"], ids["Rink"], SAME_SITE, REVIEWER)
+    app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
+    for number in range(3):
+        cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
+                    [str(ids["Pool"]), str(ids["Rink"]), str(ids["Park"])])
+    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
+    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+    return cycle_id, ids
