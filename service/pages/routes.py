@@ -7,6 +7,7 @@ Otherwise a feedback page is built once for all its readers of the moment (`shar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -310,6 +311,8 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
     areas = []
     for area in cycle["areas"].values():
         area_rows = [r for r in rows if r["area"] == area["id"]]
+        # A reason names other proposals by id (a tie, an incompatible pair): by title here.
+        area_rows = [{**r, "reason": _titled(r["reason"], titles)} for r in area_rows]
         ordered = sorted(area_rows, key=lambda r: -float(r["score"]))
         chosen = [r for r in area_rows if r["selected"]]
         spent = sum(r["cost"] for r in chosen)
@@ -343,6 +346,13 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                                        and p["first"] in titles and p["second"] in titles]})
     return "results.html", {"cycle": cycle, "areas": areas,
                             "published": cycle.get("results_published_at")}
+
+
+_PROPOSAL_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def _titled(reason: str, titles: dict[str, str]) -> str:
+    return _PROPOSAL_ID.sub(lambda m: f"“{titles[m[0]]}”" if titles.get(m[0]) else m[0], reason)
 
 
 @router.get("/cycles/{cycle_id}/receipt", response_class=HTMLResponse)

@@ -1,7 +1,8 @@
 """The results pages issue 17 changed, in a real browser (headless Chromium, as
 tests/e2e/test_pages_browser.py): a cycle with pots' minimums of votes (each pot's minimum, or
 that it has none, and why a proposal without votes got no money) and a cycle with exceptions to
-its winners (each with its reason beside the rule's outcome). In Swedish and English, on a phone
+its winners (each with its reason beside the rule's outcome) and a cycle with proposals that
+exclude each other. In Swedish and English, on a phone
 and a desktop, axe-core finds no WCAG 2.0/2.1 A or AA violation and nothing overflows; without
 JavaScript the pages say the same."""
 
@@ -24,7 +25,13 @@ from tests.e2e.participation_support import (
     screenshot,
     serve,
 )
-from tests.integration.builders import ADMIN, counted_for_exceptions, counted_with_minimums
+from tests.integration.builders import (
+    ADMIN,
+    SAME_SITE,
+    counted_for_exceptions,
+    counted_with_incompatible,
+    counted_with_minimums,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +52,12 @@ EXCEPTIONS_SHOWN = (
     (f"undantaget efter räkningen: {LEGAL}", f"excluded after the count: {LEGAL}"),
     (f"finansierat utanför regeln: {DECIDED}", f"funded outside the rule: {DECIDED}"),
 )
+INCOMPATIBLE_SHOWN = (
+    ("Förslag som utesluter varandra", "Proposals that exclude each other"),
+    ("Av varje par får högst ett pengar enligt regeln.",
+     "Of each pair the rule funds at most one."),
+    (SAME_SITE, SAME_SITE),
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +68,7 @@ def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     amended, ids = counted_for_exceptions(app)
     app.amend_winners(amended, "exclude", ids["Utegym"], LEGAL, ADMIN)
     app.amend_winners(amended, "add", ids["Boulebana"], DECIDED, ADMIN)
+    incompatible, _ = counted_with_incompatible(app)
     api = create_app(settings, app=app)
     read_models: ReadModels = api.state.read_models
     head = app.recorder.max_notification_id() or 0
@@ -66,7 +80,8 @@ def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     served = serve(api)
     try:
         yield {"minimums": f"{served.url}/cycles/{minimums}/results",
-               "exceptions": f"{served.url}/cycles/{amended}/results"}
+               "exceptions": f"{served.url}/cycles/{amended}/results",
+               "incompatible": f"{served.url}/cycles/{incompatible}/results"}
     finally:
         served.stop()
         app.close()
@@ -75,12 +90,13 @@ def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", ("sv", "en"))
 @pytest.mark.parametrize("javascript", (True, False), ids=("js", "no-js"))
-@pytest.mark.parametrize("page_kind", ("minimums", "exceptions"))
+@pytest.mark.parametrize("page_kind", ("minimums", "exceptions", "incompatible"))
 def test_the_results_page_shows_minimums_and_exceptions_accessibly(
         browser: Browser, results_urls: dict[str, str], page_kind: str, lang: str,
         viewport: str, javascript: bool) -> None:
     results_url = results_urls[page_kind]
-    shown = MINIMUM_SHOWN if page_kind == "minimums" else EXCEPTIONS_SHOWN
+    shown = {"minimums": MINIMUM_SHOWN, "exceptions": EXCEPTIONS_SHOWN,
+             "incompatible": INCOMPATIBLE_SHOWN}[page_kind]
     context = browser.new_context(viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
                                   java_script_enabled=javascript, locale="sv-SE")
     context.set_default_timeout(15_000)
