@@ -6,8 +6,10 @@ stores."""
 from __future__ import annotations
 
 from service.api.auth import Role
+from service.config import Settings
+from service.read_models import replay_differences
 from tests.e2e.api_client import API, Api
-from tests.integration.builders import counted_for_exceptions
+from tests.integration.builders import ADMIN, counted_for_exceptions, counted_with_incompatible
 
 LEGAL = "Marken är förorenad; bygglov kan inte ges."
 DECIDED = "Kommunstyrelsen beslutade att bygga den ändå."
@@ -72,3 +74,18 @@ def test_every_wrong_exception_is_refused_as_a_problem_storing_nothing(api: Api)
     problem = api.refused("POST", path, 409, role=Role.ADMIN, subject="processledare",
                           json={"kind": "add", "proposal": stage, "reason": DECIDED})
     assert "results" in problem["detail"] and "implementation" in problem["detail"]
+
+
+def test_the_read_models_equal_a_rebuild_after_exceptions_and_incompatible_pairs(
+        api: Api, settings: Settings) -> None:
+    amended, ids = counted_for_exceptions(api.app)
+    api.app.amend_winners(amended, "exclude", ids["Utegym"], LEGAL, ADMIN)
+    api.app.amend_winners(amended, "add", ids["Boulebana"], DECIDED, ADMIN)
+    paired, _ = counted_with_incompatible(api.app)
+    position = api.stored()
+    api.ok("GET", f"{API}/cycles/{paired}/results", params={"position": position})
+    live = api.api.state.read_models.store
+    for cycle_id in (amended, paired):
+        assert replay_differences(api.app, settings, live, str(cycle_id)) == []
+    rows = {r["proposal_id"]: r for r in live.results_of(str(amended))}
+    assert rows[str(ids["Boulebana"])]["selected"] and not rows[str(ids["Utegym"])]["selected"]
