@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
-from service.api import schemas
+from service.api import formats, schemas
 from service.api.auth import Principal, Role
 from service.api.deps import (
     App,
@@ -24,6 +24,7 @@ from service.api.deps import (
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
 from service.audit_export import events_page, export_lines
+from service.exports import results_table
 from service.read_models import ReadModels
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
@@ -182,11 +183,14 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
 
 
 @router.get("/cycles/{cycle}/results", response_model=schemas.ResultsOut,
-            responses=problems(401, 404, 409),
+            responses={**problems(401, 404, 409), **formats.documented(
+                schemas.ResultsOut, "The results as JSON, or as CSV or XLSX with one row per "
+                                    "proposal counted in each area (docs/exports.md).")},
             summary="Published results: winners, every proposal's score and reason, and the "
                     "head of the cycle's audit chain now and when they were published")
-def get_results(cycle: str, request: Request, app: App, _: Public,
-                position: Reached) -> JSONResponse:
+def get_results(cycle: str, request: Request, app: App, _: Public, position: Reached,
+                format_: formats.FormatQuery = None) -> Response:
+    chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
     if the_cycle.results is None:
         raise Conflict(f"No results are published yet; the cycle is in phase "
@@ -195,7 +199,12 @@ def get_results(cycle: str, request: Request, app: App, _: Public,
     # (projections/fold.py); `position` waits until they include a write.
     read_models: ReadModels = request.app.state.read_models
     folded = read_models.store.cycle(str(the_cycle.id))
-    return respond(200, results_view(the_cycle, (folded or {}).get("audit")))
+    shown = results_view(the_cycle, (folded or {}).get("audit"))
+    if chosen == "json":
+        return respond(200, shown)
+    titles = {str(p.id): p.title for p in app.proposals(the_cycle.id)}
+    return formats.table_response(results_table(shown, titles), chosen, the_cycle.name,
+                                  the_cycle.id, "results")
 
 
 @router.get("/cycles/{cycle}/export", tags=["audit"], responses={

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from domain.errors import NotFound
-from service.api import schemas
+from service.api import formats, schemas
 from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
 from service.api.openapi import problems
 from service.api.views import proposal_view
+from service.exports import proposals_table
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
@@ -58,11 +59,19 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
 
 
 @router.get("/cycles/{cycle}/proposals", response_model=schemas.ProposalList,
-            responses=problems(401, 404), summary="Every proposal of the cycle with its status")
-def list_proposals(cycle: str, app: App, _: Public) -> JSONResponse:
-    currency = app.cycle(cycle).currency
-    return respond(200, {"proposals": [proposal_view(p, currency)
-                                       for p in app.proposals(cycle)]})
+            responses={**problems(401, 404), **formats.documented(
+                schemas.ProposalList, "The proposals as JSON, or as CSV or XLSX with one row "
+                                      "per proposal (docs/exports.md).")},
+            summary="Every proposal of the cycle with its status")
+def list_proposals(cycle: str, request: Request, app: App, _: Public,
+                   format_: formats.FormatQuery = None) -> Response:
+    chosen = formats.chosen(format_, request.headers.get("accept"))
+    the_cycle = app.cycle(cycle)
+    shown = [proposal_view(p, the_cycle.currency) for p in app.proposals(the_cycle.id)]
+    if chosen == "json":
+        return respond(200, {"proposals": shown})
+    return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,
+                                  the_cycle.name, the_cycle.id, "proposals")
 
 
 @router.get("/proposals/{proposal}", response_model=schemas.ProposalOut,
