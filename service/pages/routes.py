@@ -22,6 +22,7 @@ from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
+from service import comparison
 from service.api.deps import Reached
 from service.pages import charts, i18n
 from service.pages.reasons import localized_amounts, translate_reason
@@ -189,28 +190,6 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     return steps
 
 
-def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, Any]]:
-    """This cycle and its predecessors, newest first (SKR: repeated over time)."""
-    by_id = {c["id"]: _with_currency(c) for c in read_models.store.cycles()}
-    chain, seen = [], set()
-    current: dict[str, Any] | None = cycle
-    while current is not None and current["id"] not in seen:
-        seen.add(current["id"])
-        results = read_models.store.results_of(current["id"])
-        chain.append({
-            "id": current["id"], "name": current["name"], "phase": current["phase"],
-            "budget": sum(a["budget"] for a in current["areas"].values()),
-            "currency": current["currency"],
-            "proposals": sum(current["proposals"].values()),
-            "ballots": sum(current["ballots"].values()),
-            "selected": sum(1 for r in results if r["selected"]),
-            "completed": current["proposals"].get("completed", 0),
-        })
-        predecessor = current.get("predecessor_id")
-        current = by_id.get(predecessor) if predecessor else None
-    return chain
-
-
 @router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
 def cycle_page(request: Request, cycle_id: str, position: Reached,
                lang: Lang = None) -> HTMLResponse:
@@ -245,7 +224,7 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
         "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
-        "lineage": _lineage(read_models, cycle)}
+        "lineage": comparison.lineage(read_models.store, cycle)}
 
 
 def _web_link(url: object) -> str | None:

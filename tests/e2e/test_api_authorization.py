@@ -68,6 +68,8 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("GET", f"{API}/cycles/{{cycle}}/results"): PUBLIC,
     ("GET", f"{API}/cycles/{{cycle}}/events"): frozenset({AUDITOR, ADMIN}),
     ("GET", f"{API}/cycles/{{cycle}}/export"): frozenset({AUDITOR, ADMIN}),
+    ("GET", f"{API}/cycles/{{cycle}}/areas/{{area}}/pabulib"): frozenset({AUDITOR, ADMIN}),
+    ("GET", f"{API}/cycles/{{cycle}}/comparison"): PUBLIC,
     ("POST", f"{API}/cycles/{{cycle}}/proposals"): frozenset({RESIDENT}),
     ("GET", f"{API}/cycles/{{cycle}}/proposals"): PUBLIC,
     ("GET", f"{API}/proposals/{{proposal}}"): PUBLIC,
