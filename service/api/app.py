@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     @api.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store",
              responses=openapi_problems(401))
     def healthz(_: Annotated[Principal | None, Depends(public)]) -> Health:
+        """Answers 200 while the process runs and its event store answers a query; for a
+        liveness probe. Whether the service should get traffic is `/readyz`."""
         application.recorder.max_notification_id()  # the store answers
         return Health(status="ok", store=settings.backend)
 

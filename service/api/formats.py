@@ -85,9 +85,15 @@ def file_name(cycle_name: str, cycle_id: object, what: str, extension: str) -> s
     return f"{'-'.join(parts)}.{extension}"
 
 
+def varies(response: Response) -> Response:
+    """A cache must not give the JSON to a request that asks for CSV, nor the other way."""
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 def download(content: bytes, media_type: str, name: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"})
+    return varies(Response(content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'}))
 
 
 def table_response(table: Table, format_: str, cycle_name: str, cycle_id: object,

@@ -37,6 +37,10 @@ WRITE = problems(401, 403, 404, 409, 422)
              responses=WRITE, summary="Cast your ballot in one area (voting phase)")
 def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, who: Resident,
                 body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """The resident's one ballot in `area` while the cycle votes: the token's identity must be
+    eligible there (age, residence) and is reduced to a pseudonym that never leaves the ballot
+    store. The answer is the receipt code to check later with `GET .../receipts/{code}`; a
+    second ballot in the area, in any channel, is refused (409)."""
     return idempotent(app, key, who, request, body,
                       lambda: cast_digital_ballot(app, cycle, data, who),
                       lambda keyed: cast_digital_ballot(app, cycle, data, who, keyed))
@@ -46,6 +50,9 @@ def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, 
             responses=WRITE, summary="Change your ballot before voting closes, if allowed")
 def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
                   who: Resident) -> JSONResponse:
+    """Replaces the resident's ballot in `area` with new choices while voting is open, if the
+    cycle allows ballot changes (409 otherwise). The first receipt code still proves the ballot
+    is included."""
     outcome = app.ballots.change(ChangeBallot(cycle, area, voter_of(who), data.selections,
                                               data.points))
     return receipt(outcome, status=200)

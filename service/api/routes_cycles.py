@@ -43,6 +43,9 @@ def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200) -> JSONRe
              responses=problems(401, 403, 422), summary="Create a budget cycle (in draft)")
 def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, body: Body,
                  key: IdempotencyKey = None) -> JSONResponse:
+    """A new cycle in draft with its name, municipality and currency (SEK unless given).
+    Decision, areas, rules and timeline are set with the other draft operations before ideas may
+    open."""
     def handle() -> JSONResponse:
         cycle_id = app.create_cycle(data.name, data.municipality, who.actor,
                                     currency=data.currency)
@@ -54,12 +57,15 @@ def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, 
 @router.get("/cycles", response_model=schemas.CycleList, responses=problems(401),
             summary="List all budget cycles")
 def list_cycles(app: App, _: Public) -> JSONResponse:
+    """Every cycle with its phase and configuration."""
     return respond(200, {"cycles": [cycle_view(app.cycle(i)) for i in app.cycle_ids()]})
 
 
 @router.get("/cycles/{cycle}", response_model=schemas.CycleOut, responses=problems(401, 404),
             summary="One budget cycle: phase, configuration and phase history")
 def get_cycle(cycle: str, app: App, _: Public) -> JSONResponse:
+    """The cycle's phase (also in Swedish), configuration, phase history with each change's
+    reason, and its decision, adoption and evaluation records."""
     return _cycle_response(app, cycle)
 
 
@@ -67,6 +73,9 @@ def get_cycle(cycle: str, app: App, _: Public) -> JSONResponse:
              responses=WRITE, summary="Create next year's cycle, copying this configuration")
 def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, app: App,
                      who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """Next year's cycle, in draft, with this cycle's areas and rules copied and linked to it as
+    its predecessor (the comparison follows that link). Only once per cycle and not from a
+    draft."""
     def handle() -> JSONResponse:
         previous = app.cycle(cycle)
         new_id = app.create_cycle(data.name, previous.municipality, who.actor, previous.id)
@@ -79,6 +88,8 @@ def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, ap
             summary="Record the political decision (draft only)")
 def record_decision(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
+    """The assembly's decision that sets up the cycle (body, date, reference); opening ideas
+    needs it."""
     app.record_decision(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
     return _cycle_response(app, cycle)
 
@@ -87,6 +98,9 @@ def record_decision(cycle: str, data: schemas.AssemblyRecordIn, app: App,
              responses=WRITE, summary="Add an area (budget pot) to the cycle (draft only)")
 def add_area(cycle: str, data: schemas.AreaIn, request: Request, app: App, who: Admin,
              body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """An area: a territorial pot (residents of a place) or a group pot (by age), with its
+    budget and, if it differs from the cycle's, its own voting and allocation rule. Ids are
+    unique in the cycle."""
     def handle() -> JSONResponse:
         app.add_area(cycle, data.model_dump(mode="json"), who.actor)
         return _cycle_response(app, cycle, 201)
@@ -98,6 +112,7 @@ def add_area(cycle: str, data: schemas.AreaIn, request: Request, app: App, who: 
             summary="Change an area (draft only)")
 def change_area(cycle: str, area: str, data: schemas.AreaIn, app: App,
                 who: Admin) -> JSONResponse:
+    """Replaces the area's configuration; the body's `id` must be the path's."""
     if data.id != area:
         raise Conflict(f"The body names area '{data.id}' but the path names '{area}'.")
     app.change_area(cycle, data.model_dump(mode="json"), who.actor)
@@ -107,6 +122,7 @@ def change_area(cycle: str, area: str, data: schemas.AreaIn, app: App,
 @router.delete("/cycles/{cycle}/areas/{area}", response_model=schemas.CycleOut,
                responses=WRITE, summary="Remove an area (draft only)")
 def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
+    """Removes the area while the cycle is in draft."""
     app.remove_area(cycle, area, who.actor)
     return _cycle_response(app, cycle)
 
@@ -115,6 +131,9 @@ def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
             summary="Choose how residents fill in their ballots (draft only)")
 def set_voting_rule(cycle: str, data: schemas.VotingRuleIn, app: App,
                     who: Admin) -> JSONResponse:
+    """How residents fill in ballots (approval with a number of choices, a knapsack within the
+    budget, cumulative points, or a ranking), and whether they may change their ballot while
+    voting is open."""
     rule = data.model_dump(exclude={"allow_ballot_changes"})
     app.set_voting_rule(cycle, rule, who.actor, data.allow_ballot_changes)
     return _cycle_response(app, cycle)
@@ -124,6 +143,8 @@ def set_voting_rule(cycle: str, data: schemas.VotingRuleIn, app: App,
             responses=WRITE, summary="Choose the published rule that picks the winners")
 def set_allocation_rule(cycle: str, data: schemas.AllocationRuleIn, app: App,
                         who: Admin) -> JSONResponse:
+    """The published rule that turns ballots into winners (greedy, with a score threshold,
+    method of equal shares, ...); docs/rules.md explains each. Draft only."""
     app.set_allocation_rule(cycle, data.rule, who.actor, data.threshold)
     return _cycle_response(app, cycle)
 
@@ -131,6 +152,8 @@ def set_allocation_rule(cycle: str, data: schemas.AllocationRuleIn, app: App,
 @router.put("/cycles/{cycle}/timeline", response_model=schemas.CycleOut, responses=WRITE,
             summary="Set the planned start date of each phase (draft only)")
 def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> JSONResponse:
+    """The planned start date of each phase, shown to residents; the phases change only when an
+    administrator fires a trigger."""
     timeline = {k: v.isoformat() for k, v in data.model_dump(exclude_none=True).items()}
     app.set_timeline(cycle, timeline, who.actor)
     return _cycle_response(app, cycle)
@@ -140,6 +163,8 @@ def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> 
             summary="Record the assembly's adoption of the results (results phase)")
 def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
+    """The assembly's adoption of the published results (body, date, reference); the `adopt`
+    trigger needs it."""
     app.record_adoption(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
     return _cycle_response(app, cycle)
 
@@ -161,6 +186,8 @@ def record_evaluation(cycle: str, data: schemas.EvaluationIn, app: App,
             responses=problems(401, 404),
             summary="The triggers allowed now, and why each other one would be refused")
 def list_transitions(cycle: str, app: App, _: Public) -> JSONResponse:
+    """For every trigger: where it leads, whether it is allowed now and, if not, each reason it
+    would be refused (a guard, or the phase)."""
     statuses = app.transitions(cycle)
     return respond(200, schemas.TransitionsOut(
         phase=app.cycle(cycle).phase.value,
@@ -175,6 +202,9 @@ def list_transitions(cycle: str, app: App, _: Public) -> JSONResponse:
              summary="Fire a trigger (publish_results computes and records the tally)")
 def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """Moves the cycle to the trigger's phase with the reason given, or refuses (409) naming the
+    phase and the triggers allowed now. `publish_results` counts the ballots by the published
+    rule and records the results."""
     def handle() -> JSONResponse:
         app.trigger(cycle, data.trigger, who.actor, data.reason)
         return _cycle_response(app, cycle)
@@ -190,6 +220,10 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
                     "head of the cycle's audit chain now and when they were published")
 def get_results(cycle: str, request: Request, app: App, _: Public, position: Reached,
                 format_: formats.FormatQuery = None) -> Response:
+    """Readable only once published (409 while voting and counting, naming the phase): ballots
+    are secret until voting has closed. `?format=csv` or `?format=xlsx` (or `Accept: text/csv`
+    or the XLSX media type) gives the same fields as a file to download, one row per proposal
+    counted (docs/exports.md)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
     if the_cycle.results is None:
@@ -201,7 +235,7 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     folded = read_models.store.cycle(str(the_cycle.id))
     shown = results_view(the_cycle, (folded or {}).get("audit"))
     if chosen == "json":
-        return respond(200, shown)
+        return formats.varies(respond(200, shown))
     titles = {str(p.id): p.title for p in app.proposals(the_cycle.id)}
     return formats.table_response(results_table(shown, titles), chosen, the_cycle.name,
                                   the_cycle.id, "results")
@@ -214,6 +248,8 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
           "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
     summary="Download the audit export of the cycle")
 def download_export(cycle: str, app: App, _: Auditor) -> StreamingResponse:
+    """Every event of the cycle as hash-chained JSON Lines with a manifest: the auditor's copy,
+    verifiable offline. Exported while voting is open, ballots come without their content."""
     the_cycle = app.cycle(cycle)
     return StreamingResponse(
         export_lines(app, the_cycle.id), media_type="application/x-ndjson",
@@ -226,6 +262,8 @@ def download_export(cycle: str, app: App, _: Auditor) -> StreamingResponse:
 def list_events(cycle: str, app: App, _: Auditor,
                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSONResponse:
+    """The cycle's events as auditors read them, a page at a time (`after` the last position
+    seen, `limit` per page)."""
     # While the cycle votes, ballot events come without their content, for every role.
     events, next_after, interim = events_page(app, cycle, after, limit)
     page: dict[str, Any] = {"events": events, "next_after": next_after, "interim": interim}

@@ -47,6 +47,8 @@ def _then_proposal(app: App, key: str | None, who: Principal, request: Request, 
              responses=WRITE, summary="Submit a proposal (ideas phase)")
 def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app: App,
                     who: Resident, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """A resident's idea for an area while ideas are open. The proposer is kept only as a
+    pseudonym and is never shown; `feedback_url` is the public page that follows the proposal."""
     def handle() -> JSONResponse:
         place = data.place.model_dump(exclude_none=True) if data.place else None
         proposal_id = app.submit_proposal(
@@ -65,11 +67,14 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
             summary="Every proposal of the cycle with its status")
 def list_proposals(cycle: str, request: Request, app: App, _: Public,
                    format_: formats.FormatQuery = None) -> Response:
+    """Every proposal with its costs, review, merge and progress. No proposer is shown.
+    `?format=csv` or `?format=xlsx` (or `Accept: text/csv` or the XLSX media type) gives the
+    same fields as a file, one row per proposal (docs/exports.md)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
     shown = [proposal_view(p, the_cycle.currency) for p in app.proposals(the_cycle.id)]
     if chosen == "json":
-        return respond(200, {"proposals": shown})
+        return formats.varies(respond(200, {"proposals": shown}))
     return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,
                                   the_cycle.name, the_cycle.id, "proposals")
 
@@ -77,6 +82,8 @@ def list_proposals(cycle: str, request: Request, app: App, _: Public,
 @router.get("/proposals/{proposal}", response_model=schemas.ProposalOut,
             responses=problems(401, 404), summary="One proposal, with the reasons given")
 def get_proposal(proposal: str, app: App, _: Public) -> JSONResponse:
+    """The proposal with its status, official cost, the reasons given at each step and its
+    progress reports."""
     return _proposal_response(app, proposal)
 
 
@@ -84,6 +91,8 @@ def get_proposal(proposal: str, app: App, _: Public) -> JSONResponse:
              responses=WRITE, summary="Review: feasible with the official cost, or not and why")
 def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app: App,
                     who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """In review: feasible with the official cost, or not feasible with the reason the proposer
+    and everyone will read."""
     return _then_proposal(app, key, who, request, body, proposal,
                           lambda: app.review_proposal(proposal, data.feasible, data.official_cost,
                                                       data.reason, who.actor))
@@ -93,6 +102,8 @@ def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app
              responses=WRITE, summary="Merge a proposal into another of the same area (review)")
 def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: App,
                    who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """In review: folds the proposal into another of the same area, with the reason; the merged
+    one leaves the ballot."""
     return _then_proposal(app, key, who, request, body, proposal,
                           lambda: app.merge_proposal(proposal, data.into, data.reason, who.actor))
 
@@ -102,6 +113,8 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
                                       "with the review it had (review)")
 def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: App,
                who: Reviewer, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """In review: the merged proposal stands on its own again, with the review it had before the
+    merge."""
     return _then_proposal(app, key, who, request, body, proposal,
                           lambda: app.undo_merge(proposal, data.reason, who.actor))
 
@@ -111,6 +124,8 @@ def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: 
 def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, app: App,
                       who: ResidentOrAdmin, body: Body,
                       key: IdempotencyKey = None) -> JSONResponse:
+    """In ideas or review: a resident withdraws their own proposal (another's is not found,
+    404, so whose it is stays private), or an administrator withdraws any, with a reason."""
     if who.role is Role.RESIDENT:
         the_proposal = app.proposal(proposal)
         if the_proposal.proposer != app.proposer_pseudonym(who.subject):
@@ -139,6 +154,8 @@ def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, a
              responses=WRITE, summary="Record that a selected project is built")
 def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Request, app: App,
                       who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """A selected project is built, with the final amount spent (above the
+    cost only with an explanation)."""
     return _then_proposal(app, key, who, request, body, proposal,
                           lambda: app.complete_proposal(proposal, data.note, data.spent,
                                                         who.actor, data.explanation))
@@ -148,5 +165,7 @@ def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Reques
              responses=WRITE, summary="Record that a selected project will not be built, and why")
 def abandon_proposal(proposal: str, data: schemas.ReasonIn, request: Request, app: App,
                      who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
+    """A selected project will not be built, with the reason residents will
+    read."""
     return _then_proposal(app, key, who, request, body, proposal,
                           lambda: app.abandon_proposal(proposal, data.reason, who.actor))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -129,6 +130,7 @@ def test_results_as_csv_and_xlsx_say_what_the_json_says(api: Api) -> None:
     assert by_csv == [{k: as_csv(v) for k, v in row.items()} for row in expected]
     assert api.request("GET", base, headers={"Accept": "text/csv"}).content == \
         api.request("GET", base, params={"format": "csv"}).content
+    assert api.request("GET", base).headers["vary"] == "Accept"
 
     by_xlsx = xlsx_rows(api.request("GET", base, params={"format": "xlsx"}))
     assert len(by_xlsx) == len(expected)
@@ -247,3 +249,27 @@ def test_an_unknown_format_is_refused_naming_the_formats_there_are(api: Api) -> 
     assert api.request("GET", f"{API}/cycles/{cycle.id}/proposals",
                        headers={"Accept": "application/xml"}).headers[
         "content-type"].startswith("application/json")
+
+
+def test_the_results_and_proposals_pages_link_to_the_files_in_both_languages(
+        api: Api) -> None:
+    cycle = published_cycle(api)
+    position = api.stored()
+    for what, swedish, english in (("results", "Resultatet som kalkylblad:",
+                                    "The results as a spreadsheet:"),
+                                   ("proposals", "Förslagen som kalkylblad:",
+                                    "The proposals as a spreadsheet:")):
+        for lang, words in (("sv", swedish), ("en", english)):
+            page = api.request("GET", f"/cycles/{cycle.id}/{what}",
+                               params={"lang": lang, "position": position}).text
+            assert words in page
+            links = re.findall(r'<a href="([^"]+)" download>', page)
+            assert links == [f"{API}/cycles/{cycle.id}/{what}?format=xlsx",
+                             f"{API}/cycles/{cycle.id}/{what}?format=csv"]
+            for link in links:  # plain links: no script needed to download
+                response = api.request("GET", link)
+                assert response.status_code == 200
+                assert "attachment" in response.headers["content-disposition"]
+    voting = build_cycle(api, "voting", name="Ett år som röstar")
+    page = api.request("GET", f"/cycles/{voting.id}/results").text
+    assert "format=" not in page  # nothing to download before the results are published
