@@ -218,13 +218,14 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     timeline = charts.timeline("phases", translate("The phases of the cycle"),
                                translate("Phases done, the current phase, and those to come."),
                                _timeline(cycle, lang_code))
+    lineage = comparison.lineage(read_models.store, cycle)
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
         "evaluation_link": _web_link((cycle.get("evaluation") or {}).get("url")),
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
         "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
-        "lineage": comparison.lineage(read_models.store, cycle)}
+        "lineage": lineage, "pots": comparison.pots(lineage)}
 
 
 def _web_link(url: object) -> str | None:
