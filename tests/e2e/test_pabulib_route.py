@@ -42,6 +42,11 @@ def test_the_ballots_stay_sealed_until_voting_has_closed(api: Api) -> None:
         problem = api.refused("GET", f"{API}/cycles/{cycle.id}/areas/norr/pabulib", 409,
                               role=role)
         assert "'voting'" in problem["detail"]
+    # Cancelled while it voted: the vote never closed, so the ballots stay unread.
+    api.fire(cycle.id, "cancel")
+    problem = api.refused("GET", f"{API}/cycles/{cycle.id}/areas/norr/pabulib", 409,
+                          role=Role.AUDITOR)
+    assert "'cancelled'" in problem["detail"]
     review = build_cycle(api, "review", name="Ett annat år")
     problem = api.refused("GET", f"{API}/cycles/{review.id}/areas/norr/pabulib", 409,
                           role=Role.ADMIN)
