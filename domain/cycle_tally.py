@@ -18,9 +18,11 @@ from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
 from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
 
-# 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014);
+# 3: each proposal's reason a code with parameters (domain/allocation/reasons.py, ADR 0017);
+# 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014),
+#    reasons as English sentences (still shown as recorded: service/legacy_reasons.py);
 # 1: in whole kronor (results published before; read as 2, upcast by domain/cycle.py).
-RESULTS_FORMAT = 2
+RESULTS_FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ links it, so the head the results show can be reproduced by anyone from the expo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -219,7 +220,7 @@ class Batch:
                     "cost": proposal.get("official_cost") or proposal.get("estimated_cost") or 0,
                     "score": str(score), "selected": proposal_id in selected,
                     "rank": selected.index(proposal_id) + 1 if proposal_id in selected else None,
-                    "reason": outcome.get("reasons", {}).get(proposal_id, ""),
+                    "reason": _reason_column(outcome.get("reasons", {}).get(proposal_id, "")),
                 })
         self.results[cycle_id] = rows
 
@@ -437,3 +438,11 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
 }
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)
+
+
+def _reason_column(recorded: object) -> str:
+    """A recorded reason as its text column holds it: a code with parameters (results format 3)
+    as JSON, a sentence (results published before) as it is; service/reason_text.py reads both."""
+    if isinstance(recorded, dict):
+        return json.dumps(recorded, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return recorded if isinstance(recorded, str) else ""

@@ -40,11 +40,6 @@ POINT_TYPES: tuple[VoteType, ...] = ("cumulative", "scoring")
 # was counted with before the choice existed, so it is the default.
 TIE_BREAKS: tuple[str, ...] = ("lower-cost", "project-id", "file-order")
 DEFAULT_TIE_BREAK = "lower-cost"
-TIE_BREAK_WORDS = {
-    "lower-cost": "the lower cost, then the lower id",
-    "project-id": "the lower project id (compared as text, as pabutools does)",
-    "file-order": "the project listed first",
-}
 
 _NATURAL_CHUNK = re.compile(r"(\d+)")
 

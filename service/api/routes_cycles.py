@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -219,11 +219,14 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
             summary="Published results: winners, every proposal's score and reason, and the "
                     "head of the cycle's audit chain now and when they were published")
 def get_results(cycle: str, request: Request, app: App, _: Public, position: Reached,
-                format_: formats.FormatQuery = None) -> Response:
+                format_: formats.FormatQuery = None,
+                lang: Annotated[Literal["sv", "en"], Query(
+                    description="The language of the reasons in words.")] = "en",
+                ) -> Response:
     """Readable only once published (409 while voting and counting, naming the phase): ballots
     are secret until voting has closed. `?format=csv` or `?format=xlsx` (or `Accept: text/csv`
     or the XLSX media type) gives the same fields as a file to download, one row per proposal
-    counted (docs/exports.md)."""
+    counted (docs/exports.md). `?lang=sv` words the reasons in Swedish (else English)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
     if the_cycle.results is None:
@@ -233,7 +236,7 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     # (projections/fold.py); `position` waits until they include a write.
     read_models: ReadModels = request.app.state.read_models
     folded = read_models.store.cycle(str(the_cycle.id))
-    shown = results_view(the_cycle, (folded or {}).get("audit"))
+    shown = results_view(the_cycle, (folded or {}).get("audit"), lang)
     if chosen == "json":
         return formats.varies(respond(200, shown))
     titles = {str(p.id): p.title for p in app.proposals(the_cycle.id)}

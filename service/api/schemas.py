@@ -30,6 +30,7 @@ from pydantic import (
 
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
+from service.reason_text import reason_json
 
 MAX_KRONOR = MAX_UNITS
 _KRONOR_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
@@ -587,16 +588,29 @@ class AreaResult(BaseModel):
     left: Kronor = Field(description="What is left of the budget. " + KRONOR)
     left_minor: Minor = Field(description=MINOR)
     scores: dict[str, Any]
-    reasons: dict[str, str]
+    reasons: dict[str, str] = Field(
+        description="Why each proposal was funded or not, in words: Swedish with `?lang=sv`, "
+                    "else English.")
+    reason_codes: dict[str, dict[str, Any] | None] = Field(
+        description="The same reasons as recorded: a code with its parameters (amounts in "
+                    "minor units of `currency`, or of 10^-places when `places` is given; "
+                    "counts; a tie with the tie-break). Null for a reason published before "
+                    "reasons were codes that cannot be read as one (its words are in "
+                    "`reasons`).")
     budget: Kronor
     budget_minor: Minor = Field(description=MINOR)
     ballots: int
     ballots_digest: str
 
 
-def area_result_out(outcome: dict[str, Any]) -> dict[str, Any]:
-    """An area's published outcome (amounts in öre) as AreaResult's fields."""
+def area_result_out(outcome: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """An area's published outcome (amounts in öre) as AreaResult's fields, the reasons in
+    words in `lang` and as codes."""
     shown = dict(outcome)
+    reasons = {pid: reason_json(value, lang)
+               for pid, value in (outcome.get("reasons") or {}).items()}
+    shown["reasons"] = {pid: reason["text"] for pid, reason in reasons.items()}
+    shown["reason_codes"] = {pid: reason["code"] for pid, reason in reasons.items()}
     for name in ("cost", "left", "budget"):
         shown.update(money_out(name, outcome[name]))
     return shown
@@ -610,7 +624,9 @@ class ResultsOut(BaseModel):
         "areas": {"norr": {"rule": "greedy", "selected": ["0b6c2f0e-…"], "cost": 135000,
                            "cost_minor": 13500000, "left": 115000, "left_minor": 11500000,
                            "scores": {"0b6c2f0e-…": 210},
-                           "reasons": {"0b6c2f0e-…": "selected"}, "budget": 250000,
+                           "reasons": {"0b6c2f0e-…": "selected"},
+                           "reason_codes": {"0b6c2f0e-…": {"code": "selected"}},
+                           "budget": 250000,
                            "budget_minor": 25000000, "ballots": 120,
                            "ballots_digest": "aa01…"}},
         "audit_head": "9c1e…", "audit_events": 412,

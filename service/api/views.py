@@ -55,8 +55,10 @@ def proposal_view(proposal: Proposal, currency: str,
     ).model_dump(mode="json")
 
 
-def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """`audit`: the cycle's audit chain as the read models hold it (projections/fold.py)."""
+def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None,
+                 lang: str = "en") -> dict[str, Any]:
+    """`audit`: the cycle's audit chain as the read models hold it (projections/fold.py);
+    `lang`: the language of the reasons in words ("sv" or "en")."""
     results = cycle.results or {}
     audit = audit or {}
     return schemas.ResultsOut(
@@ -65,7 +67,8 @@ def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> 
         ballots_counted=results.get("ballots_counted", 0),
         ballots_digest=results.get("ballots_digest", ""),
         currency=cycle.currency,
-        areas={area_id: schemas.AreaResult.model_validate(schemas.area_result_out(outcome))
+        areas={area_id: schemas.AreaResult.model_validate(
+            schemas.area_result_out(outcome, lang))
                for area_id, outcome in results.get("areas", {}).items()},
         audit_head=audit.get("head"), audit_events=audit.get("events"),
         published_head=audit.get("published_head"),

@@ -25,9 +25,9 @@ from domain.statistics import suppressed
 from service import comparison
 from service.api.deps import Reached
 from service.pages import charts, i18n
-from service.pages.reasons import localized_amounts, translate_reason
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
+from service.reason_text import reason_text
 from service.web.session import csrf_token, current_resident
 from service.web.sign_in_mode import SignIn, sign_in_mode
 
@@ -51,7 +51,7 @@ def _environment(lang: str) -> Environment:
     # A proposal's status with its result (a row of the results, or None before the count).
     env.globals["shown_status"] = lambda p, r: i18n.shown_status(
         p["status"], None if r is None else bool(r["selected"]))
-    env.globals["reason"] = lambda r: localized_amounts(translate_reason(r, lang), lang)
+    env.globals["reason"] = lambda r: reason_text(r, lang)
     return env
 
 
