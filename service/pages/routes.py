@@ -7,7 +7,7 @@ Otherwise a feedback page is built once for all its readers of the moment (`shar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,7 +51,8 @@ def _environment(lang: str) -> Environment:
     # A proposal's status with its result (a row of the results, or None before the count).
     env.globals["shown_status"] = lambda p, r: i18n.shown_status(
         p["status"], None if r is None else bool(r["selected"]))
-    env.globals["reason"] = lambda r: reason_text(r, lang)
+    # A tie names the other proposals by title (`titles`: the results' proposal id -> title).
+    env.globals["reason"] = lambda r, titles=None: reason_text(r, lang, titles)
     return env
 
 
@@ -248,7 +249,8 @@ def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
     proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results}
+    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results,
+                              "titles": _titles(results.values())}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
@@ -262,8 +264,8 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     if proposal is None:
         raise PageNotFound(proposal_id)
     cycle = _cycle(read_models, proposal["cycle_id"])
-    result = next((r for r in read_models.store.results_of(cycle["id"])
-                   if r["proposal_id"] == proposal_id), None)
+    rows = read_models.store.results_of(cycle["id"])
+    result = next((r for r in rows if r["proposal_id"] == proposal_id), None)
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
     on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
         and phase_index >= PHASE_ORDER.index("voting")
@@ -271,8 +273,13 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     bar = charts.progress_bar("progress", proposal["title"], latest)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
+        "titles": _titles(rows),
         "progress_chart": bar, "percent": latest,
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
+
+
+def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    return {r["proposal_id"]: r["title"] for r in rows if r.get("title")}
 
 
 @router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
@@ -310,7 +317,7 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                       "budget_chart": budget, "spent": spent,
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
                           area["id"], 0)})
-    return "results.html", {"cycle": cycle, "areas": areas,
+    return "results.html", {"cycle": cycle, "areas": areas, "titles": _titles(rows),
                             "published": cycle.get("results_published_at")}
 
 
