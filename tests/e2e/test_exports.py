@@ -141,6 +141,14 @@ def test_results_as_csv_and_xlsx_say_what_the_json_says(api: Api) -> None:
     hostile = next(c["title"] for c in by_xlsx if c["title"].value == HOSTILE_TITLE)
     assert hostile.data_type == "s" and hostile.quotePrefix  # text, not a formula
 
+    # The reasons in words come from the one renderer, in the language asked for (ADR 0017).
+    swedish = api.ok("GET", base, params={"lang": "sv"})
+    assert expected_results(swedish, titles) != expected
+    by_csv = csv_rows(api.request("GET", base, params={"format": "csv", "lang": "sv"}))
+    assert by_csv == [{k: as_csv(v) for k, v in row.items()}
+                      for row in expected_results(swedish, titles)]
+    assert any(r["reason"] == "vald" for r in by_csv)
+
 
 def test_the_files_are_named_after_the_cycle_and_what_they_hold(api: Api) -> None:
     cycle = published_cycle(api, name="Medborgarbudget Nässjö 2027")
