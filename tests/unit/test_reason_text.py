@@ -172,3 +172,18 @@ def test_real_elections_give_codes_worded_in_both_languages(name: str, rule: str
         assert isinstance(reason, Reason)
         assert Reason.from_dict(reason.to_dict()) == reason
         assert reason_text(reason, "sv") != reason_text(reason, "en"), reason
+
+
+def test_the_results_record_codes_and_no_sentence() -> None:
+    from domain.cycle_tally import RESULTS_FORMAT, AreaRules, CountedBallot, CountedProposal, tally
+
+    results = tally(
+        {"norr": AreaRules(budget=10_000_000, vote_type="approval", allocation_rule="greedy")},
+        [CountedProposal("a", "norr", "Utegym", 8_000_000),
+         CountedProposal("b", "norr", "Bänkar", 4_000_000)],
+        [CountedBallot("1", "norr", ("a", "b"), None), CountedBallot("2", "norr", ("a",), None)])
+    assert results["format"] == RESULTS_FORMAT == 3
+    assert results["areas"]["norr"]["reasons"] == {
+        "a": {"code": "selected"},
+        "b": {"code": "did-not-fit", "amounts": {"left": 2_000_000, "cost": 4_000_000},
+              "currency": "SEK"}}
