@@ -10,6 +10,7 @@ import pytest
 from domain.allocation import RULES, allocate
 from domain.allocation.election import TIE_BREAKS
 from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit, Tie, TieKind
+from domain.cycle_tally import RESULTS_FORMAT, AreaRules, CountedBallot, CountedProposal, tally
 from domain.pabulib import read_pabulib, to_election
 from service.pages import i18n
 from service.reason_text import reason_json, reason_text
@@ -175,8 +176,6 @@ def test_real_elections_give_codes_worded_in_both_languages(name: str, rule: str
 
 
 def test_the_results_record_codes_and_no_sentence() -> None:
-    from domain.cycle_tally import RESULTS_FORMAT, AreaRules, CountedBallot, CountedProposal, tally
-
     results = tally(
         {"norr": AreaRules(budget=10_000_000, vote_type="approval", allocation_rule="greedy")},
         [CountedProposal("a", "norr", "Utegym", 8_000_000),
