@@ -12,6 +12,7 @@ from domain.errors import NotFound
 from service.api import schemas
 from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.finding import BadQuery, WantedProposals, found
 from service.api.openapi import problems
 from service.api.views import proposal_view
 
@@ -58,11 +59,16 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
 
 
 @router.get("/cycles/{cycle}/proposals", response_model=schemas.ProposalList,
-            responses=problems(401, 404), summary="Every proposal of the cycle with its status")
-def list_proposals(cycle: str, app: App, _: Public) -> JSONResponse:
+            responses=problems(400, 401, 404),
+            summary="The proposals of the cycle with their status; search and filter them")
+def list_proposals(cycle: str, request: Request, app: App, _: Public,
+                   asked: WantedProposals) -> JSONResponse:
     currency = app.cycle(cycle).currency
-    return respond(200, {"proposals": [proposal_view(p, currency)
-                                       for p in app.proposals(cycle)]})
+    try:
+        proposals = found(app, request, cycle, asked)
+    except BadQuery as refused:
+        return refused.response()
+    return respond(200, {"proposals": [proposal_view(p, currency) for p in proposals]})
 
 
 @router.get("/proposals/{proposal}", response_model=schemas.ProposalOut,

@@ -17,13 +17,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from domain.areas import residence_names
+from domain.categories import category_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service.api.deps import Reached
-from service.pages import charts, i18n
+from service.pages import charts, find_proposals, i18n
 from service.pages.reasons import localized_amounts, translate_reason
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
@@ -260,15 +261,47 @@ def _web_link(url: object) -> str | None:
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, cycle_id: str, position: Reached,
                    lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
+    """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
+    (service/pages/find_proposals.py) those that match, the best match first."""
+    params = dict(request.query_params)
+    if find_proposals.asked(params):
+        lang_code = i18n.language(lang)
+        cycle = _cycle(_read_models(request), cycle_id)
+        refused = find_proposals.refusal(params, cycle, lang_code)
+        if refused is not None:
+            return render(request, "proposals.html", lang, status=400,
+                          **_search_context(cycle, params, lang_code), refused=refused,
+                          found=None)
+    return shared(request, lang, position,
+                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
 
 
-def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
+def _search_context(cycle: dict[str, Any], params: dict[str, str],
+                    lang: str) -> dict[str, Any]:
+    gettext = i18n.translations(lang).gettext
+    return {"cycle": cycle, "values": find_proposals.form_values(params),
+            "choices": find_proposals.choices(cycle, gettext),
+            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/proposals", params,
+                                                    cycle, lang),
+            "category_names": category_names(cycle.get("categories"))}
+
+
+def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
+                    params: dict[str, str]) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
+    context = _search_context(cycle, params, lang)
+    if find_proposals.asked(params):
+        ids = read_models.store.search_proposals(
+            cycle_id, find_proposals.condition(params, cycle))
+        by_id = {p["id"]: p for p in read_models.store.proposals_of(cycle_id)}
+        found = [by_id[i] for i in ids if i in by_id]
+        return "proposals.html", {**context, "found": found, "results": results,
+                                  "refused": None}
+    proposals = read_models.store.proposals_of(cycle_id)
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results}
+    return "proposals.html", {**context, "areas": areas, "results": results, "found": None,
+                              "refused": None}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)

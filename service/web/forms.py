@@ -43,11 +43,15 @@ def amount_above_zero(text: str) -> Decimal | None:
         return None
 
 
-def check_proposal(form: FormData, areas: Sequence[str], _: Gettext) -> Checked:
+def check_proposal(form: FormData, areas: Sequence[str], _: Gettext,
+                   categories: Sequence[str] = ()) -> Checked:
+    """`categories`: the cycle's list to choose from (ids); none: the category is free text."""
     checked = Checked()
     area = first(form, "area")
     if area not in areas:
         checked.errors["area"] = _("Choose the area your idea is for.")
+    if categories and first(form, "category") not in categories:
+        checked.errors["category"] = _("Choose the category that fits your idea best.")
     limits = {"title": 120, "description": 5000, "category": 80}
     for name, limit in limits.items():
         text = first(form, name)
