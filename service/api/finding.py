@@ -19,15 +19,15 @@ from service.read_models import ReadModels
 
 # Declared loosely on purpose: a bad value is refused by parse_filter with a 400 that names
 # it, where FastAPI's own checks would answer 422.
-_Q = Query(default=None, description="Words to search for in the title and description "
+_Q = Query(description="Words to search for in the title and description "
                                      "(at most 200 characters); the best match first.")
-_AREA = Query(default=None, description="Only this area (its id).")
-_CATEGORY = Query(default=None, description="Only this category (its id).")
-_STATUS = Query(default=None, description="Only this status, e.g. `feasible`.")
-_MAX_COST = Query(default=None, description="Only proposals costing at most this, in whole "
+_AREA = Query(description="Only this area (its id).")
+_CATEGORY = Query(description="Only this category (its id).")
+_STATUS = Query(description="Only this status, e.g. `feasible`.")
+_MAX_COST = Query(description="Only proposals costing at most this, in whole "
                                             "units of the cycle's currency (`250000`, "
                                             "`31666.67`).")
-_MAX_COST_MINOR = Query(default=None, description="`max_cost` in minor units (öre).")
+_MAX_COST_MINOR = Query(description="`max_cost` in minor units (öre).")
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,11 @@ class Wanted:
         return any(v is not None for v in vars(self).values())
 
 
-def wanted(q: Annotated[str | None, _Q], area: Annotated[str | None, _AREA],
-           category: Annotated[str | None, _CATEGORY], status: Annotated[str | None, _STATUS],
-           max_cost: Annotated[str | None, _MAX_COST],
-           max_cost_minor: Annotated[str | None, _MAX_COST_MINOR]) -> Wanted:
+def wanted(q: Annotated[str | None, _Q] = None, area: Annotated[str | None, _AREA] = None,
+           category: Annotated[str | None, _CATEGORY] = None,
+           status: Annotated[str | None, _STATUS] = None,
+           max_cost: Annotated[str | None, _MAX_COST] = None,
+           max_cost_minor: Annotated[str | None, _MAX_COST_MINOR] = None) -> Wanted:
     return Wanted(q, area, category, status, max_cost, max_cost_minor)
 
 

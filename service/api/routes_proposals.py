@@ -11,7 +11,16 @@ from fastapi.responses import JSONResponse
 from domain.errors import NotFound
 from service.api import schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.deps import (
+    App,
+    IdempotencyKey,
+    Reached,
+    idempotent,
+    public,
+    raw_body,
+    require,
+    respond,
+)
 from service.api.finding import BadQuery, WantedProposals, found
 from service.api.openapi import problems
 from service.api.views import proposal_view
@@ -62,7 +71,7 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
             responses=problems(400, 401, 404),
             summary="The proposals of the cycle with their status; search and filter them")
 def list_proposals(cycle: str, request: Request, app: App, _: Public,
-                   asked: WantedProposals) -> JSONResponse:
+                   asked: WantedProposals, __: Reached) -> JSONResponse:
     currency = app.cycle(cycle).currency
     try:
         proposals = found(app, request, cycle, asked)

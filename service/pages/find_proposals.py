@@ -18,6 +18,7 @@ from service.pages import i18n
 from service.proposal_search import PARAMETERS, parse_filter
 
 Gettext = Callable[[str], str]
+MAX_SHOWN = 80  # characters of a filter's value the page repeats
 
 # What a resident is told for a parameter the service refuses (the API names it exactly).
 REFUSALS = {
@@ -78,21 +79,26 @@ def shown_filters(path: str, params: Mapping[str, str], cycle: Mapping[str, Any]
             label, text = gettext("Category"), names.get(value, value)
         elif name == "status":
             label, text = gettext("Status"), gettext(i18n.STATUS_LABELS.get(value, value))
-        elif name == "max_cost":
-            label = gettext("Highest cost")
-            text = i18n.money(int(condition({name: value}, cycle).max_cost_minor or 0),
-                              cycle.get("currency"), lang)
         else:
-            label = gettext("Highest cost")
-            text = i18n.money(int(value), cycle.get("currency"), lang)
-        shown.append(Shown(label, text, url))
+            label, text = gettext("Highest cost"), _amount(name, value, cycle, lang)
+        # A refused value is shown as given, cut short: the reader removes it from here.
+        shown.append(Shown(label, text[:MAX_SHOWN], url))
     return shown
 
 
+def _amount(name: str, value: str, cycle: Mapping[str, Any], lang: str) -> str:
+    try:
+        minor = parse_filter({name: value}, cycle).max_cost_minor
+    except InvalidInput:
+        return value
+    return i18n.money(minor, cycle.get("currency"), lang)
+
+
 def form_values(params: Mapping[str, str]) -> dict[str, str]:
-    values = asked(params)
-    if "max_cost_minor" in values and "max_cost" not in values:
-        values["max_cost"] = str(from_minor(int(values["max_cost_minor"])))
+    values = {k: v[:MAX_SHOWN * 3] for k, v in asked(params).items()}
+    minor = values.get("max_cost_minor", "")
+    if minor.isascii() and minor.isdigit() and "max_cost" not in values:
+        values["max_cost"] = str(from_minor(int(minor)))
     return values
 
 
