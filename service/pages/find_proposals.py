@@ -17,6 +17,9 @@ from projections.search import ProposalFilter
 from service.pages import i18n
 from service.proposal_search import PARAMETERS, parse_filter
 
+__all__ = ["PARAMETERS", "asked", "choices", "condition", "form_values", "refusal",
+           "shown_filters"]
+
 Gettext = Callable[[str], str]
 MAX_SHOWN = 80  # characters of a filter's value the page repeats
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -83,8 +84,12 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     if request.method == "POST":
         # A page shown after a form post switches language on the form's own page.
         path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
+    # The same page in the other language: a search's parameters are kept (position is not).
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k in find_proposals.PARAMETERS] if request.method == "GET" else []
+    switch_url = f"{path}?{urlencode([*kept, ('lang', other)])}"
     return ENVIRONMENTS[lang].get_template(template).render(
-        lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
+        lang=lang, other_lang=other, switch_url=switch_url, path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         test_sign_in=_test_sign_in(request), **context)
 

@@ -173,3 +173,10 @@ def test_the_page_explains_bad_parameters(api: Api, params: dict[str, str],
     assert message in shown.text
     assert 'role="alert"' in shown.text
     assert api.stored() == before
+
+
+def test_the_language_switch_keeps_the_search(api: Api) -> None:
+    cycle, position = with_categories(api)
+    html = page(api, cycle, position, q="brygga", area="norr").text
+    assert (f'href="/cycles/{cycle.id}/proposals?q=brygga&amp;area=norr&amp;lang=en" '
+            'hreflang="en"') in html
