@@ -50,8 +50,6 @@ def check_proposal(form: FormData, areas: Sequence[str], _: Gettext,
     area = first(form, "area")
     if area not in areas:
         checked.errors["area"] = _("Choose the area your idea is for.")
-    if categories and first(form, "category") not in categories:
-        checked.errors["category"] = _("Choose the category that fits your idea best.")
     limits = {"title": 120, "description": 5000, "category": 80}
     for name, limit in limits.items():
         text = first(form, name)
@@ -60,6 +58,9 @@ def check_proposal(form: FormData, areas: Sequence[str], _: Gettext,
         elif len(text) > limit:
             checked.errors[name] = _("At most %(count)s characters.") % {"count": limit}
         checked.values[name] = text
+    if categories and first(form, "category") not in categories:
+        # Chosen in a list: "fill in" would not say what to do.
+        checked.errors["category"] = _("Choose the category that fits your idea best.")
     cost = amount_above_zero(first(form, "estimated_cost"))
     if cost is None:
         checked.errors["estimated_cost"] = _(

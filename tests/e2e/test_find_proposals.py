@@ -5,11 +5,16 @@ friendly message on the page) and change nothing; hostile search text is harmles
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from service.api.app import create_app
 from service.api.auth import Role
+from service.application import Medborgarbudget
+from service.config import Settings
 from tests.e2e.api_client import API, Api, Cycle, create_configured_cycle, proposer
 
 CATEGORIES = [{"id": "natur", "name": "Natur och miljö"}, {"id": "lek", "name": "Lek och idrott"}]
@@ -180,3 +185,45 @@ def test_the_language_switch_keeps_the_search(api: Api) -> None:
     html = page(api, cycle, position, q="brygga", area="norr").text
     assert (f'href="/cycles/{cycle.id}/proposals?q=brygga&amp;area=norr&amp;lang=en" '
             'hreflang="en"') in html
+
+
+def _sign_in(api: Api) -> None:
+    page = api.client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    answer = api.client.post("/sign-in/local", data={
+        "csrf": csrf.group(1), "name": "Anna", "birth_year": "1980", "residence": "norr",
+        "lang": "sv"}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_idea_form_offers_the_cycles_categories_and_refuses_another(
+        settings: Settings, app: Medborgarbudget) -> None:
+    with TestClient(create_app(settings, app=app, follow=True, test_sign_in=True)) as client:
+        api = Api(client, app)
+        cycle, _ = with_categories(api)
+        _sign_in(api)
+        _propose_through_the_form(api, cycle)
+
+
+def _propose_through_the_form(api: Api, cycle: Cycle) -> None:
+    form = api.client.get(f"/cycles/{cycle.id}/propose").text
+    assert '<select id="category" name="category"' in form
+    assert '<option value="natur">Natur och miljö</option>' in form
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf
+    fields = {"csrf": csrf.group(1), "area": "norr", "title": "Bänk", "description": "En bänk",
+              "estimated_cost": "5000"}
+    before = api.stored()
+    for forged in ("idrott", "", "natur' OR '1'='1"):
+        refused = api.client.post(f"/cycles/{cycle.id}/propose",
+                                  data={**fields, "category": forged})
+        assert refused.status_code == 422
+        assert "Välj den kategori som passar din idé bäst." in refused.text
+    assert api.stored() == before
+    stored = api.client.post(f"/cycles/{cycle.id}/propose", data={**fields, "category": "natur"},
+                             follow_redirects=False)
+    assert stored.status_code == 303, stored.text
+    proposal_id = stored.headers["location"].split("/proposals/")[1].split("?")[0]
+    assert api.app.proposal(proposal_id).category == "natur"
