@@ -133,7 +133,7 @@ class Publisher:
     """Who publishes the service, as the accessibility statement and the privacy notice name
     them: the municipality (the controller of personal data) and where to reach it."""
 
-    municipality: str = "Kommunen"
+    municipality: str | None = None  # None: the pages say "the municipality"
     contact_email: str | None = None
     protection_officer_email: str | None = None
 
@@ -143,8 +143,8 @@ class Publisher:
         MEDBORGARBUDGET_CONTACT_EMAIL and MEDBORGARBUDGET_DATA_PROTECTION_OFFICER (e-mail
         addresses); an address that is not one is refused rather than published."""
         env = os.environ if env is None else env
-        name = (env.get(MUNICIPALITY_ENV) or "").strip() or cls.municipality
-        if len(name) > 200:
+        name = (env.get(MUNICIPALITY_ENV) or "").strip() or None
+        if name is not None and len(name) > 200:
             raise ConfigurationError(f"{MUNICIPALITY_ENV} must be at most 200 characters")
         return cls(name, _email(env, CONTACT_EMAIL_ENV), _email(env, PROTECTION_OFFICER_ENV))
 

@@ -78,8 +78,11 @@ def test_without_configuration_the_pages_still_say_whom_to_contact(
         monkeypatch.delenv(name, raising=False)
     with TestClient(create_app(Settings(tmp_path / "data"))) as client:
         html = client.get(ACCESSIBILITY).text
-    assert "Kontakta Kommunen via kommunens kontaktcenter" in html
+        english = client.get(PRIVACY, params={"lang": "en"}).text
+    assert "Kommunen står bakom den här tjänsten" in html
+    assert "Kontakta kommunens kontaktcenter" in html
     assert "mailto:medborgarbudget" not in html
+    assert "The municipality is the controller" in english
 
 
 @pytest.mark.parametrize("address", ["not-an-address", "a@b", "x@y.se<script>", "a b@c.se",
@@ -87,4 +90,6 @@ def test_without_configuration_the_pages_still_say_whom_to_contact(
 def test_a_contact_address_that_is_not_one_is_refused_at_start(address: str) -> None:
     with pytest.raises(ConfigurationError, match=CONTACT_EMAIL_ENV):
         Publisher.from_env({CONTACT_EMAIL_ENV: address})
-    assert Publisher.from_env({}).municipality == "Kommunen"
+    assert Publisher.from_env({}).municipality is None
+    assert Publisher.from_env({MUNICIPALITY_ENV: " Nässjö kommun "}).municipality == \
+        "Nässjö kommun"
