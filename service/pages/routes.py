@@ -330,6 +330,9 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
         "progress_chart": bar, "percent": latest,
+        # A category of the cycle's list by its name; free text (or none) as it was given.
+        "category": category_names(cycle.get("categories")).get(proposal["category"],
+                                                                proposal["category"]),
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
 
 

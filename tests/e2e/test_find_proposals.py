@@ -227,3 +227,10 @@ def _propose_through_the_form(api: Api, cycle: Cycle) -> None:
     assert stored.status_code == 303, stored.text
     proposal_id = stored.headers["location"].split("/proposals/")[1].split("?")[0]
     assert api.app.proposal(proposal_id).category == "natur"
+
+
+def test_a_proposals_page_names_its_category(api: Api) -> None:
+    cycle, position = with_categories(api)
+    html = api.client.get(f"/proposals/{cycle.proposals['brygga']}",
+                          params={"position": position}).text
+    assert "Kategori: Natur och miljö" in html
