@@ -2,10 +2,11 @@
 text indexed for full-text search (ADR 0023).
 
 PostgreSQL keeps a `tsvector` of the title (weight A) and description (weight B) with the
-Swedish configuration, in a generated column under a GIN index, and reads residents' words
-with `websearch_to_tsquery`. SQLite keeps an FTS5 index of the same text (the `unicode61`
-tokenizer, keeping å, ä and ö as letters of their own) fed by triggers, and is asked for every
-word as a prefix. The rows are the same on both; only the index differs.
+Swedish configuration, in a generated column under a GIN index, and reads residents' words as
+stem prefixes, or with `websearch_to_tsquery` when they use operators. SQLite keeps an FTS5
+index of the same text (the `unicode61` tokenizer, keeping å, ä and ö as letters of their own)
+fed by triggers, and is asked for every word as a prefix. The rows are the same on both; only
+the index differs.
 """
 
 from __future__ import annotations
@@ -138,15 +139,36 @@ def sqlite_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[An
             [match, cycle_id, *params])
 
 
+def plain(q: str) -> bool:
+    """Whether `q` is only words, without what a web search box reads as an operator: a
+    "phrase", a -word left out, or `or`."""
+    return '"' not in q and not any(w.startswith("-") or w.lower() == "or" for w in q.split())
+
+
+def tsquery_prefixes(q: str) -> str:
+    """A `to_tsquery` text for plain words: each word's stem as a prefix, all of them. The
+    Swedish stemmer leaves "bryggan" as it is but makes "brygga" "brygg", so the stem as a
+    prefix is what finds the one from the other. Words are letters and digits only (`words`),
+    quoted: nothing a resident types is tsquery syntax."""
+    return " & ".join(f"'{w}':*" for w in words(q))
+
+
 def postgres_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+    """Plain words go to `to_tsquery` as stem prefixes (`tsquery_prefixes`); a query with
+    operators to `websearch_to_tsquery`, which reads it as a web search box does and never
+    fails on syntax."""
     clauses, params = _filters(condition, "s")
     if condition.q is None:
         return ("SELECT s.proposal_id FROM {rm_search} s WHERE " + " AND ".join(clauses)
                 + " ORDER BY s.area, s.submitted_at, s.proposal_id", [cycle_id, *params])
     if not words(condition.q):
         return None
+    if plain(condition.q):
+        parse, text = "to_tsquery", tsquery_prefixes(condition.q)
+    else:
+        parse, text = "websearch_to_tsquery", condition.q
     return ("SELECT s.proposal_id FROM {rm_search} s, "
-            "websearch_to_tsquery('swedish', ?) query WHERE s.document @@ query AND "
+            f"{parse}('swedish', ?) query WHERE s.document @@ query AND "
             + " AND ".join(clauses)
             + " ORDER BY ts_rank(s.document, query) DESC, s.submitted_at, s.proposal_id",
-            [condition.q, cycle_id, *params])
+            [text, cycle_id, *params])

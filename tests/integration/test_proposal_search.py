@@ -21,7 +21,7 @@ from tests.integration.builders import ADMIN, configured_cycle, refused_storing_
 CATEGORIES = [{"id": "natur", "name": "Natur och miljö"}, {"id": "lek", "name": "Lek och idrott"}]
 # (area, title, description, estimated cost in kronor, category)
 PROPOSALS = (
-    ("norr", "Bryggan vid sjön", "En ny brygga där barnen kan bada.", 80_000, "natur"),
+    ("norr", "Bryggan vid sjön", "Ett ställe där barnen kan bada.", 80_000, "natur"),
     ("norr", "Utegym vid sjön", "Redskap för styrka och rörlighet.", 60_000, "lek"),
     ("unga", "Fiskebrygga", "Ungdomar fiskar gärna från bryggor.", 30_000, "natur"),
     ("unga", "Graffitivägg", "En vägg där det är tillåtet att måla.", 15_000, "lek"),
@@ -58,15 +58,26 @@ def titles(store: ReadModelStore, cycle_id: UUID, **condition: object) -> list[s
 def test_a_word_finds_its_forms_in_title_and_description(
         backend: str, cycle: tuple[UUID, dict[str, UUID]], store: ReadModelStore) -> None:
     cycle_id, _ = cycle
+    # Both engines: "brygga" finds "Bryggan" in a title, SQLite as a prefix of the word,
+    # PostgreSQL as a prefix of the stem ("brygga" stems to "brygg"; the Swedish stemmer leaves
+    # "bryggan" as it is, so its stem alone would not find it).
     found = titles(store, cycle_id, q="brygga")
-    # Both engines: "brygga" finds "Bryggan" (SQLite as a prefix, PostgreSQL by its stem),
-    # and the title's match ranks first.
     assert found[0] == "Bryggan vid sjön"
     if backend == "postgres":
-        # The Swedish stemmer also knows "bryggor" is the same word; FTS5 has no stemmer.
+        # The stem also finds other forms: "bryggor" in a description (ranked below a title).
         assert found == ["Bryggan vid sjön", "Fiskebrygga"]
+        assert titles(store, cycle_id, q="bryggor") == ["Bryggan vid sjön", "Fiskebrygga"]
+        # With operators the text goes to websearch_to_tsquery: a phrase, a word left out.
+        assert titles(store, cycle_id, q='"utegym vid sjön"') == ["Utegym vid sjön"]
+        assert titles(store, cycle_id, q="sjön -utegym") == ["Bryggan vid sjön"]
+        assert sorted(titles(store, cycle_id, q="graffitivägg or utegym")) == [
+            "Graffitivägg", "Utegym vid sjön"]
     else:
+        # A prefix only grows: "brygga" is not the start of "bryggor", nor "bryggor" of
+        # "Bryggan"; and compounds are one word ("Fiskebrygga").
         assert found == ["Bryggan vid sjön"]
+        assert titles(store, cycle_id, q="bryggor") == ["Fiskebrygga"]
+    assert titles(store, cycle_id, q="Bryggan") == ["Bryggan vid sjön"]
     # Å, ä and ö are letters of their own: "sjon" is not "sjön".
     assert set(titles(store, cycle_id, q="sjön")) == {"Bryggan vid sjön", "Utegym vid sjön"}
     assert titles(store, cycle_id, q="sjon") == []

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidInput
-from projections.search import MAX_WORDS, ProposalFilter, fts5_query, words
+from projections.search import (
+    MAX_WORDS,
+    ProposalFilter,
+    fts5_query,
+    plain,
+    tsquery_prefixes,
+    words,
+)
 from service.proposal_search import parse_filter
 
 CYCLE: dict[str, Any] = {"areas": {"norr": {}, "unga": {}},
@@ -78,3 +85,23 @@ def test_every_word_is_quoted_so_nothing_is_fts5_syntax(q: str, expected: str | 
 
 def test_a_query_of_many_words_is_cut() -> None:
     assert len(words("ord " * 100)) == MAX_WORDS
+
+
+@pytest.mark.parametrize(("q", "is_plain"), [
+    ("brygga vid sjön", True), ("lek-plats", True), ("ordning", True),
+    ('"utegym vid sjön"', False), ("sjön -utegym", False), ("bad or brygga", False),
+    ("bad OR brygga", False),
+])
+def test_operators_go_to_websearch_and_plain_words_are_stem_prefixes(q: str,
+                                                                      is_plain: bool) -> None:
+    assert plain(q) is is_plain
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("brygga", "'brygga':*"),
+    ("Bryggan vid sjön", "'Bryggan':* & 'vid':* & 'sjön':*"),
+    ("'; DROP TABLE x; --", "'DROP':* & 'TABLE':* & 'x':*"),
+    ("a:* | b & !c <-> d", "'a':* & 'b':* & 'c':* & 'd':*"),
+])
+def test_tsquery_words_are_quoted_so_nothing_is_tsquery_syntax(q: str, expected: str) -> None:
+    assert tsquery_prefixes(q) == expected
