@@ -18,6 +18,13 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.categories import (
+    Category,
+    as_dicts,
+    categories_from,
+    chosen_category,
+    stored_categories,
+)
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
@@ -226,6 +233,7 @@ class BudgetCycle(Aggregate):
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
         self.evaluation_history: list[dict[str, Any]] = []
+        self.categories: tuple[Category, ...] = ()
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -240,7 +248,7 @@ class BudgetCycle(Aggregate):
     # ---- configuration (draft only) -------------------------------------------------------
 
     def configuration(self) -> dict[str, Any]:
-        return {
+        configuration: dict[str, Any] = {
             "areas": [a.to_dict() for a in self.areas.values()],
             "voting_rule": self.voting_rule.to_dict() if self.voting_rule else None,
             "allocation_rule": self.allocation_rule,
@@ -248,6 +256,10 @@ class BudgetCycle(Aggregate):
             "tie_break": self.tie_break,
             "allow_ballot_changes": self.allow_ballot_changes,
         }
+        if self.categories:
+            # Only when set: a successor of a cycle without categories is created as before.
+            configuration["categories"] = as_dicts(self.categories)
+        return configuration
 
     def _apply_configuration(self, configuration: Mapping[str, Any]) -> None:
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
@@ -257,6 +269,7 @@ class BudgetCycle(Aggregate):
         self.score_threshold = configuration.get("score_threshold")
         self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
+        self.categories = stored_categories(configuration.get("categories", ()))
 
     def record_decision(self, body: str, on: str, reference: str, actor: str) -> None:
         self.require_phase("configure")
@@ -344,6 +357,22 @@ class BudgetCycle(Aggregate):
         self.allocation_rule = rule
         self.score_threshold = threshold
         self.tie_break = tie_break
+
+    def set_categories(self, categories: object, actor: str) -> tuple[Category, ...]:
+        """The list a proposal's category is chosen from (an empty list: free text again)."""
+        self.require_phase("configure")
+        checked = categories_from(categories)
+        self._categories_set(as_dicts(checked), actor, _now())
+        return checked
+
+    @event("CategoriesSet", topic="medborgarbudget:BudgetCycle.CategoriesSet")
+    def _categories_set(self, categories: list[dict[str, str]], actor: str,
+                        at: datetime) -> None:
+        self.categories = stored_categories(categories)
+
+    def proposal_category(self, value: object) -> str:
+        """The category a proposal submitted now records (domain/categories.py)."""
+        return chosen_category(self.categories, value)
 
     def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
         """Planned start date of each phase; the dates must follow the phases' order."""

@@ -36,6 +36,16 @@ def _text(value: object, field_name: str, max_length: int) -> str:
     return value.strip()
 
 
+def _category(value: object) -> str:
+    """A category's id or free text, or "" for none: which the cycle allows is its business
+    (`BudgetCycle.proposal_category`)."""
+    if not isinstance(value, str):
+        raise InvalidInput("category", "must be text")
+    if len(value.strip()) > 80:
+        raise InvalidInput("category", "must be at most 80 characters")
+    return value.strip()
+
+
 def _place(value: object) -> dict[str, Any] | None:
     """An optional place: a name, and coordinates (WGS84) when known."""
     if value is None:
@@ -102,7 +112,7 @@ class Proposal(Aggregate):
                 cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
                 description=_text(description, "description", 5000),
                 estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-                category=_text(category, "category", 80), place=_place(place),
+                category=_category(category), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
             cycle_id=cycle_id,
@@ -110,7 +120,7 @@ class Proposal(Aggregate):
             title=_text(title, "title", 120),
             description=_text(description, "description", 5000),
             estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-            category=_text(category, "category", 80),
+            category=_category(category),
             place=_place(place),
             proposer=proposer,
             at=_now(),

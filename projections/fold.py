@@ -173,6 +173,7 @@ class Batch:
             "voting_rule": config.get("voting_rule"),
             "allocation_rule": config.get("allocation_rule", "greedy"),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
+            "categories": config.get("categories", []),
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
             # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
@@ -412,6 +413,9 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
                                      _voting_rule_set),
     CYCLE + "AllocationRuleSet": _config("allocation rule set", lambda e: e.rule,
                                          _allocation_rule_set),
+    CYCLE + "CategoriesSet": _config(
+        "categories set", lambda e: ", ".join(c["name"] for c in e.categories),
+        _set("categories", "categories")),
     CYCLE + "TimelineSet": _config("timeline set", lambda e: ", ".join(e.timeline),
                                    _set("timeline", "timeline")),
     CYCLE + "PhaseChanged": Batch._phase_changed,

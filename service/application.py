@@ -241,6 +241,9 @@ class Medborgarbudget(Application[UUID]):
         self._update_cycle(
             cycle_id, lambda c: c.set_allocation_rule(rule, actor, threshold, tie_break))
 
+    def set_categories(self, cycle_id: str | UUID, categories: object, actor: str) -> None:
+        self._update_cycle(cycle_id, lambda c: c.set_categories(categories, actor))
+
     def set_timeline(self, cycle_id: str | UUID, timeline: Mapping[str, str], actor: str) -> None:
         self._update_cycle(cycle_id, lambda c: c.set_timeline(timeline, actor))
 
@@ -310,7 +313,7 @@ class Medborgarbudget(Application[UUID]):
         return [self.proposal(i) for i in self.proposal_ids(cycle_id)]
 
     def submit_proposal(self, cycle_id: str | UUID, area: str, title: str, description: str,
-                        estimated_cost: object, category: str, proposer: str,
+                        estimated_cost: object, category: str | None, proposer: str,
                         place: object = None, source: dict[str, str] | None = None) -> UUID:
         """`proposer` is the resident's identity; only its pseudonym is stored. `source`: an
         imported project's row from its file (service/pabulib_cycles.py)."""
@@ -318,7 +321,8 @@ class Medborgarbudget(Application[UUID]):
         cycle.require_phase("submit_proposal")
         cycle.area(area)
         proposal = Proposal.submit(
-            str(cycle.id), area, title, description, estimated_cost, category,
+            str(cycle.id), area, title, description, estimated_cost,
+            cycle.proposal_category(category),
             self.proposer_pseudonym(proposer), place, source,
         )
         self.save(proposal)

@@ -121,3 +121,40 @@ def postgres_env(url: str) -> dict[str, str]:
     if schema:
         env["POSTGRES_SCHEMA"] = schema[0]
     return env
+
+
+MUNICIPALITY_ENV = "MEDBORGARBUDGET_MUNICIPALITY"
+CONTACT_EMAIL_ENV = "MEDBORGARBUDGET_CONTACT_EMAIL"
+PROTECTION_OFFICER_ENV = "MEDBORGARBUDGET_DATA_PROTECTION_OFFICER"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the service, as the accessibility statement and the privacy notice name
+    them: the municipality (the controller of personal data) and where to reach it."""
+
+    municipality: str | None = None  # None: the pages say "the municipality"
+    contact_email: str | None = None
+    protection_officer_email: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Publisher:
+        """MEDBORGARBUDGET_MUNICIPALITY (the name, e.g. "Nässjö kommun"),
+        MEDBORGARBUDGET_CONTACT_EMAIL and MEDBORGARBUDGET_DATA_PROTECTION_OFFICER (e-mail
+        addresses); an address that is not one is refused rather than published."""
+        env = os.environ if env is None else env
+        name = (env.get(MUNICIPALITY_ENV) or "").strip() or None
+        if name is not None and len(name) > 200:
+            raise ConfigurationError(f"{MUNICIPALITY_ENV} must be at most 200 characters")
+        return cls(name, _email(env, CONTACT_EMAIL_ENV), _email(env, PROTECTION_OFFICER_ENV))
+
+
+def _email(env: Mapping[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or len(value) > 254 \
+            or any(c.isspace() or c in "<>\"'()," for c in value):
+        raise ConfigurationError(f"{name} must be an e-mail address, not {value!r}")
+    return value

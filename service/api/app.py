@@ -31,8 +31,9 @@ from service.api.openapi import problems as openapi_problems
 from service.api.schemas import Health
 from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
-from service.config import Settings, ready_max_lag
+from service.config import Publisher, Settings, ready_max_lag
 from service.deployment_secret import load_secret
+from service.pages import legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.shared_pages = SharedPages()
     api.state.ended_sessions = ended_sessions
     api.state.test_sign_in = test_sign_in
+    api.state.publisher = Publisher.from_env()
     api.state.ready_max_lag = ready_max_lag()
     api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)
@@ -123,7 +125,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_exports.router, routes_service.router, pages.router, web.router):
+                   routes_exports.router, routes_service.router, pages.router, legal.router,
+                   web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)

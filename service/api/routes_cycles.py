@@ -159,6 +159,16 @@ def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> 
     return _cycle_response(app, cycle)
 
 
+@router.put("/cycles/{cycle}/categories", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Set the categories a proposal is chosen under (draft only)",
+            description="Replaces the list; an empty list makes the category free text again. "
+                        "Proposals are filtered by category id (`?category=`).")
+def set_categories(cycle: str, data: schemas.CategoriesIn, app: App,
+                   who: Admin) -> JSONResponse:
+    app.set_categories(cycle, [c.model_dump() for c in data.categories], who.actor)
+    return _cycle_response(app, cycle)
+
+
 @router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,
             summary="Record the assembly's adoption of the results (results phase)")
 def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,

@@ -11,7 +11,17 @@ from fastapi.responses import JSONResponse, Response
 from domain.errors import NotFound
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.deps import (
+    App,
+    IdempotencyKey,
+    Reached,
+    idempotent,
+    public,
+    raw_body,
+    require,
+    respond,
+)
+from service.api.finding import BadQuery, WantedProposals, found
 from service.api.openapi import problems
 from service.api.views import proposal_view
 from service.exports import proposals_table
@@ -61,18 +71,25 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
 
 
 @router.get("/cycles/{cycle}/proposals", response_model=schemas.ProposalList,
-            responses={**problems(401, 404), **formats.documented(
+            responses={**problems(400, 401, 404), **formats.documented(
                 schemas.ProposalList, "The proposals as JSON, or as CSV or XLSX with one row "
                                       "per proposal (docs/exports.md).")},
-            summary="Every proposal of the cycle with its status")
+            summary="The proposals of the cycle with their status; search and filter them")
 def list_proposals(cycle: str, request: Request, app: App, _: Public,
+                   asked: WantedProposals, __: Reached,
                    format_: formats.FormatQuery = None) -> Response:
     """Every proposal with its costs, review, merge and progress. No proposer is shown.
-    `?format=csv` or `?format=xlsx` (or `Accept: text/csv` or the XLSX media type) gives the
-    same fields as a file, one row per proposal (docs/exports.md)."""
+    `?q=`, `?area=`, `?category=`, `?status=` and `?max_cost=` search and filter them as the
+    proposals page does (docs/finding.md). `?format=csv` or `?format=xlsx` (or `Accept:
+    text/csv` or the XLSX media type) gives the same fields as a file, one row per proposal
+    (docs/exports.md)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
-    shown = [proposal_view(p, the_cycle.currency) for p in app.proposals(the_cycle.id)]
+    try:
+        proposals = found(app, request, cycle, asked)
+    except BadQuery as refused:
+        return refused.response()
+    shown = [proposal_view(p, the_cycle.currency) for p in proposals]
     if chosen == "json":
         return formats.varies(respond(200, {"proposals": shown}))
     return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,

@@ -25,6 +25,7 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         if cycle.voting_rule else None,
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
+        categories=[schemas.CategoryOut(**c.to_dict()) for c in cycle.categories],
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,

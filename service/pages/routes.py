@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from domain.areas import residence_names
+from domain.categories import category_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
@@ -24,7 +26,7 @@ from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service import comparison
 from service.api.deps import Reached
-from service.pages import charts, i18n
+from service.pages import charts, find_proposals, i18n
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.reason_text import reason_text
@@ -84,8 +86,12 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     if request.method == "POST":
         # A page shown after a form post switches language on the form's own page.
         path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
+    # The same page in the other language: a search's parameters are kept (position is not).
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k in find_proposals.PARAMETERS] if request.method == "GET" else []
+    switch_url = f"{path}?{urlencode([*kept, ('lang', other)])}"
     return ENVIRONMENTS[lang].get_template(template).render(
-        lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
+        lang=lang, other_lang=other, switch_url=switch_url, path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         test_sign_in=_test_sign_in(request), **context)
 
@@ -241,16 +247,47 @@ def _web_link(url: object) -> str | None:
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, cycle_id: str, position: Reached,
                    lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
+    """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
+    (service/pages/find_proposals.py) those that match, the best match first."""
+    params = dict(request.query_params)
+    if find_proposals.asked(params):
+        lang_code = i18n.language(lang)
+        cycle = _cycle(_read_models(request), cycle_id)
+        refused = find_proposals.refusal(params, cycle, lang_code)
+        if refused is not None:
+            return render(request, "proposals.html", lang, status=400,
+                          **_search_context(cycle, params, lang_code), refused=refused,
+                          found=None)
+    return shared(request, lang, position,
+                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
 
 
-def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
+def _search_context(cycle: dict[str, Any], params: dict[str, str],
+                    lang: str) -> dict[str, Any]:
+    gettext = i18n.translations(lang).gettext
+    return {"cycle": cycle, "values": find_proposals.form_values(params),
+            "choices": find_proposals.choices(cycle, gettext),
+            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/proposals", params,
+                                                    cycle, lang),
+            "category_names": category_names(cycle.get("categories"))}
+
+
+def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
+                    params: dict[str, str]) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
+    context = _search_context(cycle, params, lang)
+    if find_proposals.asked(params):
+        ids = read_models.store.search_proposals(
+            cycle_id, find_proposals.condition(params, cycle))
+        by_id = {p["id"]: p for p in read_models.store.proposals_of(cycle_id)}
+        found = [by_id[i] for i in ids if i in by_id]
+        return "proposals.html", {**context, "found": found, "results": results,
+                                  "refused": None, "titles": _titles(results.values())}
+    proposals = read_models.store.proposals_of(cycle_id)
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results,
-                              "titles": _titles(results.values())}
+    return "proposals.html", {**context, "areas": areas, "results": results, "found": None,
+                              "refused": None, "titles": _titles(results.values())}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
@@ -275,6 +312,9 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
         "titles": _titles(rows),
         "progress_chart": bar, "percent": latest,
+        # A category of the cycle's list by its name; free text (or none) as it was given.
+        "category": category_names(cycle.get("categories")).get(proposal["category"],
+                                                                proposal["category"]),
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
 
 

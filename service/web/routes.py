@@ -195,6 +195,10 @@ def sign_out_page(request: Request, form: Form) -> Response:
 
 # ---- ideas -----------------------------------------------------------------------------
 
+def _categories(cycle: BudgetCycle) -> list[dict[str, str]]:
+    return [c.to_dict() for c in cycle.categories]
+
+
 def _areas_open_to(cycle: BudgetCycle) -> list[dict[str, Any]]:
     return [{"id": a.id, "name": a.name, "budget": a.budget} for a in cycle.areas.values()]
 
@@ -208,7 +212,7 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
     cycle = _cycle(_app(request), cycle_id)
     return render(request, "propose.html", lang, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS, errors={},
-                  values={"area": area or ""})
+                  values={"area": area or ""}, categories=_categories(cycle))
 
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
@@ -221,7 +225,8 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
         return resident
     app = _app(request)
     cycle = _cycle(app, cycle_id)
-    checked = forms.check_proposal(form, list(cycle.areas), _)
+    checked = forms.check_proposal(form, list(cycle.areas), _,
+                                   [c.id for c in cycle.categories])
     values = {**checked.values, "area": checked.values.get("area"),
               "estimated_cost": forms.first(form, "estimated_cost")}
     if checked.ok:
@@ -242,7 +247,7 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
             return RedirectResponse(f"/proposals/{proposal_id}{query}", status_code=303)
     return render(request, "propose.html", lang, status=422, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS,
-                  errors=checked.errors, values=values)
+                  errors=checked.errors, values=values, categories=_categories(cycle))
 
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:

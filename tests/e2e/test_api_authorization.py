@@ -61,6 +61,7 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("PUT", f"{API}/cycles/{{cycle}}/voting-rule"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/allocation-rule"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/timeline"): frozenset({ADMIN}),
+    ("PUT", f"{API}/cycles/{{cycle}}/categories"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/adoption"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/evaluation"): frozenset({ADMIN}),
     ("GET", f"{API}/cycles/{{cycle}}/transitions"): PUBLIC,
