@@ -24,7 +24,22 @@ from service.api.deps import (
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
 from service.audit_export import events_page, export_lines
+from service.commands import (
+    AddArea,
+    ChangeArea,
+    Command,
+    CreateCycle,
+    FireTrigger,
+    RecordAdoption,
+    RecordDecision,
+    RecordEvaluation,
+    RemoveArea,
+    SetAllocationRule,
+    SetTimeline,
+    SetVotingRule,
+)
 from service.read_models import ReadModels
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -34,18 +49,24 @@ Body = Annotated[bytes, Depends(raw_body)]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
-def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200) -> JSONResponse:
-    return respond(status, cycle_view(app.cycle(cycle_id), app.last_position()))
+def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200,
+                    position: int | None = None) -> JSONResponse:
+    return respond(status, cycle_view(app.cycle(cycle_id), position))
+
+
+def _after(app: App, command: Command[Any], cycle_id: str | UUID) -> JSONResponse:
+    """Run a command on the cycle; answer with the cycle and where the command wrote."""
+    return _cycle_response(app, cycle_id, position=app.execute(command).position)
 
 
 @router.post("/cycles", status_code=201, response_model=schemas.CycleOut,
              responses=problems(401, 403, 422), summary="Create a budget cycle (in draft)")
 def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, body: Body,
                  key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        cycle_id = app.create_cycle(data.name, data.municipality, who.actor,
-                                    currency=data.currency)
-        return _cycle_response(app, cycle_id, 201)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(CreateCycle(data.name, data.municipality, who.actor,
+                                       currency=data.currency), keyed)
+        return _cycle_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -66,10 +87,11 @@ def get_cycle(cycle: str, app: App, _: Public) -> JSONResponse:
              responses=WRITE, summary="Create next year's cycle, copying this configuration")
 def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, app: App,
                      who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         previous = app.cycle(cycle)
-        new_id = app.create_cycle(data.name, previous.municipality, who.actor, previous.id)
-        return _cycle_response(app, new_id, 201)
+        done = app.execute(CreateCycle(data.name, previous.municipality, who.actor,
+                                       previous.id), keyed)
+        return _cycle_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -78,17 +100,17 @@ def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, ap
             summary="Record the political decision (draft only)")
 def record_decision(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
-    app.record_decision(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordDecision(cycle, data.body, data.date.isoformat(), data.reference,
+                                      who.actor), cycle)
 
 
 @router.post("/cycles/{cycle}/areas", status_code=201, response_model=schemas.CycleOut,
              responses=WRITE, summary="Add an area (budget pot) to the cycle (draft only)")
 def add_area(cycle: str, data: schemas.AreaIn, request: Request, app: App, who: Admin,
              body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.add_area(cycle, data.model_dump(mode="json"), who.actor)
-        return _cycle_response(app, cycle, 201)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(AddArea(cycle, data.model_dump(mode="json"), who.actor), keyed)
+        return _cycle_response(app, cycle, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -99,15 +121,13 @@ def change_area(cycle: str, area: str, data: schemas.AreaIn, app: App,
                 who: Admin) -> JSONResponse:
     if data.id != area:
         raise Conflict(f"The body names area '{data.id}' but the path names '{area}'.")
-    app.change_area(cycle, data.model_dump(mode="json"), who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, ChangeArea(cycle, data.model_dump(mode="json"), who.actor), cycle)
 
 
 @router.delete("/cycles/{cycle}/areas/{area}", response_model=schemas.CycleOut,
                responses=WRITE, summary="Remove an area (draft only)")
 def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
-    app.remove_area(cycle, area, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RemoveArea(cycle, area, who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/voting-rule", response_model=schemas.CycleOut, responses=WRITE,
@@ -115,32 +135,29 @@ def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
 def set_voting_rule(cycle: str, data: schemas.VotingRuleIn, app: App,
                     who: Admin) -> JSONResponse:
     rule = data.model_dump(exclude={"allow_ballot_changes"})
-    app.set_voting_rule(cycle, rule, who.actor, data.allow_ballot_changes)
-    return _cycle_response(app, cycle)
+    return _after(app, SetVotingRule(cycle, rule, who.actor, data.allow_ballot_changes), cycle)
 
 
 @router.put("/cycles/{cycle}/allocation-rule", response_model=schemas.CycleOut,
             responses=WRITE, summary="Choose the published rule that picks the winners")
 def set_allocation_rule(cycle: str, data: schemas.AllocationRuleIn, app: App,
                         who: Admin) -> JSONResponse:
-    app.set_allocation_rule(cycle, data.rule, who.actor, data.threshold)
-    return _cycle_response(app, cycle)
+    return _after(app, SetAllocationRule(cycle, data.rule, who.actor, data.threshold), cycle)
 
 
 @router.put("/cycles/{cycle}/timeline", response_model=schemas.CycleOut, responses=WRITE,
             summary="Set the planned start date of each phase (draft only)")
 def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> JSONResponse:
     timeline = {k: v.isoformat() for k, v in data.model_dump(exclude_none=True).items()}
-    app.set_timeline(cycle, timeline, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, SetTimeline(cycle, timeline, who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,
             summary="Record the assembly's adoption of the results (results phase)")
 def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
-    app.record_adoption(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordAdoption(cycle, data.body, data.date.isoformat(), data.reference,
+                                      who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/evaluation", response_model=schemas.CycleOut, responses=WRITE,
@@ -151,9 +168,8 @@ def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                         "`evaluation_history`. `url` must be an http(s) address.")
 def record_evaluation(cycle: str, data: schemas.EvaluationIn, app: App,
                       who: Admin) -> JSONResponse:
-    app.record_evaluation(cycle, data.report, who.actor, data.participants, data.url,
-                          data.reason)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordEvaluation(cycle, data.report, who.actor, data.participants,
+                                        data.url, data.reason), cycle)
 
 
 @router.get("/cycles/{cycle}/transitions", response_model=schemas.TransitionsOut,
@@ -174,9 +190,9 @@ def list_transitions(cycle: str, app: App, _: Public) -> JSONResponse:
              summary="Fire a trigger (publish_results computes and records the tally)")
 def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.trigger(cycle, data.trigger, who.actor, data.reason)
-        return _cycle_response(app, cycle)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(FireTrigger(cycle, data.trigger, who.actor, data.reason), keyed)
+        return _cycle_response(app, cycle, position=done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
