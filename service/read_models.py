@@ -8,7 +8,6 @@ server process follows the log. PostgreSQL: the tables live beside the events an
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections import deque
@@ -28,7 +27,7 @@ from projections.store import (
     SQLiteReadModelStore,
 )
 from service.application import Medborgarbudget
-from service.config import ConfigurationError, Settings, private_file
+from service.config import Settings, private_file
 from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
@@ -68,12 +67,10 @@ PAGE_ENV = "MEDBORGARBUDGET_PROJECTION_PAGE"
 def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
     """The follower of `app`'s log into `store`; MEDBORGARBUDGET_PROJECTION_PAGE sets how many
     events it folds a transaction (default projections.follower.PAGE; tests make it small)."""
-    page = os.environ.get(PAGE_ENV, "").strip()
-    if not page:
+    page = Settings.from_env().projection_page
+    if page is None:
         return Follower(app.recorder, app.mapper, store)
-    if not page.isdigit() or int(page) < 1:
-        raise ConfigurationError(f"{PAGE_ENV} must be a whole number of at least 1, not {page!r}")
-    return Follower(app.recorder, app.mapper, store, page=int(page))
+    return Follower(app.recorder, app.mapper, store, page=page)
 
 
 def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModelStore,
