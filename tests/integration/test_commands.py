@@ -21,7 +21,7 @@ from service.commands import (
     FireTrigger,
     SubmitProposal,
 )
-from service.recorders import IdempotencyRecord
+from service.recorders import IdempotencyRecord, RepeatedRequest
 from tests.integration.builders import (
     ADMIN,
     AREAS,
@@ -79,6 +79,17 @@ def test_the_record_is_written_with_the_commands_events(app: Medborgarbudget) ->
     created = app.execute(CreateCycle("Budget 2027", "Testby kommun", ADMIN), keyed)
     assert kept(app, keyed)
     assert created.position == stored(app)
+
+
+def test_the_same_record_given_twice_is_refused_storing_nothing(app: Medborgarbudget) -> None:
+    """A replayed request that slipped past the replay check (two at once) is stopped by the
+    store: its record exists, so its second command stores nothing."""
+    keyed = record(app, "twice")
+    app.execute(CreateCycle("Budget 2027", "Testby kommun", ADMIN), keyed)
+    refused_storing_nothing(
+        app, RepeatedRequest,
+        lambda: app.execute(CreateCycle("Budget 2027", "Testby kommun", ADMIN), keyed))
+    assert len(app.cycle_ids()) == 1
 
 
 def test_a_refused_command_keeps_no_record_and_leaves_none_for_the_next_save(
