@@ -376,16 +376,17 @@ class BallotIntake:
 
     # ---- paper: the roll and the box ---------------------------------------------------
 
-    def mark_in_roll(self, command: MarkInRoll) -> VoterMarked:
+    def mark_in_roll(self, command: MarkInRoll, keyed: IdempotencyRecord | None = None,
+                     ) -> VoterMarked:
         """An official marks a paper voter in the station's roll: identity checked, refused if
         the person already voted in the area in any channel; their later digital ballot is
-        refused too (the mark has the id their ballot would have)."""
+        refused too (the mark has the id their ballot would have). `keyed`: the request's
+        idempotency record, written in the mark's transaction."""
         if self.identities != PERSONNUMMER:
             raise Conflict("Paper voting needs voters identified by personnummer, so that a "
                            "paper voter can be told from one who voted digitally; this "
                            "deployment identifies residents by an opaque subject.")
         station = station_name(command.station)
-        keyed = self._app.take_companion()
 
         def decide(cycle: BudgetCycle) -> tuple[Aggregate, None]:
             cycle.require_phase("mark_in_roll")
@@ -396,10 +397,13 @@ class BallotIntake:
             command.cycle_id, command.area, decide, lambda cycle, _: keyed)
         return VoterMarked(cycle.id, command.area, station, position_of(recordings))
 
-    def enter_paper_ballots(self, command: EnterPaperBallots) -> BoxEntered:
+    def enter_paper_ballots(self, command: EnterPaperBallots,
+                            keyed: IdempotencyRecord | None = None) -> BoxEntered:
         """A station's box, entered without identity: never more ballots than the station
         marked voters in the roll for the area (the cycle records how many were entered, so
-        two entries at once, or one racing the publication of results, cannot both pass)."""
+        two entries at once, or one racing the publication of results, cannot both pass).
+        `keyed`: the request's idempotency record, written in the box's transaction."""
+        records = [RecordFor(keyed, 0, 0)] if keyed is not None else []
         station = station_name(command.station)
         for _ in range(MAX_ATTEMPTS):
             cycle = self._app.cycle(command.cycle_id)
@@ -419,7 +423,7 @@ class BallotIntake:
             cycle.enter_paper_ballots(command.area, station, len(ballots), marked,
                                       command.actor)
             try:
-                recordings = self._app.save(cycle, *ballots)
+                recordings = self._app.save(cycle, *ballots, records=records)
             except IntegrityError:
                 continue  # the cycle changed meanwhile (another box, the results): again
             return BoxEntered(cycle.id, command.area, station, len(ballots),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -43,7 +42,7 @@ def _settings(data: Path | None) -> Settings:
         settings = Settings.from_env()
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
-    return replace(settings, data_dir=data) if data is not None else settings
+    return settings.model_copy(update={"data_dir": data}) if data is not None else settings
 
 
 @main.command()
@@ -185,7 +184,7 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     from service.deployment_secret import SECRET_ENV, load_secret
     from service.logs import UVICORN_LOG_CONFIG, configure_logging
     from service.metrics import MULTIPROC_ENV
-    from service.web.sign_in_mode import TEST_SIGN_IN_ENV, wants_test_sign_in
+    from service.web.sign_in_mode import TEST_SIGN_IN_ENV
 
     # Everything the server writes goes into the data folder: keys, databases, lock files.
     # None of it is for other users of the machine.
@@ -196,7 +195,7 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
             "The embedded SQLite store runs with one worker. To run several, use PostgreSQL: "
             "set MEDBORGARBUDGET_DATABASE_URL=postgresql://user:password@host:port/dbname."
         )
-    if not demo and not os.environ.get(SECRET_ENV):
+    if not demo and not settings.secret:
         # A key generated into the data folder would be lost with it, or copied with it: then
         # voters would get new pseudonyms, or the pseudonyms could be recomputed by whoever
         # holds a copy of the data.
@@ -211,7 +210,7 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
         verifier = TokenVerifier.from_env(settings.data_dir)
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
-    test_sign_in = demo or wants_test_sign_in()
+    test_sign_in = demo or settings.test_sign_in
     if test_sign_in:
         os.environ[TEST_SIGN_IN_ENV] = "true"  # for worker processes started by uvicorn
     base = f"http://{host}:{port}"
@@ -232,7 +231,7 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     click.echo("")
     # Behind a reverse proxy that terminates TLS, X-Forwarded-Proto from the addresses trusted
     # here makes the request https, and so the session cookie Secure.
-    proxies = os.environ.get(FORWARDED_ALLOW_IPS_ENV) or "127.0.0.1"
+    proxies = settings.forwarded_allow_ips
     configure_logging()
     if workers == 1:
         uvicorn.run(create_app(settings, test_sign_in=test_sign_in), host=host, port=port,

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.shared_pages = SharedPages()
     api.state.ended_sessions = ended_sessions
     api.state.test_sign_in = test_sign_in
-    api.state.publisher = Publisher.from_env()
+    api.state.publisher = Publisher.of(settings)
     api.state.ready_max_lag = ready_max_lag()
     api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -24,7 +23,19 @@ from service.api.deps import (
 from service.api.finding import BadQuery, WantedProposals, found
 from service.api.openapi import problems
 from service.api.views import proposal_view
+from service.commands import (
+    AbandonProposal,
+    Command,
+    CompleteProposal,
+    MergeProposal,
+    ReportProgress,
+    ReviewProposal,
+    SubmitProposal,
+    UndoMerge,
+    WithdrawProposal,
+)
 from service.exports import proposals_table
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
@@ -36,18 +47,20 @@ Body = Annotated[bytes, Depends(raw_body)]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
-def _proposal_response(app: App, proposal_id: object, status: int = 200) -> JSONResponse:
+def _proposal_response(app: App, proposal_id: object, status: int = 200,
+                       position: int | None = None) -> JSONResponse:
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
-                                         app.last_position()))
+                                         position))
+
 
 def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
-                   proposal: str, command: Callable[[], object]) -> JSONResponse:
+                   proposal: str, command: Command[None]) -> JSONResponse:
     """Run a command on a proposal once per idempotency key; answer with the proposal."""
 
-    def handle() -> JSONResponse:
-        command()
-        return _proposal_response(app, proposal)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(command, keyed)
+        return _proposal_response(app, proposal, position=done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -59,13 +72,13 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
                     who: Resident, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     """A resident's idea for an area while ideas are open. The proposer is kept only as a
     pseudonym and is never shown; `feedback_url` is the public page that follows the proposal."""
-    def handle() -> JSONResponse:
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         place = data.place.model_dump(exclude_none=True) if data.place else None
-        proposal_id = app.submit_proposal(
+        done = app.execute(SubmitProposal(
             cycle, data.area, data.title, data.description, data.estimated_cost, data.category,
             who.subject, place,
-        )
-        return _proposal_response(app, proposal_id, 201)
+        ), keyed)
+        return _proposal_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -111,8 +124,8 @@ def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app
     """In review: feasible with the official cost, or not feasible with the reason the proposer
     and everyone will read."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.review_proposal(proposal, data.feasible, data.official_cost,
-                                                      data.reason, who.actor))
+                          ReviewProposal(proposal, data.feasible, data.official_cost,
+                                         data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/merge", response_model=schemas.ProposalOut,
@@ -122,7 +135,7 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
     """In review: folds the proposal into another of the same area, with the reason; the merged
     one leaves the ballot."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.merge_proposal(proposal, data.into, data.reason, who.actor))
+                          MergeProposal(proposal, data.into, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
@@ -133,7 +146,7 @@ def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: 
     """In review: the merged proposal stands on its own again, with the review it had before the
     merge."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.undo_merge(proposal, data.reason, who.actor))
+                          UndoMerge(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/withdraw", response_model=schemas.ProposalOut,
@@ -150,7 +163,7 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
             raise NotFound(f"You have no proposal '{proposal}'.")
 
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.withdraw_proposal(proposal, data.reason, who.actor))
+                          WithdrawProposal(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
@@ -163,8 +176,8 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.report_progress(proposal, data.percent, data.note,
-                                                      data.spent, who.actor, data.explanation))
+                          ReportProgress(proposal, data.percent, data.note, data.spent,
+                                         who.actor, data.explanation))
 
 
 @router.post("/proposals/{proposal}/complete", response_model=schemas.ProposalOut,
@@ -174,8 +187,8 @@ def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Reques
     """A selected project is built, with the final amount spent (above the
     cost only with an explanation)."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.complete_proposal(proposal, data.note, data.spent,
-                                                        who.actor, data.explanation))
+                          CompleteProposal(proposal, data.note, data.spent, who.actor,
+                                           data.explanation))
 
 
 @router.post("/proposals/{proposal}/abandon", response_model=schemas.ProposalOut,
@@ -185,4 +198,4 @@ def abandon_proposal(proposal: str, data: schemas.ReasonIn, request: Request, ap
     """A selected project will not be built, with the reason residents will
     read."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.abandon_proposal(proposal, data.reason, who.actor))
+                          AbandonProposal(proposal, data.reason, who.actor))

@@ -24,6 +24,7 @@ from domain.identity import personnummer_of
 from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
+from service.commands import SubmitProposal
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
@@ -232,19 +233,18 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
     if checked.ok:
         place = {"name": checked.values["place"]} if checked.values["place"] else None
         try:
-            proposal_id = app.submit_proposal(
+            submitted = app.execute(SubmitProposal(
                 cycle.id, str(checked.values["area"]), str(checked.values["title"]),
                 str(checked.values["description"]), checked.values["estimated_cost"],
-                str(checked.values["category"]), resident.subject, place)
+                str(checked.values["category"]), resident.subject, place))
         except InvalidInput as error:
             checked.errors[error.field if error.field in values else "form"] = error.reason
         except PhaseError:
             checked.errors["form"] = _("Ideas can no longer be submitted in this cycle.")
         else:
-            position = app.last_position()
-            query = f"?submitted=1&position={position}" + (f"&lang={lang}" if lang != "sv"
-                                                            else "")
-            return RedirectResponse(f"/proposals/{proposal_id}{query}", status_code=303)
+            query = f"?submitted=1&position={submitted.position}" + (
+                f"&lang={lang}" if lang != "sv" else "")
+            return RedirectResponse(f"/proposals/{submitted.value}{query}", status_code=303)
     return render(request, "propose.html", lang, status=422, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS,
                   errors=checked.errors, values=values, categories=_categories(cycle))
