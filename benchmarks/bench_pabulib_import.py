@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
@@ -97,10 +98,10 @@ def ours(backend: str, path: Path) -> tuple[int, float, float]:
             spent: list[float] = []
             store = intake.import_ballots
 
-            def timed(*args: object, **kwargs: object) -> int:
+            def timed(*args: Any, **kwargs: Any) -> Any:
                 began = time.perf_counter()
                 try:
-                    return store(*args, **kwargs)  # type: ignore[arg-type]
+                    return store(*args, **kwargs)
                 finally:
                     spent.append(time.perf_counter() - began)
 

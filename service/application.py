@@ -286,13 +286,16 @@ class Medborgarbudget(Application[UUID]):
                    if s.allowed]
         return error if tuple(allowed) == error.allowed else error.with_allowed(allowed)
 
-    def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "") -> Phase:
-        """Fire a trigger; publish_results computes the tally and records it in the event."""
+    def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "",
+                known: Sequence[CountedBallot] | None = None) -> Phase:
+        """Fire a trigger; publish_results computes the tally and records it in the event.
+        `known`: the cycle's ballots as the caller stored them (an import), counted as they
+        are if the store holds those and no others (see `tally`)."""
 
         def fire(cycle: BudgetCycle) -> Phase:
             facts = self.proposal_facts(cycle.id)
             if trigger == "publish_results" and cycle.phase is Phase.COUNTING:
-                cycle.publish_results(self.tally(cycle), actor, reason, facts)
+                cycle.publish_results(self.tally(cycle, known), actor, reason, facts)
             else:
                 cycle.trigger(trigger, actor, reason, facts)
             return cycle.phase
@@ -480,7 +483,12 @@ class Medborgarbudget(Application[UUID]):
 
     # ---- counting --------------------------------------------------------------------------
 
-    def tally(self, cycle: BudgetCycle) -> dict[str, Any]:
+    def tally(self, cycle: BudgetCycle, known: Sequence[CountedBallot] | None = None,
+              ) -> dict[str, Any]:
+        """The cycle's tally. `known` (the ballots an import stored, ADR 0016) is counted
+        instead of reading every ballot back only when the store holds as many ballot events
+        of the cycle as it has ballots: the known ones are stored, so then they are all there
+        is (a ballot cast or changed by anyone else makes the counts differ)."""
         areas = {
             area_id: AreaRules(
                 budget=area.budget,
@@ -496,4 +504,9 @@ class Medborgarbudget(Application[UUID]):
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot
         ]
-        return tally(areas, proposals, self.counted_ballots(cycle.id), cycle.currency)
+        if known is not None and self.cycle_index.count_cycle_events(
+                cycle.id, [BALLOT_CAST, BALLOT_CHANGED]) == len(known):
+            ballots = sorted(known, key=lambda b: b.id)
+        else:
+            ballots = self.counted_ballots(cycle.id)
+        return tally(areas, proposals, ballots, cycle.currency)
