@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
+import orjson
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 
@@ -288,8 +289,29 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 def counted_lines(counted: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
     """Each counted ballot as (ballot id, canonical JSON line), serialised once."""
-    return [(str(item["ballot"]), _CANONICAL.encode(item).encode() + b"\n")
-            for item in counted]
+    return [(str(item["ballot"]), _canonical_line(item)) for item in counted]
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _canonical_line(item: Mapping[str, Any]) -> bytes:
+    """`_CANONICAL`'s line, written by orjson where the two write the same text (keys and
+    values of text, whole numbers, true/false, null and lists of them; not floats), which is
+    every counted ballot, ten times faster: a tally of a large import wrote little else."""
+    if type(item) is dict and all(type(key) is str for key in item):
+        kinds = set(map(type, item.values()))
+        if list in kinds:
+            kinds.discard(list)
+            for value in item.values():
+                if type(value) is list:
+                    kinds.update(map(type, value))
+        if kinds <= _SCALARS:
+            try:
+                return orjson.dumps(item, option=orjson.OPT_SORT_KEYS) + b"\n"
+            except orjson.JSONEncodeError:  # an integer beyond 64 bits
+                pass
+    return _CANONICAL.encode(item).encode() + b"\n"
 
 
 def digest_of_lines(lines: Iterable[tuple[str, bytes]]) -> str:

@@ -15,7 +15,14 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from domain.ballot import Ballot, BallotCaster, RollMark, ballot_id, ballots_digest
+from domain.ballot import (
+    Ballot,
+    BallotCaster,
+    RollMark,
+    ballot_id,
+    ballots_digest,
+    counted_lines,
+)
 from domain.errors import Conflict, InvalidInput
 from domain.voting_rules import VotingRule
 from tests.unit.domain_builders import rebuilt, state
@@ -216,3 +223,20 @@ def test_a_casters_ballot_ids_are_ballot_id() -> None:
     caster = BallotCaster("c-1", "söder", APPROVAL, COSTS, BUDGET)
     for voter in ("v", "ä-voter", "x" * 300, ""):
         assert caster.ballot_id(voter) == ballot_id("c-1", "söder", voter)
+
+
+@pytest.mark.parametrize("item", [
+    {"ballot": "b-1", "area": "norr", "selections": ["a", "c"], "points": None},
+    {"ballot": "b-2", "area": "söder \"ö\"\t\n\x00\x7f\u2028😀", "selections": ["å"],
+     "points": [0, 2**63 - 1]},
+    {"ballot": "b-3", "area": "norr", "selections": [], "points": [2**70]},  # beyond orjson
+    {"ballot": "b-4", "area": "norr", "selections": ["a"], "points": [1e-05]},  # a float
+    {"ballot": "b-5", "area": "norr", "selections": ["a"], "points": [True], "z": {"n": 1}},
+])
+def test_a_counted_line_is_the_canonical_json_the_digest_has_always_used(
+        item: dict[str, Any]) -> None:
+    """Published digests must recount the same: each line exactly as the json module wrote it
+    (sorted keys, no spaces, text unescaped), whichever encoder writes it now."""
+    expected = json.dumps(item, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode() + b"\n"
+    assert counted_lines([item]) == [(item["ballot"], expected)]
