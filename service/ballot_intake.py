@@ -31,6 +31,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.ballot import Ballot, BallotCaster, RollMark, ballot_id, station_name
 from domain.cycle import BudgetCycle
@@ -52,8 +53,11 @@ MAX_ATTEMPTS = 8
 R = TypeVar("R")
 ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
 PAGE = 1000
-# Imported ballots written in one transaction: fewer, larger commits (issue #14).
+# Imported ballots written in one transaction: fewer, larger commits (issue #14, ADR 0016).
 IMPORT_CHUNK = 20_000
+# On PostgreSQL as before: one insert of 20 000 events (8 MB of parameters) hung in psycopg's
+# pure-Python pipeline (the server waiting to read, the client to be answered).
+POSTGRES_IMPORT_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -447,7 +451,7 @@ class BallotIntake:
     # ---- an election held elsewhere ------------------------------------------------------
 
     def import_ballots(self, cycle_id: str | UUID, area: str,
-                       ballots: Iterable[ImportedBallot], chunk: int = IMPORT_CHUNK,
+                       ballots: Iterable[ImportedBallot], chunk: int | None = None,
                        ) -> list[CountedBallot]:
         """Store ballots registered elsewhere (e.g. a Pabulib file), each checked by the same
         rules as any ballot, with a pseudonym of the file's voter id; saved in atomic chunks,
@@ -456,6 +460,7 @@ class BallotIntake:
         into the cycle again, a voter id twice) is refused by the store with its chunk.
         Returns the stored ballots as the tally counts them, so that they need not be read
         back (ADR 0016)."""
+        chunk = chunk or import_chunk(self._app.recorder)
         cycle = self._snapshot(cycle_id, fresh=True)
         cycle.require_phase("cast_paper_ballot")
         the_cycle = str(cycle.id)
@@ -497,6 +502,12 @@ class BallotIntake:
         events.clear()
 
 
+def import_chunk(recorder: object) -> int:
+    """How many imported ballots the store writes in one transaction."""
+    return IMPORT_CHUNK if isinstance(recorder, SQLiteApplicationRecorder) \
+        else POSTGRES_IMPORT_CHUNK
+
+
 @contextmanager
 def without_cycle_collection() -> Iterator[None]:
     """Python's cyclic garbage collector paused: an import makes hundreds of thousands of
@@ -526,4 +537,4 @@ def _answered(keyed: IdempotencyRecord | None, respond: Respond | None, cycle_id
 
 __all__ = ["BallotIntake", "BallotStored", "BoxBallot", "BoxEntered", "CastBallot",
            "ChangeBallot", "EnterPaperBallots", "ImportedBallot", "MarkInRoll", "RecordFor",
-           "Voter", "VoterMarked", "without_cycle_collection"]
+           "Voter", "VoterMarked", "import_chunk", "without_cycle_collection"]

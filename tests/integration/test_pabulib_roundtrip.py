@@ -22,7 +22,7 @@ from domain.errors import DuplicateBallot
 from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
-from service.ballot_intake import IMPORT_CHUNK, ImportedBallot
+from service.ballot_intake import ImportedBallot
 from service.pabulib_cycles import export_area, import_election
 from tests.ballots import cast_ballot, person
 from tests.paths import PABULIB_DIR, PABULIB_QUIRKS_DIR
@@ -118,7 +118,7 @@ def test_importing_the_same_ballots_again_stores_nothing_twice(
     store = app.ballots.import_ballots
     tried: list[int] = []
 
-    def twice(cycle_id: Any, area: str, ballots: Any, chunk: int = IMPORT_CHUNK) -> Any:
+    def twice(cycle_id: Any, area: str, ballots: Any, chunk: int | None = None) -> Any:
         ballots = list(ballots)
         stored = store(cycle_id, area, ballots, chunk)
         with pytest.raises(DuplicateBallot):
@@ -150,7 +150,7 @@ def test_a_ballot_cast_beside_an_import_is_counted_too(
     residents: list[UUID] = []
 
     def and_a_resident(cycle_id: Any, area: str, ballots: Any,
-                       chunk: int = IMPORT_CHUNK) -> Any:
+                       chunk: int | None = None) -> Any:
         stored = store(cycle_id, area, ballots, chunk)
         residents.append(cast_ballot(app, cycle_id, area, person(7), [stored[0].selections[0]]))
         return stored
@@ -179,3 +179,34 @@ def test_an_imported_election_is_counted_as_stored(app: Medborgarbudget) -> None
     read_back = app.tally(cycle)
     assert cycle.results["areas"] == read_back["areas"]
     assert app.cycle_index.count_cycle_events(cycle.id, [Ballot.Cast.TOPIC]) == len(pb.votes)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_import_that_fails_mid_chunk_leaves_no_part_of_that_chunk(
+        app: Medborgarbudget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure inside the transaction of the second chunk (after its events were inserted,
+    while its cycle index rows are written) stores none of that chunk: the first chunk's
+    ballots are all there, and not one more (chunks of one ballot here, to have several)."""
+    pb = parse_pabulib(TIED)
+    assert len(pb.votes) >= 3
+    recorder = type(app.recorder)
+    index = recorder._index  # type: ignore[attr-defined]
+    writes: list[int] = []
+
+    def cut_off(self: Any, c: Any, stored_events: Any, *args: Any, **kwargs: Any) -> None:
+        if any(s.topic == Ballot.Cast.TOPIC for s in stored_events):  # type: ignore[attr-defined]
+            writes.append(len(stored_events))
+            if len(writes) == 2:
+                raise RuntimeError("the power went")
+        index(self, c, stored_events, *args, **kwargs)
+
+    monkeypatch.setattr(recorder, "_index", cut_off)
+    store = app.ballots.import_ballots
+    monkeypatch.setattr(app.ballots, "import_ballots",
+                        lambda cycle_id, area, ballots: store(cycle_id, area, ballots, 1))
+    with pytest.raises(RuntimeError, match="power"):
+        import_election(app, pb, "tied.pb")
+    (cycle_id,) = app.cycle_ids()
+    assert writes == [1, 1]
+    assert app.cycle_index.count_cycle_events(cycle_id, [Ballot.Cast.TOPIC]) == 1  # type: ignore[attr-defined]
+    assert len(app.counted_ballots(cycle_id)) == 1
