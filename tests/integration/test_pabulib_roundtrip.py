@@ -18,7 +18,7 @@ from domain.allocation import RULES, allocate
 from domain.allocation.election import TIE_BREAKS
 from domain.audit import verify_lines
 from domain.ballot import Ballot
-from domain.errors import DuplicateBallot
+from domain.errors import DuplicateBallot, PhaseError
 from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
@@ -210,3 +210,17 @@ def test_an_import_that_fails_mid_chunk_leaves_no_part_of_that_chunk(
     assert writes == [1, 1]
     assert app.cycle_index.count_cycle_events(cycle_id, [Ballot.Cast.TOPIC]) == 1  # type: ignore[attr-defined]
     assert len(app.counted_ballots(cycle_id)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_no_ballot_is_imported_into_a_cycle_that_is_not_voting(app: Medborgarbudget) -> None:
+    """Ballots imported into a cycle whose results are published are refused, saying the phase,
+    and none is stored."""
+    pb = parse_pabulib(TIED)
+    cycle_id = import_election(app, pb, "tied.pb").cycle_id
+    (area,) = app.cycle(cycle_id).areas
+    options = [str(p.id) for p in app.proposals(cycle_id)]
+    with pytest.raises(PhaseError, match="results") as refused:
+        app.ballots.import_ballots(cycle_id, area, [ImportedBallot("late.pb:1", options[:1])])
+    assert refused.value.allowed is not None
+    assert app.cycle_index.count_cycle_events(cycle_id, [Ballot.Cast.TOPIC]) == len(pb.votes)  # type: ignore[attr-defined]
