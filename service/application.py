@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.cycle_tally import CountedBallot
 from domain.phases import Phase
 from projections.stored_ballot import reads_plain_json
 from service.ballot_intake import BallotIntake
@@ -140,8 +141,9 @@ class Medborgarbudget(Commands):
                           reason: str | None = None) -> None:
         self.execute(RecordEvaluation(cycle_id, report, actor, participants, url, reason))
 
-    def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "") -> Phase:
-        return self.execute(FireTrigger(cycle_id, trigger, actor, reason)).value
+    def trigger(self, cycle_id: str | UUID, trigger: str, actor: str, reason: str = "",
+                known: Sequence[CountedBallot] | None = None) -> Phase:
+        return self.execute(FireTrigger(cycle_id, trigger, actor, reason, known)).value
 
     def submit_proposal(self, cycle_id: str | UUID, area: str, title: str, description: str,
                         estimated_cost: object, category: str | None, proposer: str,

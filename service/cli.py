@@ -530,15 +530,14 @@ def pabulib_import(file: Path, data: Path | None) -> None:
         click.echo(f"{file}: not UTF-8 text ({error.reason})", err=True)
         sys.exit(2)
     app = open_application(_settings(data))
-    total = len(election.votes)
-
-    def progress(done: int) -> None:
-        # A counter on stderr, overwritten in place: stdout stays the result alone.
-        click.echo(f"\rballots stored: {done:,} of {total:,}".replace(",", " "), err=True,
-                   nl=done == total)
-
     try:
-        imported = import_election(app, election, file.name, progress)
+        # A bar on stderr when it is a terminal (stdout stays the result alone), and nothing
+        # at all otherwise: a log or a pipe gets no lines of carriage returns.
+        with click.progressbar(length=len(election.votes), label="Importing ballots",
+                               file=sys.stderr, show_pos=True,
+                               hidden=not sys.stderr.isatty()) as bar:
+            imported = import_election(app, election, file.name,
+                                       lambda done: bar.update(done - bar.pos))
         cycle = app.cycle(imported.cycle_id)
         for key, count in sorted(imported.breaks.items()):
             click.echo(f"{file}: {count} ballot(s) break META {key} {election.meta[key]}; "

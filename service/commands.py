@@ -18,7 +18,7 @@ intake (service/ballot_intake.py), which writes them its own way.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -27,6 +27,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.cycle import BudgetCycle
+from domain.cycle_tally import CountedBallot
 from domain.errors import Conflict, InvalidInput
 from domain.identity import parse_identity
 from domain.phases import Phase
@@ -155,12 +156,15 @@ class RecordEvaluation(Command[None]):
 
 @dataclass(frozen=True)
 class FireTrigger(Command[Phase]):
-    """Move the cycle on; publish_results computes the tally and records it in the event."""
+    """Move the cycle on; publish_results computes the tally and records it in the event.
+    `known`: the cycle's ballots as the caller stored them (an import), counted as they are if
+    the store holds those and no others (`Queries.tally`)."""
 
     cycle_id: str | UUID
     trigger: str
     actor: str
     reason: str = ""
+    known: Sequence[CountedBallot] | None = None
 
 
 # ---- proposals -------------------------------------------------------------------------------
@@ -388,7 +392,7 @@ class Commands(Queries):
         def fire(cycle: BudgetCycle) -> Phase:
             facts = self.proposal_facts(cycle.id)
             if c.trigger == "publish_results" and cycle.phase is Phase.COUNTING:
-                cycle.publish_results(self.tally(cycle), c.actor, c.reason, facts)
+                cycle.publish_results(self.tally(cycle, c.known), c.actor, c.reason, facts)
             else:
                 cycle.trigger(c.trigger, c.actor, c.reason, facts)
             return cycle.phase
