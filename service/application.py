@@ -31,6 +31,7 @@ from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
 from domain.pseudonym import pseudonym
+from domain.support_round import SupportCount
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.ballot_intake import BallotIntake, position_of
 from service.config import PERSONNUMMER
@@ -262,6 +263,8 @@ class Medborgarbudget(Application[UUID]):
         return ProposalFacts(
             unreviewed=sum(1 for p in proposals if p.status == "submitted"),
             areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
+            supports=tuple(SupportCount(str(p.id), p.area, p.supports)
+                           for p in proposals if p.on_ballot),
         )
 
     def transitions(self, cycle_id: str | UUID) -> list[TriggerStatus]:
@@ -494,6 +497,6 @@ class Medborgarbudget(Application[UUID]):
         }
         proposals = [
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
-            for p in self.proposals(cycle.id) if p.on_ballot
+            for p in self.proposals(cycle.id) if cycle.on_ballot(p)
         ]
         return tally(areas, proposals, self.counted_ballots(cycle.id), cycle.currency)
