@@ -20,6 +20,7 @@ from service.api import (
     routes_cycles,
     routes_proposals,
     routes_service,
+    routes_support,
 )
 from service.api.auth import Principal, TokenVerifier
 from service.api.ballot_lane import BallotLane
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_service.router, pages.router, web.router):
+                   routes_support.router, routes_service.router, pages.router, web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)
