@@ -166,3 +166,38 @@ def test_a_cycle_without_a_round_goes_from_review_to_voting(api: Api) -> None:
         "the cycle has no support round (it is configured in draft)"]
     api.fire(cycle.id, "open_voting")
     assert api.ok("GET", f"{API}/cycles/{cycle.id}/supports")["support_round"] is None
+
+
+def test_the_pages_show_counts_and_the_reasons_on_both_backends(api: Api) -> None:
+    cycle = _in_review_with_round(api)
+    base = f"{API}/cycles/{cycle.id}"
+    utegym, belysning = cycle.proposals["utegym"], cycle.proposals["belysning"]
+    api.fire(cycle.id, "open_support", "Granskat.")
+    _support(api, utegym, "anna")
+    _support(api, utegym, "bertil")
+    for young in ("ylva", "yusuf"):
+        _support(api, cycle.proposals["cafe"], young, residence=None, birth_date=YOUNG)
+    during = api.client.get(f"/proposals/{utegym}",
+                            params={"lang": "en", "position": api.stored()}).text
+    assert "Supports so far: 2." in during
+    page = api.client.get(f"/cycles/{cycle.id}/support", params={"lang": "en"}).text
+    assert "Sign in to support proposals" in page and "<form" not in page.split("<main")[1]
+    api.fire(cycle.id, "close_support", "Klart.")
+    assert api.ok("GET", base)["phase"] == "voting"
+    position = {"position": api.stored()}
+    left_off = api.client.get(f"/proposals/{belysning}", params={"lang": "en", **position}).text
+    assert "Not on the ballot: place 2 with 0 supports; the 1 most supported" in left_off
+    assert "Residents could vote for this proposal." not in left_off
+    swedish = api.client.get(f"/proposals/{belysning}", params=position).text
+    assert "Inte med på röstsedeln: plats 2 med 0 stöd" in swedish
+    on = api.client.get(f"/proposals/{utegym}", params={"lang": "en", **position}).text
+    assert "On the ballot: place 1 with 2 supports." in on
+    assert "Residents could vote for this proposal." in on
+    overview = api.client.get(f"/cycles/{cycle.id}", params={"lang": "en", **position}).text
+    assert "Supporting proposals" in overview and f"/cycles/{cycle.id}/support" in overview
+    outcome = api.client.get(f"/cycles/{cycle.id}/support", params={"lang": "en"}).text
+    assert "Not on the ballot: place 2 with 0 supports" in outcome
+    plain = create_configured_cycle(api, "Utan stödinsamling")
+    page = api.client.get(f"/cycles/{plain.id}",
+                          params={"lang": "en", "position": api.stored()}).text
+    assert "Supporting proposals" not in page and "/support" not in page
