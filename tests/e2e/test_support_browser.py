@@ -111,7 +111,19 @@ def test_a_resident_supports_takes_back_and_reads_the_outcome(
     unknown = page.request.post(f"{path}/{utegym}", headers=FORM,
                                 data=f"csrf={csrf}&lang=en&action=support-twice")
     assert unknown.status == 422
-    assert live_service.stored() == before + 1
+    # A form forged for an area the resident may not vote in, or for another cycle's proposal.
+    cafe = cycle.proposal_id("Ungdomscafé på fredagar")
+    not_eligible = page.request.post(f"{path}/{cafe}", headers=FORM,
+                                     data=f"csrf={csrf}&lang=en&action=support")
+    assert not_eligible.status == 422
+    assert "You may not support proposals in this area" in not_eligible.text()
+    elsewhere = cycle_in_support(live_service, unique("Annan omgång"))
+    before = live_service.stored()
+    other = page.request.post(
+        f"{path}/{elsewhere.proposal_id('Utegym vid sjön')}", headers=FORM,
+        data=f"csrf={csrf}&lang=en&action=support")
+    assert other.status == 404
+    assert live_service.stored() == before
     assert live_service.app.proposal(utegym).supports == 1
 
     # Taken back, and given to another proposal.
