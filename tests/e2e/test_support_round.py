@@ -201,3 +201,18 @@ def test_the_pages_show_counts_and_the_reasons_on_both_backends(api: Api) -> Non
     page = api.client.get(f"/cycles/{plain.id}",
                           params={"lang": "en", "position": api.stored()}).text
     assert "Supporting proposals" not in page and "/support" not in page
+
+
+def test_a_retried_support_with_its_key_gets_the_first_answer(api: Api) -> None:
+    cycle = _in_review_with_round(api)
+    utegym = cycle.proposals["utegym"]
+    api.fire(cycle.id, "open_support", "Granskat.")
+    path = f"{API}/proposals/{utegym}/support"
+    first = api.resident("POST", path, subject="anna", key="stod-1")
+    before = api.stored()
+    assert api.resident("POST", path, subject="anna", key="stod-1") == first
+    assert api.stored() == before  # the retry stored nothing
+    # Without the key, or with another, a second support is refused as such.
+    assert "already support" in api.refused("POST", path, 409, **_as("anna"),
+                                            key="stod-2")["detail"]
+    assert api.app.proposal(utegym).supports == 1
