@@ -202,6 +202,12 @@ class Batch:
         self._cycle_changed(position, event, "phase changed",
                             f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change)
 
+    def _support_round_closed(self, position: int, event: Any) -> None:
+        self._phase_changed(position, event)
+        cycle = self._cycle(str(event.originator_id))
+        if cycle is not None:
+            cycle["support_outcome"] = event.outcome
+
     def _results_published(self, position: int, event: Any) -> None:
         self._phase_changed(position, event)
         cycle_id = str(event.originator_id)
@@ -250,6 +256,21 @@ class Batch:
         self._count_proposal(event.cycle_id, None, "submitted")
         self._audit(position, event.cycle_id, event, "proposal submitted", event.title,
                     actor="resident")
+
+    def _support_changed(self, position: int, event: Any, change: int, name: str) -> None:
+        """A support given or withdrawn: the count only (who supports is no read model's)."""
+        proposal = self._proposal(str(event.originator_id))
+        if proposal is None:
+            return
+        proposal["supports"] = proposal.get("supports", 0) + change
+        self._audit(position, proposal["cycle_id"], event, name, proposal["title"],
+                    actor="resident")
+
+    def _supported(self, position: int, event: Any) -> None:
+        self._support_changed(position, event, 1, "proposal supported")
+
+    def _support_withdrawn(self, position: int, event: Any) -> None:
+        self._support_changed(position, event, -1, "support withdrawn")
 
     def _proposal_changed(self, position: int, event: Any, status: str | None, name: str,
                           step: dict[str, Any], change: Callable[[dict[str, Any]], None]
@@ -420,6 +441,12 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
                                    _set("timeline", "timeline")),
     CYCLE + "PhaseChanged": Batch._phase_changed,
     CYCLE + "ResultsPublished": Batch._results_published,
+    CYCLE + "SupportRoundSet": _config(
+        "support round set",
+        lambda e: "off" if e.support_round is None else
+        f"{e.support_round['default']['kind']} {e.support_round['default']['value']}",
+        _set("support_round", "support_round")),
+    CYCLE + "SupportRoundClosed": Batch._support_round_closed,
     CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
     CYCLE + "AdoptionRecorded": _config(
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
@@ -433,6 +460,8 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "Merged": Batch._merged,
     PROPOSAL + "MergeUndone": Batch._merge_undone,
     PROPOSAL + "Withdrawn": Batch._withdrawn,
+    PROPOSAL + "Supported": Batch._supported,
+    PROPOSAL + "SupportWithdrawn": Batch._support_withdrawn,
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,
     PROPOSAL + "Abandoned": Batch._abandoned,

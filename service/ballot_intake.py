@@ -210,6 +210,22 @@ class BallotIntake:
     def _voter_key(self, cycle: BudgetCycle, area_id: str, voter: Voter,
                    field: str = "identity") -> str:
         """The voter's pseudonym in this cycle, once they are found eligible for the area."""
+        return self._pseudonym(cycle, self._eligible_identity(cycle, area_id, voter, field),
+                               voter.identity)
+
+    def eligible_pseudonym(self, cycle: BudgetCycle, area_id: str, voter: Voter,
+                           purpose: str) -> str:
+        """The voter's pseudonym in this cycle for `purpose` (never "voter": that one keys
+        their ballot), once they are found eligible to vote in the area."""
+        if purpose == "voter":
+            raise ValueError("the voter pseudonym keys a ballot; use another purpose")
+        canonical = self._eligible_identity(cycle, area_id, voter, "identity")
+        return cycle_pseudonym(self._secret, str(cycle.id), canonical, purpose=purpose)
+
+    def _eligible_identity(self, cycle: BudgetCycle, area_id: str, voter: Voter,
+                           field: str = "identity") -> str:
+        """The voter's canonical identity, once they are found eligible to vote in the area;
+        never stored, only pseudonymised."""
         area = cycle.area(area_id)
         today = _today()
         canonical, born = self._identity(voter, field, today)
@@ -219,7 +235,7 @@ class BallotIntake:
         refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, today)
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
-        return self._pseudonym(cycle, canonical, voter.identity)
+        return canonical
 
     def ballot_id_of(self, cycle: BudgetCycle, area_id: str, voter: Voter) -> UUID:
         """The id the voter's ballot (or roll mark) in the area has, if they have one."""
@@ -240,7 +256,7 @@ class BallotIntake:
             if cached is not None:
                 return cached
             options = {str(p.id): p.cost for p in self._app.proposals(cycle.id)
-                       if p.area == area_id and p.on_ballot}
+                       if p.area == area_id and cycle.on_ballot(p)}
             if cycle.phase in (Phase.VOTING, Phase.COUNTING):
                 self._options[key] = options
             return options

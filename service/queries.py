@@ -21,6 +21,7 @@ from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.errors import NotFound, PhaseError
 from domain.phases import TriggerStatus
 from domain.proposal import Proposal
+from domain.support_round import SupportCount
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.cycle_index import PROPOSAL, CycleIndex, as_uuid
 
@@ -109,6 +110,8 @@ class Queries(Application[UUID]):
         return ProposalFacts(
             unreviewed=sum(1 for p in proposals if p.status == "submitted"),
             areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
+            supports=tuple(SupportCount(str(p.id), p.area, p.supports)
+                           for p in proposals if p.on_ballot),
         )
 
     def transitions(self, cycle_id: str | UUID) -> list[TriggerStatus]:
@@ -234,7 +237,7 @@ class Queries(Application[UUID]):
         }
         proposals = [
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
-            for p in self.proposals(cycle.id) if p.on_ballot
+            for p in self.proposals(cycle.id) if cycle.on_ballot(p)
         ]
         if known is not None and self.cycle_index.count_cycle_events(
                 cycle.id, [BALLOT_CAST, BALLOT_CHANGED]) == len(known):

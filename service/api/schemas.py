@@ -244,6 +244,7 @@ class TimelineIn(BaseModel):
     draft: date | None = None
     ideas: date | None = None
     review: date | None = None
+    support: date | None = None
     voting: date | None = None
     counting: date | None = None
     results: date | None = None
@@ -316,6 +317,10 @@ class CycleOut(BaseModel):
     evaluation_history: list[EvaluationVersionOut] = Field(
         default_factory=list, description="Every version of the evaluation, the current last.")
     currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")
+    support_round: dict[str, Any] | None = Field(
+        default=None, description="The support round's rules (`default`, and `areas` with "
+                                  "their own), or null when the cycle has none; its outcome "
+                                  "is at `.../support-round/outcome`.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 

@@ -30,7 +30,7 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
-        currency=cycle.currency, position=position,
+        currency=cycle.currency, support_round=cycle.support_round, position=position,
     ).model_dump(mode="json")
 
 

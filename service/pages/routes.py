@@ -35,8 +35,8 @@ from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
-PHASE_ORDER = ("draft", "ideas", "review", "voting", "counting", "results", "implementation",
-               "evaluation", "closed")
+PHASE_ORDER = ("draft", "ideas", "review", "support", "voting", "counting", "results",
+               "implementation", "evaluation", "closed")
 Lang = Annotated[str | None, Query(max_length=5)]
 
 
@@ -184,7 +184,9 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     entered = {h["to_phase"]: h["at"] for h in cycle["history"]}
     entered.setdefault("draft", cycle["created_at"])
     translate = i18n.translations(lang).gettext
-    phases = list(PHASE_ORDER)
+    # The support phase only on the timeline of a cycle with a support round (ADR 0020).
+    phases = [p for p in PHASE_ORDER
+              if p != "support" or cycle.get("support_round") or p in entered]
     if cycle["phase"] == "cancelled":
         phases = [p for p in phases if p in entered] + ["cancelled"]
     current = phases.index(cycle["phase"]) if cycle["phase"] in phases else 0
@@ -233,6 +235,19 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
         "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
         "lineage": lineage, "pots": comparison.pots(lineage)}
+
+
+def support_row(cycle: dict[str, Any], proposal: dict[str, Any]) -> dict[str, Any] | None:
+    """The proposal's row of the support round's outcome (supports, rank, on the ballot or not,
+    the area's rule), or None before the round closed or in a cycle without one."""
+    outcome = cycle.get("support_outcome")
+    if not outcome:
+        return None
+    area = outcome["areas"].get(proposal["area"], {})
+    row = next((r for r in area.get("proposals", []) if r["proposal"] == proposal["id"]), None)
+    if row is None:
+        return None
+    return {**row, "rule": area["rule"], "value": area["value"]}
 
 
 def _web_link(url: object) -> str | None:
@@ -306,11 +321,15 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
     on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
         and phase_index >= PHASE_ORDER.index("voting")
+    support = support_row(cycle, proposal)
+    if support is not None and not support["on_ballot"]:
+        on_ballot = False  # the support round left it off the ballot
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
         "titles": _titles(rows),
+        "support": support,
         "progress_chart": bar, "percent": latest,
         # A category of the cycle's list by its name; free text (or none) as it was given.
         "category": category_names(cycle.get("categories")).get(proposal["category"],

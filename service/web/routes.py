@@ -252,7 +252,8 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
     return {"id": str(cycle.id), "name": cycle.name, "phase": cycle.phase.value,
-            "allow_ballot_changes": cycle.allow_ballot_changes, "currency": cycle.currency}
+            "allow_ballot_changes": cycle.allow_ballot_changes, "currency": cycle.currency,
+            "support_round": cycle.support_round}
 
 
 # ---- voting ----------------------------------------------------------------------------
