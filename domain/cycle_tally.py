@@ -14,13 +14,16 @@ from typing import Any
 
 from domain.allocation import Election, Project, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
+from domain.allocation.reasons import Reason, ReasonCode
 from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
 from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
 
-# 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014);
+# 3: each proposal's reason a code with parameters (domain/allocation/reasons.py, ADR 0017);
+# 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014),
+#    reasons as English sentences (still shown as recorded: service/legacy_reasons.py);
 # 1: in whole kronor (results published before; read as 2, upcast by domain/cycle.py).
-RESULTS_FORMAT = 2
+RESULTS_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def _record_exceptions(outcome: dict[str, Any], exceptions: Sequence[WinnerExcep
     outcome["excluded"] = {e.proposal_id: e.reason for e in exceptions if e.kind == EXCLUDE}
     outcome["added"] = {e.proposal_id: e.reason for e in exceptions if e.kind == ADD}
     for proposal_id, reason in outcome["added"].items():
-        outcome["reasons"][proposal_id] = f"funded outside the rule: {reason}"
+        outcome["reasons"][proposal_id] = Reason(ReasonCode.FUNDED_OUTSIDE_RULE,
+                                                 note=reason).to_dict()
 
 
 def _minor(amount: Decimal) -> int:

@@ -36,6 +36,16 @@ def _text(value: object, field_name: str, max_length: int) -> str:
     return value.strip()
 
 
+def _category(value: object) -> str:
+    """A category's id or free text, or "" for none: which the cycle allows is its business
+    (`BudgetCycle.proposal_category`)."""
+    if not isinstance(value, str):
+        raise InvalidInput("category", "must be text")
+    if len(value.strip()) > 80:
+        raise InvalidInput("category", "must be at most 80 characters")
+    return value.strip()
+
+
 def _place(value: object) -> dict[str, Any] | None:
     """An optional place: a name, and coordinates (WGS84) when known."""
     if value is None:
@@ -102,7 +112,7 @@ class Proposal(Aggregate):
                 cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
                 description=_text(description, "description", 5000),
                 estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-                category=_text(category, "category", 80), place=_place(place),
+                category=_category(category), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
             cycle_id=cycle_id,
@@ -110,7 +120,7 @@ class Proposal(Aggregate):
             title=_text(title, "title", 120),
             description=_text(description, "description", 5000),
             estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-            category=_text(category, "category", 80),
+            category=_category(category),
             place=_place(place),
             proposer=proposer,
             at=_now(),
@@ -149,6 +159,9 @@ class Proposal(Aggregate):
         self.merged_into: str | None = None
         self.closing_reason: str | None = None
         self.progress: list[Progress] = []
+        # The support round: the pseudonyms of the residents who support it now (keyed by this
+        # proposal, so one resident's supports of two proposals share nothing).
+        self.supporters: set[str] = set()
 
     @property
     def tie_id(self) -> str:
@@ -335,6 +348,37 @@ class Proposal(Aggregate):
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = "abandoned"
+
+
+    # ---- the support round -------------------------------------------------------------------
+
+    @property
+    def supports(self) -> int:
+        return len(self.supporters)
+
+    def support(self, supporter: str) -> None:
+        """A resident supports the proposal; a second support by the same one is refused."""
+        if not self.on_ballot:
+            raise Conflict(f"Only a feasible proposal can be supported; this one is "
+                           f"{self.status}.")
+        if supporter in self.supporters:
+            raise Conflict("You already support this proposal; a resident supports a proposal "
+                           "once. Nothing was stored.")
+        self._supported(supporter, _now())
+
+    @event("Supported", topic="medborgarbudget:Proposal.Supported")
+    def _supported(self, supporter: str, at: datetime) -> None:
+        self.supporters.add(supporter)
+
+    def withdraw_support(self, supporter: str) -> None:
+        if supporter not in self.supporters:
+            raise Conflict("You do not support this proposal, so there is no support to "
+                           "withdraw. Nothing was stored.")
+        self._support_withdrawn(supporter, _now())
+
+    @event("SupportWithdrawn", topic="medborgarbudget:Proposal.SupportWithdrawn")
+    def _support_withdrawn(self, supporter: str, at: datetime) -> None:
+        self.supporters.discard(supporter)
 
 
 # Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.

@@ -11,6 +11,7 @@ links it, so the head the results show can be reproduced by anyone from the expo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ class Batch:
             "voting_rule": config.get("voting_rule"),
             "allocation_rule": config.get("allocation_rule", "greedy"),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
+            "categories": config.get("categories", []),
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
             # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
@@ -199,6 +201,12 @@ class Batch:
 
         self._cycle_changed(position, event, "phase changed",
                             f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change)
+
+    def _support_round_closed(self, position: int, event: Any) -> None:
+        self._phase_changed(position, event)
+        cycle = self._cycle(str(event.originator_id))
+        if cycle is not None:
+            cycle["support_outcome"] = event.outcome
 
     def _results_published(self, position: int, event: Any) -> None:
         self._phase_changed(position, event)
@@ -249,7 +257,7 @@ class Batch:
                     "rank": selected.index(proposal_id) + 1 if proposal_id in selected
                     else len(selected) + list(added).index(proposal_id) + 1
                     if proposal_id in added else None,
-                    "reason": outcome.get("reasons", {}).get(proposal_id, ""),
+                    "reason": _reason_column(outcome.get("reasons", {}).get(proposal_id, "")),
                 })
         return rows
 
@@ -278,6 +286,21 @@ class Batch:
         self._count_proposal(event.cycle_id, None, "submitted")
         self._audit(position, event.cycle_id, event, "proposal submitted", event.title,
                     actor="resident")
+
+    def _support_changed(self, position: int, event: Any, change: int, name: str) -> None:
+        """A support given or withdrawn: the count only (who supports is no read model's)."""
+        proposal = self._proposal(str(event.originator_id))
+        if proposal is None:
+            return
+        proposal["supports"] = proposal.get("supports", 0) + change
+        self._audit(position, proposal["cycle_id"], event, name, proposal["title"],
+                    actor="resident")
+
+    def _supported(self, position: int, event: Any) -> None:
+        self._support_changed(position, event, 1, "proposal supported")
+
+    def _support_withdrawn(self, position: int, event: Any) -> None:
+        self._support_changed(position, event, -1, "support withdrawn")
 
     def _proposal_changed(self, position: int, event: Any, status: str | None, name: str,
                           step: dict[str, Any], change: Callable[[dict[str, Any]], None]
@@ -441,12 +464,21 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
                                      _voting_rule_set),
     CYCLE + "AllocationRuleSet": _config("allocation rule set", lambda e: e.rule,
                                          _allocation_rule_set),
+    CYCLE + "CategoriesSet": _config(
+        "categories set", lambda e: ", ".join(c["name"] for c in e.categories),
+        _set("categories", "categories")),
     CYCLE + "TimelineSet": _config("timeline set", lambda e: ", ".join(e.timeline),
                                    _set("timeline", "timeline")),
     CYCLE + "PhaseChanged": Batch._phase_changed,
     CYCLE + "ResultsPublished": Batch._results_published,
     CYCLE + "WinnersAmended": Batch._winners_amended,
     CYCLE + "ProposalsMarkedIncompatible": Batch._marked_incompatible,
+    CYCLE + "SupportRoundSet": _config(
+        "support round set",
+        lambda e: "off" if e.support_round is None else
+        f"{e.support_round['default']['kind']} {e.support_round['default']['value']}",
+        _set("support_round", "support_round")),
+    CYCLE + "SupportRoundClosed": Batch._support_round_closed,
     CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
     CYCLE + "AdoptionRecorded": _config(
         "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
@@ -460,6 +492,8 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     PROPOSAL + "Merged": Batch._merged,
     PROPOSAL + "MergeUndone": Batch._merge_undone,
     PROPOSAL + "Withdrawn": Batch._withdrawn,
+    PROPOSAL + "Supported": Batch._supported,
+    PROPOSAL + "SupportWithdrawn": Batch._support_withdrawn,
     PROPOSAL + "ProgressReported": Batch._progress,
     PROPOSAL + "Completed": Batch._completed,
     PROPOSAL + "Abandoned": Batch._abandoned,
@@ -469,3 +503,11 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
 }
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)
+
+
+def _reason_column(recorded: object) -> str:
+    """A recorded reason as its text column holds it: a code with parameters (results format 3)
+    as JSON, a sentence (results published before) as it is; service/reason_text.py reads both."""
+    if isinstance(recorded, dict):
+        return json.dumps(recorded, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return recorded if isinstance(recorded, str) else ""

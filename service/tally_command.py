@@ -1,4 +1,6 @@
-"""`medborgarbudget tally FILE.pb --rule RULE [--tie-break T] [--json]`: count a Pabulib file.
+"""`medborgarbudget tally FILE.pb --rule RULE [--tie-break T] [--lang en|sv] [--json]`: count a
+Pabulib file. The reasons are worded, and amounts written, in English or Swedish (the same
+renderer as the pages: service/reason_text.py).
 
 Exit codes: 0 counted, 2 bad input (missing or malformed file, unknown rule, a rule the file
 cannot be counted with).
@@ -7,14 +9,17 @@ cannot be counted with).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from domain.allocation import RULES, Outcome, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
-from domain.allocation.outcome import json_number, money
+from domain.allocation.outcome import json_number
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
+from service.pages.i18n import major
+from service.reason_text import reason_json, reason_text
 
 MAX_PB_BYTES = 200 * 1024**2  # the largest published Pabulib files are a few tens of MiB
 
@@ -54,8 +59,15 @@ class BadInput(click.ClickException):
     help="How equal scores (MES: equal prices) are ordered: the lower cost then the lower id, "
     "the lower id as text (pabutools), or the order of PROJECTS in the file.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(("en", "sv")),
+    default="en",
+    show_default=True,
+    help="The language of the reasons and how amounts are written.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def tally(file: Path, rule: str, tie_break: str, as_json: bool) -> None:
+def tally(file: Path, rule: str, tie_break: str, lang: str, as_json: bool) -> None:
     """Count the Pabulib election FILE with RULE and show which projects are funded."""
     if (refusal := too_large(file)) is not None:
         raise BadInput(refusal)
@@ -73,13 +85,20 @@ def tally(file: Path, rule: str, tie_break: str, as_json: bool) -> None:
         raise BadInput(f"{file}: cannot count with {rule}: {error}") from None
     if as_json:
         # Amounts in the file's units (an int when whole, else exact text), in `currency`.
+        # The reasons in words, and as codes with parameters (amounts in minor units).
         data = {**outcome.to_json_dict(), "currency": election.currency}
+        reasons = {pid: reason_json(r.to_dict(), lang) for pid, r in outcome.reasons.items()}
+        data["reasons"] = {pid: reason["text"] for pid, reason in reasons.items()}
+        data["reason_codes"] = {pid: reason["code"] for pid, reason in reasons.items()}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(_table(pb, outcome, election.currency))
+        click.echo(_table(pb, outcome, election.currency, lang))
 
 
-def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
+def _table(pb: PabulibFile, outcome: Outcome, currency: str, lang: str) -> str:
+    def money(amount: Decimal) -> str:
+        return major(amount, currency, lang)
+
     names = {p.id: p.name for p in pb.projects}
     costs = {p.id: p.cost for p in pb.projects}
     position = {pid: i for i, pid in enumerate(outcome.selected)}
@@ -96,10 +115,10 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
             (
                 pid,
                 name,
-                money(costs[pid], currency),
+                money(costs[pid]),
                 str(json_number(outcome.scores[pid])),
                 "yes" if pid in position else "no",
-                outcome.reasons[pid],
+                reason_text(outcome.reasons[pid], lang),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
@@ -115,7 +134,7 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str) -> str:
     lines.append(
         f"rule {outcome.rule}: "
         f"{len(outcome.selected)} of {len(costs)} projects funded, "
-        f"{money(outcome.cost, currency)} of {money(budget, currency)}, "
-        f"{money(outcome.left, currency)} left; ties broken by {outcome.tie_break}"
+        f"{money(outcome.cost)} of {money(budget)}, "
+        f"{money(outcome.left)} left; ties broken by {outcome.tie_break}"
     )
     return "\n".join(lines)

@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from domain.allocation.profile import Profile
+    from domain.allocation.reasons import Reason
 
 VoteType = Literal["approval", "choose-1", "cumulative", "scoring", "ordinal"]
 VOTE_TYPES: tuple[VoteType, ...] = (
@@ -40,11 +41,6 @@ POINT_TYPES: tuple[VoteType, ...] = ("cumulative", "scoring")
 # was counted with before the choice existed, so it is the default.
 TIE_BREAKS: tuple[str, ...] = ("lower-cost", "project-id", "file-order")
 DEFAULT_TIE_BREAK = "lower-cost"
-TIE_BREAK_WORDS = {
-    "lower-cost": "the lower cost, then the lower id",
-    "project-id": "the lower project id (compared as text, as pabutools does)",
-    "file-order": "the project listed first",
-}
 
 _NATURAL_CHUNK = re.compile(r"(\d+)")
 
@@ -293,20 +289,24 @@ class Election:
             found.setdefault(index[second], set()).add(index[first])
         return {p: frozenset(others) for p, others in found.items()}
 
-    def incompatible_reason(self, project: int, funded: Sequence[int]) -> str:
+    def incompatible_reason(self, project: int, funded: Sequence[int]) -> Reason:
         """Why a project is not funded: a project it excludes was funded before it."""
-        names = ", ".join(self.profile.ids[o] for o in funded)
-        return f"not funded: incompatible with {names}, which was funded"
+        from domain.allocation.reasons import Reason, ReasonCode
 
-    def passed_over(self) -> dict[int, str]:
+        return Reason(ReasonCode.INCOMPATIBLE_FUNDED,
+                      projects=tuple(self.profile.ids[o] for o in funded))
+
+    def passed_over(self) -> dict[int, Reason]:
         """The projects (profile indices) no rule may fund, each with its reason: those taken
         out after the count, then those below the minimum of votes."""
+        from domain.allocation.reasons import Reason, ReasonCode
+
         index = {pid: i for i, pid in enumerate(self.profile.ids)}
         unknown = sorted(set(self.excluded) - set(index))
         if unknown:
             raise ValueError(f"excluded project(s) not in the election: {', '.join(unknown)}")
         reasons = {p: self.min_votes_reason(p) for p in self.below_min_votes()}
-        reasons.update({index[pid]: f"excluded after the count: {why}"
+        reasons.update({index[pid]: Reason(ReasonCode.EXCLUDED_AFTER_COUNT, note=why)
                         for pid, why in self.excluded.items()})
         return reasons
 
@@ -317,14 +317,13 @@ class Election:
         supporters = self.profile.supporters
         return frozenset(p for p in range(self.profile.size) if supporters[p] < self.min_votes)
 
-    def min_votes_reason(self, project: int) -> str:
-        """Why a project below the minimum is not funded (the same words under every rule)."""
-        return (f"below the pot's minimum of {_votes(self.min_votes)}: it has "
-                f"{_votes(self.profile.supporters[project])}")
+    def min_votes_reason(self, project: int) -> Reason:
+        """Why a project below the minimum is not funded (the same under every rule)."""
+        from domain.allocation.reasons import Reason, ReasonCode
 
-
-def _votes(number: int) -> str:
-    return f"{number} vote" if number == 1 else f"{number} votes"
+        return Reason(ReasonCode.BELOW_MIN_VOTES,
+                      counts={"min_votes": self.min_votes,
+                              "votes": int(self.profile.supporters[project])})
 
 
 def vote_type_of(value: str) -> VoteType:

@@ -20,19 +20,17 @@ reaches first and passes over the other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from domain.allocation.election import TIE_BREAK_WORDS, Election
-from domain.allocation.outcome import Outcome, money
+from domain.allocation.election import Election
+from domain.allocation.outcome import Outcome
 from domain.allocation.profile import Profile
+from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit, Tie, TieKind, in_units
 
 
-def score_unit(election: Election) -> str:
-    return "vote" if election.vote_type in ("approval", "choose-1") else "point"
-
-
-def _amount(number: int | Decimal, unit: str) -> str:
-    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+def score_unit(election: Election) -> ScoreUnit:
+    return ScoreUnit.VOTE if election.vote_type in ("approval", "choose-1") else ScoreUnit.POINT
 
 
 def greedy_order(profile: Profile) -> list[int]:
@@ -51,12 +49,17 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             )
     stop_at_first_misfit = rule == "greedy-no-skip"
     unit = score_unit(election)
+    places = profile.places
     passed_over = election.passed_over()
     conflicts = election.conflicts()
 
+    def amounts(**scaled: int) -> dict[str, int]:
+        return {name: in_units(profile.money(value), places) for name, value in scaled.items()}
+
     left = profile.scaled_budget
     selected: list[str] = []
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Reason] = {}
+    left_out: set[int] = set()  # passed over for an incompatible project funded before
     stopped = False
     for index in greedy_order(profile):
         pid = profile.ids[index]
@@ -67,29 +70,23 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
             reasons[pid] = passed_over[index]
         elif excluding:
             reasons[pid] = election.incompatible_reason(index, sorted(excluding))
+            left_out.add(index)
         elif threshold is not None and score < threshold:
-            reasons[pid] = (
-                f"below the threshold of {_amount(threshold, unit)}: "
-                f"it has {_amount(score, unit)}"
-            )
+            reasons[pid] = Reason(ReasonCode.BELOW_THRESHOLD,
+                                  counts={"threshold": threshold, "score": score}, unit=unit)
         elif stopped:
-            reasons[pid] = (
-                "not reached: the budget ran out before this project (greedy-no-skip)"
-            )
+            reasons[pid] = Reason(ReasonCode.NOT_REACHED)
         elif cost <= left:
             left -= cost
             selected.append(pid)
-            reasons[pid] = "selected"
+            reasons[pid] = Reason(ReasonCode.SELECTED)
         else:
-            reasons[pid] = (
-                f"did not fit: {money(profile.money(left), election.currency)} left, "
-                f"costs {money(profile.money(cost), election.currency)}"
-            )
+            code = ReasonCode.DID_NOT_FIT
             if stop_at_first_misfit:
-                reasons[pid] += "; counting stops here (greedy-no-skip)"
+                code = ReasonCode.DID_NOT_FIT_COUNTING_STOPS
                 stopped = True
-    left_out = {profile.ids.index(pid) for pid, why in reasons.items()
-                if why.startswith("not funded: incompatible with")}
+            reasons[pid] = Reason(code, amounts(left=left, cost=cost),
+                                  currency=election.currency, places=places)
     _name_ties(profile, selected, reasons, threshold, frozenset(passed_over) | left_out)
     spent = profile.scaled_budget - left
     return Outcome(
@@ -103,7 +100,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
     )
 
 
-def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, str],
+def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, Reason],
                threshold: Decimal | int | None, passed_over: frozenset[int]) -> None:
     """Say so where the tie-break decided: among projects of equal score (that all reach the
     threshold and the minimum of votes), one funded and one that is not; the order put the
@@ -115,7 +112,6 @@ def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, str],
             continue
         if threshold is None or profile.scores[index] >= threshold:
             by_score.setdefault(profile.scores[index], []).append(index)
-    how = TIE_BREAK_WORDS[profile.tie_break]
     for group in by_score.values():
         winners = [profile.ids[i] for i in group if profile.ids[i] in funded]
         losers = [profile.ids[i] for i in group if profile.ids[i] not in funded]
@@ -126,9 +122,10 @@ def _name_ties(profile: Profile, selected: list[str], reasons: dict[str, str],
             earlier = [profile.ids[i] for i in group[:position]]
             later = [profile.ids[i] for i in group[position + 1:]]
             if pid in funded and any(other in losers for other in later):
-                beaten = ", ".join(o for o in later if o in losers)
-                reasons[pid] += f" (tied on score with {beaten}; the tie went to {how})"
+                beaten = tuple(o for o in later if o in losers)
+                reasons[pid] = replace(reasons[pid], tie=Tie(TieKind.WON_ON_SCORE, beaten,
+                                                             profile.tie_break))
             elif pid not in funded and any(other in winners for other in earlier):
-                ahead = ", ".join(o for o in earlier if o in winners)
-                reasons[pid] += (f" (tied on score with {ahead}, which the tie-break put "
-                                 f"first: {how})")
+                ahead = tuple(o for o in earlier if o in winners)
+                reasons[pid] = replace(reasons[pid], tie=Tie(TieKind.LOST_ON_SCORE, ahead,
+                                                             profile.tie_break))

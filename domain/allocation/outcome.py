@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from domain.allocation.reasons import Reason
 from domain.money import SEK, format_major, unit
 
 __all__ = ["SEK", "Outcome", "json_number", "money", "unit"]
@@ -29,14 +30,15 @@ def json_number(value: Decimal | int) -> int | str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Which projects a rule funds, in the order it chose them, and why for every project."""
+    """Which projects a rule funds, in the order it chose them, and why for every project
+    (a code with its parameters, put into words by the service: service/reason_text.py)."""
 
     rule: str
     selected: list[str]
     cost: Decimal
     left: Decimal
     scores: dict[str, Decimal | int]
-    reasons: dict[str, str]
+    reasons: dict[str, Reason]
     tie_break: str = "lower-cost"  # the order among equals the rule used (Election.tie_break)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -45,7 +47,7 @@ class Outcome:
             "cost": json_number(self.cost),
             "left": json_number(self.left),
             "scores": {pid: json_number(score) for pid, score in self.scores.items()},
-            "reasons": dict(self.reasons),
+            "reasons": {pid: reason.to_dict() for pid, reason in self.reasons.items()},
             "rule": self.rule,
             "tie_break": self.tie_break,
         }

@@ -28,6 +28,7 @@ from domain.allocation.election import (
     exact_parts,
     natural_key,
 )
+from domain.allocation.reasons import MINOR_PLACES
 from domain.allocation.scoring import (
     IndexKey,
     PointsKey,
@@ -71,6 +72,12 @@ class Profile:
         if self.tie_break == "file-order":
             return (-self.scores[project], project)
         return (-self.scores[project], self.scaled_costs[project], natural_key(self.ids[project]))
+
+    @property
+    def places(self) -> int:
+        """Decimal places of the amounts reasons give: minor units, or the finer decimals an
+        imported file's amounts have."""
+        return max(MINOR_PLACES, len(str(self.scale)) - 1)
 
     def money(self, scaled: int) -> Decimal:
         """Scaled integer money back to an exact Decimal (built from text: no rounding)."""

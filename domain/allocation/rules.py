@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from decimal import Decimal
 from fractions import Fraction
 
-from domain.allocation.election import TIE_BREAK_WORDS, Election
+from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
-from domain.allocation.outcome import Outcome, money
+from domain.allocation.outcome import Outcome
 from domain.allocation.profile import Profile
+from domain.allocation.reasons import MINOR_PLACES, Reason, ReasonCode, Tie, TieKind, in_units
 
 RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
 
@@ -62,47 +62,36 @@ def _mes_outcome(
     added: int,
     currency: str,
 ) -> Outcome:
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Reason] = {}
     selected = result.selected if result is not None else []
     chosen = set(selected)
-    note = ""
-    if result is not None:
-        share = money(_ore(profile, result.share), currency)
-        extra = (f", after adding {money(added, currency)} to each share"
-                 if rule == "mes-add1" else "")
-        note = f" (equal share: {share} per voter{extra})"
+    places = profile.places
+    finer = 10 ** (places - MINOR_PLACES)  # öre in the reasons' units
+
     for p, pid in enumerate(profile.ids):
-        cost = profile.money(profile.scaled_costs[p])
+        cost = in_units(profile.money(profile.scaled_costs[p]), places)
         if result is None:
-            reasons[pid] = "not selected: no ballots were cast"
+            reasons[pid] = Reason(ReasonCode.NO_BALLOTS)
         elif p in chosen:
-            price = _ore(profile, result.prices[p], up=True)
-            reasons[pid] = (
-                f"selected in round {result.rounds[p]}: "
-                f"{_count(profile.supporters[p], 'supporter')} shared the cost, paying at most "
-                f"{money(price, currency)} each"
-            )
+            price = _ore(profile, result.prices[p], up=True) * finer
+            tie = None
             if p in result.tied:
-                others = ", ".join(profile.ids[o] for o in result.tied[p])
-                reasons[pid] += (
-                    f" (tied on price with {others}; the tie went to the higher score, "
-                    f"then {TIE_BREAK_WORDS[profile.tie_break]})"
-                )
+                tie = Tie(TieKind.WON_ON_PRICE, tuple(profile.ids[o] for o in result.tied[p]),
+                          profile.tie_break)
+            reasons[pid] = Reason(
+                ReasonCode.SELECTED_IN_ROUND, {"price": price}, currency, places,
+                counts={"round": result.rounds[p], "supporters": profile.supporters[p]}, tie=tie)
         elif instance.support[p] == 0:
-            reasons[pid] = "not selected: no ballot supports it"
+            reasons[pid] = Reason(ReasonCode.NO_SUPPORT)
         elif profile.scaled_costs[p] == 0:
-            reasons[pid] = (
-                "not selected: it costs nothing, so under cost utilities it adds no value and "
-                "equal shares never buy it"
-            )
+            reasons[pid] = Reason(ReasonCode.COSTS_NOTHING)
         else:
-            left = money(
-                _from_ore(result.money_left_floor(p, Fraction(profile.scale, 100))), currency
-            )
-            reasons[pid] = (
-                f"not affordable: its supporters had {left} left of their equal shares, "
-                f"it costs {money(cost, currency)}" + note
-            )
+            left = result.money_left_floor(p, Fraction(profile.scale, 100)) * finer
+            share = _ore(profile, result.share) * finer
+            amounts = {"left": left, "cost": cost, "share": share}
+            if rule == "mes-add1":
+                amounts["added"] = added * 10**places
+            reasons[pid] = Reason(ReasonCode.NOT_AFFORDABLE, amounts, currency, places)
     spent = result.cost if result is not None else 0
     return Outcome(
         rule=rule,
@@ -115,15 +104,7 @@ def _mes_outcome(
     )
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,}".replace(",", " ") + " " + (noun if number == 1 else noun + "s")
-
-
-def _ore(profile: Profile, scaled: Fraction, *, up: bool = False) -> Decimal:
-    """An exact amount in scaled units to the öre, rounded down (or up), for the wording."""
+def _ore(profile: Profile, scaled: Fraction, *, up: bool = False) -> int:
+    """An exact amount in scaled units in whole öre, rounded down (or up), for the reasons."""
     hundredths = scaled * 100 / profile.scale
-    return _from_ore(math.ceil(hundredths) if up else math.floor(hundredths))
-
-
-def _from_ore(ore: int) -> Decimal:
-    return Decimal(f"{ore}e-2")  # from text, so no rounding to the context precision
+    return math.ceil(hundredths) if up else math.floor(hundredths)

@@ -9,16 +9,25 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
-from service.api.idempotency import run_idempotent
+from service.api.idempotency import Handler, run_idempotent
 from service.api.observability import note_role
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
 from service.read_models import ReadModels
-from service.recorders import IdempotencyRecord
+
+# Declared so the OpenAPI document has its `bearer` security scheme and each operation says
+# which roles it admits (as the scheme's "scopes", which OpenAPI 3.1 allows for role names);
+# the token itself is read and verified by `caller`, which also refuses a non-bearer header.
+BEARER = HTTPBearer(
+    auto_error=False, scheme_name="bearer", bearerFormat="JWT",
+    description="A JWT from the municipality's identity provider (or, embedded, minted by "
+                "`medborgarbudget token`) whose `role` claim is admin, reviewer, official, "
+                "auditor or resident. Each operation lists the roles it admits.")
 
 
 async def application(request: Request) -> Medborgarbudget:
@@ -44,7 +53,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """The role rule of an endpoint: a valid token whose role is one of `roles`."""
     names = ", ".join(r.value for r in roles)
 
-    async def dependency(request: Request) -> Principal:
+    scoped = Security(BEARER, scopes=[r.value for r in roles])
+
+    async def dependency(request: Request,
+                         _: HTTPAuthorizationCredentials | None = scoped) -> Principal:
         principal = caller(request)
         if principal is None:
             raise AuthError(f"This needs a bearer token with the role {names}.")
@@ -56,7 +68,11 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-async def public(request: Request) -> Principal | None:
+ANY_TOKEN = Security(BEARER)
+
+
+async def public(request: Request,
+                 _: HTTPAuthorizationCredentials | None = ANY_TOKEN) -> Principal | None:
     """Open to everyone; a token, if sent, must still be valid."""
     return caller(request)
 
@@ -92,9 +108,8 @@ def respond(status: int, payload: Any) -> JSONResponse:
 
 
 def idempotent(app: Medborgarbudget, key: str | None, principal: Principal, request: Request,
-               body: bytes, handler: Callable[[], JSONResponse],
-               in_transaction: Callable[[IdempotencyRecord], JSONResponse] | None = None,
-               ) -> JSONResponse:
+               body: bytes, handler: Handler, answers_itself: bool = False) -> JSONResponse:
+    """Run `handler` once per idempotency key (service/api/idempotency.py)."""
     caller_key = f"{principal.role.value}:{principal.subject}"  # keyed-hashed, never stored
     return run_idempotent(app, key, caller_key, request.method, request.scope["path"], body,
-                          handler, in_transaction)
+                          handler, answers_itself)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from service.api.schemas import Problem
 
 DESCRIPTIONS = {
-    400: "The request could not be understood (e.g. a body that is not UTF-8 JSON).",
+    400: "Malformed JSON (the problem says where it breaks), or a body that is not UTF-8.",
     401: "No valid bearer token (missing, expired or with a bad signature).",
     403: "The token's role may not do this.",
     404: "No such cycle, proposal or area.",
@@ -21,6 +21,9 @@ DESCRIPTIONS = {
     503: "Not ready: the store does not answer or the read models lag too far behind.",
 }
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+BEARER = "bearer"  # the security scheme's name (service/api/deps.py)
+ANYONE = "anyone"
+ROLES_HEADING = "\n\n**Roles:** "
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -47,6 +50,9 @@ def document_problems(api: FastAPI) -> None:
                 if "HTTPValidationError" in json.dumps(responses.get("422", {})):
                     responses["422"] = {"description": DESCRIPTIONS[422],
                                         "content": PROBLEM_CONTENT}
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                explain_roles(operation)
         schemas = document.get("components", {}).get("schemas", {})
         if "HTTPValidationError" not in json.dumps(document["paths"]):
             schemas.pop("HTTPValidationError", None)
@@ -55,3 +61,21 @@ def document_problems(api: FastAPI) -> None:
         return document
 
     api.openapi = openapi  # type: ignore[method-assign]
+
+
+def explain_roles(operation: dict[str, Any]) -> None:
+    """Say in the operation who may call it: `x-roles` and a sentence of its description.
+    The roles are the bearer scheme's "scopes" of the operation's role rule (service/api/deps.py);
+    an operation open to everyone takes a token optionally (`{}` or bearer)."""
+    roles = list(dict.fromkeys(role for requirement in operation.get("security") or []
+                               for role in requirement.get(BEARER, [])))
+    if roles:
+        sentence = (f"{', '.join(roles)}: a bearer token with "
+                    f"{'that role' if len(roles) == 1 else 'one of these roles'}.")
+    else:
+        roles = [ANYONE]
+        operation["security"] = [{}, {BEARER: []}]
+        sentence = "anyone, without a token; a token sent must be valid."
+    operation["x-roles"] = roles
+    description = operation.get("description", "").split(ROLES_HEADING)[0].strip()
+    operation["description"] = description + ROLES_HEADING + sentence

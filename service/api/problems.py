@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PhaseError
 from service.api.auth import AuthError
+from service.api.formats import ALLOWED, UnknownFormat
 from service.api.openapi import document_problems
 
 PROBLEM = "application/problem+json"
@@ -91,6 +92,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     def on_forbidden(_: Request, error: Forbidden) -> JSONResponse:
         return problem(403, "Not allowed for your role", str(error))
+
+    @app.exception_handler(UnknownFormat)
+    def on_unknown_format(_: Request, error: UnknownFormat) -> JSONResponse:
+        return problem(400, "Unknown format", str(error), allowed=list(ALLOWED))
 
     @app.exception_handler(UnsupportedMediaType)
     def on_media_type(_: Request, error: UnsupportedMediaType) -> JSONResponse:

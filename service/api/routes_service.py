@@ -48,5 +48,7 @@ def readyz(request: Request, _: Public) -> JSONResponse:
           "description": "The Prometheus text format"}, **problems(401)},
     response_class=Response)
 def prometheus(request: Request, _: Public) -> Response:
+    """The service's counters and timings in the Prometheus text format, over every worker
+    process (`serve --workers N`)."""
     return Response(metrics.exposition(request.app.state.metrics_live),
                     media_type=metrics.CONTENT_TYPE)

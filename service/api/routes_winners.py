@@ -4,9 +4,9 @@ rule), each with a reason (ADR 0021)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.api import schemas
@@ -14,6 +14,8 @@ from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
+from service.commands import AmendWinners, MarkIncompatible
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -24,32 +26,35 @@ Body = Annotated[bytes, Depends(raw_body)]
 @router.post("/cycles/{cycle}/winner-exceptions", status_code=201,
              response_model=schemas.ResultsOut, responses=problems(401, 403, 404, 409, 422),
              summary="Exclude a winner or fund a proposal outside the rule, with a reason "
-                     "(results phase, before the adoption)",
-             description="`exclude`: the rule is run again without the winner, so its money "
-                         "goes to the next proposals; `add`: the proposal is funded outside the "
-                         "rule and shown as such. Either is recorded once, with who, why and "
-                         "when, and answered with the recounted results.")
+                     "(results phase, before the adoption)")
 def record_winner_exception(cycle: str, data: schemas.WinnerExceptionIn, request: Request,
-                            app: App, who: Admin, body: Body,
-                            key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
-        app.amend_winners(cycle, data.kind, data.proposal, data.reason, who.actor)
-        return respond(201, results_view(app.cycle(cycle)))
+                            app: App, who: Admin, body: Body, key: IdempotencyKey = None,
+                            lang: Annotated[Literal["sv", "en"], Query(
+                                description="The language of the reasons in words.")] = "en",
+                            ) -> JSONResponse:
+    """`exclude`: the rule is run again without the winner, so its money goes to the next
+    proposals; `add`: the proposal is funded outside the rule and shown as such. Either is
+    recorded once, with who, why and when, and answered with the recounted results."""
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        app.execute(AmendWinners(cycle, data.kind, data.proposal, data.reason, who.actor),
+                    keyed)
+        return respond(201, results_view(app.cycle(cycle), lang=lang))
 
     return idempotent(app, key, who, request, body, handle)
 
 
 @router.post("/cycles/{cycle}/incompatibilities", status_code=201,
              response_model=schemas.CycleOut, responses=problems(401, 403, 404, 409, 422),
-             summary="Mark two proposals of one area as excluding each other (before voting)",
-             description="Every allocation rule then funds at most one of the two; the reason "
-                         "of the other says why. Draft, ideas or review only.")
+             summary="Mark two proposals of one area as excluding each other (before voting)")
 def mark_incompatible(cycle: str, data: schemas.IncompatibleIn, request: Request, app: App,
                       who: AdminOrReviewer, body: Body,
                       key: IdempotencyKey = None) -> JSONResponse:
-    def handle() -> JSONResponse:
+    """Every allocation rule then funds at most one of the two; the reason of the other says
+    why. Draft, ideas, review or the support round only: residents vote knowing it."""
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         first, second = data.proposals
-        app.mark_incompatible(cycle, first, second, data.reason, who.actor)
-        return respond(201, cycle_view(app.cycle(cycle), app.last_position()))
+        done = app.execute(MarkIncompatible(cycle, first, second, data.reason, who.actor),
+                           keyed)
+        return respond(201, cycle_view(app.cycle(cycle), done.position))
 
     return idempotent(app, key, who, request, body, handle)

@@ -31,6 +31,7 @@ from pydantic import (
 from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
+from service.reason_text import reason_json
 
 MAX_KRONOR = MAX_UNITS
 _KRONOR_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
@@ -238,11 +239,23 @@ class AllocationRuleIn(BaseModel):
     threshold: int | None = Field(default=None, ge=0, le=10**9)
 
 
+class CategoryOut(BaseModel):
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=80)
+
+
+class CategoriesIn(BaseModel):
+    model_config = _example(categories=[{"id": "lek", "name": "Lek och idrott"},
+                                        {"id": "natur", "name": "Natur och miljö"}])
+    categories: list[CategoryOut] = Field(max_length=50)
+
+
 class TimelineIn(BaseModel):
     model_config = _example(ideas="2027-02-01", review="2027-03-15", voting="2027-04-20")
     draft: date | None = None
     ideas: date | None = None
     review: date | None = None
+    support: date | None = None
     voting: date | None = None
     counting: date | None = None
     results: date | None = None
@@ -324,6 +337,9 @@ class CycleOut(BaseModel):
     score_threshold: int | None
     allow_ballot_changes: bool
     timeline: dict[str, str]
+    categories: list[CategoryOut] = Field(
+        default_factory=list, description="What a proposal's category is chosen from; none: "
+                                          "free text, or no category.")
     history: list[PhaseChangeOut]
     results_published: bool
     adoption: dict[str, str] | None
@@ -334,6 +350,10 @@ class CycleOut(BaseModel):
     evaluation_history: list[EvaluationVersionOut] = Field(
         default_factory=list, description="Every version of the evaluation, the current last.")
     currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")
+    support_round: dict[str, Any] | None = Field(
+        default=None, description="The support round's rules (`default`, and `areas` with "
+                                  "their own), or null when the cycle has none; its outcome "
+                                  "is at `.../support-round/outcome`.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 
@@ -387,7 +407,10 @@ class ProposalIn(BaseModel):
     description: str = Field(min_length=1, max_length=5000)
     estimated_cost: Kronor | None = _kronor(KRONOR + " Above zero; required, unless "
                                                      "`estimated_cost_minor` is given.")
-    category: str = Field(min_length=1, max_length=80)
+    category: str | None = Field(
+        default=None, max_length=80,
+        description="One of the cycle's categories (its id) when the cycle has a list; "
+                    "otherwise free text, or none.")
     place: Place | None = None
     estimated_cost_minor: Minor | None = _minor()
 
@@ -620,7 +643,16 @@ class AreaResult(BaseModel):
     left: Kronor = Field(description="What is left of the budget. " + KRONOR)
     left_minor: Minor = Field(description=MINOR)
     scores: dict[str, Any]
-    reasons: dict[str, str]
+    reasons: dict[str, str] = Field(
+        description="Why each proposal was funded or not, in words: Swedish with `?lang=sv`, "
+                    "else English.")
+    reason_codes: dict[str, dict[str, Any] | None] = Field(
+        description="The same reasons as recorded: a code with its parameters (amounts in "
+                    "minor units of `currency`, or of 10^-places when `places` is given; "
+                    "counts; a tie with the tie-break; the projects it names; a note in the "
+                    "municipality's own words). Null for a reason published before "
+                    "reasons were codes that cannot be read as one (its words are in "
+                    "`reasons`).")
     budget: Kronor
     budget_minor: Minor = Field(description=MINOR)
     ballots: int
@@ -658,9 +690,14 @@ class WinnerExceptionOut(BaseModel):
     at: datetime
 
 
-def area_result_out(outcome: dict[str, Any]) -> dict[str, Any]:
-    """An area's published outcome (amounts in öre) as AreaResult's fields."""
+def area_result_out(outcome: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """An area's published outcome (amounts in öre) as AreaResult's fields, the reasons in
+    words in `lang` and as codes."""
     shown = dict(outcome)
+    reasons = {pid: reason_json(value, lang)
+               for pid, value in (outcome.get("reasons") or {}).items()}
+    shown["reasons"] = {pid: reason["text"] for pid, reason in reasons.items()}
+    shown["reason_codes"] = {pid: reason["code"] for pid, reason in reasons.items()}
     for name in ("cost", "left", "budget"):
         shown.update(money_out(name, outcome[name]))
     return shown
@@ -674,7 +711,9 @@ class ResultsOut(BaseModel):
         "areas": {"norr": {"rule": "greedy", "selected": ["0b6c2f0e-…"], "cost": 135000,
                            "cost_minor": 13500000, "left": 115000, "left_minor": 11500000,
                            "scores": {"0b6c2f0e-…": 210},
-                           "reasons": {"0b6c2f0e-…": "selected"}, "budget": 250000,
+                           "reasons": {"0b6c2f0e-…": "selected"},
+                           "reason_codes": {"0b6c2f0e-…": {"code": "selected"}},
+                           "budget": 250000,
                            "budget_minor": 25000000, "ballots": 120,
                            "ballots_digest": "aa01…"}},
         "audit_head": "9c1e…", "audit_events": 412,

@@ -25,12 +25,13 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         if cycle.voting_rule else None,
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
+        categories=[schemas.CategoryOut(**c.to_dict()) for c in cycle.categories],
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
         incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
-        currency=cycle.currency, position=position,
+        currency=cycle.currency, support_round=cycle.support_round, position=position,
     ).model_dump(mode="json")
 
 
@@ -56,8 +57,10 @@ def proposal_view(proposal: Proposal, currency: str,
     ).model_dump(mode="json")
 
 
-def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """`audit`: the cycle's audit chain as the read models hold it (projections/fold.py)."""
+def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None,
+                 lang: str = "en") -> dict[str, Any]:
+    """`audit`: the cycle's audit chain as the read models hold it (projections/fold.py);
+    `lang`: the language of the reasons in words ("sv" or "en")."""
     results = cycle.results or {}
     audit = audit or {}
     return schemas.ResultsOut(
@@ -66,7 +69,8 @@ def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None) -> 
         ballots_counted=results.get("ballots_counted", 0),
         ballots_digest=results.get("ballots_digest", ""),
         currency=cycle.currency,
-        areas={area_id: schemas.AreaResult.model_validate(schemas.area_result_out(outcome))
+        areas={area_id: schemas.AreaResult.model_validate(
+            schemas.area_result_out(outcome, lang))
                for area_id, outcome in results.get("areas", {}).items()},
         exceptions=[schemas.WinnerExceptionOut.model_validate(e)
                     for e in cycle.winner_exceptions],

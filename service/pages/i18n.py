@@ -36,6 +36,7 @@ PHASE_LABELS = {
     "draft": N_("Draft (political decision)"),
     "ideas": N_("Collecting ideas"),
     "review": N_("Review"),
+    "support": N_("Supporting proposals"),
     "voting": N_("Voting"),
     "counting": N_("Counting"),
     "results": N_("Results"),

@@ -7,10 +7,10 @@ Otherwise a feedback page is built once for all its readers of the moment (`shar
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -18,23 +18,25 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from domain.areas import residence_names
+from domain.categories import category_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
+from service import comparison
 from service.api.deps import Reached
-from service.pages import charts, i18n
-from service.pages.reasons import localized_amounts, translate_reason
+from service.pages import charts, find_proposals, i18n
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
+from service.reason_text import reason_text
 from service.web.session import csrf_token, current_resident
 from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
-PHASE_ORDER = ("draft", "ideas", "review", "voting", "counting", "results", "implementation",
-               "evaluation", "closed")
+PHASE_ORDER = ("draft", "ideas", "review", "support", "voting", "counting", "results",
+               "implementation", "evaluation", "closed")
 Lang = Annotated[str | None, Query(max_length=5)]
 
 
@@ -51,7 +53,8 @@ def _environment(lang: str) -> Environment:
     # A proposal's status with its result (a row of the results, or None before the count).
     env.globals["shown_status"] = lambda p, r: i18n.shown_status(
         p["status"], None if r is None else bool(r["selected"]))
-    env.globals["reason"] = lambda r: localized_amounts(translate_reason(r, lang), lang)
+    # A tie names the other proposals by title (`titles`: the results' proposal id -> title).
+    env.globals["reason"] = lambda r, titles=None: reason_text(r, lang, titles)
     return env
 
 
@@ -83,8 +86,12 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     if request.method == "POST":
         # A page shown after a form post switches language on the form's own page.
         path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
+    # The same page in the other language: a search's parameters are kept (position is not).
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k in find_proposals.PARAMETERS] if request.method == "GET" else []
+    switch_url = f"{path}?{urlencode([*kept, ('lang', other)])}"
     return ENVIRONMENTS[lang].get_template(template).render(
-        lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
+        lang=lang, other_lang=other, switch_url=switch_url, path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         test_sign_in=_test_sign_in(request), **context)
 
@@ -177,7 +184,9 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     entered = {h["to_phase"]: h["at"] for h in cycle["history"]}
     entered.setdefault("draft", cycle["created_at"])
     translate = i18n.translations(lang).gettext
-    phases = list(PHASE_ORDER)
+    # The support phase only on the timeline of a cycle with a support round (ADR 0020).
+    phases = [p for p in PHASE_ORDER
+              if p != "support" or cycle.get("support_round") or p in entered]
     if cycle["phase"] == "cancelled":
         phases = [p for p in phases if p in entered] + ["cancelled"]
     current = phases.index(cycle["phase"]) if cycle["phase"] in phases else 0
@@ -188,28 +197,6 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
         steps.append(charts.Step(translate(i18n.PHASE_LABELS[phase]),
                                  i18n.day(str(when)[:10], lang) if when else "", state))
     return steps
-
-
-def _lineage(read_models: ReadModels, cycle: dict[str, Any]) -> list[dict[str, Any]]:
-    """This cycle and its predecessors, newest first (SKR: repeated over time)."""
-    by_id = {c["id"]: _with_currency(c) for c in read_models.store.cycles()}
-    chain, seen = [], set()
-    current: dict[str, Any] | None = cycle
-    while current is not None and current["id"] not in seen:
-        seen.add(current["id"])
-        results = read_models.store.results_of(current["id"])
-        chain.append({
-            "id": current["id"], "name": current["name"], "phase": current["phase"],
-            "budget": sum(a["budget"] for a in current["areas"].values()),
-            "currency": current["currency"],
-            "proposals": sum(current["proposals"].values()),
-            "ballots": sum(current["ballots"].values()),
-            "selected": sum(1 for r in results if r["selected"]),
-            "completed": current["proposals"].get("completed", 0),
-        })
-        predecessor = current.get("predecessor_id")
-        current = by_id.get(predecessor) if predecessor else None
-    return chain
 
 
 @router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
@@ -240,13 +227,27 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     timeline = charts.timeline("phases", translate("The phases of the cycle"),
                                translate("Phases done, the current phase, and those to come."),
                                _timeline(cycle, lang_code))
+    lineage = comparison.lineage(read_models.store, cycle)
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
         "evaluation_link": _web_link((cycle.get("evaluation") or {}).get("url")),
         # Breakdowns that could single a voter out hide their small cells (domain/statistics).
         "by_channel": suppressed(by_channel), "by_age": suppressed(by_age),
         "by_day": suppressed(by_day), "area_names": area_names, "residences": residences,
-        "lineage": _lineage(read_models, cycle)}
+        "lineage": lineage, "pots": comparison.pots(lineage)}
+
+
+def support_row(cycle: dict[str, Any], proposal: dict[str, Any]) -> dict[str, Any] | None:
+    """The proposal's row of the support round's outcome (supports, rank, on the ballot or not,
+    the area's rule), or None before the round closed or in a cycle without one."""
+    outcome = cycle.get("support_outcome")
+    if not outcome:
+        return None
+    area = outcome["areas"].get(proposal["area"], {})
+    row = next((r for r in area.get("proposals", []) if r["proposal"] == proposal["id"]), None)
+    if row is None:
+        return None
+    return {**row, "rule": area["rule"], "value": area["value"]}
 
 
 def _web_link(url: object) -> str | None:
@@ -261,15 +262,47 @@ def _web_link(url: object) -> str | None:
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, cycle_id: str, position: Reached,
                    lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
+    """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
+    (service/pages/find_proposals.py) those that match, the best match first."""
+    params = dict(request.query_params)
+    if find_proposals.asked(params):
+        lang_code = i18n.language(lang)
+        cycle = _cycle(_read_models(request), cycle_id)
+        refused = find_proposals.refusal(params, cycle, lang_code)
+        if refused is not None:
+            return render(request, "proposals.html", lang, status=400,
+                          **_search_context(cycle, params, lang_code), refused=refused,
+                          found=None)
+    return shared(request, lang, position,
+                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
 
 
-def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
+def _search_context(cycle: dict[str, Any], params: dict[str, str],
+                    lang: str) -> dict[str, Any]:
+    gettext = i18n.translations(lang).gettext
+    return {"cycle": cycle, "values": find_proposals.form_values(params),
+            "choices": find_proposals.choices(cycle, gettext),
+            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/proposals", params,
+                                                    cycle, lang),
+            "category_names": category_names(cycle.get("categories"))}
+
+
+def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
+                    params: dict[str, str]) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
+    context = _search_context(cycle, params, lang)
+    if find_proposals.asked(params):
+        ids = read_models.store.search_proposals(
+            cycle_id, find_proposals.condition(params, cycle))
+        by_id = {p["id"]: p for p in read_models.store.proposals_of(cycle_id)}
+        found = [by_id[i] for i in ids if i in by_id]
+        return "proposals.html", {**context, "found": found, "results": results,
+                                  "refused": None, "titles": _titles(results.values())}
+    proposals = read_models.store.proposals_of(cycle_id)
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results}
+    return "proposals.html", {**context, "areas": areas, "results": results, "found": None,
+                              "refused": None, "titles": _titles(results.values())}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
@@ -283,17 +316,29 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     if proposal is None:
         raise PageNotFound(proposal_id)
     cycle = _cycle(read_models, proposal["cycle_id"])
-    result = next((r for r in read_models.store.results_of(cycle["id"])
-                   if r["proposal_id"] == proposal_id), None)
+    rows = read_models.store.results_of(cycle["id"])
+    result = next((r for r in rows if r["proposal_id"] == proposal_id), None)
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
     on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
         and phase_index >= PHASE_ORDER.index("voting")
+    support = support_row(cycle, proposal)
+    if support is not None and not support["on_ballot"]:
+        on_ballot = False  # the support round left it off the ballot
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
+        "titles": _titles(rows),
+        "support": support,
         "progress_chart": bar, "percent": latest,
+        # A category of the cycle's list by its name; free text (or none) as it was given.
+        "category": category_names(cycle.get("categories")).get(proposal["category"],
+                                                                proposal["category"]),
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
+
+
+def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    return {r["proposal_id"]: r["title"] for r in rows if r.get("title")}
 
 
 @router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
@@ -306,13 +351,11 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
     rows = read_models.store.results_of(cycle_id)
-    titles = {r["proposal_id"]: r["title"] for r in rows}
+    titles = _titles(rows)
     currency = cycle["currency"]
     areas = []
     for area in cycle["areas"].values():
         area_rows = [r for r in rows if r["area"] == area["id"]]
-        # A reason names other proposals by id (a tie, an incompatible pair): by title here.
-        area_rows = [{**r, "reason": _titled(r["reason"], titles)} for r in area_rows]
         ordered = sorted(area_rows, key=lambda r: -float(r["score"]))
         chosen = [r for r in area_rows if r["selected"]]
         spent = sum(r["cost"] for r in chosen)
@@ -344,15 +387,8 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                                        for p in cycle.get("incompatible", [])
                                        if p["area"] == area["id"]
                                        and p["first"] in titles and p["second"] in titles]})
-    return "results.html", {"cycle": cycle, "areas": areas,
+    return "results.html", {"cycle": cycle, "areas": areas, "titles": titles,
                             "published": cycle.get("results_published_at")}
-
-
-_PROPOSAL_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-
-
-def _titled(reason: str, titles: dict[str, str]) -> str:
-    return _PROPOSAL_ID.sub(lambda m: f"“{titles[m[0]]}”" if titles.get(m[0]) else m[0], reason)
 
 
 @router.get("/cycles/{cycle_id}/receipt", response_class=HTMLResponse)

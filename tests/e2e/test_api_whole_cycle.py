@@ -331,7 +331,9 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     # belysning reaches the threshold of 3 only with the paper ballot registered in counting
     assert norr["scores"] == {utegym: 4, belysning: 3, angar: 2}
     assert norr["reasons"][utegym] == norr["reasons"][belysning] == "selected"
-    assert norr["reasons"][angar].startswith("below the threshold of 3")
+    assert norr["reasons"][angar] == "below the threshold of 3 votes: it has 2 votes"
+    assert norr["reason_codes"][angar] == {"code": "below-threshold", "unit": "vote",
+                                           "counts": {"threshold": 3, "score": 2}}
     assert norr["cost"] == 95_000 and norr["left"] == 5_000 and norr["ballots"] == 7
     assert norr["ballots_digest"] == ballots_digest(b for b in counted if b["area"] == "norr")
 
@@ -339,7 +341,7 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     assert young["rule"] == "greedy" and young["ballots"] == 3
     assert sorted(young["selected"]) == sorted([cafe, graffiti])
     assert young["scores"] == {cafe: 2, graffiti: 2, studio: 1}
-    assert young["reasons"][studio] == "did not fit: 10 000 kr left, costs 40 000 kr"
+    assert young["reasons"][studio] == "did not fit: 10,000\u00a0kr left, costs 40,000\u00a0kr"
     assert young["cost"] == 40_000 and young["left"] == 10_000
 
     phase_conflict(api.refused("POST", paper_ballots, 409, role=Role.OFFICIAL,

@@ -85,7 +85,20 @@ def test_the_api_takes_and_gives_exact_amounts_in_the_cycles_currency(api: Api) 
     assert (norr["budget"], norr["cost"], norr["left"]) == ("1500.50", "700.25", "800.25")
     assert (norr["budget_minor"], norr["cost_minor"], norr["left_minor"]) == (
         150_050, 70_025, 80_025)
-    assert norr["reasons"][ids["Baum"]] == "did not fit: 800,25 EUR left, costs 900 EUR"
+    assert norr["reasons"][ids["Baum"]] == "did not fit: 800.25\u00a0EUR left, costs 900\u00a0EUR"
+    assert norr["reason_codes"][ids["Baum"]] == {
+        "code": "did-not-fit", "amounts": {"left": 80_025, "cost": 90_000}, "currency": "EUR"}
+    swedish = api.ok("GET", f"{API}/cycles/{cycle_id}/results?lang=sv")["areas"]["norr"]
+    assert swedish["reasons"][ids["Baum"]] == (
+        "fick inte plats: 800,25\u00a0EUR kvar, kostar 900\u00a0EUR")
+    # The pages word the recorded code through the same catalog, in their language.
+    position = api.stored()
+    page = api.client.get(f"/cycles/{cycle_id}/results", params={"position": position}).text
+    assert "fick inte plats: 800,25\u00a0EUR kvar, kostar 900\u00a0EUR" in page
+    assert "did-not-fit" not in page and "amounts" not in page
+    english = api.client.get(f"/proposals/{ids['Baum']}", params={
+        "position": position, "lang": "en"}).text
+    assert "did not fit: 800.25\u00a0EUR left, costs 900\u00a0EUR" in english
 
 
 def test_the_api_refuses_floats_and_amounts_that_disagree(api: Api) -> None:

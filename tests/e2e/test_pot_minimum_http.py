@@ -55,6 +55,8 @@ def test_no_votes_no_money_over_the_api_and_on_the_results_page(api: Api) -> Non
     assert norr["selected"] == [ids["Bänkar"]] and norr["min_votes"] == 1
     assert norr["reasons"][ids["Boulebana"]] == (
         "below the pot's minimum of 1 vote: it has 0 votes")
+    assert norr["reason_codes"][ids["Boulebana"]] == {
+        "code": "below-min-votes", "counts": {"min_votes": 1, "votes": 0}}
     assert set(alla["selected"]) == {ids["Scen"], ids["Fontän"]} and alla["min_votes"] == 0
 
     position = api.stored()

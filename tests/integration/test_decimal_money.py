@@ -77,7 +77,9 @@ def test_an_election_with_grosze_is_imported_counted_and_exported_exactly(
     assert [file_id[p] for p in result["selected"]] == ["2", "1", "4"]
     assert (result["budget"], result["cost"], result["left"]) == (96_924_538, 96_924_538, 0)
     by_file = {file_id[p]: reason for p, reason in result["reasons"].items()}
-    assert by_file["3"] == "did not fit: 269 244,63 PLN left, costs 269 244,64 PLN"
+    # Recorded as a code with its amounts in grosze, no sentence (ADR 0017).
+    assert by_file["3"] == {"code": "did-not-fit", "currency": "PLN",
+                            "amounts": {"left": 26_924_463, "cost": 26_924_464}}
     # The same as counting the file itself.
     counted = allocate(to_election(original), "greedy")
     assert counted.selected == ["2", "1", "4"] and counted.cost == Decimal("969245.38")

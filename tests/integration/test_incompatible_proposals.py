@@ -11,6 +11,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
+from service.reason_text import reason_text
 from tests.integration.builders import (
     REVIEWER,
     SAME_SITE,
@@ -30,7 +31,9 @@ def test_the_count_funds_one_of_the_pair_and_says_why(
         (*sorted((pool, rink)), SAME_SITE, REVIEWER)]
     norr = cycle.results["areas"]["norr"]  # type: ignore[index]
     assert norr["selected"] == [park, rink]  # equal votes: the cheaper first
-    assert norr["reasons"][pool] == f"not funded: incompatible with {rink}, which was funded"
+    assert norr["reasons"][pool] == {"code": "incompatible-funded", "projects": [rink]}
+    assert reason_text(norr["reasons"][pool], "en") == (
+        f"not funded: incompatible with {rink}, which was funded")
     assert norr["incompatible"] == [sorted((pool, rink))]
     assert "incompatible" not in cycle.results["areas"]["alla"]  # type: ignore[index]
 

@@ -14,6 +14,7 @@ from domain.audit import WINNERS_AMENDED, verify_lines
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
+from service.reason_text import reason_text
 from tests.integration.builders import (
     ADMIN,
     configured_cycle,
@@ -38,7 +39,7 @@ def test_an_excluded_winners_money_goes_to_the_next_and_an_added_one_is_shown_ap
     app.amend_winners(cycle_id, "exclude", gym, LEGAL, ADMIN)
     norr = app.cycle(cycle_id).results["areas"]["norr"]  # type: ignore[index]
     assert norr["selected"] == [stage, benches]  # recounted without Utegym
-    assert norr["reasons"][gym] == f"excluded after the count: {LEGAL}"
+    assert reason_text(norr["reasons"][gym], "en") == f"excluded after the count: {LEGAL}"
     assert norr["excluded"] == {gym: LEGAL} and norr["added"] == {}
 
     app.amend_winners(cycle_id, "add", boule, DECIDED, ADMIN)
@@ -46,7 +47,7 @@ def test_an_excluded_winners_money_goes_to_the_next_and_an_added_one_is_shown_ap
     norr = cycle.results["areas"]["norr"]  # type: ignore[index]
     assert norr["selected"] == [stage, benches]  # the rule's outcome is unchanged
     assert norr["added"] == {boule: DECIDED}
-    assert norr["reasons"][boule] == f"funded outside the rule: {DECIDED}"
+    assert reason_text(norr["reasons"][boule], "en") == f"funded outside the rule: {DECIDED}"
     assert [(e["kind"], e["proposal_id"], e["reason"], e["actor"])
             for e in cycle.winner_exceptions] == [("exclude", gym, LEGAL, ADMIN),
                                                   ("add", boule, DECIDED, ADMIN)]

@@ -82,5 +82,6 @@ def test_the_cycle_counts_each_pot_with_its_minimum() -> None:
     results = tally(rules, proposals, ballots)
     norr = results["areas"]["norr"]
     assert norr["selected"] == ["p1"] and norr["min_votes"] == 1
-    assert norr["reasons"]["p2"] == "below the pot's minimum of 1 vote: it has 0 votes"
+    assert norr["reasons"]["p2"] == {"code": "below-min-votes",
+                                     "counts": {"min_votes": 1, "votes": 0}}
     assert results["areas"]["unga"]["selected"] == []

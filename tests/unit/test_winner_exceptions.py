@@ -42,7 +42,8 @@ def test_an_excluded_winner_is_counted_as_if_it_were_not_on_the_ballot(rule: str
     after = counted(rule, WinnerException(EXCLUDE, "norr", "gym", "Förorenad mark"))
     assert "gym" not in after["selected"]  # type: ignore[operator]
     assert "stage" in after["selected"]  # type: ignore[operator]  # its money went on
-    assert after["reasons"]["gym"] == "excluded after the count: Förorenad mark"  # type: ignore[index]
+    assert after["reasons"]["gym"] == {  # type: ignore[index]
+        "code": "excluded-after-count", "note": "Förorenad mark"}
     assert after["excluded"] == {"gym": "Förorenad mark"} and after["added"] == {}
     assert after["scores"] == before["scores"]  # the votes are what they were
 
@@ -53,7 +54,8 @@ def test_an_added_proposal_is_listed_apart_from_the_rules_winners() -> None:
     assert after["selected"] == before["selected"] == ["gym", "benches"]
     assert (after["cost"], after["left"]) == (before["cost"], before["left"])
     assert after["added"] == {"stage": "Beslut i KS"}
-    assert after["reasons"]["stage"] == "funded outside the rule: Beslut i KS"  # type: ignore[index]
+    assert after["reasons"]["stage"] == {  # type: ignore[index]
+        "code": "funded-outside-rule", "note": "Beslut i KS"}
 
 
 def test_results_without_exceptions_are_as_they_always_were() -> None:

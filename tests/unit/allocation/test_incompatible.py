@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from domain.allocation import RULES, Election, Project, allocate
+from domain.allocation.reasons import Reason, ReasonCode
 
 
 def election(pairs: list[tuple[str, str]], **more: object) -> Election:
@@ -32,8 +33,8 @@ def test_every_rule_funds_at_most_one_of_a_pair_and_says_why(rule: str) -> None:
     chosen = {"pool", "rink"} & set(outcome.selected)
     assert len(chosen) == 1
     (other,) = {"pool", "rink"} - chosen
-    assert outcome.reasons[other] == (
-        f"not funded: incompatible with {chosen.pop()}, which was funded")
+    assert outcome.reasons[other] == Reason(ReasonCode.INCOMPATIBLE_FUNDED,
+                                            projects=(chosen.pop(),))
     assert "park" in outcome.selected  # the money goes on to the next
 
 
@@ -41,7 +42,7 @@ def test_greedy_funds_the_one_it_reaches_first() -> None:
     # Equal scores: the cheaper rink comes first, so the pool is the one left out.
     outcome = allocate(election([("pool", "rink")]), "greedy")
     assert outcome.selected == ["rink", "park"]
-    assert "tie" not in outcome.reasons["pool"]
+    assert outcome.reasons["pool"].tie is None
 
 
 def test_a_pair_that_is_not_two_projects_of_the_election_is_refused() -> None:

@@ -8,6 +8,11 @@ from decimal import Decimal
 import pytest
 
 from domain.allocation import RULES, Election, Project, allocate
+from domain.allocation.reasons import Reason, ReasonCode
+
+
+def below(minimum: int, votes: int) -> Reason:
+    return Reason(ReasonCode.BELOW_MIN_VOTES, counts={"min_votes": minimum, "votes": votes})
 
 
 def election(costs: dict[str, int], ballots: list[list[str]], budget: int, min_votes: int,
@@ -26,7 +31,7 @@ def test_no_votes_no_money_under_every_rule(rule: str) -> None:
     outcome = allocate(shown, rule)
     assert "boule" not in outcome.selected
     assert set(outcome.selected) == {"bench", "lights"}
-    assert outcome.reasons["boule"] == "below the pot's minimum of 1 vote: it has 0 votes"
+    assert outcome.reasons["boule"] == below(1, 0)
 
 
 @pytest.mark.parametrize("rule", ("greedy", "greedy-no-skip", "mes", "mes-add1"))
@@ -51,7 +56,7 @@ def test_a_higher_minimum_leaves_out_a_project_every_rule_funds_without_it(rule:
                      min_project_score_threshold=0 if rule == "greedy-threshold" else None)
     outcome = allocate(shown, rule)
     assert outcome.selected == ["a"]
-    assert outcome.reasons["b"] == "below the pot's minimum of 2 votes: it has 1 vote"
+    assert outcome.reasons["b"] == below(2, 1)
 
 
 def test_the_minimum_counts_ballots_not_points() -> None:
@@ -64,14 +69,14 @@ def test_the_minimum_counts_ballots_not_points() -> None:
     outcome = allocate(shown, "greedy")
     assert outcome.selected == ["small"]
     assert outcome.scores["big"] == 10
-    assert outcome.reasons["big"] == "below the pot's minimum of 2 votes: it has 1 vote"
+    assert outcome.reasons["big"] == below(2, 1)
 
 
 def test_a_project_below_the_minimum_is_not_named_in_a_tie() -> None:
     # "x" and "y" both have 0 votes: equal scores, but neither lost a tie; both fall short.
     outcome = allocate(election({"a": 10, "x": 10, "y": 10}, [["a"]], 15, 1), "greedy")
     assert outcome.selected == ["a"]
-    assert "tie" not in outcome.reasons["x"] and "tie" not in outcome.reasons["y"]
+    assert outcome.reasons["x"] == outcome.reasons["y"] == below(1, 0)  # no tie named
 
 
 @pytest.mark.parametrize("bad", [-1, True, 1.0, "1", None])

@@ -10,6 +10,7 @@ import pytest
 
 from domain.allocation import RULES, CompactBallots, Election, Project, allocate, money
 from domain.allocation.equal_shares import MesInstance, run_mes
+from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit
 from tests.unit.allocation.reference_mes import reference_mes
 
 
@@ -45,9 +46,9 @@ def test_greedy_skips_what_no_longer_fits_and_says_why() -> None:
     outcome = allocate(election, "greedy")
     assert outcome.selected == ["a", "c"]
     assert outcome.reasons == {
-        "a": "selected",
-        "b": "did not fit: 120 000 kr left, costs 180 000 kr",
-        "c": "selected",
+        "a": Reason(ReasonCode.SELECTED),
+        "b": Reason(ReasonCode.DID_NOT_FIT, {"left": 12_000_000, "cost": 18_000_000}, "SEK"),
+        "c": Reason(ReasonCode.SELECTED),
     }
     assert (outcome.cost, outcome.left) == (Decimal(250_000), Decimal(70_000))
 
@@ -60,10 +61,9 @@ def test_greedy_no_skip_stops_at_the_first_project_that_does_not_fit() -> None:
     )
     outcome = allocate(election, "greedy-no-skip")
     assert outcome.selected == ["a"]
-    assert outcome.reasons["b"].startswith("did not fit: 120 000 kr left, costs 180 000 kr")
-    assert outcome.reasons["c"] == (
-        "not reached: the budget ran out before this project (greedy-no-skip)"
-    )
+    assert outcome.reasons["b"] == Reason(ReasonCode.DID_NOT_FIT_COUNTING_STOPS,
+                                          {"left": 12_000_000, "cost": 18_000_000}, "SEK")
+    assert outcome.reasons["c"] == Reason(ReasonCode.NOT_REACHED)
 
 
 def test_greedy_threshold_leaves_out_projects_below_the_threshold() -> None:
@@ -75,7 +75,9 @@ def test_greedy_threshold_leaves_out_projects_below_the_threshold() -> None:
     )
     outcome = allocate(election, "greedy-threshold")
     assert outcome.selected == ["a", "b"]
-    assert outcome.reasons["c"] == "below the threshold of 2 votes: it has 1 vote"
+    assert outcome.reasons["c"] == Reason(ReasonCode.BELOW_THRESHOLD,
+                                          counts={"threshold": 2, "score": 1},
+                                          unit=ScoreUnit.VOTE)
     assert allocate(election, "greedy").selected == ["a", "b", "c"]
 
 
@@ -166,19 +168,17 @@ def test_mes_charges_equal_shares_and_explains_who_paid() -> None:
     # Shares of 30: a costs 20 each to its three supporters; c costs its single supporter 30;
     # b's only supporter has 10 left.
     assert outcome.selected == ["a", "c"]
-    assert outcome.reasons["a"] == (
-        "selected in round 1: 3 supporters shared the cost, paying at most 20 kr each"
-    )
-    assert outcome.reasons["b"].startswith(
-        "not affordable: its supporters had 10 kr left of their equal shares, it costs 60 kr"
-    )
+    assert outcome.reasons["a"] == Reason(ReasonCode.SELECTED_IN_ROUND, {"price": 2000}, "SEK",
+                                          counts={"round": 1, "supporters": 3})
+    assert outcome.reasons["b"] == Reason(ReasonCode.NOT_AFFORDABLE,
+                                          {"left": 1000, "cost": 6000, "share": 3000}, "SEK")
 
 
 def test_mes_when_the_price_equals_the_supporters_budgets_exactly() -> None:
     # Shares of 5; a costs exactly what its two supporters hold, so both are emptied.
     election = approval({"a": 10, "b": 1}, [["a", "b"], ["a"]], budget=10)
     assert allocate(election, "mes").selected == ["a"]
-    assert "had 0 kr left" in allocate(election, "mes").reasons["b"]
+    assert allocate(election, "mes").reasons["b"].amounts["left"] == 0
 
 
 def test_mes_breaks_exact_ties_by_score_then_cost_then_natural_id() -> None:
@@ -217,8 +217,8 @@ def test_mes_never_buys_a_free_project() -> None:
     for rule in ("mes", "mes-add1"):
         outcome = allocate(election, rule)
         assert outcome.selected == ["a"]
-        assert outcome.reasons["free"].startswith("not selected: it costs nothing")
-        assert outcome.reasons["orphan"] == "not selected: no ballot supports it"
+        assert outcome.reasons["free"] == Reason(ReasonCode.COSTS_NOTHING)
+        assert outcome.reasons["orphan"] == Reason(ReasonCode.NO_SUPPORT)
 
 
 def test_mes_add1_raises_the_shares_until_the_outcome_is_exhaustive() -> None:
@@ -241,7 +241,7 @@ def test_nothing_is_funded_without_ballots() -> None:
     for rule in ("mes", "mes-add1"):
         outcome = allocate(election, rule)
         assert outcome.selected == []
-        assert outcome.reasons["a"] == "not selected: no ballots were cast"
+        assert outcome.reasons["a"] == Reason(ReasonCode.NO_BALLOTS)
     assert allocate(election, "greedy").selected == ["a"]
 
 
@@ -309,6 +309,7 @@ def test_json_money_is_an_int_when_whole_and_a_string_otherwise() -> None:
     assert data["scores"] == {"a": 1, "b": 1}
     assert data["rule"] == "greedy"
     assert set(data) == {"selected", "cost", "left", "scores", "reasons", "rule", "tie_break"}
+    assert data["reasons"] == {"a": {"code": "selected"}, "b": {"code": "selected"}}
 
 
 def test_kronor_are_written_with_a_space_between_thousands_and_a_decimal_comma() -> None:

@@ -26,7 +26,7 @@ def test_the_default_rule_counts_an_ordinal_file() -> None:
     code, out, _ = run(str(KRAKOW), "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) >= {"selected", "cost", "left", "scores", "reasons", "rule"}
+    assert set(data) >= {"selected", "cost", "left", "scores", "reasons", "reason_codes", "rule"}
     assert data["rule"] == "greedy"
     funded = {p.id for p in load(KRAKOW).projects if p.selected}
     assert set(data["selected"]) == funded
@@ -53,10 +53,28 @@ def test_without_json_a_table_with_a_reason_for_every_project() -> None:
     assert lines[0].split() == ["project", "name", "cost", "score", "selected", "reason"]
     assert lines[1].startswith("OGM/0015")
     # Amounts in the file's own currency (META currency;PLN), never in kronor.
-    assert "425 000 PLN" in lines[1] and "yes" in lines[1]
-    assert any("did not fit: 575 517 PLN left, costs 1 000 000 PLN" in line for line in lines)
-    assert " kr" not in out
+    assert "425,000\u00a0PLN" in lines[1] and "yes" in lines[1]
+    assert any("did not fit: 575,517\u00a0PLN left, costs 1,000,000\u00a0PLN; counting stops "
+               "here (greedy-no-skip)" in line for line in lines)
+    assert " kr" not in out and "\u00a0kr" not in out
     assert "rule greedy-no-skip: 1 of 6 projects funded" in out
+
+
+def test_the_reasons_in_swedish_through_the_same_catalog_as_the_pages() -> None:
+    code, out, _ = run(str(GDYNIA), "--rule", "greedy-no-skip", "--lang", "sv")
+    assert code == 0
+    assert "fick inte plats: 575\u00a0517\u00a0PLN kvar, kostar 1\u00a0000\u00a0000\u00a0PLN; " \
+           "räkningen stannar här (greedy-no-skip)" in out
+    assert "nåddes inte: budgeten tog slut före detta förslag (greedy-no-skip)" in out
+    code, out, _ = run(str(GDYNIA), "--rule", "greedy-no-skip", "--lang", "sv", "--json")
+    data = json.loads(out)
+    assert data["reasons"]["OGM/0015"] == "vald"
+    assert data["reason_codes"]["OGM/0015"] == {"code": "selected"}
+
+
+def test_an_unknown_language_is_refused() -> None:
+    code, out, err = run(str(GDYNIA), "--lang", "de")
+    assert code == 2 and out == "" and "--lang" in err
 
 
 def test_a_malformed_file_is_refused_naming_the_line(tmp_path: Path) -> None:
@@ -102,6 +120,10 @@ def test_decimal_amounts_are_exact_in_json_and_written_like_the_tables(tmp_path:
     assert (data["cost"], data["left"], data["currency"]) == ("700000.75", "269244.63", "PLN")
     code, out, _ = run(str(file))
     assert code == 0
-    assert "700 000,75 PLN" in out  # the cost column and the reasons write amounts alike
-    assert "did not fit: 269 244,63 PLN left, costs 269 244,64 PLN" in out
-    assert "700 000,75 PLN of 969 245,38 PLN, 269 244,63 PLN left" in out
+    assert "700,000.75\u00a0PLN" in out  # the cost column and the reasons write amounts alike
+    assert "did not fit: 269,244.63\u00a0PLN left, costs 269,244.64\u00a0PLN" in out
+    assert "700,000.75\u00a0PLN of 969,245.38\u00a0PLN, 269,244.63\u00a0PLN left" in out
+    code, out, _ = run(str(file), "--json")
+    assert json.loads(out)["reason_codes"]["2"] == {
+        "code": "did-not-fit", "amounts": {"left": 26924463, "cost": 26924464},
+        "currency": "PLN"}

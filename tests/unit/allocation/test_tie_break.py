@@ -13,6 +13,7 @@ from pabutools.tiebreaking import TieBreakingRule, lexico_tie_breaking
 
 from domain.allocation import allocate
 from domain.allocation.election import TIE_BREAKS
+from domain.allocation.reasons import TieKind
 from domain.pabulib import parse_pabulib, to_election
 
 # B3, A10 and A9 all have 2 votes; 100 to spend. Each tie-break funds a different one of them
@@ -61,10 +62,13 @@ def test_greedy_breaks_the_tie_as_chosen_and_records_it(tie_break: str) -> None:
     assert outcome.selected == EXPECTED[tie_break]
     assert outcome.to_json_dict()["tie_break"] == tie_break
     winner = EXPECTED[tie_break][0]
-    assert "tied on score with" in outcome.reasons[winner]
+    won = outcome.reasons[winner].tie
+    assert won is not None and won.kind is TieKind.WON_ON_SCORE and won.tie_break == tie_break
     for loser in {"B3", "A10", "A9"} - {winner}:
-        assert f"tied on score with {winner}" in outcome.reasons[loser]
-    assert "tied" not in outcome.reasons["C"]
+        lost = outcome.reasons[loser].tie
+        assert lost is not None and lost.kind is TieKind.LOST_ON_SCORE
+        assert winner in lost.others and lost.tie_break == tie_break
+    assert outcome.reasons["C"].tie is None
 
 
 def test_project_id_is_pabutools_default_order() -> None:
