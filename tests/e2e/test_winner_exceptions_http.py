@@ -5,11 +5,19 @@ stores."""
 
 from __future__ import annotations
 
+from domain.phases import Phase
 from service.api.auth import Role
 from service.config import Settings
 from service.read_models import replay_differences
 from tests.e2e.api_client import API, Api
-from tests.integration.builders import ADMIN, counted_for_exceptions, counted_with_incompatible
+from tests.e2e.test_api_idempotency import stored_once
+from tests.integration.builders import (
+    ADMIN,
+    SAME_SITE,
+    counted_for_exceptions,
+    counted_with_incompatible,
+    drive,
+)
 
 LEGAL = "Marken är förorenad; bygglov kan inte ges."
 DECIDED = "Kommunstyrelsen beslutade att bygga den ändå."
@@ -89,3 +97,22 @@ def test_the_read_models_equal_a_rebuild_after_exceptions_and_incompatible_pairs
         assert replay_differences(api.app, settings, live, str(cycle_id)) == []
     rows = {r["proposal_id"]: r for r in live.results_of(str(amended))}
     assert rows[str(ids["Boulebana"])]["selected"] and not rows[str(ids["Utegym"])]["selected"]
+
+
+def test_a_retried_exception_or_marking_gets_the_first_answer_and_stores_nothing(
+        api: Api) -> None:
+    cycle_id, ids = counted_for_exceptions(api.app)
+    body = {"kind": "exclude", "proposal": str(ids["Utegym"]), "reason": LEGAL}
+    answer = stored_once(api, f"{API}/cycles/{cycle_id}/winner-exceptions", body, 201,
+                         role=Role.ADMIN)
+    assert answer["areas"]["norr"]["excluded"] == {str(ids["Utegym"]): LEGAL}
+    assert len(api.app.cycle(cycle_id).winner_exceptions) == 1
+
+    before_voting = drive(api.app, Phase.REVIEW)
+    gym, light = (str(before_voting.proposals[t])
+                  for t in ("Utegym vid sjön", "Belysning längs ån"))
+    marked = stored_once(api, f"{API}/cycles/{before_voting.cycle_id}/incompatibilities",
+                         {"proposals": [gym, light], "reason": SAME_SITE}, 201,
+                         role=Role.REVIEWER)
+    assert len(marked["incompatible"]) == 1
+    assert len(api.app.cycle(before_voting.cycle_id).incompatible) == 1

@@ -71,3 +71,12 @@ def test_wrong_pairs_are_refused_before_voting(app: Medborgarbudget) -> None:
     for first, second in ((gym, light), (light, gym)):  # the double action, either way round
         refused_storing_nothing(app, Conflict, lambda f=first, s=second: app.mark_incompatible(
             cycle_id, f, s, SAME_SITE, REVIEWER), "marked incompatible already")
+
+
+def test_a_pair_may_be_marked_during_the_support_round_which_is_before_voting(
+        app: Medborgarbudget) -> None:
+    built = drive(app, Phase.SUPPORT)
+    gym, light = (str(built.proposals[t]) for t in ("Utegym vid sjön", "Belysning längs ån"))
+    app.mark_incompatible(built.cycle_id, gym, light, SAME_SITE, REVIEWER)
+    assert [(p["first"], p["second"]) for p in app.cycle(built.cycle_id).incompatible] == [
+        tuple(sorted((gym, light)))]
