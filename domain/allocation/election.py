@@ -28,7 +28,6 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from domain.allocation.profile import Profile
-    from domain.allocation.reasons import Reason
 
 VoteType = Literal["approval", "choose-1", "cumulative", "scoring", "ordinal"]
 VOTE_TYPES: tuple[VoteType, ...] = (
@@ -276,54 +275,6 @@ class Election:
 
     def project_ids(self) -> list[str]:
         return [p.id for p in self.projects]
-
-    def conflicts(self) -> dict[int, frozenset[int]]:
-        """For each project (profile index) in an incompatible pair, the projects it excludes."""
-        index = {pid: i for i, pid in enumerate(self.profile.ids)}
-        found: dict[int, set[int]] = {}
-        for first, second in self.incompatible:
-            if first not in index or second not in index or first == second:
-                raise ValueError(f"incompatible pair ({first}, {second}) is not two projects "
-                                 "of the election")
-            found.setdefault(index[first], set()).add(index[second])
-            found.setdefault(index[second], set()).add(index[first])
-        return {p: frozenset(others) for p, others in found.items()}
-
-    def incompatible_reason(self, project: int, funded: Sequence[int]) -> Reason:
-        """Why a project is not funded: a project it excludes was funded before it."""
-        from domain.allocation.reasons import Reason, ReasonCode
-
-        return Reason(ReasonCode.INCOMPATIBLE_FUNDED,
-                      projects=tuple(self.profile.ids[o] for o in funded))
-
-    def passed_over(self) -> dict[int, Reason]:
-        """The projects (profile indices) no rule may fund, each with its reason: those taken
-        out after the count, then those below the minimum of votes."""
-        from domain.allocation.reasons import Reason, ReasonCode
-
-        index = {pid: i for i, pid in enumerate(self.profile.ids)}
-        unknown = sorted(set(self.excluded) - set(index))
-        if unknown:
-            raise ValueError(f"excluded project(s) not in the election: {', '.join(unknown)}")
-        reasons = {p: self.min_votes_reason(p) for p in self.below_min_votes()}
-        reasons.update({index[pid]: Reason(ReasonCode.EXCLUDED_AFTER_COUNT, note=why)
-                        for pid, why in self.excluded.items()})
-        return reasons
-
-    def below_min_votes(self) -> frozenset[int]:
-        """The projects (profile indices) fewer ballots support than `min_votes`."""
-        if self.min_votes == 0:
-            return frozenset()
-        supporters = self.profile.supporters
-        return frozenset(p for p in range(self.profile.size) if supporters[p] < self.min_votes)
-
-    def min_votes_reason(self, project: int) -> Reason:
-        """Why a project below the minimum is not funded (the same under every rule)."""
-        from domain.allocation.reasons import Reason, ReasonCode
-
-        return Reason(ReasonCode.BELOW_MIN_VOTES,
-                      counts={"min_votes": self.min_votes,
-                              "votes": int(self.profile.supporters[project])})
 
 
 def vote_type_of(value: str) -> VoteType:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from domain.allocation import eligibility
 from domain.allocation.election import Election
 from domain.allocation.outcome import Outcome
 from domain.allocation.profile import Profile
@@ -50,8 +51,8 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
     stop_at_first_misfit = rule == "greedy-no-skip"
     unit = score_unit(election)
     places = profile.places
-    passed_over = election.passed_over()
-    conflicts = election.conflicts()
+    passed_over = eligibility.passed_over(election)
+    conflicts = eligibility.conflicts(election)
 
     def amounts(**scaled: int) -> dict[str, int]:
         return {name: in_units(profile.money(value), places) for name, value in scaled.items()}
@@ -69,7 +70,7 @@ def allocate_greedy(election: Election, rule: str) -> Outcome:
         if index in passed_over:
             reasons[pid] = passed_over[index]
         elif excluding:
-            reasons[pid] = election.incompatible_reason(index, sorted(excluding))
+            reasons[pid] = eligibility.incompatible_reason(election, sorted(excluding))
             left_out.add(index)
         elif threshold is not None and score < threshold:
             reasons[pid] = Reason(ReasonCode.BELOW_THRESHOLD,

@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 from fractions import Fraction
 
+from domain.allocation import eligibility
 from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
@@ -26,12 +27,12 @@ def allocate(election: Election, rule: str) -> Outcome:
         return allocate_greedy(election, rule)
     profile = election.profile
     instance = MesInstance(profile)
-    passed_over = election.passed_over()
+    passed_over = eligibility.passed_over(election)
     # Equal shares never buy what is not buyable, and mes-add1 stops when nothing buyable
     # is left that fits: both leave out a project below the pot's minimum of votes or
     # excluded after the count.
     instance.buyable = [p for p in instance.buyable if p not in passed_over]
-    instance.conflicts = election.conflicts()
+    instance.conflicts = eligibility.conflicts(election)
     if profile.voters == 0:
         outcome = _mes_outcome(rule, profile, instance, None, 0, election.currency)
     elif rule == "mes":
@@ -50,7 +51,7 @@ def allocate(election: Election, rule: str) -> Outcome:
     for index, others in instance.conflicts.items():
         excluding = sorted(others & funded)
         if index not in funded and index not in passed_over and excluding:
-            reasons[profile.ids[index]] = election.incompatible_reason(index, excluding)
+            reasons[profile.ids[index]] = eligibility.incompatible_reason(election, excluding)
     return replace(outcome, reasons=reasons)
 
 

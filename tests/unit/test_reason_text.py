@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.allocation import RULES, Election, Project, allocate
+from domain.allocation import RULES, Election, Project, allocate, eligibility
 from domain.allocation.election import TIE_BREAKS
 from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit, Tie, TieKind
 from domain.cycle_tally import RESULTS_FORMAT, AreaRules, CountedBallot, CountedProposal, tally
@@ -127,10 +127,10 @@ def test_a_threshold_and_a_score_each_with_its_own_plural(threshold: int, score:
 ])
 def test_a_pots_minimum_and_a_proposals_votes_each_with_its_own_plural(
         minimum: int, votes: int, swedish: str, english: str) -> None:
-    # As every rule gives it for a project below the minimum (Election.min_votes_reason).
+    # As every rule gives it for a project below the minimum.
     election = Election([Project("p", Decimal(1))], [["p"]] * votes, Decimal(1), "approval",
                         min_votes=minimum)
-    reason = election.min_votes_reason(0)
+    reason = eligibility.min_votes_reason(election, 0)
     assert reason == Reason(ReasonCode.BELOW_MIN_VOTES,
                             counts={"min_votes": minimum, "votes": votes})
     assert reason_text(reason, "sv") == swedish
