@@ -30,7 +30,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
-from domain.pseudonym import pseudonym
+from domain.pseudonym import cycle_pseudonym, pseudonym
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.ballot_intake import BallotIntake, position_of
 from service.config import PERSONNUMMER
@@ -338,6 +338,13 @@ class Medborgarbudget(Application[UUID]):
         with contextlib.suppress(InvalidInput):  # else an identity provider's opaque subject
             identity = parse_identity(identity, datetime.now(UTC).date()).canonical
         return pseudonym(self._secret, identity, purpose="proposer")
+
+    def resident_pseudonym(self, cycle_id: str | UUID, identity: str, purpose: str) -> str:
+        """A resident's pseudonym in one cycle for `purpose` (commenting, reporting): linked
+        neither to their ballot nor to their other cycles (ADR 0024)."""
+        with contextlib.suppress(InvalidInput):
+            identity = parse_identity(identity, datetime.now(UTC).date()).canonical
+        return cycle_pseudonym(self._secret, str(cycle_id), identity, purpose)
 
     def _update_proposal(self, proposal_id: str | UUID, phase_command: str,
                          command: Callable[[Proposal, BudgetCycle], R]) -> R:
