@@ -89,7 +89,7 @@ def _item(app: Medborgarbudget, item_id: str | UUID) -> tuple[str, str]:
 
 
 def _moderate(app: Medborgarbudget, item_id: str | UUID,
-              command: Callable[[Moderation], None]) -> None:
+              command: Callable[[Moderation], None]) -> str:
     cycle_id, kind = _item(app, item_id)
     for _ in range(MAX_ATTEMPTS):
         case = moderation(app, item_id) or Moderation.open(cycle_id, str(item_id), kind)
@@ -98,18 +98,20 @@ def _moderate(app: Medborgarbudget, item_id: str | UUID,
             app.save(case)
         except IntegrityError:  # changed (or opened) by someone else meanwhile: decide again
             continue
-        return
+        return str(item_id)
     raise Conflict(f"The {kind} was reported or moderated by others {MAX_ATTEMPTS} times "
                    "while this command ran; nothing was stored. Please try again.")
 
 
-def report(app: Medborgarbudget, item_id: str | UUID, identity: str) -> None:
-    """A signed-in resident asks the moderators to look at an item, once per item."""
+def report(app: Medborgarbudget, item_id: str | UUID, identity: str) -> str:
+    """A signed-in resident asks the moderators to look at an item, once per item; the
+    item's id."""
     cycle_id, _ = _item(app, item_id)
     reporter = app.resident_pseudonym(cycle_id, identity, REPORTER)
-    _moderate(app, item_id, lambda case: case.report(reporter))
+    return _moderate(app, item_id, lambda case: case.report(reporter))
 
 
-def hide(app: Medborgarbudget, item_id: str | UUID, reason: object, actor: str) -> None:
-    """A moderator (reviewer) hides an item with the reason the public notice shows."""
-    _moderate(app, item_id, lambda case: case.hide(reason, actor))
+def hide(app: Medborgarbudget, item_id: str | UUID, reason: object, actor: str) -> str:
+    """A moderator (reviewer) hides an item with the reason the public notice shows; the
+    item's id."""
+    return _moderate(app, item_id, lambda case: case.hide(reason, actor))

@@ -17,6 +17,7 @@ from service.api import (
     docs,
     problems,
     routes_ballots,
+    routes_comments,
     routes_cycles,
     routes_exports,
     routes_proposals,
@@ -123,7 +124,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_exports.router, routes_service.router, pages.router, web.router):
+                   routes_comments.router, routes_exports.router, routes_service.router,
+                   pages.router, web.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)

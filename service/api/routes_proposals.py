@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from domain.errors import NotFound
+from service import comments
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
 from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
@@ -29,7 +30,8 @@ WRITE = problems(401, 403, 404, 409, 422)
 def _proposal_response(app: App, proposal_id: object, status: int = 200) -> JSONResponse:
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
-                                         app.last_position()))
+                                         app.last_position(),
+                                         comments.hidden_reason(app, proposal.id)))
 
 def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
                    proposal: str, command: Callable[[], object]) -> JSONResponse:
@@ -72,7 +74,9 @@ def list_proposals(cycle: str, request: Request, app: App, _: Public,
     same fields as a file, one row per proposal (docs/exports.md)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
-    shown = [proposal_view(p, the_cycle.currency) for p in app.proposals(the_cycle.id)]
+    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    shown = [proposal_view(p, the_cycle.currency, hidden=hidden.get(str(p.id)))
+             for p in app.proposals(the_cycle.id)]
     if chosen == "json":
         return formats.varies(respond(200, {"proposals": shown}))
     return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,
