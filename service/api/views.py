@@ -59,7 +59,7 @@ def proposal_view(proposal: Proposal, currency: str, position: int | None = None
                   for p in proposal.progress],
         submitted_at=proposal.submitted_at, version=proposal.version,
         feedback_url=f"/proposals/{proposal.id}", position=position,
-        hidden={"reason": hidden} if hidden is not None else None,
+        hidden_reason=hidden,
     ).model_dump(mode="json")
 
 

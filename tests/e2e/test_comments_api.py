@@ -111,7 +111,7 @@ def test_the_moderator_hides_from_every_answer_and_the_queue_empties(
     shown = api.ok("GET", f"{API}/proposals/{proposal}")
     assert shown["title"] == "Hidden by the moderator: Kränkande"
     assert shown["description"] == "" and shown["place"] is None
-    assert shown["hidden"] == {"reason": "Kränkande"} and shown["status"] == "submitted"
+    assert shown["hidden_reason"] == "Kränkande" and shown["status"] == "submitted"
     every = api.ok("GET", f"{API}/cycles/{cycle}/proposals")
     csv = api.request("GET", f"{API}/cycles/{cycle}/proposals?format=csv").text
     for answer in (str(listed), str(shown), str(every), csv):
