@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from domain.areas import residence_names
-from domain.cycle import web_address
+from domain.cycle import COMMAND_PHASES, web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
@@ -257,6 +257,10 @@ def proposal_page(request: Request, proposal_id: str, position: Reached,
     return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
 
 
+# The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.
+COMMENT_PHASES = frozenset(p.value for p in COMMAND_PHASES["comment"])
+
+
 def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     proposal = read_models.store.proposal(proposal_id)
     if proposal is None:
@@ -269,8 +273,11 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
         and phase_index >= PHASE_ORDER.index("voting")
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
+    comments = read_models.store.comments_of(proposal_id)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
+        "comments": comments, "comment_count": sum(1 + len(c["replies"]) for c in comments),
+        "comments_open": cycle["phase"] in COMMENT_PHASES,
         "progress_chart": bar, "percent": latest,
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
 
