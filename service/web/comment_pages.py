@@ -120,7 +120,7 @@ def _report_context(app: Medborgarbudget, kind: str, item_id: str) -> dict[str, 
     proposal_id = str(item.id) if isinstance(item, Proposal) else str(item.proposal_id)
     hidden = comments.hidden_reason(app, item.id) is not None
     shown = None if hidden else (item.title if isinstance(item, Proposal) else item.text)
-    return {"kind": KINDS[kind], "path": f"/report/{kind}/{item_id}", "item_id": str(item.id),
+    return {"kind": KINDS[kind], "action": f"/report/{kind}/{item_id}", "item_id": str(item.id),
             "proposal_id": proposal_id, "shown": shown, "hidden": hidden}
 
 

@@ -63,7 +63,7 @@ def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
     shots = Screenshots(f"comments-{lang}")
     cycle = create_cycle(live_service, unique(f"Kommentarsomgången {lang}"))
     proposal = next(iter(cycle.proposals.values()))
-    page = new_page(javascript=False)
+    page = new_page()
     found: dict[str, list[str]] = {}
 
     def check(state: str) -> None:
