@@ -88,10 +88,13 @@ def post_comment(request: Request, proposal_id: str, form: Form) -> Response:
     try:
         made = comments.post_comment(app, proposal.id, text, resident.subject, reply_to)
     except InvalidInput as error:
-        errors["text"] = (_("Write your comment: it cannot be empty.") if "empty" in
-                          error.reason else _("A comment can be at most %(max)s characters.")
-                          % {"max": MAX_COMMENT_LENGTH}) if error.field == "text" \
-            else _("The comment replied to was not found.")
+        if error.field != "text":  # the comment replied to is on another proposal
+            errors["text"] = _("The comment replied to was not found.")
+        elif not text.strip():
+            errors["text"] = _("Write your comment: it cannot be empty.")
+        else:
+            errors["text"] = _("A comment can be at most %(max)s characters.") % {
+                "max": MAX_COMMENT_LENGTH}
     except PhaseError:
         errors["text"] = _("Comments are closed: they are taken while the cycle collects "
                            "ideas, reviews them and votes.")
