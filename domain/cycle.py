@@ -48,6 +48,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "support_proposal": frozenset({Phase.SUPPORT}),
     "withdraw_support": frozenset({Phase.SUPPORT}),
     "undo_merge": frozenset({Phase.REVIEW}),
+    # Residents discuss proposals while they can still shape them or vote on them.
+    "comment": frozenset({Phase.IDEAS, Phase.REVIEW, Phase.VOTING}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
     # Paper ballots may still arrive from the stations until results are published.
@@ -70,6 +72,7 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "support_proposal": "Supporting a proposal",
     "withdraw_support": "Withdrawing a support",
     "undo_merge": "Undoing a merge",
+    "comment": "Commenting on a proposal",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
     "cast_paper_ballot": "Entering paper ballots",

@@ -28,7 +28,11 @@ BALLOT = TOPIC_PREFIX + "Ballot."
 # The aggregates whose events make up a cycle's history (service/application.py,
 # cycle_member_ids): the cycle, its proposals, its ballots.
 ROLL_MARK = TOPIC_PREFIX + "RollMark."
-CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK)
+# Comments and their moderation belong to the cycle's history too (ADR 0024); each of their
+# events names its cycle.
+COMMENT = TOPIC_PREFIX + "Comment."
+MODERATION = TOPIC_PREFIX + "Moderation."
+CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK, COMMENT, MODERATION)
 
 
 BALLOT_CAST = BALLOT + "Cast"
@@ -37,6 +41,7 @@ BALLOT_CAST = BALLOT + "Cast"
 class Lookups(Protocol):
     def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
     def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
+    def comment(self, comment_id: str) -> dict[str, Any] | None: ...
     def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         """(cycle, area) of a stored ballot: a ballot's later events do not repeat them."""
 
@@ -70,11 +75,14 @@ class Batch:
     lookups: Lookups
     cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[str, dict[str, Any]] = field(default_factory=dict)
     ballot_cycles: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # (cycle, proposal) whose stored result rows must lose the title (hidden after the count)
+    hidden_titles: list[tuple[str, str]] = field(default_factory=list)
     last_position: int | None = None
     events: int = 0
 
@@ -95,6 +103,14 @@ class Batch:
                 return None
             self.proposals[proposal_id] = stored
         return self.proposals[proposal_id]
+
+    def _comment(self, comment_id: str) -> dict[str, Any] | None:
+        if comment_id not in self.comments:
+            stored = self.lookups.comment(comment_id)
+            if stored is None:
+                return None
+            self.comments[comment_id] = stored
+        return self.comments[comment_id]
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         if ballot_id not in self.ballot_cycles:
@@ -134,7 +150,7 @@ class Batch:
         elif topic.startswith(PROPOSAL):
             proposal = self._proposal(originator)
             cycle_id = proposal["cycle_id"] if proposal is not None else None
-        elif topic == BALLOT_CAST or topic.startswith(ROLL_MARK):
+        elif topic == BALLOT_CAST or topic.startswith((ROLL_MARK, COMMENT, MODERATION)):
             cycle_id = event.cycle_id
         else:
             found = self._ballot_cycle(originator)
@@ -376,6 +392,44 @@ class Batch:
         self._proposal_changed(position, event, "abandoned", "project abandoned",
                                {"step": "abandoned", "reason": event.reason})
 
+    # comments and moderation (ADR 0024): no author is kept, only whether the proposer wrote
+
+    def _comment_posted(self, position: int, event: Any) -> None:
+        comment_id = str(event.originator_id)
+        self.comments[comment_id] = {
+            "id": comment_id, "cycle_id": event.cycle_id, "proposal_id": event.proposal_id,
+            "parent_id": event.parent_id, "text": event.text, "by_proposer": event.by_proposer,
+            "at": _iso(event.at), "reports": 0, "hidden": None,
+        }
+
+    def _moderated_item(self, event: Any) -> dict[str, Any] | None:
+        if event.item_kind == "proposal":
+            return self._proposal(event.item_id)
+        return self._comment(event.item_id)
+
+    def _reported(self, position: int, event: Any) -> None:
+        item = self._moderated_item(event)
+        if item is not None:
+            item["reports"] = item.get("reports", 0) + 1
+
+    def _hidden(self, position: int, event: Any) -> None:
+        """The text leaves the read models, so no page or answer built on them can show it;
+        what happened to a proposal (its status and steps) stays explained."""
+        item = self._moderated_item(event)
+        if item is None:
+            return
+        item["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
+        if event.item_kind == "proposal":
+            item.update(title="", description="", place=None)
+            item["steps"].append({"step": "hidden", "at": _iso(event.at),
+                                  "reason": event.reason})
+            for row in self.results.get(item["cycle_id"], []):
+                if row["proposal_id"] == event.item_id:
+                    row["title"] = ""
+            self.hidden_titles.append((item["cycle_id"], event.item_id))
+        else:
+            item["text"] = ""
+
     # ballots
 
     def _ballot_cast(self, position: int, event: Any) -> None:
@@ -500,6 +554,9 @@ _HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
     BALLOT_CAST: Batch._ballot_cast,
     BALLOT + "Changed": Batch._ballot_changed,
     ROLL_MARK + "Marked": Batch._roll_marked,
+    COMMENT + "Posted": Batch._comment_posted,
+    MODERATION + "Reported": Batch._reported,
+    MODERATION + "Hidden": Batch._hidden,
 }
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)

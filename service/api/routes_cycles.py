@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
+from service import comments
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
 from service.api.deps import (
@@ -22,7 +23,7 @@ from service.api.deps import (
     respond,
 )
 from service.api.openapi import problems
-from service.api.views import cycle_view, results_view
+from service.api.views import cycle_view, hidden_notice, results_view
 from service.audit_export import events_page, export_lines
 from service.commands import (
     AddArea,
@@ -266,7 +267,9 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     shown = results_view(the_cycle, (folded or {}).get("audit"), lang)
     if chosen == "json":
         return formats.varies(respond(200, shown))
-    titles = {str(p.id): p.title for p in app.proposals(the_cycle.id)}
+    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    titles = {str(p.id): p.title if str(p.id) not in hidden else hidden_notice(hidden[str(p.id)])
+              for p in app.proposals(the_cycle.id)}
     return formats.table_response(results_table(shown, titles), chosen, the_cycle.name,
                                   the_cycle.id, "results")
 

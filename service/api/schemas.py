@@ -465,6 +465,9 @@ class ProposalOut(BaseModel):
     feedback_url: str = Field(description="The public page where anyone, the proposer "
                                           "included, can follow what happens to the proposal.")
     position: int | None = None
+    hidden_reason: str | None = Field(
+        default=None, description="Set when the moderator hid the proposal: the reason, shown "
+                                  "instead of its title, description and place (ADR 0024).")
 
 
 class ProposalList(BaseModel):

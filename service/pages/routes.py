@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from domain.areas import residence_names
 from domain.categories import category_names
-from domain.cycle import web_address
+from domain.cycle import COMMAND_PHASES, web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.receipts import normalised_code, receipt_digest
@@ -311,6 +311,10 @@ def proposal_page(request: Request, proposal_id: str, position: Reached,
     return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
 
 
+# The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.
+COMMENT_PHASES = frozenset(p.value for p in COMMAND_PHASES["comment"])
+
+
 def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     proposal = read_models.store.proposal(proposal_id)
     if proposal is None:
@@ -326,10 +330,12 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
         on_ballot = False  # the support round left it off the ballot
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
+    comments = read_models.store.comments_of(proposal_id)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
-        "titles": _titles(rows),
-        "support": support,
+        "titles": _titles(rows), "support": support,
+        "comments": comments, "comment_count": sum(1 + len(c["replies"]) for c in comments),
+        "comments_open": cycle["phase"] in COMMENT_PHASES,
         "progress_chart": bar, "percent": latest,
         # A category of the cycle's list by its name; free text (or none) as it was given.
         "category": category_names(cycle.get("categories")).get(proposal["category"],

@@ -22,6 +22,7 @@ from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
 from domain.identity import personnummer_of
 from domain.phases import Phase
+from service import comments
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
 from service.commands import SubmitProposal
@@ -296,15 +297,23 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
                   open=cycle.phase is Phase.VOTING)
 
 
-def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> dict[str, Any]:
+def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str,
+                    lang: str = i18n.DEFAULT) -> dict[str, Any]:
     area = cycle.area(area_id)
     rule = cycle.voting_rule_for(area_id)
     options = app.ballots.options(cycle, area_id)
     proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
+    # A proposal the moderator hid stays on the ballot (hiding does not change the election)
+    # but shows only the notice (ADR 0024).
+    hidden = comments.hidden_in_cycle(app, cycle.id)
+    _ = _gettext(lang)
     return {"area": {"id": area.id, "name": area.name, "budget": area.budget},
             "rule": rule.to_dict(), "proposals": [
-                {"id": str(p.id), "title": p.title, "description": p.description,
-                 "cost": p.cost} for p in proposals],
+                {"id": str(p.id), "cost": p.cost,
+                 "title": p.title if str(p.id) not in hidden else _(
+                     "Hidden by the moderator: %(reason)s") % {"reason": hidden[str(p.id)]},
+                 "description": p.description if str(p.id) not in hidden else ""}
+                for p in proposals],
             "costs": options}
 
 
@@ -320,7 +329,7 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
                   open=cycle.phase is Phase.VOTING, refusal=refusal,
                   already=existing is not None, error=error,
                   chosen=chosen or {"selections": [], "points": []},
-                  **_ballot_context(app, cycle, area_id))
+                  **_ballot_context(app, cycle, area_id, lang))
 
 
 def _area_or_404(cycle: BudgetCycle, area_id: str) -> None:
@@ -393,7 +402,7 @@ def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> 
         return posted
     lang, app, cycle = posted.lang, posted.app, posted.cycle
     selections, points = posted.selections, posted.points
-    context = _ballot_context(app, cycle, area_id)
+    context = _ballot_context(app, cycle, area_id, lang)
     titles = {p["id"]: p for p in context["proposals"]}
     return render(request, "confirm.html", lang, cycle=_cycle_view(cycle),
                   area=context["area"], rule=context["rule"],
