@@ -60,6 +60,7 @@ import orjson
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.utils import resolve_topic
 
+from domain import events
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
 from domain.errors import DomainError
@@ -71,11 +72,11 @@ FORMAT = "medborgarbudget-audit"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
 GENESIS = "0" * 64
-BALLOT_CAST = "medborgarbudget:Ballot.Cast"
-BALLOT_CHANGED = "medborgarbudget:Ballot.Changed"
-ROLL_MARKED = "medborgarbudget:RollMark.Marked"
-BALLOT_TOPICS = (BALLOT_CAST, BALLOT_CHANGED)
-RESULTS_PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
+BALLOT_CAST = events.BallotCast.TOPIC
+BALLOT_CHANGED = events.BallotChanged.TOPIC
+ROLL_MARKED = events.RollMarked.TOPIC
+BALLOT_TOPICS = events.BALLOT_TOPICS
+RESULTS_PUBLISHED = events.ResultsPublished.TOPIC
 # The fields of a ballot event that say nothing about what is on the ballot: while the cycle
 # votes, these are all that is shown of it (counts per area, channel and station stay
 # visible). Anything else, present or added later (choices, points, a receipt digest, the
@@ -665,12 +666,18 @@ class Verifier:
         # kronor): brought to the current version, and made an event as the library's mapper
         # makes one (no __init__), so a field added later with a default (a progress report's
         # `explanation`) may be absent from an older event, as when the service reads it.
+        data = upcast_data(event_class, record["data"])
+        # Only the fields the schema gives the event: the classes would take any attribute.
+        payload = events.SCHEMA.get(record["topic"])
+        if payload is None:
+            self.report.fail(number, f"an event of unknown kind '{record['topic']}'")
+            return
+        events.check_layout(payload, set(data))
         event = object.__new__(event_class)
         event.__dict__.update(
             originator_id=originator_id, originator_version=record["originator_version"],
-            timestamp=datetime.fromisoformat(record["timestamp"]),
-            **_datetimes(upcast_data(event_class, record["data"])))
-        if record["topic"].startswith("medborgarbudget:BudgetCycle."):
+            timestamp=datetime.fromisoformat(record["timestamp"]), **_datetimes(data))
+        if record["topic"].startswith(events.CYCLE + "."):
             if str(originator_id) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
                 return
@@ -683,7 +690,7 @@ class Verifier:
                     self.report.fail(number, "results published in an interim export")
                     return
                 self._check_results(number)
-        elif record["topic"].startswith("medborgarbudget:Proposal."):
+        elif record["topic"].startswith(events.PROPOSAL + "."):
             self._proposals[originator_id] = event.mutate(self._proposals.get(originator_id))
         else:
             self.report.fail(number, f"an event of unknown kind '{record['topic']}'")

@@ -16,6 +16,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
@@ -137,7 +138,7 @@ class PhaseChange:
 
 
 class BudgetCycle(Aggregate):
-    TOPIC = "medborgarbudget:BudgetCycle"
+    TOPIC = events.CYCLE
 
     @classmethod
     def create(
@@ -189,7 +190,7 @@ class BudgetCycle(Aggregate):
         created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
         return created
 
-    @event("Created", topic="medborgarbudget:BudgetCycle.Created")
+    @event("Created", topic=events.CycleCreated.TOPIC)
     def __init__(
         self,
         name: str,
@@ -262,7 +263,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("configure")
         self._decision_recorded(_assembly_record(body, on, reference, "decision"), actor, _now())
 
-    @event("DecisionRecorded", topic="medborgarbudget:BudgetCycle.DecisionRecorded")
+    @event("DecisionRecorded", topic=events.DecisionRecorded.TOPIC)
     def _decision_recorded(self, decision: dict[str, str], actor: str, at: datetime) -> None:
         self.decision = decision
 
@@ -274,7 +275,7 @@ class BudgetCycle(Aggregate):
         self._area_added(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaAdded", topic="medborgarbudget:BudgetCycle.AreaAdded")
+    @event("AreaAdded", topic=events.AreaAdded.TOPIC)
     def _area_added(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -285,7 +286,7 @@ class BudgetCycle(Aggregate):
         self._area_changed(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaChanged", topic="medborgarbudget:BudgetCycle.AreaChanged")
+    @event("AreaChanged", topic=events.AreaChanged.TOPIC)
     def _area_changed(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -294,7 +295,7 @@ class BudgetCycle(Aggregate):
         self.area(area_id)
         self._area_removed(area_id, actor, _now())
 
-    @event("AreaRemoved", topic="medborgarbudget:BudgetCycle.AreaRemoved")
+    @event("AreaRemoved", topic=events.AreaRemoved.TOPIC)
     def _area_removed(self, area_id: str, actor: str, at: datetime) -> None:
         del self.areas[area_id]
 
@@ -308,7 +309,7 @@ class BudgetCycle(Aggregate):
         self._voting_rule_set(rule.to_dict(), allow_ballot_changes, actor, _now())
         return rule
 
-    @event("VotingRuleSet", topic="medborgarbudget:BudgetCycle.VotingRuleSet")
+    @event("VotingRuleSet", topic=events.VotingRuleSet.TOPIC)
     def _voting_rule_set(
         self, rule: dict[str, Any], allow_ballot_changes: bool, actor: str, at: datetime
     ) -> None:
@@ -335,7 +336,7 @@ class BudgetCycle(Aggregate):
         else:
             self._allocation_rule_set(rule, threshold, actor, _now(), str(tie_break))
 
-    @event("AllocationRuleSet", topic="medborgarbudget:BudgetCycle.AllocationRuleSet")
+    @event("AllocationRuleSet", topic=events.AllocationRuleSet.TOPIC)
     def _allocation_rule_set(
         self, rule: str, threshold: int | None, actor: str, at: datetime,
         tie_break: str = DEFAULT_TIE_BREAK,
@@ -363,7 +364,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("timeline", "the dates must follow the order of the phases")
         self._timeline_set(cleaned, actor, _now())
 
-    @event("TimelineSet", topic="medborgarbudget:BudgetCycle.TimelineSet")
+    @event("TimelineSet", topic=events.TimelineSet.TOPIC)
     def _timeline_set(self, timeline: dict[str, str], actor: str, at: datetime) -> None:
         self.timeline = timeline
 
@@ -398,7 +399,7 @@ class BudgetCycle(Aggregate):
             trigger, self.phase.value, destination.value, actor, reason.strip(), _now()
         )
 
-    @event("PhaseChanged", topic="medborgarbudget:BudgetCycle.PhaseChanged")
+    @event("PhaseChanged", topic=events.PhaseChanged.TOPIC)
     def _phase_changed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str, at: datetime
     ) -> None:
@@ -419,7 +420,7 @@ class BudgetCycle(Aggregate):
             _now(), dict(results),
         )
 
-    @event("ResultsPublished", topic="medborgarbudget:BudgetCycle.ResultsPublished")
+    @event("ResultsPublished", topic=events.ResultsPublished.TOPIC)
     def _results_published(
         self,
         trigger: str,
@@ -443,7 +444,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("record_adoption")
         self._adoption_recorded(_assembly_record(body, on, reference, "adoption"), actor, _now())
 
-    @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
+    @event("AdoptionRecorded", topic=events.AdoptionRecorded.TOPIC)
     def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
         self.adoption = adoption
 
@@ -478,7 +479,7 @@ class BudgetCycle(Aggregate):
                 evaluation[kept] = self.evaluation[kept]
         self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
 
-    @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
+    @event("EvaluationRecorded", topic=events.EvaluationRecorded.TOPIC)
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
         # A second one in a history stored before revisions existed replaced the first: the
         # first stays among the versions.
@@ -486,7 +487,7 @@ class BudgetCycle(Aggregate):
         self.evaluation_history.append(
             {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
 
-    @event("EvaluationRevised", topic="medborgarbudget:BudgetCycle.EvaluationRevised")
+    @event("EvaluationRevised", topic=events.EvaluationRevised.TOPIC)
     def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
                             at: datetime) -> None:
         self.evaluation = evaluation
@@ -512,7 +513,7 @@ class BudgetCycle(Aggregate):
                 f"make more ballots than voters. Nothing was stored.")
         self._paper_ballots_entered(area, station, count, actor, _now())
 
-    @event("PaperBallotsEntered", topic="medborgarbudget:BudgetCycle.PaperBallotsEntered")
+    @event("PaperBallotsEntered", topic=events.PaperBallotsEntered.TOPIC)
     def _paper_ballots_entered(self, area: str, station: str, count: int, actor: str,
                                at: datetime) -> None:
         key = (area, station)

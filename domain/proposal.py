@@ -15,6 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
 from domain.errors import Conflict, InvalidInput
 from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
 
@@ -73,12 +74,12 @@ class Progress:
 
 
 class Proposal(Aggregate):
-    TOPIC = "medborgarbudget:Proposal"
+    TOPIC = events.PROPOSAL
 
     class Created(Aggregate.Created):
         # Never recorded (this aggregate's creation event has its own name below), but the
         # library defines it anyway and pinned topics must cover every event class.
-        TOPIC = "medborgarbudget:Proposal.Created"
+        TOPIC = events.PROPOSAL + ".Created"
 
     @classmethod
     def submit(
@@ -117,7 +118,7 @@ class Proposal(Aggregate):
             source=dict(source),
         )
 
-    @event("Submitted", topic="medborgarbudget:Proposal.Submitted")
+    @event("Submitted", topic=events.ProposalSubmitted.TOPIC)
     def __init__(
         self,
         cycle_id: str,
@@ -199,7 +200,7 @@ class Proposal(Aggregate):
             text = _text(reason, "reason", 2000)
         self._reviewed(feasible, cost, text, actor, _now())
 
-    @event("Reviewed", topic="medborgarbudget:Proposal.Reviewed")
+    @event("Reviewed", topic=events.ProposalReviewed.TOPIC)
     def _reviewed(
         self, feasible: bool, official_cost: int | None, reason: str, actor: str, at: datetime
     ) -> None:
@@ -225,7 +226,7 @@ class Proposal(Aggregate):
                 "into a feasible or not yet reviewed proposal, or review this one on its own.")
         self._merged(str(target.id), _text(reason, "reason", 2000), actor, _now())
 
-    @event("Merged", topic="medborgarbudget:Proposal.Merged")
+    @event("Merged", topic=events.ProposalMerged.TOPIC)
     def _merged(self, into: str, reason: str, actor: str, at: datetime) -> None:
         self.merged_into = into
         self.closing_reason = reason
@@ -242,7 +243,7 @@ class Proposal(Aggregate):
         self._merge_undone(self.merged_into, _text(reason, "reason", 2000), restored, actor,
                            _now())
 
-    @event("MergeUndone", topic="medborgarbudget:Proposal.MergeUndone")
+    @event("MergeUndone", topic=events.MergeUndone.TOPIC)
     def _merge_undone(self, into: str, reason: str, status: str, actor: str,
                       at: datetime) -> None:
         self.merged_into = None
@@ -253,7 +254,7 @@ class Proposal(Aggregate):
         self._require_open("withdraw it")
         self._withdrawn(_text(reason, "reason", 2000), actor, _now())
 
-    @event("Withdrawn", topic="medborgarbudget:Proposal.Withdrawn")
+    @event("Withdrawn", topic=events.ProposalWithdrawn.TOPIC)
     def _withdrawn(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = "withdrawn"
@@ -304,7 +305,7 @@ class Proposal(Aggregate):
         amount, why = self._spent(spent, explanation, currency)
         self._progress_reported(percent, text, amount, actor, _now(), why)
 
-    @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
+    @event("ProgressReported", topic=events.ProgressReported.TOPIC)
     def _progress_reported(
         self, percent: int, note: str, spent: int, actor: str, at: datetime,
         explanation: str | None = None,  # events stored before explanations lack it
@@ -320,7 +321,7 @@ class Proposal(Aggregate):
         amount, why = self._spent(spent, explanation, currency)
         self._completed(text, amount, actor, _now(), why)
 
-    @event("Completed", topic="medborgarbudget:Proposal.Completed")
+    @event("Completed", topic=events.ProjectCompleted.TOPIC)
     def _completed(self, note: str, spent: int, actor: str, at: datetime,
                    explanation: str | None = None) -> None:
         self.progress.append(Progress(100, note, spent, actor, at, explanation))
@@ -331,7 +332,7 @@ class Proposal(Aggregate):
         self._require_buildable(selected)
         self._abandoned(_text(reason, "reason", 2000), actor, _now())
 
-    @event("Abandoned", topic="medborgarbudget:Proposal.Abandoned")
+    @event("Abandoned", topic=events.ProjectAbandoned.TOPIC)
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = "abandoned"
