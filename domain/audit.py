@@ -62,7 +62,7 @@ from eventsourcing.utils import resolve_topic
 
 from domain import events
 from domain.cycle import BudgetCycle
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.errors import DomainError
 from domain.money import AS_STORED, upcast_data
 from domain.phases import Phase
@@ -736,17 +736,7 @@ class Verifier:
     def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> dict[str, Any]:
         """The tally of the ballots in the history, with the rules the results record."""
         return tally(
-            {area_id: AreaRules(
-                budget=area.budget, vote_type=cycle.voting_rule_for(area_id).vote_type,
-                allocation_rule=recorded["areas"].get(area_id, {}).get(
-                    "rule", cycle.allocation_rule_for(area_id)),
-                threshold=recorded["areas"].get(area_id, {}).get("threshold",
-                                                                 cycle.score_threshold),
-                max_ranked=recorded["areas"].get(area_id, {}).get(
-                    "max_ranked", cycle.voting_rule_for(area_id).max_choices),
-                # Results published before the tie-break was recorded used the default.
-                tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break))
-             for area_id, area in cycle.areas.items()},
+            cycle.area_rules(recorded),
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if p.on_ballot],
             self._counted_ballots(), cycle.currency,

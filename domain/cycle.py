@@ -17,12 +17,16 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import events
+from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.cycle_tally import AreaRules
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pseudonym import GLOBAL, PER_CYCLE
+from domain.text import clean_text
+from domain.vocabulary import AllocationRule
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 # Which phases each command on a cycle or its proposals and ballots is accepted in.
@@ -92,14 +96,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _text(value: object, field_name: str, *, max_length: int = 2000) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field_name, "must not be empty")
-    if len(value) > max_length:
-        raise InvalidInput(field_name, f"must be at most {max_length} characters")
-    return value.strip()
-
-
 def _iso_date(value: object, field_name: str) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
@@ -110,7 +106,7 @@ def _iso_date(value: object, field_name: str) -> str:
 def web_address(value: object, field_name: str) -> str:
     """An address a page may link to: http or https with a host, nothing else (no javascript:,
     data: or file: addresses, no spaces or control characters)."""
-    text = _text(value, field_name, max_length=500)
+    text = clean_text(value, field_name, lengths.ADDRESS)
     parsed = urlsplit(text)
     if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
             or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
@@ -121,9 +117,9 @@ def web_address(value: object, field_name: str) -> str:
 
 def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
     return {
-        "body": _text(body, f"{prefix}.body", max_length=200),
+        "body": clean_text(body, f"{prefix}.body", lengths.NAME),
         "date": _iso_date(on, f"{prefix}.date"),
-        "reference": _text(reference, f"{prefix}.reference", max_length=200),
+        "reference": clean_text(reference, f"{prefix}.reference", lengths.NAME),
     }
 
 
@@ -177,8 +173,8 @@ class BudgetCycle(Aggregate):
                  the_id: UUID | None = None) -> BudgetCycle:
         copied = predecessor.configuration() if predecessor is not None else None
         fields: dict[str, Any] = {
-            "name": _text(name, "name", max_length=200),
-            "municipality": _text(municipality, "municipality", max_length=200),
+            "name": clean_text(name, "name", lengths.NAME),
+            "municipality": clean_text(municipality, "municipality", lengths.NAME),
             "actor": actor, "at": _now(),
             "predecessor_id": str(predecessor.id) if predecessor is not None else None,
             "configuration": copied, "pseudonyms": PER_CYCLE,
@@ -215,7 +211,7 @@ class BudgetCycle(Aggregate):
         self.decision: dict[str, str] | None = None
         self.areas: dict[str, Area] = {}
         self.voting_rule: VotingRule | None = None
-        self.allocation_rule = "greedy"
+        self.allocation_rule: str = AllocationRule.GREEDY
         self.score_threshold: int | None = None
         self.tie_break = DEFAULT_TIE_BREAK
         self.allow_ballot_changes = False
@@ -254,7 +250,7 @@ class BudgetCycle(Aggregate):
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
         rule = configuration.get("voting_rule")
         self.voting_rule = VotingRule(**rule) if rule else None
-        self.allocation_rule = configuration.get("allocation_rule", "greedy")
+        self.allocation_rule = configuration.get("allocation_rule", AllocationRule.GREEDY)
         self.score_threshold = configuration.get("score_threshold")
         self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
@@ -326,7 +322,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}")
         if threshold is not None and (type(threshold) is not int or threshold < 0):
             raise InvalidInput("threshold", "must be a whole number of votes or points, 0 or more")
-        if rule == "greedy-threshold" and threshold is None:
+        if rule == AllocationRule.GREEDY_THRESHOLD and threshold is None:
             raise InvalidInput("threshold", "greedy-threshold needs a minimum score")
         if tie_break is not None and tie_break not in TIE_BREAKS:
             raise InvalidInput("tie_break", f"must be one of {', '.join(TIE_BREAKS)}")
@@ -457,7 +453,7 @@ class BudgetCycle(Aggregate):
         participants and address of the version it revises unless it gives new ones, and
         every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
-        evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
+        evaluation: dict[str, Any] = {"report": clean_text(report, "report", lengths.REPORT)}
         if participants is not None:
             if type(participants) is not int or participants < 0:
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
@@ -477,7 +473,7 @@ class BudgetCycle(Aggregate):
         for kept in ("participants", "url"):
             if kept not in evaluation and kept in self.evaluation:
                 evaluation[kept] = self.evaluation[kept]
-        self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
+        self._evaluation_revised(evaluation, clean_text(reason, "reason"), actor, _now())
 
     @event("EvaluationRecorded", topic=events.EvaluationRecorded.TOPIC)
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
@@ -548,6 +544,23 @@ class BudgetCycle(Aggregate):
 
     def allocation_rule_for(self, area_id: str) -> str:
         return self.area(area_id).allocation_rule or self.allocation_rule
+
+    def area_rules(self, recorded: Mapping[str, Any] | None = None) -> dict[str, AreaRules]:
+        """The rules each area is counted with: as configured now, or, for a recount of
+        published results (`recorded`), the rule, threshold, ranks and tie-break they record
+        (results published before one of them was recorded were counted with the cycle's)."""
+        published = recorded.get("areas", {}) if recorded is not None else {}
+        rules = {}
+        for area_id, area in self.areas.items():
+            voting_rule = self.voting_rule_for(area_id)
+            said = published.get(area_id, {})
+            rules[area_id] = AreaRules(
+                budget=area.budget, vote_type=voting_rule.vote_type,
+                allocation_rule=said.get("rule", self.allocation_rule_for(area_id)),
+                threshold=said.get("threshold", self.score_threshold),
+                max_ranked=said.get("max_ranked", voting_rule.max_choices),
+                tie_break=said.get("tie_break", self.tie_break))
+        return rules
 
     def phase_entered_at_trigger(self, trigger: str) -> datetime | None:
         """When `trigger` last fired, if it did."""

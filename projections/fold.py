@@ -24,6 +24,9 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from domain import events as schema
 from domain.audit import Chain, event_data
+from domain.phases import Phase
+from domain.proposal_states import ProposalStatus as Status
+from domain.vocabulary import AllocationRule
 from projections.stored_ballot import CastBallot
 
 CYCLE = schema.CYCLE + "."
@@ -199,10 +202,10 @@ class Batch:
         self.cycles[cycle_id] = {
             "id": cycle_id, "name": event.name, "municipality": event.municipality,
             "predecessor_id": event.predecessor_id, "created_at": _iso(event.at),
-            "phase": "draft", "decision": None,
+            "phase": Phase.DRAFT, "decision": None,
             "areas": {a["id"]: a for a in config.get("areas", [])},
             "voting_rule": config.get("voting_rule"),
-            "allocation_rule": config.get("allocation_rule", "greedy"),
+            "allocation_rule": config.get("allocation_rule", AllocationRule.GREEDY),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
@@ -285,11 +288,11 @@ class Batch:
             "id": proposal_id, "cycle_id": event.cycle_id, "area": event.area,
             "title": event.title, "description": event.description,
             "estimated_cost": event.estimated_cost, "official_cost": None,
-            "category": event.category, "place": event.place, "status": "submitted",
+            "category": event.category, "place": event.place, "status": Status.SUBMITTED,
             "submitted_at": _iso(event.at), "steps": [{"step": "received", "at": _iso(event.at)}],
             "progress": [], "merged_into": None,
         }
-        self._count_proposal(event.cycle_id, None, "submitted")
+        self._count_proposal(event.cycle_id, None, Status.SUBMITTED)
         self._audit(position, event.cycle_id, "proposal submitted", event.title,
                     at=_iso(event.at), actor="resident")
 
@@ -316,7 +319,7 @@ class Batch:
             proposal["review_reason"] = event.reason
 
         self._proposal_changed(
-            position, envelope, "feasible" if event.feasible else "infeasible",
+            position, envelope, Status.FEASIBLE if event.feasible else Status.INFEASIBLE,
             "proposal reviewed",
             {"step": "reviewed", "feasible": event.feasible, "official_cost": event.official_cost,
              "reason": event.reason}, at=event.at, actor=event.actor, reason=event.reason,
@@ -326,7 +329,7 @@ class Batch:
         def change(proposal: dict[str, Any]) -> None:
             proposal["merged_into"] = event.into
 
-        self._proposal_changed(position, envelope, "merged", "proposal merged",
+        self._proposal_changed(position, envelope, Status.MERGED, "proposal merged",
                                {"step": "merged", "into": event.into, "reason": event.reason},
                                at=event.at, actor=event.actor, reason=event.reason,
                                change=change)
@@ -343,7 +346,7 @@ class Batch:
 
     def _withdrawn(self, position: int, envelope: Envelope,
                    event: schema.ProposalWithdrawn) -> None:
-        self._proposal_changed(position, envelope, "withdrawn", "proposal withdrawn",
+        self._proposal_changed(position, envelope, Status.WITHDRAWN, "proposal withdrawn",
                                {"step": "withdrawn", "reason": event.reason}, at=event.at,
                                actor=event.actor, reason=event.reason)
 
@@ -354,7 +357,7 @@ class Batch:
                                          "spent": event.spent, "at": _iso(event.at),
                                          "explanation": event.explanation})
 
-        self._proposal_changed(position, envelope, "in_progress", "progress reported",
+        self._proposal_changed(position, envelope, Status.IN_PROGRESS, "progress reported",
                                {"step": "progress", "percent": event.percent,
                                 "note": event.note, "spent": event.spent,
                                 "explanation": event.explanation}, at=event.at,
@@ -367,14 +370,14 @@ class Batch:
                                          "spent": event.spent, "at": _iso(event.at),
                                          "explanation": event.explanation})
 
-        self._proposal_changed(position, envelope, "completed", "project completed",
+        self._proposal_changed(position, envelope, Status.COMPLETED, "project completed",
                                {"step": "built", "note": event.note, "spent": event.spent},
                                at=event.at, actor=event.actor, reason=event.note,
                                change=change)
 
     def _abandoned(self, position: int, envelope: Envelope,
                    event: schema.ProjectAbandoned) -> None:
-        self._proposal_changed(position, envelope, "abandoned", "project abandoned",
+        self._proposal_changed(position, envelope, Status.ABANDONED, "project abandoned",
                                {"step": "abandoned", "reason": event.reason}, at=event.at,
                                actor=event.actor, reason=event.reason)
 

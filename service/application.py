@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
@@ -481,17 +481,7 @@ class Medborgarbudget(Application[UUID]):
     # ---- counting --------------------------------------------------------------------------
 
     def tally(self, cycle: BudgetCycle) -> dict[str, Any]:
-        areas = {
-            area_id: AreaRules(
-                budget=area.budget,
-                vote_type=cycle.voting_rule_for(area_id).vote_type,
-                allocation_rule=cycle.allocation_rule_for(area_id),
-                threshold=cycle.score_threshold,
-                max_ranked=cycle.voting_rule_for(area_id).max_choices,
-                tie_break=cycle.tie_break,
-            )
-            for area_id, area in cycle.areas.items()
-        }
+        areas = cycle.area_rules()
         proposals = [
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if p.on_ballot

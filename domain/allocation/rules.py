@@ -11,8 +11,9 @@ from domain.allocation.greedy import allocate_greedy
 from domain.allocation.outcome import Outcome
 from domain.allocation.profile import Profile
 from domain.allocation.reasons import MINOR_PLACES, Reason, ReasonCode, Tie, TieKind, in_units
+from domain.vocabulary import AllocationRule, values
 
-RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
+RULES: tuple[str, ...] = values(AllocationRule)
 
 
 def allocate(election: Election, rule: str) -> Outcome:

@@ -20,6 +20,8 @@ from domain.areas import residence_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
+from domain.phases import Phase
+from domain.proposal_states import CLOSED, ProposalStatus
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service import comparison
@@ -33,8 +35,9 @@ from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
-PHASE_ORDER = ("draft", "ideas", "review", "voting", "counting", "results", "implementation",
-               "evaluation", "closed")
+PHASE_ORDER = tuple(p.value for p in Phase if p is not Phase.CANCELLED)
+# A proposal never on the ballot: not reviewed feasible, or merged or withdrawn.
+OFF_THE_BALLOT = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.INFEASIBLE, *CLOSED})
 Lang = Annotated[str | None, Query(max_length=5)]
 
 
@@ -267,8 +270,8 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     rows = read_models.store.results_of(cycle["id"])
     result = next((r for r in rows if r["proposal_id"] == proposal_id), None)
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
-    on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
-        and phase_index >= PHASE_ORDER.index("voting")
+    on_ballot = proposal["status"] not in OFF_THE_BALLOT \
+        and phase_index >= PHASE_ORDER.index(Phase.VOTING)
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
     return "proposal.html", {
