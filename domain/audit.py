@@ -215,11 +215,13 @@ class Chain:
 
     @property
     def published_head(self) -> str | None:
-        return self.state["published_head"]
+        head: str | None = self.state["published_head"]
+        return head
 
     @property
     def published_events(self) -> int | None:
-        return self.state["published_events"]
+        events: int | None = self.state["published_events"]
+        return events
 
     def add(self, topic: str, originator_id: UUID | str, originator_version: int,
             timestamp: datetime | str, data: Mapping[str, Any]) -> bytes:

@@ -183,7 +183,7 @@ class BudgetCycle(Aggregate):
         if the_id is None:
             return cls(**fields)
         # The same Created event, with the id given rather than a random one.
-        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
+        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)
         return created
 
     @event("Created", topic=events.CycleCreated.TOPIC)
@@ -615,7 +615,7 @@ def _results_in_ore(state: dict[str, Any]) -> None:
     state["results"] = results
 
 
-versioned(BudgetCycle.Created, _configuration_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.Created, _configuration_in_ore)
 versioned(BudgetCycle.AreaAdded, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.AreaChanged, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.VotingRuleSet, _rule_in_ore)  # type: ignore[attr-defined]

@@ -262,7 +262,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
-        self.sql_create_statements.extend(SQL(self.sql(s)) for s in CREATE)  # type: ignore[arg-type,misc]
+        self.sql_create_statements.extend(SQL(self.sql(s)) for s in CREATE)  # type: ignore[misc]
 
     def _names(self) -> dict[str, str]:
         schema = self.datastore.schema

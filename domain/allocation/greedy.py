@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from domain.allocation.election import Election
 from domain.allocation.outcome import Outcome
-from domain.allocation.profile import Profile
+from domain.allocation.profile import Profile, profile_of
 from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit, Tie, TieKind, in_units
 
 
@@ -33,7 +33,7 @@ def greedy_order(profile: Profile) -> list[int]:
 
 
 def allocate_greedy(election: Election, rule: str) -> Outcome:
-    profile = election.profile
+    profile = profile_of(election)
     threshold: Decimal | int | None = None
     if rule == "greedy-threshold":
         threshold = election.min_project_score_threshold

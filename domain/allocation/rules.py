@@ -9,7 +9,7 @@ from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
 from domain.allocation.outcome import Outcome
-from domain.allocation.profile import Profile
+from domain.allocation.profile import Profile, profile_of
 from domain.allocation.reasons import MINOR_PLACES, Reason, ReasonCode, Tie, TieKind, in_units
 from domain.vocabulary import AllocationRule, values
 
@@ -24,7 +24,7 @@ def allocate(election: Election, rule: str) -> Outcome:
         raise ValueError(f"expected an Election, got {type(election).__name__}")
     if rule.startswith("greedy"):
         return allocate_greedy(election, rule)
-    profile = election.profile
+    profile = profile_of(election)
     instance = MesInstance(profile)
     if profile.voters == 0:
         return _mes_outcome(rule, profile, instance, None, 0, election.currency)
