@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -30,8 +30,6 @@ from service.pages import charts, i18n
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.reason_text import reason_text
-from service.web.session import csrf_token, current_resident
-from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -93,15 +91,30 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
         test_sign_in=_test_sign_in(request), **context)
 
 
+class Visitor(Protocol):
+    """Who reads a page, as the part of the site that signs residents in knows it
+    (service/web installs one on the application as `state.visitor`): the pages show it
+    without depending on how sign-in and sessions work."""
+
+    def resident(self, request: Request) -> object | None: ...
+    def csrf_token(self, request: Request) -> str: ...
+    def test_sign_in(self, request: Request) -> bool: ...
+
+
+def _visitor(request: Request) -> Visitor:
+    visitor: Visitor = request.app.state.visitor
+    return visitor
+
+
 def _test_sign_in(request: Request) -> bool:
     """Whether every page warns that anyone can sign in as anyone here."""
-    return sign_in_mode(request) is SignIn.TEST
+    return _visitor(request).test_sign_in(request)
 
 
 def _reader(request: Request) -> dict[str, Any]:
     """What of a page is the reader's own: who is signed in, and their CSRF token."""
     has_session = "session" in request.scope
-    return {"resident": current_resident(request) if has_session else None,
+    return {"resident": _visitor(request).resident(request) if has_session else None,
             "csrf": LazyCsrf(request) if has_session else ""}
 
 
@@ -142,7 +155,7 @@ class LazyCsrf:
         self._request = request
 
     def __str__(self) -> str:
-        return csrf_token(self._request)
+        return _visitor(self._request).csrf_token(self._request)
 
     def __html__(self) -> str:
         return str(Markup.escape(str(self)))

@@ -40,3 +40,11 @@ def test_the_event_schema_imports_only_the_standard_library() -> None:
 def test_the_domain_imports_neither_the_service_nor_the_projections(path: Path) -> None:
     assert not {name for name in imported(path)
                 if name.split(".")[0] in ("service", "projections", "fastapi", "sqlite3")}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "service/pages").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_pages_do_not_import_the_sign_in_side_of_the_site(path: Path) -> None:
+    # service/web renders the pages' templates; the pages learn who reads them through the
+    # `Visitor` it installs, so the two do not import each other.
+    assert not {name for name in imported(path) if name.startswith("service.web")}
