@@ -30,6 +30,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.identity import parse_identity
 from domain.phases import Phase, TriggerStatus
 from domain.proposal import Proposal
+from domain.proposal_states import ProposalStatus
 from domain.pseudonym import pseudonym
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.ballot_intake import BallotIntake, position_of
@@ -260,7 +261,7 @@ class Medborgarbudget(Application[UUID]):
     def proposal_facts(self, cycle_id: str | UUID) -> ProposalFacts:
         proposals = self.proposals(cycle_id)
         return ProposalFacts(
-            unreviewed=sum(1 for p in proposals if p.status == "submitted"),
+            unreviewed=sum(1 for p in proposals if p.status == ProposalStatus.SUBMITTED),
             areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
         )
 
