@@ -390,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
                             f"{imported.rate:,.0f} ballots/s (storing them "
                             f"{imported.ballot_rate:,.0f}/s)",
                             f"library batch save {imported.library_rate:,.0f}/s "
-                            f"(ratio {ratio:.2f})",
+                            f"(ratio {ratio:.2f}); CPU time "
+                            f"{imported.cpu_rate:,.0f}/s vs {imported.library_cpu_rate:,.0f}/s "
+                            f"(ratio {imported.cpu_rate / imported.library_cpu_rate:.2f})",
                             f">= {wanted:,}/s" if backend == "sqlite" else "-",
                             imported.rate >= wanted if backend == "sqlite" else None))
 

@@ -649,7 +649,7 @@ class Verifier:
         if options is None:
             options = self._options[area] = {
                 str(p.id): p.cost for p in self._proposals.values()
-                if p.area == area and p.on_ballot}
+                if p.area == area and cycle.on_ballot(p)}
         try:
             cycle.voting_rule_for(area).check_ballot(
                 list(selections), list(points) if points is not None else None, options,
@@ -740,7 +740,7 @@ class Verifier:
         return tally(
             cycle.area_rules(recorded),
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
-             for p in self._proposals.values() if p.on_ballot],
+             for p in self._proposals.values() if cycle.on_ballot(p)],
             self._counted_ballots(), cycle.currency,
         )
 

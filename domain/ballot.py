@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
+import orjson
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import get_topic
 
 from domain import events
 from domain.errors import Conflict, InvalidInput
@@ -73,10 +75,8 @@ class Ballot(Aggregate):
         """A voter's own ballot. `costs` maps the proposals on this area's ballot to their
         official cost (minor units of `currency`, as `budget`); `receipt` is the digest of the
         voter's receipt code (domain/receipts)."""
-        if channel not in CHANNELS:
-            raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
-        selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget, currency)
+        selections, points = _checked(selections, points, rule, costs, budget, channel,
+                                      currency)
         return cls(cycle_id=cycle_id, area=area, voter=voter, selections=selections,
                    points=points, channel=channel, station=None, at=None,
                    day=_today().date().isoformat(), receipt=receipt)
@@ -165,6 +165,46 @@ class Ballot(Aggregate):
         }
 
 
+class BallotCaster:
+    """`Ballot.cast` for many ballots of one area at once (an imported election): each ballot
+    checked exactly as `cast` checks it, but only its `Ballot.Cast` event made, not the
+    aggregate; replayed, the event makes the ballot `cast` would have made (the same id,
+    fields and day). What is the same for every ballot (the rule, the options, the id's
+    hashing up to the voter) is set up once."""
+
+    def __init__(self, cycle_id: str, area: str, rule: VotingRule, costs: Mapping[str, int],
+                 budget: int, currency: str = SEK) -> None:
+        self.cycle_id, self.area = cycle_id, area
+        self._rule, self._costs, self._budget, self._currency = rule, costs, budget, currency
+        # uuid5 is SHA-1 over the namespace and the name; the name's start is the same here.
+        self._id_hash = hashlib.sha1(BALLOT_NAMESPACE.bytes + f"{cycle_id}/{area}/".encode(),
+                                     usedforsecurity=False)
+        self._event = Ballot.Cast  # type: ignore[attr-defined]
+        self._topic = get_topic(Ballot)
+
+    def ballot_id(self, voter: str) -> UUID:
+        """`ballot_id(cycle_id, area, voter)`."""
+        digest = self._id_hash.copy()
+        digest.update(voter.encode())
+        return UUID(bytes=digest.digest()[:16], version=5)
+
+    def cast(self, voter: str, selections: Sequence[str], points: Sequence[int] | None,
+             channel: str = "digital", receipt: str | None = None) -> Any:
+        """The `Ballot.Cast` event of the voter's ballot, or InvalidInput as `cast` refuses."""
+        selections, points = _checked(selections, points, self._rule, self._costs,
+                                      self._budget, channel, self._currency)
+        day = _today()
+        # Made as the library's mapper makes an event it reads back: the fields set at once,
+        # not one by one through the frozen dataclass's constructor (a third of the cost).
+        cast = object.__new__(self._event)
+        cast.__dict__.update(
+            originator_id=self.ballot_id(voter), originator_version=1, timestamp=day,
+            originator_topic=self._topic, cycle_id=self.cycle_id, area=self.area, voter=voter,
+            selections=selections, points=points, channel=channel, station=None, at=None,
+            age_band=None, day=day.date().isoformat(), receipt=receipt)
+        return cast
+
+
 class RollMark(Aggregate):
     """A voter marked in a station's roll: it takes the voter's one ballot in the area (its id
     is the id their digital ballot would have), so a digital ballot before or after it is
@@ -211,9 +251,22 @@ def station_name(station: object) -> str:
     return name
 
 
+def _checked(selections: Sequence[str], points: Sequence[int] | None, rule: VotingRule,
+             costs: Mapping[str, int], budget: int, channel: str, currency: str,
+             ) -> tuple[list[str], list[int] | None]:
+    """A voter's ballot as `Ballot.Cast` holds it, or InvalidInput when the rule refuses it."""
+    if channel not in CHANNELS:
+        raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
+    selections_, points_ = _as_lists(selections, points)
+    rule.check_ballot(selections_, points_, costs, budget, currency)
+    return selections_, points_
+
+
 def _as_lists(
     selections: Sequence[str], points: Sequence[int] | None
 ) -> tuple[list[str], list[int] | None]:
+    if type(selections) is list and points is None and all(type(s) is str for s in selections):
+        return selections.copy(), None  # the usual ballot, without the slower checks below
     if isinstance(selections, str) or not isinstance(selections, Sequence):
         raise InvalidInput("selections", "must be a list of proposal ids")
     if points is not None and (isinstance(points, str) or not isinstance(points, Sequence)):
@@ -237,8 +290,29 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 def counted_lines(counted: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
     """Each counted ballot as (ballot id, canonical JSON line), serialised once."""
-    return [(str(item["ballot"]), _CANONICAL.encode(item).encode() + b"\n")
-            for item in counted]
+    return [(str(item["ballot"]), _canonical_line(item)) for item in counted]
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _canonical_line(item: Mapping[str, Any]) -> bytes:
+    """`_CANONICAL`'s line, written by orjson where the two write the same text (keys and
+    values of text, whole numbers, true/false, null and lists of them; not floats), which is
+    every counted ballot, ten times faster: a tally of a large import wrote little else."""
+    if type(item) is dict and all(type(key) is str for key in item):
+        kinds = set(map(type, item.values()))
+        if list in kinds:
+            kinds.discard(list)
+            for value in item.values():
+                if type(value) is list:
+                    kinds.update(map(type, value))
+        if kinds <= _SCALARS:
+            try:
+                return orjson.dumps(item, option=orjson.OPT_SORT_KEYS) + b"\n"
+            except orjson.JSONEncodeError:  # an integer beyond 64 bits
+                pass
+    return _CANONICAL.encode(item).encode() + b"\n"
 
 
 def digest_of_lines(lines: Iterable[tuple[str, bytes]]) -> str:

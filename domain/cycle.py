@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
@@ -20,14 +20,25 @@ from domain import events
 from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.categories import (
+    Category,
+    as_dicts,
+    categories_from,
+    chosen_category,
+    stored_categories,
+)
 from domain.cycle_tally import AreaRules
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pseudonym import GLOBAL, PER_CYCLE
+from domain.support_round import SupportConfiguration, SupportCount, round_outcome
 from domain.text import clean_text
 from domain.vocabulary import AllocationRule
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
+
+if TYPE_CHECKING:
+    from domain.proposal import Proposal
 
 # Which phases each command on a cycle or its proposals and ballots is accepted in.
 COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
@@ -36,6 +47,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
+    "support_proposal": frozenset({Phase.SUPPORT}),
+    "withdraw_support": frozenset({Phase.SUPPORT}),
     "undo_merge": frozenset({Phase.REVIEW}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
@@ -54,6 +67,8 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "withdraw_proposal": "Withdrawing a proposal",
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",
+    "support_proposal": "Supporting a proposal",
+    "withdraw_support": "Withdrawing a support",
     "undo_merge": "Undoing a merge",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
@@ -75,6 +90,8 @@ class ProposalFacts:
 
     unreviewed: int = 0
     areas_with_feasible: frozenset[str] = frozenset()
+    # The support each proposal that may go on the ballot has now (the support round).
+    supports: tuple[SupportCount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,9 @@ class CycleFacts:
     every_area_has_feasible_proposal: bool
     adoption_recorded: bool
     evaluation_recorded: bool
+    no_support_round: bool = True
+    support_round_configured: bool = False
+    every_area_has_supported_proposal: bool = False
     tally_recorded: bool = False
     reason_given: bool = False
 
@@ -215,6 +235,10 @@ class BudgetCycle(Aggregate):
         self.score_threshold: int | None = None
         self.tie_break = DEFAULT_TIE_BREAK
         self.allow_ballot_changes = False
+        # The support round's rules (domain/support_round.py), None when the cycle has none;
+        # once it closed, which proposals it put on the ballot and why the others are not.
+        self.support_round: dict[str, Any] | None = None
+        self.support_outcome: dict[str, Any] | None = None
         self.timeline: dict[str, str] = {}
         self.history: list[PhaseChange] = []
         self.results: dict[str, Any] | None = None
@@ -223,6 +247,7 @@ class BudgetCycle(Aggregate):
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
         self.evaluation_history: list[dict[str, Any]] = []
+        self.categories: tuple[Category, ...] = ()
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -237,7 +262,7 @@ class BudgetCycle(Aggregate):
     # ---- configuration (draft only) -------------------------------------------------------
 
     def configuration(self) -> dict[str, Any]:
-        return {
+        configuration: dict[str, Any] = {
             "areas": [a.to_dict() for a in self.areas.values()],
             "voting_rule": self.voting_rule.to_dict() if self.voting_rule else None,
             "allocation_rule": self.allocation_rule,
@@ -245,6 +270,12 @@ class BudgetCycle(Aggregate):
             "tie_break": self.tie_break,
             "allow_ballot_changes": self.allow_ballot_changes,
         }
+        if self.categories:
+            # Only when set: a successor of a cycle without categories is created as before.
+            configuration["categories"] = as_dicts(self.categories)
+        if self.support_round is not None:  # absent otherwise: copied as it always was
+            configuration["support_round"] = self.support_round
+        return configuration
 
     def _apply_configuration(self, configuration: Mapping[str, Any]) -> None:
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
@@ -254,6 +285,8 @@ class BudgetCycle(Aggregate):
         self.score_threshold = configuration.get("score_threshold")
         self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
+        self.categories = stored_categories(configuration.get("categories", ()))
+        self.support_round = configuration.get("support_round")
 
     def record_decision(self, body: str, on: str, reference: str, actor: str) -> None:
         self.require_phase("configure")
@@ -342,6 +375,61 @@ class BudgetCycle(Aggregate):
         self.score_threshold = threshold
         self.tie_break = tie_break
 
+    def set_categories(self, categories: object, actor: str) -> tuple[Category, ...]:
+        """The list a proposal's category is chosen from (an empty list: free text again)."""
+        self.require_phase("configure")
+        checked = categories_from(categories)
+        self._categories_set(as_dicts(checked), actor, _now())
+        return checked
+
+    @event("CategoriesSet", topic=events.CategoriesSet.TOPIC)
+    def _categories_set(self, categories: list[dict[str, str]], actor: str,
+                        at: datetime) -> None:
+        self.categories = stored_categories(categories)
+
+    def proposal_category(self, value: object) -> str:
+        """The category a proposal submitted now records (domain/categories.py)."""
+        return chosen_category(self.categories, value)
+
+    def configure_support_round(self, support_round: object, actor: str) -> None:
+        """A support round between review and voting, with the rule that picks each area's
+        ballot (domain/support_round.py); None: no support round."""
+        self.require_phase("configure")
+        if support_round is None:
+            if self.support_round is None:
+                raise Conflict("This cycle has no support round to switch off.")
+            self._support_round_set(None, actor, _now())
+            return
+        rules = SupportConfiguration.from_dict(support_round, self.areas)
+        self._support_round_set(rules.to_dict(), actor, _now())
+
+    @event("SupportRoundSet", topic=events.SupportRoundSet.TOPIC)
+    def _support_round_set(self, support_round: dict[str, Any] | None, actor: str,
+                           at: datetime) -> None:
+        self.support_round = support_round
+
+    def support_rules(self) -> SupportConfiguration | None:
+        if self.support_round is None:
+            return None
+        return SupportConfiguration.from_stored(self.support_round)
+
+    def support_outcome_now(self, supports: Sequence[SupportCount]) -> dict[str, Any]:
+        """Which proposals the support round would put on each area's ballot with `supports`."""
+        rules = self.support_rules()
+        if rules is None:
+            raise Conflict("This cycle has no support round.")
+        return {"format": 1, "areas": round_outcome(rules, self.areas, supports)}
+
+    def on_ballot(self, proposal: Proposal) -> bool:
+        """Whether the proposal is on its area's ballot: reviewed feasible and still standing
+        (Proposal.on_ballot) and, after a support round, put on the ballot by it."""
+        if not proposal.on_ballot:
+            return False
+        if self.support_outcome is None:
+            return True
+        area = self.support_outcome["areas"].get(proposal.area, {})
+        return str(proposal.id) in area.get("on_ballot", [])
+
     def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
         """Planned start date of each phase; the dates must follow the phases' order."""
         self.require_phase("configure")
@@ -367,6 +455,10 @@ class BudgetCycle(Aggregate):
     # ---- phase transitions ---------------------------------------------------------------
 
     def facts(self, proposals: ProposalFacts, reason: str = "", tally: bool = False) -> CycleFacts:
+        supported = False
+        if self.support_round is not None and self.areas:
+            areas = self.support_outcome_now(proposals.supports)["areas"]
+            supported = all(area["on_ballot"] for area in areas.values())
         return CycleFacts(
             decision_recorded=self.decision is not None,
             has_funded_area=any(a.budget > 0 for a in self.areas.values()),
@@ -377,6 +469,9 @@ class BudgetCycle(Aggregate):
             and all(a in proposals.areas_with_feasible for a in self.areas),
             adoption_recorded=self.adoption is not None,
             evaluation_recorded=self.evaluation is not None,
+            no_support_round=self.support_round is None,
+            support_round_configured=self.support_round is not None,
+            every_area_has_supported_proposal=supported,
             tally_recorded=tally,
             reason_given=bool(reason.strip()),
         )
@@ -391,9 +486,23 @@ class BudgetCycle(Aggregate):
         # publish_results goes through publish_results(), which brings the tally; here its guard
         # refuses it, saying the tally must be recorded.
         destination = PHASE_MACHINE.check(self.phase, trigger, self.facts(proposals, reason))
+        if trigger == "close_support":
+            # The outcome is recorded with the phase change, as the facts it was decided on.
+            self._support_round_closed(
+                trigger, self.phase.value, destination.value, actor, reason.strip(), _now(),
+                self.support_outcome_now(proposals.supports))
+            return
         self._phase_changed(
             trigger, self.phase.value, destination.value, actor, reason.strip(), _now()
         )
+
+    @event("SupportRoundClosed", topic=events.SupportRoundClosed.TOPIC)
+    def _support_round_closed(
+        self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str,
+        at: datetime, outcome: dict[str, Any],
+    ) -> None:
+        self.support_outcome = outcome
+        self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
 
     @event("PhaseChanged", topic=events.PhaseChanged.TOPIC)
     def _phase_changed(

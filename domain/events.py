@@ -136,6 +136,28 @@ class AllocationRuleSet(Payload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CategoriesSet(Payload):
+    """The cycle's list of proposal categories (domain/categories.py), each an id and a name."""
+
+    TOPIC: ClassVar[str] = CYCLE + ".CategoriesSet"
+    NAME: ClassVar[str] = "CategoriesSet"
+    categories: list[dict[str, str]]
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportRoundSet(Payload):
+    """The support round's rules (domain/support_round.py), or None: no support round."""
+
+    TOPIC: ClassVar[str] = CYCLE + ".SupportRoundSet"
+    NAME: ClassVar[str] = "SupportRoundSet"
+    support_round: dict[str, Any] | None
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TimelineSet(Payload):
     TOPIC: ClassVar[str] = CYCLE + ".TimelineSet"
     NAME: ClassVar[str] = "TimelineSet"
@@ -154,6 +176,22 @@ class PhaseChanged(Payload):
     actor: str
     reason: str
     at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportRoundClosed(Payload):
+    """The phase change that ends the support round, with its outcome: which proposals go on
+    to the vote."""
+
+    TOPIC: ClassVar[str] = CYCLE + ".SupportRoundClosed"
+    NAME: ClassVar[str] = "SupportRoundClosed"
+    trigger: str
+    from_phase: str
+    to_phase: str
+    actor: str
+    reason: str
+    at: datetime
+    outcome: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -305,6 +343,24 @@ class ProjectAbandoned(Payload):
     at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProposalSupported(Payload):
+    """`supporter`: the resident's pseudonym, never who they are."""
+
+    TOPIC: ClassVar[str] = PROPOSAL + ".Supported"
+    NAME: ClassVar[str] = "Supported"
+    supporter: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportWithdrawn(Payload):
+    TOPIC: ClassVar[str] = PROPOSAL + ".SupportWithdrawn"
+    NAME: ClassVar[str] = "SupportWithdrawn"
+    supporter: str
+    at: datetime
+
+
 # ---- ballots and the stations' rolls ------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,10 +415,11 @@ class RollMarked(Payload):
 
 PAYLOADS: Final[tuple[type[Payload], ...]] = (
     CycleCreated, DecisionRecorded, AreaAdded, AreaChanged, AreaRemoved, VotingRuleSet,
-    AllocationRuleSet, TimelineSet, PhaseChanged, ResultsPublished, AdoptionRecorded,
-    EvaluationRecorded, EvaluationRevised, PaperBallotsEntered,
+    AllocationRuleSet, CategoriesSet, SupportRoundSet, TimelineSet, PhaseChanged,
+    SupportRoundClosed, ResultsPublished, AdoptionRecorded, EvaluationRecorded,
+    EvaluationRevised, PaperBallotsEntered,
     ProposalSubmitted, ProposalReviewed, ProposalMerged, MergeUndone, ProposalWithdrawn,
-    ProgressReported, ProjectCompleted, ProjectAbandoned,
+    ProgressReported, ProjectCompleted, ProjectAbandoned, ProposalSupported, SupportWithdrawn,
     BallotCast, BallotChanged, RollMarked,
 )
 SCHEMA: Final[Mapping[str, type[Payload]]] = {payload.TOPIC: payload for payload in PAYLOADS}

@@ -22,6 +22,7 @@ class Phase(StrEnum):
     DRAFT = "draft"
     IDEAS = "ideas"
     REVIEW = "review"
+    SUPPORT = "support"
     VOTING = "voting"
     COUNTING = "counting"
     RESULTS = "results"
@@ -35,6 +36,7 @@ SWEDISH_NAMES: Mapping[Phase, str] = {
     Phase.DRAFT: "Utkast (politiskt beslut)",
     Phase.IDEAS: "Idéinsamling",
     Phase.REVIEW: "Prövning",
+    Phase.SUPPORT: "Stödinsamling",
     Phase.VOTING: "Röstning",
     Phase.COUNTING: "Rösträkning",
     Phase.RESULTS: "Resultat",
@@ -55,7 +57,14 @@ TRANSITIONS: tuple[tuple[str, list[Phase], Phase, list[str]], ...] = (
      ["decision_recorded", "has_funded_area", "voting_rule_chosen", "reason_given"]),
     ("close_ideas", [Phase.IDEAS], Phase.REVIEW, ["reason_given"]),
     ("open_voting", [Phase.REVIEW], Phase.VOTING,
-     ["every_proposal_reviewed", "every_area_has_feasible_proposal", "reason_given"]),
+     ["no_support_round", "every_proposal_reviewed", "every_area_has_feasible_proposal",
+      "reason_given"]),
+    # The support round, when the cycle has one: residents pick which proposals go on the ballot.
+    ("open_support", [Phase.REVIEW], Phase.SUPPORT,
+     ["support_round_configured", "every_proposal_reviewed", "every_area_has_feasible_proposal",
+      "reason_given"]),
+    ("close_support", [Phase.SUPPORT], Phase.VOTING,
+     ["every_area_has_supported_proposal", "reason_given"]),
     ("close_voting", [Phase.VOTING], Phase.COUNTING, ["reason_given"]),
     ("publish_results", [Phase.COUNTING], Phase.RESULTS, ["tally_recorded", "reason_given"]),
     ("adopt", [Phase.RESULTS], Phase.IMPLEMENTATION, ["adoption_recorded", "reason_given"]),
@@ -72,6 +81,10 @@ GUARD_EXPLANATIONS: Mapping[str, str] = {
     "voting_rule_chosen": "a voting rule must be chosen",
     "every_proposal_reviewed": "every proposal needs a review decision",
     "every_area_has_feasible_proposal": "every area needs at least one feasible proposal",
+    "no_support_round": "this cycle has a support round: open it (open_support) before voting",
+    "support_round_configured": "the cycle has no support round (it is configured in draft)",
+    "every_area_has_supported_proposal": "every area needs at least one proposal that goes on "
+                                         "the ballot under the support round's rule",
     "tally_recorded": "the tally must be computed and recorded with the results",
     "adoption_recorded": "the assembly's adoption (body, date, reference) must be recorded first",
     "evaluation_recorded": "an evaluation report must be recorded first",
@@ -98,6 +111,12 @@ class TransitionFacts(Protocol):
     def every_proposal_reviewed(self) -> bool: ...
     @property
     def every_area_has_feasible_proposal(self) -> bool: ...
+    @property
+    def no_support_round(self) -> bool: ...
+    @property
+    def support_round_configured(self) -> bool: ...
+    @property
+    def every_area_has_supported_proposal(self) -> bool: ...
     @property
     def tally_recorded(self) -> bool: ...
     @property

@@ -29,6 +29,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _category(value: object) -> str:
+    """A category's id or free text, or "" for none: which the cycle allows is its business
+    (`BudgetCycle.proposal_category`)."""
+    if not isinstance(value, str):
+        raise InvalidInput("category", "must be text")
+    return clean_text(value, "category", lengths.CATEGORY) if value.strip() else ""
+
+
 def _place(value: object) -> dict[str, Any] | None:
     """An optional place: a name, and coordinates (WGS84) when known."""
     if value is None:
@@ -95,7 +103,7 @@ class Proposal(Aggregate):
                 cycle_id=cycle_id, area=area, title=clean_text(title, "title", lengths.TITLE),
                 description=clean_text(description, "description", lengths.DESCRIPTION),
                 estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-                category=clean_text(category, "category", lengths.CATEGORY), place=_place(place),
+                category=_category(category), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
             cycle_id=cycle_id,
@@ -103,7 +111,7 @@ class Proposal(Aggregate):
             title=clean_text(title, "title", lengths.TITLE),
             description=clean_text(description, "description", lengths.DESCRIPTION),
             estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
-            category=clean_text(category, "category", lengths.CATEGORY),
+            category=_category(category),
             place=_place(place),
             proposer=proposer,
             at=_now(),
@@ -142,6 +150,9 @@ class Proposal(Aggregate):
         self.merged_into: str | None = None
         self.closing_reason: str | None = None
         self.progress: list[Progress] = []
+        # The support round: the pseudonyms of the residents who support it now (keyed by this
+        # proposal, so one resident's supports of two proposals share nothing).
+        self.supporters: set[str] = set()
 
     @property
     def tie_id(self) -> str:
@@ -322,6 +333,35 @@ class Proposal(Aggregate):
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
         self.status = ProposalStatus.ABANDONED
+
+
+    # ---- the support round -------------------------------------------------------------------
+
+    @property
+    def supports(self) -> int:
+        return len(self.supporters)
+
+    def support(self, supporter: str) -> None:
+        """A resident supports the proposal; a second support by the same one is refused."""
+        PROPOSAL_MACHINE.check(self.status, "support")
+        if supporter in self.supporters:
+            raise Conflict("You already support this proposal; a resident supports a proposal "
+                           "once. Nothing was stored.")
+        self._supported(supporter, _now())
+
+    @event("Supported", topic=events.ProposalSupported.TOPIC)
+    def _supported(self, supporter: str, at: datetime) -> None:
+        self.supporters.add(supporter)
+
+    def withdraw_support(self, supporter: str) -> None:
+        if supporter not in self.supporters:
+            raise Conflict("You do not support this proposal, so there is no support to "
+                           "withdraw. Nothing was stored.")
+        self._support_withdrawn(supporter, _now())
+
+    @event("SupportWithdrawn", topic=events.SupportWithdrawn.TOPIC)
+    def _support_withdrawn(self, supporter: str, at: datetime) -> None:
+        self.supporters.discard(supporter)
 
 
 # Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.

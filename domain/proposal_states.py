@@ -48,6 +48,9 @@ TRANSITIONS: tuple[tuple[str, list[ProposalStatus], ProposalStatus, str | None],
     ("undo_merge", [S.MERGED], S.FEASIBLE, "reviewed_feasible"),
     ("undo_merge", [S.MERGED], S.INFEASIBLE, "reviewed_infeasible"),
     ("withdraw", OPEN, S.WITHDRAWN, None),
+    # The support round (between review and voting): only a proposal on the ballot is
+    # supported, and supporting it leaves its status as it is.
+    ("support", [S.FEASIBLE], S.FEASIBLE, None),
     ("report_progress", BUILDABLE, S.IN_PROGRESS, None),
     ("complete", BUILDABLE, S.COMPLETED, None),
     ("abandon", BUILDABLE, S.ABANDONED, None),
@@ -59,6 +62,7 @@ _DOING: Mapping[str, str] = {
     "review_feasible": "review it", "review_infeasible": "review it", "merge": "merge it",
     "withdraw": "withdraw it", "undo_merge": "take it out of a merge",
     "report_progress": "report progress", "complete": "complete it", "abandon": "abandon it",
+    "support": "support it",
 }
 
 
@@ -113,6 +117,8 @@ class ProposalMachine:
             return f"The project is already {status}."
         if status in CLOSED and action != "undo_merge":
             return f"Cannot {_DOING[action]}: the proposal is {status}."
+        if action == "support":
+            return f"Only a feasible proposal can be supported; this one is {status}."
         if action == "undo_merge":
             return (f"Only a merged proposal can be taken out of a merge; this one is "
                     f"{status}.")

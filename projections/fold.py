@@ -207,6 +207,7 @@ class Batch:
             "voting_rule": config.get("voting_rule"),
             "allocation_rule": config.get("allocation_rule", AllocationRule.GREEDY),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
+            "categories": config.get("categories", []),
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
             # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
@@ -226,7 +227,8 @@ class Batch:
         self._audit(position, cycle_id, name, summary, at=_iso(at), actor=actor, reason=reason)
 
     def _phase_changed(self, position: int, envelope: Envelope,
-                       event: schema.PhaseChanged | schema.ResultsPublished) -> None:
+                       event: schema.PhaseChanged | schema.SupportRoundClosed
+                       | schema.ResultsPublished) -> None:
         def change(cycle: dict[str, Any]) -> None:
             cycle["phase"] = event.to_phase
             cycle["history"].append({
@@ -238,6 +240,13 @@ class Batch:
         self._cycle_changed(position, envelope, "phase changed",
                             f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change,
                             at=event.at, actor=event.actor, reason=event.reason)
+
+    def _support_round_closed(self, position: int, envelope: Envelope,
+                              event: schema.SupportRoundClosed) -> None:
+        self._phase_changed(position, envelope, event)
+        cycle = self._cycle(envelope.originator_id)
+        if cycle is not None:
+            cycle["support_outcome"] = event.outcome
 
     def _results_published(self, position: int, envelope: Envelope,
                            event: schema.ResultsPublished) -> None:
@@ -295,6 +304,25 @@ class Batch:
         self._count_proposal(event.cycle_id, None, Status.SUBMITTED)
         self._audit(position, event.cycle_id, "proposal submitted", event.title,
                     at=_iso(event.at), actor="resident")
+
+    def _support_changed(self, position: int, envelope: Envelope,
+                         event: schema.ProposalSupported | schema.SupportWithdrawn, change: int,
+                         name: str) -> None:
+        """A support given or withdrawn: the count only (who supports is no read model's)."""
+        proposal = self._proposal(envelope.originator_id)
+        if proposal is None:
+            return
+        proposal["supports"] = proposal.get("supports", 0) + change
+        self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(event.at),
+                    actor="resident")
+
+    def _supported(self, position: int, envelope: Envelope,
+                   event: schema.ProposalSupported) -> None:
+        self._support_changed(position, envelope, event, 1, "proposal supported")
+
+    def _support_withdrawn(self, position: int, envelope: Envelope,
+                           event: schema.SupportWithdrawn) -> None:
+        self._support_changed(position, envelope, event, -1, "support withdrawn")
 
     def _proposal_changed(self, position: int, envelope: Envelope, status: str | None,
                           name: str, step: dict[str, Any], *, at: datetime, actor: str,
@@ -487,6 +515,21 @@ def _allocation_rule_set(event: schema.AllocationRuleSet, cycle: dict[str, Any])
     cycle["score_threshold"] = event.threshold
 
 
+def _categories_set(event: schema.CategoriesSet, cycle: dict[str, Any]) -> None:
+    cycle["categories"] = event.categories
+
+
+def _support_round_set(event: schema.SupportRoundSet, cycle: dict[str, Any]) -> None:
+    cycle["support_round"] = event.support_round
+
+
+def _support_round_summary(event: schema.SupportRoundSet) -> str:
+    if event.support_round is None:
+        return "off"
+    default = event.support_round["default"]
+    return f"{default['kind']} {default['value']}"
+
+
 def _assembly(record: dict[str, str]) -> str:
     return f"{record['body']} {record['reference']}"
 
@@ -503,10 +546,16 @@ _HANDLERS: dict[str, Handler] = dict([
                                       _voting_rule_set)),
     _on(schema.AllocationRuleSet, _config("allocation rule set", lambda e: e.rule,
                                           _allocation_rule_set)),
+    _on(schema.CategoriesSet, _config("categories set",
+                                      lambda e: ", ".join(c["name"] for c in e.categories),
+                                      _categories_set)),
     _on(schema.TimelineSet, _config("timeline set", lambda e: ", ".join(e.timeline),
                                     _timeline_set)),
     _on(schema.PhaseChanged, Batch._phase_changed),
     _on(schema.ResultsPublished, Batch._results_published),
+    _on(schema.SupportRoundSet, _config("support round set", _support_round_summary,
+                                        _support_round_set)),
+    _on(schema.SupportRoundClosed, Batch._support_round_closed),
     _on(schema.PaperBallotsEntered, Batch._paper_ballots_entered),
     _on(schema.AdoptionRecorded, _config("adoption recorded", lambda e: _assembly(e.adoption),
                                          _adoption_set)),
@@ -519,6 +568,8 @@ _HANDLERS: dict[str, Handler] = dict([
     _on(schema.ProposalMerged, Batch._merged),
     _on(schema.MergeUndone, Batch._merge_undone),
     _on(schema.ProposalWithdrawn, Batch._withdrawn),
+    _on(schema.ProposalSupported, Batch._supported),
+    _on(schema.SupportWithdrawn, Batch._support_withdrawn),
     _on(schema.ProgressReported, Batch._progress),
     _on(schema.ProjectCompleted, Batch._completed),
     _on(schema.ProjectAbandoned, Batch._abandoned),

@@ -20,10 +20,13 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from projections import search
 from projections.fold import Batch
+from projections.search import ProposalFilter
 
 WRITE_CACHE_KIB = 262_144
-TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts")
+TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts",
+          search.SEARCH_TABLE)
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -110,6 +113,10 @@ class ReadModelStore(TrackingRecorder):
     @abstractmethod
     def _record_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
 
+    @abstractmethod
+    def _search_query(self, cycle_id: str,
+                      condition: ProposalFilter) -> tuple[str, list[Any]] | None: ...
+
     def close(self) -> None:
         self.datastore.close()  # type: ignore[attr-defined]
 
@@ -135,6 +142,8 @@ class ReadModelStore(TrackingRecorder):
                 cursor.executemany(self.sql(UPSERT_PROPOSAL),
                                    [(k, v["cycle_id"], _dump(v))
                                     for k, v in batch.proposals.items()])
+                cursor.executemany(self.sql(search.UPSERT),
+                                   [search.search_row(v) for v in batch.proposals.values()])
             if batch.receipts:
                 self._insert_many(cursor, RECEIPTS, [(d, c) for c, d in batch.receipts])
             if batch.turnout:
@@ -189,6 +198,15 @@ class ReadModelStore(TrackingRecorder):
         docs = [json.loads(r["doc"]) for r in rows]
         return sorted(docs, key=lambda d: (d["area"], d["submitted_at"], d["id"]))
 
+    def search_proposals(self, cycle_id: str, condition: ProposalFilter) -> list[str]:
+        """The ids of the cycle's proposals that match, in the order to show them: the best
+        match first when searching for words, else by area and submission."""
+        query = self._search_query(cycle_id, condition)
+        if query is None:
+            return []
+        template, params = query
+        return [str(r["proposal_id"]) for r in self._rows(template, params)]
+
     def results_of(self, cycle_id: str) -> list[dict[str, Any]]:
         rows = self._rows(
             "SELECT area, proposal_id, title, cost, score, selected, rank, reason "
@@ -233,13 +251,18 @@ class ReadModelStore(TrackingRecorder):
 class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
-                *(self.sql(s) for s in CREATE)]
+                *(self.sql(s) for s in (*CREATE, *search.SQLITE_CREATE))]
 
     def _names(self) -> dict[str, str]:
         # A position is SQLite's rowid (one B-tree, appended to, not two); a receipt row lives
         # in its primary key's B-tree (WITHOUT ROWID): each write touches one tree fewer.
-        return {**{t: t for t in (*TABLES, "rm_ballots")}, "tracking": "tracking", "ix": "",
-                "position": "INTEGER", "without_rowid": " WITHOUT ROWID"}
+        return {**{t: t for t in (*TABLES, "rm_ballots", "rm_search_text")},
+                "tracking": "tracking", "ix": "", "position": "INTEGER",
+                "without_rowid": " WITHOUT ROWID"}
+
+    def _search_query(self, cycle_id: str,
+                      condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+        return search.sqlite_query(cycle_id, condition)
 
     def _placeholder(self, sql: str) -> str:
         return sql
@@ -262,7 +285,8 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
-        self.sql_create_statements.extend(SQL(self.sql(s)) for s in CREATE)  # type: ignore[misc]
+        self.sql_create_statements.extend(
+            SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[misc]
 
     def _names(self) -> dict[str, str]:
         schema = self.datastore.schema
@@ -280,6 +304,10 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
 
     def _record_tracking(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
+
+    def _search_query(self, cycle_id: str,
+                      condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+        return search.postgres_query(cycle_id, condition)
 
     def _insert_many(self, cursor: Any, bulk: BulkInsert, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

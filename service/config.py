@@ -1,14 +1,21 @@
-"""Where events are stored, chosen by environment: SQLite in a data folder by default,
-PostgreSQL when MEDBORGARBUDGET_DATABASE_URL is set. The same code runs on both."""
+"""The service's settings, all read from the environment in one place (`Settings`).
+
+Where events are stored is one of them: SQLite in a data folder by default, PostgreSQL when
+MEDBORGARBUDGET_DATABASE_URL is set. The same code runs on both."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DATA_ENV = "MEDBORGARBUDGET_DATA"
 DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
@@ -38,23 +45,127 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str | None = None
+# Each setting's environment variable; the field of Settings that holds it.
+VARIABLES: dict[str, str] = {
+    "data_dir": DATA_ENV,
+    "database_url": DATABASE_URL_ENV,
+    "identities": IDENTITIES_ENV,
+    "ready_max_lag": READY_MAX_LAG_ENV,
+    "projection_page": "MEDBORGARBUDGET_PROJECTION_PAGE",
+    "secret": "MEDBORGARBUDGET_SECRET",
+    "session_secret": "MEDBORGARBUDGET_SESSION_SECRET",
+    "jwt_secret": "MEDBORGARBUDGET_JWT_SECRET",
+    "jwt_public_key": "MEDBORGARBUDGET_JWT_PUBLIC_KEY",
+    "jwt_issuer": "MEDBORGARBUDGET_JWT_ISSUER",
+    "jwt_audience": "MEDBORGARBUDGET_JWT_AUDIENCE",
+    "identity_claim": "MEDBORGARBUDGET_IDENTITY_CLAIM",
+    "oidc_issuer": "MEDBORGARBUDGET_OIDC_ISSUER",
+    "oidc_client_id": "MEDBORGARBUDGET_OIDC_CLIENT_ID",
+    "oidc_client_secret": "MEDBORGARBUDGET_OIDC_CLIENT_SECRET",
+    "oidc_residence_claim": "MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM",
+    "test_sign_in": "MEDBORGARBUDGET_TEST_SIGN_IN",
+    "secure_cookies": "MEDBORGARBUDGET_SECURE_COOKIES",
+    "forwarded_allow_ips": "MEDBORGARBUDGET_FORWARDED_ALLOW_IPS",
+    "municipality": "MEDBORGARBUDGET_MUNICIPALITY",
+    "contact_email": "MEDBORGARBUDGET_CONTACT_EMAIL",
+    "protection_officer_email": "MEDBORGARBUDGET_DATA_PROTECTION_OFFICER",
+}
+MUNICIPALITY_ENV = VARIABLES["municipality"]
+CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
+PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
+SECRET_FIELDS = frozenset({"secret", "session_secret", "jwt_secret", "oidc_client_secret",
+                           "database_url"})  # never echoed in an error: they hold passwords
+
+
+def _variable(name: str) -> Any:
+    return Field(None, validation_alias=VARIABLES[name])
+
+
+class Settings(BaseSettings):
+    """Every setting of the service, read from the environment once and checked as a whole:
+    a wrong value stops the start with a message naming its variable (docs/deploy.md lists
+    them). An empty variable counts as unset.
+
+    `Settings(data_dir, database_url)` chooses a store explicitly (tests, tools); everything
+    else is then still read from the environment."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, env_ignore_empty=True,
+                                      extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), validation_alias=DATA_ENV)
+    database_url: str | None = Field(None, validation_alias=DATABASE_URL_ENV)
     # How residents are identified: by personnummer (checked, one ballot per person across
     # channels) or by the identity provider's opaque subject (no paper voting then).
-    identities: str = PERSONNUMMER
+    identities: Literal["personnummer", "opaque"] = Field("personnummer",
+                                                          validation_alias=IDENTITIES_ENV)
+    # Seconds the read models may lag before /readyz answers 503.
+    ready_max_lag: float = Field(READY_MAX_LAG_DEFAULT, ge=0, allow_inf_nan=False,
+                                 validation_alias=READY_MAX_LAG_ENV)
+    # Events the follower folds a transaction (projections.follower.PAGE when unset).
+    projection_page: int | None = Field(None, ge=1, strict=False,
+                                        validation_alias=VARIABLES["projection_page"])
+    secret: str | None = _variable("secret")
+    session_secret: str | None = _variable("session_secret")
+    jwt_secret: str | None = _variable("jwt_secret")
+    jwt_public_key: str | None = _variable("jwt_public_key")
+    jwt_issuer: str = Field("medborgarbudget", validation_alias=VARIABLES["jwt_issuer"])
+    jwt_audience: str = Field("medborgarbudget", validation_alias=VARIABLES["jwt_audience"])
+    identity_claim: str = Field("sub", validation_alias=VARIABLES["identity_claim"])
+    oidc_issuer: str | None = _variable("oidc_issuer")
+    oidc_client_id: str | None = _variable("oidc_client_id")
+    oidc_client_secret: str | None = _variable("oidc_client_secret")
+    oidc_residence_claim: str = Field("residence",
+                                      validation_alias=VARIABLES["oidc_residence_claim"])
+    test_sign_in: bool = Field(False, validation_alias=VARIABLES["test_sign_in"])
+    secure_cookies: bool = Field(False, validation_alias=VARIABLES["secure_cookies"])
+    forwarded_allow_ips: str = Field("127.0.0.1",
+                                     validation_alias=VARIABLES["forwarded_allow_ips"])
+    # Who publishes the service (the legal pages name them); unset: "the municipality".
+    municipality: str | None = Field(None, max_length=200,
+                                     validation_alias=VARIABLES["municipality"])
+    contact_email: str | None = _variable("contact_email")
+    protection_officer_email: str | None = _variable("protection_officer_email")
+
+    def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
+                 /, **values: Any) -> None:
+        if data_dir is not None:  # a store chosen by the caller, not by the environment
+            values.update(data_dir=data_dir, database_url=database_url)
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ConfigurationError(_explained(error)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_postgres_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            postgres_env(url)  # raises, naming the variable
+        return url
+
+    @field_validator("municipality", "contact_email", "protection_officer_email")
+    @classmethod
+    def _stripped(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    @field_validator("contact_email", "protection_officer_email")
+    @classmethod
+    def _an_email_address(cls, value: str | None) -> str | None:
+        # Refused rather than published on the legal pages.
+        if value is not None:
+            local, at, domain = value.partition("@")
+            if not at or not local or "." not in domain or len(value) > 254 \
+                    or any(c.isspace() or c in "<>\"'()," for c in value):
+                raise ValueError("must be an e-mail address")
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of `env` (the process's environment when None). Read again on each
+        call, so a variable changed while running counts (a page asks on every request which
+        sign-in is configured); checked once per distinct set of values."""
         env = os.environ if env is None else env
-        url = env.get(DATABASE_URL_ENV) or None
-        identities = env.get(IDENTITIES_ENV) or PERSONNUMMER
-        if identities not in IDENTITY_KINDS:
-            raise ConfigurationError(f"{IDENTITIES_ENV} must be one of "
-                                     f"{', '.join(IDENTITY_KINDS)}, not {identities!r}")
-        return cls(Path(env.get(DATA_ENV) or "./data"), url, identities)
+        return _settings_of(tuple((variable, env[variable]) for variable in VARIABLES.values()
+                                  if env.get(variable)))
 
     @property
     def backend(self) -> str:
@@ -81,19 +192,44 @@ class Settings:
         return f"SQLite in {self.data_dir / 'events.sqlite3'}"
 
 
+class _GivenSettings(Settings):
+    """Settings read from a mapping given instead of the process's environment."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   *sources: PydanticBaseSettingsSource,
+                                   **named_sources: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+@functools.lru_cache(maxsize=64)
+def _settings_of(given: tuple[tuple[str, str], ...]) -> Settings:
+    values: dict[str, Any] = dict(given)
+    return _GivenSettings(**values)
+
+
+def _explained(error: ValidationError) -> str:
+    """Each wrong value with the variable that gave it (a secret's value is never shown)."""
+    names = {variable: name for name, variable in VARIABLES.items()}
+    lines = []
+    for problem in error.errors():
+        variable = str(problem["loc"][0]) if problem["loc"] else "the settings"
+        variable = VARIABLES.get(variable, variable)
+        message = problem["msg"].removeprefix("Value error, ")
+        if variable in message:
+            lines.append(message)
+        elif names.get(variable) in SECRET_FIELDS:
+            lines.append(f"{variable}: {message}")
+        else:
+            lines.append(f"{variable}: {message}, not {problem.get('input')!r}")
+    return "; ".join(lines)
+
+
 def ready_max_lag(env: Mapping[str, str] | None = None) -> float:
     """MEDBORGARBUDGET_READY_MAX_LAG: seconds the read models may be behind while ready."""
-    raw = ((os.environ if env is None else env).get(READY_MAX_LAG_ENV) or "").strip()
-    if not raw:
-        return READY_MAX_LAG_DEFAULT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds >= 0 or seconds == float("inf"):
-        raise ConfigurationError(f"{READY_MAX_LAG_ENV} must be a number of seconds (0 or more), "
-                                 f"not {raw!r}")
-    return seconds
+    return Settings.from_env(env).ready_max_lag
 
 
 def postgres_env(url: str) -> dict[str, str]:
@@ -121,3 +257,24 @@ def postgres_env(url: str) -> dict[str, str]:
     if schema:
         env["POSTGRES_SCHEMA"] = schema[0]
     return env
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the service, as the accessibility statement and the privacy notice name
+    them: the municipality (the controller of personal data) and where to reach it."""
+
+    municipality: str | None = None  # None: the pages say "the municipality"
+    contact_email: str | None = None
+    protection_officer_email: str | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Publisher:
+        """MEDBORGARBUDGET_MUNICIPALITY (the name, e.g. "Nässjö kommun"),
+        MEDBORGARBUDGET_CONTACT_EMAIL and MEDBORGARBUDGET_DATA_PROTECTION_OFFICER."""
+        return cls(settings.municipality, settings.contact_email,
+                   settings.protection_officer_email)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Publisher:
+        return cls.of(Settings.from_env(env))

@@ -20,6 +20,7 @@ cannot place is refused with its transaction (`Unindexed`) rather than stored un
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any, Protocol, cast
 from uuid import UUID
 
@@ -45,13 +46,19 @@ class Unindexed(Exception):
     """An event of a cycle's aggregate that the index cannot place: nothing was stored."""
 
 
+@lru_cache(maxsize=256)
+def _uuid_of(text: str) -> UUID:
+    # A batch of ballots names one cycle many times over: parsed once.
+    return UUID(text)
+
+
 def cycle_from_json(stored: StoredEvent) -> UUID:
     """The `cycle_id` of a creation event stored as the library's plain JSON."""
     try:
         value = orjson.loads(stored.state)["cycle_id"]
         if isinstance(value, dict) and value.get("_type_") == "uuid_hex":
             value = value["_data_"]
-        return UUID(str(value))
+        return _uuid_of(str(value))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise Unindexed(f"{stored.topic} of {stored.originator_id}: no cycle_id readable in "
                         f"its stored state ({error}); a store that encrypts or compresses its "
@@ -103,6 +110,9 @@ class CycleIndex(Protocol):
     def select_cycle_notifications(self, cycle_id: UUID, after: int, limit: int,
                                    topics: Sequence[str] = ()) -> list[Notification]:
         """The cycle's events after position `after`, in log order, at most `limit`."""
+
+    def count_cycle_events(self, cycle_id: UUID, topics: Sequence[str]) -> int:
+        """How many events of the cycle have one of `topics`."""
 
     def select_cycle_members(self, cycle_id: UUID, kinds: Sequence[str] = ()) -> list[UUID]:
         """The cycle's members (of the given kinds), in the order they were created."""

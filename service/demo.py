@@ -42,26 +42,34 @@ AREAS: list[dict[str, Any]] = [
      "voting_rule": {"kind": "knapsack", "min_choices": 1}, "allocation_rule": "mes-add1"},
 ]
 
+# What a proposal's category is chosen from (ids in IDEAS below).
+CATEGORIES: list[dict[str, str]] = [
+    {"id": "idrott", "name": "Idrott och motion"}, {"id": "trygghet", "name": "Trygghet"},
+    {"id": "motesplats", "name": "Mötesplatser"}, {"id": "miljo", "name": "Natur och miljö"},
+    {"id": "tillganglighet", "name": "Tillgänglighet"}, {"id": "gata", "name": "Gator och vägar"},
+    {"id": "fritid", "name": "Fritid"}, {"id": "kultur", "name": "Kultur"},
+]
+
 # (area, title, description, estimated cost, category, official cost or None = not feasible, reason)
 IDEAS: list[tuple[str, str, str, int, str, int | None, str]] = [
     ("norr", "Utegym vid Runnerydsjön", "Enkla redskap för styrka och rörlighet vid badplatsen.",
      120_000, "idrott", 135_000, "Kostnaden inkluderar fallskydd enligt standard."),
     ("norr", "Belysning på gångvägen längs Nässjöån",
      "Sträckan är mörk på vintern och upplevs otrygg.", 90_000, "trygghet", 95_000, ""),
-    ("norr", "Boulebana i Brinnaparken", "En grusad bana med två bänkar.", 40_000, "mötesplats",
+    ("norr", "Boulebana i Brinnaparken", "En grusad bana med två bänkar.", 40_000, "motesplats",
      38_000, ""),
-    ("norr", "Blomsterängar i Fågelsången", "Så in ängsblommor för pollinerare.", 30_000, "miljö",
+    ("norr", "Blomsterängar i Fågelsången", "Så in ängsblommor för pollinerare.", 30_000, "miljo",
      30_000, ""),
     ("norr", "Ny simhall", "En ny simhall i norra Nässjö.", 2_000_000, "idrott", None,
      "Kostnaden är långt över områdets budget på 250 000 kr och drift kan inte finansieras."),
     ("soder", "Pumptrack vid Kvarnarps skola", "En asfalterad bana för cykel och inlines.",
      200_000, "idrott", 210_000, ""),
     ("soder", "Hundrastgård på Solberga", "Inhägnad rastgård med bänk och soptunna.", 80_000,
-     "mötesplats", 85_000, ""),
+     "motesplats", 85_000, ""),
     ("soder", "Parkbänkar längs promenadstråket", "Sex bänkar med ryggstöd för äldre.", 45_000,
-     "tillgänglighet", 48_000, ""),
+     "tillganglighet", 48_000, ""),
     ("soder", "Fruktträd i Skogsbrynet", "Plantera äppel- och päronträd som alla får plocka.",
-     25_000, "miljö", 25_000, ""),
+     25_000, "miljo", 25_000, ""),
     ("soder", "Laga vägen till återvinningscentralen",
      "Vägen har potthål.", 60_000, "gata", None,
      "Vägunderhåll bekostas redan av driftbudgeten och hör inte till medborgarbudgeten; "
@@ -117,6 +125,7 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
                                 "voting": "2027-04-20", "counting": "2027-05-10",
                                 "results": "2027-05-17", "implementation": "2027-06-15",
                                 "evaluation": "2028-01-15", "closed": "2028-03-01"}, ADMIN)
+    app.set_categories(cycle_id, CATEGORIES, ADMIN)
     app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut i kommunfullmäktige KF § 142/2026")
 
     for n, (area, title, description, estimate, category, _, _) in enumerate(IDEAS):

@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from domain.pseudonym import MIN_SECRET_BYTES
-from service.config import ConfigurationError, private_folder
+from service.config import VARIABLES, ConfigurationError, Settings, private_folder
 
 SECRET_ENV = "MEDBORGARBUDGET_SECRET"
 SECRET_FILE = "secret.key"
+# The variables that hold a secret, and the setting each is read into.
+SETTING_OF = {variable: name for name, variable in VARIABLES.items()
+              if name in ("secret", "session_secret", "jwt_secret")}
 
 
 def load_secret(
@@ -26,8 +29,7 @@ def load_secret(
     file_name: str = SECRET_FILE,
 ) -> bytes:
     """The secret from `variable` (hex), else from `file_name` in the data folder, made once."""
-    env = os.environ if env is None else env
-    configured = env.get(variable)
+    configured = getattr(Settings.from_env(env), SETTING_OF[variable])
     if configured:
         return _decode(configured, variable)
     path = data_dir / file_name

@@ -8,11 +8,11 @@ server process follows the log. PostgreSQL: the tables live beside the events an
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -28,11 +28,13 @@ from projections.store import (
     SQLiteReadModelStore,
 )
 from service.application import Medborgarbudget
-from service.config import ConfigurationError, Settings, private_file
+from service.config import Settings, private_file
 from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
 WAIT_SECONDS = 5.0  # the longest a reader waits for a write to reach the read models
+# How often a reader looks again when the follower is another process (nothing here tells when
+# it moves); with the follower in this process, a reader is woken by each batch it writes.
 POLL_SECONDS = 0.01
 
 
@@ -68,12 +70,10 @@ PAGE_ENV = "MEDBORGARBUDGET_PROJECTION_PAGE"
 def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
     """The follower of `app`'s log into `store`; MEDBORGARBUDGET_PROJECTION_PAGE sets how many
     events it folds a transaction (default projections.follower.PAGE; tests make it small)."""
-    page = os.environ.get(PAGE_ENV, "").strip()
-    if not page:
+    page = Settings.from_env().projection_page
+    if page is None:
         return Follower(app.recorder, app.mapper, store)
-    if not page.isdigit() or int(page) < 1:
-        raise ConfigurationError(f"{PAGE_ENV} must be a whole number of at least 1, not {page!r}")
-    return Follower(app.recorder, app.mapper, store, page=int(page))
+    return Follower(app.recorder, app.mapper, store, page=page)
 
 
 def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModelStore,
@@ -133,6 +133,34 @@ class LagWatch:
         return Lag(max(head - position, 0), seconds)
 
 
+class Advances:
+    """Wakes the readers waiting in this process (coroutines, on any event loop) each time the
+    follower in this process has written a batch."""
+
+    def __init__(self) -> None:
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._lock = threading.Lock()
+
+    def moved(self, position: int) -> None:
+        with self._lock:
+            waiting = list(self._waiting)
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # its loop has closed meanwhile
+                loop.call_soon_threadsafe(event.set)
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[asyncio.Event]:
+        """An event set at each batch written while inside this block."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiting.add(waiter)
+        try:
+            yield waiter[1]
+        finally:
+            with self._lock:
+                self._waiting.discard(waiter)
+
+
 class ReadModels:
     """The read models with read-your-writes: `wait(position)` until they include a write."""
 
@@ -143,7 +171,9 @@ class ReadModels:
         self.lag_watch = LagWatch()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.advances = Advances()
         if follow:
+            self.follower.advanced = self.advances.moved
             self._thread = threading.Thread(target=self.follower.follow, args=(self._stop,),
                                             name="read-models", daemon=True)
             self._thread.start()
@@ -164,16 +194,27 @@ class ReadModels:
     async def caught_up(self, position: int | None, timeout: float | None = None) -> int | None:
         """Wait until the read models include `position`, a few seconds at most, on the
         server's event loop: no thread is held while waiting (each check is a short query in
-        the thread pool). Returns `position`, or None when none was asked or it lies beyond
-        the log's end (then nothing is waited for)."""
+        the thread pool). With the follower in this process each batch it writes wakes the
+        reader; with the follower in another (PostgreSQL), the reader looks again every
+        POLL_SECONDS. Returns `position`, or None when none was asked or it lies beyond the
+        log's end (then nothing is waited for)."""
         reachable = await run_in_threadpool(self.reachable, position)
         if reachable is None:
             return None
         deadline = time.monotonic() + (WAIT_SECONDS if timeout is None else timeout)
-        while await run_in_threadpool(self.store.position) < reachable:
-            if time.monotonic() > deadline:
-                break
-            await asyncio.sleep(POLL_SECONDS)
+        with self.advances.watching() as moved:
+            while True:
+                moved.clear()  # before the check: a batch written after it wakes the wait
+                if await run_in_threadpool(self.store.position) >= reachable:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if self._thread is None:
+                    await asyncio.sleep(min(POLL_SECONDS, remaining))
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(moved.wait(), remaining)
         return reachable
 
     def close(self) -> None:

@@ -231,6 +231,14 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
                                  originator_version=row[2], topic=row[3], state=row[4])
                     for row in c.fetchall()]
 
+    def count_cycle_events(self, cycle_id: UUID, topics: Sequence[str]) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {EVENTS_TABLE} c JOIN {self.events_table_name} e "
+                      "ON e.rowid=c.position WHERE c.cycle_id=? "
+                      f"AND e.topic IN ({','.join('?' * len(topics))})",
+                      [cycle_id.hex, *topics])
+            return int(c.fetchone()[0])
+
     def select_cycle_members(self, cycle_id: UUID, kinds: Sequence[str] = ()) -> list[UUID]:
         statement = f"SELECT originator_id FROM {MEMBERS_TABLE} WHERE cycle_id=? "
         params: list[Any] = [cycle_id.hex]
@@ -436,6 +444,16 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                                  originator_version=row["originator_version"],
                                  topic=row["topic"], state=bytes(row["state"]))
                     for row in curs.fetchall()]
+
+    def count_cycle_events(self, cycle_id: UUID, topics: Sequence[str]) -> int:
+        statement = SQL("SELECT COUNT(*) AS n FROM {}.{} c JOIN {}.{} e "
+                        "ON e.notification_id=c.position "
+                        "WHERE c.cycle_id=%s AND e.topic = ANY(%s)").format(
+            *self._cycle_events, *self._events)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [cycle_id, list(topics)])
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
 
     def select_cycle_members(self, cycle_id: UUID, kinds: Sequence[str] = ()) -> list[UUID]:
         statement = SQL("SELECT originator_id FROM {}.{} WHERE cycle_id=%s").format(

@@ -15,6 +15,8 @@ Versions:
      and the cycles' currency, so upgrading to it rebuilds them (old events are upcast as read)
   3  the cycle index (service/cycle_index.py, ADR 0015); upgrading to it fills the index from
      one scan of the log, holding the store's write lock
+  4  the proposals' search read model (ADR 0023): its table starts empty in an older store,
+     so upgrading to it rebuilds the read models
 Each step runs for every store older than the version that brought it (`upgraded_from <
 STEP`), so steps stay independent of the numbers between them.
 """
@@ -31,7 +33,8 @@ from service.table_creation import POSTGRES, connect
 STAMP = 1
 MINOR_UNITS = 2
 CYCLE_INDEX = 3
-SCHEMA_VERSION = max(STAMP, MINOR_UNITS, CYCLE_INDEX)
+SEARCH = 4
+SCHEMA_VERSION = max(STAMP, MINOR_UNITS, CYCLE_INDEX, SEARCH)
 TABLE = "medborgarbudget_schema"
 
 
@@ -100,8 +103,8 @@ def upgrade(env: Mapping[str, str], empty: bool,
         index_cycles()
     # Version 1 only adds the stamp, and the read models of an older server may miss rows
     # this one keeps; version 2 keeps amounts in öre where they held kronor: rebuild them
-    # (once, whichever steps are due).
-    if upgraded_from < MINOR_UNITS:
+    # (once, whichever steps are due); version 4 adds a read model to fill from the start.
+    if upgraded_from < max(MINOR_UNITS, SEARCH):
         rebuild_read_models()
     stamp(env, SCHEMA_VERSION)
     return upgraded_from

@@ -21,6 +21,7 @@ from service.api import (
     routes_exports,
     routes_proposals,
     routes_service,
+    routes_support,
 )
 from service.api.auth import Principal, TokenVerifier
 from service.api.ballot_lane import BallotLane
@@ -31,14 +32,16 @@ from service.api.openapi import problems as openapi_problems
 from service.api.schemas import Health
 from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
-from service.config import Settings, ready_max_lag
+from service.config import Publisher, Settings, ready_max_lag
 from service.deployment_secret import load_secret
+from service.pages import legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
 from service.web import routes as web
+from service.web import support_pages
 from service.web.ended_sessions import open_ended_sessions
 from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, secure_cookies
 from service.web.sign_in_mode import wants_test_sign_in
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.shared_pages = SharedPages()
     api.state.ended_sessions = ended_sessions
     api.state.test_sign_in = test_sign_in
+    api.state.publisher = Publisher.of(settings)
     api.state.ready_max_lag = ready_max_lag()
     api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)
@@ -123,7 +127,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_exports.router, routes_service.router, pages.router, web.router):
+                   routes_exports.router, routes_support.router, routes_service.router,
+                   pages.router, legal.router, web.router, support_pages.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)

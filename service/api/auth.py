@@ -8,7 +8,6 @@ MEDBORGARBUDGET_JWT_ISSUER and MEDBORGARBUDGET_JWT_AUDIENCE.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from typing import Any
 
 import jwt
 
-from service.config import ConfigurationError
+from service.config import ConfigurationError, Settings
 from service.deployment_secret import load_secret
 
 ISSUER = "medborgarbudget"
@@ -82,11 +81,9 @@ class TokenVerifier:
 
     @classmethod
     def from_env(cls, data_dir: Path, env: Mapping[str, str] | None = None) -> TokenVerifier:
-        env = os.environ if env is None else env
-        issuer = env.get(ISSUER_ENV, ISSUER)
-        audience = env.get(AUDIENCE_ENV, AUDIENCE)
-        claim = env.get(IDENTITY_CLAIM_ENV) or SUBJECT
-        public_key = env.get(PUBLIC_KEY_ENV)
+        settings = Settings.from_env(env)
+        issuer, audience = settings.jwt_issuer, settings.jwt_audience
+        claim, public_key = settings.identity_claim, settings.jwt_public_key
         if public_key:
             pem = Path(public_key).read_text() if not public_key.lstrip().startswith("-----") \
                 else public_key

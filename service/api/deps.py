@@ -14,12 +14,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.api.auth import AuthError, Principal, Role, TokenVerifier, bearer_token
-from service.api.idempotency import run_idempotent
+from service.api.idempotency import Handler, run_idempotent
 from service.api.observability import note_role
 from service.api.problems import Forbidden
 from service.application import Medborgarbudget
 from service.read_models import ReadModels
-from service.recorders import IdempotencyRecord
 
 # Declared so the OpenAPI document has its `bearer` security scheme and each operation says
 # which roles it admits (as the scheme's "scopes", which OpenAPI 3.1 allows for role names);
@@ -109,9 +108,8 @@ def respond(status: int, payload: Any) -> JSONResponse:
 
 
 def idempotent(app: Medborgarbudget, key: str | None, principal: Principal, request: Request,
-               body: bytes, handler: Callable[[], JSONResponse],
-               in_transaction: Callable[[IdempotencyRecord], JSONResponse] | None = None,
-               ) -> JSONResponse:
+               body: bytes, handler: Handler, answers_itself: bool = False) -> JSONResponse:
+    """Run `handler` once per idempotency key (service/api/idempotency.py)."""
     caller_key = f"{principal.role.value}:{principal.subject}"  # keyed-hashed, never stored
     return run_idempotent(app, key, caller_key, request.method, request.scope["path"], body,
-                          handler, in_transaction)
+                          handler, answers_itself)

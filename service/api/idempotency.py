@@ -25,6 +25,9 @@ from domain.errors import Conflict, DomainError, InvalidInput
 from service.application import Medborgarbudget
 from service.recorders import IdempotencyRecord, RepeatedRequest, StoredAnswer
 
+# Answers a request; given the request's idempotency record to write with its events, if keyed.
+Handler = Callable[[IdempotencyRecord | None], JSONResponse]
+
 MAX_KEY_LENGTH = 200
 REPLAY_WAIT_SECONDS = 5.0
 KEPT_SECONDS = 24 * 3600  # a client retries within minutes; a day covers any outage
@@ -98,23 +101,20 @@ def _replay(app: Medborgarbudget, record: IdempotencyRecord) -> JSONResponse | N
 
 def run_idempotent(
     app: Medborgarbudget, key: str | None, caller: str, method: str, path: str, body: bytes,
-    handler: Callable[[], JSONResponse],
-    in_transaction: Callable[[IdempotencyRecord], JSONResponse] | None = None,
+    handler: Handler, answers_itself: bool = False,
 ) -> JSONResponse:
-    """Run `handler`, or replay the first answer to a request with the same key. A command
-    that can write its own answer in its transaction (a ballot's receipt) comes as
-    `in_transaction`, given the record to write."""
+    """Run `handler`, or replay the first answer to a request with the same key. The handler
+    is given the request's idempotency record (None without a key) and hands it to the command
+    it runs, which writes it with its events. A command that writes its answer in that
+    transaction too (a ballot's receipt) says so with `answers_itself`."""
     if key is None:
-        return handler()
+        return handler(None)
     record = keyed_request(app, key, caller, method, path, body)
     replayed = _replay(app, record)
     if replayed is not None:
         return replayed
     try:
-        if in_transaction is not None:
-            return in_transaction(record)
-        with app.saving_with(record):
-            response = handler()
+        response = handler(record)
     except (DomainError, IntegrityError, RepeatedRequest) as refusal:
         # A refusal may come from a concurrent twin having stored first: its record, or the
         # aggregate it created (the store's IntegrityError, or DuplicateBallot).
@@ -125,5 +125,6 @@ def run_idempotent(
             raise
         raise Conflict("Something this request writes was written concurrently by another "
                        "request; nothing was stored. Please try again.") from refusal
-    _answers(app).answer_request(record.scope, response.status_code, bytes(response.body))
+    if not answers_itself:
+        _answers(app).answer_request(record.scope, response.status_code, bytes(response.body))
     return response

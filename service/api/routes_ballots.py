@@ -25,6 +25,7 @@ from service.api.openapi import problems
 from service.api.receipts import cast_digital_ballot, receipt, voter_of
 from service.ballot_intake import BoxBallot, ChangeBallot, EnterPaperBallots, MarkInRoll, Voter
 from service.read_models import ReadModels
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
 Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
@@ -42,8 +43,8 @@ def cast_ballot(cycle: str, data: schemas.BallotIn, request: Request, app: App, 
     store. The answer is the receipt code to check later with `GET .../receipts/{code}`; a
     second ballot in the area, in any channel, is refused (409)."""
     return idempotent(app, key, who, request, body,
-                      lambda: cast_digital_ballot(app, cycle, data, who),
-                      lambda keyed: cast_digital_ballot(app, cycle, data, who, keyed))
+                      lambda keyed: cast_digital_ballot(app, cycle, data, who, keyed),
+                      answers_itself=True)
 
 
 @router.put("/cycles/{cycle}/ballots/{area}", response_model=schemas.BallotReceipt,
@@ -68,8 +69,9 @@ def mark_in_roll(cycle: str, data: schemas.RollMarkIn, request: Request, app: Ap
                  who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence)
 
-    def handle() -> JSONResponse:
-        marked = app.ballots.mark_in_roll(MarkInRoll(cycle, data.area, data.station, voter))
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        marked = app.ballots.mark_in_roll(MarkInRoll(cycle, data.area, data.station, voter),
+                                          keyed)
         return respond(201, schemas.RollMarkOut(
             cycle_id=marked.cycle_id, area=marked.area, station=marked.station,
             message="The voter is marked in the roll and may put their ballot in the box.",
@@ -87,9 +89,9 @@ def enter_paper_ballots(cycle: str, data: schemas.PaperBallotsIn, request: Reque
                         who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     box = [BoxBallot(b.selections, b.points) for b in data.ballots]
 
-    def handle() -> JSONResponse:
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         entered = app.ballots.enter_paper_ballots(
-            EnterPaperBallots(cycle, data.area, data.station, box, who.actor))
+            EnterPaperBallots(cycle, data.area, data.station, box, who.actor), keyed)
         return respond(201, schemas.PaperBallotsOut(
             cycle_id=entered.cycle_id, area=entered.area, station=entered.station,
             entered=entered.entered, position=entered.position).model_dump(mode="json"))

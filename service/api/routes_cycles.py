@@ -24,8 +24,24 @@ from service.api.deps import (
 from service.api.openapi import problems
 from service.api.views import cycle_view, results_view
 from service.audit_export import events_page, export_lines
+from service.commands import (
+    AddArea,
+    ChangeArea,
+    Command,
+    CreateCycle,
+    FireTrigger,
+    RecordAdoption,
+    RecordDecision,
+    RecordEvaluation,
+    RemoveArea,
+    SetAllocationRule,
+    SetCategories,
+    SetTimeline,
+    SetVotingRule,
+)
 from service.exports import results_table
 from service.read_models import ReadModels
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -35,8 +51,14 @@ Body = Annotated[bytes, Depends(raw_body)]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
-def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200) -> JSONResponse:
-    return respond(status, cycle_view(app.cycle(cycle_id), app.last_position()))
+def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200,
+                    position: int | None = None) -> JSONResponse:
+    return respond(status, cycle_view(app.cycle(cycle_id), position))
+
+
+def _after(app: App, command: Command[Any], cycle_id: str | UUID) -> JSONResponse:
+    """Run a command on the cycle; answer with the cycle and where the command wrote."""
+    return _cycle_response(app, cycle_id, position=app.execute(command).position)
 
 
 @router.post("/cycles", status_code=201, response_model=schemas.CycleOut,
@@ -46,10 +68,10 @@ def create_cycle(data: schemas.CycleIn, request: Request, app: App, who: Admin, 
     """A new cycle in draft with its name, municipality and currency (SEK unless given).
     Decision, areas, rules and timeline are set with the other draft operations before ideas may
     open."""
-    def handle() -> JSONResponse:
-        cycle_id = app.create_cycle(data.name, data.municipality, who.actor,
-                                    currency=data.currency)
-        return _cycle_response(app, cycle_id, 201)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(CreateCycle(data.name, data.municipality, who.actor,
+                                       currency=data.currency), keyed)
+        return _cycle_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -76,10 +98,11 @@ def create_successor(cycle: str, data: schemas.SuccessorIn, request: Request, ap
     """Next year's cycle, in draft, with this cycle's areas and rules copied and linked to it as
     its predecessor (the comparison follows that link). Only once per cycle and not from a
     draft."""
-    def handle() -> JSONResponse:
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         previous = app.cycle(cycle)
-        new_id = app.create_cycle(data.name, previous.municipality, who.actor, previous.id)
-        return _cycle_response(app, new_id, 201)
+        done = app.execute(CreateCycle(data.name, previous.municipality, who.actor,
+                                       previous.id), keyed)
+        return _cycle_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -90,8 +113,8 @@ def record_decision(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
     """The assembly's decision that sets up the cycle (body, date, reference); opening ideas
     needs it."""
-    app.record_decision(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordDecision(cycle, data.body, data.date.isoformat(), data.reference,
+                                      who.actor), cycle)
 
 
 @router.post("/cycles/{cycle}/areas", status_code=201, response_model=schemas.CycleOut,
@@ -101,9 +124,9 @@ def add_area(cycle: str, data: schemas.AreaIn, request: Request, app: App, who: 
     """An area: a territorial pot (residents of a place) or a group pot (by age), with its
     budget and, if it differs from the cycle's, its own voting and allocation rule. Ids are
     unique in the cycle."""
-    def handle() -> JSONResponse:
-        app.add_area(cycle, data.model_dump(mode="json"), who.actor)
-        return _cycle_response(app, cycle, 201)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(AddArea(cycle, data.model_dump(mode="json"), who.actor), keyed)
+        return _cycle_response(app, cycle, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -115,16 +138,14 @@ def change_area(cycle: str, area: str, data: schemas.AreaIn, app: App,
     """Replaces the area's configuration; the body's `id` must be the path's."""
     if data.id != area:
         raise Conflict(f"The body names area '{data.id}' but the path names '{area}'.")
-    app.change_area(cycle, data.model_dump(mode="json"), who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, ChangeArea(cycle, data.model_dump(mode="json"), who.actor), cycle)
 
 
 @router.delete("/cycles/{cycle}/areas/{area}", response_model=schemas.CycleOut,
                responses=WRITE, summary="Remove an area (draft only)")
 def remove_area(cycle: str, area: str, app: App, who: Admin) -> JSONResponse:
     """Removes the area while the cycle is in draft."""
-    app.remove_area(cycle, area, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RemoveArea(cycle, area, who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/voting-rule", response_model=schemas.CycleOut, responses=WRITE,
@@ -135,8 +156,7 @@ def set_voting_rule(cycle: str, data: schemas.VotingRuleIn, app: App,
     budget, cumulative points, or a ranking), and whether they may change their ballot while
     voting is open."""
     rule = data.model_dump(exclude={"allow_ballot_changes"})
-    app.set_voting_rule(cycle, rule, who.actor, data.allow_ballot_changes)
-    return _cycle_response(app, cycle)
+    return _after(app, SetVotingRule(cycle, rule, who.actor, data.allow_ballot_changes), cycle)
 
 
 @router.put("/cycles/{cycle}/allocation-rule", response_model=schemas.CycleOut,
@@ -145,8 +165,7 @@ def set_allocation_rule(cycle: str, data: schemas.AllocationRuleIn, app: App,
                         who: Admin) -> JSONResponse:
     """The published rule that turns ballots into winners (greedy, with a score threshold,
     method of equal shares, ...); docs/rules.md explains each. Draft only."""
-    app.set_allocation_rule(cycle, data.rule, who.actor, data.threshold)
-    return _cycle_response(app, cycle)
+    return _after(app, SetAllocationRule(cycle, data.rule, who.actor, data.threshold), cycle)
 
 
 @router.put("/cycles/{cycle}/timeline", response_model=schemas.CycleOut, responses=WRITE,
@@ -155,8 +174,17 @@ def set_timeline(cycle: str, data: schemas.TimelineIn, app: App, who: Admin) -> 
     """The planned start date of each phase, shown to residents; the phases change only when an
     administrator fires a trigger."""
     timeline = {k: v.isoformat() for k, v in data.model_dump(exclude_none=True).items()}
-    app.set_timeline(cycle, timeline, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, SetTimeline(cycle, timeline, who.actor), cycle)
+
+
+@router.put("/cycles/{cycle}/categories", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Set the categories a proposal is chosen under (draft only)",
+            description="Replaces the list; an empty list makes the category free text again. "
+                        "Proposals are filtered by category id (`?category=`).")
+def set_categories(cycle: str, data: schemas.CategoriesIn, app: App,
+                   who: Admin) -> JSONResponse:
+    return _after(app, SetCategories(cycle, [c.model_dump() for c in data.categories],
+                                     who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,
@@ -165,8 +193,8 @@ def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                     who: Admin) -> JSONResponse:
     """The assembly's adoption of the published results (body, date, reference); the `adopt`
     trigger needs it."""
-    app.record_adoption(cycle, data.body, data.date.isoformat(), data.reference, who.actor)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordAdoption(cycle, data.body, data.date.isoformat(), data.reference,
+                                      who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/evaluation", response_model=schemas.CycleOut, responses=WRITE,
@@ -177,9 +205,8 @@ def record_adoption(cycle: str, data: schemas.AssemblyRecordIn, app: App,
                         "`evaluation_history`. `url` must be an http(s) address.")
 def record_evaluation(cycle: str, data: schemas.EvaluationIn, app: App,
                       who: Admin) -> JSONResponse:
-    app.record_evaluation(cycle, data.report, who.actor, data.participants, data.url,
-                          data.reason)
-    return _cycle_response(app, cycle)
+    return _after(app, RecordEvaluation(cycle, data.report, who.actor, data.participants,
+                                        data.url, data.reason), cycle)
 
 
 @router.get("/cycles/{cycle}/transitions", response_model=schemas.TransitionsOut,
@@ -205,9 +232,9 @@ def fire_transition(cycle: str, data: schemas.TransitionIn, request: Request, ap
     """Moves the cycle to the trigger's phase with the reason given, or refuses (409) naming the
     phase and the triggers allowed now. `publish_results` counts the ballots by the published
     rule and records the results."""
-    def handle() -> JSONResponse:
-        app.trigger(cycle, data.trigger, who.actor, data.reason)
-        return _cycle_response(app, cycle)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(FireTrigger(cycle, data.trigger, who.actor, data.reason), keyed)
+        return _cycle_response(app, cycle, position=done.position)
 
     return idempotent(app, key, who, request, body, handle)
 

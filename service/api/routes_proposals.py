@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,10 +10,32 @@ from fastapi.responses import JSONResponse, Response
 from domain.errors import NotFound
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.deps import (
+    App,
+    IdempotencyKey,
+    Reached,
+    idempotent,
+    public,
+    raw_body,
+    require,
+    respond,
+)
+from service.api.finding import BadQuery, WantedProposals, found
 from service.api.openapi import problems
 from service.api.views import proposal_view
+from service.commands import (
+    AbandonProposal,
+    Command,
+    CompleteProposal,
+    MergeProposal,
+    ReportProgress,
+    ReviewProposal,
+    SubmitProposal,
+    UndoMerge,
+    WithdrawProposal,
+)
 from service.exports import proposals_table
+from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
 Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
@@ -26,18 +47,20 @@ Body = Annotated[bytes, Depends(raw_body)]
 WRITE = problems(401, 403, 404, 409, 422)
 
 
-def _proposal_response(app: App, proposal_id: object, status: int = 200) -> JSONResponse:
+def _proposal_response(app: App, proposal_id: object, status: int = 200,
+                       position: int | None = None) -> JSONResponse:
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
-                                         app.last_position()))
+                                         position))
+
 
 def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
-                   proposal: str, command: Callable[[], object]) -> JSONResponse:
+                   proposal: str, command: Command[None]) -> JSONResponse:
     """Run a command on a proposal once per idempotency key; answer with the proposal."""
 
-    def handle() -> JSONResponse:
-        command()
-        return _proposal_response(app, proposal)
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
+        done = app.execute(command, keyed)
+        return _proposal_response(app, proposal, position=done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
@@ -49,30 +72,37 @@ def submit_proposal(cycle: str, data: schemas.ProposalIn, request: Request, app:
                     who: Resident, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     """A resident's idea for an area while ideas are open. The proposer is kept only as a
     pseudonym and is never shown; `feedback_url` is the public page that follows the proposal."""
-    def handle() -> JSONResponse:
+    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         place = data.place.model_dump(exclude_none=True) if data.place else None
-        proposal_id = app.submit_proposal(
+        done = app.execute(SubmitProposal(
             cycle, data.area, data.title, data.description, data.estimated_cost, data.category,
             who.subject, place,
-        )
-        return _proposal_response(app, proposal_id, 201)
+        ), keyed)
+        return _proposal_response(app, done.value, 201, done.position)
 
     return idempotent(app, key, who, request, body, handle)
 
 
 @router.get("/cycles/{cycle}/proposals", response_model=schemas.ProposalList,
-            responses={**problems(401, 404), **formats.documented(
+            responses={**problems(400, 401, 404), **formats.documented(
                 schemas.ProposalList, "The proposals as JSON, or as CSV or XLSX with one row "
                                       "per proposal (docs/exports.md).")},
-            summary="Every proposal of the cycle with its status")
+            summary="The proposals of the cycle with their status; search and filter them")
 def list_proposals(cycle: str, request: Request, app: App, _: Public,
+                   asked: WantedProposals, __: Reached,
                    format_: formats.FormatQuery = None) -> Response:
     """Every proposal with its costs, review, merge and progress. No proposer is shown.
-    `?format=csv` or `?format=xlsx` (or `Accept: text/csv` or the XLSX media type) gives the
-    same fields as a file, one row per proposal (docs/exports.md)."""
+    `?q=`, `?area=`, `?category=`, `?status=` and `?max_cost=` search and filter them as the
+    proposals page does (docs/finding.md). `?format=csv` or `?format=xlsx` (or `Accept:
+    text/csv` or the XLSX media type) gives the same fields as a file, one row per proposal
+    (docs/exports.md)."""
     chosen = formats.chosen(format_, request.headers.get("accept"))
     the_cycle = app.cycle(cycle)
-    shown = [proposal_view(p, the_cycle.currency) for p in app.proposals(the_cycle.id)]
+    try:
+        proposals = found(app, request, cycle, asked)
+    except BadQuery as refused:
+        return refused.response()
+    shown = [proposal_view(p, the_cycle.currency) for p in proposals]
     if chosen == "json":
         return formats.varies(respond(200, {"proposals": shown}))
     return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,
@@ -94,8 +124,8 @@ def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app
     """In review: feasible with the official cost, or not feasible with the reason the proposer
     and everyone will read."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.review_proposal(proposal, data.feasible, data.official_cost,
-                                                      data.reason, who.actor))
+                          ReviewProposal(proposal, data.feasible, data.official_cost,
+                                         data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/merge", response_model=schemas.ProposalOut,
@@ -105,7 +135,7 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
     """In review: folds the proposal into another of the same area, with the reason; the merged
     one leaves the ballot."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.merge_proposal(proposal, data.into, data.reason, who.actor))
+                          MergeProposal(proposal, data.into, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
@@ -116,7 +146,7 @@ def undo_merge(proposal: str, data: schemas.UndoMergeIn, request: Request, app: 
     """In review: the merged proposal stands on its own again, with the review it had before the
     merge."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.undo_merge(proposal, data.reason, who.actor))
+                          UndoMerge(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/withdraw", response_model=schemas.ProposalOut,
@@ -133,7 +163,7 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
             raise NotFound(f"You have no proposal '{proposal}'.")
 
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.withdraw_proposal(proposal, data.reason, who.actor))
+                          WithdrawProposal(proposal, data.reason, who.actor))
 
 
 @router.post("/proposals/{proposal}/progress", response_model=schemas.ProposalOut,
@@ -146,8 +176,8 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.report_progress(proposal, data.percent, data.note,
-                                                      data.spent, who.actor, data.explanation))
+                          ReportProgress(proposal, data.percent, data.note, data.spent,
+                                         who.actor, data.explanation))
 
 
 @router.post("/proposals/{proposal}/complete", response_model=schemas.ProposalOut,
@@ -157,8 +187,8 @@ def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Reques
     """A selected project is built, with the final amount spent (above the
     cost only with an explanation)."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.complete_proposal(proposal, data.note, data.spent,
-                                                        who.actor, data.explanation))
+                          CompleteProposal(proposal, data.note, data.spent, who.actor,
+                                           data.explanation))
 
 
 @router.post("/proposals/{proposal}/abandon", response_model=schemas.ProposalOut,
@@ -168,4 +198,4 @@ def abandon_proposal(proposal: str, data: schemas.ReasonIn, request: Request, ap
     """A selected project will not be built, with the reason residents will
     read."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          lambda: app.abandon_proposal(proposal, data.reason, who.actor))
+                          AbandonProposal(proposal, data.reason, who.actor))

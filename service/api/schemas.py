@@ -228,11 +228,23 @@ class AllocationRuleIn(BaseModel):
     threshold: int | None = Field(default=None, ge=0, le=10**9)
 
 
+class CategoryOut(BaseModel):
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=80)
+
+
+class CategoriesIn(BaseModel):
+    model_config = _example(categories=[{"id": "lek", "name": "Lek och idrott"},
+                                        {"id": "natur", "name": "Natur och miljö"}])
+    categories: list[CategoryOut] = Field(max_length=50)
+
+
 class TimelineIn(BaseModel):
     model_config = _example(ideas="2027-02-01", review="2027-03-15", voting="2027-04-20")
     draft: date | None = None
     ideas: date | None = None
     review: date | None = None
+    support: date | None = None
     voting: date | None = None
     counting: date | None = None
     results: date | None = None
@@ -295,6 +307,9 @@ class CycleOut(BaseModel):
     score_threshold: int | None
     allow_ballot_changes: bool
     timeline: dict[str, str]
+    categories: list[CategoryOut] = Field(
+        default_factory=list, description="What a proposal's category is chosen from; none: "
+                                          "free text, or no category.")
     history: list[PhaseChangeOut]
     results_published: bool
     adoption: dict[str, str] | None
@@ -302,6 +317,10 @@ class CycleOut(BaseModel):
     evaluation_history: list[EvaluationVersionOut] = Field(
         default_factory=list, description="Every version of the evaluation, the current last.")
     currency: str = Field(description="The ISO 4217 code of every amount of the cycle.")
+    support_round: dict[str, Any] | None = Field(
+        default=None, description="The support round's rules (`default`, and `areas` with "
+                                  "their own), or null when the cycle has none; its outcome "
+                                  "is at `.../support-round/outcome`.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 
@@ -355,7 +374,10 @@ class ProposalIn(BaseModel):
     description: str = Field(min_length=1, max_length=5000)
     estimated_cost: Kronor | None = _kronor(KRONOR + " Above zero; required, unless "
                                                      "`estimated_cost_minor` is given.")
-    category: str = Field(min_length=1, max_length=80)
+    category: str | None = Field(
+        default=None, max_length=80,
+        description="One of the cycle's categories (its id) when the cycle has a list; "
+                    "otherwise free text, or none.")
     place: Place | None = None
     estimated_cost_minor: Minor | None = _minor()
 

@@ -25,11 +25,12 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         if cycle.voting_rule else None,
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
+        categories=[schemas.CategoryOut(**c.to_dict()) for c in cycle.categories],
         history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
-        currency=cycle.currency, position=position,
+        currency=cycle.currency, support_round=cycle.support_round, position=position,
     ).model_dump(mode="json")
 
 

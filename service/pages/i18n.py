@@ -38,6 +38,7 @@ PHASE_LABELS: dict[str, str] = {
     Phase.DRAFT: N_("Draft (political decision)"),
     Phase.IDEAS: N_("Collecting ideas"),
     Phase.REVIEW: N_("Review"),
+    Phase.SUPPORT: N_("Supporting proposals"),
     Phase.VOTING: N_("Voting"),
     Phase.COUNTING: N_("Counting"),
     Phase.RESULTS: N_("Results"),

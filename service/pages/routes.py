@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Protocol
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from domain.areas import residence_names
+from domain.categories import category_names
 from domain.cycle import web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
@@ -26,7 +28,7 @@ from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service import comparison
 from service.api.deps import Reached
-from service.pages import charts, i18n
+from service.pages import charts, find_proposals, i18n
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.reason_text import reason_text
@@ -85,8 +87,12 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     if request.method == "POST":
         # A page shown after a form post switches language on the form's own page.
         path = "/sign-in" if path == "/sign-in/local" else path.removesuffix("/confirm")
+    # The same page in the other language: a search's parameters are kept (position is not).
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k in find_proposals.PARAMETERS] if request.method == "GET" else []
+    switch_url = f"{path}?{urlencode([*kept, ('lang', other)])}"
     return ENVIRONMENTS[lang].get_template(template).render(
-        lang=lang, other_lang=other, switch_url=f"{path}?lang={other}", path=request.url.path,
+        lang=lang, other_lang=other, switch_url=switch_url, path=request.url.path,
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         test_sign_in=_test_sign_in(request), **context)
 
@@ -99,22 +105,25 @@ class Visitor(Protocol):
     def resident(self, request: Request) -> object | None: ...
     def csrf_token(self, request: Request) -> str: ...
     def test_sign_in(self, request: Request) -> bool: ...
+    @property
+    def session_hours(self) -> int:
+        """How long a sign-in lasts, which the privacy notice tells."""
 
 
-def _visitor(request: Request) -> Visitor:
-    visitor: Visitor = request.app.state.visitor
-    return visitor
+def visitor(request: Request) -> Visitor:
+    installed: Visitor = request.app.state.visitor
+    return installed
 
 
 def _test_sign_in(request: Request) -> bool:
     """Whether every page warns that anyone can sign in as anyone here."""
-    return _visitor(request).test_sign_in(request)
+    return visitor(request).test_sign_in(request)
 
 
 def _reader(request: Request) -> dict[str, Any]:
     """What of a page is the reader's own: who is signed in, and their CSRF token."""
     has_session = "session" in request.scope
-    return {"resident": _visitor(request).resident(request) if has_session else None,
+    return {"resident": visitor(request).resident(request) if has_session else None,
             "csrf": LazyCsrf(request) if has_session else ""}
 
 
@@ -155,7 +164,7 @@ class LazyCsrf:
         self._request = request
 
     def __str__(self) -> str:
-        return _visitor(self._request).csrf_token(self._request)
+        return visitor(self._request).csrf_token(self._request)
 
     def __html__(self) -> str:
         return str(Markup.escape(str(self)))
@@ -194,7 +203,9 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     entered = {h["to_phase"]: h["at"] for h in cycle["history"]}
     entered.setdefault("draft", cycle["created_at"])
     translate = i18n.translations(lang).gettext
-    phases = list(PHASE_ORDER)
+    # The support phase only on the timeline of a cycle with a support round (ADR 0020).
+    phases = [p for p in PHASE_ORDER
+              if p != "support" or cycle.get("support_round") or p in entered]
     if cycle["phase"] == "cancelled":
         phases = [p for p in phases if p in entered] + ["cancelled"]
     current = phases.index(cycle["phase"]) if cycle["phase"] in phases else 0
@@ -245,6 +256,19 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         "lineage": lineage, "pots": comparison.pots(lineage)}
 
 
+def support_row(cycle: dict[str, Any], proposal: dict[str, Any]) -> dict[str, Any] | None:
+    """The proposal's row of the support round's outcome (supports, rank, on the ballot or not,
+    the area's rule), or None before the round closed or in a cycle without one."""
+    outcome = cycle.get("support_outcome")
+    if not outcome:
+        return None
+    area = outcome["areas"].get(proposal["area"], {})
+    row = next((r for r in area.get("proposals", []) if r["proposal"] == proposal["id"]), None)
+    if row is None:
+        return None
+    return {**row, "rule": area["rule"], "value": area["value"]}
+
+
 def _web_link(url: object) -> str | None:
     """An http(s) address to link to; anything else (stored before addresses were checked:
     javascript:, data:) is no link."""
@@ -257,16 +281,47 @@ def _web_link(url: object) -> str | None:
 @router.get("/cycles/{cycle_id}/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, cycle_id: str, position: Reached,
                    lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposals_page(rm, cycle_id))
+    """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
+    (service/pages/find_proposals.py) those that match, the best match first."""
+    params = dict(request.query_params)
+    if find_proposals.asked(params):
+        lang_code = i18n.language(lang)
+        cycle = _cycle(_read_models(request), cycle_id)
+        refused = find_proposals.refusal(params, cycle, lang_code)
+        if refused is not None:
+            return render(request, "proposals.html", lang, status=400,
+                          **_search_context(cycle, params, lang_code), refused=refused,
+                          found=None)
+    return shared(request, lang, position,
+                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
 
 
-def _proposals_page(read_models: ReadModels, cycle_id: str) -> Page:
+def _search_context(cycle: dict[str, Any], params: dict[str, str],
+                    lang: str) -> dict[str, Any]:
+    gettext = i18n.translations(lang).gettext
+    return {"cycle": cycle, "values": find_proposals.form_values(params),
+            "choices": find_proposals.choices(cycle, gettext),
+            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/proposals", params,
+                                                    cycle, lang),
+            "category_names": category_names(cycle.get("categories"))}
+
+
+def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
+                    params: dict[str, str]) -> Page:
     cycle = _cycle(read_models, cycle_id)
-    proposals = read_models.store.proposals_of(cycle_id)
     results = {r["proposal_id"]: r for r in read_models.store.results_of(cycle_id)}
+    context = _search_context(cycle, params, lang)
+    if find_proposals.asked(params):
+        ids = read_models.store.search_proposals(
+            cycle_id, find_proposals.condition(params, cycle))
+        by_id = {p["id"]: p for p in read_models.store.proposals_of(cycle_id)}
+        found = [by_id[i] for i in ids if i in by_id]
+        return "proposals.html", {**context, "found": found, "results": results,
+                                  "refused": None, "titles": _titles(results.values())}
+    proposals = read_models.store.proposals_of(cycle_id)
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
-    return "proposals.html", {"cycle": cycle, "areas": areas, "results": results,
-                              "titles": _titles(results.values())}
+    return "proposals.html", {**context, "areas": areas, "results": results, "found": None,
+                              "refused": None, "titles": _titles(results.values())}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
@@ -285,12 +340,19 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
     on_ballot = proposal["status"] not in OFF_THE_BALLOT \
         and phase_index >= PHASE_ORDER.index(Phase.VOTING)
+    support = support_row(cycle, proposal)
+    if support is not None and not support["on_ballot"]:
+        on_ballot = False  # the support round left it off the ballot
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
         "titles": _titles(rows),
+        "support": support,
         "progress_chart": bar, "percent": latest,
+        # A category of the cycle's list by its name; free text (or none) as it was given.
+        "category": category_names(cycle.get("categories")).get(proposal["category"],
+                                                                proposal["category"]),
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
 
 

@@ -43,7 +43,9 @@ def amount_above_zero(text: str) -> Decimal | None:
         return None
 
 
-def check_proposal(form: FormData, areas: Sequence[str], _: Gettext) -> Checked:
+def check_proposal(form: FormData, areas: Sequence[str], _: Gettext,
+                   categories: Sequence[str] = ()) -> Checked:
+    """`categories`: the cycle's list to choose from (ids); none: the category is free text."""
     checked = Checked()
     area = first(form, "area")
     if area not in areas:
@@ -56,6 +58,9 @@ def check_proposal(form: FormData, areas: Sequence[str], _: Gettext) -> Checked:
         elif len(text) > limit:
             checked.errors[name] = _("At most %(count)s characters.") % {"count": limit}
         checked.values[name] = text
+    if categories and first(form, "category") not in categories:
+        # Chosen in a list: "fill in" would not say what to do.
+        checked.errors["category"] = _("Choose the category that fits your idea best.")
     cost = amount_above_zero(first(form, "estimated_cost"))
     if cost is None:
         checked.errors["estimated_cost"] = _(

@@ -11,12 +11,12 @@ MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM  the claim holding the residence code (defa
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from service.config import Settings
 from service.web.session import Resident
 
 
@@ -30,15 +30,12 @@ class OidcSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OidcSettings | None:
-        env = os.environ if env is None else env
-        issuer, client_id = env.get("MEDBORGARBUDGET_OIDC_ISSUER"), env.get(
-            "MEDBORGARBUDGET_OIDC_CLIENT_ID")
-        if not issuer or not client_id:
+        settings = Settings.from_env(env)
+        if not settings.oidc_issuer or not settings.oidc_client_id:
             return None
-        return cls(issuer.rstrip("/"), client_id,
-                   env.get("MEDBORGARBUDGET_OIDC_CLIENT_SECRET") or None,
-                   env.get("MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM", "residence"),
-                   env.get("MEDBORGARBUDGET_IDENTITY_CLAIM") or "sub")
+        return cls(settings.oidc_issuer.rstrip("/"), settings.oidc_client_id,
+                   settings.oidc_client_secret, settings.oidc_residence_claim,
+                   settings.identity_claim)
 
 
 def client(settings: OidcSettings) -> Any:

@@ -24,11 +24,13 @@ from domain.identity import personnummer_of
 from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
+from service.commands import SubmitProposal
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
 from service.web.oidc import OidcSettings, client, resident_from_claims
 from service.web.session import (
+    SESSION_MAX_AGE,
     CsrfRefused,
     Resident,
     check_csrf,
@@ -196,6 +198,10 @@ def sign_out_page(request: Request, form: Form) -> Response:
 
 # ---- ideas -----------------------------------------------------------------------------
 
+def _categories(cycle: BudgetCycle) -> list[dict[str, str]]:
+    return [c.to_dict() for c in cycle.categories]
+
+
 def _areas_open_to(cycle: BudgetCycle) -> list[dict[str, Any]]:
     return [{"id": a.id, "name": a.name, "budget": a.budget} for a in cycle.areas.values()]
 
@@ -209,7 +215,7 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
     cycle = _cycle(_app(request), cycle_id)
     return render(request, "propose.html", lang, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS, errors={},
-                  values={"area": area or ""})
+                  values={"area": area or ""}, categories=_categories(cycle))
 
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
@@ -222,33 +228,34 @@ def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
         return resident
     app = _app(request)
     cycle = _cycle(app, cycle_id)
-    checked = forms.check_proposal(form, list(cycle.areas), _)
+    checked = forms.check_proposal(form, list(cycle.areas), _,
+                                   [c.id for c in cycle.categories])
     values = {**checked.values, "area": checked.values.get("area"),
               "estimated_cost": forms.first(form, "estimated_cost")}
     if checked.ok:
         place = {"name": checked.values["place"]} if checked.values["place"] else None
         try:
-            proposal_id = app.submit_proposal(
+            submitted = app.execute(SubmitProposal(
                 cycle.id, str(checked.values["area"]), str(checked.values["title"]),
                 str(checked.values["description"]), checked.values["estimated_cost"],
-                str(checked.values["category"]), resident.subject, place)
+                str(checked.values["category"]), resident.subject, place))
         except InvalidInput as error:
             checked.errors[error.field if error.field in values else "form"] = error.reason
         except PhaseError:
             checked.errors["form"] = _("Ideas can no longer be submitted in this cycle.")
         else:
-            position = app.last_position()
-            query = f"?submitted=1&position={position}" + (f"&lang={lang}" if lang != "sv"
-                                                            else "")
-            return RedirectResponse(f"/proposals/{proposal_id}{query}", status_code=303)
+            query = f"?submitted=1&position={submitted.position}" + (
+                f"&lang={lang}" if lang != "sv" else "")
+            return RedirectResponse(f"/proposals/{submitted.value}{query}", status_code=303)
     return render(request, "propose.html", lang, status=422, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS,
-                  errors=checked.errors, values=values)
+                  errors=checked.errors, values=values, categories=_categories(cycle))
 
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
     return {"id": str(cycle.id), "name": cycle.name, "phase": cycle.phase.value,
-            "allow_ballot_changes": cycle.allow_ballot_changes, "currency": cycle.currency}
+            "allow_ballot_changes": cycle.allow_ballot_changes, "currency": cycle.currency,
+            "support_round": cycle.support_round}
 
 
 # ---- voting ----------------------------------------------------------------------------
@@ -445,6 +452,10 @@ class WebVisitor:
 
     def test_sign_in(self, request: Request) -> bool:
         return sign_in_mode(request) is SignIn.TEST
+
+    @property
+    def session_hours(self) -> int:
+        return SESSION_MAX_AGE // 3600
 
 
 def install(api: Any) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import os
 import secrets
 import time
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from service.config import Settings
 from service.web.ended_sessions import EndedSessions
 
 SESSION_SECRET_ENV = "MEDBORGARBUDGET_SESSION_SECRET"
@@ -84,8 +84,7 @@ class Resident:
 
 
 def secure_cookies(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    return env.get(SECURE_COOKIES_ENV, "").lower() in ("1", "true", "yes")
+    return Settings.from_env(env).secure_cookies
 
 
 # ---- the cookie ---------------------------------------------------------------------------

@@ -10,12 +10,12 @@ none is configured.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from enum import Enum
 
 from fastapi import Request
 
+from service.config import Settings
 from service.web.oidc import OidcSettings
 
 TEST_SIGN_IN_ENV = "MEDBORGARBUDGET_TEST_SIGN_IN"
@@ -28,8 +28,7 @@ class SignIn(Enum):
 
 
 def wants_test_sign_in(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    return env.get(TEST_SIGN_IN_ENV, "").strip().lower() in ("1", "true", "yes")
+    return Settings.from_env(env).test_sign_in
 
 
 def sign_in_mode(request: Request) -> SignIn:

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 
 from domain.phases import TRANSITIONS, TRIGGERS, Phase
+from service import support_round as support
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import Voter
 from tests.ballots import cast_ballot, person
@@ -54,9 +55,25 @@ FORWARD: tuple[tuple[str, Phase], ...] = (
 )
 
 
-def graph_triggers(phase: Phase) -> list[str]:
-    """The triggers the phase graph (domain.phases.TRANSITIONS) has from `phase`, in order."""
-    return [trigger for trigger, sources, _, _ in TRANSITIONS if phase in sources]
+# A cycle with a support round goes review -> support -> voting instead of review -> voting.
+SUPPORT_PATH: tuple[tuple[str, Phase], ...] = (
+    ("open_support", Phase.SUPPORT), ("close_support", Phase.VOTING))
+SUPPORT_ROUND: Mapping[str, Any] = {"default": {"kind": "top", "value": 1}}
+
+
+def graph_triggers(phase: Phase, support_round: bool = False) -> list[str]:
+    """The triggers the phase graph (domain.phases.TRANSITIONS) has from `phase`, in order,
+    but for the way to voting the cycle cannot take (with or without a support round)."""
+    closed = "open_voting" if support_round else "open_support"
+    return [trigger for trigger, sources, _, _ in TRANSITIONS
+            if phase in sources and trigger != closed]
+
+
+def forward_path(support_round: bool) -> tuple[tuple[str, Phase], ...]:
+    if not support_round:
+        return FORWARD
+    review = [t for t, _ in FORWARD].index("open_voting")
+    return (*FORWARD[:review], *SUPPORT_PATH, *FORWARD[review + 1:])
 
 
 def graph_destination(phase: Phase, trigger: str) -> Phase | None:
@@ -119,8 +136,11 @@ def configured_cycle(
     areas: Sequence[Mapping[str, Any]] = AREAS,
     rule: Mapping[str, Any] | None = APPROVAL,
     name: str = "Medborgarbudget Testby 2027",
+    support_round: Mapping[str, Any] | None = None,
 ) -> UUID:
     cycle_id = app.create_cycle(name, "Testby kommun", ADMIN)
+    if support_round is not None:
+        support.configure(app, cycle_id, support_round, ADMIN)
     if decision:
         app.record_decision(cycle_id, "Kommunfullmäktige", "2026-11-26", "KF § 1/2026", ADMIN)
     for area in areas:
@@ -131,19 +151,23 @@ def configured_cycle(
 
 
 def drive(app: Medborgarbudget, target: Phase, *, prepared: bool = True,
-          voters: int = 3) -> Built:
+          voters: int = 3, support_round: bool | None = None) -> Built:
     """A configured cycle taken by real commands into `target`.
 
     With `prepared`, the facts the next forward trigger's guard needs are recorded on arrival
-    (ideas: proposals submitted; review: every proposal reviewed; results: adoption recorded;
-    evaluation: evaluation recorded), so that every trigger of the graph is allowed from there.
+    (ideas: proposals submitted; review: every proposal reviewed; support: a support given in
+    each area; results: adoption recorded; evaluation: evaluation recorded), so that every
+    trigger of the graph is allowed from there. `support_round` (SUPPORT_ROUND; by default only
+    when `target` is the support phase): the way through the support round.
     """
-    built = Built(configured_cycle(app))
+    if support_round is None:
+        support_round = target is Phase.SUPPORT
+    built = Built(configured_cycle(app, support_round=SUPPORT_ROUND if support_round else None))
     if target is Phase.CANCELLED:
         app.trigger(built.cycle_id, "cancel", ADMIN, "Budgeten drogs in")
         built.phase = Phase.CANCELLED
         return built
-    for trigger, phase in ((None, Phase.DRAFT), *FORWARD):
+    for trigger, phase in ((None, Phase.DRAFT), *forward_path(support_round)):
         if trigger is not None:
             assert app.trigger(built.cycle_id, trigger, ADMIN, f"test: {trigger}") is phase
             built.phase = phase
@@ -170,9 +194,14 @@ def _arrive(app: Medborgarbudget, built: Built, voters: int) -> None:
                                 REVIEWER)
             if official is not None:
                 built.feasible.setdefault(area, []).append(built.proposals[title])
+    elif built.phase is Phase.SUPPORT:
+        for area, options in built.feasible.items():
+            support.support(app, options[0], resident(0, area))
     elif built.phase is Phase.VOTING:
+        on_ballot = app.cycle(cycle_id).on_ballot
         for number in range(voters):
-            for area, options in built.feasible.items():
+            for area, every in built.feasible.items():
+                options = [o for o in every if on_ballot(app.proposal(o))]
                 chosen = [str(options[number % len(options)])]
                 built.ballots.append(
                     cast_ballot(app, cycle_id, area, resident(number, area), chosen)

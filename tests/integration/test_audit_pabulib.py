@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 from collections import Counter
@@ -37,6 +38,7 @@ from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.pabulib_cycles import GREEDY_RULES, export_area, import_election
 from tests.integration.builders import ADMIN, drive, resident
 from tests.paths import PABULIB_DIR, SCRIPT
+from tests.unit.allocation.test_tie_break import TIED
 
 FILES = sorted(PABULIB_DIR.glob("*.pb"))
 # Small files (a few hundred ballots) that also run on PostgreSQL: approval and cumulative.
@@ -218,3 +220,46 @@ def test_no_pabulib_export_while_the_cycle_votes(app: Medborgarbudget) -> None:
         export_area(app, built.cycle_id, "norr")
     app.trigger(built.cycle_id, "close_voting", ADMIN, "closed")
     assert len(export_area(app, built.cycle_id, "norr").votes) == 3
+
+
+def _on_a_terminal(args: Sequence[str], cwd: Path) -> tuple[int, str, str]:
+    """The console script run with its stderr on a terminal (a pseudo-terminal): its exit
+    code, stdout, and what the terminal showed."""
+    env = {k: v for k, v in os.environ.items() if k not in (DATABASE_URL_ENV, DATA_ENV)}
+    leader, follower = pty.openpty()
+    with subprocess.Popen([str(SCRIPT), *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=follower, text=True) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the script ended and the terminal closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        stdout = process.stdout.read() if process.stdout else ""
+        code = process.wait(timeout=300)
+    os.close(leader)
+    return code, stdout, shown.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_import_shows_its_progress_on_a_terminal_and_only_there(
+        settings: Settings, tmp_path: Path) -> None:
+    source = tmp_path / "tied.pb"
+    source.write_text(TIED, encoding="utf-8")
+    votes = len(parse_pabulib(TIED).votes)
+    data = ["--data", str(settings.data_dir)]
+
+    code, stdout, shown = _on_a_terminal(["pabulib", "import", str(source), *data], tmp_path)
+    assert code == 0, shown
+    assert UUID_LINE.match(stdout.strip().splitlines()[-1]), stdout
+    assert "Importing ballots" in shown
+    assert f"{votes}/{votes}" in shown  # the bar ends full
+
+    piped = _cli(settings, tmp_path, "pabulib", "import", str(source), *data)
+    assert piped.returncode == 0, piped.stderr
+    assert "Importing ballots" not in piped.stderr
+    assert "\r" not in piped.stderr

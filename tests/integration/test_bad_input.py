@@ -153,7 +153,9 @@ def test_empty_or_overlong_text(app: Medborgarbudget) -> None:
         _refused(app, InvalidInput, submit(title=empty), "title: must not be empty")
     _refused(app, InvalidInput, submit(title="x" * 121), "title: must be at most 120 characters")
     _refused(app, InvalidInput, submit(description=""), "description: must not be empty")
-    _refused(app, InvalidInput, submit(category="  "), "category: must not be empty")
+    # A cycle without a list of categories takes none (ADR 0023), but not a novel.
+    _refused(app, InvalidInput, submit(category="x" * 81),
+             "category: must be at most 80 characters")
     _refused(app, InvalidInput, lambda: app.create_cycle("", "Testby", ADMIN),
              "name: must not be empty")
     draft = configured_cycle(app, decision=False)

@@ -4,7 +4,6 @@ they use; and nothing links one person's ballots in two cycles (ADR 0004)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -122,7 +121,7 @@ def test_with_opaque_subjects_there_is_no_paper_voting(settings: Settings,
     """An identity provider that gives only an opaque subject: residents vote digitally, one
     ballot per subject, and a station cannot mark voters (it could not tell them from those
     who voted digitally), which is refused plainly."""
-    app = open_application(replace(settings, identities=OPAQUE))
+    app = open_application(settings.model_copy(update={"identities": OPAQUE}))
     try:
         cycle_id = run_demo(app, stop_in=Phase.VOTING, voters_per_area=0).cycle_id
         options = _options(app, cycle_id)

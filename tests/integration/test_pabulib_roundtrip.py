@@ -10,18 +10,21 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from domain.allocation import RULES, allocate
 from domain.allocation.election import TIE_BREAKS
 from domain.audit import verify_lines
-from domain.errors import DuplicateBallot
+from domain.ballot import Ballot
+from domain.errors import DuplicateBallot, PhaseError
 from domain.pabulib import PabulibFile, format_pabulib, parse_pabulib, read_pabulib, to_election
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
-from service.ballot_intake import IMPORT_CHUNK, ImportedBallot
+from service.ballot_intake import ImportedBallot
 from service.pabulib_cycles import export_area, import_election
+from tests.ballots import cast_ballot, person
 from tests.paths import PABULIB_DIR, PABULIB_QUIRKS_DIR
 from tests.unit.allocation.test_tie_break import EXPECTED, TIED
 from tests.unit.pabulib.test_roundtrip import checker_errors
@@ -115,7 +118,7 @@ def test_importing_the_same_ballots_again_stores_nothing_twice(
     store = app.ballots.import_ballots
     tried: list[int] = []
 
-    def twice(cycle_id: Any, area: str, ballots: Any, chunk: int = IMPORT_CHUNK) -> int:
+    def twice(cycle_id: Any, area: str, ballots: Any, chunk: int | None = None) -> Any:
         ballots = list(ballots)
         stored = store(cycle_id, area, ballots, chunk)
         with pytest.raises(DuplicateBallot):
@@ -123,7 +126,7 @@ def test_importing_the_same_ballots_again_stores_nothing_twice(
         with pytest.raises(DuplicateBallot):
             store(cycle_id, area, [ImportedBallot("tied.pb:new", ballots[0].selections),
                                    ballots[0]], chunk)
-        tried.append(stored)
+        tried.append(len(stored))
         return stored
 
     monkeypatch.setattr(app.ballots, "import_ballots", twice)
@@ -135,3 +138,89 @@ def test_importing_the_same_ballots_again_stores_nothing_twice(
     assert cycle.results is not None
     (result,) = cycle.results["areas"].values()
     assert result["ballots"] == len(pb.votes)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_ballot_cast_beside_an_import_is_counted_too(
+        app: Medborgarbudget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import counts the ballots it stored as it holds them, without reading them back
+    (ADR 0016), but only when the store holds no others: a resident who votes in the imported
+    cycle while it is open is counted as well, and the audit's recount agrees."""
+    store = app.ballots.import_ballots
+    residents: list[UUID] = []
+
+    def and_a_resident(cycle_id: Any, area: str, ballots: Any,
+                       chunk: int | None = None) -> Any:
+        stored = store(cycle_id, area, ballots, chunk)
+        residents.append(cast_ballot(app, cycle_id, area, person(7), [stored[0].selections[0]]))
+        return stored
+
+    monkeypatch.setattr(app.ballots, "import_ballots", and_a_resident)
+    pb = parse_pabulib(TIED)
+    cycle_id = import_election(app, pb, "tied.pb").cycle_id
+    cycle = app.cycle(cycle_id)
+    assert cycle.results is not None
+    (result,) = cycle.results["areas"].values()
+    assert result["ballots"] == len(pb.votes) + 1
+    assert str(residents[0]) in {b.id for b in app.counted_ballots(cycle_id)}
+    report = verify_lines(list(export_lines(app, cycle_id)))
+    assert report.ok, [str(f) for f in report.findings[:3]]
+    assert report.results_checked
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_an_imported_election_is_counted_as_stored(app: Medborgarbudget) -> None:
+    """Counted without reading the ballots back, the results are those of the ballots as
+    stored: the same ballot digest and winners as a count read from the store."""
+    pb = parse_pabulib(TIED)
+    cycle_id = import_election(app, pb, "tied.pb").cycle_id
+    cycle = app.cycle(cycle_id)
+    assert cycle.results is not None
+    read_back = app.tally(cycle)
+    assert cycle.results["areas"] == read_back["areas"]
+    assert app.cycle_index.count_cycle_events(cycle.id, [Ballot.Cast.TOPIC]) == len(pb.votes)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_import_that_fails_mid_chunk_leaves_no_part_of_that_chunk(
+        app: Medborgarbudget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure inside the transaction of the second chunk (after its events were inserted,
+    while its cycle index rows are written) stores none of that chunk: the first chunk's
+    ballots are all there, and not one more (chunks of one ballot here, to have several)."""
+    pb = parse_pabulib(TIED)
+    assert len(pb.votes) >= 3
+    recorder = type(app.recorder)
+    index = recorder._index  # type: ignore[attr-defined]
+    writes: list[int] = []
+
+    def cut_off(self: Any, c: Any, stored_events: Any, *args: Any, **kwargs: Any) -> None:
+        if any(s.topic == Ballot.Cast.TOPIC for s in stored_events):  # type: ignore[attr-defined]
+            writes.append(len(stored_events))
+            if len(writes) == 2:
+                raise RuntimeError("the power went")
+        index(self, c, stored_events, *args, **kwargs)
+
+    monkeypatch.setattr(recorder, "_index", cut_off)
+    store = app.ballots.import_ballots
+    monkeypatch.setattr(app.ballots, "import_ballots",
+                        lambda cycle_id, area, ballots: store(cycle_id, area, ballots, 1))
+    with pytest.raises(RuntimeError, match="power"):
+        import_election(app, pb, "tied.pb")
+    (cycle_id,) = app.cycle_ids()
+    assert writes == [1, 1]
+    assert app.cycle_index.count_cycle_events(cycle_id, [Ballot.Cast.TOPIC]) == 1  # type: ignore[attr-defined]
+    assert len(app.counted_ballots(cycle_id)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_no_ballot_is_imported_into_a_cycle_that_is_not_voting(app: Medborgarbudget) -> None:
+    """Ballots imported into a cycle whose results are published are refused, saying the phase,
+    and none is stored."""
+    pb = parse_pabulib(TIED)
+    cycle_id = import_election(app, pb, "tied.pb").cycle_id
+    (area,) = app.cycle(cycle_id).areas
+    options = [str(p.id) for p in app.proposals(cycle_id)]
+    with pytest.raises(PhaseError, match="results") as refused:
+        app.ballots.import_ballots(cycle_id, area, [ImportedBallot("late.pb:1", options[:1])])
+    assert refused.value.allowed is not None
+    assert app.cycle_index.count_cycle_events(cycle_id, [Ballot.Cast.TOPIC]) == len(pb.votes)  # type: ignore[attr-defined]

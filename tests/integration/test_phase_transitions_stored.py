@@ -53,11 +53,16 @@ def test_every_trigger_from_every_phase(open_app: OpenApp, phase: Phase) -> None
     built = drive(app, phase)
     assert app.cycle(built.cycle_id).phase is phase
     allowed = graph_triggers(phase)
-    # Prepared on arrival, so every trigger the graph has from here is allowed now.
+    # Prepared on arrival, so every trigger the graph has from here is allowed now (but for
+    # the support round's way to voting, which a cycle without one cannot take).
     assert [s.trigger for s in app.transitions(built.cycle_id) if s.allowed] == allowed
+    for trigger in set(graph_triggers(phase, support_round=True)) - set(allowed):
+        refused_storing_nothing(app, GuardRefused, partial(
+            app.trigger, built.cycle_id, trigger, ADMIN, "ett skäl"),
+            match=GUARD_EXPLANATIONS["support_round_configured"])
 
     for trigger in [*TRIGGERS, "fly_away"]:
-        if trigger in allowed:
+        if trigger in allowed or trigger in graph_triggers(phase, support_round=True):
             continue
         error = refused_storing_nothing(
             app, PhaseError,

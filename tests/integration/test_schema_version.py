@@ -80,3 +80,35 @@ def test_a_newer_store_is_refused_naming_both_versions(settings: Settings) -> No
     assert result.exit_code == 2, result.output
     assert f"schema version {newer}" in result.output
     assert stored_version(settings.eventsourcing_env()) == newer  # left as it was
+
+
+def test_a_store_of_version_3_gets_its_search_read_model_filled(settings: Settings) -> None:
+    """Version 4 brought the proposals' search read model (ADR 0023): in a store a version 3
+    server kept, the read models are current but that table is empty; upgrading rebuilds."""
+    from projections.follower import Follower
+    from projections.search import ProposalFilter
+    from service.schema_version import CYCLE_INDEX, SEARCH
+    from tests.integration.builders import ADMIN, configured_cycle
+
+    app = open_application(settings)
+    cycle_id = configured_cycle(app)
+    app.trigger(cycle_id, "open_ideas", ADMIN, "test")
+    app.submit_proposal(cycle_id, "norr", "Bryggan vid sjön", "En brygga.", 50_000, None,
+                        "199001011234")
+    store = open_store(settings)
+    Follower(app.recorder, app.mapper, store).catch_up()
+    app.close()
+    with store._transaction(commit=True) as cursor:  # as a version 3 server left it
+        cursor.execute(store.sql("DELETE FROM {rm_search}"))
+    assert store.search_proposals(str(cycle_id), ProposalFilter(q="brygga")) == []
+    store.close()
+    stamp(settings.eventsourcing_env(), CYCLE_INDEX)
+
+    app = open_application(settings)  # upgrades
+    app.close()
+    assert stored_version(settings.eventsourcing_env()) == SEARCH == SCHEMA_VERSION
+    store = open_store(settings)
+    try:
+        assert len(store.search_proposals(str(cycle_id), ProposalFilter(q="brygga"))) == 1
+    finally:
+        store.close()

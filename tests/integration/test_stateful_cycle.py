@@ -95,6 +95,8 @@ class Model:
             feasible = {p.area for p in self.proposals if p.status == "feasible"}
             return (all(p.status != "submitted" for p in self.proposals)
                     and bool(self.areas) and set(self.areas) <= feasible)
+        if trigger == "open_support":
+            return False  # this model's cycle has no support round (tests of it: ADR 0020)
         if trigger == "adopt":
             return self.adoption
         if trigger == "close":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -14,7 +15,14 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from domain.ballot import Ballot, RollMark, ballot_id, ballots_digest
+from domain.ballot import (
+    Ballot,
+    BallotCaster,
+    RollMark,
+    ballot_id,
+    ballots_digest,
+    counted_lines,
+)
 from domain.errors import Conflict, InvalidInput
 from domain.voting_rules import VotingRule
 from tests.unit.domain_builders import rebuilt, state
@@ -154,3 +162,81 @@ def test_the_digest_changes_with_any_ballot_and_not_with_order() -> None:
     assert ballots_digest(ballots[:-1]) != digest
     changed = [*ballots[:-1], {**ballots[-1], "selections": ["b"]}]
     assert ballots_digest(changed) != digest
+
+
+# ---- BallotCaster: the events of many ballots, without the aggregates (ADR 0016) -----------
+
+@pytest.mark.parametrize(("rule", "selections", "points", "channel"), [
+    (APPROVAL, ["a", "b"], None, "digital"),
+    (APPROVAL, ("c",), None, "paper"),
+    (APPROVAL, ["d"], [], "digital"),
+    (CUMULATIVE, ["a", "c"], [3, 2], "digital"),
+    (RANKED, ["c", "a", "d"], None, "paper"),
+])
+def test_a_casters_event_is_the_event_cast_records(
+        rule: VotingRule, selections: list[str], points: list[int] | None,
+        channel: str) -> None:
+    """The same event as `Ballot.cast` records (id, fields, day), and replayed the same ballot."""
+    caster = BallotCaster("cycle", "norr", rule, COSTS, BUDGET)
+    made = caster.cast("voter-pseudonym", selections, points, channel)
+    ballot = cast(rule, list(selections), points, channel=channel)
+    (recorded,) = ballot.collect_events()
+    assert type(made) is type(recorded)
+    assert vars(made) == vars(recorded)
+    assert caster.ballot_id("voter-pseudonym") == ballot.id
+    assert state(made.mutate(None)) == state(ballot)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("rule", "selections", "points", "channel", "field"), [
+    (APPROVAL, ["a", "b", "c"], None, "digital", "selections"),  # more than the rule allows
+    (APPROVAL, [], None, "digital", "selections"),  # fewer
+    (APPROVAL, ["a", "a"], None, "digital", "selections"),  # the same twice
+    (APPROVAL, ["forged"], None, "digital", "selections"),  # not on the ballot
+    (APPROVAL, "ab", None, "digital", "selections"),  # not a list
+    (APPROVAL, [7], None, "digital", "selections"),  # not ids
+    (APPROVAL, ["a"], [1], "digital", "points"),  # points in approval voting
+    (APPROVAL, ["a"], None, "carrier-pigeon", "channel"),
+    (CUMULATIVE, ["a", "c"], [3, 3], "digital", "points"),  # over the total
+    (KNAPSACK, ["a", "b"], None, "digital", "selections"),  # over the budget
+])
+def test_a_caster_refuses_what_cast_refuses(rule: VotingRule, selections: Any,
+                                            points: list[int] | None, channel: str,
+                                            field: str) -> None:
+    caster = BallotCaster("cycle", "norr", rule, COSTS, BUDGET)
+    with pytest.raises(InvalidInput) as by_caster:
+        caster.cast("voter-pseudonym", selections, points, channel)
+    with pytest.raises(InvalidInput) as by_cast:
+        cast(rule, selections, points, channel=channel)
+    assert by_caster.value.field == by_cast.value.field == field
+    assert by_caster.value.reason == by_cast.value.reason
+
+
+def test_a_caster_keeps_no_list_it_was_given() -> None:
+    """The event holds its own list: the caller's, changed later, changes no stored ballot."""
+    given = ["a"]
+    made = BallotCaster("cycle", "norr", APPROVAL, COSTS, BUDGET).cast("v", given, None)
+    given.append("b")
+    assert made.selections == ["a"]
+
+
+def test_a_casters_ballot_ids_are_ballot_id() -> None:
+    caster = BallotCaster("c-1", "söder", APPROVAL, COSTS, BUDGET)
+    for voter in ("v", "ä-voter", "x" * 300, ""):
+        assert caster.ballot_id(voter) == ballot_id("c-1", "söder", voter)
+
+
+@pytest.mark.parametrize("item", [
+    {"ballot": "b-1", "area": "norr", "selections": ["a", "c"], "points": None},
+    {"ballot": "b-2", "area": "söder \"ö\"\t\n\x00\x7f\u2028😀", "selections": ["å"],
+     "points": [0, 2**63 - 1]},
+    {"ballot": "b-3", "area": "norr", "selections": [], "points": [2**70]},  # beyond orjson
+    {"ballot": "b-4", "area": "norr", "selections": ["a"], "points": [1e-05]},  # a float
+    {"ballot": "b-5", "area": "norr", "selections": ["a"], "points": [True], "z": {"n": 1}},
+])
+def test_a_counted_line_is_the_canonical_json_the_digest_has_always_used(
+        item: dict[str, Any]) -> None:
+    """Published digests must recount the same: each line exactly as the json module wrote it
+    (sorted keys, no spaces, text unescaped), whichever encoder writes it now."""
+    expected = json.dumps(item, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode() + b"\n"
+    assert counted_lines([item]) == [(item["ballot"], expected)]

@@ -48,10 +48,13 @@ STORED_TOPICS = {
     "medborgarbudget:BudgetCycle.EvaluationRecorded",
     "medborgarbudget:BudgetCycle.EvaluationRevised",
     "medborgarbudget:BudgetCycle.PaperBallotsEntered",
+    "medborgarbudget:BudgetCycle.CategoriesSet", "medborgarbudget:BudgetCycle.SupportRoundSet",
+    "medborgarbudget:BudgetCycle.SupportRoundClosed",
     "medborgarbudget:Proposal.Submitted", "medborgarbudget:Proposal.Reviewed",
     "medborgarbudget:Proposal.Merged", "medborgarbudget:Proposal.MergeUndone",
     "medborgarbudget:Proposal.Withdrawn", "medborgarbudget:Proposal.ProgressReported",
     "medborgarbudget:Proposal.Completed", "medborgarbudget:Proposal.Abandoned",
+    "medborgarbudget:Proposal.Supported", "medborgarbudget:Proposal.SupportWithdrawn",
     "medborgarbudget:Ballot.Cast", "medborgarbudget:Ballot.Changed",
     "medborgarbudget:RollMark.Marked",
 }
@@ -151,6 +154,15 @@ OLDEST: dict[str, dict[str, Any]] = {
                                  "allow_ballot_changes": False, "actor": "admin:a", "at": AT},
     events.AllocationRuleSet.TOPIC: {"rule": "greedy", "threshold": None, "actor": "admin:a",
                                      "at": AT},
+    events.CategoriesSet.TOPIC: {"categories": [{"id": "idrott", "name": "Idrott"}],
+                                 "actor": "admin:a", "at": AT},
+    events.SupportRoundSet.TOPIC: {
+        "support_round": {"default": {"kind": "top", "value": 5}, "areas": {}},
+        "actor": "admin:a", "at": AT},
+    events.SupportRoundClosed.TOPIC: {
+        "trigger": "close_support", "from_phase": "support", "to_phase": "voting",
+        "actor": "admin:a", "reason": "Klart", "at": AT,
+        "outcome": {"norr": {"rule": "top", "value": 5, "proposals": [], "on_ballot": []}}},
     events.TimelineSet.TOPIC: {"timeline": {"ideas": "2025-02-01"}, "actor": "admin:a",
                                "at": AT},
     events.PhaseChanged.TOPIC: {"trigger": "open_ideas", "from_phase": "draft",
@@ -185,6 +197,8 @@ OLDEST: dict[str, dict[str, Any]] = {
     events.ProjectCompleted.TOPIC: {"note": "Klart", "spent": 30, "actor": "admin:a",
                                     "at": AT},
     events.ProjectAbandoned.TOPIC: {"reason": "Stopp", "actor": "admin:a", "at": AT},
+    events.ProposalSupported.TOPIC: {"supporter": "p", "at": AT},
+    events.SupportWithdrawn.TOPIC: {"supporter": "p", "at": AT},
     events.BallotCast.TOPIC: {
         "originator_topic": events.BALLOT, "cycle_id": "c", "area": "norr", "voter": "v",
         "selections": ["a"], "points": None, "channel": "digital", "station": None, "at": AT,

@@ -27,6 +27,10 @@ class Facts:
     adoption_recorded: bool = True
     evaluation_recorded: bool = True
     reason_given: bool = True
+    # The support round's guards (ADR 0020); met together only on the machine alone.
+    no_support_round: bool = True
+    support_round_configured: bool = True
+    every_area_has_supported_proposal: bool = True
 
 
 ALL_MET = Facts()
@@ -36,6 +40,8 @@ EXPECTED: dict[tuple[Phase, str], Phase] = {
     (Phase.DRAFT, "open_ideas"): Phase.IDEAS,
     (Phase.IDEAS, "close_ideas"): Phase.REVIEW,
     (Phase.REVIEW, "open_voting"): Phase.VOTING,
+    (Phase.REVIEW, "open_support"): Phase.SUPPORT,
+    (Phase.SUPPORT, "close_support"): Phase.VOTING,
     (Phase.VOTING, "close_voting"): Phase.COUNTING,
     (Phase.COUNTING, "publish_results"): Phase.RESULTS,
     (Phase.RESULTS, "adopt"): Phase.IMPLEMENTATION,
@@ -48,7 +54,11 @@ for _phase in Phase:
 
 GUARDS_OF: dict[str, list[str]] = {
     "open_ideas": ["decision_recorded", "has_funded_area", "voting_rule_chosen"],
-    "open_voting": ["every_proposal_reviewed", "every_area_has_feasible_proposal"],
+    "open_voting": ["no_support_round", "every_proposal_reviewed",
+                    "every_area_has_feasible_proposal"],
+    "open_support": ["support_round_configured", "every_proposal_reviewed",
+                     "every_area_has_feasible_proposal"],
+    "close_support": ["every_area_has_supported_proposal"],
     "publish_results": ["tally_recorded"],
     "adopt": ["adoption_recorded"],
     "close": ["evaluation_recorded"],

@@ -27,6 +27,7 @@ EXPECTED: dict[str, dict[ProposalStatus, ProposalStatus]] = {
     "report_progress": dict.fromkeys(BUILDABLE, S.IN_PROGRESS),
     "complete": dict.fromkeys(BUILDABLE, S.COMPLETED),
     "abandon": dict.fromkeys(BUILDABLE, S.ABANDONED),
+    "support": {S.FEASIBLE: S.FEASIBLE},
 }
 CASES = [(action, status) for action in EXPECTED for status in ProposalStatus]
 

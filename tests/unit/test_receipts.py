@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from domain.errors import InvalidInput
-from domain.pseudonym import cycle_pseudonym, pseudonym
+from domain.pseudonym import cycle_pseudonym, cycle_pseudonymiser, pseudonym
 from domain.receipts import new_receipt_code, normalised_code, receipt_digest
 from service.api.auth import AuthError, Role, principal_from_claims
 
@@ -33,6 +33,20 @@ def test_one_person_has_unrelated_pseudonyms_in_two_cycles() -> None:
     assert first != pseudonym(SECRET, number)  # nor the deployment-wide one of old cycles
     with pytest.raises(ValueError, match="at least 32 bytes"):
         cycle_pseudonym(b"short", "cycle-2026", number)
+
+
+def test_a_cycles_pseudonymiser_gives_its_pseudonyms() -> None:
+    """Keyed once for an imported election's many voters, the same pseudonyms one at a time."""
+    of = cycle_pseudonymiser(SECRET, "cycle-2026", purpose="imported")
+    for identity in ("file.pb:1", "file.pb:1 ", "198112189876", "å" * 500):
+        assert of(identity) == cycle_pseudonym(SECRET, "cycle-2026", identity, "imported")
+    assert of("file.pb:1") != cycle_pseudonymiser(SECRET, "cycle-2027", "imported")("file.pb:1")
+    assert of("file.pb:1") != cycle_pseudonymiser(bytes(32), "cycle-2026", "imported")(
+        "file.pb:1")
+    with pytest.raises(ValueError, match="empty identity"):
+        of("")
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        cycle_pseudonymiser(b"short", "cycle-2026")
 
 
 def test_the_resident_is_named_by_the_configured_identity_claim() -> None:
