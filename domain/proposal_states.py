@@ -115,10 +115,10 @@ class ProposalMachine:
     def refusal(self, status: ProposalStatus, action: str) -> str:
         if status in (S.COMPLETED, S.ABANDONED) and action in _BUILDING:
             return f"The project is already {status}."
-        if status in CLOSED and action != "undo_merge":
-            return f"Cannot {_DOING[action]}: the proposal is {status}."
         if action == "support":
             return f"Only a feasible proposal can be supported; this one is {status}."
+        if status in CLOSED and action != "undo_merge":
+            return f"Cannot {_DOING[action]}: the proposal is {status}."
         if action == "undo_merge":
             return (f"Only a merged proposal can be taken out of a merge; this one is "
                     f"{status}.")
