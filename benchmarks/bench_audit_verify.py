@@ -95,7 +95,7 @@ class Template:
 
 def area_rules(app: Medborgarbudget, cycle_id: Any) -> dict[str, AreaRules]:
     """The rules the application's tally counts with (as in Medborgarbudget.tally)."""
-    return app.cycle(cycle_id).counting_rules()
+    return app.cycle(cycle_id).area_rules()
 
 
 def make_template(workdir: Path) -> Template:

@@ -10,9 +10,10 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.money import kronor_to_minor, minor_units
+from domain.vocabulary import AreaKind, values
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
-AREA_KINDS = ("territorial", "group", "theme")
+AREA_KINDS = values(AreaKind)
 # How many ballots must support a proposal before a pot funds it ("no votes, no money"). An area
 # made from now on has this unless it says otherwise; one stored before the minimum existed has 0,
 # which is how it was counted (ADR 0021).

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
 from domain.errors import Conflict, InvalidInput
 
 MAX_COMMENT_LENGTH = 2000
@@ -52,7 +53,7 @@ class Comment(Aggregate):
                    text=comment_text(text), author=author, by_proposer=by_proposer,
                    at=datetime.now(UTC))
 
-    @event("Posted", topic="medborgarbudget:Comment.Posted")
+    @event("Posted", topic=events.CommentPosted.TOPIC)
     def __init__(self, cycle_id: str, proposal_id: str, parent_id: str | None, text: str,
                  author: str, by_proposer: bool, at: datetime) -> None:
         self.cycle_id = cycle_id

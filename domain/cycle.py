@@ -16,6 +16,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
+from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import DEFAULT_MIN_VOTES, Area, area_from_stored, area_kronor_to_minor
 from domain.categories import (
@@ -31,6 +33,8 @@ from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pseudonym import GLOBAL, PER_CYCLE
 from domain.support_round import SupportConfiguration, SupportCount, round_outcome
+from domain.text import clean_text
+from domain.vocabulary import AllocationRule
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 if TYPE_CHECKING:
@@ -120,14 +124,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _text(value: object, field_name: str, *, max_length: int = 2000) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field_name, "must not be empty")
-    if len(value) > max_length:
-        raise InvalidInput(field_name, f"must be at most {max_length} characters")
-    return value.strip()
-
-
 def _iso_date(value: object, field_name: str) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
@@ -138,7 +134,7 @@ def _iso_date(value: object, field_name: str) -> str:
 def web_address(value: object, field_name: str) -> str:
     """An address a page may link to: http or https with a host, nothing else (no javascript:,
     data: or file: addresses, no spaces or control characters)."""
-    text = _text(value, field_name, max_length=500)
+    text = clean_text(value, field_name, lengths.ADDRESS)
     parsed = urlsplit(text)
     if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
             or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
@@ -149,9 +145,9 @@ def web_address(value: object, field_name: str) -> str:
 
 def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
     return {
-        "body": _text(body, f"{prefix}.body", max_length=200),
+        "body": clean_text(body, f"{prefix}.body", lengths.NAME),
         "date": _iso_date(on, f"{prefix}.date"),
-        "reference": _text(reference, f"{prefix}.reference", max_length=200),
+        "reference": clean_text(reference, f"{prefix}.reference", lengths.NAME),
     }
 
 
@@ -166,7 +162,7 @@ class PhaseChange:
 
 
 class BudgetCycle(Aggregate):
-    TOPIC = "medborgarbudget:BudgetCycle"
+    TOPIC = events.CYCLE
 
     @classmethod
     def create(
@@ -211,8 +207,8 @@ class BudgetCycle(Aggregate):
                                else {**a, "min_votes": DEFAULT_MIN_VOTES}
                                for a in copied["areas"]]
         fields: dict[str, Any] = {
-            "name": _text(name, "name", max_length=200),
-            "municipality": _text(municipality, "municipality", max_length=200),
+            "name": clean_text(name, "name", lengths.NAME),
+            "municipality": clean_text(municipality, "municipality", lengths.NAME),
             "actor": actor, "at": _now(),
             "predecessor_id": str(predecessor.id) if predecessor is not None else None,
             "configuration": copied, "pseudonyms": PER_CYCLE,
@@ -221,10 +217,10 @@ class BudgetCycle(Aggregate):
         if the_id is None:
             return cls(**fields)
         # The same Created event, with the id given rather than a random one.
-        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
+        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)
         return created
 
-    @event("Created", topic="medborgarbudget:BudgetCycle.Created")
+    @event("Created", topic=events.CycleCreated.TOPIC)
     def __init__(
         self,
         name: str,
@@ -249,7 +245,7 @@ class BudgetCycle(Aggregate):
         self.decision: dict[str, str] | None = None
         self.areas: dict[str, Area] = {}
         self.voting_rule: VotingRule | None = None
-        self.allocation_rule = "greedy"
+        self.allocation_rule: str = AllocationRule.GREEDY
         self.score_threshold: int | None = None
         self.tie_break = DEFAULT_TIE_BREAK
         self.allow_ballot_changes = False
@@ -305,7 +301,7 @@ class BudgetCycle(Aggregate):
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
         rule = configuration.get("voting_rule")
         self.voting_rule = VotingRule(**rule) if rule else None
-        self.allocation_rule = configuration.get("allocation_rule", "greedy")
+        self.allocation_rule = configuration.get("allocation_rule", AllocationRule.GREEDY)
         self.score_threshold = configuration.get("score_threshold")
         self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
@@ -316,7 +312,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("configure")
         self._decision_recorded(_assembly_record(body, on, reference, "decision"), actor, _now())
 
-    @event("DecisionRecorded", topic="medborgarbudget:BudgetCycle.DecisionRecorded")
+    @event("DecisionRecorded", topic=events.DecisionRecorded.TOPIC)
     def _decision_recorded(self, decision: dict[str, str], actor: str, at: datetime) -> None:
         self.decision = decision
 
@@ -328,7 +324,7 @@ class BudgetCycle(Aggregate):
         self._area_added(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaAdded", topic="medborgarbudget:BudgetCycle.AreaAdded")
+    @event("AreaAdded", topic=events.AreaAdded.TOPIC)
     def _area_added(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -339,7 +335,7 @@ class BudgetCycle(Aggregate):
         self._area_changed(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaChanged", topic="medborgarbudget:BudgetCycle.AreaChanged")
+    @event("AreaChanged", topic=events.AreaChanged.TOPIC)
     def _area_changed(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -348,7 +344,7 @@ class BudgetCycle(Aggregate):
         self.area(area_id)
         self._area_removed(area_id, actor, _now())
 
-    @event("AreaRemoved", topic="medborgarbudget:BudgetCycle.AreaRemoved")
+    @event("AreaRemoved", topic=events.AreaRemoved.TOPIC)
     def _area_removed(self, area_id: str, actor: str, at: datetime) -> None:
         del self.areas[area_id]
 
@@ -362,7 +358,7 @@ class BudgetCycle(Aggregate):
         self._voting_rule_set(rule.to_dict(), allow_ballot_changes, actor, _now())
         return rule
 
-    @event("VotingRuleSet", topic="medborgarbudget:BudgetCycle.VotingRuleSet")
+    @event("VotingRuleSet", topic=events.VotingRuleSet.TOPIC)
     def _voting_rule_set(
         self, rule: dict[str, Any], allow_ballot_changes: bool, actor: str, at: datetime
     ) -> None:
@@ -379,7 +375,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}")
         if threshold is not None and (type(threshold) is not int or threshold < 0):
             raise InvalidInput("threshold", "must be a whole number of votes or points, 0 or more")
-        if rule == "greedy-threshold" and threshold is None:
+        if rule == AllocationRule.GREEDY_THRESHOLD and threshold is None:
             raise InvalidInput("threshold", "greedy-threshold needs a minimum score")
         if tie_break is not None and tie_break not in TIE_BREAKS:
             raise InvalidInput("tie_break", f"must be one of {', '.join(TIE_BREAKS)}")
@@ -389,7 +385,7 @@ class BudgetCycle(Aggregate):
         else:
             self._allocation_rule_set(rule, threshold, actor, _now(), str(tie_break))
 
-    @event("AllocationRuleSet", topic="medborgarbudget:BudgetCycle.AllocationRuleSet")
+    @event("AllocationRuleSet", topic=events.AllocationRuleSet.TOPIC)
     def _allocation_rule_set(
         self, rule: str, threshold: int | None, actor: str, at: datetime,
         tie_break: str = DEFAULT_TIE_BREAK,
@@ -406,7 +402,7 @@ class BudgetCycle(Aggregate):
         self._categories_set(as_dicts(checked), actor, _now())
         return checked
 
-    @event("CategoriesSet", topic="medborgarbudget:BudgetCycle.CategoriesSet")
+    @event("CategoriesSet", topic=events.CategoriesSet.TOPIC)
     def _categories_set(self, categories: list[dict[str, str]], actor: str,
                         at: datetime) -> None:
         self.categories = stored_categories(categories)
@@ -427,7 +423,7 @@ class BudgetCycle(Aggregate):
         rules = SupportConfiguration.from_dict(support_round, self.areas)
         self._support_round_set(rules.to_dict(), actor, _now())
 
-    @event("SupportRoundSet", topic="medborgarbudget:BudgetCycle.SupportRoundSet")
+    @event("SupportRoundSet", topic=events.SupportRoundSet.TOPIC)
     def _support_round_set(self, support_round: dict[str, Any] | None, actor: str,
                            at: datetime) -> None:
         self.support_round = support_round
@@ -472,7 +468,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("timeline", "the dates must follow the order of the phases")
         self._timeline_set(cleaned, actor, _now())
 
-    @event("TimelineSet", topic="medborgarbudget:BudgetCycle.TimelineSet")
+    @event("TimelineSet", topic=events.TimelineSet.TOPIC)
     def _timeline_set(self, timeline: dict[str, str], actor: str, at: datetime) -> None:
         self.timeline = timeline
 
@@ -520,7 +516,7 @@ class BudgetCycle(Aggregate):
             trigger, self.phase.value, destination.value, actor, reason.strip(), _now()
         )
 
-    @event("SupportRoundClosed", topic="medborgarbudget:BudgetCycle.SupportRoundClosed")
+    @event("SupportRoundClosed", topic=events.SupportRoundClosed.TOPIC)
     def _support_round_closed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str,
         at: datetime, outcome: dict[str, Any],
@@ -528,7 +524,7 @@ class BudgetCycle(Aggregate):
         self.support_outcome = outcome
         self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
 
-    @event("PhaseChanged", topic="medborgarbudget:BudgetCycle.PhaseChanged")
+    @event("PhaseChanged", topic=events.PhaseChanged.TOPIC)
     def _phase_changed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str, at: datetime
     ) -> None:
@@ -549,7 +545,7 @@ class BudgetCycle(Aggregate):
             _now(), dict(results),
         )
 
-    @event("ResultsPublished", topic="medborgarbudget:BudgetCycle.ResultsPublished")
+    @event("ResultsPublished", topic=events.ResultsPublished.TOPIC)
     def _results_published(
         self,
         trigger: str,
@@ -573,7 +569,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("record_adoption")
         self._adoption_recorded(_assembly_record(body, on, reference, "adoption"), actor, _now())
 
-    @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
+    @event("AdoptionRecorded", topic=events.AdoptionRecorded.TOPIC)
     def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
         self.adoption = adoption
 
@@ -594,15 +590,14 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("proposals", "the two proposals are in different areas "
                                             f"('{areas_of[pair[0]]}', '{areas_of[pair[1]]}'); "
                                             "only proposals of one area compete for its money")
-        why = _text(reason, "reason")
+        why = clean_text(reason, "reason")
         if any([p["first"], p["second"]] == pair for p in self.incompatible):
             raise Conflict(f"Proposals {pair[0]} and {pair[1]} are marked incompatible "
                            "already. Nothing was stored.")
         self._proposals_marked_incompatible(pair[0], pair[1], areas_of[pair[0]], why, actor,
                                             _now())
 
-    @event("ProposalsMarkedIncompatible",
-           topic="medborgarbudget:BudgetCycle.ProposalsMarkedIncompatible")
+    @event("ProposalsMarkedIncompatible", topic=events.ProposalsMarkedIncompatible.TOPIC)
     def _proposals_marked_incompatible(self, first: str, second: str, area: str, reason: str,
                                        actor: str, at: datetime) -> None:
         self.incompatible.append({"first": first, "second": second, "area": area,
@@ -629,7 +624,7 @@ class BudgetCycle(Aggregate):
                            "adopted, and take no exception after it. Nothing was stored.")
         if kind not in WINNER_EXCEPTIONS:
             raise InvalidInput("kind", f"must be one of {', '.join(WINNER_EXCEPTIONS)}")
-        why = _text(reason, "reason")
+        why = clean_text(reason, "reason")
         assert self.results is not None  # the results phase is entered with them
         wanted = str(proposal_id)
         area = next((a for a, outcome in self.results.get("areas", {}).items()
@@ -656,7 +651,7 @@ class BudgetCycle(Aggregate):
         return [WinnerException(e["kind"], e["area"], e["proposal_id"], e["reason"])
                 for e in self.winner_exceptions]
 
-    @event("WinnersAmended", topic="medborgarbudget:BudgetCycle.WinnersAmended")
+    @event("WinnersAmended", topic=events.WinnersAmended.TOPIC)
     def _winners_amended(self, kind: str, area: str, proposal_id: str, reason: str, actor: str,
                          at: datetime, results: dict[str, Any]) -> None:
         self.winner_exceptions.append({"kind": kind, "area": area, "proposal_id": proposal_id,
@@ -672,7 +667,7 @@ class BudgetCycle(Aggregate):
         participants and address of the version it revises unless it gives new ones, and
         every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
-        evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
+        evaluation: dict[str, Any] = {"report": clean_text(report, "report", lengths.REPORT)}
         if participants is not None:
             if type(participants) is not int or participants < 0:
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
@@ -692,9 +687,9 @@ class BudgetCycle(Aggregate):
         for kept in ("participants", "url"):
             if kept not in evaluation and kept in self.evaluation:
                 evaluation[kept] = self.evaluation[kept]
-        self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
+        self._evaluation_revised(evaluation, clean_text(reason, "reason"), actor, _now())
 
-    @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
+    @event("EvaluationRecorded", topic=events.EvaluationRecorded.TOPIC)
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
         # A second one in a history stored before revisions existed replaced the first: the
         # first stays among the versions.
@@ -702,7 +697,7 @@ class BudgetCycle(Aggregate):
         self.evaluation_history.append(
             {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
 
-    @event("EvaluationRevised", topic="medborgarbudget:BudgetCycle.EvaluationRevised")
+    @event("EvaluationRevised", topic=events.EvaluationRevised.TOPIC)
     def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
                             at: datetime) -> None:
         self.evaluation = evaluation
@@ -728,7 +723,7 @@ class BudgetCycle(Aggregate):
                 f"make more ballots than voters. Nothing was stored.")
         self._paper_ballots_entered(area, station, count, actor, _now())
 
-    @event("PaperBallotsEntered", topic="medborgarbudget:BudgetCycle.PaperBallotsEntered")
+    @event("PaperBallotsEntered", topic=events.PaperBallotsEntered.TOPIC)
     def _paper_ballots_entered(self, area: str, station: str, count: int, actor: str,
                                at: datetime) -> None:
         key = (area, station)
@@ -764,20 +759,25 @@ class BudgetCycle(Aggregate):
     def allocation_rule_for(self, area_id: str) -> str:
         return self.area(area_id).allocation_rule or self.allocation_rule
 
-    def counting_rules(self) -> dict[str, AreaRules]:
-        """How each area is counted, as configured (domain.cycle_tally.tally)."""
-        return {
-            area_id: AreaRules(
-                budget=area.budget,
-                vote_type=self.voting_rule_for(area_id).vote_type,
-                allocation_rule=self.allocation_rule_for(area_id),
-                threshold=self.score_threshold,
-                max_ranked=self.voting_rule_for(area_id).max_choices,
-                tie_break=self.tie_break,
-                min_votes=area.votes_needed,
-            )
-            for area_id, area in self.areas.items()
-        }
+    def area_rules(self, recorded: Mapping[str, Any] | None = None) -> dict[str, AreaRules]:
+        """The rules each area is counted with: as configured now, or, for a recount of
+        published results (`recorded`), the rule, threshold, ranks and tie-break they record
+        (results published before one of them was recorded were counted with the cycle's).
+        The minimum of votes is always the area's own: results must agree with it (an area
+        stored before minimums has 0, how it was counted; ADR 0021)."""
+        published = recorded.get("areas", {}) if recorded is not None else {}
+        rules = {}
+        for area_id, area in self.areas.items():
+            voting_rule = self.voting_rule_for(area_id)
+            said = published.get(area_id, {})
+            rules[area_id] = AreaRules(
+                budget=area.budget, vote_type=voting_rule.vote_type,
+                allocation_rule=said.get("rule", self.allocation_rule_for(area_id)),
+                threshold=said.get("threshold", self.score_threshold),
+                max_ranked=said.get("max_ranked", voting_rule.max_choices),
+                tie_break=said.get("tie_break", self.tie_break),
+                min_votes=area.votes_needed)
+        return rules
 
     def phase_entered_at_trigger(self, trigger: str) -> datetime | None:
         """When `trigger` last fired, if it did."""
@@ -832,7 +832,7 @@ def _results_in_ore(state: dict[str, Any]) -> None:
     state["results"] = results
 
 
-versioned(BudgetCycle.Created, _configuration_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.Created, _configuration_in_ore)
 versioned(BudgetCycle.AreaAdded, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.AreaChanged, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.VotingRuleSet, _rule_in_ore)  # type: ignore[attr-defined]

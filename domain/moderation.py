@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
 from domain.errors import Conflict, InvalidInput
 
 MODERATION_NAMESPACE = UUID("6f0b8f7e-2a55-5c1e-9d3a-47c0e8b1d2f4")
@@ -43,12 +44,12 @@ class Moderation(Aggregate):
     def open(cls, cycle_id: str, item_id: str, item_kind: str) -> Moderation:
         if item_kind not in ITEM_KINDS:
             raise InvalidInput("kind", f"must be one of {', '.join(ITEM_KINDS)}")
-        opened: Moderation = cls._create(  # type: ignore[attr-defined]
+        opened: Moderation = cls._create(
             cls.Opened, id=case_id(item_id), cycle_id=cycle_id,  # type: ignore[attr-defined]
             item_id=str(item_id), item_kind=item_kind, at=datetime.now(UTC))
         return opened
 
-    @event("Opened", topic="medborgarbudget:Moderation.Opened")
+    @event("Opened", topic=events.ModerationOpened.TOPIC)
     def __init__(self, cycle_id: str, item_id: str, item_kind: str, at: datetime) -> None:
         self.cycle_id = cycle_id
         self.item_id = item_id
@@ -71,7 +72,7 @@ class Moderation(Aggregate):
         self._reported(self.cycle_id, self.item_id, self.item_kind, reporter,
                        datetime.now(UTC))
 
-    @event("Reported", topic="medborgarbudget:Moderation.Reported")
+    @event("Reported", topic=events.ItemReported.TOPIC)
     def _reported(self, cycle_id: str, item_id: str, item_kind: str, reporter: str,
                   at: datetime) -> None:
         self.reporters.add(reporter)
@@ -83,7 +84,7 @@ class Moderation(Aggregate):
                            f"({self.hidden_reason}); nothing was changed.")
         self._hidden(self.cycle_id, self.item_id, self.item_kind, text, actor, datetime.now(UTC))
 
-    @event("Hidden", topic="medborgarbudget:Moderation.Hidden")
+    @event("Hidden", topic=events.ItemHidden.TOPIC)
     def _hidden(self, cycle_id: str, item_id: str, item_kind: str, reason: str, actor: str,
                 at: datetime) -> None:
         self.hidden_reason = reason

@@ -329,7 +329,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
         super().__init__(datastore, **kwargs)
         # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
         self.sql_create_statements.extend(
-            SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[arg-type,misc]
+            SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[misc]
 
     def _names(self) -> dict[str, str]:
         schema = self.datastore.schema

@@ -28,26 +28,18 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 
+from domain import events
+
 MEMBERS_TABLE = "cycle_members"
 EVENTS_TABLE = "cycle_events"
 
 CYCLE, PROPOSAL, BALLOT, ROLL_MARK = "cycle", "proposal", "ballot", "roll_mark"
 COMMENT, MODERATION = "comment", "moderation"
-# The event that creates each kind of member (at originator version 1). The topics are the
-# domain's pinned ones (domain/cycle.py, domain/proposal.py, domain/ballot.py), written out
-# here so that the recorders need not import the domain.
-CREATED_BY = {
-    "medborgarbudget:BudgetCycle.Created": CYCLE,
-    "medborgarbudget:Proposal.Submitted": PROPOSAL,
-    "medborgarbudget:Ballot.Cast": BALLOT,
-    "medborgarbudget:RollMark.Marked": ROLL_MARK,
-    "medborgarbudget:Comment.Posted": COMMENT,
-    "medborgarbudget:Moderation.Opened": MODERATION,
-}
+# The event that creates each kind of member (at originator version 1).
+CREATED_BY = dict(zip(events.CREATIONS, (CYCLE, PROPOSAL, BALLOT, ROLL_MARK, COMMENT, MODERATION),
+                      strict=True))
 # Every event of these aggregates belongs to a cycle (their topics begin so).
-MEMBER_TOPIC_PREFIXES = ("medborgarbudget:BudgetCycle.", "medborgarbudget:Proposal.",
-                         "medborgarbudget:Ballot.", "medborgarbudget:RollMark.",
-                         "medborgarbudget:Comment.", "medborgarbudget:Moderation.")
+MEMBER_TOPIC_PREFIXES = events.MEMBER_PREFIXES
 
 # The cycle a stored creation event (not a cycle's own) names.
 CycleOf = Callable[[StoredEvent], UUID]
@@ -86,8 +78,7 @@ def cycle_from_mapper(mapper: Any) -> CycleOf:
     return cycle_of
 
 
-def is_member_event(topic: str) -> bool:
-    return topic.startswith(MEMBER_TOPIC_PREFIXES)
+is_member_event = events.is_member_event
 
 
 def as_uuid(value: UUID | str) -> UUID:

@@ -21,6 +21,7 @@ from domain.cycle_tally import CountedBallot, CountedProposal, WinnerException, 
 from domain.errors import NotFound, PhaseError
 from domain.phases import TriggerStatus
 from domain.proposal import Proposal
+from domain.proposal_states import ProposalStatus
 from domain.support_round import SupportCount
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.cycle_index import PROPOSAL, CycleIndex, as_uuid
@@ -108,7 +109,7 @@ class Queries(Application[UUID]):
     def proposal_facts(self, cycle_id: str | UUID) -> ProposalFacts:
         proposals = self.proposals(cycle_id)
         return ProposalFacts(
-            unreviewed=sum(1 for p in proposals if p.status == "submitted"),
+            unreviewed=sum(1 for p in proposals if p.status == ProposalStatus.SUBMITTED),
             areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
             supports=tuple(SupportCount(str(p.id), p.area, p.supports)
                            for p in proposals if p.on_ballot),
@@ -235,6 +236,6 @@ class Queries(Application[UUID]):
             ballots = sorted(known, key=lambda b: b.id)
         else:
             ballots = self.counted_ballots(cycle.id)
-        return tally(cycle.counting_rules(), proposals, ballots, cycle.currency,
+        return tally(cycle.area_rules(), proposals, ballots, cycle.currency,
                      cycle.exceptions() if exceptions is None else exceptions,
                      cycle.incompatible_pairs())

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.allocation.election import Election
+from domain.allocation.profile import profile_of
 from domain.allocation.reasons import Reason, ReasonCode
 
 
 def conflicts(election: Election) -> dict[int, frozenset[int]]:
     """For each project in an incompatible pair, the projects it excludes."""
-    ids = election.profile.ids
+    ids = profile_of(election).ids
     index = {pid: i for i, pid in enumerate(ids)}
     found: dict[int, set[int]] = {}
     for first, second in election.incompatible:
@@ -30,14 +31,14 @@ def conflicts(election: Election) -> dict[int, frozenset[int]]:
 
 def incompatible_reason(election: Election, funded: Sequence[int]) -> Reason:
     """Why a project is not funded: projects it excludes were funded before it."""
-    ids = election.profile.ids
+    ids = profile_of(election).ids
     return Reason(ReasonCode.INCOMPATIBLE_FUNDED, projects=tuple(ids[o] for o in funded))
 
 
 def passed_over(election: Election) -> dict[int, Reason]:
     """The projects no rule may fund, each with its reason: those below the minimum of votes,
     and those taken out after the count (whose reason wins where a project is both)."""
-    index = {pid: i for i, pid in enumerate(election.profile.ids)}
+    index = {pid: i for i, pid in enumerate(profile_of(election).ids)}
     unknown = sorted(set(election.excluded) - set(index))
     if unknown:
         raise ValueError(f"excluded project(s) not in the election: {', '.join(unknown)}")
@@ -51,7 +52,7 @@ def below_min_votes(election: Election) -> frozenset[int]:
     """The projects fewer ballots support than `min_votes`."""
     if election.min_votes == 0:
         return frozenset()
-    profile = election.profile
+    profile = profile_of(election)
     return frozenset(p for p in range(profile.size)
                      if profile.supporters[p] < election.min_votes)
 
@@ -60,4 +61,4 @@ def min_votes_reason(election: Election, project: int) -> Reason:
     """Why a project below the minimum is not funded (the same under every rule)."""
     return Reason(ReasonCode.BELOW_MIN_VOTES,
                   counts={"min_votes": election.min_votes,
-                          "votes": int(election.profile.supporters[project])})
+                          "votes": int(profile_of(election).supporters[project])})

@@ -31,9 +31,11 @@ from service.pages.routes import PageNotFound, render
 from service.web import forms
 from service.web.oidc import OidcSettings, client, resident_from_claims
 from service.web.session import (
+    SESSION_MAX_AGE,
     CsrfRefused,
     Resident,
     check_csrf,
+    csrf_token,
     current_resident,
     sign_in,
     sign_out,
@@ -447,7 +449,27 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
                   changed=existing is not None)
 
 
+class WebVisitor:
+    """The pages' `Visitor` (service/pages/routes.py): who is signed in, their CSRF token,
+    whether the test sign-in is on."""
+
+    def resident(self, request: Request) -> Resident | None:
+        return current_resident(request)
+
+    def csrf_token(self, request: Request) -> str:
+        return csrf_token(request)
+
+    def test_sign_in(self, request: Request) -> bool:
+        return sign_in_mode(request) is SignIn.TEST
+
+    @property
+    def session_hours(self) -> int:
+        return SESSION_MAX_AGE // 3600
+
+
 def install(api: Any) -> None:
+    api.state.visitor = WebVisitor()
+
     @api.exception_handler(CsrfRefused)
     def on_csrf(request: Request, error: CsrfRefused) -> Response:
         return render(request, "form_refused.html",

@@ -36,7 +36,7 @@ def recount(app: Medborgarbudget, cycle_id: str, records: list[dict[str, Any]]) 
             area = ballots[ballot].area if ballot in ballots else record["data"]["area"]
             ballots[ballot] = CountedBallot(ballot, area, tuple(record["data"]["selections"]),
                                             None)
-    rules = cycle.counting_rules()
+    rules = cycle.area_rules()
     proposals = [CountedProposal(str(p.id), p.area, p.title, p.cost)
                  for p in app.proposals(cycle.id) if p.on_ballot]
     published = next(r for r in records if r.get("topic") == RESULTS_PUBLISHED)

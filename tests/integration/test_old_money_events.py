@@ -105,7 +105,7 @@ def test_the_api_shows_old_amounts_in_kronor_and_ore(old_app: Medborgarbudget) -
     norr = next(a for a in shown["areas"] if a["id"] == "norr")
     assert (norr["budget"], norr["budget_minor"]) == (250_000, 25_000_000)
     # Stored before pots had a minimum of votes: counted without one, and shown so.
-    assert norr["min_votes"] == 0 and demo.counting_rules()["norr"].min_votes == 0
+    assert norr["min_votes"] == 0 and demo.area_rules()["norr"].min_votes == 0
     results = results_view(demo)["areas"]["norr"]
     assert (results["cost"], results["cost_minor"], results["left"]) == (230_000, 23_000_000,
                                                                          20_000)

@@ -95,7 +95,7 @@ class History:
 
     def publish(self) -> None:
         cycle = self.cycle
-        rules = cycle.counting_rules()
+        rules = cycle.area_rules()
         proposals = [CountedProposal(str(p.id), p.area, p.title, p.cost) for p in self.proposals]
         ballots = sorted((CountedBallot(str(b.id), b.area, tuple(b.selections), None)
                           for b in self.ballots), key=lambda b: b.id)

@@ -45,7 +45,7 @@ def test_a_successor_of_a_cycle_from_before_minimums_gets_the_minimum_of_a_cycle
     old._area_added({**Area.from_dict({**NORR, "id": "alla", "min_votes": 0}).to_dict()},  # type: ignore[call-arg]
                     ADMIN, old.created_at)
     old.set_voting_rule({"kind": "approval", "max_choices": 1}, ADMIN)
-    assert old.counting_rules()["norr"].min_votes == 0
+    assert old.area_rules()["norr"].min_votes == 0
     old.trigger("open_ideas", ADMIN, "Beslut", all_reviewed(old))
     successor = BudgetCycle.create("Test 2027", "Testkommun", ADMIN, predecessor=old)
     # The old pot gets today's default; a pot that chose no minimum keeps its choice.
@@ -73,7 +73,7 @@ def test_the_minimum_is_in_the_configuration_event_and_survives_replay_and_succe
 
 def test_the_cycle_counts_each_pot_with_its_minimum() -> None:
     cycle = configured_cycle()
-    rules = cycle.counting_rules()
+    rules = cycle.area_rules()
     assert rules["norr"].min_votes == 1 and rules["unga"].min_votes == 1
     proposals = [CountedProposal("p1", "norr", "Bänkar", 1_000_000),
                  CountedProposal("p2", "norr", "Boulebana", 3_000_000),
