@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
 from service import comments
 from service.api import formats, schemas
-from service.api.auth import Principal, Role
+from service.api.callers import WRITE, Admin, Auditor, Body, Public
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.openapi import problems
@@ -45,11 +42,6 @@ from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200,
