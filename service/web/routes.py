@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -85,6 +85,23 @@ def _require_resident(request: Request, lang: str) -> Resident | RedirectRespons
         target = quote(str(request.url.path) + _suffix(lang), safe="")
         return RedirectResponse(f"/sign-in?next={target}&lang={lang}", status_code=303)
     return resident
+
+
+class SignedInPost(NamedTuple):
+    lang: str
+    resident: Resident
+    app: Medborgarbudget
+
+
+def signed_in_post(request: Request, form: Form) -> SignedInPost | RedirectResponse:
+    """What every resident's form POST starts with: the page's language, its CSRF token
+    checked (a forged form stores nothing), and the signed-in resident, or the way to sign in."""
+    lang = _lang(request, form)
+    check_csrf(request, forms.first(form, "csrf"), lang)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    return SignedInPost(lang, resident, _app(request))
 
 
 def _safe_next(target: str | None) -> str:
@@ -221,13 +238,11 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
 def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
     cycle = _cycle(app, cycle_id)
     checked = forms.check_proposal(form, list(cycle.areas), _,
                                    [c.id for c in cycle.categories])
@@ -382,12 +397,10 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     """What both steps of voting by form start with: a form with its CSRF token, from a signed-in
     resident, for an area of the cycle, with choices valid under the area's rule; otherwise the
     response to give instead."""
-    lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
