@@ -239,6 +239,20 @@ class CategoriesIn(BaseModel):
     categories: list[CategoryOut] = Field(max_length=50)
 
 
+class PotCapIn(BaseModel):
+    model_config = _example(max_pots=1, uncounted=["ungdom"])
+    max_pots: int = Field(ge=1, le=100, description=(
+        "How many of the cycle's counted areas (pots) one resident may vote in."))
+    uncounted: list[str] = Field(default_factory=list, max_length=100, description=(
+        "Areas a ballot in which takes none of the resident's places (e.g. a youth or "
+        "city-wide pot open besides their district's)."))
+
+
+class PotCapOut(BaseModel):
+    max_pots: int
+    uncounted: list[str]
+
+
 class TimelineIn(BaseModel):
     model_config = _example(ideas="2027-02-01", review="2027-03-15", voting="2027-04-20")
     draft: date | None = None
@@ -321,6 +335,9 @@ class CycleOut(BaseModel):
         default=None, description="The support round's rules (`default`, and `areas` with "
                                   "their own), or null when the cycle has none; its outcome "
                                   "is at `.../support-round/outcome`.")
+    pot_cap: PotCapOut | None = Field(
+        default=None, description="The cap on pots per voter: at most `max_pots` areas per "
+                                  "resident, the `uncounted` aside; null: no cap.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 
