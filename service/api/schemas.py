@@ -240,8 +240,8 @@ class CategoriesIn(BaseModel):
 
 
 class PotCapIn(BaseModel):
-    model_config = _example(max_pots=1, uncounted=["ungdom"])
-    max_pots: int = Field(ge=1, le=100, description=(
+    model_config = _example(max_pots=1, uncounted=["unga"])
+    max_pots: int = Field(ge=1, le=100, strict=True, description=(
         "How many of the cycle's counted areas (pots) one resident may vote in."))
     uncounted: list[str] = Field(default_factory=list, max_length=100, description=(
         "Areas a ballot in which takes none of the resident's places (e.g. a youth or "
