@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
-from domain.areas import Area, area_from_stored, area_kronor_to_minor
+from domain.areas import Area, area_from_stored, area_kronor_to_minor, municipality_residences
 from domain.categories import (
     Category,
     as_dicts,
@@ -679,6 +679,15 @@ class BudgetCycle(Aggregate):
         except KeyError:
             known = ", ".join(self.areas) or "none"
             raise NotFound(f"No area '{area_id}' in this cycle (areas: {known}).") from None
+
+    def eligibility_refusal(self, area_id: str, birth_date: date | None,
+                            residence: str | None, on: date) -> str | None:
+        """Why a person may not vote in the area, or None when they may; an area open to the
+        whole municipality admits whoever lives in one of its territorial areas."""
+        eligibility = self.area(area_id).eligibility
+        municipality = municipality_residences(self.areas.values()) \
+            if eligibility.municipality_wide else frozenset()
+        return eligibility.refusal(birth_date, residence, on, municipality)
 
     def voting_rule_for(self, area_id: str) -> VotingRule:
         rule = self.area(area_id).voting_rule or self.voting_rule

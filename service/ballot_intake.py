@@ -233,7 +233,8 @@ class BallotIntake:
         if voter.birth_date is not None and born is not None and voter.birth_date != born \
                 and self.identities == PERSONNUMMER:
             raise InvalidInput("birth_date", "does not match the personnummer")
-        refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, today)
+        refusal = cycle.eligibility_refusal(area_id, voter.birth_date or born, voter.residence,
+                                            today)
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
         return canonical

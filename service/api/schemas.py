@@ -131,11 +131,20 @@ class AssemblyRecordIn(BaseModel):
     reference: str = Field(min_length=1, max_length=200)
 
 
+ResidenceCode = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class Eligibility(BaseModel):
     model_config = _example(min_age=13, max_age=25, residence=None)
     min_age: int | None = Field(default=None, ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
-    residence: str | None = Field(default=None, min_length=1, max_length=100)
+    residence: ResidenceCode | list[ResidenceCode] | None = Field(
+        default=None, description="The residence code voters must have (from their token), or "
+                                  "a list of codes any of which will do (at most 50).")
+    municipality_wide: bool = Field(
+        default=False, description="Open to every resident of the municipality: whoever lives "
+                                   "in one of the cycle's territorial areas (their residence "
+                                   "codes), and no one else. Not with `residence`.")
 
 
 class VotingRuleBody(BaseModel):

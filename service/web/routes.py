@@ -22,6 +22,7 @@ from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
 from domain.identity import personnummer_of
 from domain.phases import Phase
+from domain.pot_cap import PotCapReached
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
 from service.commands import SubmitProposal
@@ -288,12 +289,28 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
     today = datetime.now(UTC).date()
     areas = []
     for area in cycle.areas.values():
-        refusal = area.eligibility.refusal(resident.birth_date, resident.residence, today)
+        refusal = cycle.eligibility_refusal(area.id, resident.birth_date, resident.residence,
+                                            today)
         voted = _existing_ballot(app, cycle, area.id, resident) is not None
         areas.append({"id": area.id, "name": area.name, "budget": area.budget,
                       "eligible": refusal is None, "voted": voted})
     return render(request, "vote_areas.html", lang, cycle=_cycle_view(cycle), areas=areas,
-                  open=cycle.phase is Phase.VOTING)
+                  open=cycle.phase is Phase.VOTING, cap=_cap_view(cycle, areas))
+
+
+def _cap_view(cycle: BudgetCycle, areas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The cycle's cap on pots per voter as the resident's page tells it (ADR 0025): how
+    many, which areas do not count, and whether the resident has used every place (their own
+    ballots and roll marks are what took them). Marks each area that the cap now closes."""
+    cap = cycle.pot_cap
+    if cap is None:
+        return None
+    used = [a for a in areas if a["voted"] and cap.counts(a["id"])]
+    full = len(used) >= cap.max_pots
+    for area in areas:
+        area["capped"] = full and not area["voted"] and cap.counts(area["id"])
+    return {"max_pots": cap.max_pots, "full": full,
+            "uncounted": [cycle.areas[a].name for a in cap.uncounted if a in cycle.areas]}
 
 
 def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> dict[str, Any]:
@@ -301,7 +318,9 @@ def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> d
     rule = cycle.voting_rule_for(area_id)
     options = app.ballots.options(cycle, area_id)
     proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
-    return {"area": {"id": area.id, "name": area.name, "budget": area.budget},
+    return {"area": {"id": area.id, "name": area.name, "budget": area.budget,
+                     "eligibility": area.to_dict()["eligibility"]},
+            "residences": residence_names(cycle.areas.values()),
             "rule": rule.to_dict(), "proposals": [
                 {"id": str(p.id), "title": p.title, "description": p.description,
                  "cost": p.cost} for p in proposals],
@@ -314,8 +333,8 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
     existing = _existing_ballot(app, cycle, area_id, resident)
     if chosen is None and isinstance(existing, Ballot):
         chosen = {"selections": existing.selections, "points": existing.points or []}
-    refusal = cycle.area(area_id).eligibility.refusal(
-        resident.birth_date, resident.residence, datetime.now(UTC).date())
+    refusal = cycle.eligibility_refusal(area_id, resident.birth_date, resident.residence,
+                                        datetime.now(UTC).date())
     return render(request, "ballot.html", lang, status=status, cycle=_cycle_view(cycle),
                   open=cycle.phase is Phase.VOTING, refusal=refusal,
                   already=existing is not None, error=error,
@@ -426,6 +445,11 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
     except DuplicateBallot:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
                             error=_("You have already voted in this area."))
+    except PotCapReached as reached:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("You may vote in at most %(count)s of this cycle's areas "
+                                    "and have already voted in %(areas)s.") % {
+                                "count": reached.max_pots, "areas": ", ".join(reached.used)})
     except PhaseError:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
                             error=_("Voting is not open in this cycle."))

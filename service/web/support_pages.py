@@ -56,8 +56,8 @@ def _page(request: Request, lang: str, app: Medborgarbudget, cycle: BudgetCycle,
             for s in standings if s.area == area.id]
         if decided:  # as the outcome lists them: most supported first
             rows.sort(key=lambda r: (r["outcome"] or {}).get("rank", 0))
-        eligible = resident is not None and area.eligibility.refusal(
-            resident.birth_date, resident.residence, today) is None
+        eligible = resident is not None and cycle.eligibility_refusal(
+            area.id, resident.birth_date, resident.residence, today) is None
         areas.append({"id": area.id, "name": area.name, "eligible": eligible, "rows": rows,
                       "rule": rules.rule_for(area.id).to_dict() if rules else None})
     return render(request, "support.html", lang, status=status, cycle=_cycle_view(cycle),
