@@ -99,3 +99,13 @@ def test_the_used_place_closes_every_other_counted_area(api: Api) -> None:
     assert _vote(client, cycle_id, "unga", proposals["unga"]).startswith("200 ")
     listing = client.get(f"/cycles/{cycle_id}/vote").text
     assert listing.count("Du får inte rösta här: du har redan röstat") == 2  # Norr and Hela
+
+
+def test_the_ballot_page_of_an_area_closed_to_the_resident_says_who_may_vote(
+        api: Api) -> None:
+    cycle_id, _ = capped_cycle(api.app, None)
+    _sign_in(api.client)
+    page = api.client.get(f"/cycles/{cycle_id}/vote/soder").text
+    assert "Du får inte rösta i det här området. Rösträtt här: Bosatt i Söder." in page
+    english = api.client.get(f"/cycles/{cycle_id}/vote/soder", params={"lang": "en"}).text
+    assert "You may not vote in this area. Who may vote here: Living in Söder." in english
