@@ -28,12 +28,15 @@ class Eligibility:
     `municipality_wide`: open to every resident of the municipality, i.e. to whoever lives in
     one of the cycle's territorial areas (their residence codes), and to no one else: a token
     from another municipality, or without a residence, is refused (ADR 0025). Stored only when
-    true, so an area without it is stored as it always was."""
+    true, so an area without it is stored as it always was.
+    `accept_works_in`: a voter's place of work (an optional second claim of their identity,
+    "lives or works in") admits them as their residence would; stored only when true."""
 
     min_age: int | None = None
     max_age: int | None = None
     residence: str | tuple[str, ...] | None = None
     municipality_wide: bool = False
+    accept_works_in: bool = False
 
     @property
     def residences(self) -> tuple[str, ...]:
@@ -43,9 +46,10 @@ class Eligibility:
         return (self.residence,) if isinstance(self.residence, str) else self.residence
 
     def refusal(self, birth_date: date | None, residence: str | None, on: date,
-                municipality: Collection[str] = ()) -> str | None:
+                municipality: Collection[str] = (), works_in: str | None = None) -> str | None:
         """Why a person may not vote here, or None when they may. `municipality`: the residence
-        codes of the cycle's territorial areas (for a municipality-wide area)."""
+        codes of the cycle's territorial areas (for a municipality-wide area); `works_in`: the
+        code of where they work, which counts only where the area accepts it."""
         if self.min_age is not None or self.max_age is not None:
             if birth_date is None:
                 return "this area has an age limit and no birth date is known"
@@ -55,11 +59,13 @@ class Eligibility:
                 return f"voters in this area must be at least {self.min_age} years old"
             if self.max_age is not None and age > self.max_age:
                 return f"voters in this area must be at most {self.max_age} years old"
-        if self.residence is not None and residence not in self.residences:
+        homes = {residence} | ({works_in} if self.accept_works_in else set())
+        lives = "live or work" if self.accept_works_in else "live"
+        if self.residence is not None and not homes & set(self.residences):
             places = "' or '".join(self.residences)
-            return f"voters in this area must live in '{places}'"
-        if self.municipality_wide and residence not in municipality:
-            return "voters in this area must live in the municipality"
+            return f"voters in this area must {lives} in '{places}'"
+        if self.municipality_wide and not homes & set(municipality):
+            return f"voters in this area must {lives} in the municipality"
         return None
 
 
@@ -136,15 +142,17 @@ class Area:
         eligibility = data["eligibility"]
         if isinstance(eligibility["residence"], tuple):
             eligibility["residence"] = list(eligibility["residence"])
-        if not eligibility["municipality_wide"]:
-            del eligibility["municipality_wide"]  # an area without it is stored as it was
+        for later in ("municipality_wide", "accept_works_in"):
+            if not eligibility[later]:
+                del eligibility[later]  # an area without it is stored as it always was
         if self.source is None:
             del data["source"]  # an area made here is stored as it always was
         return data
 
 
 def _eligibility(data: Mapping[str, Any]) -> Eligibility:
-    unknown = set(data) - {"min_age", "max_age", "residence", "municipality_wide"}
+    unknown = set(data) - {"min_age", "max_age", "residence", "municipality_wide",
+                           "accept_works_in"}
     if unknown:
         raise InvalidInput("area.eligibility", f"unknown field(s): {', '.join(sorted(unknown))}")
     for key in ("min_age", "max_age"):
@@ -156,12 +164,18 @@ def _eligibility(data: Mapping[str, Any]) -> Eligibility:
         raise InvalidInput("area.eligibility", "min_age is above max_age")
     residence = _residence(data.get("residence"))
     municipality_wide = data.get("municipality_wide", False)
-    if type(municipality_wide) is not bool:
-        raise InvalidInput("area.eligibility.municipality_wide", "must be true or false")
+    accept_works_in = data.get("accept_works_in", False)
+    for key, value in (("municipality_wide", municipality_wide),
+                       ("accept_works_in", accept_works_in)):
+        if type(value) is not bool:
+            raise InvalidInput(f"area.eligibility.{key}", "must be true or false")
+    if accept_works_in and residence is None and not municipality_wide:
+        raise InvalidInput("area.eligibility.accept_works_in",
+                           "needs a residence or municipality_wide for the work place to match")
     if municipality_wide and residence is not None:
         raise InvalidInput("area.eligibility", "give either residence or municipality_wide: "
                                                "the whole municipality is every residence")
-    return Eligibility(min_age, max_age, residence, municipality_wide)
+    return Eligibility(min_age, max_age, residence, municipality_wide, accept_works_in)
 
 
 def _residence(value: object) -> str | tuple[str, ...] | None:
@@ -212,4 +226,5 @@ def _stored_eligibility(data: Mapping[str, Any]) -> Eligibility:
     residence = data.get("residence")
     return Eligibility(data.get("min_age"), data.get("max_age"),
                        tuple(residence) if isinstance(residence, list) else residence,
-                       bool(data.get("municipality_wide", False)))
+                       bool(data.get("municipality_wide", False)),
+                       bool(data.get("accept_works_in", False)))

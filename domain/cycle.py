@@ -681,13 +681,14 @@ class BudgetCycle(Aggregate):
             raise NotFound(f"No area '{area_id}' in this cycle (areas: {known}).") from None
 
     def eligibility_refusal(self, area_id: str, birth_date: date | None,
-                            residence: str | None, on: date) -> str | None:
+                            residence: str | None, on: date,
+                            works_in: str | None = None) -> str | None:
         """Why a person may not vote in the area, or None when they may; an area open to the
         whole municipality admits whoever lives in one of its territorial areas."""
         eligibility = self.area(area_id).eligibility
         municipality = municipality_residences(self.areas.values()) \
             if eligibility.municipality_wide else frozenset()
-        return eligibility.refusal(birth_date, residence, on, municipality)
+        return eligibility.refusal(birth_date, residence, on, municipality, works_in)
 
     def voting_rule_for(self, area_id: str) -> VotingRule:
         rule = self.area(area_id).voting_rule or self.voting_rule

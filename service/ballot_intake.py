@@ -70,6 +70,7 @@ class Voter:
     identity: str
     birth_date: date | None = None
     residence: str | None = None
+    works_in: str | None = None  # where they work, for an area that accepts it
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class BallotIntake:
                 and self.identities == PERSONNUMMER:
             raise InvalidInput("birth_date", "does not match the personnummer")
         refusal = cycle.eligibility_refusal(area_id, voter.birth_date or born, voter.residence,
-                                            today)
+                                            today, voter.works_in)
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
         return canonical

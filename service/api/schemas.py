@@ -145,6 +145,9 @@ class Eligibility(BaseModel):
         default=False, description="Open to every resident of the municipality: whoever lives "
                                    "in one of the cycle's territorial areas (their residence "
                                    "codes), and no one else. Not with `residence`.")
+    accept_works_in: bool = Field(
+        default=False, description="Whoever works in one of the places (the token's `works_in` "
+                                   "claim) may vote here as if they lived there.")
 
 
 class VotingRuleBody(BaseModel):
@@ -550,6 +553,9 @@ class PaperVoter(BaseModel):
                           description="Personnummer or samordningsnummer, in any common form.")
     birth_date: date | None = None
     residence: str | None = Field(default=None, max_length=100)
+    works_in: str | None = Field(default=None, max_length=100, description=(
+        "Where the voter works (from their identity document or the provider's claim), for an "
+        "area that accepts it."))
 
 
 class RollMarkIn(BaseModel):

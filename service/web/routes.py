@@ -260,7 +260,7 @@ def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
 # ---- voting ----------------------------------------------------------------------------
 
 def _voter(resident: Resident) -> Voter:
-    return Voter(resident.subject, resident.birth_date, resident.residence)
+    return Voter(resident.subject, resident.birth_date, resident.residence, resident.works_in)
 
 
 def _existing_ballot(app: Medborgarbudget, cycle: BudgetCycle, area: str,
@@ -290,7 +290,7 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
     areas = []
     for area in cycle.areas.values():
         refusal = cycle.eligibility_refusal(area.id, resident.birth_date, resident.residence,
-                                            today)
+                                            today, resident.works_in)
         voted = _existing_ballot(app, cycle, area.id, resident) is not None
         areas.append({"id": area.id, "name": area.name, "budget": area.budget,
                       "eligible": refusal is None, "voted": voted})
@@ -334,7 +334,7 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
     if chosen is None and isinstance(existing, Ballot):
         chosen = {"selections": existing.selections, "points": existing.points or []}
     refusal = cycle.eligibility_refusal(area_id, resident.birth_date, resident.residence,
-                                        datetime.now(UTC).date())
+                                        datetime.now(UTC).date(), resident.works_in)
     return render(request, "ballot.html", lang, status=status, cycle=_cycle_view(cycle),
                   open=cycle.phase is Phase.VOTING, refusal=refusal,
                   already=existing is not None, error=error,

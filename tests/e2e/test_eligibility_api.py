@@ -9,6 +9,7 @@ from typing import Any
 
 from service.api.auth import Role
 from tests.e2e.api_client import ADULT, API, Api
+from tests.identities import personnummer_for
 
 AREAS: tuple[dict[str, Any], ...] = (
     {"id": "norr", "name": "Norr", "budget": 100_000, "eligibility": {"residence": "norr"}},
@@ -17,6 +18,8 @@ AREAS: tuple[dict[str, Any], ...] = (
      "eligibility": {"residence": ["norr", "soder"]}},
     {"id": "hela", "name": "Hela kommunen", "kind": "theme", "budget": 50_000,
      "eligibility": {"municipality_wide": True}},
+    {"id": "arbete", "name": "Bo eller arbeta", "kind": "theme", "budget": 50_000,
+     "eligibility": {"residence": ["norr", "soder"], "accept_works_in": True}},
 )
 
 
@@ -51,7 +54,7 @@ def test_sets_and_the_whole_municipality_are_shown_and_enforced(api: Api) -> Non
     assert shown["centrum"]["residence"] == ["norr", "soder"]
     assert shown["hela"]["municipality_wide"] is True and shown["hela"]["residence"] is None
     assert shown["norr"] == {"min_age": None, "max_age": None, "residence": "norr",
-                             "municipality_wide": False}
+                             "municipality_wide": False, "accept_works_in": False}
     ballots = f"{API}/cycles/{cycle_id}/ballots"
 
     def ballot(area: str) -> dict[str, Any]:
@@ -81,6 +84,31 @@ def test_the_cycle_page_says_who_may_vote_in_words(api: Api) -> None:
     english = api.client.get(f"/cycles/{cycle_id}", params={**position, "lang": "en"}).text
     assert "Living in Norr or Söder" in english
     assert "Everyone living in the municipality" in english
+    assert "Bor eller arbetar i Norr eller Söder" in swedish
+    assert "Living or working in Norr or Söder" in english
+
+
+def test_where_a_resident_works_admits_them_only_where_the_area_accepts_it(api: Api) -> None:
+    cycle_id, proposals = _voting_cycle(api)
+    ballots = f"{API}/cycles/{cycle_id}/ballots"
+    token = api.tokens.mint(Role.RESIDENT, personnummer_for("pendlare", ADULT), 600, ADULT,
+                            "stockholm", works_in="norr")
+    commuter = {"headers": {"Authorization": f"Bearer {token}"}}
+
+    def ballot(area: str) -> dict[str, Any]:
+        return {"area": area, "selections": [proposals[area]]}
+
+    assert api.request("POST", ballots, json=ballot("arbete"), **commuter).status_code == 201
+    for closed in ("norr", "centrum", "hela"):  # they do not accept where one works
+        api.refused("POST", ballots, 422, json=ballot(closed), **commuter)
+    # A paper voter's place of work, as the official reads it, counts the same way.
+    marks = f"{API}/cycles/{cycle_id}/roll-marks"
+    voter = {"identity": personnummer_for("pendlare på papper", ADULT),
+             "birth_date": ADULT.isoformat(), "residence": "stockholm", "works_in": "soder"}
+    api.refused("POST", marks, 422, role=Role.OFFICIAL,
+                json={"station": "Biblioteket", "area": "hela", "voter": voter})
+    api.ok("POST", marks, 201, role=Role.OFFICIAL,
+           json={"station": "Biblioteket", "area": "arbete", "voter": voter})
 
 
 def test_malformed_eligibility_is_refused_storing_nothing(api: Api) -> None:

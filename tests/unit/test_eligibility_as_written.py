@@ -100,3 +100,35 @@ def test_every_code_of_a_set_is_named_for_people() -> None:
              {"id": "centrum", "name": "Centrum",
               "eligibility": {"residence": ["norr", "soder", "kvarn"]}}]
     assert residence_names(areas) == {"norr": "Norr", "soder": "Söder", "kvarn": "Centrum"}
+
+
+def test_where_a_voter_works_counts_only_where_the_area_accepts_it() -> None:
+    lives_only = Area.from_dict({"id": "norr", "name": "Norr", "budget": 1,
+                                 "eligibility": {"residence": "norr"}})
+    lives_or_works = Area.from_dict({"id": "paris", "name": "Paris", "budget": 1, "eligibility": {
+        "residence": ["norr", "soder"], "accept_works_in": True}})
+    commuter = {"residence": "stockholm", "works_in": "norr"}
+    assert lives_only.eligibility.refusal(ADULT, on=ON, **commuter) is not None
+    assert lives_or_works.eligibility.refusal(ADULT, on=ON, **commuter) is None
+    assert lives_or_works.eligibility.refusal(ADULT, "norr", ON) is None
+    assert lives_or_works.eligibility.refusal(ADULT, "stockholm", ON, works_in="uppsala") == (
+        "voters in this area must live or work in 'norr' or 'soder'")
+    whole = Area.from_dict({"id": "hela", "name": "Hela", "budget": 1, "eligibility": {
+        "municipality_wide": True, "accept_works_in": True}})
+    assert whole.eligibility.refusal(ADULT, None, ON, {"norr"}, works_in="norr") is None
+    assert whole.eligibility.refusal(ADULT, "stockholm", ON, {"norr"}, "uppsala") == (
+        "voters in this area must live or work in the municipality")
+    assert lives_or_works.to_dict()["eligibility"]["accept_works_in"] is True
+    assert "accept_works_in" not in lives_only.to_dict()["eligibility"]
+    assert area_from_stored(lives_or_works.to_dict()) == lives_or_works
+
+
+@pytest.mark.parametrize("eligibility", [
+    {"accept_works_in": "true", "residence": "norr"},
+    {"accept_works_in": True},  # nothing for the work place to match
+    {"accept_works_in": True, "min_age": 13},
+])
+def test_bad_works_in_settings_are_refused(eligibility: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Area.from_dict({"id": "a", "name": "A", "budget": 1, "eligibility": eligibility})
+    assert refused.value.field == "area.eligibility.accept_works_in"
