@@ -10,9 +10,10 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.money import kronor_to_minor, minor_units
+from domain.vocabulary import AreaKind, values
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
-AREA_KINDS = ("territorial", "group", "theme")
+AREA_KINDS = values(AreaKind)
 _AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 

@@ -60,9 +60,14 @@ import orjson
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.utils import resolve_topic
 
+from domain import events
+
+# Imported for their pinned topics, which the verifier resolves from the export's lines.
+from domain.comment import Comment  # noqa: F401
 from domain.cycle import BudgetCycle
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.errors import DomainError
+from domain.moderation import Moderation  # noqa: F401
 from domain.money import AS_STORED, upcast_data
 from domain.phases import Phase
 from domain.proposal import Proposal
@@ -71,11 +76,12 @@ FORMAT = "medborgarbudget-audit"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)
 GENESIS = "0" * 64
-BALLOT_CAST = "medborgarbudget:Ballot.Cast"
-BALLOT_CHANGED = "medborgarbudget:Ballot.Changed"
-ROLL_MARKED = "medborgarbudget:RollMark.Marked"
-BALLOT_TOPICS = (BALLOT_CAST, BALLOT_CHANGED)
-RESULTS_PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
+BALLOT_CAST = events.BallotCast.TOPIC
+BALLOT_CHANGED = events.BallotChanged.TOPIC
+ROLL_MARKED = events.RollMarked.TOPIC
+BALLOT_TOPICS = events.BALLOT_TOPICS
+RESULTS_PUBLISHED = events.ResultsPublished.TOPIC
+DISCUSSION_PREFIXES = (events.COMMENT + ".", events.MODERATION + ".")
 # The fields of a ballot event that say nothing about what is on the ballot: while the cycle
 # votes, these are all that is shown of it (counts per area, channel and station stay
 # visible). Anything else, present or added later (choices, points, a receipt digest, the
@@ -214,11 +220,13 @@ class Chain:
 
     @property
     def published_head(self) -> str | None:
-        return self.state["published_head"]
+        head: str | None = self.state["published_head"]
+        return head
 
     @property
     def published_events(self) -> int | None:
-        return self.state["published_events"]
+        events: int | None = self.state["published_events"]
+        return events
 
     def add(self, topic: str, originator_id: UUID | str, originator_version: int,
             timestamp: datetime | str, data: Mapping[str, Any]) -> bytes:
@@ -665,12 +673,18 @@ class Verifier:
         # kronor): brought to the current version, and made an event as the library's mapper
         # makes one (no __init__), so a field added later with a default (a progress report's
         # `explanation`) may be absent from an older event, as when the service reads it.
+        data = upcast_data(event_class, record["data"])
+        # Only the fields the schema gives the event: the classes would take any attribute.
+        payload = events.SCHEMA.get(record["topic"])
+        if payload is None:
+            self.report.fail(number, f"an event of unknown kind '{record['topic']}'")
+            return
+        events.check_layout(payload, set(data))
         event = object.__new__(event_class)
         event.__dict__.update(
             originator_id=originator_id, originator_version=record["originator_version"],
-            timestamp=datetime.fromisoformat(record["timestamp"]),
-            **_datetimes(upcast_data(event_class, record["data"])))
-        if record["topic"].startswith("medborgarbudget:BudgetCycle."):
+            timestamp=datetime.fromisoformat(record["timestamp"]), **_datetimes(data))
+        if record["topic"].startswith(events.CYCLE + "."):
             if str(originator_id) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
                 return
@@ -683,8 +697,13 @@ class Verifier:
                     self.report.fail(number, "results published in an interim export")
                     return
                 self._check_results(number)
-        elif record["topic"].startswith("medborgarbudget:Proposal."):
+        elif record["topic"].startswith(events.PROPOSAL + "."):
             self._proposals[originator_id] = event.mutate(self._proposals.get(originator_id))
+        elif record["topic"].startswith(DISCUSSION_PREFIXES):
+            # Comments and their moderation (ADR 0024) count nothing: they need only be of
+            # this cycle, and the chain proves them unchanged.
+            if getattr(event, "cycle_id", None) != self.report.cycle_id:
+                self.report.fail(number, "an event of another cycle")
         else:
             self.report.fail(number, f"an event of unknown kind '{record['topic']}'")
 
@@ -729,17 +748,7 @@ class Verifier:
     def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> dict[str, Any]:
         """The tally of the ballots in the history, with the rules the results record."""
         return tally(
-            {area_id: AreaRules(
-                budget=area.budget, vote_type=cycle.voting_rule_for(area_id).vote_type,
-                allocation_rule=recorded["areas"].get(area_id, {}).get(
-                    "rule", cycle.allocation_rule_for(area_id)),
-                threshold=recorded["areas"].get(area_id, {}).get("threshold",
-                                                                 cycle.score_threshold),
-                max_ranked=recorded["areas"].get(area_id, {}).get(
-                    "max_ranked", cycle.voting_rule_for(area_id).max_choices),
-                # Results published before the tie-break was recorded used the default.
-                tie_break=recorded["areas"].get(area_id, {}).get("tie_break", cycle.tie_break))
-             for area_id, area in cycle.areas.items()},
+            cycle.area_rules(recorded),
             [CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
              for p in self._proposals.values() if cycle.on_ballot(p)],
             self._counted_ballots(), cycle.currency,

@@ -17,6 +17,7 @@ import orjson
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 
+from domain import events
 from domain.errors import Conflict, InvalidInput
 from domain.money import SEK
 from domain.voting_rules import VotingRule
@@ -45,12 +46,12 @@ class Ballot(Aggregate):
     """A ballot in one area. A digital ballot's id is derived from the voter's pseudonym (so
     the store refuses a second); a ballot from a station's box has a random id and no voter."""
 
-    TOPIC = "medborgarbudget:Ballot"
+    TOPIC = events.BALLOT
 
     class Created(Aggregate.Created):
         # Never recorded (this aggregate's creation event has its own name below), but the
         # library defines it anyway and pinned topics must cover every event class.
-        TOPIC = "medborgarbudget:Ballot.Created"
+        TOPIC = events.BALLOT + ".Created"
 
     @staticmethod
     def create_id(cycle_id: str, area: str, voter: str | None) -> UUID:
@@ -101,7 +102,7 @@ class Ballot(Aggregate):
                    points=points, channel="paper", station=station_name(station), at=None,
                    day=_today().date().isoformat(), receipt=None)
 
-    @event("Cast", topic="medborgarbudget:Ballot.Cast")
+    @event("Cast", topic=events.BallotCast.TOPIC)
     def __init__(
         self,
         cycle_id: str,
@@ -149,7 +150,7 @@ class Ballot(Aggregate):
         rule.check_ballot(selections, points, costs, budget, currency)
         self._changed(selections, points, None, _today().date().isoformat())
 
-    @event("Changed", topic="medborgarbudget:Ballot.Changed")
+    @event("Changed", topic=events.BallotChanged.TOPIC)
     def _changed(self, selections: list[str], points: list[int] | None,
                  at: datetime | None, day: str | None = None) -> None:
         self.selections = selections
@@ -210,10 +211,10 @@ class RollMark(Aggregate):
     refused by the store itself. The ballot they put in the box is entered later, without
     identity (Ballot.from_box)."""
 
-    TOPIC = "medborgarbudget:RollMark"
+    TOPIC = events.ROLL_MARK
 
     class Created(Aggregate.Created):
-        TOPIC = "medborgarbudget:RollMark.Created"
+        TOPIC = events.ROLL_MARK + ".Created"
 
     @staticmethod
     def create_id(cycle_id: str, area: str, voter: str, station: str, day: str) -> UUID:
@@ -224,7 +225,7 @@ class RollMark(Aggregate):
         return cls(cycle_id=cycle_id, area=area, voter=voter, station=station_name(station),
                    day=_today().date().isoformat())
 
-    @event("Marked", topic="medborgarbudget:RollMark.Marked")
+    @event("Marked", topic=events.RollMarked.TOPIC)
     def __init__(self, cycle_id: str, area: str, voter: str, station: str, day: str) -> None:
         self.cycle_id = cycle_id
         self.area = area

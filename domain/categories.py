@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from domain import text as lengths
 from domain.errors import InvalidInput
+from domain.text import clean_text
 
 MAX_CATEGORIES = 50
 _CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -44,11 +46,7 @@ def categories_from(value: object) -> tuple[Category, ...]:
         if not isinstance(the_id, str) or not _CATEGORY_ID.match(the_id):
             raise InvalidInput(f"{field}.id", "must be 1 to 40 lower-case letters a-z, digits "
                                               "or dashes, starting with a letter or digit")
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidInput(f"{field}.name", "must not be empty")
-        if len(name.strip()) > 80:
-            raise InvalidInput(f"{field}.name", "must be at most 80 characters")
-        categories.append(Category(the_id, name.strip()))
+        categories.append(Category(the_id, clean_text(name, f"{field}.name", lengths.CATEGORY)))
     ids = [c.id for c in categories]
     names = [c.name.casefold() for c in categories]
     if len(set(ids)) != len(ids):
@@ -73,15 +71,14 @@ def chosen_category(categories: Sequence[Category], value: object) -> str:
         raise InvalidInput("category", "must be text")
     text = (value or "").strip()
     if not categories:
-        if len(text) > 80:
-            raise InvalidInput("category", "must be at most 80 characters")
-        return text
+        return clean_text(text, "category", lengths.CATEGORY) if text else ""
     known = {c.id for c in categories}
     if text not in known:
         listed = ", ".join(c.id for c in categories)
         if not text:
             raise InvalidInput("category", f"choose one of this cycle's categories: {listed}")
-        raise InvalidInput("category", f"'{text[:80]}' is not a category of this cycle; "
+        shown = text[:lengths.CATEGORY]
+        raise InvalidInput("category", f"'{shown}' is not a category of this cycle; "
                                        f"choose one of: {listed}")
     return text
 

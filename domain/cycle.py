@@ -16,6 +16,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
+from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import Area, area_from_stored, area_kronor_to_minor, municipality_residences
 from domain.categories import (
@@ -25,12 +27,15 @@ from domain.categories import (
     chosen_category,
     stored_categories,
 )
+from domain.cycle_tally import AreaRules
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pot_cap import PotCap
 from domain.pseudonym import GLOBAL, PER_CYCLE
 from domain.support_round import SupportConfiguration, SupportCount, round_outcome
+from domain.text import clean_text
+from domain.vocabulary import AllocationRule
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
 
 if TYPE_CHECKING:
@@ -46,6 +51,8 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "support_proposal": frozenset({Phase.SUPPORT}),
     "withdraw_support": frozenset({Phase.SUPPORT}),
     "undo_merge": frozenset({Phase.REVIEW}),
+    # Residents discuss proposals while they can still shape them or vote on them.
+    "comment": frozenset({Phase.IDEAS, Phase.REVIEW, Phase.VOTING}),
     "cast_digital_ballot": frozenset({Phase.VOTING}),
     "mark_in_roll": frozenset({Phase.VOTING}),
     # Paper ballots may still arrive from the stations until results are published.
@@ -66,6 +73,7 @@ COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "support_proposal": "Supporting a proposal",
     "withdraw_support": "Withdrawing a support",
     "undo_merge": "Undoing a merge",
+    "comment": "Commenting on a proposal",
     "cast_digital_ballot": "Voting digitally",
     "mark_in_roll": "Marking a voter in a station's roll",
     "cast_paper_ballot": "Entering paper ballots",
@@ -112,14 +120,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _text(value: object, field_name: str, *, max_length: int = 2000) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field_name, "must not be empty")
-    if len(value) > max_length:
-        raise InvalidInput(field_name, f"must be at most {max_length} characters")
-    return value.strip()
-
-
 def _iso_date(value: object, field_name: str) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
@@ -130,7 +130,7 @@ def _iso_date(value: object, field_name: str) -> str:
 def web_address(value: object, field_name: str) -> str:
     """An address a page may link to: http or https with a host, nothing else (no javascript:,
     data: or file: addresses, no spaces or control characters)."""
-    text = _text(value, field_name, max_length=500)
+    text = clean_text(value, field_name, lengths.ADDRESS)
     parsed = urlsplit(text)
     if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname \
             or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
@@ -141,9 +141,9 @@ def web_address(value: object, field_name: str) -> str:
 
 def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
     return {
-        "body": _text(body, f"{prefix}.body", max_length=200),
+        "body": clean_text(body, f"{prefix}.body", lengths.NAME),
         "date": _iso_date(on, f"{prefix}.date"),
-        "reference": _text(reference, f"{prefix}.reference", max_length=200),
+        "reference": clean_text(reference, f"{prefix}.reference", lengths.NAME),
     }
 
 
@@ -158,7 +158,7 @@ class PhaseChange:
 
 
 class BudgetCycle(Aggregate):
-    TOPIC = "medborgarbudget:BudgetCycle"
+    TOPIC = events.CYCLE
 
     @classmethod
     def create(
@@ -197,8 +197,8 @@ class BudgetCycle(Aggregate):
                  the_id: UUID | None = None) -> BudgetCycle:
         copied = predecessor.configuration() if predecessor is not None else None
         fields: dict[str, Any] = {
-            "name": _text(name, "name", max_length=200),
-            "municipality": _text(municipality, "municipality", max_length=200),
+            "name": clean_text(name, "name", lengths.NAME),
+            "municipality": clean_text(municipality, "municipality", lengths.NAME),
             "actor": actor, "at": _now(),
             "predecessor_id": str(predecessor.id) if predecessor is not None else None,
             "configuration": copied, "pseudonyms": PER_CYCLE,
@@ -207,10 +207,10 @@ class BudgetCycle(Aggregate):
         if the_id is None:
             return cls(**fields)
         # The same Created event, with the id given rather than a random one.
-        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)  # type: ignore[attr-defined]
+        created: BudgetCycle = cls._create(cls.Created, id=the_id, **fields)
         return created
 
-    @event("Created", topic="medborgarbudget:BudgetCycle.Created")
+    @event("Created", topic=events.CycleCreated.TOPIC)
     def __init__(
         self,
         name: str,
@@ -235,7 +235,7 @@ class BudgetCycle(Aggregate):
         self.decision: dict[str, str] | None = None
         self.areas: dict[str, Area] = {}
         self.voting_rule: VotingRule | None = None
-        self.allocation_rule = "greedy"
+        self.allocation_rule: str = AllocationRule.GREEDY
         self.score_threshold: int | None = None
         self.tie_break = DEFAULT_TIE_BREAK
         self.allow_ballot_changes = False
@@ -290,7 +290,7 @@ class BudgetCycle(Aggregate):
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
         rule = configuration.get("voting_rule")
         self.voting_rule = VotingRule(**rule) if rule else None
-        self.allocation_rule = configuration.get("allocation_rule", "greedy")
+        self.allocation_rule = configuration.get("allocation_rule", AllocationRule.GREEDY)
         self.score_threshold = configuration.get("score_threshold")
         self.tie_break = configuration.get("tie_break", DEFAULT_TIE_BREAK)
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
@@ -302,7 +302,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("configure")
         self._decision_recorded(_assembly_record(body, on, reference, "decision"), actor, _now())
 
-    @event("DecisionRecorded", topic="medborgarbudget:BudgetCycle.DecisionRecorded")
+    @event("DecisionRecorded", topic=events.DecisionRecorded.TOPIC)
     def _decision_recorded(self, decision: dict[str, str], actor: str, at: datetime) -> None:
         self.decision = decision
 
@@ -314,7 +314,7 @@ class BudgetCycle(Aggregate):
         self._area_added(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaAdded", topic="medborgarbudget:BudgetCycle.AreaAdded")
+    @event("AreaAdded", topic=events.AreaAdded.TOPIC)
     def _area_added(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -325,7 +325,7 @@ class BudgetCycle(Aggregate):
         self._area_changed(area.to_dict(), actor, _now())
         return area
 
-    @event("AreaChanged", topic="medborgarbudget:BudgetCycle.AreaChanged")
+    @event("AreaChanged", topic=events.AreaChanged.TOPIC)
     def _area_changed(self, area: dict[str, Any], actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
@@ -338,7 +338,7 @@ class BudgetCycle(Aggregate):
                            "counted; set the cap without it first.")
         self._area_removed(area_id, actor, _now())
 
-    @event("AreaRemoved", topic="medborgarbudget:BudgetCycle.AreaRemoved")
+    @event("AreaRemoved", topic=events.AreaRemoved.TOPIC)
     def _area_removed(self, area_id: str, actor: str, at: datetime) -> None:
         del self.areas[area_id]
 
@@ -352,7 +352,7 @@ class BudgetCycle(Aggregate):
         self._voting_rule_set(rule.to_dict(), allow_ballot_changes, actor, _now())
         return rule
 
-    @event("VotingRuleSet", topic="medborgarbudget:BudgetCycle.VotingRuleSet")
+    @event("VotingRuleSet", topic=events.VotingRuleSet.TOPIC)
     def _voting_rule_set(
         self, rule: dict[str, Any], allow_ballot_changes: bool, actor: str, at: datetime
     ) -> None:
@@ -369,7 +369,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}")
         if threshold is not None and (type(threshold) is not int or threshold < 0):
             raise InvalidInput("threshold", "must be a whole number of votes or points, 0 or more")
-        if rule == "greedy-threshold" and threshold is None:
+        if rule == AllocationRule.GREEDY_THRESHOLD and threshold is None:
             raise InvalidInput("threshold", "greedy-threshold needs a minimum score")
         if tie_break is not None and tie_break not in TIE_BREAKS:
             raise InvalidInput("tie_break", f"must be one of {', '.join(TIE_BREAKS)}")
@@ -379,7 +379,7 @@ class BudgetCycle(Aggregate):
         else:
             self._allocation_rule_set(rule, threshold, actor, _now(), str(tie_break))
 
-    @event("AllocationRuleSet", topic="medborgarbudget:BudgetCycle.AllocationRuleSet")
+    @event("AllocationRuleSet", topic=events.AllocationRuleSet.TOPIC)
     def _allocation_rule_set(
         self, rule: str, threshold: int | None, actor: str, at: datetime,
         tie_break: str = DEFAULT_TIE_BREAK,
@@ -396,7 +396,7 @@ class BudgetCycle(Aggregate):
         self._categories_set(as_dicts(checked), actor, _now())
         return checked
 
-    @event("CategoriesSet", topic="medborgarbudget:BudgetCycle.CategoriesSet")
+    @event("CategoriesSet", topic=events.CategoriesSet.TOPIC)
     def _categories_set(self, categories: list[dict[str, str]], actor: str,
                         at: datetime) -> None:
         self.categories = stored_categories(categories)
@@ -438,7 +438,7 @@ class BudgetCycle(Aggregate):
         rules = SupportConfiguration.from_dict(support_round, self.areas)
         self._support_round_set(rules.to_dict(), actor, _now())
 
-    @event("SupportRoundSet", topic="medborgarbudget:BudgetCycle.SupportRoundSet")
+    @event("SupportRoundSet", topic=events.SupportRoundSet.TOPIC)
     def _support_round_set(self, support_round: dict[str, Any] | None, actor: str,
                            at: datetime) -> None:
         self.support_round = support_round
@@ -483,7 +483,7 @@ class BudgetCycle(Aggregate):
             raise InvalidInput("timeline", "the dates must follow the order of the phases")
         self._timeline_set(cleaned, actor, _now())
 
-    @event("TimelineSet", topic="medborgarbudget:BudgetCycle.TimelineSet")
+    @event("TimelineSet", topic=events.TimelineSet.TOPIC)
     def _timeline_set(self, timeline: dict[str, str], actor: str, at: datetime) -> None:
         self.timeline = timeline
 
@@ -531,7 +531,7 @@ class BudgetCycle(Aggregate):
             trigger, self.phase.value, destination.value, actor, reason.strip(), _now()
         )
 
-    @event("SupportRoundClosed", topic="medborgarbudget:BudgetCycle.SupportRoundClosed")
+    @event("SupportRoundClosed", topic=events.SupportRoundClosed.TOPIC)
     def _support_round_closed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str,
         at: datetime, outcome: dict[str, Any],
@@ -539,7 +539,7 @@ class BudgetCycle(Aggregate):
         self.support_outcome = outcome
         self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
 
-    @event("PhaseChanged", topic="medborgarbudget:BudgetCycle.PhaseChanged")
+    @event("PhaseChanged", topic=events.PhaseChanged.TOPIC)
     def _phase_changed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str, at: datetime
     ) -> None:
@@ -560,7 +560,7 @@ class BudgetCycle(Aggregate):
             _now(), dict(results),
         )
 
-    @event("ResultsPublished", topic="medborgarbudget:BudgetCycle.ResultsPublished")
+    @event("ResultsPublished", topic=events.ResultsPublished.TOPIC)
     def _results_published(
         self,
         trigger: str,
@@ -584,7 +584,7 @@ class BudgetCycle(Aggregate):
         self.require_phase("record_adoption")
         self._adoption_recorded(_assembly_record(body, on, reference, "adoption"), actor, _now())
 
-    @event("AdoptionRecorded", topic="medborgarbudget:BudgetCycle.AdoptionRecorded")
+    @event("AdoptionRecorded", topic=events.AdoptionRecorded.TOPIC)
     def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
         self.adoption = adoption
 
@@ -597,7 +597,7 @@ class BudgetCycle(Aggregate):
         participants and address of the version it revises unless it gives new ones, and
         every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
-        evaluation: dict[str, Any] = {"report": _text(report, "report", max_length=20000)}
+        evaluation: dict[str, Any] = {"report": clean_text(report, "report", lengths.REPORT)}
         if participants is not None:
             if type(participants) is not int or participants < 0:
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
@@ -617,9 +617,9 @@ class BudgetCycle(Aggregate):
         for kept in ("participants", "url"):
             if kept not in evaluation and kept in self.evaluation:
                 evaluation[kept] = self.evaluation[kept]
-        self._evaluation_revised(evaluation, _text(reason, "reason"), actor, _now())
+        self._evaluation_revised(evaluation, clean_text(reason, "reason"), actor, _now())
 
-    @event("EvaluationRecorded", topic="medborgarbudget:BudgetCycle.EvaluationRecorded")
+    @event("EvaluationRecorded", topic=events.EvaluationRecorded.TOPIC)
     def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
         # A second one in a history stored before revisions existed replaced the first: the
         # first stays among the versions.
@@ -627,7 +627,7 @@ class BudgetCycle(Aggregate):
         self.evaluation_history.append(
             {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
 
-    @event("EvaluationRevised", topic="medborgarbudget:BudgetCycle.EvaluationRevised")
+    @event("EvaluationRevised", topic=events.EvaluationRevised.TOPIC)
     def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
                             at: datetime) -> None:
         self.evaluation = evaluation
@@ -653,7 +653,7 @@ class BudgetCycle(Aggregate):
                 f"make more ballots than voters. Nothing was stored.")
         self._paper_ballots_entered(area, station, count, actor, _now())
 
-    @event("PaperBallotsEntered", topic="medborgarbudget:BudgetCycle.PaperBallotsEntered")
+    @event("PaperBallotsEntered", topic=events.PaperBallotsEntered.TOPIC)
     def _paper_ballots_entered(self, area: str, station: str, count: int, actor: str,
                                at: datetime) -> None:
         key = (area, station)
@@ -698,6 +698,23 @@ class BudgetCycle(Aggregate):
 
     def allocation_rule_for(self, area_id: str) -> str:
         return self.area(area_id).allocation_rule or self.allocation_rule
+
+    def area_rules(self, recorded: Mapping[str, Any] | None = None) -> dict[str, AreaRules]:
+        """The rules each area is counted with: as configured now, or, for a recount of
+        published results (`recorded`), the rule, threshold, ranks and tie-break they record
+        (results published before one of them was recorded were counted with the cycle's)."""
+        published = recorded.get("areas", {}) if recorded is not None else {}
+        rules = {}
+        for area_id, area in self.areas.items():
+            voting_rule = self.voting_rule_for(area_id)
+            said = published.get(area_id, {})
+            rules[area_id] = AreaRules(
+                budget=area.budget, vote_type=voting_rule.vote_type,
+                allocation_rule=said.get("rule", self.allocation_rule_for(area_id)),
+                threshold=said.get("threshold", self.score_threshold),
+                max_ranked=said.get("max_ranked", voting_rule.max_choices),
+                tie_break=said.get("tie_break", self.tie_break))
+        return rules
 
     def phase_entered_at_trigger(self, trigger: str) -> datetime | None:
         """When `trigger` last fired, if it did."""
@@ -752,7 +769,7 @@ def _results_in_ore(state: dict[str, Any]) -> None:
     state["results"] = results
 
 
-versioned(BudgetCycle.Created, _configuration_in_ore)  # type: ignore[attr-defined]
+versioned(BudgetCycle.Created, _configuration_in_ore)
 versioned(BudgetCycle.AreaAdded, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.AreaChanged, _area_in_ore)  # type: ignore[attr-defined]
 versioned(BudgetCycle.VotingRuleSet, _rule_in_ore)  # type: ignore[attr-defined]

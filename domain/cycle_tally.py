@@ -17,6 +17,7 @@ from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
 from domain.ballot import counted_lines, digest_of_lines
 from domain.errors import InvalidInput
 from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
+from domain.vocabulary import AllocationRule
 
 # 3: each proposal's reason a code with parameters (domain/allocation/reasons.py, ADR 0017);
 # 2: the areas' budget, cost and left in minor units (öre), and the currency recorded (ADR 0014),
@@ -85,7 +86,7 @@ def tally(
         lines = sorted(counted_lines(b.counted_form() for b in area_ballots))
         area_lines.append(lines)
         counted_total += len(lines)
-        if rules.allocation_rule == "greedy-threshold" and rules.threshold is None:
+        if rules.allocation_rule == AllocationRule.GREEDY_THRESHOLD and rules.threshold is None:
             raise InvalidInput("allocation_rule", "greedy-threshold needs a score threshold")
         election = Election(
             projects=[Project(p.id, from_minor(p.cost), p.title, p.tie_id)

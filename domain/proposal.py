@@ -15,25 +15,18 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import events
+from domain import text as lengths
 from domain.errors import Conflict, InvalidInput
 from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
+from domain.proposal_states import CLOSED, PROPOSAL_MACHINE, ProposalStatus, ReviewedBefore
+from domain.text import clean_text
 
-STATUSES = (
-    "submitted", "feasible", "infeasible", "merged", "withdrawn",
-    "in_progress", "completed", "abandoned",
-)
+STATUSES = tuple(ProposalStatus)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _text(value: object, field_name: str, max_length: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field_name, "must not be empty")
-    if len(value.strip()) > max_length:
-        raise InvalidInput(field_name, f"must be at most {max_length} characters")
-    return value.strip()
 
 
 def _category(value: object) -> str:
@@ -41,9 +34,7 @@ def _category(value: object) -> str:
     (`BudgetCycle.proposal_category`)."""
     if not isinstance(value, str):
         raise InvalidInput("category", "must be text")
-    if len(value.strip()) > 80:
-        raise InvalidInput("category", "must be at most 80 characters")
-    return value.strip()
+    return clean_text(value, "category", lengths.CATEGORY) if value.strip() else ""
 
 
 def _place(value: object) -> dict[str, Any] | None:
@@ -52,7 +43,7 @@ def _place(value: object) -> dict[str, Any] | None:
         return None
     if not isinstance(value, Mapping):
         raise InvalidInput("place", "must be an object with a name and optional lat/lon")
-    place: dict[str, Any] = {"name": _text(value.get("name"), "place.name", 200)}
+    place: dict[str, Any] = {"name": clean_text(value.get("name"), "place.name", lengths.NAME)}
     lat, lon = value.get("lat"), value.get("lon")
     if (lat is None) != (lon is None):
         raise InvalidInput("place", "give both lat and lon, or neither")
@@ -83,12 +74,12 @@ class Progress:
 
 
 class Proposal(Aggregate):
-    TOPIC = "medborgarbudget:Proposal"
+    TOPIC = events.PROPOSAL
 
     class Created(Aggregate.Created):
         # Never recorded (this aggregate's creation event has its own name below), but the
         # library defines it anyway and pinned topics must cover every event class.
-        TOPIC = "medborgarbudget:Proposal.Created"
+        TOPIC = events.PROPOSAL + ".Created"
 
     @classmethod
     def submit(
@@ -109,16 +100,16 @@ class Proposal(Aggregate):
         if source is None:
             # Submitted as before `source` existed, so the stored event is unchanged.
             return cls(
-                cycle_id=cycle_id, area=area, title=_text(title, "title", 120),
-                description=_text(description, "description", 5000),
+                cycle_id=cycle_id, area=area, title=clean_text(title, "title", lengths.TITLE),
+                description=clean_text(description, "description", lengths.DESCRIPTION),
                 estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
                 category=_category(category), place=_place(place),
                 proposer=proposer, at=_now())
         return cls(
             cycle_id=cycle_id,
             area=area,
-            title=_text(title, "title", 120),
-            description=_text(description, "description", 5000),
+            title=clean_text(title, "title", lengths.TITLE),
+            description=clean_text(description, "description", lengths.DESCRIPTION),
             estimated_cost=minor_units(estimated_cost, "estimated_cost", allow_zero=False),
             category=_category(category),
             place=_place(place),
@@ -127,7 +118,7 @@ class Proposal(Aggregate):
             source=dict(source),
         )
 
-    @event("Submitted", topic="medborgarbudget:Proposal.Submitted")
+    @event("Submitted", topic=events.ProposalSubmitted.TOPIC)
     def __init__(
         self,
         cycle_id: str,
@@ -151,7 +142,7 @@ class Proposal(Aggregate):
         self.place = place
         self.proposer = proposer
         self.submitted_at = at
-        self.status = "submitted"
+        self.status = ProposalStatus.SUBMITTED
         self.feasible: bool | None = None
         self.official_cost: int | None = None
         self.review_reason: str | None = None
@@ -174,16 +165,12 @@ class Proposal(Aggregate):
         """Reviewed feasible and neither merged nor withdrawn. Stays true once the project is in
         progress, completed or abandoned, so that the ballots can be recounted after the results
         (an auditor's replay) and still name only proposals that were on the ballot."""
-        return self.feasible is True and self.status not in ("merged", "withdrawn")
+        return self.feasible is True and self.status not in CLOSED
 
     @property
     def cost(self) -> int:
         """The cost that counts: the official one once reviewed."""
         return self.official_cost if self.official_cost is not None else self.estimated_cost
-
-    def _require_open(self, action: str) -> None:
-        if self.status in ("merged", "withdrawn"):
-            raise Conflict(f"Cannot {action}: the proposal is {self.status}.")
 
     def review(self, feasible: object, official_cost: object, reason: object, actor: str,
                budget: int | None = None, area_name: str | None = None,
@@ -192,7 +179,7 @@ class Proposal(Aggregate):
         money of the proposal's area (its pot, in öre), which a feasible proposal's cost must
         fit in; None only for an imported election, whose projects are taken as published.
         `currency`: the cycle's, for the amounts a refusal names."""
-        self._require_open("review it")
+        PROPOSAL_MACHINE.check(self.status, "review_feasible")  # as from any review
         if not isinstance(feasible, bool):
             raise InvalidInput("feasible", "must be true or false")
         cost: int | None = None
@@ -209,10 +196,10 @@ class Proposal(Aggregate):
             text = reason.strip() if isinstance(reason, str) else ""
         else:
             # The proposer is owed an explanation: a rejection without a reason is refused.
-            text = _text(reason, "reason", 2000)
+            text = clean_text(reason, "reason")
         self._reviewed(feasible, cost, text, actor, _now())
 
-    @event("Reviewed", topic="medborgarbudget:Proposal.Reviewed")
+    @event("Reviewed", topic=events.ProposalReviewed.TOPIC)
     def _reviewed(
         self, feasible: bool, official_cost: int | None, reason: str, actor: str, at: datetime
     ) -> None:
@@ -220,15 +207,15 @@ class Proposal(Aggregate):
         self.official_cost = official_cost
         self.review_reason = reason
         self.reviewed_by = actor
-        self.status = "feasible" if feasible else "infeasible"
+        self.status = ProposalStatus.FEASIBLE if feasible else ProposalStatus.INFEASIBLE
 
     def merge_into(self, target: Proposal, reason: object, actor: str) -> None:
-        self._require_open("merge it")
+        PROPOSAL_MACHINE.check(self.status, "merge")
         if target.id == self.id:
             raise InvalidInput("into", "a proposal cannot be merged into itself")
         if target.cycle_id != self.cycle_id or target.area != self.area:
             raise InvalidInput("into", "can merge only into a proposal of the same cycle and area")
-        if target.status in ("merged", "withdrawn"):
+        if target.status in CLOSED:
             raise Conflict(f"Cannot merge into a proposal that is {target.status}.")
         if target.feasible is False:
             # Its proposer would be told "merged" where the idea was never assessed, and it
@@ -236,46 +223,44 @@ class Proposal(Aggregate):
             raise Conflict(
                 f"Cannot merge into '{target.title}': it was reviewed as not feasible. Merge "
                 "into a feasible or not yet reviewed proposal, or review this one on its own.")
-        self._merged(str(target.id), _text(reason, "reason", 2000), actor, _now())
+        self._merged(str(target.id), clean_text(reason, "reason"), actor, _now())
 
-    @event("Merged", topic="medborgarbudget:Proposal.Merged")
+    @event("Merged", topic=events.ProposalMerged.TOPIC)
     def _merged(self, into: str, reason: str, actor: str, at: datetime) -> None:
         self.merged_into = into
         self.closing_reason = reason
-        self.status = "merged"
+        self.status = ProposalStatus.MERGED
 
     def undo_merge(self, reason: object, actor: str) -> None:
         """Take back a merge (a reviewer's mistake): the proposal stands on its own again, with
         the review it had before; the merge and its undoing both stay in the history."""
-        if self.status != "merged" or self.merged_into is None:
-            raise Conflict(f"Only a merged proposal can be taken out of a merge; this one is "
-                           f"{self.status}.")
-        restored = "submitted" if self.feasible is None else (
-            "feasible" if self.feasible else "infeasible")
-        self._merge_undone(self.merged_into, _text(reason, "reason", 2000), restored, actor,
-                           _now())
+        restored = PROPOSAL_MACHINE.check(self.status, "undo_merge",
+                                          ReviewedBefore(self.feasible))
+        if self.merged_into is None:  # never so: a merge records what it was merged into
+            raise Conflict("This proposal does not say what it was merged into.")
+        self._merge_undone(self.merged_into, clean_text(reason, "reason"), restored.value,
+                           actor, _now())
 
-    @event("MergeUndone", topic="medborgarbudget:Proposal.MergeUndone")
+    @event("MergeUndone", topic=events.MergeUndone.TOPIC)
     def _merge_undone(self, into: str, reason: str, status: str, actor: str,
                       at: datetime) -> None:
         self.merged_into = None
         self.closing_reason = None
-        self.status = status
+        self.status = ProposalStatus(status)
 
     def withdraw(self, reason: object, actor: str) -> None:
-        self._require_open("withdraw it")
-        self._withdrawn(_text(reason, "reason", 2000), actor, _now())
+        PROPOSAL_MACHINE.check(self.status, "withdraw")
+        self._withdrawn(clean_text(reason, "reason"), actor, _now())
 
-    @event("Withdrawn", topic="medborgarbudget:Proposal.Withdrawn")
+    @event("Withdrawn", topic=events.ProposalWithdrawn.TOPIC)
     def _withdrawn(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
-        self.status = "withdrawn"
+        self.status = ProposalStatus.WITHDRAWN
 
-    def _require_buildable(self, selected: bool) -> None:
+    def _require_buildable(self, selected: bool, action: str) -> None:
         if not selected:
             raise Conflict("Only a proposal selected in the published results is built.")
-        if self.status in ("completed", "abandoned"):
-            raise Conflict(f"The project is already {self.status}.")
+        PROPOSAL_MACHINE.check(self.status, action)
 
     def _spent(self, spent: object, explanation: object,
                currency: str = SEK) -> tuple[int, str | None]:
@@ -284,7 +269,7 @@ class Proposal(Aggregate):
         correction) or one above the cost (an overrun) is recorded only with an explanation of
         why. `currency`: the cycle's, for the amounts a refusal names."""
         amount = minor_units(spent, "spent")
-        text = None if explanation is None else _text(explanation, "explanation", 2000)
+        text = None if explanation is None else clean_text(explanation, "explanation")
         before = self.progress[-1].spent if self.progress else 0
         if text is None and amount < before:
             raise InvalidInput(
@@ -306,48 +291,48 @@ class Proposal(Aggregate):
         before) and the money spent so far (see `_spent`). A report of 100 % says the work is
         done; the project stays in progress until it is completed (`complete`), with what it
         cost in the end."""
-        self._require_buildable(selected)
+        self._require_buildable(selected, "report_progress")
         if type(percent) is not int or not 0 <= percent <= 100:
             raise InvalidInput("percent", "must be a whole number from 0 to 100")
         if self.progress and percent < self.progress[-1].percent:
             raise InvalidInput(
                 "percent", f"cannot go back from {self.progress[-1].percent} % reported before"
             )
-        text = _text(note, "note", 2000)
+        text = clean_text(note, "note")
         amount, why = self._spent(spent, explanation, currency)
         self._progress_reported(percent, text, amount, actor, _now(), why)
 
-    @event("ProgressReported", topic="medborgarbudget:Proposal.ProgressReported")
+    @event("ProgressReported", topic=events.ProgressReported.TOPIC)
     def _progress_reported(
         self, percent: int, note: str, spent: int, actor: str, at: datetime,
         explanation: str | None = None,  # events stored before explanations lack it
     ) -> None:
         self.progress.append(Progress(percent, note, spent, actor, at, explanation))
-        self.status = "in_progress"
+        self.status = ProposalStatus.IN_PROGRESS
 
     def complete(self, note: object, spent: object, actor: str, selected: bool,
                  explanation: object = None, currency: str = SEK) -> None:
         """The project is built (100 %); `spent` what it cost in the end (see `_spent`)."""
-        self._require_buildable(selected)
-        text = _text(note, "note", 2000)
+        self._require_buildable(selected, "complete")
+        text = clean_text(note, "note")
         amount, why = self._spent(spent, explanation, currency)
         self._completed(text, amount, actor, _now(), why)
 
-    @event("Completed", topic="medborgarbudget:Proposal.Completed")
+    @event("Completed", topic=events.ProjectCompleted.TOPIC)
     def _completed(self, note: str, spent: int, actor: str, at: datetime,
                    explanation: str | None = None) -> None:
         self.progress.append(Progress(100, note, spent, actor, at, explanation))
         self.closing_reason = note
-        self.status = "completed"
+        self.status = ProposalStatus.COMPLETED
 
     def abandon(self, reason: object, actor: str, selected: bool) -> None:
-        self._require_buildable(selected)
-        self._abandoned(_text(reason, "reason", 2000), actor, _now())
+        self._require_buildable(selected, "abandon")
+        self._abandoned(clean_text(reason, "reason"), actor, _now())
 
-    @event("Abandoned", topic="medborgarbudget:Proposal.Abandoned")
+    @event("Abandoned", topic=events.ProjectAbandoned.TOPIC)
     def _abandoned(self, reason: str, actor: str, at: datetime) -> None:
         self.closing_reason = reason
-        self.status = "abandoned"
+        self.status = ProposalStatus.ABANDONED
 
 
     # ---- the support round -------------------------------------------------------------------
@@ -358,15 +343,13 @@ class Proposal(Aggregate):
 
     def support(self, supporter: str) -> None:
         """A resident supports the proposal; a second support by the same one is refused."""
-        if not self.on_ballot:
-            raise Conflict(f"Only a feasible proposal can be supported; this one is "
-                           f"{self.status}.")
+        PROPOSAL_MACHINE.check(self.status, "support")
         if supporter in self.supporters:
             raise Conflict("You already support this proposal; a resident supports a proposal "
                            "once. Nothing was stored.")
         self._supported(supporter, _now())
 
-    @event("Supported", topic="medborgarbudget:Proposal.Supported")
+    @event("Supported", topic=events.ProposalSupported.TOPIC)
     def _supported(self, supporter: str, at: datetime) -> None:
         self.supporters.add(supporter)
 
@@ -376,7 +359,7 @@ class Proposal(Aggregate):
                            "withdraw. Nothing was stored.")
         self._support_withdrawn(supporter, _now())
 
-    @event("SupportWithdrawn", topic="medborgarbudget:Proposal.SupportWithdrawn")
+    @event("SupportWithdrawn", topic=events.SupportWithdrawn.TOPIC)
     def _support_withdrawn(self, supporter: str, at: datetime) -> None:
         self.supporters.discard(supporter)
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from domain.errors import InvalidInput
 from domain.money import SEK, format_money, kronor_to_minor, minor_units
+from domain.vocabulary import AllocationRule, BallotKind, values
 
-VotingKind = Literal["approval", "knapsack", "cumulative", "ranked"]
-VOTING_KINDS: tuple[str, ...] = ("approval", "knapsack", "cumulative", "ranked")
+VOTING_KINDS: tuple[str, ...] = values(BallotKind)
 
 # What the counting rules see: pabulib's vote types.
 PABULIB_VOTE_TYPE: Mapping[str, str] = {
@@ -219,9 +219,7 @@ def rule_kronor_to_minor(rule: Mapping[str, Any]) -> dict[str, Any]:
     return upcast
 
 
-ALLOCATION_RULES: tuple[str, ...] = (
-    "greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1",
-)
+ALLOCATION_RULES: tuple[str, ...] = values(AllocationRule)
 
 
 # Options added after the first rules were stored, with the value that means "not used".

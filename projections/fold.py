@@ -4,6 +4,10 @@ A batch starts from what is stored (through `Lookups`), applies events in store 
 the store every changed row at once, with the position of the last event, to write in one
 transaction. Nothing here touches a database.
 
+Each handler reads an event as its typed payload (domain/schema.py, the one event schema), so
+a field the fold reads that no event has is a type error, and stored data of another layout is
+refused rather than folded half-right.
+
 Each cycle's document also carries the cycle's audit chain (domain/audit.py): every event of
 the cycle, its proposals and its ballots is linked as it is folded, exactly as the audit export
 links it, so the head the results show can be reproduced by anyone from the export.
@@ -13,32 +17,65 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
+from domain import events as schema
 from domain.audit import Chain, event_data
+from domain.phases import Phase
+from domain.proposal_states import ProposalStatus as Status
+from domain.vocabulary import AllocationRule
 from projections.stored_ballot import CastBallot
 
-TOPIC_PREFIX = "medborgarbudget:"
-CYCLE = TOPIC_PREFIX + "BudgetCycle."
-PROPOSAL = TOPIC_PREFIX + "Proposal."
-BALLOT = TOPIC_PREFIX + "Ballot."
-# The aggregates whose events make up a cycle's history (service/application.py,
-# cycle_member_ids): the cycle, its proposals, its ballots.
-ROLL_MARK = TOPIC_PREFIX + "RollMark."
-CHAINED = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK)
-
-
-BALLOT_CAST = BALLOT + "Cast"
+CYCLE = schema.CYCLE + "."
+PROPOSAL = schema.PROPOSAL + "."
+BALLOT = schema.BALLOT + "."
+ROLL_MARK = schema.ROLL_MARK + "."
+# Comments and their moderation belong to the cycle's history too (ADR 0024); each of their
+# events names its cycle.
+COMMENT = schema.COMMENT + "."
+MODERATION = schema.MODERATION + "."
+# The aggregates whose events make up a cycle's history: the cycle, its proposals, its ballots
+# and the stations' roll marks.
+CHAINED = schema.MEMBER_PREFIXES
+BALLOT_CAST = schema.BallotCast.TOPIC
 
 
 class Lookups(Protocol):
     def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
     def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
+    def comment(self, comment_id: str) -> dict[str, Any] | None: ...
     def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         """(cycle, area) of a stored ballot: a ballot's later events do not repeat them."""
+
+
+class Envelope(NamedTuple):
+    """What the library records beside every event's payload."""
+
+    originator_id: str
+    originator_version: int
+    timestamp: str
+
+
+class Cast(Protocol):
+    """A cast ballot as the fold reads it: the schema's payload, or the fast decoder's."""
+
+    @property
+    def cycle_id(self) -> str: ...
+    @property
+    def area(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def station(self) -> str | None: ...
+    @property
+    def age_band(self) -> str | None: ...
+    @property
+    def receipt(self) -> str | None: ...
+    @property
+    def cast_on(self) -> str: ...
 
 
 class AuditRow(NamedTuple):
@@ -61,8 +98,14 @@ def _role_and_actor(actor: str | None) -> tuple[str, str]:
     return role, subject
 
 
-def _iso(at: Any) -> str:
+def _iso(at: datetime | str | None) -> str:
     return at.isoformat() if isinstance(at, datetime) else str(at or "")
+
+
+def envelope_of(event: Any) -> Envelope:
+    """The envelope of an event decoded by the library's mapper."""
+    return Envelope(str(event.originator_id), int(event.originator_version),
+                    _iso(event.timestamp))
 
 
 @dataclass
@@ -70,11 +113,14 @@ class Batch:
     lookups: Lookups
     cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[str, dict[str, Any]] = field(default_factory=dict)
     ballot_cycles: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # (cycle, proposal) whose stored result rows must lose the title (hidden after the count)
+    hidden_titles: list[tuple[str, str]] = field(default_factory=list)
     last_position: int | None = None
     events: int = 0
 
@@ -96,6 +142,14 @@ class Batch:
             self.proposals[proposal_id] = stored
         return self.proposals[proposal_id]
 
+    def _comment(self, comment_id: str) -> dict[str, Any] | None:
+        if comment_id not in self.comments:
+            stored = self.lookups.comment(comment_id)
+            if stored is None:
+                return None
+            self.comments[comment_id] = stored
+        return self.comments[comment_id]
+
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         if ballot_id not in self.ballot_cycles:
             # Kept: a changed ballot is looked up by its handler and again by the chain.
@@ -105,13 +159,15 @@ class Batch:
     # ---- applying events -----------------------------------------------------------------
 
     def apply(self, position: int, topic: str, event: Any) -> None:
+        """Fold and link an event decoded by the library's mapper (at its current version)."""
         self.last_position = position
         self.events += 1
+        envelope = envelope_of(event)
         handler = _HANDLERS.get(topic)
         if handler is not None:
-            handler(self, position, event)
+            handler(self, position, envelope, vars(event))
         if topic.startswith(CHAINED):
-            self._link(topic, event)
+            self._link(topic, envelope, event)
 
     def apply_cast(self, position: int, ballot: CastBallot) -> None:
         """`apply` for a ballot read straight from its JSON: nearly every event of a voting
@@ -124,18 +180,18 @@ class Batch:
             Chain(cycle["audit"]).add(BALLOT_CAST, ballot.originator_id,
                                       ballot.originator_version, ballot.timestamp, ballot.data)
 
-    def _link(self, topic: str, event: Any) -> None:
+    def _link(self, topic: str, envelope: Envelope, event: Any) -> None:
         """Link the event into its cycle's audit chain (after its handler, which has recorded
         a new proposal's or ballot's cycle)."""
-        originator = str(event.originator_id)
+        originator = envelope.originator_id
         cycle_id: str | None
         if topic.startswith(CYCLE):
             cycle_id = originator
         elif topic.startswith(PROPOSAL):
             proposal = self._proposal(originator)
             cycle_id = proposal["cycle_id"] if proposal is not None else None
-        elif topic == BALLOT_CAST or topic.startswith(ROLL_MARK):
-            cycle_id = event.cycle_id
+        elif topic == BALLOT_CAST or topic.startswith((ROLL_MARK, COMMENT, MODERATION)):
+            cycle_id = str(event.cycle_id)
         else:
             found = self._ballot_cycle(originator)
             cycle_id = found[0] if found is not None else None
@@ -144,53 +200,51 @@ class Batch:
         # unknown until the read models are rebuilt.
         if cycle is None or "audit" not in cycle:
             return
-        chain = Chain(cycle["audit"])  # linked in place
-        if isinstance(event, CastBallot):
-            chain.add(topic, originator, event.originator_version, event.timestamp, event.data)
-        else:
-            chain.add(topic, originator, event.originator_version, event.timestamp,
-                      event_data(event))
+        Chain(cycle["audit"]).add(topic, originator, envelope.originator_version,  # in place
+                                  envelope.timestamp, event_data(event))
 
-    def _audit(self, position: int, cycle_id: str, event: Any, name: str, summary: str,
-               reason: str = "", actor: str | None = None, at: str | None = None) -> None:
-        role, subject = _role_and_actor(actor if actor is not None else getattr(event, "actor",
-                                                                                None))
-        if at is None:
-            at = _iso(getattr(event, "at", None) or getattr(event, "timestamp", None))
+    def _audit(self, position: int, cycle_id: str, name: str, summary: str, *, at: str,
+               actor: str | None, reason: str = "") -> None:
+        role, subject = _role_and_actor(actor)
         self.audit.append(AuditRow(position, cycle_id, at, role, subject, name, summary,
                                    reason))
 
     # cycles
 
-    def _cycle_created(self, position: int, event: Any) -> None:
-        cycle_id = str(event.originator_id)
+    def _cycle_created(self, position: int, envelope: Envelope,
+                       event: schema.CycleCreated) -> None:
+        cycle_id = envelope.originator_id
         config = event.configuration or {}
         self.cycles[cycle_id] = {
             "id": cycle_id, "name": event.name, "municipality": event.municipality,
             "predecessor_id": event.predecessor_id, "created_at": _iso(event.at),
-            "phase": "draft", "decision": None,
+            "phase": Phase.DRAFT, "decision": None,
             "areas": {a["id"]: a for a in config.get("areas", [])},
             "voting_rule": config.get("voting_rule"),
-            "allocation_rule": config.get("allocation_rule", "greedy"),
+            "allocation_rule": config.get("allocation_rule", AllocationRule.GREEDY),
             "score_threshold": config.get("score_threshold"), "timeline": {}, "history": [],
             "categories": config.get("categories", []),
             "proposals": {}, "ballots": {}, "results_published_at": None,
             "adoption": None, "evaluation": None, "audit": Chain().state,
             # None for a cycle created before cycles recorded theirs (domain.money.currency_of)
-            "currency": getattr(event, "currency", None),
+            "currency": event.currency,
         }
-        self._audit(position, cycle_id, event, "cycle created", event.name)
+        self._audit(position, cycle_id, "cycle created", event.name, at=_iso(event.at),
+                    actor=event.actor)
 
-    def _cycle_changed(self, position: int, event: Any, name: str, summary: str,
-                       change: Callable[[dict[str, Any]], None]) -> None:
-        cycle_id = str(event.originator_id)
+    def _cycle_changed(self, position: int, envelope: Envelope, name: str, summary: str,
+                       change: Callable[[dict[str, Any]], None], *, at: datetime,
+                       actor: str, reason: str = "") -> None:
+        cycle_id = envelope.originator_id
         cycle = self._cycle(cycle_id)
         if cycle is None:
             return
         change(cycle)
-        self._audit(position, cycle_id, event, name, summary, getattr(event, "reason", ""))
+        self._audit(position, cycle_id, name, summary, at=_iso(at), actor=actor, reason=reason)
 
-    def _phase_changed(self, position: int, event: Any) -> None:
+    def _phase_changed(self, position: int, envelope: Envelope,
+                       event: schema.PhaseChanged | schema.SupportRoundClosed
+                       | schema.ResultsPublished) -> None:
         def change(cycle: dict[str, Any]) -> None:
             cycle["phase"] = event.to_phase
             cycle["history"].append({
@@ -199,18 +253,21 @@ class Batch:
                 "role": _role_and_actor(event.actor)[0],
             })
 
-        self._cycle_changed(position, event, "phase changed",
-                            f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change)
+        self._cycle_changed(position, envelope, "phase changed",
+                            f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change,
+                            at=event.at, actor=event.actor, reason=event.reason)
 
-    def _support_round_closed(self, position: int, event: Any) -> None:
-        self._phase_changed(position, event)
-        cycle = self._cycle(str(event.originator_id))
+    def _support_round_closed(self, position: int, envelope: Envelope,
+                              event: schema.SupportRoundClosed) -> None:
+        self._phase_changed(position, envelope, event)
+        cycle = self._cycle(envelope.originator_id)
         if cycle is not None:
             cycle["support_outcome"] = event.outcome
 
-    def _results_published(self, position: int, event: Any) -> None:
-        self._phase_changed(position, event)
-        cycle_id = str(event.originator_id)
+    def _results_published(self, position: int, envelope: Envelope,
+                           event: schema.ResultsPublished) -> None:
+        self._phase_changed(position, envelope, event)
+        cycle_id = envelope.originator_id
         cycle = self._cycle(cycle_id)
         if cycle is None:
             return
@@ -231,6 +288,12 @@ class Batch:
                 })
         self.results[cycle_id] = rows
 
+    def _paper_ballots_entered(self, position: int, envelope: Envelope,
+                               event: schema.PaperBallotsEntered) -> None:
+        self._audit(position, envelope.originator_id, "paper ballots entered",
+                    f"{event.count} from {event.station} in {event.area}", at=_iso(event.at),
+                    actor=event.actor)
+
     # proposals
 
     def _count_proposal(self, cycle_id: str, old: str | None, new: str | None) -> None:
@@ -243,123 +306,175 @@ class Batch:
         if new:
             counts[new] = counts.get(new, 0) + 1
 
-    def _proposal_submitted(self, position: int, event: Any) -> None:
-        proposal_id = str(event.originator_id)
+    def _proposal_submitted(self, position: int, envelope: Envelope,
+                            event: schema.ProposalSubmitted) -> None:
+        proposal_id = envelope.originator_id
         self.proposals[proposal_id] = {
             "id": proposal_id, "cycle_id": event.cycle_id, "area": event.area,
             "title": event.title, "description": event.description,
             "estimated_cost": event.estimated_cost, "official_cost": None,
-            "category": event.category, "place": event.place, "status": "submitted",
+            "category": event.category, "place": event.place, "status": Status.SUBMITTED,
             "submitted_at": _iso(event.at), "steps": [{"step": "received", "at": _iso(event.at)}],
             "progress": [], "merged_into": None,
         }
-        self._count_proposal(event.cycle_id, None, "submitted")
-        self._audit(position, event.cycle_id, event, "proposal submitted", event.title,
-                    actor="resident")
+        self._count_proposal(event.cycle_id, None, Status.SUBMITTED)
+        self._audit(position, event.cycle_id, "proposal submitted", event.title,
+                    at=_iso(event.at), actor="resident")
 
-    def _support_changed(self, position: int, event: Any, change: int, name: str) -> None:
+    def _support_changed(self, position: int, envelope: Envelope,
+                         event: schema.ProposalSupported | schema.SupportWithdrawn, change: int,
+                         name: str) -> None:
         """A support given or withdrawn: the count only (who supports is no read model's)."""
-        proposal = self._proposal(str(event.originator_id))
+        proposal = self._proposal(envelope.originator_id)
         if proposal is None:
             return
         proposal["supports"] = proposal.get("supports", 0) + change
-        self._audit(position, proposal["cycle_id"], event, name, proposal["title"],
+        self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(event.at),
                     actor="resident")
 
-    def _supported(self, position: int, event: Any) -> None:
-        self._support_changed(position, event, 1, "proposal supported")
+    def _supported(self, position: int, envelope: Envelope,
+                   event: schema.ProposalSupported) -> None:
+        self._support_changed(position, envelope, event, 1, "proposal supported")
 
-    def _support_withdrawn(self, position: int, event: Any) -> None:
-        self._support_changed(position, event, -1, "support withdrawn")
+    def _support_withdrawn(self, position: int, envelope: Envelope,
+                           event: schema.SupportWithdrawn) -> None:
+        self._support_changed(position, envelope, event, -1, "support withdrawn")
 
-    def _proposal_changed(self, position: int, event: Any, status: str | None, name: str,
-                          step: dict[str, Any], change: Callable[[dict[str, Any]], None]
+    def _proposal_changed(self, position: int, envelope: Envelope, status: str | None,
+                          name: str, step: dict[str, Any], *, at: datetime, actor: str,
+                          reason: str, change: Callable[[dict[str, Any]], None]
                           = lambda _: None) -> None:
-        proposal = self._proposal(str(event.originator_id))
+        proposal = self._proposal(envelope.originator_id)
         if proposal is None:
             return
         old = proposal["status"]
         if status is not None:
             proposal["status"] = status
             self._count_proposal(proposal["cycle_id"], old, status)
-        proposal["steps"].append({"step": step.pop("step"), "at": _iso(event.at), **step})
+        proposal["steps"].append({"step": step.pop("step"), "at": _iso(at), **step})
         change(proposal)
-        reason = getattr(event, "reason", "") or getattr(event, "note", "") or ""
-        self._audit(position, proposal["cycle_id"], event, name, proposal["title"], reason)
+        self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(at),
+                    actor=actor, reason=reason)
 
-    def _reviewed(self, position: int, event: Any) -> None:
+    def _reviewed(self, position: int, envelope: Envelope,
+                  event: schema.ProposalReviewed) -> None:
         def change(proposal: dict[str, Any]) -> None:
             proposal["official_cost"] = event.official_cost
             proposal["review_reason"] = event.reason
 
         self._proposal_changed(
-            position, event, "feasible" if event.feasible else "infeasible", "proposal reviewed",
+            position, envelope, Status.FEASIBLE if event.feasible else Status.INFEASIBLE,
+            "proposal reviewed",
             {"step": "reviewed", "feasible": event.feasible, "official_cost": event.official_cost,
-             "reason": event.reason}, change)
+             "reason": event.reason}, at=event.at, actor=event.actor, reason=event.reason,
+            change=change)
 
-    def _merged(self, position: int, event: Any) -> None:
+    def _merged(self, position: int, envelope: Envelope, event: schema.ProposalMerged) -> None:
         def change(proposal: dict[str, Any]) -> None:
             proposal["merged_into"] = event.into
 
-        self._proposal_changed(position, event, "merged", "proposal merged",
+        self._proposal_changed(position, envelope, Status.MERGED, "proposal merged",
                                {"step": "merged", "into": event.into, "reason": event.reason},
-                               change)
+                               at=event.at, actor=event.actor, reason=event.reason,
+                               change=change)
 
-    def _merge_undone(self, position: int, event: Any) -> None:
+    def _merge_undone(self, position: int, envelope: Envelope,
+                      event: schema.MergeUndone) -> None:
         def change(proposal: dict[str, Any]) -> None:
             proposal["merged_into"] = None
 
-        self._proposal_changed(position, event, event.status, "merge undone",
+        self._proposal_changed(position, envelope, event.status, "merge undone",
                                {"step": "merge undone", "from": event.into,
-                                "reason": event.reason}, change)
+                                "reason": event.reason}, at=event.at, actor=event.actor,
+                               reason=event.reason, change=change)
 
-    def _withdrawn(self, position: int, event: Any) -> None:
-        self._proposal_changed(position, event, "withdrawn", "proposal withdrawn",
-                               {"step": "withdrawn", "reason": event.reason})
+    def _withdrawn(self, position: int, envelope: Envelope,
+                   event: schema.ProposalWithdrawn) -> None:
+        self._proposal_changed(position, envelope, Status.WITHDRAWN, "proposal withdrawn",
+                               {"step": "withdrawn", "reason": event.reason}, at=event.at,
+                               actor=event.actor, reason=event.reason)
 
-    def _progress(self, position: int, event: Any) -> None:
-        explanation = getattr(event, "explanation", None)
-
+    def _progress(self, position: int, envelope: Envelope,
+                  event: schema.ProgressReported) -> None:
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": event.percent, "note": event.note,
                                          "spent": event.spent, "at": _iso(event.at),
-                                         "explanation": explanation})
+                                         "explanation": event.explanation})
 
-        self._proposal_changed(position, event, "in_progress", "progress reported",
+        self._proposal_changed(position, envelope, Status.IN_PROGRESS, "progress reported",
                                {"step": "progress", "percent": event.percent,
                                 "note": event.note, "spent": event.spent,
-                                "explanation": explanation}, change)
+                                "explanation": event.explanation}, at=event.at,
+                               actor=event.actor, reason=event.note, change=change)
 
-    def _completed(self, position: int, event: Any) -> None:
-        explanation = getattr(event, "explanation", None)
-
+    def _completed(self, position: int, envelope: Envelope,
+                   event: schema.ProjectCompleted) -> None:
         def change(proposal: dict[str, Any]) -> None:
             proposal["progress"].append({"percent": 100, "note": event.note,
                                          "spent": event.spent, "at": _iso(event.at),
-                                         "explanation": explanation})
+                                         "explanation": event.explanation})
 
-        self._proposal_changed(position, event, "completed", "project completed",
+        self._proposal_changed(position, envelope, Status.COMPLETED, "project completed",
                                {"step": "built", "note": event.note, "spent": event.spent},
-                               change)
+                               at=event.at, actor=event.actor, reason=event.note,
+                               change=change)
 
-    def _abandoned(self, position: int, event: Any) -> None:
-        self._proposal_changed(position, event, "abandoned", "project abandoned",
-                               {"step": "abandoned", "reason": event.reason})
+    def _abandoned(self, position: int, envelope: Envelope,
+                   event: schema.ProjectAbandoned) -> None:
+        self._proposal_changed(position, envelope, Status.ABANDONED, "project abandoned",
+                               {"step": "abandoned", "reason": event.reason}, at=event.at,
+                               actor=event.actor, reason=event.reason)
+
+    # comments and moderation (ADR 0024): no author is kept, only whether the proposer wrote
+
+    def _comment_posted(self, position: int, envelope: Envelope,
+                        event: schema.CommentPosted) -> None:
+        comment_id = envelope.originator_id
+        self.comments[comment_id] = {
+            "id": comment_id, "cycle_id": event.cycle_id, "proposal_id": event.proposal_id,
+            "parent_id": event.parent_id, "text": event.text, "by_proposer": event.by_proposer,
+            "at": _iso(event.at), "reports": 0, "hidden": None,
+        }
+
+    def _moderated_item(self, item_kind: str, item_id: str) -> dict[str, Any] | None:
+        if item_kind == "proposal":
+            return self._proposal(item_id)
+        return self._comment(item_id)
+
+    def _reported(self, position: int, envelope: Envelope, event: schema.ItemReported) -> None:
+        item = self._moderated_item(event.item_kind, event.item_id)
+        if item is not None:
+            item["reports"] = item.get("reports", 0) + 1
+
+    def _hidden(self, position: int, envelope: Envelope, event: schema.ItemHidden) -> None:
+        """The text leaves the read models, so no page or answer built on them can show it;
+        what happened to a proposal (its status and steps) stays explained."""
+        item = self._moderated_item(event.item_kind, event.item_id)
+        if item is None:
+            return
+        item["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
+        if event.item_kind == "proposal":
+            item.update(title="", description="", place=None)
+            item["steps"].append({"step": "hidden", "at": _iso(event.at),
+                                  "reason": event.reason})
+            for row in self.results.get(item["cycle_id"], []):
+                if row["proposal_id"] == event.item_id:
+                    row["title"] = ""
+            self.hidden_titles.append((item["cycle_id"], event.item_id))
+        else:
+            item["text"] = ""
 
     # ballots
 
-    def _ballot_cast(self, position: int, event: Any) -> None:
+    def _ballot_cast(self, position: int, event: Cast) -> None:
         cycle = self._cycle(event.cycle_id)
         if cycle is not None:
             cycle["ballots"][event.area] = cycle["ballots"].get(event.area, 0) + 1
-        # The fast decoder (stored_ballot.py) gives `day` and `receipt`; a domain event of a
-        # ballot stored before them has `at` instead.
-        day = getattr(event, "day", None) or _iso(event.at)[:10]
-        receipt = getattr(event, "receipt", None)
-        if receipt:
-            self.receipts.append((event.cycle_id, receipt))
+        day = event.cast_on
+        if event.receipt:
+            self.receipts.append((event.cycle_id, event.receipt))
         self.turnout[(event.cycle_id, event.area, event.channel, day,
-                      getattr(event, "age_band", None) or "unknown")] += 1
+                      event.age_band or "unknown")] += 1
         where = f" at {event.station}" if event.station else ""
         # The audit row built here, not through _audit: a voting day is almost nothing else.
         self.audit.append(AuditRow(
@@ -367,108 +482,159 @@ class Batch:
             "official" if event.channel == "paper" else "resident",
             "", "ballot cast", f"{event.channel} ballot in {event.area}{where}", ""))
 
-    def _roll_marked(self, position: int, event: Any) -> None:
-        self._audit(position, event.cycle_id, event, "voter marked in the roll",
-                    f"at {event.station} in {event.area}", actor="official", at=event.day)
+    def _ballot_decoded(self, position: int, envelope: Envelope,
+                        event: schema.BallotCast) -> None:
+        self._ballot_cast(position, event)
 
-    def _paper_ballots_entered(self, position: int, event: Any) -> None:
-        self._audit(position, str(event.originator_id), event, "paper ballots entered",
-                    f"{event.count} from {event.station} in {event.area}")
+    def _roll_marked(self, position: int, envelope: Envelope, event: schema.RollMarked) -> None:
+        self._audit(position, event.cycle_id, "voter marked in the roll",
+                    f"at {event.station} in {event.area}", at=event.day, actor="official")
 
-    def _ballot_changed(self, position: int, event: Any) -> None:
-        found = self._ballot_cycle(str(event.originator_id))
+    def _ballot_changed(self, position: int, envelope: Envelope,
+                        event: schema.BallotChanged) -> None:
+        found = self._ballot_cycle(envelope.originator_id)
         if found is not None:
-            self._audit(position, found[0], event, "ballot changed", f"ballot in {found[1]}",
-                        actor="resident")
+            self._audit(position, found[0], "ballot changed", f"ballot in {found[1]}",
+                        at=_iso(event.at) or envelope.timestamp, actor="resident")
 
 
-def _config(name: str, summary: Callable[[Any], str],
-            change: Callable[[Any, dict[str, Any]], None]
-            ) -> Callable[[Batch, int, Any], None]:
-    def handler(batch: Batch, position: int, event: Any) -> None:
-        batch._cycle_changed(position, event, name, summary(event),
-                             lambda cycle: change(event, cycle))
-    return handler
+P = TypeVar("P", bound=schema.Payload)
+Handler = Callable[[Batch, int, Envelope, Mapping[str, Any]], None]
 
 
-def _set(key: str, attribute: str) -> Callable[[Any, dict[str, Any]], None]:
-    def change(event: Any, cycle: dict[str, Any]) -> None:
-        cycle[key] = getattr(event, attribute)
-    return change
+def _on(payload: type[P], fold: Callable[[Batch, int, Envelope, P], None]
+        ) -> tuple[str, Handler]:
+    """The handler of `payload`'s topic: the event's data read as its typed payload."""
+    def handler(batch: Batch, position: int, envelope: Envelope,
+                data: Mapping[str, Any]) -> None:
+        fold(batch, position, envelope, schema.payload_as(payload, data))
+    return payload.TOPIC, handler
 
 
-def _area_set(event: Any, cycle: dict[str, Any]) -> None:
+class _Configured(Protocol):
+    @property
+    def actor(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+C = TypeVar("C", bound=_Configured)
+
+
+def _config(name: str, summary: Callable[[C], str],
+            change: Callable[[C, dict[str, Any]], None]
+            ) -> Callable[[Batch, int, Envelope, C], None]:
+    """The fold of a change to a cycle's configuration (or record of it)."""
+    def fold(batch: Batch, position: int, envelope: Envelope, event: C) -> None:
+        batch._cycle_changed(position, envelope, name, summary(event),
+                             lambda cycle: change(event, cycle), at=event.at,
+                             actor=event.actor, reason=str(getattr(event, "reason", "")))
+    return fold
+
+
+def _area_set(event: schema.AreaAdded | schema.AreaChanged, cycle: dict[str, Any]) -> None:
     cycle["areas"][event.area["id"]] = event.area
 
 
-def _area_removed(event: Any, cycle: dict[str, Any]) -> None:
+def _area_removed(event: schema.AreaRemoved, cycle: dict[str, Any]) -> None:
     cycle["areas"].pop(event.area_id, None)
 
 
-def _evaluation_set(event: Any, cycle: dict[str, Any]) -> None:
+def _evaluation_set(event: schema.EvaluationRecorded | schema.EvaluationRevised,
+                    cycle: dict[str, Any]) -> None:
     cycle["evaluation"] = event.evaluation
     cycle.setdefault("evaluation_history", []).append(
         {"evaluation": event.evaluation, "at": _iso(event.at),
-         "reason": getattr(event, "reason", None)})
+         "reason": event.reason if isinstance(event, schema.EvaluationRevised) else None})
 
 
-def _voting_rule_set(event: Any, cycle: dict[str, Any]) -> None:
+def _decision_set(event: schema.DecisionRecorded, cycle: dict[str, Any]) -> None:
+    cycle["decision"] = event.decision
+
+
+def _adoption_set(event: schema.AdoptionRecorded, cycle: dict[str, Any]) -> None:
+    cycle["adoption"] = event.adoption
+
+
+def _timeline_set(event: schema.TimelineSet, cycle: dict[str, Any]) -> None:
+    cycle["timeline"] = event.timeline
+
+
+def _voting_rule_set(event: schema.VotingRuleSet, cycle: dict[str, Any]) -> None:
     cycle["voting_rule"] = event.rule
     cycle["allow_ballot_changes"] = event.allow_ballot_changes
 
 
-def _allocation_rule_set(event: Any, cycle: dict[str, Any]) -> None:
+def _allocation_rule_set(event: schema.AllocationRuleSet, cycle: dict[str, Any]) -> None:
     cycle["allocation_rule"] = event.rule
     cycle["score_threshold"] = event.threshold
 
 
-_HANDLERS: dict[str, Callable[[Batch, int, Any], None]] = {
-    CYCLE + "Created": Batch._cycle_created,
-    CYCLE + "DecisionRecorded": _config(
-        "decision recorded", lambda e: f"{e.decision['body']} {e.decision['reference']}",
-        _set("decision", "decision")),
-    CYCLE + "AreaAdded": _config("area added", lambda e: e.area["name"], _area_set),
-    CYCLE + "AreaChanged": _config("area changed", lambda e: e.area["name"], _area_set),
-    CYCLE + "AreaRemoved": _config("area removed", lambda e: e.area_id, _area_removed),
-    CYCLE + "VotingRuleSet": _config("voting rule set", lambda e: e.rule["kind"],
-                                     _voting_rule_set),
-    CYCLE + "AllocationRuleSet": _config("allocation rule set", lambda e: e.rule,
-                                         _allocation_rule_set),
-    CYCLE + "CategoriesSet": _config(
-        "categories set", lambda e: ", ".join(c["name"] for c in e.categories),
-        _set("categories", "categories")),
-    CYCLE + "TimelineSet": _config("timeline set", lambda e: ", ".join(e.timeline),
-                                   _set("timeline", "timeline")),
-    CYCLE + "PhaseChanged": Batch._phase_changed,
-    CYCLE + "ResultsPublished": Batch._results_published,
-    CYCLE + "SupportRoundSet": _config(
-        "support round set",
-        lambda e: "off" if e.support_round is None else
-        f"{e.support_round['default']['kind']} {e.support_round['default']['value']}",
-        _set("support_round", "support_round")),
-    CYCLE + "SupportRoundClosed": Batch._support_round_closed,
-    CYCLE + "PaperBallotsEntered": Batch._paper_ballots_entered,
-    CYCLE + "AdoptionRecorded": _config(
-        "adoption recorded", lambda e: f"{e.adoption['body']} {e.adoption['reference']}",
-        _set("adoption", "adoption")),
-    CYCLE + "EvaluationRecorded": _config("evaluation recorded", lambda e: "evaluation report",
-                                          _evaluation_set),
-    CYCLE + "EvaluationRevised": _config("evaluation revised", lambda e: "evaluation report",
-                                         _evaluation_set),
-    PROPOSAL + "Submitted": Batch._proposal_submitted,
-    PROPOSAL + "Reviewed": Batch._reviewed,
-    PROPOSAL + "Merged": Batch._merged,
-    PROPOSAL + "MergeUndone": Batch._merge_undone,
-    PROPOSAL + "Withdrawn": Batch._withdrawn,
-    PROPOSAL + "Supported": Batch._supported,
-    PROPOSAL + "SupportWithdrawn": Batch._support_withdrawn,
-    PROPOSAL + "ProgressReported": Batch._progress,
-    PROPOSAL + "Completed": Batch._completed,
-    PROPOSAL + "Abandoned": Batch._abandoned,
-    BALLOT_CAST: Batch._ballot_cast,
-    BALLOT + "Changed": Batch._ballot_changed,
-    ROLL_MARK + "Marked": Batch._roll_marked,
-}
+def _categories_set(event: schema.CategoriesSet, cycle: dict[str, Any]) -> None:
+    cycle["categories"] = event.categories
+
+
+def _support_round_set(event: schema.SupportRoundSet, cycle: dict[str, Any]) -> None:
+    cycle["support_round"] = event.support_round
+
+
+def _support_round_summary(event: schema.SupportRoundSet) -> str:
+    if event.support_round is None:
+        return "off"
+    default = event.support_round["default"]
+    return f"{default['kind']} {default['value']}"
+
+
+def _assembly(record: dict[str, str]) -> str:
+    return f"{record['body']} {record['reference']}"
+
+
+_HANDLERS: dict[str, Handler] = dict([
+    _on(schema.CycleCreated, Batch._cycle_created),
+    _on(schema.DecisionRecorded, _config("decision recorded", lambda e: _assembly(e.decision),
+                                         _decision_set)),
+    _on(schema.AreaAdded, _config("area added", lambda e: str(e.area["name"]), _area_set)),
+    _on(schema.AreaChanged, _config("area changed", lambda e: str(e.area["name"]),
+                                    _area_set)),
+    _on(schema.AreaRemoved, _config("area removed", lambda e: e.area_id, _area_removed)),
+    _on(schema.VotingRuleSet, _config("voting rule set", lambda e: str(e.rule["kind"]),
+                                      _voting_rule_set)),
+    _on(schema.AllocationRuleSet, _config("allocation rule set", lambda e: e.rule,
+                                          _allocation_rule_set)),
+    _on(schema.CategoriesSet, _config("categories set",
+                                      lambda e: ", ".join(c["name"] for c in e.categories),
+                                      _categories_set)),
+    _on(schema.TimelineSet, _config("timeline set", lambda e: ", ".join(e.timeline),
+                                    _timeline_set)),
+    _on(schema.PhaseChanged, Batch._phase_changed),
+    _on(schema.ResultsPublished, Batch._results_published),
+    _on(schema.SupportRoundSet, _config("support round set", _support_round_summary,
+                                        _support_round_set)),
+    _on(schema.SupportRoundClosed, Batch._support_round_closed),
+    _on(schema.PaperBallotsEntered, Batch._paper_ballots_entered),
+    _on(schema.AdoptionRecorded, _config("adoption recorded", lambda e: _assembly(e.adoption),
+                                         _adoption_set)),
+    _on(schema.EvaluationRecorded, _config("evaluation recorded", lambda e: "evaluation report",
+                                           _evaluation_set)),
+    _on(schema.EvaluationRevised, _config("evaluation revised", lambda e: "evaluation report",
+                                          _evaluation_set)),
+    _on(schema.ProposalSubmitted, Batch._proposal_submitted),
+    _on(schema.ProposalReviewed, Batch._reviewed),
+    _on(schema.ProposalMerged, Batch._merged),
+    _on(schema.MergeUndone, Batch._merge_undone),
+    _on(schema.ProposalWithdrawn, Batch._withdrawn),
+    _on(schema.ProposalSupported, Batch._supported),
+    _on(schema.SupportWithdrawn, Batch._support_withdrawn),
+    _on(schema.ProgressReported, Batch._progress),
+    _on(schema.ProjectCompleted, Batch._completed),
+    _on(schema.ProjectAbandoned, Batch._abandoned),
+    _on(schema.BallotCast, Batch._ballot_decoded),
+    _on(schema.BallotChanged, Batch._ballot_changed),
+    _on(schema.RollMarked, Batch._roll_marked),
+    _on(schema.CommentPosted, Batch._comment_posted),
+    _on(schema.ItemReported, Batch._reported),
+    _on(schema.ItemHidden, Batch._hidden),
+])
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)
 

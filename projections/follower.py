@@ -52,6 +52,7 @@ class _Lookups:
                  mapper: Mapper[Any]) -> None:
         self.cycle = store.cycle
         self.proposal = store.proposal
+        self.comment = store.comment
         self.recorder = recorder
         self.mapper = mapper
 

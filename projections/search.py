@@ -59,7 +59,8 @@ SQLITE_CREATE = (
     "INSERT INTO {rm_search_text} ({rm_search_text}, rowid, title, description) "
     "VALUES ('delete', old.row_id, old.title, old.description); END",
     "CREATE TRIGGER IF NOT EXISTS rm_search_retexted AFTER UPDATE OF title, description "
-    "ON {rm_search} BEGIN "
+    "ON {rm_search} WHEN old.title IS NOT new.title "
+    "OR old.description IS NOT new.description BEGIN "
     "INSERT INTO {rm_search_text} ({rm_search_text}, rowid, title, description) "
     "VALUES ('delete', old.row_id, old.title, old.description); "
     "INSERT INTO {rm_search_text} (rowid, title, description) "
@@ -78,10 +79,12 @@ POSTGRES_CREATE = (
     "CREATE INDEX IF NOT EXISTS rm_search_document ON {rm_search} USING GIN (document)",
 )
 
-# The title and description never change after submission; status and cost do.
+# Status and cost change as a proposal is reviewed; the text only when a moderator hides it
+# (the index then forgets it: ADR 0024).
 UPSERT = ("INSERT INTO {rm_search} (" + ", ".join(COLUMNS) + ") VALUES ("
           + ", ".join("?" for _ in COLUMNS) + ") ON CONFLICT (proposal_id) DO UPDATE SET "
-          "status = excluded.status, cost = excluded.cost")
+          "status = excluded.status, cost = excluded.cost, title = excluded.title, "
+          "description = excluded.description")
 
 
 def search_row(doc: dict[str, Any]) -> tuple[Any, ...]:

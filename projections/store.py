@@ -26,13 +26,18 @@ from projections.search import ProposalFilter
 
 WRITE_CACHE_KIB = 262_144
 TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts",
-          search.SEARCH_TABLE)
+          search.SEARCH_TABLE, "rm_comments")
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {rm_proposals} (proposal_id TEXT PRIMARY KEY, "
     "cycle_id TEXT NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {ix}rm_proposals_cycle ON {rm_proposals} (cycle_id)",
+    # Comments and replies (ADR 0024): the text, or none once the moderator hid it.
+    "CREATE TABLE IF NOT EXISTS {rm_comments} (comment_id TEXT PRIMARY KEY, "
+    "cycle_id TEXT NOT NULL, proposal_id TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS {ix}rm_comments_proposal ON {rm_comments} (proposal_id)",
+    "CREATE INDEX IF NOT EXISTS {ix}rm_comments_cycle ON {rm_comments} (cycle_id)",
     # A ballot's cycle and area were kept here for its later events; they are read from the
     # ballot's first event in the log instead (projections/follower.py), and a million random
     # keys are not written on a voting day.
@@ -59,7 +64,10 @@ UPSERT_CYCLE = ("INSERT INTO {rm_cycles} (cycle_id, doc) VALUES (?, ?) "
                 "ON CONFLICT (cycle_id) DO UPDATE SET doc = excluded.doc")
 UPSERT_PROPOSAL = ("INSERT INTO {rm_proposals} (proposal_id, cycle_id, doc) VALUES (?, ?, ?) "
                    "ON CONFLICT (proposal_id) DO UPDATE SET doc = excluded.doc")
+UPSERT_COMMENT = ("INSERT INTO {rm_comments} (comment_id, cycle_id, proposal_id, doc) "
+                  "VALUES (?, ?, ?, ?) ON CONFLICT (comment_id) DO UPDATE SET doc = excluded.doc")
 DELETE_RESULTS = "DELETE FROM {rm_results} WHERE cycle_id = ?"
+HIDE_RESULT_TITLE = "UPDATE {rm_results} SET title = '' WHERE cycle_id = ? AND proposal_id = ?"
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,10 @@ class ReadModelStore(TrackingRecorder):
                                     for k, v in batch.proposals.items()])
                 cursor.executemany(self.sql(search.UPSERT),
                                    [search.search_row(v) for v in batch.proposals.values()])
+            if batch.comments:
+                cursor.executemany(self.sql(UPSERT_COMMENT),
+                                   [(k, v["cycle_id"], v["proposal_id"], _dump(v))
+                                    for k, v in batch.comments.items()])
             if batch.receipts:
                 self._insert_many(cursor, RECEIPTS, [(d, c) for c, d in batch.receipts])
             if batch.turnout:
@@ -154,6 +166,8 @@ class ReadModelStore(TrackingRecorder):
                 self._insert_many(cursor, RESULTS, [
                     (r["cycle_id"], r["area"], r["proposal_id"], r["title"], r["cost"],
                      r["score"], int(r["selected"]), r["rank"], r["reason"]) for r in rows])
+            if batch.hidden_titles:
+                cursor.executemany(self.sql(HIDE_RESULT_TITLE), batch.hidden_titles)
             if batch.audit:
                 self._insert_many(cursor, AUDIT, batch.audit)  # AuditRows are in column order
             self._record_tracking(cursor, Tracking(self.application_name, batch.last_position))
@@ -183,7 +197,36 @@ class ReadModelStore(TrackingRecorder):
         rows = self._rows("SELECT doc FROM {rm_proposals} WHERE proposal_id = ?", [proposal_id])
         return json.loads(rows[0]["doc"]) if rows else None
 
+    def comment(self, comment_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT doc FROM {rm_comments} WHERE comment_id = ?", [comment_id])
+        return json.loads(rows[0]["doc"]) if rows else None
+
     # ---- queries for pages and the API --------------------------------------------------------
+
+    def comments_of(self, proposal_id: str) -> list[dict[str, Any]]:
+        """A proposal's comments, oldest first, each top-level one with its `replies`."""
+        rows = self._rows("SELECT doc FROM {rm_comments} WHERE proposal_id = ?", [proposal_id])
+        docs = sorted((json.loads(r["doc"]) for r in rows), key=lambda d: (d["at"], d["id"]))
+        threads = [{**d, "replies": []} for d in docs if d["parent_id"] is None]
+        by_id = {t["id"]: t for t in threads}
+        for reply in docs:
+            if reply["parent_id"] in by_id:
+                by_id[reply["parent_id"]]["replies"].append(reply)
+        return threads
+
+    def reported_in(self, cycle_id: str) -> list[dict[str, Any]]:
+        """The cycle's reported items not hidden yet, most reported first: the moderators'
+        queue (a report stays counted; hiding takes the item off the queue)."""
+        rows = self._rows("SELECT doc FROM {rm_comments} WHERE cycle_id = ?", [cycle_id])
+        items = [{"kind": "comment", "id": d["id"], "proposal_id": d["proposal_id"],
+                  "text": d["text"], "reports": d["reports"]}
+                 for d in (json.loads(r["doc"]) for r in rows)
+                 if d["reports"] and d["hidden"] is None]
+        items += [{"kind": "proposal", "id": d["id"], "proposal_id": d["id"],
+                   "text": d["title"], "reports": d["reports"]}
+                  for d in self.proposals_of(cycle_id)
+                  if d.get("reports") and d.get("hidden") is None]
+        return sorted(items, key=lambda i: (-i["reports"], i["id"]))
 
     def position(self) -> int:
         return self.max_tracking_id(self.application_name) or 0
@@ -286,7 +329,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
         super().__init__(datastore, **kwargs)
         # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
         self.sql_create_statements.extend(
-            SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[arg-type,misc]
+            SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[misc]
 
     def _names(self) -> dict[str, str]:
         schema = self.datastore.schema

@@ -17,7 +17,14 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
-BALLOT_CAST = "medborgarbudget:Ballot.Cast"
+from domain.events import BallotCast, field_names, required_names
+
+BALLOT_CAST = BallotCast.TOPIC
+# The layout the decoder reads, from the schema (domain/events.py): the library stores an
+# event's fields beside its timestamp (and class_version above version 1). Stored state with
+# another layout is left to the library's mapper, never guessed at.
+_FIELDS = field_names(BallotCast)
+_REQUIRED = required_names(BallotCast)
 
 
 class NotPlain(ValueError):
@@ -50,6 +57,11 @@ class CastBallot:
             day = str(data["at"])[:10]
         self.day: str = day
 
+    @property
+    def cast_on(self) -> str:
+        """The day it was cast, as the schema's payload names it (events.BallotCast)."""
+        return self.day
+
 
 def _plain(value: Any) -> Any:
     """A decoded JSON value with the library's transcoded datetimes and UUIDs as the text the
@@ -70,7 +82,11 @@ def _plain(value: Any) -> Any:
 
 @cache
 def _class_version() -> int:
-    return int(getattr(resolve_topic(BALLOT_CAST), "class_version", 1))
+    version = int(getattr(resolve_topic(BALLOT_CAST), "class_version", 1))
+    if version != BallotCast.VERSION:
+        raise RuntimeError(f"{BALLOT_CAST} is version {version} but the schema's is "
+                           f"{BallotCast.VERSION}: domain/events.py must describe it first")
+    return version
 
 
 def reads_plain_json(mapper: Mapper[Any]) -> bool:
@@ -80,11 +96,14 @@ def reads_plain_json(mapper: Mapper[Any]) -> bool:
 
 def cast_ballot(notification: Notification) -> CastBallot | None:
     """The ballot read from its JSON; None when only the mapper can read it as the export
-    does (an older version of the event to be upcast, a value of another type)."""
+    does (an older version of the event to be upcast, a value of another type, fields other
+    than the schema's)."""
     state = orjson.loads(notification.state)
-    if state.pop("class_version", 1) != _class_version():
+    if type(state) is not dict or state.pop("class_version", 1) != _class_version():
         return None
-    stamp = state.pop("timestamp")
+    stamp = state.pop("timestamp", None)
+    if stamp is None or not _REQUIRED <= state.keys() <= _FIELDS:
+        return None
     # A "_type_" key, its quotes unescaped, is a transcoded value (inside a string, the quotes
     # would be escaped). Every ballot so far has one, its timestamp: the rest is plain JSON
     # already, and is the event's data as it is.

@@ -13,15 +13,20 @@ needs only the answer, not the position (the demo, the Pabulib import, tests).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.cycle_tally import CountedBallot
+from domain.errors import InvalidInput
+from domain.identity import parse_identity
 from domain.phases import Phase
+from domain.pseudonym import cycle_pseudonym
 from projections.stored_ballot import reads_plain_json
 from service.ballot_intake import BallotIntake
 from service.commands import (
@@ -86,6 +91,13 @@ class Medborgarbudget(Commands):
         self._cycles_lock = threading.Lock()
         self._cycles_created = []
         self._cycles_read_to = 0
+
+    def resident_pseudonym(self, cycle_id: str | UUID, identity: str, purpose: str) -> str:
+        """A resident's pseudonym in one cycle for `purpose` (commenting, reporting): linked
+        neither to their ballot nor to their other cycles (ADR 0024)."""
+        with contextlib.suppress(InvalidInput):
+            identity = parse_identity(identity, datetime.now(UTC).date()).canonical
+        return cycle_pseudonym(self._secret, str(cycle_id), identity, purpose)
 
     def close(self) -> None:
         self.ballots.close()

@@ -7,7 +7,8 @@ Two tables:
 - `cycle_members (originator_id, cycle_id, kind, position)`: one row per aggregate of a cycle,
   written from the event that creates it (`position` is that event's place in the log): the
   cycle itself (`BudgetCycle.Created`), its proposals (`Proposal.Submitted`), ballots
-  (`Ballot.Cast`, from every channel) and roll marks (`RollMark.Marked`);
+  (`Ballot.Cast`, from every channel), roll marks (`RollMark.Marked`), comments
+  (`Comment.Posted`) and moderation cases (`Moderation.Opened`, ADR 0024);
 - `cycle_events (cycle_id, position)`: one row per event of a member, so one cycle's events are
   read in log order, a page at a time, without reading anyone else's.
 
@@ -27,22 +28,18 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 
+from domain import events
+
 MEMBERS_TABLE = "cycle_members"
 EVENTS_TABLE = "cycle_events"
 
 CYCLE, PROPOSAL, BALLOT, ROLL_MARK = "cycle", "proposal", "ballot", "roll_mark"
-# The event that creates each kind of member (at originator version 1). The topics are the
-# domain's pinned ones (domain/cycle.py, domain/proposal.py, domain/ballot.py), written out
-# here so that the recorders need not import the domain.
-CREATED_BY = {
-    "medborgarbudget:BudgetCycle.Created": CYCLE,
-    "medborgarbudget:Proposal.Submitted": PROPOSAL,
-    "medborgarbudget:Ballot.Cast": BALLOT,
-    "medborgarbudget:RollMark.Marked": ROLL_MARK,
-}
+COMMENT, MODERATION = "comment", "moderation"
+# The event that creates each kind of member (at originator version 1).
+CREATED_BY = dict(zip(events.CREATIONS, (CYCLE, PROPOSAL, BALLOT, ROLL_MARK, COMMENT, MODERATION),
+                      strict=True))
 # Every event of these aggregates belongs to a cycle (their topics begin so).
-MEMBER_TOPIC_PREFIXES = ("medborgarbudget:BudgetCycle.", "medborgarbudget:Proposal.",
-                         "medborgarbudget:Ballot.", "medborgarbudget:RollMark.")
+MEMBER_TOPIC_PREFIXES = events.MEMBER_PREFIXES
 
 # The cycle a stored creation event (not a cycle's own) names.
 CycleOf = Callable[[StoredEvent], UUID]
@@ -81,8 +78,7 @@ def cycle_from_mapper(mapper: Any) -> CycleOf:
     return cycle_of
 
 
-def is_member_event(topic: str) -> bool:
-    return topic.startswith(MEMBER_TOPIC_PREFIXES)
+is_member_event = events.is_member_event
 
 
 def as_uuid(value: UUID | str) -> UUID:

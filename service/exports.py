@@ -44,6 +44,7 @@ PROPOSAL_COLUMNS = (
     Column("progress_at", Kind.INSTANT, 20), Column("progress_note", width=40),
     Column("progress_explanation", width=40), Column("submitted_at", Kind.INSTANT, 20),
     Column("version", Kind.INTEGER), Column("feedback_url", width=50),
+    Column("hidden_reason", width=40),
 )
 
 

@@ -24,12 +24,14 @@ from domain.errors import Conflict, InvalidInput
 from domain.money import MINOR_PER_UNIT, currency_code, major_text
 from domain.pabulib.model import PabulibFile, PabulibProject, PabulibVote, numbered_votes
 from domain.phases import Phase
+from domain.vocabulary import GREEDY_RULES as GREEDY
+from domain.vocabulary import AllocationRule, values
 from domain.voting_rules import VotingRule
 from service.application import Medborgarbudget, actor_of
 from service.ballot_intake import ImportedBallot, without_cycle_collection
 
 IMPORTER = actor_of("admin", "pabulib-import")
-GREEDY_RULES = ("greedy", "greedy-no-skip", "greedy-threshold")
+GREEDY_RULES = values(GREEDY)
 # The file's own columns that go back out unchanged on export; voter details (age, sex, ...)
 # are personal data that a ballot event never holds (ADR 0004), so only these vote columns are.
 VOTE_COLUMNS = ("voter_id", "vote", "points")
@@ -131,7 +133,7 @@ def voting_rule(pb: PabulibFile) -> dict[str, Any]:
 def allocation_rule(pb: PabulibFile) -> tuple[str, int | None]:
     """The file's rule where we have it; anything else (unknown, greedy-exclusive) is counted
     with plain greedy, which is what the reason texts then say."""
-    rule = pb.rule if pb.rule in GREEDY_RULES else "greedy"
+    rule = pb.rule if pb.rule in GREEDY_RULES else AllocationRule.GREEDY.value
     return rule, _meta_int(pb, "min_project_score_threshold")
 
 

@@ -17,10 +17,11 @@ from eventsourcing.domain import Aggregate
 from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
-from domain.cycle_tally import AreaRules, CountedBallot, CountedProposal, tally
+from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.errors import NotFound, PhaseError
 from domain.phases import TriggerStatus
 from domain.proposal import Proposal
+from domain.proposal_states import ProposalStatus
 from domain.support_round import SupportCount
 from projections.stored_ballot import cast_ballot, reads_plain_json
 from service.cycle_index import PROPOSAL, CycleIndex, as_uuid
@@ -108,7 +109,7 @@ class Queries(Application[UUID]):
     def proposal_facts(self, cycle_id: str | UUID) -> ProposalFacts:
         proposals = self.proposals(cycle_id)
         return ProposalFacts(
-            unreviewed=sum(1 for p in proposals if p.status == "submitted"),
+            unreviewed=sum(1 for p in proposals if p.status == ProposalStatus.SUBMITTED),
             areas_with_feasible=frozenset(p.area for p in proposals if p.on_ballot),
             supports=tuple(SupportCount(str(p.id), p.area, p.supports)
                            for p in proposals if p.on_ballot),
@@ -224,17 +225,7 @@ class Queries(Application[UUID]):
         instead of reading every ballot back only when the store holds as many ballot events
         of the cycle as it has ballots: the known ones are stored, so then they are all there
         is (a ballot cast or changed by anyone else makes the counts differ)."""
-        areas = {
-            area_id: AreaRules(
-                budget=area.budget,
-                vote_type=cycle.voting_rule_for(area_id).vote_type,
-                allocation_rule=cycle.allocation_rule_for(area_id),
-                threshold=cycle.score_threshold,
-                max_ranked=cycle.voting_rule_for(area_id).max_choices,
-                tie_break=cycle.tie_break,
-            )
-            for area_id, area in cycle.areas.items()
-        }
+        areas = cycle.area_rules()
         proposals = [
             CountedProposal(str(p.id), p.area, p.title, p.cost, p.tie_id)
             for p in self.proposals(cycle.id) if cycle.on_ballot(p)

@@ -18,6 +18,7 @@ from domain.allocation import RULES, Outcome, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.allocation.outcome import json_number
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
+from domain.vocabulary import AllocationRule
 from service.pages.i18n import major
 from service.reason_text import reason_json, reason_text
 
@@ -47,7 +48,7 @@ class BadInput(click.ClickException):
 @click.option(
     "--rule",
     type=click.Choice(RULES),
-    default="greedy",
+    default=AllocationRule.GREEDY.value,
     show_default=True,
     help="Allocation rule.",
 )

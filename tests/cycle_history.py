@@ -4,7 +4,8 @@ read models and the residents' pages to be tested on.
 - the demo cycle (Nässjö 2027) taken through every phase to `closed`: proposals reviewed,
   merged and rejected, ballots on paper and online, results, projects built and in progress;
 - its successor (Nässjö 2028), in voting: the comparison with the year before shows; one idea
-  withdrawn, ballots cast and some changed;
+  withdrawn, one discussed (a comment, a reply, a comment reported and hidden), ballots cast
+  and some changed;
 - a third cycle collecting ideas, with an idea waiting for review.
 
 `step` (e.g. a follower's catch-up) is called between the stages, so that read models can be
@@ -19,6 +20,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.ballot import Ballot
+from service import comments
 from service.application import Medborgarbudget
 from service.ballot_intake import Voter
 from service.demo import ADMIN, IDEAS, REVIEWER, DemoCycle, run_demo
@@ -61,8 +63,16 @@ def build_history(app: Medborgarbudget, *, voters_per_area: int = 30,
                                                category, f"history-proposer-{number}")
     app.withdraw_proposal(proposals[WITHDRAWN_TITLE], "Förslagsställaren drog tillbaka idén.",
                           "resident:history-proposer")
+    # A discussion (ADR 0024): a comment with a reply, and one reported and hidden later.
+    discussed = proposals[chosen[0][1]]
+    first = comments.post_comment(app, discussed, "Bra idé, men var exakt?", "history-resident-1")
+    comments.post_comment(app, discussed, "Vid skolan.", "history-proposer-0", reply_to=first)
+    rude = comments.post_comment(app, discussed, "Dumt förslag av en dum person.",
+                                 "history-resident-2")
+    comments.report(app, rude, "history-resident-1")
     step()
     app.trigger(successor, "close_ideas", ADMIN, "Idéinsamlingen är avslutad")
+    comments.hide(app, rude, "Personangrepp", REVIEWER)
     for _, title, _, _, _, official, reason in chosen:
         if title != WITHDRAWN_TITLE:
             app.review_proposal(proposals[title], official is not None, official, reason,

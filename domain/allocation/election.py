@@ -20,14 +20,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
-from typing import TYPE_CHECKING, Literal, cast, overload
+from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from domain.allocation.profile import Profile
 
 VoteType = Literal["approval", "choose-1", "cumulative", "scoring", "ordinal"]
 VOTE_TYPES: tuple[VoteType, ...] = (
@@ -253,13 +249,6 @@ class Election:
     def voters(self) -> int:
         return len(self.ballots)
 
-    @cached_property
-    def profile(self) -> Profile:
-        """The ballots in numeric form, built once (and validated) on first use."""
-        from domain.allocation.profile import build_profile
-
-        return build_profile(self)
-
     def project_ids(self) -> list[str]:
         return [p.id for p in self.projects]
 
@@ -267,4 +256,4 @@ class Election:
 def vote_type_of(value: str) -> VoteType:
     if value not in VOTE_TYPES:
         raise ValueError(f"unknown vote type {value!r}; expected one of {', '.join(VOTE_TYPES)}")
-    return cast(VoteType, value)
+    return value  # narrowed to a VoteType by the check above

@@ -20,8 +20,9 @@ from decimal import Decimal
 
 from domain.allocation.election import Election
 from domain.allocation.outcome import Outcome
-from domain.allocation.profile import Profile
+from domain.allocation.profile import Profile, profile_of
 from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit, Tie, TieKind, in_units
+from domain.vocabulary import AllocationRule
 
 
 def score_unit(election: Election) -> ScoreUnit:
@@ -33,16 +34,16 @@ def greedy_order(profile: Profile) -> list[int]:
 
 
 def allocate_greedy(election: Election, rule: str) -> Outcome:
-    profile = election.profile
+    profile = profile_of(election)
     threshold: Decimal | int | None = None
-    if rule == "greedy-threshold":
+    if rule == AllocationRule.GREEDY_THRESHOLD:
         threshold = election.min_project_score_threshold
         if threshold is None:
             raise ValueError(
                 "greedy-threshold needs a minimum score: the election has no "
                 "min_project_score_threshold"
             )
-    stop_at_first_misfit = rule == "greedy-no-skip"
+    stop_at_first_misfit = rule == AllocationRule.GREEDY_NO_SKIP
     unit = score_unit(election)
     places = profile.places
 

@@ -91,7 +91,20 @@ def _decimal_places(amount: Decimal) -> int:
 
 def _scaled(amount: Decimal, places: int) -> int:
     mantissa, exponent = exact_parts(amount)
-    return mantissa * 10 ** (exponent + places)  # >= 0: places covers every amount
+    return int(mantissa * 10 ** (exponent + places))  # >= 0: places covers every amount
+
+
+def profile_of(election: Election) -> Profile:
+    """The election's ballots in numeric form, built once (and validated) on first use. Kept
+    on the election, which never changes, so every rule counting it shares one."""
+    built: Profile | None = election.__dict__.get(_PROFILE)
+    if built is None:
+        built = build_profile(election)
+        object.__setattr__(election, _PROFILE, built)  # the election is frozen, not its cache
+    return built
+
+
+_PROFILE = "_profile"
 
 
 def build_profile(election: Election) -> Profile:

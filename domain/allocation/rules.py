@@ -9,10 +9,11 @@ from domain.allocation.election import Election
 from domain.allocation.equal_shares import MesInstance, MesResult, run_mes, run_mes_add1
 from domain.allocation.greedy import allocate_greedy
 from domain.allocation.outcome import Outcome
-from domain.allocation.profile import Profile
+from domain.allocation.profile import Profile, profile_of
 from domain.allocation.reasons import MINOR_PLACES, Reason, ReasonCode, Tie, TieKind, in_units
+from domain.vocabulary import GREEDY_RULES, AllocationRule, values
 
-RULES: tuple[str, ...] = ("greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1")
+RULES: tuple[str, ...] = values(AllocationRule)
 
 
 def allocate(election: Election, rule: str) -> Outcome:
@@ -21,13 +22,13 @@ def allocate(election: Election, rule: str) -> Outcome:
         raise ValueError(f"unknown allocation rule {rule!r}; choose one of {', '.join(RULES)}")
     if not isinstance(election, Election):
         raise ValueError(f"expected an Election, got {type(election).__name__}")
-    if rule.startswith("greedy"):
+    if rule in GREEDY_RULES:
         return allocate_greedy(election, rule)
-    profile = election.profile
+    profile = profile_of(election)
     instance = MesInstance(profile)
     if profile.voters == 0:
         return _mes_outcome(rule, profile, instance, None, 0, election.currency)
-    if rule == "mes":
+    if rule == AllocationRule.MES:
         result = run_mes(instance, Fraction(profile.scaled_budget, profile.voters))
         return _mes_outcome(rule, profile, instance, result, 0, election.currency)
     accepted = run_mes_add1(instance)

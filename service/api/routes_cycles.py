@@ -5,24 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
+from service import comments
 from service.api import formats, schemas
-from service.api.auth import Principal, Role
+from service.api.callers import WRITE, Admin, Auditor, Body, Public
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.openapi import problems
-from service.api.views import cycle_view, results_view
+from service.api.views import cycle_view, hidden_notice, results_view
 from service.audit_export import events_page, export_lines
 from service.commands import (
     AddArea,
@@ -45,11 +43,6 @@ from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200,
@@ -284,7 +277,9 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     shown = results_view(the_cycle, (folded or {}).get("audit"), lang)
     if chosen == "json":
         return formats.varies(respond(200, shown))
-    titles = {str(p.id): p.title for p in app.proposals(the_cycle.id)}
+    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    titles = {str(p.id): p.title if str(p.id) not in hidden else hidden_notice(hidden[str(p.id)])
+              for p in app.proposals(the_cycle.id)}
     return formats.table_response(results_table(shown, titles), chosen, the_cycle.name,
                                   the_cycle.id, "results")
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from domain.errors import NotFound
+from service import comments
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
+from service.api.callers import WRITE, Admin, Body, Public, Resident, ResidentOrAdmin, Reviewer
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.finding import BadQuery, WantedProposals, found
@@ -38,20 +35,13 @@ from service.exports import proposals_table
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
-Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
-Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-ResidentOrAdmin = Annotated[Principal, Depends(require(Role.RESIDENT, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _proposal_response(app: App, proposal_id: object, status: int = 200,
                        position: int | None = None) -> JSONResponse:
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
-                                         position))
+                                         position, comments.hidden_reason(app, proposal.id)))
 
 
 def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
@@ -102,7 +92,9 @@ def list_proposals(cycle: str, request: Request, app: App, _: Public,
         proposals = found(app, request, cycle, asked)
     except BadQuery as refused:
         return refused.response()
-    shown = [proposal_view(p, the_cycle.currency) for p in proposals]
+    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    shown = [proposal_view(p, the_cycle.currency, hidden=hidden.get(str(p.id)))
+             for p in proposals]
     if chosen == "json":
         return formats.varies(respond(200, {"proposals": shown}))
     return formats.table_response(proposals_table(shown, the_cycle.currency), chosen,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
@@ -30,6 +30,7 @@ from pydantic import (
 
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
+from domain.vocabulary import AllocationRule, AreaKind, BallotKind
 from service.reason_text import reason_json
 
 MAX_KRONOR = MAX_UNITS
@@ -152,7 +153,7 @@ class Eligibility(BaseModel):
 
 class VotingRuleBody(BaseModel):
     model_config = _example(kind="approval", min_choices=1, max_choices=3)
-    kind: Literal["approval", "knapsack", "cumulative", "ranked"]
+    kind: BallotKind
     min_choices: int = Field(default=1, ge=0, le=1000)
     max_choices: int | None = Field(default=None, ge=1, le=1000)
     max_points_per_project: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -201,12 +202,11 @@ class AreaIn(BaseModel):
                             budget=250000, eligibility={"residence": "norr"})
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["territorial", "group", "theme"] = "territorial"
+    kind: AreaKind = AreaKind.TERRITORIAL
     budget: Kronor | None = _kronor(KRONOR + " Required, unless `budget_minor` is given.")
     eligibility: Eligibility = Eligibility()
     voting_rule: VotingRuleBody | None = None
-    allocation_rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes",
-                             "mes-add1"] | None = None
+    allocation_rule: AllocationRule | None = None
     budget_minor: Minor | None = _minor()
 
     @model_validator(mode="after")
@@ -236,7 +236,7 @@ def area_out(area: dict[str, Any]) -> dict[str, Any]:
 
 class AllocationRuleIn(BaseModel):
     model_config = _example(rule="greedy-threshold", threshold=50)
-    rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "mes", "mes-add1"]
+    rule: AllocationRule
     threshold: int | None = Field(default=None, ge=0, le=10**9)
 
 
@@ -461,6 +461,9 @@ class ProposalOut(BaseModel):
     feedback_url: str = Field(description="The public page where anyone, the proposer "
                                           "included, can follow what happens to the proposal.")
     position: int | None = None
+    hidden_reason: str | None = Field(
+        default=None, description="Set when the moderator hid the proposal: the reason, shown "
+                                  "instead of its title, description and place (ADR 0024).")
 
 
 class ProposalList(BaseModel):

@@ -36,15 +36,22 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
     ).model_dump(mode="json")
 
 
-def proposal_view(proposal: Proposal, currency: str,
-                  position: int | None = None) -> dict[str, Any]:
-    """`currency`: the cycle's, which every amount of the proposal is in."""
+def hidden_notice(reason: str) -> str:
+    return f"Hidden by the moderator: {reason}"
+
+
+def proposal_view(proposal: Proposal, currency: str, position: int | None = None,
+                  hidden: str | None = None) -> dict[str, Any]:
+    """`currency`: the cycle's, which every amount of the proposal is in. `hidden`: the
+    moderator's reason when the proposal is hidden (ADR 0024): its own words are left out,
+    what became of it is not."""
     return schemas.ProposalOut(
-        id=proposal.id, cycle_id=UUID(proposal.cycle_id), area=proposal.area, title=proposal.title,
-        description=proposal.description,
+        id=proposal.id, cycle_id=UUID(proposal.cycle_id), area=proposal.area,
+        title=proposal.title if hidden is None else hidden_notice(hidden),
+        description=proposal.description if hidden is None else "",
         **schemas.money_out("estimated_cost", proposal.estimated_cost),
         **schemas.money_out("official_cost", proposal.official_cost), currency=currency,
-        category=proposal.category, place=proposal.place,
+        category=proposal.category, place=proposal.place if hidden is None else None,
         status=proposal.status, feasible=proposal.feasible,
         review_reason=proposal.review_reason,
         merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,
@@ -55,6 +62,7 @@ def proposal_view(proposal: Proposal, currency: str,
                   for p in proposal.progress],
         submitted_at=proposal.submitted_at, version=proposal.version,
         feedback_url=f"/proposals/{proposal.id}", position=position,
+        hidden_reason=hidden,
     ).model_dump(mode="json")
 
 

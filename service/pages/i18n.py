@@ -21,6 +21,8 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from domain.money import DEFAULT_CURRENCY, from_minor, unit
+from domain.phases import Phase
+from domain.proposal_states import ProposalStatus
 
 LANGUAGES = ("sv", "en")
 DEFAULT = "sv"
@@ -32,29 +34,29 @@ def N_(message: str) -> str:
     return message
 
 
-PHASE_LABELS = {
-    "draft": N_("Draft (political decision)"),
-    "ideas": N_("Collecting ideas"),
-    "review": N_("Review"),
-    "support": N_("Supporting proposals"),
-    "voting": N_("Voting"),
-    "counting": N_("Counting"),
-    "results": N_("Results"),
-    "implementation": N_("Implementation"),
-    "evaluation": N_("Evaluation"),
-    "closed": N_("Closed"),
-    "cancelled": N_("Cancelled"),
+PHASE_LABELS: dict[str, str] = {
+    Phase.DRAFT: N_("Draft (political decision)"),
+    Phase.IDEAS: N_("Collecting ideas"),
+    Phase.REVIEW: N_("Review"),
+    Phase.SUPPORT: N_("Supporting proposals"),
+    Phase.VOTING: N_("Voting"),
+    Phase.COUNTING: N_("Counting"),
+    Phase.RESULTS: N_("Results"),
+    Phase.IMPLEMENTATION: N_("Implementation"),
+    Phase.EVALUATION: N_("Evaluation"),
+    Phase.CLOSED: N_("Closed"),
+    Phase.CANCELLED: N_("Cancelled"),
 }
 
-STATUS_LABELS = {
-    "submitted": N_("Received, waiting for review"),
-    "feasible": N_("Feasible"),
-    "infeasible": N_("Not feasible"),
-    "merged": N_("Merged with another proposal"),
-    "withdrawn": N_("Withdrawn"),
-    "in_progress": N_("Being built"),
-    "completed": N_("Built"),
-    "abandoned": N_("Will not be built"),
+STATUS_LABELS: dict[str, str] = {
+    ProposalStatus.SUBMITTED: N_("Received, waiting for review"),
+    ProposalStatus.FEASIBLE: N_("Feasible"),
+    ProposalStatus.INFEASIBLE: N_("Not feasible"),
+    ProposalStatus.MERGED: N_("Merged with another proposal"),
+    ProposalStatus.WITHDRAWN: N_("Withdrawn"),
+    ProposalStatus.IN_PROGRESS: N_("Being built"),
+    ProposalStatus.COMPLETED: N_("Built"),
+    ProposalStatus.ABANDONED: N_("Will not be built"),
     # A feasible proposal once the results are out (`shown_status`).
     "selected": N_("Selected"),
     "not_selected": N_("Not selected"),
@@ -64,7 +66,7 @@ STATUS_LABELS = {
 def shown_status(status: str, selected: bool | None) -> str:
     """The status to show a proposal under: once the vote is counted (`selected` not None), a
     feasible proposal is selected or not; one being built, built or abandoned says that."""
-    if status == "feasible" and selected is not None:
+    if status == ProposalStatus.FEASIBLE and selected is not None:
         return "selected" if selected else "not_selected"
     return status
 

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from service.config import Publisher
-from service.pages.routes import Lang, render
-from service.web.session import SESSION_MAX_AGE
+from service.pages.routes import Lang, render, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,4 +36,4 @@ def accessibility_statement(request: Request, lang: Lang = None) -> HTMLResponse
 @router.get(PRIVACY_PATH, response_class=HTMLResponse)
 def privacy_notice(request: Request, lang: Lang = None) -> HTMLResponse:
     return render(request, "privacy.html", lang, publisher=_publisher(request),
-                  updated=UPDATED, session_hours=SESSION_MAX_AGE // 3600)
+                  updated=UPDATED, session_hours=visitor(request).session_hours)

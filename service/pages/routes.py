@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -19,9 +19,11 @@ from markupsafe import Markup
 
 from domain.areas import residence_names
 from domain.categories import category_names
-from domain.cycle import web_address
+from domain.cycle import COMMAND_PHASES, web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
+from domain.phases import Phase
+from domain.proposal_states import CLOSED, ProposalStatus
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service import comparison
@@ -30,13 +32,12 @@ from service.pages import charts, find_proposals, i18n
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.reason_text import reason_text
-from service.web.session import csrf_token, current_resident
-from service.web.sign_in_mode import SignIn, sign_in_mode
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
-PHASE_ORDER = ("draft", "ideas", "review", "support", "voting", "counting", "results",
-               "implementation", "evaluation", "closed")
+PHASE_ORDER = tuple(p.value for p in Phase if p is not Phase.CANCELLED)
+# A proposal never on the ballot: not reviewed feasible, or merged or withdrawn.
+OFF_THE_BALLOT = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.INFEASIBLE, *CLOSED})
 Lang = Annotated[str | None, Query(max_length=5)]
 
 
@@ -96,15 +97,33 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
         test_sign_in=_test_sign_in(request), **context)
 
 
+class Visitor(Protocol):
+    """Who reads a page, as the part of the site that signs residents in knows it
+    (service/web installs one on the application as `state.visitor`): the pages show it
+    without depending on how sign-in and sessions work."""
+
+    def resident(self, request: Request) -> object | None: ...
+    def csrf_token(self, request: Request) -> str: ...
+    def test_sign_in(self, request: Request) -> bool: ...
+    @property
+    def session_hours(self) -> int:
+        """How long a sign-in lasts, which the privacy notice tells."""
+
+
+def visitor(request: Request) -> Visitor:
+    installed: Visitor = request.app.state.visitor
+    return installed
+
+
 def _test_sign_in(request: Request) -> bool:
     """Whether every page warns that anyone can sign in as anyone here."""
-    return sign_in_mode(request) is SignIn.TEST
+    return visitor(request).test_sign_in(request)
 
 
 def _reader(request: Request) -> dict[str, Any]:
     """What of a page is the reader's own: who is signed in, and their CSRF token."""
     has_session = "session" in request.scope
-    return {"resident": current_resident(request) if has_session else None,
+    return {"resident": visitor(request).resident(request) if has_session else None,
             "csrf": LazyCsrf(request) if has_session else ""}
 
 
@@ -145,7 +164,7 @@ class LazyCsrf:
         self._request = request
 
     def __str__(self) -> str:
-        return csrf_token(self._request)
+        return visitor(self._request).csrf_token(self._request)
 
     def __html__(self) -> str:
         return str(Markup.escape(str(self)))
@@ -311,6 +330,10 @@ def proposal_page(request: Request, proposal_id: str, position: Reached,
     return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
 
 
+# The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.
+COMMENT_PHASES = frozenset(p.value for p in COMMAND_PHASES["comment"])
+
+
 def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     proposal = read_models.store.proposal(proposal_id)
     if proposal is None:
@@ -319,17 +342,19 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     rows = read_models.store.results_of(cycle["id"])
     result = next((r for r in rows if r["proposal_id"] == proposal_id), None)
     phase_index = PHASE_ORDER.index(cycle["phase"]) if cycle["phase"] in PHASE_ORDER else -1
-    on_ballot = proposal["status"] not in ("submitted", "infeasible", "merged", "withdrawn") \
-        and phase_index >= PHASE_ORDER.index("voting")
+    on_ballot = proposal["status"] not in OFF_THE_BALLOT \
+        and phase_index >= PHASE_ORDER.index(Phase.VOTING)
     support = support_row(cycle, proposal)
     if support is not None and not support["on_ballot"]:
         on_ballot = False  # the support round left it off the ballot
     latest = proposal["progress"][-1]["percent"] if proposal["progress"] else 0
     bar = charts.progress_bar("progress", proposal["title"], latest)
+    comments = read_models.store.comments_of(proposal_id)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
-        "titles": _titles(rows),
-        "support": support,
+        "titles": _titles(rows), "support": support,
+        "comments": comments, "comment_count": sum(1 + len(c["replies"]) for c in comments),
+        "comments_open": cycle["phase"] in COMMENT_PHASES,
         "progress_chart": bar, "percent": latest,
         # A category of the cycle's list by its name; free text (or none) as it was given.
         "category": category_names(cycle.get("categories")).get(proposal["category"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +23,7 @@ from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, 
 from domain.identity import personnummer_of
 from domain.phases import Phase
 from domain.pot_cap import PotCapReached
+from service import comments
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
 from service.commands import SubmitProposal
@@ -31,9 +32,11 @@ from service.pages.routes import PageNotFound, render
 from service.web import forms
 from service.web.oidc import OidcSettings, client, resident_from_claims
 from service.web.session import (
+    SESSION_MAX_AGE,
     CsrfRefused,
     Resident,
     check_csrf,
+    csrf_token,
     current_resident,
     sign_in,
     sign_out,
@@ -83,6 +86,23 @@ def _require_resident(request: Request, lang: str) -> Resident | RedirectRespons
         target = quote(str(request.url.path) + _suffix(lang), safe="")
         return RedirectResponse(f"/sign-in?next={target}&lang={lang}", status_code=303)
     return resident
+
+
+class SignedInPost(NamedTuple):
+    lang: str
+    resident: Resident
+    app: Medborgarbudget
+
+
+def signed_in_post(request: Request, form: Form) -> SignedInPost | RedirectResponse:
+    """What every resident's form POST starts with: the page's language, its CSRF token
+    checked (a forged form stores nothing), and the signed-in resident, or the way to sign in."""
+    lang = _lang(request, form)
+    check_csrf(request, forms.first(form, "csrf"), lang)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    return SignedInPost(lang, resident, _app(request))
 
 
 def _safe_next(target: str | None) -> str:
@@ -219,13 +239,11 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
 def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
     cycle = _cycle(app, cycle_id)
     checked = forms.check_proposal(form, list(cycle.areas), _,
                                    [c.id for c in cycle.categories])
@@ -313,17 +331,25 @@ def _cap_view(cycle: BudgetCycle, areas: list[dict[str, Any]]) -> dict[str, Any]
             "uncounted": [cycle.areas[a].name for a in cap.uncounted if a in cycle.areas]}
 
 
-def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str) -> dict[str, Any]:
+def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str,
+                    lang: str = i18n.DEFAULT) -> dict[str, Any]:
     area = cycle.area(area_id)
     rule = cycle.voting_rule_for(area_id)
     options = app.ballots.options(cycle, area_id)
     proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
+    # A proposal the moderator hid stays on the ballot (hiding does not change the election)
+    # but shows only the notice (ADR 0024).
+    hidden = comments.hidden_in_cycle(app, cycle.id)
+    _ = _gettext(lang)
     return {"area": {"id": area.id, "name": area.name, "budget": area.budget,
                      "eligibility": area.to_dict()["eligibility"]},
             "residences": residence_names(cycle.areas.values()),
             "rule": rule.to_dict(), "proposals": [
-                {"id": str(p.id), "title": p.title, "description": p.description,
-                 "cost": p.cost} for p in proposals],
+                {"id": str(p.id), "cost": p.cost,
+                 "title": p.title if str(p.id) not in hidden else _(
+                     "Hidden by the moderator: %(reason)s") % {"reason": hidden[str(p.id)]},
+                 "description": p.description if str(p.id) not in hidden else ""}
+                for p in proposals],
             "costs": options}
 
 
@@ -339,7 +365,7 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
                   open=cycle.phase is Phase.VOTING, refusal=refusal,
                   already=existing is not None, error=error,
                   chosen=chosen or {"selections": [], "points": []},
-                  **_ballot_context(app, cycle, area_id))
+                  **_ballot_context(app, cycle, area_id, lang))
 
 
 def _area_or_404(cycle: BudgetCycle, area_id: str) -> None:
@@ -390,12 +416,10 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     """What both steps of voting by form start with: a form with its CSRF token, from a signed-in
     resident, for an area of the cycle, with choices valid under the area's rule; otherwise the
     response to give instead."""
-    lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
@@ -412,7 +436,7 @@ def review_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> 
         return posted
     lang, app, cycle = posted.lang, posted.app, posted.cycle
     selections, points = posted.selections, posted.points
-    context = _ballot_context(app, cycle, area_id)
+    context = _ballot_context(app, cycle, area_id, lang)
     titles = {p["id"]: p for p in context["proposals"]}
     return render(request, "confirm.html", lang, cycle=_cycle_view(cycle),
                   area=context["area"], rule=context["rule"],
@@ -462,7 +486,27 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
                   changed=existing is not None)
 
 
+class WebVisitor:
+    """The pages' `Visitor` (service/pages/routes.py): who is signed in, their CSRF token,
+    whether the test sign-in is on."""
+
+    def resident(self, request: Request) -> Resident | None:
+        return current_resident(request)
+
+    def csrf_token(self, request: Request) -> str:
+        return csrf_token(request)
+
+    def test_sign_in(self, request: Request) -> bool:
+        return sign_in_mode(request) is SignIn.TEST
+
+    @property
+    def session_hours(self) -> int:
+        return SESSION_MAX_AGE // 3600
+
+
 def install(api: Any) -> None:
+    api.state.visitor = WebVisitor()
+
     @api.exception_handler(CsrfRefused)
     def on_csrf(request: Request, error: CsrfRefused) -> Response:
         return render(request, "form_refused.html",

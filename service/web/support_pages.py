@@ -21,8 +21,8 @@ from service.ballot_intake import Voter
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
-from service.web.routes import Form, _app, _cycle, _lang, _require_resident, _suffix
-from service.web.session import Resident, check_csrf, current_resident
+from service.web.routes import Form, _app, _cycle, _lang, _suffix, signed_in_post
+from service.web.session import Resident, current_resident
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = ("support", "withdraw")
@@ -75,12 +75,10 @@ def support_page(request: Request, cycle_id: str) -> Response:
 @router.post("/cycles/{cycle_id}/support/{proposal_id}", response_class=HTMLResponse)
 def give_or_take_back(request: Request, cycle_id: str, proposal_id: str,
                       form: Form) -> Response:
-    lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     try:
         proposal = app.proposal(proposal_id)

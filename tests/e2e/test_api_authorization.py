@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount
 
 from domain.phases import Phase
+from service import comments
 from service.api.app import create_app
 from service.api.auth import AUDIENCE, ISSUER, PUBLIC_KEY_ENV, Role, TokenVerifier
 from service.application import Medborgarbudget
@@ -89,6 +90,13 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{API}/proposals/{{proposal}}/progress"): frozenset({ADMIN}),
     ("POST", f"{API}/proposals/{{proposal}}/complete"): frozenset({ADMIN}),
     ("POST", f"{API}/proposals/{{proposal}}/abandon"): frozenset({ADMIN}),
+    ("GET", f"{API}/proposals/{{proposal}}/comments"): PUBLIC,
+    ("POST", f"{API}/proposals/{{proposal}}/comments"): frozenset({RESIDENT}),
+    ("POST", f"{API}/proposals/{{proposal}}/report"): frozenset({RESIDENT}),
+    ("POST", f"{API}/comments/{{comment}}/report"): frozenset({RESIDENT}),
+    ("POST", f"{API}/proposals/{{proposal}}/hide"): frozenset({REVIEWER}),
+    ("POST", f"{API}/comments/{{comment}}/hide"): frozenset({REVIEWER}),
+    ("GET", f"{API}/cycles/{{cycle}}/moderation"): frozenset({REVIEWER}),
     ("POST", f"{API}/cycles/{{cycle}}/ballots"): frozenset({RESIDENT}),
     ("PUT", f"{API}/cycles/{{cycle}}/ballots/{{area}}"): frozenset({RESIDENT}),
     ("POST", f"{API}/cycles/{{cycle}}/paper-ballots"): frozenset({OFFICIAL}),
@@ -196,7 +204,9 @@ def example_body(document: Mapping[str, Any], method: str, path: str) -> Any:
 def seeded(api: Api) -> dict[str, str]:
     """Path parameters naming the demo cycle (in voting), one of its proposals and an area."""
     demo = run_demo(api.app, stop_in=Phase.VOTING, voters_per_area=1)
-    return {"cycle": str(demo.cycle_id), "proposal": str(next(iter(demo.proposals.values()))),
+    proposal = next(iter(demo.proposals.values()))
+    comment = comments.post_comment(api.app, proposal, "Bra idé!", "matrix-commenter")
+    return {"cycle": str(demo.cycle_id), "proposal": str(proposal), "comment": str(comment),
             "area": "norr", "code": "K7QX-M2PA-7TZD-3HRB"}
 
 

@@ -163,6 +163,13 @@ def test_the_page_searches_shows_its_filters_and_says_when_nothing_matches(api: 
     assert all(title in blank for _, _, title, *_ in IDEAS)
 
 
+def test_the_list_without_a_search_shows_each_proposal_once(api: Api) -> None:
+    cycle, position = with_categories(api)
+    html = page(api, cycle, position).text
+    for key, *_ in IDEAS:
+        assert html.count(f'href="/proposals/{cycle.proposals[key]}"') == 1, key
+
+
 @pytest.mark.parametrize(("params", "message"), [
     ({"status": "approved"}, "Det finns ingen sådan status"),
     ({"max_cost": "-5"}, "Ange högsta kostnad"),

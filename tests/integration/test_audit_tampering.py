@@ -31,6 +31,7 @@ from domain.audit import (
     verify_lines,
 )
 from domain.ballot import ballot_id
+from domain.events import PhaseChanged, ProposalReviewed
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import Settings
@@ -40,6 +41,7 @@ from tests.integration.forgery import plain, rechain, recount
 from tests.paths import PABULIB_DIR, SCRIPT
 
 FORGED_VOTER = "f" * 64
+PHASE_CHANGED, PROPOSAL_REVIEWED = PhaseChanged.TOPIC, ProposalReviewed.TOPIC
 
 
 @dataclass
@@ -534,3 +536,23 @@ def test_export_from_postgres_verifies(app: Medborgarbudget, tmp_path: Path) -> 
     done = verify(write(tmp_path, lines))
     assert done.returncode == 0, done.stdout + done.stderr
     assert str(cycle_id) in done.stdout
+
+
+@pytest.mark.parametrize(("topic", "edit", "says"), [
+    (PHASE_CHANGED, "add", "fields not in the schema ['smuggled']"),
+    (PROPOSAL_REVIEWED, "remove", "required fields missing ['reason']"),
+])
+def test_an_event_with_fields_other_than_the_schemas_is_caught_at_its_line(
+        demo: Demo, topic: str, edit: str, says: str) -> None:
+    # The domain's classes would take any attribute: the schema (domain/events.py) says which.
+    records = demo.records
+    at = demo.line_of(topic)
+    data = records[at - 1]["data"]
+    if edit == "add":
+        data["smuggled"] = "x"
+    else:
+        del data["reason"]
+    report = verify_lines(rechain(records))
+    assert not report.ok
+    assert report.findings[0].line == at and says in report.findings[0].message, \
+        report.findings[0]

@@ -32,6 +32,7 @@ from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 from pabutools.tiebreaking import TieBreakingRule, lexico_tie_breaking
 
 from domain.allocation.election import natural_key
+from domain.allocation.profile import profile_of
 
 
 def _points_cost(instance: Any, profile: Any, ballot: Any, project: Any, _: Any) -> Any:
@@ -160,7 +161,8 @@ def pabutools_from_election(election: Any) -> tuple[Any, Any]:
 
 def pabutools_mes_of(election: Any, add1: bool) -> list[str]:
     instance, profile = pabutools_from_election(election)
-    keys = {pid: election.profile.tie_key(i) for i, pid in enumerate(election.profile.ids)}
+    ours = profile_of(election)
+    keys = {pid: ours.tie_key(i) for i, pid in enumerate(ours.ids)}
     chosen = method_of_equal_shares(
         instance,
         profile,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from domain.allocation import RULES, Election, Project, allocate
 from domain.allocation.equal_shares import MesInstance, run_mes, run_mes_add1
+from domain.allocation.profile import profile_of
 from tests.unit.allocation.reference_mes import price, reference_mes, reference_mes_add1
 from tests.unit.allocation.strategies import elections
 
@@ -38,7 +39,7 @@ def _supports(election: Election) -> list[frozenset[int]]:
 
 
 def _order(election: Election):  # type: ignore[no-untyped-def]
-    return election.profile.tie_key
+    return profile_of(election).tie_key
 
 
 @FAST
@@ -124,7 +125,7 @@ def test_mes_no_group_of_supporters_can_still_afford_a_project(election: Electio
 @FAST
 @given(elections(vote_types=("approval", "cumulative", "ordinal")))
 def test_mes_matches_the_plain_fraction_implementation(election: Election) -> None:
-    profile = election.profile
+    profile = profile_of(election)
     if profile.voters == 0:
         return
     supports = _supports(election)
@@ -141,7 +142,7 @@ def test_mes_matches_the_plain_fraction_implementation(election: Election) -> No
 @settings(max_examples=60, deadline=None)
 @given(elections(vote_types=("approval", "choose-1"), max_voters=7))
 def test_mes_add1_matches_the_plain_fraction_implementation(election: Election) -> None:
-    profile = election.profile
+    profile = profile_of(election)
     supports = _supports(election)
     costs = [Fraction(p.cost) for p in election.projects]
     expected = reference_mes_add1(costs, supports, Fraction(election.budget), _order(election))
@@ -204,10 +205,9 @@ def test_mes_is_exact_at_near_ties_of_large_amounts(election: Election) -> None:
     costs = [Fraction(p.cost) for p in election.projects]
     share = Fraction(election.budget) / len(supports)
     expected, _ = reference_mes(costs, supports, share, _order(election))
-    instance = MesInstance(election.profile)
-    assert run_mes(instance, Fraction(election.profile.scaled_budget, len(supports))).selected == (
-        expected
-    )
+    instance = MesInstance(profile_of(election))
+    share_scaled = Fraction(profile_of(election).scaled_budget, len(supports))
+    assert run_mes(instance, share_scaled).selected == expected
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -229,8 +229,8 @@ def test_fast_and_exact_mes_agree_on_medium_elections(seed: int) -> None:
         Decimal(int(sum(costs) * Decimal("0.6"))),
         "approval",
     )
-    instance = MesInstance(election.profile)
-    share = Fraction(election.profile.scaled_budget, election.profile.voters)
+    instance = MesInstance(profile_of(election))
+    share = Fraction(profile_of(election).scaled_budget, profile_of(election).voters)
     assert run_mes(instance, share).selected == run_mes(instance, share, force_exact=True).selected
     fast = run_mes_add1(instance)
     exact = run_mes_add1(instance, force_exact=True)

@@ -10,6 +10,7 @@ import pytest
 
 from domain.allocation import RULES, CompactBallots, Election, Project, allocate, money
 from domain.allocation.equal_shares import MesInstance, run_mes
+from domain.allocation.profile import profile_of
 from domain.allocation.reasons import Reason, ReasonCode, ScoreUnit
 from tests.unit.allocation.reference_mes import reference_mes
 
@@ -152,7 +153,7 @@ def test_cumulative_scores_add_points_and_mes_counts_listed_projects_with_points
     )
     assert allocate(election, "greedy").scores == {"a": 4, "b": 2}
     # b's supporters for MES: only the third voter (the first gave it no points).
-    assert election.profile.supporters == (2, 1)
+    assert profile_of(election).supporters == (2, 1)
 
 
 # ---------------------------------------------------------------- MES
@@ -204,10 +205,10 @@ def test_mes_is_exact_where_floats_are_not() -> None:
     supports = [frozenset({0, 1}), frozenset({0, 1}), frozenset({0, 1, 2})]
     costs = [Fraction(big), Fraction(big - 1), Fraction(3)]
     expected, _ = reference_mes(costs, supports, Fraction(3 * big + 1, 3),
-                                election.profile.tie_key)
+                                profile_of(election).tie_key)
     assert allocate(election, "mes").selected == [election.projects[p].id for p in expected]
-    instance = MesInstance(election.profile)
-    share = Fraction(election.profile.scaled_budget, 3)
+    instance = MesInstance(profile_of(election))
+    share = Fraction(profile_of(election).scaled_budget, 3)
     assert run_mes(instance, share).selected == run_mes(instance, share, force_exact=True).selected
 
 
@@ -265,8 +266,8 @@ def test_compact_ballots_count_like_the_same_ballots_as_lists() -> None:
     budget = Decimal(400)
     a = Election(projects, compact, budget, "approval")
     b = Election(projects, as_lists, budget, "approval")
-    assert a.profile.scores == b.profile.scores
-    assert a.profile.supporters == b.profile.supporters
+    assert profile_of(a).scores == profile_of(b).scores
+    assert profile_of(a).supporters == profile_of(b).supporters
     for rule in ("greedy", "mes", "mes-add1"):
         assert allocate(a, rule).to_json_dict() == allocate(b, rule).to_json_dict()
 

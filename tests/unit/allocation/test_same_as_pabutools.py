@@ -19,6 +19,7 @@ import pytest
 
 from domain.allocation import RULES, allocate
 from domain.allocation.equal_shares import MesInstance, run_mes_add1
+from domain.allocation.profile import profile_of
 from tests.unit.allocation.conftest import PabutoolsResults
 from tests.unit.allocation.real_files import REAL_FILES, election
 
@@ -50,7 +51,7 @@ class Case:
 @cache
 def add1_ties(path: Path) -> int:
     """Rounds, over every run of our mes-add1 on the file, decided by the tie-break order."""
-    return run_mes_add1(MesInstance(election(path).profile)).ties
+    return run_mes_add1(MesInstance(profile_of(election(path)))).ties
 
 
 def _cases() -> list[object]:
