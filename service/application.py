@@ -46,6 +46,7 @@ from service.commands import (
     ReviewProposal,
     SetAllocationRule,
     SetCategories,
+    SetPotCap,
     SetTimeline,
     SetVotingRule,
     SubmitProposal,
@@ -143,6 +144,9 @@ class Medborgarbudget(Commands):
 
     def set_categories(self, cycle_id: str | UUID, categories: object, actor: str) -> None:
         self.execute(SetCategories(cycle_id, categories, actor))
+
+    def set_pot_cap(self, cycle_id: str | UUID, cap: object, actor: str) -> None:
+        self.execute(SetPotCap(cycle_id, cap, actor))
 
     def record_adoption(self, cycle_id: str | UUID, body: str, on: str, reference: str,
                         actor: str) -> None:

@@ -62,7 +62,8 @@ def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
                          "refused too. Their choices are never sent with it.")
 def mark_in_roll(cycle: str, data: schemas.RollMarkIn, request: Request, app: App,
                  who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence)
+    voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence,
+                  data.voter.works_in)
 
     def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         marked = app.ballots.mark_in_roll(MarkInRoll(cycle, data.area, data.station, voter),

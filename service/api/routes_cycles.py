@@ -34,6 +34,7 @@ from service.commands import (
     RemoveArea,
     SetAllocationRule,
     SetCategories,
+    SetPotCap,
     SetTimeline,
     SetVotingRule,
 )
@@ -178,6 +179,23 @@ def set_categories(cycle: str, data: schemas.CategoriesIn, app: App,
                    who: Admin) -> JSONResponse:
     return _after(app, SetCategories(cycle, [c.model_dump() for c in data.categories],
                                      who.actor), cycle)
+
+
+@router.put("/cycles/{cycle}/pot-cap", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Cap the pots one resident may vote in (draft only)")
+def set_pot_cap(cycle: str, data: schemas.PotCapIn, app: App, who: Admin) -> JSONResponse:
+    """At most `max_pots` of the cycle's areas per resident, not counting the `uncounted`
+    ones (ADR 0025). A ballot or roll mark beyond the cap is refused with 409 naming the pots
+    the resident already voted in, never their choices."""
+    return _after(app, SetPotCap(cycle, data.model_dump(), who.actor), cycle)
+
+
+@router.delete("/cycles/{cycle}/pot-cap", response_model=schemas.CycleOut, responses=WRITE,
+               summary="Remove the cap on pots per voter (draft only)")
+def remove_pot_cap(cycle: str, app: App, who: Admin) -> JSONResponse:
+    """Every resident may again vote in every area they are eligible for; 409 when the
+    cycle has no cap."""
+    return _after(app, SetPotCap(cycle, None, who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,

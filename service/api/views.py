@@ -30,7 +30,9 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         results_published=cycle.results is not None, adoption=cycle.adoption,
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
-        currency=cycle.currency, support_round=cycle.support_round, position=position,
+        currency=cycle.currency, support_round=cycle.support_round,
+        pot_cap=schemas.PotCapOut(**cycle.pot_cap_data) if cycle.pot_cap_data else None,
+        position=position,
     ).model_dump(mode="json")
 
 

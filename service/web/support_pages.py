@@ -30,7 +30,7 @@ ACTIONS = ("support", "withdraw")
 
 def _voter(resident: Resident | None) -> Voter | None:
     return None if resident is None else Voter(resident.subject, resident.birth_date,
-                                               resident.residence)
+                                               resident.residence, resident.works_in)
 
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
@@ -56,8 +56,9 @@ def _page(request: Request, lang: str, app: Medborgarbudget, cycle: BudgetCycle,
             for s in standings if s.area == area.id]
         if decided:  # as the outcome lists them: most supported first
             rows.sort(key=lambda r: (r["outcome"] or {}).get("rank", 0))
-        eligible = resident is not None and area.eligibility.refusal(
-            resident.birth_date, resident.residence, today) is None
+        eligible = resident is not None and cycle.eligibility_refusal(
+            area.id, resident.birth_date, resident.residence, today,
+            resident.works_in) is None
         areas.append({"id": area.id, "name": area.name, "eligible": eligible, "rows": rows,
                       "rule": rules.rule_for(area.id).to_dict() if rules else None})
     return render(request, "support.html", lang, status=status, cycle=_cycle_view(cycle),
@@ -89,7 +90,7 @@ def give_or_take_back(request: Request, cycle_id: str, proposal_id: str,
     action = forms.first(form, "action")
     if action not in ACTIONS:
         return _page(request, lang, app, cycle, 422, _("Choose to support or to take back."))
-    voter = Voter(resident.subject, resident.birth_date, resident.residence)
+    voter = Voter(resident.subject, resident.birth_date, resident.residence, resident.works_in)
     try:
         if action == "support":
             support_round.support(app, proposal.id, voter)
