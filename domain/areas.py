@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -22,16 +22,40 @@ MAX_MIN_VOTES = 10_000_000
 _AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
+MAX_RESIDENCES = 50
+
+
 @dataclass(frozen=True)
 class Eligibility:
-    """Who may hold a ballot in an area. None means no condition of that sort."""
+    """Who may hold a ballot in an area. None means no condition of that sort.
+
+    `residence`: the residence code (e.g. a district) voters must have, or a set of codes any
+    of which will do (stored as a list; an area stored before sets keeps its one code).
+    `municipality_wide`: open to every resident of the municipality, i.e. to whoever lives in
+    one of the cycle's territorial areas (their residence codes), and to no one else: a token
+    from another municipality, or without a residence, is refused (ADR 0025). Stored only when
+    true, so an area without it is stored as it always was.
+    `accept_works_in`: a voter's place of work (an optional second claim of their identity,
+    "lives or works in") admits them as their residence would; stored only when true."""
 
     min_age: int | None = None
     max_age: int | None = None
-    residence: str | None = None  # the residence code (e.g. a district) voters must have
+    residence: str | tuple[str, ...] | None = None
+    municipality_wide: bool = False
+    accept_works_in: bool = False
 
-    def refusal(self, birth_date: date | None, residence: str | None, on: date) -> str | None:
-        """Why a person may not vote here, or None when they may."""
+    @property
+    def residences(self) -> tuple[str, ...]:
+        """The residence codes that admit a voter (none: no condition on residence)."""
+        if self.residence is None:
+            return ()
+        return (self.residence,) if isinstance(self.residence, str) else self.residence
+
+    def refusal(self, birth_date: date | None, residence: str | None, on: date,
+                municipality: Collection[str] = (), works_in: str | None = None) -> str | None:
+        """Why a person may not vote here, or None when they may. `municipality`: the residence
+        codes of the cycle's territorial areas (for a municipality-wide area); `works_in`: the
+        code of where they work, which counts only where the area accepts it."""
         if self.min_age is not None or self.max_age is not None:
             if birth_date is None:
                 return "this area has an age limit and no birth date is known"
@@ -41,8 +65,13 @@ class Eligibility:
                 return f"voters in this area must be at least {self.min_age} years old"
             if self.max_age is not None and age > self.max_age:
                 return f"voters in this area must be at most {self.max_age} years old"
-        if self.residence is not None and residence != self.residence:
-            return f"voters in this area must live in '{self.residence}'"
+        homes = {residence} | ({works_in} if self.accept_works_in else set())
+        lives = "live or work" if self.accept_works_in else "live"
+        if self.residence is not None and not homes & set(self.residences):
+            places = "' or '".join(self.residences)
+            return f"voters in this area must {lives} in '{places}'"
+        if self.municipality_wide and not homes & set(municipality):
+            return f"voters in this area must {lives} in the municipality"
         return None
 
 
@@ -53,11 +82,18 @@ def residence_names(areas: Iterable[Area | Mapping[str, Any]]) -> dict[str, str]
     listed = [a if isinstance(a, Mapping) else a.to_dict() for a in areas]
     names: dict[str, str] = {}
     for area in listed:
-        code = (area.get("eligibility") or {}).get("residence")
-        if code and code not in names:
-            same = next((a for a in listed if a["id"] == code), None)
-            names[code] = str((same or area)["name"])
+        stored = (area.get("eligibility") or {}).get("residence")
+        for code in [stored] if isinstance(stored, str) else (stored or []):
+            if code and code not in names:
+                same = next((a for a in listed if a["id"] == code), None)
+                names[code] = str((same or area)["name"])
     return names
+
+
+def municipality_residences(areas: Iterable[Area]) -> frozenset[str]:
+    """The residence codes of the territorial areas: who lives in the municipality."""
+    return frozenset(code for area in areas if area.kind == "territorial"
+                     for code in area.eligibility.residences)
 
 
 @dataclass(frozen=True)
@@ -123,13 +159,20 @@ class Area:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["voting_rule"] = self.voting_rule.to_dict() if self.voting_rule else None
+        eligibility = data["eligibility"]
+        if isinstance(eligibility["residence"], tuple):
+            eligibility["residence"] = list(eligibility["residence"])
+        for later in ("municipality_wide", "accept_works_in"):
+            if not eligibility[later]:
+                del eligibility[later]  # an area without it is stored as it always was
         if self.source is None:
             del data["source"]  # an area made here is stored as it always was
         return data
 
 
 def _eligibility(data: Mapping[str, Any]) -> Eligibility:
-    unknown = set(data) - {"min_age", "max_age", "residence"}
+    unknown = set(data) - {"min_age", "max_age", "residence", "municipality_wide",
+                           "accept_works_in"}
     if unknown:
         raise InvalidInput("area.eligibility", f"unknown field(s): {', '.join(sorted(unknown))}")
     for key in ("min_age", "max_age"):
@@ -139,10 +182,40 @@ def _eligibility(data: Mapping[str, Any]) -> Eligibility:
     min_age, max_age = data.get("min_age"), data.get("max_age")
     if min_age is not None and max_age is not None and min_age > max_age:
         raise InvalidInput("area.eligibility", "min_age is above max_age")
-    residence = data.get("residence")
-    if residence is not None and (not isinstance(residence, str) or not residence.strip()):
-        raise InvalidInput("area.eligibility.residence", "must be a residence code")
-    return Eligibility(min_age, max_age, residence)
+    residence = _residence(data.get("residence"))
+    municipality_wide = data.get("municipality_wide", False)
+    accept_works_in = data.get("accept_works_in", False)
+    for key, value in (("municipality_wide", municipality_wide),
+                       ("accept_works_in", accept_works_in)):
+        if type(value) is not bool:
+            raise InvalidInput(f"area.eligibility.{key}", "must be true or false")
+    if accept_works_in and residence is None and not municipality_wide:
+        raise InvalidInput("area.eligibility.accept_works_in",
+                           "needs a residence or municipality_wide for the work place to match")
+    if municipality_wide and residence is not None:
+        raise InvalidInput("area.eligibility", "give either residence or municipality_wide: "
+                                               "the whole municipality is every residence")
+    return Eligibility(min_age, max_age, residence, municipality_wide, accept_works_in)
+
+
+def _residence(value: object) -> str | tuple[str, ...] | None:
+    """One residence code, or a list of them (any one admits a voter)."""
+    field = "area.eligibility.residence"
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            raise InvalidInput(field, "must be a residence code")
+        return value
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(field, "must be a residence code or a non-empty list of them")
+    if len(value) > MAX_RESIDENCES:
+        raise InvalidInput(field, f"at most {MAX_RESIDENCES} residence codes")
+    if any(not isinstance(code, str) or not code.strip() for code in value):
+        raise InvalidInput(field, "each must be a residence code")
+    if len(set(value)) != len(value):
+        raise InvalidInput(field, "names a residence code more than once")
+    return tuple(value)
 
 
 def area_kronor_to_minor(area: Mapping[str, Any]) -> dict[str, Any]:
@@ -161,10 +234,19 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
     rule = data.get("voting_rule")
     return Area(
         id=data["id"], name=data["name"], kind=data["kind"], budget=data["budget"],
-        eligibility=Eligibility(**data.get("eligibility", {})),
+        eligibility=_stored_eligibility(data.get("eligibility") or {}),
         voting_rule=VotingRule(**rule) if rule else None,
         allocation_rule=data.get("allocation_rule"),
         source=data.get("source"),
         # None: stored before pots had a minimum, counted without one, and so it stays.
         min_votes=data.get("min_votes"),
     )
+
+
+def _stored_eligibility(data: Mapping[str, Any]) -> Eligibility:
+    """As stored: a single residence code (every area stored before sets) or a list."""
+    residence = data.get("residence")
+    return Eligibility(data.get("min_age"), data.get("max_age"),
+                       tuple(residence) if isinstance(residence, list) else residence,
+                       bool(data.get("municipality_wide", False)),
+                       bool(data.get("accept_works_in", False)))

@@ -19,7 +19,13 @@ from eventsourcing.domain import Aggregate, event
 from domain import events
 from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
-from domain.areas import DEFAULT_MIN_VOTES, Area, area_from_stored, area_kronor_to_minor
+from domain.areas import (
+    DEFAULT_MIN_VOTES,
+    Area,
+    area_from_stored,
+    area_kronor_to_minor,
+    municipality_residences,
+)
 from domain.categories import (
     Category,
     as_dicts,
@@ -31,6 +37,7 @@ from domain.cycle_tally import ADD, EXCLUDE, WINNER_EXCEPTIONS, AreaRules, Winne
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
+from domain.pot_cap import PotCap
 from domain.pseudonym import GLOBAL, PER_CYCLE
 from domain.support_round import SupportConfiguration, SupportCount, round_outcome
 from domain.text import clean_text
@@ -268,6 +275,9 @@ class BudgetCycle(Aggregate):
         # recorded it, when, and (for a revision) why.
         self.evaluation_history: list[dict[str, Any]] = []
         self.categories: tuple[Category, ...] = ()
+        # The cap on pots per voter (domain/pot_cap.py) as stored; None: no cap, as every cycle
+        # created before the cap existed.
+        self.pot_cap_data: dict[str, Any] | None = None
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -295,6 +305,8 @@ class BudgetCycle(Aggregate):
             configuration["categories"] = as_dicts(self.categories)
         if self.support_round is not None:  # absent otherwise: copied as it always was
             configuration["support_round"] = self.support_round
+        if self.pot_cap_data is not None:  # likewise
+            configuration["pot_cap"] = self.pot_cap_data
         return configuration
 
     def _apply_configuration(self, configuration: Mapping[str, Any]) -> None:
@@ -307,6 +319,7 @@ class BudgetCycle(Aggregate):
         self.allow_ballot_changes = bool(configuration.get("allow_ballot_changes", False))
         self.categories = stored_categories(configuration.get("categories", ()))
         self.support_round = configuration.get("support_round")
+        self.pot_cap_data = configuration.get("pot_cap")
 
     def record_decision(self, body: str, on: str, reference: str, actor: str) -> None:
         self.require_phase("configure")
@@ -342,6 +355,10 @@ class BudgetCycle(Aggregate):
     def remove_area(self, area_id: str, actor: str) -> None:
         self.require_phase("configure")
         self.area(area_id)
+        cap = self.pot_cap
+        if cap is not None and not cap.counts(area_id):
+            raise Conflict(f"Area '{area_id}' is named by the cap on pots per voter as not "
+                           "counted; set the cap without it first.")
         self._area_removed(area_id, actor, _now())
 
     @event("AreaRemoved", topic=events.AreaRemoved.TOPIC)
@@ -406,6 +423,27 @@ class BudgetCycle(Aggregate):
     def _categories_set(self, categories: list[dict[str, str]], actor: str,
                         at: datetime) -> None:
         self.categories = stored_categories(categories)
+
+    def set_pot_cap(self, cap: object, actor: str) -> PotCap | None:
+        """At most `max_pots` areas per voter, not counting the `uncounted` ones (ADR 0025);
+        None: no cap."""
+        self.require_phase("configure")
+        if cap is None:
+            if self.pot_cap_data is None:
+                raise Conflict("This cycle has no cap on pots per voter to remove.")
+            self._pot_cap_set(None, actor, _now())
+            return None
+        checked = PotCap.from_dict(cap, self.areas)
+        self._pot_cap_set(checked.to_dict(), actor, _now())
+        return checked
+
+    @event("PotCapSet", topic="medborgarbudget:BudgetCycle.PotCapSet")
+    def _pot_cap_set(self, pot_cap: dict[str, Any] | None, actor: str, at: datetime) -> None:
+        self.pot_cap_data = pot_cap
+
+    @property
+    def pot_cap(self) -> PotCap | None:
+        return PotCap.from_stored(self.pot_cap_data) if self.pot_cap_data is not None else None
 
     def proposal_category(self, value: object) -> str:
         """The category a proposal submitted now records (domain/categories.py)."""
@@ -749,6 +787,16 @@ class BudgetCycle(Aggregate):
         except KeyError:
             known = ", ".join(self.areas) or "none"
             raise NotFound(f"No area '{area_id}' in this cycle (areas: {known}).") from None
+
+    def eligibility_refusal(self, area_id: str, birth_date: date | None,
+                            residence: str | None, on: date,
+                            works_in: str | None = None) -> str | None:
+        """Why a person may not vote in the area, or None when they may; an area open to the
+        whole municipality admits whoever lives in one of its territorial areas."""
+        eligibility = self.area(area_id).eligibility
+        municipality = municipality_residences(self.areas.values()) \
+            if eligibility.municipality_wide else frozenset()
+        return eligibility.refusal(birth_date, residence, on, municipality, works_in)
 
     def voting_rule_for(self, area_id: str) -> VotingRule:
         rule = self.area(area_id).voting_rule or self.voting_rule

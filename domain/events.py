@@ -39,12 +39,16 @@ AGGREGATES: Final = (CYCLE, PROPOSAL, BALLOT, ROLL_MARK, COMMENT, MODERATION)
 # roll mark's, a comment's or a moderation case's): the cycle's history, its audit chain and its
 # index.
 MEMBER_PREFIXES: Final = tuple(aggregate + "." for aggregate in AGGREGATES)
+# A voter's places under a cycle's cap on pots (domain/pot_cap.py, ADR 0025): read by id only,
+# never as part of a cycle's history, so not members of the cycle index.
+POT_PLACE: Final = PREFIX + "PotPlace"
+OTHER_AGGREGATES: Final = (POT_PLACE,)
 
 # Creation events the library defines for every aggregate, never recorded here (each of these
 # aggregates is created by an event of its own name), but pinned so no class goes unpinned.
 NEVER_RECORDED: Final = frozenset({
     PROPOSAL + ".Created", BALLOT + ".Created", ROLL_MARK + ".Created", COMMENT + ".Created",
-    MODERATION + ".Created",
+    MODERATION + ".Created", POT_PLACE + ".Created",
 })
 
 # The defaults of fields added later, as the events stored before them mean.
@@ -157,6 +161,18 @@ class SupportRoundSet(Payload):
     TOPIC: ClassVar[str] = CYCLE + ".SupportRoundSet"
     NAME: ClassVar[str] = "SupportRoundSet"
     support_round: dict[str, Any] | None
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PotCapSet(Payload):
+    """The cap on pots per voter (domain/pot_cap.py): `max_pots` and the `uncounted` areas, or
+    None: no cap (ADR 0025)."""
+
+    TOPIC: ClassVar[str] = CYCLE + ".PotCapSet"
+    NAME: ClassVar[str] = "PotCapSet"
+    pot_cap: dict[str, Any] | None
     actor: str
     at: datetime
 
@@ -447,6 +463,20 @@ class RollMarked(Payload):
     day: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class PotPlaceTaken(Payload):
+    """One of a voter's places under the cap, taken by their ballot or roll mark in `area`;
+    `voter` is their pseudonym in the cycle, as on the ballot (ADR 0025)."""
+
+    TOPIC: ClassVar[str] = POT_PLACE + ".Taken"
+    NAME: ClassVar[str] = "Taken"
+    originator_topic: str
+    cycle_id: str
+    voter: str
+    number: int
+    area: str
+
+
 # ---- comments and their moderation (ADR 0024) ----------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -503,12 +533,12 @@ class ItemHidden(Payload):
 
 PAYLOADS: Final[tuple[type[Payload], ...]] = (
     CycleCreated, DecisionRecorded, AreaAdded, AreaChanged, AreaRemoved, VotingRuleSet,
-    AllocationRuleSet, CategoriesSet, SupportRoundSet, TimelineSet, PhaseChanged,
+    AllocationRuleSet, CategoriesSet, SupportRoundSet, PotCapSet, TimelineSet, PhaseChanged,
     SupportRoundClosed, ResultsPublished, ProposalsMarkedIncompatible, WinnersAmended,
     AdoptionRecorded, EvaluationRecorded, EvaluationRevised, PaperBallotsEntered,
     ProposalSubmitted, ProposalReviewed, ProposalMerged, MergeUndone, ProposalWithdrawn,
     ProgressReported, ProjectCompleted, ProjectAbandoned, ProposalSupported, SupportWithdrawn,
-    BallotCast, BallotChanged, RollMarked,
+    BallotCast, BallotChanged, RollMarked, PotPlaceTaken,
     CommentPosted, ModerationOpened, ItemReported, ItemHidden,
 )
 SCHEMA: Final[Mapping[str, type[Payload]]] = {payload.TOPIC: payload for payload in PAYLOADS}

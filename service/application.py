@@ -48,6 +48,7 @@ from service.commands import (
     ReviewProposal,
     SetAllocationRule,
     SetCategories,
+    SetPotCap,
     SetTimeline,
     SetVotingRule,
     SubmitProposal,
@@ -145,6 +146,9 @@ class Medborgarbudget(Commands):
 
     def set_categories(self, cycle_id: str | UUID, categories: object, actor: str) -> None:
         self.execute(SetCategories(cycle_id, categories, actor))
+
+    def set_pot_cap(self, cycle_id: str | UUID, cap: object, actor: str) -> None:
+        self.execute(SetPotCap(cycle_id, cap, actor))
 
     def record_adoption(self, cycle_id: str | UUID, body: str, on: str, reference: str,
                         actor: str) -> None:

@@ -39,6 +39,7 @@ from domain.cycle_tally import CountedBallot
 from domain.errors import Conflict, DomainError, DuplicateBallot, InvalidInput, NotFound
 from domain.identity import parse_identity
 from domain.phases import Phase
+from domain.pot_cap import PotPlace, next_place, place_id
 from domain.pseudonym import PER_CYCLE, cycle_pseudonym, cycle_pseudonymiser, pseudonym
 from domain.receipts import new_receipt_code, receipt_digest
 from service.cast_encoding import cast_encoder
@@ -69,6 +70,7 @@ class Voter:
     identity: str
     birth_date: date | None = None
     residence: str | None = None
+    works_in: str | None = None  # where they work, for an area that accepts it
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ class BallotIntake:
         if voter.birth_date is not None and born is not None and voter.birth_date != born \
                 and self.identities == PERSONNUMMER:
             raise InvalidInput("birth_date", "does not match the personnummer")
-        refusal = area.eligibility.refusal(voter.birth_date or born, voter.residence, today)
+        refusal = cycle.eligibility_refusal(area_id, voter.birth_date or born, voter.residence,
+                                            today, voter.works_in)
         if refusal:
             raise InvalidInput("area", f"not eligible to vote in '{area.name}': {refusal}")
         return canonical
@@ -282,7 +285,8 @@ class BallotIntake:
 
     # ---- a resident's own ballot -----------------------------------------------------------
 
-    def _decide(self, cycle: BudgetCycle, command: CastBallot) -> tuple[Ballot, str]:
+    def _decide(self, cycle: BudgetCycle, command: CastBallot,
+                ) -> tuple[list[Aggregate], str]:
         cycle.require_phase("cast_digital_ballot")
         voter = self._voter_key(cycle, command.area, command.voter)
         code = new_receipt_code()
@@ -291,7 +295,44 @@ class BallotIntake:
             cycle.voting_rule_for(command.area), self.options(cycle, command.area),
             cycle.area(command.area).budget, receipt=receipt_digest(code),
             currency=cycle.currency)
-        return ballot, code
+        return [ballot, *self._place(cycle, command.area, voter)], code
+
+    # ---- the cap on pots per voter (domain/pot_cap.py, ADR 0025) ---------------------------
+
+    @staticmethod
+    def _capped(cycle: BudgetCycle, area: str) -> bool:
+        cap = cycle.pot_cap
+        return cap is not None and cap.counts(area)
+
+    def _place(self, cycle: BudgetCycle, area: str, voter: str) -> list[Aggregate]:
+        """The place a ballot (or roll mark) of `voter` in `area` takes under the cycle's cap,
+        written in the ballot's transaction; none when the area is not counted. Refuses when
+        every place is taken, naming the pots they were taken in."""
+        cap = cycle.pot_cap
+        if cap is None or not cap.counts(area):
+            return []
+        taken = self._places_taken(cycle, voter, cap.max_pots)
+        if area in taken.values():
+            raise DuplicateBallot(area)
+        names = {a.id: a.name for a in cycle.areas.values()}
+        number = next_place(cap, taken, area, names)
+        assert number is not None  # the area counts
+        return [PotPlace.take(str(cycle.id), voter, number, area)]
+
+    def _places_taken(self, cycle: BudgetCycle, voter: str, max_pots: int) -> dict[int, str]:
+        """The voter's places already taken (number -> area); read before the write, so a
+        place taken meanwhile makes the write fail on the place's id, never pass."""
+        taken: dict[int, str] = {}
+        for number in range(1, max_pots + 1):
+            stored = self._app.recorder.select_events(place_id(str(cycle.id), voter, number),
+                                                      limit=1)
+            if stored:
+                event: Any = self._app.mapper.to_domain_event(stored[0])
+                taken[number] = event.area
+        return taken
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self._app.recorder.select_events(aggregate_id, limit=1))
 
     def cast(self, command: CastBallot, keyed: IdempotencyRecord | None = None,
              respond: Respond | None = None) -> BallotStored:
@@ -305,12 +346,14 @@ class BallotIntake:
 
     def _decided_and_written(
         self, cycle_id: str | UUID, area: str,
-        decide: Callable[[BudgetCycle], tuple[Aggregate, R]],
+        decide: Callable[[BudgetCycle], tuple[list[Aggregate], R]],
         record: Callable[[BudgetCycle, R], IdempotencyRecord | None],
     ) -> tuple[BudgetCycle, Sequence[Any], R]:
         """Decide on the cycle as last loaded and write through the group commit, checked in
         the transaction against that cycle; if it is old, decide again on the cycle as it is
-        now. A store conflict means the voter already has a ballot in the area."""
+        now. A store conflict means the voter already has a ballot in the area, or (in a
+        capped cycle) that another of their ballots took the place this one was to take: then
+        it is decided again, on the places as they are now."""
         cycle, fresh = self._snapshot(cycle_id), False
         for _ in range(MAX_ATTEMPTS):
             try:
@@ -324,11 +367,14 @@ class BallotIntake:
                 continue
             try:
                 recordings = self._group_commit.commit(
-                    decided.collect_events(), self._unchanged(cycle), record(cycle, extra))
+                    [e for aggregate in decided for e in aggregate.collect_events()],
+                    self._unchanged(cycle), record(cycle, extra))
             except StaleRead:
                 cycle, fresh = self._snapshot(cycle.id, fresh=True), True
                 continue
             except IntegrityError:
+                if len(decided) > 1 and not self._exists(decided[0].id):
+                    continue  # only the place was taken meanwhile: decide on the places now
                 raise DuplicateBallot(area) from None
             return cycle, recordings, extra
         raise Conflict(f"The budget cycle changed {MAX_ATTEMPTS} times while this was being "
@@ -346,10 +392,11 @@ class BallotIntake:
             cycle = self._snapshots.get(_uuid(command.cycle_id))
         except NotFound:
             return False
-        if cycle is None or (cycle.id, command.area) not in self._options:
-            return False
+        if cycle is None or (cycle.id, command.area) not in self._options \
+                or self._capped(cycle, command.area):
+            return False  # a capped area's places are read from the store: `cast` does
         try:
-            ballot, code = self._decide(cycle, command)
+            decided, code = self._decide(cycle, command)
         except DomainError:
             return False
 
@@ -361,6 +408,7 @@ class BallotIntake:
             else:
                 done(BallotStored(cycle.id, command.area, code, position_of(outcome)))
 
+        (ballot,) = decided
         self._group_commit.submit(ballot.collect_events(), self._unchanged(cycle), stored)
         return True
 
@@ -411,10 +459,11 @@ class BallotIntake:
                            "deployment identifies residents by an opaque subject.")
         station = station_name(command.station)
 
-        def decide(cycle: BudgetCycle) -> tuple[Aggregate, None]:
+        def decide(cycle: BudgetCycle) -> tuple[list[Aggregate], None]:
             cycle.require_phase("mark_in_roll")
             voter = self._voter_key(cycle, command.area, command.voter, "voter.identity")
-            return RollMark.mark(str(cycle.id), command.area, voter, station), None
+            mark = RollMark.mark(str(cycle.id), command.area, voter, station)
+            return [mark, *self._place(cycle, command.area, voter)], None
 
         cycle, recordings, _ = self._decided_and_written(
             command.cycle_id, command.area, decide, lambda cycle, _: keyed)

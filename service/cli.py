@@ -137,10 +137,12 @@ DEMO_RESIDENTS = (
                    "member's user id.")
 @click.option("--birth-date", default=None, help="Residents: birth date YYYY-MM-DD.")
 @click.option("--residence", default=None, help="Residents: residence code, e.g. norr.")
+@click.option("--works-in", default=None,
+              help="Residents: where they work (a residence code), for areas accepting it.")
 @click.option("--hours", type=click.IntRange(1, 24 * 30), default=8, show_default=True)
 @click.option("--data", type=click.Path(path_type=Path), default=None)
-def token(role: str, subject: str, birth_date: str | None, residence: str | None, hours: int,
-          data: Path | None) -> None:
+def token(role: str, subject: str, birth_date: str | None, residence: str | None,
+          works_in: str | None, hours: int, data: Path | None) -> None:
     """Print a bearer token for local use (embedded mode signs with the data folder's key)."""
     from datetime import date
 
@@ -152,7 +154,7 @@ def token(role: str, subject: str, birth_date: str | None, residence: str | None
         raise click.BadParameter("must be YYYY-MM-DD", param_hint="--birth-date") from None
     try:
         verifier = TokenVerifier.from_env(_settings(data).data_dir)
-        click.echo(verifier.mint(role, subject, hours * 3600, born, residence))
+        click.echo(verifier.mint(role, subject, hours * 3600, born, residence, works_in))
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from None
 

@@ -136,6 +136,16 @@ class SetCategories(Command[None]):
 
 
 @dataclass(frozen=True)
+class SetPotCap(Command[None]):
+    """At most `max_pots` areas per voter, the `uncounted` areas aside (domain/pot_cap.py);
+    `cap` None removes the cap. Draft only."""
+
+    cycle_id: str | UUID
+    cap: object
+    actor: str
+
+
+@dataclass(frozen=True)
 class RecordAdoption(Command[None]):
     cycle_id: str | UUID
     body: str
@@ -401,6 +411,9 @@ class Commands(Queries):
         self._update_cycle(c.cycle_id, write,
                            lambda cycle: cycle.set_categories(c.categories, c.actor))
 
+    def _set_pot_cap(self, c: SetPotCap, write: Write) -> None:
+        self._update_cycle(c.cycle_id, write, lambda cycle: cycle.set_pot_cap(c.cap, c.actor))
+
     def _record_adoption(self, c: RecordAdoption, write: Write) -> None:
         self._update_cycle(c.cycle_id, write,
                            lambda cycle: cycle.record_adoption(c.body, c.on, c.reference,
@@ -509,6 +522,7 @@ Commands._handlers.update({
     SetAllocationRule: Commands._set_allocation_rule,
     SetTimeline: Commands._set_timeline,
     SetCategories: Commands._set_categories,
+    SetPotCap: Commands._set_pot_cap,
     RecordAdoption: Commands._record_adoption,
     RecordEvaluation: Commands._record_evaluation,
     MarkIncompatible: Commands._mark_incompatible,

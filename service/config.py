@@ -63,6 +63,7 @@ VARIABLES: dict[str, str] = {
     "oidc_client_id": "MEDBORGARBUDGET_OIDC_CLIENT_ID",
     "oidc_client_secret": "MEDBORGARBUDGET_OIDC_CLIENT_SECRET",
     "oidc_residence_claim": "MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM",
+    "works_in_claim": "MEDBORGARBUDGET_WORKS_IN_CLAIM",
     "test_sign_in": "MEDBORGARBUDGET_TEST_SIGN_IN",
     "secure_cookies": "MEDBORGARBUDGET_SECURE_COOKIES",
     "forwarded_allow_ips": "MEDBORGARBUDGET_FORWARDED_ALLOW_IPS",
@@ -116,6 +117,9 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = _variable("oidc_client_secret")
     oidc_residence_claim: str = Field("residence",
                                       validation_alias=VARIABLES["oidc_residence_claim"])
+    # The claim (of API tokens and of the identity provider) naming where a resident works,
+    # for areas open to those who live or work there (ADR 0025); absent: no such claim.
+    works_in_claim: str = Field("works_in", validation_alias=VARIABLES["works_in_claim"])
     test_sign_in: bool = Field(False, validation_alias=VARIABLES["test_sign_in"])
     secure_cookies: bool = Field(False, validation_alias=VARIABLES["secure_cookies"])
     forwarded_allow_ips: str = Field("127.0.0.1",

@@ -32,6 +32,7 @@ SIGNING_KEY_ENV = "MEDBORGARBUDGET_JWT_SECRET"
 # providers put it in `sub` or in a claim of its own.
 IDENTITY_CLAIM_ENV = "MEDBORGARBUDGET_IDENTITY_CLAIM"
 SUBJECT = "sub"
+WORKS_IN = "works_in"  # the default name of the claim of where a resident works
 DEFAULT_LIFETIME = 8 * 3600
 # Tokens whose signature was checked, kept until they expire: a resident's token arrives several
 # times within minutes (page, ballot, receipt) and checking a signature costs more than a ballot.
@@ -58,6 +59,7 @@ class Principal:
     role: Role
     birth_date: date | None = None
     residence: str | None = None
+    works_in: str | None = None
 
     @property
     def actor(self) -> str:
@@ -76,6 +78,7 @@ class TokenVerifier:
     audience: str
     signing_key: bytes | None = None  # only in embedded mode, where we mint tokens ourselves
     identity_claim: str = SUBJECT
+    works_in_claim: str = WORKS_IN
     _verified: VerifiedTokens = field(default_factory=lambda: VerifiedTokens(),
                                       compare=False, repr=False)
 
@@ -89,10 +92,11 @@ class TokenVerifier:
                 else public_key
             if "BEGIN" not in pem:
                 raise ConfigurationError(f"{PUBLIC_KEY_ENV} must be a PEM public key or its path")
-            return cls(pem, ("RS256", "ES256"), issuer, audience, identity_claim=claim)
+            return cls(pem, ("RS256", "ES256"), issuer, audience, identity_claim=claim,
+                       works_in_claim=settings.works_in_claim)
         secret = load_secret(data_dir, env, variable=SIGNING_KEY_ENV, file_name="jwt.key")
         return cls(secret, ("HS256",), issuer, audience, signing_key=secret,
-                   identity_claim=claim)
+                   identity_claim=claim, works_in_claim=settings.works_in_claim)
 
     def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
@@ -107,12 +111,13 @@ class TokenVerifier:
             raise AuthError("The token has expired.") from None
         except jwt.InvalidTokenError as error:
             raise AuthError(f"The token is not valid: {error}.") from None
-        principal = principal_from_claims(claims, self.identity_claim)
+        principal = principal_from_claims(claims, self.identity_claim, self.works_in_claim)
         self._verified.keep(token, principal, float(claims["exp"]))
         return principal
 
     def mint(self, role: Role | str, subject: str, lifetime: int = DEFAULT_LIFETIME,
-             birth_date: date | None = None, residence: str | None = None) -> str:
+             birth_date: date | None = None, residence: str | None = None,
+             works_in: str | None = None) -> str:
         if self.signing_key is None:
             raise ConfigurationError("Tokens come from the identity provider in this deployment.")
         now = int(time.time())
@@ -124,6 +129,8 @@ class TokenVerifier:
             claims["birthdate"] = birth_date.isoformat()  # the OpenID Connect standard claim
         if residence is not None:
             claims["residence"] = residence
+        if works_in is not None:
+            claims[self.works_in_claim] = works_in
         return jwt.encode(claims, self.signing_key, algorithm="HS256")
 
 
@@ -136,7 +143,7 @@ def bearer_token(header: str) -> str:
 
 
 def principal_from_claims(claims: Mapping[str, Any], identity_claim: str = SUBJECT,
-                          ) -> Principal:
+                          works_in_claim: str = WORKS_IN) -> Principal:
     """Who the token names. A resident is named by their personnummer, from `identity_claim`
     (it is checked, and reduced to a pseudonym, before anything is stored)."""
     try:
@@ -153,8 +160,9 @@ def principal_from_claims(claims: Mapping[str, Any], identity_claim: str = SUBJE
             birth_date = date.fromisoformat(str(claims["birthdate"]))
         except ValueError:
             raise AuthError("The token's birthdate is not a date.") from None
-    residence = claims.get("residence")
-    return Principal(subject, role, birth_date, str(residence) if residence else None)
+    residence, works_in = claims.get("residence"), claims.get(works_in_claim)
+    return Principal(subject, role, birth_date, str(residence) if residence else None,
+                     str(works_in) if works_in else None)
 
 
 class VerifiedTokens:

@@ -43,7 +43,7 @@ def cast_digital_ballot(app: Medborgarbudget, cycle: str, data: schemas.BallotIn
 
 
 def voter_of(resident: Principal) -> Voter:
-    return Voter(resident.subject, resident.birth_date, resident.residence)
+    return Voter(resident.subject, resident.birth_date, resident.residence, resident.works_in)
 
 
 class RenderedJSON(JSONResponse):

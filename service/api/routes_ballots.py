@@ -10,15 +10,14 @@ from fastapi.responses import JSONResponse
 
 from domain.receipts import normalised_code, receipt_digest
 from service.api import schemas
-from service.api.auth import Principal, Role
+from service.api.auth import Principal
+from service.api.callers import WRITE, Body, Official, Resident
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
     public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.openapi import problems
@@ -28,10 +27,6 @@ from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["ballots"])
-Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
-Official = Annotated[Principal, Depends(require(Role.OFFICIAL))]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 @router.post("/cycles/{cycle}/ballots", status_code=201, response_model=schemas.BallotReceipt,
@@ -67,7 +62,8 @@ def change_ballot(cycle: str, area: str, data: schemas.BallotChangeIn, app: App,
                          "refused too. Their choices are never sent with it.")
 def mark_in_roll(cycle: str, data: schemas.RollMarkIn, request: Request, app: App,
                  who: Official, body: Body, key: IdempotencyKey = None) -> JSONResponse:
-    voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence)
+    voter = Voter(data.voter.identity, data.voter.birth_date, data.voter.residence,
+                  data.voter.works_in)
 
     def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
         marked = app.ballots.mark_in_roll(MarkInRoll(cycle, data.area, data.station, voter),

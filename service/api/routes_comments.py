@@ -3,23 +3,21 @@ reviewers, as moderators, hide with a reason and read the queue of reported item
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from domain.cycle import COMMAND_PHASES
 from service import comments
 from service.api import comment_schemas as cs
-from service.api.auth import Principal, Role
+from service.api.auth import Principal
+from service.api.callers import WRITE, Body, Public, Resident, Reviewer
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.openapi import problems
@@ -28,11 +26,6 @@ from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
-Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
-Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _read_models(request: Request) -> ReadModels:

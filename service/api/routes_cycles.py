@@ -5,21 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
 from service import comments
 from service.api import formats, schemas
-from service.api.auth import Principal, Role
+from service.api.callers import WRITE, Admin, Auditor, Body, Public
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.openapi import problems
@@ -37,6 +34,7 @@ from service.commands import (
     RemoveArea,
     SetAllocationRule,
     SetCategories,
+    SetPotCap,
     SetTimeline,
     SetVotingRule,
 )
@@ -45,11 +43,6 @@ from service.read_models import ReadModels
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _cycle_response(app: App, cycle_id: str | UUID, status: int = 200,
@@ -186,6 +179,23 @@ def set_categories(cycle: str, data: schemas.CategoriesIn, app: App,
                    who: Admin) -> JSONResponse:
     return _after(app, SetCategories(cycle, [c.model_dump() for c in data.categories],
                                      who.actor), cycle)
+
+
+@router.put("/cycles/{cycle}/pot-cap", response_model=schemas.CycleOut, responses=WRITE,
+            summary="Cap the pots one resident may vote in (draft only)")
+def set_pot_cap(cycle: str, data: schemas.PotCapIn, app: App, who: Admin) -> JSONResponse:
+    """At most `max_pots` of the cycle's areas per resident, not counting the `uncounted`
+    ones (ADR 0025). A ballot or roll mark beyond the cap is refused with 409 naming the pots
+    the resident already voted in, never their choices."""
+    return _after(app, SetPotCap(cycle, data.model_dump(), who.actor), cycle)
+
+
+@router.delete("/cycles/{cycle}/pot-cap", response_model=schemas.CycleOut, responses=WRITE,
+               summary="Remove the cap on pots per voter (draft only)")
+def remove_pot_cap(cycle: str, app: App, who: Admin) -> JSONResponse:
+    """Every resident may again vote in every area they are eligible for; 409 when the
+    cycle has no cap."""
+    return _after(app, SetPotCap(cycle, None, who.actor), cycle)
 
 
 @router.put("/cycles/{cycle}/adoption", response_model=schemas.CycleOut, responses=WRITE,

@@ -4,25 +4,21 @@ their own reads.)"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from domain.errors import Conflict, NotFound
 from domain.pabulib import format_pabulib
 from service import comparison
-from service.api.auth import Principal, Role
+from service.api.callers import Auditor, Public
 from service.api.comparison_schemas import ComparisonOut, comparison_out
-from service.api.deps import App, Reached, public, require, respond
+from service.api.deps import App, Reached, respond
 from service.api.formats import download, file_name
 from service.api.openapi import problems
 from service.pabulib_cycles import export_area
 from service.read_models import ReadModels
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
-Auditor = Annotated[Principal, Depends(require(Role.AUDITOR, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
 PABULIB = "text/plain"
 
 

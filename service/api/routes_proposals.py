@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from domain.errors import NotFound
 from service import comments
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
+from service.api.callers import WRITE, Admin, Body, Public, Resident, ResidentOrAdmin, Reviewer
 from service.api.deps import (
     App,
     IdempotencyKey,
     Reached,
     idempotent,
-    public,
-    raw_body,
-    require,
     respond,
 )
 from service.api.finding import BadQuery, WantedProposals, found
@@ -39,13 +35,6 @@ from service.exports import proposals_table
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"])
-Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
-Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-ResidentOrAdmin = Annotated[Principal, Depends(require(Role.RESIDENT, Role.ADMIN))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 def _proposal_response(app: App, proposal_id: object, status: int = 200,

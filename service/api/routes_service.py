@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from service import metrics
-from service.api.auth import Principal
-from service.api.deps import public
+from service.api.callers import Public
 from service.api.openapi import problems
 from service.api.problems import problem
 from service.api.schemas import Readiness
@@ -18,7 +16,6 @@ from service.read_models import ReadModels
 
 router = APIRouter(tags=["service"])
 LOG = logging.getLogger("medborgarbudget.readiness")
-Public = Annotated[Principal | None, Depends(public)]
 
 
 @router.get("/readyz", response_model=Readiness, summary="Ready for traffic",

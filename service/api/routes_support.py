@@ -3,16 +3,16 @@ while it is open, everyone sees the counts and the outcome (ADR 0020)."""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from service import support_round
 from service.api import schemas_support
-from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, public, raw_body, require, respond
+from service.api.auth import Principal
+from service.api.callers import WRITE, Admin, Body, Public, Resident
+from service.api.deps import App, IdempotencyKey, idempotent, respond
 from service.api.openapi import problems
 from service.api.receipts import voter_of
 from service.api.schemas import CycleOut
@@ -20,11 +20,6 @@ from service.api.views import cycle_view
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["support round"])
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-Resident = Annotated[Principal, Depends(require(Role.RESIDENT))]
-Public = Annotated[Principal | None, Depends(public)]
-Body = Annotated[bytes, Depends(raw_body)]
-WRITE = problems(401, 403, 404, 409, 422)
 
 
 @router.put("/cycles/{cycle}/support-round", response_model=CycleOut, responses=WRITE,

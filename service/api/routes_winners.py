@@ -6,25 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.api import schemas
-from service.api.auth import Principal, Role
-from service.api.deps import App, IdempotencyKey, idempotent, raw_body, require, respond
-from service.api.openapi import problems
+from service.api.callers import WRITE, Admin, AdminOrReviewer, Body
+from service.api.deps import App, IdempotencyKey, idempotent, respond
 from service.api.views import cycle_view, results_view
 from service.commands import AmendWinners, MarkIncompatible
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["cycles"])
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
-AdminOrReviewer = Annotated[Principal, Depends(require(Role.ADMIN, Role.REVIEWER))]
-Body = Annotated[bytes, Depends(raw_body)]
 
 
 @router.post("/cycles/{cycle}/winner-exceptions", status_code=201,
-             response_model=schemas.ResultsOut, responses=problems(401, 403, 404, 409, 422),
+             response_model=schemas.ResultsOut, responses=WRITE,
              summary="Exclude a winner or fund a proposal outside the rule, with a reason "
                      "(results phase, before the adoption)")
 def record_winner_exception(cycle: str, data: schemas.WinnerExceptionIn, request: Request,
@@ -44,7 +40,7 @@ def record_winner_exception(cycle: str, data: schemas.WinnerExceptionIn, request
 
 
 @router.post("/cycles/{cycle}/incompatibilities", status_code=201,
-             response_model=schemas.CycleOut, responses=problems(401, 403, 404, 409, 422),
+             response_model=schemas.CycleOut, responses=WRITE,
              summary="Mark two proposals of one area as excluding each other (before voting)")
 def mark_incompatible(cycle: str, data: schemas.IncompatibleIn, request: Request, app: App,
                       who: AdminOrReviewer, body: Body,

@@ -133,11 +133,23 @@ class AssemblyRecordIn(BaseModel):
     reference: str = Field(min_length=1, max_length=200)
 
 
+ResidenceCode = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class Eligibility(BaseModel):
     model_config = _example(min_age=13, max_age=25, residence=None)
     min_age: int | None = Field(default=None, ge=0, le=150)
     max_age: int | None = Field(default=None, ge=0, le=150)
-    residence: str | None = Field(default=None, min_length=1, max_length=100)
+    residence: ResidenceCode | list[ResidenceCode] | None = Field(
+        default=None, description="The residence code voters must have (from their token), or "
+                                  "a list of codes any of which will do (at most 50).")
+    municipality_wide: bool = Field(
+        default=False, description="Open to every resident of the municipality: whoever lives "
+                                   "in one of the cycle's territorial areas (their residence "
+                                   "codes), and no one else. Not with `residence`.")
+    accept_works_in: bool = Field(
+        default=False, description="Whoever works in one of the places (the token's `works_in` "
+                                   "claim) may vote here as if they lived there.")
 
 
 class VotingRuleBody(BaseModel):
@@ -250,6 +262,20 @@ class CategoriesIn(BaseModel):
     categories: list[CategoryOut] = Field(max_length=50)
 
 
+class PotCapIn(BaseModel):
+    model_config = _example(max_pots=1, uncounted=["unga"])
+    max_pots: int = Field(ge=1, le=100, strict=True, description=(
+        "How many of the cycle's counted areas (pots) one resident may vote in."))
+    uncounted: list[str] = Field(default_factory=list, max_length=100, description=(
+        "Areas a ballot in which takes none of the resident's places (e.g. a youth or "
+        "city-wide pot open besides their district's)."))
+
+
+class PotCapOut(BaseModel):
+    max_pots: int
+    uncounted: list[str]
+
+
 class TimelineIn(BaseModel):
     model_config = _example(ideas="2027-02-01", review="2027-03-15", voting="2027-04-20")
     draft: date | None = None
@@ -354,6 +380,9 @@ class CycleOut(BaseModel):
         default=None, description="The support round's rules (`default`, and `areas` with "
                                   "their own), or null when the cycle has none; its outcome "
                                   "is at `.../support-round/outcome`.")
+    pot_cap: PotCapOut | None = Field(
+        default=None, description="The cap on pots per voter: at most `max_pots` areas per "
+                                  "resident, the `uncounted` aside; null: no cap.")
     position: int | None = Field(
         default=None, description="Position of the last event written by this request.")
 
@@ -560,6 +589,9 @@ class PaperVoter(BaseModel):
                           description="Personnummer or samordningsnummer, in any common form.")
     birth_date: date | None = None
     residence: str | None = Field(default=None, max_length=100)
+    works_in: str | None = Field(default=None, max_length=100, description=(
+        "Where the voter works (from their identity document or the provider's claim), for an "
+        "area that accepts it."))
 
 
 class RollMarkIn(BaseModel):

@@ -31,7 +31,9 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         evaluation=cycle.evaluation,
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
         incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
-        currency=cycle.currency, support_round=cycle.support_round, position=position,
+        currency=cycle.currency, support_round=cycle.support_round,
+        pot_cap=schemas.PotCapOut(**cycle.pot_cap_data) if cycle.pot_cap_data else None,
+        position=position,
     ).model_dump(mode="json")
 
 

@@ -21,8 +21,7 @@ from service import comments
 from service.application import Medborgarbudget
 from service.pages.routes import PageNotFound, render
 from service.web import forms
-from service.web.routes import Form, _app, _gettext, _lang, _require_resident
-from service.web.session import check_csrf
+from service.web.routes import Form, _app, _gettext, _lang, _require_resident, signed_in_post
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,13 +73,11 @@ def comment_page(request: Request, proposal_id: str, reply_to: str | None = None
 
 @router.post("/proposals/{proposal_id}/comment", response_class=HTMLResponse)
 def post_comment(request: Request, proposal_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
     proposal = _proposal(app, proposal_id)
     reply_to = forms.first(form, "reply_to") or None
     text = forms.first(form, "text")
@@ -139,13 +136,11 @@ def report_page(request: Request, kind: str, item_id: str) -> Response:
 
 @router.post("/report/{kind}/{item_id}", response_class=HTMLResponse)
 def report(request: Request, kind: str, item_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
     context = _report_context(app, kind, item_id)
     try:
         done = app.execute(comments.ReportItem(context["item_id"], resident.subject))

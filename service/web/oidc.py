@@ -7,6 +7,7 @@ MEDBORGARBUDGET_OIDC_ISSUER         the provider's issuer URL (discovery documen
 MEDBORGARBUDGET_OIDC_CLIENT_ID      this service's client id
 MEDBORGARBUDGET_OIDC_CLIENT_SECRET  its secret (omit for a public client; PKCE protects the code)
 MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM  the claim holding the residence code (default: residence)
+MEDBORGARBUDGET_WORKS_IN_CLAIM      the claim holding where they work, if given (default: works_in)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class OidcSettings:
     client_secret: str | None
     residence_claim: str = "residence"
     identity_claim: str = "sub"
+    works_in_claim: str = "works_in"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OidcSettings | None:
@@ -35,7 +37,7 @@ class OidcSettings:
             return None
         return cls(settings.oidc_issuer.rstrip("/"), settings.oidc_client_id,
                    settings.oidc_client_secret, settings.oidc_residence_claim,
-                   settings.identity_claim)
+                   settings.identity_claim, settings.works_in_claim)
 
 
 def client(settings: OidcSettings) -> Any:
@@ -64,5 +66,6 @@ def resident_from_claims(claims: Mapping[str, Any], settings: OidcSettings) -> R
         birth_date = None
     residence = claims.get(settings.residence_claim)
     name = claims.get("given_name") or claims.get("name") or ""
+    works_in = claims.get(settings.works_in_claim)
     return Resident(subject, str(name), birth_date, str(residence) if residence else None,
-                    "oidc")
+                    "oidc", str(works_in) if works_in else None)

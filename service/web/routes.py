@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +22,7 @@ from domain.cycle import BudgetCycle
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
 from domain.identity import personnummer_of
 from domain.phases import Phase
+from domain.pot_cap import PotCapReached
 from service import comments
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
@@ -85,6 +86,23 @@ def _require_resident(request: Request, lang: str) -> Resident | RedirectRespons
         target = quote(str(request.url.path) + _suffix(lang), safe="")
         return RedirectResponse(f"/sign-in?next={target}&lang={lang}", status_code=303)
     return resident
+
+
+class SignedInPost(NamedTuple):
+    lang: str
+    resident: Resident
+    app: Medborgarbudget
+
+
+def signed_in_post(request: Request, form: Form) -> SignedInPost | RedirectResponse:
+    """What every resident's form POST starts with: the page's language, its CSRF token
+    checked (a forged form stores nothing), and the signed-in resident, or the way to sign in."""
+    lang = _lang(request, form)
+    check_csrf(request, forms.first(form, "csrf"), lang)
+    resident = _require_resident(request, lang)
+    if isinstance(resident, RedirectResponse):
+        return resident
+    return SignedInPost(lang, resident, _app(request))
 
 
 def _safe_next(target: str | None) -> str:
@@ -221,13 +239,11 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
 def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
-    lang = _lang(request, form)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     _ = _gettext(lang)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
     cycle = _cycle(app, cycle_id)
     checked = forms.check_proposal(form, list(cycle.areas), _,
                                    [c.id for c in cycle.categories])
@@ -262,7 +278,7 @@ def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
 # ---- voting ----------------------------------------------------------------------------
 
 def _voter(resident: Resident) -> Voter:
-    return Voter(resident.subject, resident.birth_date, resident.residence)
+    return Voter(resident.subject, resident.birth_date, resident.residence, resident.works_in)
 
 
 def _existing_ballot(app: Medborgarbudget, cycle: BudgetCycle, area: str,
@@ -291,12 +307,28 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
     today = datetime.now(UTC).date()
     areas = []
     for area in cycle.areas.values():
-        refusal = area.eligibility.refusal(resident.birth_date, resident.residence, today)
+        refusal = cycle.eligibility_refusal(area.id, resident.birth_date, resident.residence,
+                                            today, resident.works_in)
         voted = _existing_ballot(app, cycle, area.id, resident) is not None
         areas.append({"id": area.id, "name": area.name, "budget": area.budget,
                       "eligible": refusal is None, "voted": voted})
     return render(request, "vote_areas.html", lang, cycle=_cycle_view(cycle), areas=areas,
-                  open=cycle.phase is Phase.VOTING)
+                  open=cycle.phase is Phase.VOTING, cap=_cap_view(cycle, areas))
+
+
+def _cap_view(cycle: BudgetCycle, areas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The cycle's cap on pots per voter as the resident's page tells it (ADR 0025): how
+    many, which areas do not count, and whether the resident has used every place (their own
+    ballots and roll marks are what took them). Marks each area that the cap now closes."""
+    cap = cycle.pot_cap
+    if cap is None:
+        return None
+    used = [a for a in areas if a["voted"] and cap.counts(a["id"])]
+    full = len(used) >= cap.max_pots
+    for area in areas:
+        area["capped"] = full and not area["voted"] and cap.counts(area["id"])
+    return {"max_pots": cap.max_pots, "full": full,
+            "uncounted": [cycle.areas[a].name for a in cap.uncounted if a in cycle.areas]}
 
 
 def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str,
@@ -309,7 +341,9 @@ def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str,
     # but shows only the notice (ADR 0024).
     hidden = comments.hidden_in_cycle(app, cycle.id)
     _ = _gettext(lang)
-    return {"area": {"id": area.id, "name": area.name, "budget": area.budget},
+    return {"area": {"id": area.id, "name": area.name, "budget": area.budget,
+                     "eligibility": area.to_dict()["eligibility"]},
+            "residences": residence_names(cycle.areas.values()),
             "rule": rule.to_dict(), "proposals": [
                 {"id": str(p.id), "cost": p.cost,
                  "title": p.title if str(p.id) not in hidden else _(
@@ -325,8 +359,8 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
     existing = _existing_ballot(app, cycle, area_id, resident)
     if chosen is None and isinstance(existing, Ballot):
         chosen = {"selections": existing.selections, "points": existing.points or []}
-    refusal = cycle.area(area_id).eligibility.refusal(
-        resident.birth_date, resident.residence, datetime.now(UTC).date())
+    refusal = cycle.eligibility_refusal(area_id, resident.birth_date, resident.residence,
+                                        datetime.now(UTC).date(), resident.works_in)
     return render(request, "ballot.html", lang, status=status, cycle=_cycle_view(cycle),
                   open=cycle.phase is Phase.VOTING, refusal=refusal,
                   already=existing is not None, error=error,
@@ -382,12 +416,10 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     """What both steps of voting by form start with: a form with its CSRF token, from a signed-in
     resident, for an area of the cycle, with choices valid under the area's rule; otherwise the
     response to give instead."""
-    lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
@@ -437,6 +469,11 @@ def cast_ballot(request: Request, cycle_id: str, area_id: str, form: Form) -> Re
     except DuplicateBallot:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
                             error=_("You have already voted in this area."))
+    except PotCapReached as reached:
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
+                            error=_("You may vote in at most %(count)s of this cycle's areas "
+                                    "and have already voted in %(areas)s.") % {
+                                "count": reached.max_pots, "areas": ", ".join(reached.used)})
     except PhaseError:
         return _ballot_page(request, lang, app, cycle, area_id, resident, status=409,
                             error=_("Voting is not open in this cycle."))

@@ -69,18 +69,19 @@ class Resident:
     birth_date: date | None
     residence: str | None
     via: str  # "oidc" or "local"
+    works_in: str | None = None  # a cookie made before the claim existed has none
 
     def to_session(self) -> dict[str, Any]:
         return {"subject": self.subject, "name": self.name, "via": self.via,
                 "birth_date": self.birth_date.isoformat() if self.birth_date else None,
-                "residence": self.residence}
+                "residence": self.residence, "works_in": self.works_in}
 
     @classmethod
     def from_session(cls, data: dict[str, Any]) -> Resident:
         born = data.get("birth_date")
         return cls(data["subject"], data.get("name", ""),
                    date.fromisoformat(born) if born else None, data.get("residence"),
-                   data.get("via", "local"))
+                   data.get("via", "local"), data.get("works_in"))
 
 
 def secure_cookies(env: Mapping[str, str] | None = None) -> bool:

@@ -21,8 +21,8 @@ from service.ballot_intake import Voter
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
-from service.web.routes import Form, _app, _cycle, _lang, _require_resident, _suffix
-from service.web.session import Resident, check_csrf, current_resident
+from service.web.routes import Form, _app, _cycle, _lang, _suffix, signed_in_post
+from service.web.session import Resident, current_resident
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = ("support", "withdraw")
@@ -30,7 +30,7 @@ ACTIONS = ("support", "withdraw")
 
 def _voter(resident: Resident | None) -> Voter | None:
     return None if resident is None else Voter(resident.subject, resident.birth_date,
-                                               resident.residence)
+                                               resident.residence, resident.works_in)
 
 
 def _cycle_view(cycle: BudgetCycle) -> dict[str, Any]:
@@ -56,8 +56,9 @@ def _page(request: Request, lang: str, app: Medborgarbudget, cycle: BudgetCycle,
             for s in standings if s.area == area.id]
         if decided:  # as the outcome lists them: most supported first
             rows.sort(key=lambda r: (r["outcome"] or {}).get("rank", 0))
-        eligible = resident is not None and area.eligibility.refusal(
-            resident.birth_date, resident.residence, today) is None
+        eligible = resident is not None and cycle.eligibility_refusal(
+            area.id, resident.birth_date, resident.residence, today,
+            resident.works_in) is None
         areas.append({"id": area.id, "name": area.name, "eligible": eligible, "rows": rows,
                       "rule": rules.rule_for(area.id).to_dict() if rules else None})
     return render(request, "support.html", lang, status=status, cycle=_cycle_view(cycle),
@@ -74,12 +75,10 @@ def support_page(request: Request, cycle_id: str) -> Response:
 @router.post("/cycles/{cycle_id}/support/{proposal_id}", response_class=HTMLResponse)
 def give_or_take_back(request: Request, cycle_id: str, proposal_id: str,
                       form: Form) -> Response:
-    lang = _lang(request, form)
-    check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    app = _app(request)
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     try:
         proposal = app.proposal(proposal_id)
@@ -91,7 +90,7 @@ def give_or_take_back(request: Request, cycle_id: str, proposal_id: str,
     action = forms.first(form, "action")
     if action not in ACTIONS:
         return _page(request, lang, app, cycle, 422, _("Choose to support or to take back."))
-    voter = Voter(resident.subject, resident.birth_date, resident.residence)
+    voter = Voter(resident.subject, resident.birth_date, resident.residence, resident.works_in)
     try:
         if action == "support":
             support_round.support(app, proposal.id, voter)

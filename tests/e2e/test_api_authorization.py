@@ -63,6 +63,8 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("PUT", f"{API}/cycles/{{cycle}}/allocation-rule"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/timeline"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/categories"): frozenset({ADMIN}),
+    ("PUT", f"{API}/cycles/{{cycle}}/pot-cap"): frozenset({ADMIN}),
+    ("DELETE", f"{API}/cycles/{{cycle}}/pot-cap"): frozenset({ADMIN}),
     ("PUT", f"{API}/cycles/{{cycle}}/adoption"): frozenset({ADMIN}),
     ("POST", f"{API}/cycles/{{cycle}}/winner-exceptions"): frozenset({ADMIN}),
     ("POST", f"{API}/cycles/{{cycle}}/incompatibilities"): frozenset({ADMIN, REVIEWER}),

@@ -30,12 +30,13 @@ from domain.ballot import Ballot, RollMark, ballot_id
 from domain.comment import Comment
 from domain.cycle import BudgetCycle
 from domain.moderation import Moderation
+from domain.pot_cap import PotPlace
 from domain.proposal import Proposal
 from domain.voting_rules import VotingRule
 from projections.stored_ballot import cast_ballot
 
 AGGREGATES: tuple[type[Aggregate], ...] = (BudgetCycle, Proposal, Ballot, RollMark, Comment,
-                                            Moderation)
+                                            Moderation, PotPlace)
 ENVELOPE = {"originator_id", "originator_version", "timestamp"}
 OLD_EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "old_events" / \
     "stored_events.jsonl"
@@ -64,6 +65,7 @@ STORED_TOPICS = {
     "medborgarbudget:RollMark.Marked",
     "medborgarbudget:Comment.Posted", "medborgarbudget:Moderation.Opened",
     "medborgarbudget:Moderation.Reported", "medborgarbudget:Moderation.Hidden",
+    "medborgarbudget:BudgetCycle.PotCapSet", "medborgarbudget:PotPlace.Taken",
 }
 
 
@@ -88,7 +90,8 @@ def test_every_event_class_has_its_topic_in_the_schema_and_every_topic_a_class()
     recorded = {cls.TOPIC for cls in all_event_classes()} - events.NEVER_RECORDED
     assert recorded == set(events.SCHEMA)
     assert {cls.TOPIC for cls in all_event_classes()} >= events.NEVER_RECORDED
-    assert {aggregate.TOPIC for aggregate in AGGREGATES} == set(events.AGGREGATES)
+    assert {aggregate.TOPIC for aggregate in AGGREGATES} == \
+        set(events.AGGREGATES) | set(events.OTHER_AGGREGATES)
 
 
 def test_the_topics_are_the_ones_existing_stores_hold() -> None:
@@ -172,6 +175,8 @@ OLDEST: dict[str, dict[str, Any]] = {
         "outcome": {"norr": {"rule": "top", "value": 5, "proposals": [], "on_ballot": []}}},
     events.TimelineSet.TOPIC: {"timeline": {"ideas": "2025-02-01"}, "actor": "admin:a",
                                "at": AT},
+    events.PotCapSet.TOPIC: {"pot_cap": {"max_pots": 1, "uncounted": ["unga"]},
+                             "actor": "admin:a", "at": AT},
     events.PhaseChanged.TOPIC: {"trigger": "open_ideas", "from_phase": "draft",
                                 "to_phase": "ideas", "actor": "admin:a", "reason": "",
                                 "at": AT},
@@ -222,6 +227,8 @@ OLDEST: dict[str, dict[str, Any]] = {
     events.RollMarked.TOPIC: {"originator_topic": events.ROLL_MARK, "cycle_id": "c",
                               "area": "norr", "voter": "v", "station": "Biblioteket",
                               "day": "2025-03-01"},
+    events.PotPlaceTaken.TOPIC: {"originator_topic": events.POT_PLACE, "cycle_id": "c",
+                                 "voter": "v", "number": 1, "area": "norr"},
     events.CommentPosted.TOPIC: {
         "originator_topic": events.COMMENT, "cycle_id": "c", "proposal_id": "p",
         "parent_id": None, "text": "Bra idé", "author": "a", "by_proposer": False, "at": AT},
