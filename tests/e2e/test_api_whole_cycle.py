@@ -139,7 +139,8 @@ def test_a_whole_cycle_over_http(api: Api) -> None:
     assert [a["id"] for a in configured["areas"]] == ["norr", "unga"]
     unga = configured["areas"][1]
     assert unga["kind"] == "group"
-    assert unga["eligibility"] == {"min_age": 13, "max_age": 25, "residence": None}
+    assert unga["eligibility"] == {"min_age": 13, "max_age": 25, "residence": None,
+                                   "municipality_wide": False, "accept_works_in": False}
     assert unga["voting_rule"]["kind"] == "knapsack" and unga["allocation_rule"] == "greedy"
     assert configured["voting_rule"]["kind"] == VOTING_RULE["kind"]
     assert configured["voting_rule"]["max_choices"] == VOTING_RULE["max_choices"]
