@@ -167,6 +167,8 @@ class Area:
                 del eligibility[later]  # an area without it is stored as it always was
         if self.source is None:
             del data["source"]  # an area made here is stored as it always was
+        if self.min_votes is None:
+            del data["min_votes"]  # stored before pots had a minimum, and stays so
         return data
 
 
