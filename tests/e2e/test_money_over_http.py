@@ -37,7 +37,9 @@ def euro_cycle(api: Api, phase: str) -> tuple[str, dict[str, str]]:
     api.admin("PUT", f"{base}/decision",
               json={"body": "Gemeinderat", "date": "2027-01-10", "reference": "GR 1/2027"})
     shown = api.admin("POST", f"{base}/areas", 201, json={
+        # No minimum of votes: a project no ballot names is still counted on its cost.
         "id": "norr", "name": "Norr", "budget": "1500.50", "eligibility": {"residence": "norr"},
+        "min_votes": 0,
         "voting_rule": {"kind": "knapsack", "min_choices": 1}})
     area = shown["areas"][0]
     assert (shown["currency"], area["budget"], area["budget_minor"]) == ("EUR", "1500.50",
