@@ -306,6 +306,51 @@ def project(data: Path | None, once: bool) -> None:
         app.close()
 
 
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+@click.option("--once", is_flag=True, help="Turn the events into mails, send them, then exit.")
+@click.option("--lease", type=click.FloatRange(0, 86_400), default=None,
+              help="Seconds a mail claimed by a sender is left to it before another retries "
+                   "(default 300).")
+def mail(data: Path | None, once: bool, lease: float | None) -> None:
+    """Turn proposal events into mails to their followers and send them through
+    MEDBORGARBUDGET_SMTP_URL (or into the log with MEDBORGARBUDGET_MAIL_TO_LOG=true)."""
+    import signal
+    import threading
+
+    from service.logs import configure_logging
+    from service.personal.mailing import POLL_SECONDS, open_residents, transport_for
+    from service.personal.sender import LEASE_SECONDS, send_pending
+    from service.runtime import open_application
+
+    configure_logging()
+    settings = _settings(data)
+    try:
+        transport = transport_for(settings)
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
+    if transport is None:
+        raise click.UsageError("No way to send mail: set MEDBORGARBUDGET_SMTP_URL "
+                               "(smtp://user:password@host:port).")
+    app = open_application(settings)
+    residents = open_residents(app, settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.is_set():
+            residents.projection.catch_up(stop)
+            sent = send_pending(residents.store, transport, residents.sender, stop,
+                                LEASE_SECONDS if lease is None else lease)
+            if once:
+                click.echo(f"Sent {sent} mails.")
+                break
+            stop.wait(POLL_SECONDS)
+    finally:
+        residents.store.close()
+        app.close()
+
+
 @main.group()
 def projections() -> None:
     """Maintain the read models."""
