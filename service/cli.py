@@ -220,6 +220,9 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     test_sign_in = demo or settings.test_sign_in
     if test_sign_in:
         os.environ[TEST_SIGN_IN_ENV] = "true"  # for worker processes started by uvicorn
+    if demo and not settings.smtp_url:
+        os.environ["MEDBORGARBUDGET_MAIL_TO_LOG"] = "true"  # mails into the log, not sent
+        settings = _settings(data)
     base = f"http://{host}:{port}"
     if demo:
         cycle_id = _seed_demo(settings)

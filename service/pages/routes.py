@@ -327,7 +327,16 @@ def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
 def proposal_page(request: Request, proposal_id: str, position: Reached,
                   lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
+    # The proposer's display name, if they gave one (service/personal, ADR 0028): erased,
+    # the page says "a resident" again.
+    name_of: Callable[[str], str | None] = getattr(request.app.state, "proposer_name",
+                                                   lambda _: None)
+
+    def page(read_models: ReadModels, _: str) -> Page:
+        template, context = _proposal_page(read_models, proposal_id)
+        return template, {**context, "proposer_name": name_of(proposal_id)}
+
+    return shared(request, lang, position, page)
 
 
 # The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.

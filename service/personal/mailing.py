@@ -82,6 +82,14 @@ class Residents:
     def pseudonym(self, identity: str) -> str:
         return self.app.proposer_pseudonym(identity)
 
+    def proposer_name(self, proposal_id: str) -> str | None:
+        """The display name its proposer gave, None when none (or erased, or no proposal)."""
+        try:
+            proposer = self.app.proposal(proposal_id).proposer
+        except (NotFound, ValueError):
+            return None
+        return self.store.display_names([proposer]).get(proposer)
+
     # ---- e-mail --------------------------------------------------------------------------
 
     def give_address(self, pseudonym: str, address: object, lang: str) -> str:
