@@ -66,7 +66,7 @@ def test_a_killed_sender_loses_nothing_and_repeats_only_the_mail_in_flight(
             assert len(inbox.message_ids()) == HELD  # killed mid-batch
             # Started again: the mail in flight is sent again, the others once.
             again = mail_command(settings, url, "--lease", "0")
-            out, err = again.communicate(timeout=120)
+            _, err = again.communicate(timeout=120)
             assert again.returncode == 0, err.decode()
             received = Counter(inbox.message_ids())
 
