@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.ended_sessions = ended_sessions
     api.state.residents = residents
     api.state.proposer_name = residents.proposer_name
+    api.state.comment_names = residents.store.comment_names
     api.state.test_sign_in = test_sign_in
     api.state.publisher = Publisher.of(settings)
     api.state.ready_max_lag = ready_max_lag()

@@ -331,10 +331,15 @@ def proposal_page(request: Request, proposal_id: str, position: Reached,
     # the page says "a resident" again.
     name_of: Callable[[str], str | None] = getattr(request.app.state, "proposer_name",
                                                    lambda _: None)
+    comment_names: Callable[[list[str]], dict[str, str]] = getattr(
+        request.app.state, "comment_names", lambda _: {})
 
     def page(read_models: ReadModels, _: str) -> Page:
         template, context = _proposal_page(read_models, proposal_id)
-        return template, {**context, "proposer_name": name_of(proposal_id)}
+        ids = [str(c["id"]) for top in context["comments"]
+               for c in (top, *top.get("replies", []))]
+        return template, {**context, "proposer_name": name_of(proposal_id),
+                          "comment_names": comment_names(ids) if ids else {}}
 
     return shared(request, lang, position, page)
 

@@ -2,8 +2,9 @@
 
 Keyed by the resident's deployment-wide proposer pseudonym (service/commands.py), never by their
 identity: e-mail addresses (pending and confirmed), an optional display name, the proposals they
-follow, their notification setting, the per-cycle pseudonyms under which they commented (so a
-comment can carry their display name), and the outbox of mails to them. Nothing of it enters
+follow, their notification setting, the comments they wrote on the pages (so a comment can
+carry their display name; the events keep only a per-cycle pseudonym), and the outbox of mails
+to them. Nothing of it enters
 the event log, the logs or any export; erasing a resident deletes their rows here and the event
 history stays as it was (docs/adr/0028).
 
@@ -41,8 +42,8 @@ _TABLES = (
     """CREATE TABLE IF NOT EXISTS personal_follows (
         pseudonym TEXT NOT NULL, proposal_id TEXT NOT NULL, following INTEGER NOT NULL,
         at TEXT NOT NULL, PRIMARY KEY (pseudonym, proposal_id))""",
-    """CREATE TABLE IF NOT EXISTS personal_aliases (
-        alias TEXT PRIMARY KEY, pseudonym TEXT NOT NULL, cycle_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS personal_comments (
+        comment_id TEXT PRIMARY KEY, pseudonym TEXT NOT NULL, cycle_id TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS personal_outbox (
         id {serial}, message_id TEXT NOT NULL UNIQUE, position BIGINT, pseudonym TEXT NOT NULL,
         address TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
@@ -181,28 +182,35 @@ class PersonalData(ABC):
                   "WHERE pseudonym = ?", (name, now_iso(), pseudonym))
 
     def display_names(self, pseudonyms: Sequence[str]) -> dict[str, str]:
-        """Display names by proposer pseudonym or comment alias (those that have one)."""
-        wanted = list(dict.fromkeys(pseudonyms))
+        """Display names by proposer pseudonym (those that have one)."""
+        return self._names("SELECT r.pseudonym, r.display_name FROM personal_residents r "
+                           "WHERE r.pseudonym IN ({marks}) AND r.display_name IS NOT NULL",
+                           pseudonyms)
+
+    def comment_names(self, comment_ids: Sequence[str]) -> dict[str, str]:
+        """Display names by comment id, for the comments whose authors have one."""
+        return self._names("SELECT c.comment_id, r.display_name FROM personal_comments c "
+                           "JOIN personal_residents r ON r.pseudonym = c.pseudonym "
+                           "WHERE c.comment_id IN ({marks}) AND r.display_name IS NOT NULL",
+                           comment_ids)
+
+    def _names(self, sql: str, keys: Sequence[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(keys))
         names: dict[str, str] = {}
         with self.transaction() as t:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 marks = ", ".join("?" for _ in chunk)
-                for key, name in t.rows(
-                        "SELECT r.pseudonym, r.display_name FROM personal_residents r "
-                        f"WHERE r.pseudonym IN ({marks}) AND r.display_name IS NOT NULL "
-                        "UNION ALL SELECT a.alias, r.display_name FROM personal_aliases a "
-                        "JOIN personal_residents r ON r.pseudonym = a.pseudonym "
-                        f"WHERE a.alias IN ({marks}) AND r.display_name IS NOT NULL",
-                        [*chunk, *chunk]):
+                for key, name in t.rows(sql.format(marks=marks), chunk):
                     names[str(key)] = str(name)
         return names
 
-    def note_alias(self, pseudonym: str, alias: str, cycle_id: str) -> None:
-        """`alias` (a per-cycle comment pseudonym) is this resident's."""
+    def note_comment(self, pseudonym: str, comment_id: str, cycle_id: str) -> None:
+        """The resident wrote this comment (on the pages)."""
         with self.transaction() as t:
-            t.run("INSERT INTO personal_aliases (alias, pseudonym, cycle_id) VALUES (?, ?, ?) "
-                  "ON CONFLICT (alias) DO NOTHING", (alias, pseudonym, cycle_id))
+            t.run("INSERT INTO personal_comments (comment_id, pseudonym, cycle_id) "
+                  "VALUES (?, ?, ?) ON CONFLICT (comment_id) DO NOTHING",
+                  (comment_id, pseudonym, cycle_id))
 
     # ---- follows -----------------------------------------------------------------------
 
@@ -235,7 +243,7 @@ class PersonalData(ABC):
             profile = _profile(t, pseudonym)
             follows = t.rows("SELECT proposal_id, following, at FROM personal_follows "
                              "WHERE pseudonym = ? ORDER BY at", (pseudonym,))
-            aliases = t.rows("SELECT cycle_id FROM personal_aliases WHERE pseudonym = ?",
+            written = t.rows("SELECT comment_id FROM personal_comments WHERE pseudonym = ?",
                              (pseudonym,))
             mails = t.rows("SELECT message_id, address, subject, created_at, sent_at "
                            "FROM personal_outbox WHERE pseudonym = ? ORDER BY id", (pseudonym,))
@@ -246,16 +254,16 @@ class PersonalData(ABC):
                 "notifications": profile.notify, "updated_at": profile.updated_at},
             "follows": [{"proposal_id": p, "following": bool(f), "since": a}
                         for p, f, a in follows],
-            "commented_in_cycles": sorted({str(c) for (c,) in aliases}),
+            "comments_with_your_name": sorted(str(c) for (c,) in written),
             "mails": [{"message_id": m, "to": a, "subject": s, "created_at": c, "sent_at": d}
                       for m, a, s, c, d in mails],
         }
 
     def erase(self, pseudonym: str) -> None:
-        """Delete everything held about the resident: their profile, follows, comment aliases
-        and every mail to them, sent or not."""
+        """Delete everything held about the resident: their profile, follows, the note of
+        their comments and every mail to them, sent or not."""
         with self.transaction() as t:
-            for table in ("personal_residents", "personal_follows", "personal_aliases",
+            for table in ("personal_residents", "personal_follows", "personal_comments",
                           "personal_outbox"):
                 t.run(f"DELETE FROM {table} WHERE pseudonym = ?", (pseudonym,))
 

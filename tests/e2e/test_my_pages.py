@@ -182,7 +182,12 @@ def test_download_then_erasure_leaves_a_resident_and_a_verifying_history(api: Ap
     mine = answer.headers["location"].split("/")[2].split("?")[0]
     post(client, "/mina-sidor/namn", {"display_name": "Anna Andersson"})
     give_and_confirm(api, "anna@example.se")
-    assert "Anna Andersson" in client.get(f"/proposals/{mine}").text
+    form = f"/proposals/{mine}/comment"
+    commented = post(client, form, {"text": "Gärna vid lekplatsen."}, form)
+    assert commented.status_code == 303, commented.text
+    page = client.get(commented.headers["location"]).text  # waits for the comment
+    assert "Föreslaget av Anna Andersson" in page
+    assert "<p class=\"comment-meta\">Anna Andersson (" in page
     own = client.get("/mina-sidor").text
     assert "Parkbänkar" in own
 
@@ -191,6 +196,8 @@ def test_download_then_erasure_leaves_a_resident_and_a_verifying_history(api: Ap
     assert held["profile"]["email"] == "anna@example.se"
     assert held["profile"]["display_name"] == "Anna Andersson"
     assert [p["title"] for p in held["proposals"]] == ["Parkbänkar"]
+    assert [c["text"] for c in held["comments"]] == ["Gärna vid lekplatsen."]
+    assert len(held["comments_with_your_name"]) == 1
     assert "selections" not in json.dumps(held)
 
     assert post(client, "/mina-sidor/radera", {}, "/mina-sidor/radera").status_code == 422
@@ -201,6 +208,8 @@ def test_download_then_erasure_leaves_a_resident_and_a_verifying_history(api: Ap
             assert t.rows(f"SELECT * FROM {table}") == [], table
     page = client.get(f"/proposals/{mine}?lang=en").text
     assert "Anna Andersson" not in page and "Proposed by a resident" in page
-    assert "Föreslaget av en invånare" in client.get(f"/proposals/{mine}").text
+    swedish = client.get(f"/proposals/{mine}").text
+    assert "Föreslaget av en invånare" in swedish and "Anna Andersson" not in swedish
+    assert "Gärna vid lekplatsen." in swedish  # the comment stays, without the name
     lines = list(export_lines(api.app, built.cycle_id))
     assert verify_lines(lines).ok
