@@ -240,8 +240,10 @@ def follow_page(request: Request, proposal_id: str) -> Response:
     residents = residents_of(request)
     context = _proposal_context(_app(request), proposal_id)
     pseudonym = residents.pseudonym(resident.subject)
-    following = residents.store.follows(pseudonym).get(context["proposal"]["id"])
-    return render(request, "follow.html", lang, following=bool(following),
+    # A proposer follows their own proposal unless they stopped (service/personal/store.py).
+    own = _app(request).proposal(proposal_id).proposer == pseudonym
+    following = residents.store.follows(pseudonym).get(context["proposal"]["id"], own)
+    return render(request, "follow.html", lang, following=following,
                   profile=residents.store.profile(pseudonym), error=None, **context)
 
 
