@@ -99,7 +99,10 @@ class LogTransport:
     """--demo: each mail into the log instead of the network."""
 
     def send(self, message: EmailMessage) -> None:
-        LOG.info("mail (demo, not sent):\n%s", message.as_string())
+        # Readable: the headers a person checks and the text decoded, links whole.
+        headers = "\n".join(f"{name}: {message[name]}" for name in
+                            ("To", "Subject", "Message-ID", "List-Unsubscribe") if message[name])
+        LOG.info("mail (demo, not sent):\n%s\n\n%s", headers, message.get_content())
 
     def close(self) -> None:
         pass
