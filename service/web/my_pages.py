@@ -11,7 +11,7 @@ without a session.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -47,6 +47,25 @@ VOTED_PHASES = frozenset({Phase.VOTING, Phase.COUNTING, Phase.RESULTS, Phase.IMP
 def residents_of(request: Request) -> Residents:
     residents: Residents = request.app.state.residents
     return residents
+
+
+class Mine(NamedTuple):
+    """What a resident's form on My pages starts with (after `signed_in_post`)."""
+
+    lang: str
+    resident: Resident
+    app: Medborgarbudget
+    residents: Residents
+    pseudonym: str
+
+
+def _mine(request: Request, form: Form) -> Mine | RedirectResponse:
+    posted = signed_in_post(request, form)
+    if isinstance(posted, RedirectResponse):
+        return posted
+    residents = residents_of(request)
+    return Mine(posted.lang, posted.resident, posted.app, residents,
+                residents.pseudonym(posted.resident.subject))
 
 
 def _to_my_pages(lang: str, notice: str | None = None) -> RedirectResponse:
@@ -159,63 +178,54 @@ def _page(request: Request, lang: str, resident: Resident, done: str | None = No
 
 @router.post("/mina-sidor/e-post", response_class=HTMLResponse)
 def give_address(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident = posted.lang, posted.resident
-    _ = _gettext(lang)
-    residents = residents_of(request)
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
     address = forms.first(form, "email")
     try:
-        residents.give_address(residents.pseudonym(resident.subject), address, lang)
+        mine.residents.give_address(mine.pseudonym, address, mine.lang)
     except InvalidInput:
-        return _page(request, lang, resident, errors={"email": _(
-            "Give an e-mail address like namn@example.se, at most 254 characters.")},
-            values={"email": address[:300]}, status=422)
-    return _to_my_pages(lang, "confirmation-sent")
+        message = _gettext(mine.lang)(
+            "Give an e-mail address like namn@example.se, at most 254 characters.")
+        return _page(request, mine.lang, mine.resident, errors={"email": message},
+                     values={"email": address[:300]}, status=422)
+    return _to_my_pages(mine.lang, "confirmation-sent")
 
 
 @router.post("/mina-sidor/e-post/ta-bort", response_class=HTMLResponse)
 def remove_address(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident = posted.lang, posted.resident
-    residents = residents_of(request)
-    residents.store.remove_email(residents.pseudonym(resident.subject))
-    return _to_my_pages(lang, "email-removed")
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
+    mine.residents.store.remove_email(mine.pseudonym)
+    return _to_my_pages(mine.lang, "email-removed")
 
 
 @router.post("/mina-sidor/utskick", response_class=HTMLResponse)
 def notifications(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident = posted.lang, posted.resident
-    residents = residents_of(request)
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
     on = forms.first(form, "notify") == "on"
-    residents.store.set_notify(residents.pseudonym(resident.subject), on)
-    return _to_my_pages(lang, "notifications-on" if on else "notifications-off")
+    mine.residents.store.set_notify(mine.pseudonym, on)
+    return _to_my_pages(mine.lang, "notifications-on" if on else "notifications-off")
 
 
 @router.post("/mina-sidor/namn", response_class=HTMLResponse)
 def display_name(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident = posted.lang, posted.resident
-    _ = _gettext(lang)
-    residents = residents_of(request)
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
     text = forms.first(form, "display_name")
     try:
         name = checked_display_name(text)
     except InvalidInput:
-        return _page(request, lang, resident, errors={"display_name": _(
-            "A name can be at most 80 characters, on one line.")},
-            values={"display_name": text[:200]}, status=422)
-    residents.store.set_display_name(residents.pseudonym(resident.subject), name, lang)
+        message = _gettext(mine.lang)("A name can be at most 80 characters, on one line.")
+        return _page(request, mine.lang, mine.resident, errors={"display_name": message},
+                     values={"display_name": text[:200]}, status=422)
+    mine.residents.store.set_display_name(mine.pseudonym, name, mine.lang)
     request.app.state.shared_pages.forget_all()  # the name shows on their proposals' pages
-    return _to_my_pages(lang, "name-saved")
+    return _to_my_pages(mine.lang, "name-saved")
 
 
 # ---- following ------------------------------------------------------------------------
@@ -249,22 +259,20 @@ def follow_page(request: Request, proposal_id: str) -> Response:
 
 @router.post("/proposals/{proposal_id}/follow", response_class=HTMLResponse)
 def follow(request: Request, proposal_id: str, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
-    _ = _gettext(lang)
-    residents = residents_of(request)
-    context = _proposal_context(app, proposal_id)
-    pseudonym = residents.pseudonym(resident.subject)
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
+    context = _proposal_context(mine.app, proposal_id)
     wanted = forms.first(form, "follow") != "stop"
     try:
-        residents.follow(pseudonym, proposal_id, forms.first(form, "cycle") or None, wanted)
+        mine.residents.follow(mine.pseudonym, proposal_id, forms.first(form, "cycle") or None,
+                              wanted)
     except InvalidInput:
-        return render(request, "follow.html", lang, status=422, following=not wanted,
-                      profile=residents.store.profile(pseudonym),
-                      error=_("This proposal belongs to another cycle."), **context)
-    return _to_my_pages(lang, "following" if wanted else "not-following")
+        return render(request, "follow.html", mine.lang, status=422, following=not wanted,
+                      profile=mine.residents.store.profile(mine.pseudonym),
+                      error=_gettext(mine.lang)("This proposal belongs to another cycle."),
+                      **context)
+    return _to_my_pages(mine.lang, "following" if wanted else "not-following")
 
 
 # ---- the links of the mails -----------------------------------------------------------
@@ -330,11 +338,10 @@ def everything_about(app: Medborgarbudget, residents: Residents,
 
 @router.post("/mina-sidor/hamta", response_class=Response)
 def download(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    resident, app = posted.resident, posted.app
-    body = json.dumps(everything_about(app, residents_of(request), resident),
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
+    body = json.dumps(everything_about(mine.app, mine.residents, mine.resident),
                       ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json", headers={
         "Content-Disposition": 'attachment; filename="mina-uppgifter.json"',
@@ -352,16 +359,13 @@ def erase_page(request: Request) -> Response:
 
 @router.post("/mina-sidor/radera", response_class=HTMLResponse)
 def erase(request: Request, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident = posted.lang, posted.resident
-    _ = _gettext(lang)
+    mine = _mine(request, form)
+    if isinstance(mine, RedirectResponse):
+        return mine
     if forms.first(form, "confirm") != "yes":
-        return render(request, "erase.html", lang, status=422,
-                      error=_("Tick the box to confirm that everything is to be erased."))
-    residents = residents_of(request)
-    residents.store.erase(residents.pseudonym(resident.subject))
+        return render(request, "erase.html", mine.lang, status=422, error=_gettext(mine.lang)(
+            "Tick the box to confirm that everything is to be erased."))
+    mine.residents.store.erase(mine.pseudonym)
     request.app.state.shared_pages.forget_all()  # their proposals' pages say "a resident" now
     sign_out(request)
-    return render(request, "erased.html", lang)
+    return render(request, "erased.html", mine.lang)
