@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -28,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from service.config import Settings, private_file
-from service.table_creation import POSTGRES, connect, one_at_a_time
+from service.config import Settings
+from service.table_creation import POSTGRES, connect, one_at_a_time, private_sqlite
 
 PERSONAL_FILE = "personal.sqlite3"
 OUTBOX_TRACKING = "outbox"
@@ -365,13 +364,8 @@ class SQLitePersonalData(PersonalData):
     backend = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        private_file(path)
-        with one_at_a_time({"SQLITE_DBNAME": str(path)}):
-            self._db = sqlite3.connect(path, timeout=10, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            for statement in _TABLES:
-                self._db.execute(statement.format(serial=SERIAL["sqlite"]))
+        self._db = private_sqlite(path, (statement.format(serial=SERIAL["sqlite"])
+                                         for statement in _TABLES))
         self._lock = threading.RLock()
 
     @contextlib.contextmanager

@@ -24,6 +24,7 @@ from service.personal.mailing import Residents
 from service.personal.tokens import CONFIRM, UNSUBSCRIBE
 from service.web.sign_in_mode import TEST_SIGN_IN_ENV
 from tests.e2e.api_client import Api
+from tests.e2e.test_page_cookies import csrf_in as csrf
 from tests.integration.builders import ADMIN, configured_cycle, drive
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -41,12 +42,6 @@ def api(settings: Settings, app: Medborgarbudget,
 def residents(api: Api) -> Residents:
     found: Residents = api.client.app.state.residents  # type: ignore[attr-defined]
     return found
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
 
 
 def sign_in(client: TestClient, name: str = "Anna i Norr") -> None:
