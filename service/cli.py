@@ -284,27 +284,40 @@ def project(data: Path | None, once: bool) -> None:
     import threading
 
     from service.logs import configure_logging
+    from service.personal.mailing import MailWorker, open_residents, run_once, transport_for
     from service.read_models import follower_for, open_store
     from service.runtime import open_application
 
     configure_logging()
     settings = _settings(data)
+    try:
+        transport = transport_for(settings)
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
     app = open_application(settings)
     store = open_store(settings)
     follower = follower_for(app, store)
+    # The mail outbox follows the log beside the read models (and sends, if configured).
+    residents = open_residents(app, settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     start = store.position()
     click.echo(f"Read models at position {start}; event log at "
                f"{app.recorder.max_notification_id() or 0} ({settings.describe()}).")
+    worker = None
     try:
         if once:
             processed = follower.catch_up(stop)
+            run_once(residents, transport, stop)
             click.echo(f"Caught up: {processed} events, now at position {store.position()}.")
         else:
+            worker = MailWorker(residents, transport)
             follower.follow(stop)
     finally:
+        if worker is not None:
+            worker.close()
+        residents.store.close()
         store.close()
         app.close()
 

@@ -79,7 +79,9 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     ended_sessions = open_ended_sessions(settings)
     residents = open_residents(application, settings)
     transport = transport_for(settings)
-    mail_worker = MailWorker(residents, transport) if transport is not None else None
+    # The outbox follows the log where the read models do (and wherever mail is sent).
+    mail_worker = (MailWorker(residents, transport) if follow or transport is not None
+                   else None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

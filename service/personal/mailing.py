@@ -141,9 +141,11 @@ class Residents:
 
 
 class MailWorker:
-    """A thread that turns events into mails and sends them, until closed."""
+    """A thread that turns events into mails and, given a transport, sends them, until closed.
+    Without one the outbox still follows the log, so that mail configured later starts from
+    the events of that time, not from the whole history."""
 
-    def __init__(self, residents: Residents, transport: Transport,
+    def __init__(self, residents: Residents, transport: Transport | None,
                  poll_seconds: float = POLL_SECONDS) -> None:
         self.residents = residents
         self.transport = transport
@@ -165,10 +167,13 @@ class MailWorker:
         self._thread.join(timeout=10)
 
 
-def run_once(residents: Residents, transport: Transport,
+def run_once(residents: Residents, transport: Transport | None,
              stop: threading.Event | None = None) -> int:
-    """Catch the outbox up with the event log, then send what waits; returns mails sent."""
+    """Catch the outbox up with the event log, then send what waits (with a transport);
+    returns mails sent."""
     residents.projection.catch_up(stop)
+    if transport is None:
+        return 0
     return send_pending(residents.store, transport, residents.sender, stop)
 
 
