@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from domain.money import format_money
 from domain.phases import SWEDISH_NAMES, Phase
 from service.config import DATA_ENV, ConfigurationError, Settings
 from service.tally_command import tally
+
+if TYPE_CHECKING:  # the CLI imports what a command needs when it runs (fast start)
+    from service.personal.sender import Transport
 
 
 class Commands(click.Group):
@@ -275,6 +279,20 @@ def _seed_demo(settings: Settings) -> str:
         app.close()
 
 
+def _logging_with_mail(data: Path | None) -> tuple[Settings, Transport | None]:
+    """Logging configured, the settings, and the way mail leaves (None: nowhere); a bad SMTP
+    address stops the command with exit code 2."""
+    from service.logs import configure_logging
+    from service.personal.mailing import transport_for
+
+    configure_logging()
+    settings = _settings(data)
+    try:
+        return settings, transport_for(settings)
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), default=None)
 @click.option("--once", is_flag=True, help="Catch up with the event log, then exit.")
@@ -283,17 +301,11 @@ def project(data: Path | None, once: bool) -> None:
     import signal
     import threading
 
-    from service.logs import configure_logging
-    from service.personal.mailing import MailWorker, open_residents, run_once, transport_for
+    from service.personal.mailing import MailWorker, open_residents, run_once
     from service.read_models import follower_for, open_store
     from service.runtime import open_application
 
-    configure_logging()
-    settings = _settings(data)
-    try:
-        transport = transport_for(settings)
-    except ConfigurationError as error:
-        raise click.UsageError(str(error)) from None
+    settings, transport = _logging_with_mail(data)
     app = open_application(settings)
     store = open_store(settings)
     follower = follower_for(app, store)
@@ -334,17 +346,11 @@ def mail(data: Path | None, once: bool, lease: float | None) -> None:
     import signal
     import threading
 
-    from service.logs import configure_logging
-    from service.personal.mailing import POLL_SECONDS, open_residents, transport_for
+    from service.personal.mailing import POLL_SECONDS, open_residents
     from service.personal.sender import LEASE_SECONDS, send_pending
     from service.runtime import open_application
 
-    configure_logging()
-    settings = _settings(data)
-    try:
-        transport = transport_for(settings)
-    except ConfigurationError as error:
-        raise click.UsageError(str(error)) from None
+    settings, transport = _logging_with_mail(data)
     if transport is None:
         raise click.UsageError("No way to send mail: set MEDBORGARBUDGET_SMTP_URL "
                                "(smtp://user:password@host:port).")
