@@ -14,6 +14,7 @@ from service.application import Medborgarbudget
 from service.config import Settings
 from service.personal.mailing import Residents, open_residents, run_once
 from service.personal.sender import SmtpSettings, SmtpTransport
+from service.personal.tokens import CONFIRM, BadToken, TokenSigner
 from tests.integration.builders import ADMIN, OFFICIAL, drive
 from tests.mail_server import smtp_server
 
@@ -117,3 +118,39 @@ def test_progress_reports_reach_the_proposer(app: Medborgarbudget,
     assert len(progress) == 1
     assert "40 % done" in progress[0].get_content()
     assert "Marken är förberedd." in progress[0].get_content()
+
+
+def test_nobody_confirms_an_address_without_the_link_sent_to_it(
+        residents: Residents) -> None:
+    attacker = residents.pseudonym("19800101-0000")
+    victim = residents.pseudonym("19750505-0000")
+    residents.give_address(attacker, "victim@example.se", "sv")  # the attacker names it
+    residents.give_address(victim, "own@example.se", "sv")
+    mails = {m.address: m for m in residents.store.outbox()}
+    victims_link = TOKEN.search(mails["own@example.se"].body)
+    assert victims_link is not None
+    # The victim's link confirms the victim's own address only, whoever opens it.
+    assert residents.confirm(victims_link.group(1)).pseudonym == victim
+    attackers = residents.store.profile(attacker)
+    assert attackers is not None and attackers.email is None
+    # A link of the attacker's own made for the other address cannot be had without the key.
+    forged = TokenSigner(b"guess" * 8).sign(CONFIRM, attacker, "nonce", 3600)
+    with pytest.raises(BadToken):
+        residents.confirm(forged)
+    with pytest.raises(BadToken):  # and a link used twice confirms nothing the second time
+        residents.confirm(victims_link.group(1))
+
+
+def test_an_unsubscribe_link_for_an_old_address_changes_nothing(residents: Residents) -> None:
+    pseudonym = confirmed(residents, "19800101-0000", "old@example.se")
+    old_link = residents.writer.unsubscribe_url(pseudonym, "old@example.se")
+    residents.give_address(pseudonym, "new@example.se", "sv")
+    new_mail = [m for m in residents.store.outbox() if m.address == "new@example.se"][-1]
+    token = TOKEN.search(new_mail.body)
+    assert token is not None
+    residents.confirm(token.group(1))
+    old_token = TOKEN.search(old_link)
+    assert old_token is not None
+    assert residents.unsubscribe(old_token.group(1)) is False
+    profile = residents.store.profile(pseudonym)
+    assert profile is not None and profile.notify is True
