@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
 
 from domain.audit import verify_lines
 from domain.phases import Phase
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
+from service.cli import main
 from service.config import Settings
 from service.personal.mailing import open_residents
+from service.personal.store import open_personal_data
 from service.web.my_pages import pots_voted_in
 from service.web.session import Resident
+from tests.backends import database_url
 from tests.integration.builders import ADMIN, drive, resident
+from tests.integration.test_backup_restore import cli_env
 from tests.integration.test_mail_outbox import confirmed
 
 
@@ -98,3 +107,33 @@ def test_where_a_resident_voted_is_found_from_their_identity_alone(
     stranger = resident(99, "norr")
     assert pots_voted_in(app, Resident(stranger.identity, "Ny", stranger.birth_date,
                                        stranger.residence, "local")) == []
+
+
+@pytest.fixture
+def empty_store(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    for url in database_url(backend, tmp_path / "empty"):
+        yield Settings(tmp_path / "empty" / "data", url)
+
+
+def test_personal_data_is_backed_up_and_restored(app: Medborgarbudget, settings: Settings,
+                                                 empty_store: Settings, tmp_path: Path) -> None:
+    fresh = empty_store
+    residents = open_residents(app, settings)
+    try:
+        drive(app, Phase.IDEAS)
+        pseudonym = confirmed(residents, "19800101-0000", "kept@example.se")
+        residents.store.set_display_name(pseudonym, "Kim", "sv")
+    finally:
+        residents.store.close()
+    archive = tmp_path / "backup"
+    runner = CliRunner()
+    assert runner.invoke(main, ["backup", str(archive)], env=cli_env(settings)).exit_code == 0
+    restored = runner.invoke(main, ["restore", str(archive)], env=cli_env(fresh))
+    assert restored.exit_code == 0, restored.output
+    store = open_personal_data(fresh)
+    try:
+        profile = store.profile(pseudonym)
+        assert profile is not None
+        assert (profile.email, profile.display_name) == ("kept@example.se", "Kim")
+    finally:
+        store.close()
