@@ -7,15 +7,15 @@ from typing import Any
 from uuid import UUID
 
 from domain.cycle import BudgetCycle
-from domain.phases import SWEDISH_NAMES
 from domain.proposal import Proposal
 from service.api import schemas
+from service.pages.i18n import phase_name
 
 
 def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any]:
     return schemas.CycleOut(
         id=cycle.id, name=cycle.name, municipality=cycle.municipality, phase=cycle.phase.value,
-        phase_sv=SWEDISH_NAMES[cycle.phase],
+        phase_sv=phase_name(cycle.phase, "sv"),
         predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
         version=cycle.version, decision=cycle.decision,
         areas=[schemas.AreaOut.model_validate(schemas.area_out(a.to_dict()))
