@@ -25,6 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, TypeVar, dataclass_transform
 
+from domain.documents import (
+    AreaDocument,
+    AssemblyRecord,
+    Category,
+    Configuration,
+    Evaluation,
+    Place,
+    PotCapDocument,
+    Results,
+    SupportRoundDocument,
+    SupportRoundOutcome,
+    VotingRuleDocument,
+)
+
 PREFIX: Final = "medborgarbudget:"
 
 # The aggregates, whose topics prefix their events' topics.
@@ -104,19 +118,19 @@ class CycleCreated(Acted, topic=CYCLE + ".Created", version=2):
     name: str
     municipality: str
     predecessor_id: str | None
-    configuration: dict[str, Any] | None
+    configuration: Configuration | None
     pseudonyms: str = GLOBAL_PSEUDONYMS  # cycles created before per-cycle pseudonyms
     currency: str | None = None  # created before cycles recorded one
 
 
 class DecisionRecorded(Acted, topic=CYCLE + ".DecisionRecorded"):
-    decision: dict[str, str]
+    decision: AssemblyRecord
 
 
 class AreaDefined(Acted):
     """An area as configured (domain/areas.py: `Area.to_dict`)."""
 
-    area: dict[str, Any]
+    area: AreaDocument
 
 
 class AreaAdded(AreaDefined, topic=CYCLE + ".AreaAdded", version=2):
@@ -132,7 +146,7 @@ class AreaRemoved(Acted, topic=CYCLE + ".AreaRemoved"):
 
 
 class VotingRuleSet(Acted, topic=CYCLE + ".VotingRuleSet", version=2):
-    rule: dict[str, Any]
+    rule: VotingRuleDocument
     allow_ballot_changes: bool
 
 
@@ -145,20 +159,20 @@ class AllocationRuleSet(Acted, topic=CYCLE + ".AllocationRuleSet"):
 class CategoriesSet(Acted, topic=CYCLE + ".CategoriesSet"):
     """The cycle's list of proposal categories (domain/categories.py), each an id and a name."""
 
-    categories: list[dict[str, str]]
+    categories: list[Category]
 
 
 class SupportRoundSet(Acted, topic=CYCLE + ".SupportRoundSet"):
     """The support round's rules (domain/support_round.py), or None: no support round."""
 
-    support_round: dict[str, Any] | None
+    support_round: SupportRoundDocument | None
 
 
 class PotCapSet(Acted, topic=CYCLE + ".PotCapSet"):
     """The cap on pots per voter (domain/pot_cap.py): `max_pots` and the `uncounted` areas, or
     None: no cap (ADR 0025)."""
 
-    pot_cap: dict[str, Any] | None
+    pot_cap: PotCapDocument | None
 
 
 class TimelineSet(Acted, topic=CYCLE + ".TimelineSet"):
@@ -181,15 +195,15 @@ class SupportRoundClosed(PhaseMove, topic=CYCLE + ".SupportRoundClosed"):
     """The phase change that ends the support round, with its outcome: which proposals go on
     to the vote."""
 
-    outcome: dict[str, Any]
+    outcome: SupportRoundOutcome
 
 
 class ResultsPublished(PhaseMove, topic=CYCLE + ".ResultsPublished", version=2):
-    results: dict[str, Any]
+    results: Results
 
 
 class AdoptionRecorded(Acted, topic=CYCLE + ".AdoptionRecorded"):
-    adoption: dict[str, str]
+    adoption: AssemblyRecord
 
 
 class ProposalsMarkedIncompatible(Explained, topic=CYCLE + ".ProposalsMarkedIncompatible"):
@@ -207,15 +221,15 @@ class WinnersAmended(Explained, topic=CYCLE + ".WinnersAmended"):
     kind: str
     area: str
     proposal_id: str
-    results: dict[str, Any]
+    results: Results
 
 
 class EvaluationRecorded(Acted, topic=CYCLE + ".EvaluationRecorded"):
-    evaluation: dict[str, Any]
+    evaluation: Evaluation
 
 
 class EvaluationRevised(Explained, topic=CYCLE + ".EvaluationRevised"):
-    evaluation: dict[str, Any]
+    evaluation: Evaluation
 
 
 class PaperBallotsEntered(Acted, topic=CYCLE + ".PaperBallotsEntered"):
@@ -232,7 +246,7 @@ class ProposalSubmitted(OfCycle, topic=PROPOSAL + ".Submitted", version=2):
     description: str
     estimated_cost: int
     category: str
-    place: dict[str, Any] | None
+    place: Place | None
     proposer: str
     at: datetime
     source: dict[str, str] | None = None  # submitted before imports kept their source

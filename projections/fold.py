@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from domain import documents
 from domain import events as schema
 from domain.audit import Chain, event_data
 from domain.phases import Phase
@@ -214,7 +215,7 @@ class Batch:
     def _cycle_created(self, position: int, envelope: Envelope,
                        event: schema.CycleCreated) -> None:
         cycle_id = envelope.originator_id
-        config = event.configuration or {}
+        config: documents.Configuration = event.configuration or {}
         self.cycles[cycle_id] = {
             "id": cycle_id, "name": event.name, "municipality": event.municipality,
             "predecessor_id": event.predecessor_id, "created_at": _iso(event.at),
@@ -302,7 +303,7 @@ class Batch:
                             f"{event.first} / {event.second}", change, at=event.at,
                             actor=event.actor, reason=event.reason)
 
-    def _result_rows(self, cycle_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
+    def _result_rows(self, cycle_id: str, results: documents.Results) -> list[dict[str, Any]]:
         rows = []
         for area_id, outcome in results.get("areas", {}).items():
             selected = outcome.get("selected", [])
@@ -620,7 +621,7 @@ def _support_round_summary(event: schema.SupportRoundSet) -> str:
     return f"{default['kind']} {default['value']}"
 
 
-def _assembly(record: dict[str, str]) -> str:
+def _assembly(record: documents.AssemblyRecord) -> str:
     return f"{record['body']} {record['reference']}"
 
 

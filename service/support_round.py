@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.cycle import BudgetCycle
+from domain.documents import SupportRoundOutcome
 from domain.errors import Conflict, DomainError
 from domain.proposal import Proposal
 from service.application import Medborgarbudget
@@ -144,7 +145,7 @@ def _decided(cycle: BudgetCycle) -> dict[str, Mapping[str, Any]]:
             for row in area["proposals"]}
 
 
-def outcome(app: Medborgarbudget, cycle_id: str | UUID) -> dict[str, Any]:
+def outcome(app: Medborgarbudget, cycle_id: str | UUID) -> SupportRoundOutcome:
     """The round's recorded outcome: per area the rule, the proposals on the ballot and every
     proposal's supports and rank."""
     cycle = app.cycle(cycle_id)

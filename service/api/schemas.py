@@ -13,6 +13,7 @@ as an integer; a request may give either (or both, agreeing). The cycle's `curre
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -183,7 +184,7 @@ class VotingRuleOut(VotingRuleBody):
     max_total_cost_minor: Minor | None = Field(default=None, description=MINOR)
 
 
-def voting_rule_out(rule: dict[str, Any]) -> dict[str, Any]:
+def voting_rule_out(rule: Mapping[str, Any]) -> dict[str, Any]:
     """A stored rule (cost limits in öre) as VotingRuleOut's fields."""
     shown = dict(rule)
     for name in ("min_total_cost", "max_total_cost"):
@@ -234,7 +235,7 @@ class AreaOut(AreaIn):
                                        "0: no minimum.")
 
 
-def area_out(area: dict[str, Any]) -> dict[str, Any]:
+def area_out(area: Mapping[str, Any]) -> dict[str, Any]:
     """A stored area (budget and cost limits in öre) as AreaOut's fields."""
     shown = {**area, **money_out("budget", area["budget"])}
     shown.pop("source", None)  # an imported file's META and columns: for export only
@@ -725,7 +726,7 @@ class WinnerExceptionOut(BaseModel):
     at: datetime
 
 
-def area_result_out(outcome: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+def area_result_out(outcome: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """An area's published outcome (amounts in öre) as AreaResult's fields, the reasons in
     words in `lang` and as codes."""
     shown = dict(outcome)
