@@ -57,15 +57,20 @@ class ConfigureSupportRound(Command[None]):
 
 
 @dataclass(frozen=True)
-class SupportProposal(Command[None]):
+class Supporting(Command[None]):
+    """A resident's support of a proposal in the round: `voter` is who they are, only their
+    per-proposal pseudonym is stored."""
+
     proposal_id: str | UUID
     voter: Voter
 
 
-@dataclass(frozen=True)
-class WithdrawSupport(Command[None]):
-    proposal_id: str | UUID
-    voter: Voter
+class SupportProposal(Supporting):
+    pass
+
+
+class WithdrawSupport(Supporting):
+    pass
 
 
 def _configure(app: Commands, c: ConfigureSupportRound, write: Write) -> None:
