@@ -26,7 +26,7 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
         categories=[schemas.CategoryOut(**c.to_dict()) for c in cycle.categories],
-        history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
+        history=cycle.history,
         results_published=cycle.results is not None, adoption=document(cycle.adoption),
         evaluation=document(cycle.evaluation),
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
