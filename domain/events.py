@@ -206,36 +206,46 @@ class AdoptionRecorded(Acted, topic=CYCLE + ".AdoptionRecorded"):
     adoption: AssemblyRecord
 
 
-class ProposalsMarkedIncompatible(Explained, topic=CYCLE + ".ProposalsMarkedIncompatible"):
+class InArea(Payload):
+    """About one area of the cycle (its id)."""
+
+    area: str
+
+
+class ProposalsMarkedIncompatible(Explained, InArea,
+                                  topic=CYCLE + ".ProposalsMarkedIncompatible"):
     """Two proposals of one area that exclude each other (ADR 0021): `first` < `second`."""
 
     first: str
     second: str
-    area: str
 
 
-class WinnersAmended(Explained, topic=CYCLE + ".WinnersAmended"):
+class WinnersAmended(Explained, InArea, topic=CYCLE + ".WinnersAmended"):
     """A winner excluded or a proposal added after the count (`kind`: exclude or add), with
     the results recounted with every exception so far (ADR 0021)."""
 
     kind: str
-    area: str
     proposal_id: str
     results: Results
 
 
-class EvaluationRecorded(Acted, topic=CYCLE + ".EvaluationRecorded"):
+class Evaluated(Acted):
+    """The evaluation report as it stands from this event on."""
+
     evaluation: Evaluation
 
 
-class EvaluationRevised(Explained, topic=CYCLE + ".EvaluationRevised"):
-    evaluation: Evaluation
+class EvaluationRecorded(Evaluated, topic=CYCLE + ".EvaluationRecorded"):
+    pass
 
 
-class PaperBallotsEntered(Acted, topic=CYCLE + ".PaperBallotsEntered"):
-    area: str
+class EvaluationRevised(Evaluated, Explained, topic=CYCLE + ".EvaluationRevised"):
+    pass
+
+
+class PaperBallotsEntered(Acted, InArea, topic=CYCLE + ".PaperBallotsEntered"):
     station: str
-    count: int
+    count: int  # the ballots of the station's box for the area
 
 
 # ---- proposals ----------------------------------------------------------------------------
