@@ -128,28 +128,13 @@ class Batch:
     # ---- lookups through the batch's own changes first --------------------------------------
 
     def _cycle(self, cycle_id: str) -> dict[str, Any] | None:
-        if cycle_id not in self.cycles:
-            stored = self.lookups.cycle(cycle_id)
-            if stored is None:
-                return None
-            self.cycles[cycle_id] = stored
-        return self.cycles[cycle_id]
+        return _through(self.cycles, cycle_id, self.lookups.cycle)
 
     def _proposal(self, proposal_id: str) -> dict[str, Any] | None:
-        if proposal_id not in self.proposals:
-            stored = self.lookups.proposal(proposal_id)
-            if stored is None:
-                return None
-            self.proposals[proposal_id] = stored
-        return self.proposals[proposal_id]
+        return _through(self.proposals, proposal_id, self.lookups.proposal)
 
     def _comment(self, comment_id: str) -> dict[str, Any] | None:
-        if comment_id not in self.comments:
-            stored = self.lookups.comment(comment_id)
-            if stored is None:
-                return None
-            self.comments[comment_id] = stored
-        return self.comments[comment_id]
+        return _through(self.comments, comment_id, self.lookups.comment)
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         if ballot_id not in self.ballot_cycles:
@@ -619,6 +604,18 @@ def _support_round_summary(event: schema.SupportRoundSet) -> str:
         return "off"
     default = event.support_round["default"]
     return f"{default['kind']} {default['value']}"
+
+
+def _through(changed: dict[str, dict[str, Any]], key: str,
+             stored: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The row as this batch changed it, else as stored (kept in the batch from then on, so
+    the batch changes it and writes it back); None when there is none."""
+    if key not in changed:
+        found = stored(key)
+        if found is None:
+            return None
+        changed[key] = found
+    return changed[key]
 
 
 def _assembly(record: documents.AssemblyRecord) -> str:
