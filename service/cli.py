@@ -14,8 +14,9 @@ import click
 
 from domain.errors import DomainError
 from domain.money import format_money
-from domain.phases import SWEDISH_NAMES, Phase
+from domain.phases import Phase
 from service.config import DATA_ENV, ConfigurationError, Settings
+from service.pages.i18n import phase_name
 from service.tally_command import tally
 
 if TYPE_CHECKING:  # the CLI imports what a command needs when it runs (fast start)
@@ -74,7 +75,7 @@ def demo(data: Path | None, voters: int) -> None:
     click.echo(f"\n{cycle.name} ({cycle.municipality})  id {cycle.id}")
     click.echo(f"{result.ballots} ballots cast\n\nPhase history:")
     for change in cycle.history:
-        swedish = SWEDISH_NAMES[Phase(change.to_phase)]
+        swedish = phase_name(change.to_phase, "sv")
         click.echo(f"  {change.at:%Y-%m-%d %H:%M:%S} UTC  {change.trigger:<16} "
                    f"{change.from_phase} -> {change.to_phase} ({swedish})  by {change.actor}: "
                    f"{change.reason}")
@@ -116,7 +117,7 @@ def phases_markdown(diagram: str, guards: Mapping[str, str]) -> str:
         "",
         "| phase | Swedish |",
         "|---|---|",
-        *[f"| {p.value} | {SWEDISH_NAMES[p]} |" for p in Phase],
+        *[f"| {p.value} | {phase_name(p, 'sv')} |" for p in Phase],
         "",
         "| guard | meaning |",
         "|---|---|",

@@ -218,12 +218,26 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     return steps
 
 
-@router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
-def cycle_page(request: Request, cycle_id: str, position: Reached,
-               lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, lc: _cycle_page(rm, lc, cycle_id))
+CyclePage = Callable[[ReadModels, str, str], Page]  # (read models, language, cycle id)
 
 
+def cycle_route(path: str, name: str) -> Callable[[CyclePage], CyclePage]:
+    """Serve `page` at `path` (naming a `cycle_id`) as a shared page (`shared`), in the
+    language asked and including the write at `?position=N`."""
+
+    def register(page: CyclePage) -> CyclePage:
+        def endpoint(request: Request, cycle_id: str, position: Reached,
+                     lang: Lang = None) -> HTMLResponse:
+            return shared(request, lang, position, lambda rm, lc: page(rm, lc, cycle_id))
+
+        endpoint.__name__ = endpoint.__qualname__ = name
+        router.get(path, response_class=HTMLResponse, name=name)(endpoint)
+        return page
+
+    return register
+
+
+@cycle_route("/cycles/{cycle_id}", "cycle_page")
 def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
@@ -380,12 +394,7 @@ def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     return {r["proposal_id"]: r["title"] for r in rows if r.get("title")}
 
 
-@router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
-def results_page(request: Request, cycle_id: str, position: Reached,
-                 lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, lc: _results_page(rm, lc, cycle_id))
-
-
+@cycle_route("/cycles/{cycle_id}/results", "results_page")
 def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
@@ -452,13 +461,8 @@ def receipt_check_page(request: Request, cycle_id: str, lang: Lang = None,
                   checked=checked)
 
 
-@router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)
-def progress_page(request: Request, cycle_id: str, position: Reached,
-                  lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _progress_page(rm, cycle_id))
-
-
-def _progress_page(read_models: ReadModels, cycle_id: str) -> Page:
+@cycle_route("/cycles/{cycle_id}/progress", "progress_page")
+def _progress_page(read_models: ReadModels, _: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     selected = {r["proposal_id"] for r in read_models.store.results_of(cycle_id)
                 if r["selected"]}
