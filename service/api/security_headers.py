@@ -21,9 +21,19 @@ HEADERS = ((b"content-security-policy", POLICY.encode()),
            (b"x-frame-options", b"DENY"))
 
 
+def headers(image_origin: str | None = None) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers, with the one other site images may come from (the municipality's logo
+    given as an https address, ADR 0027) when there is one."""
+    if image_origin is None:
+        return HEADERS
+    policy = POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {image_origin}")
+    return ((b"content-security-policy", policy.encode()), *HEADERS[1:])
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, image_origin: str | None = None) -> None:
         self.app = app
+        self.headers = headers(image_origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -32,7 +42,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *HEADERS]
+                message["headers"] = [*message.get("headers", ()), *self.headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
