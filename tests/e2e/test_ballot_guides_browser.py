@@ -41,6 +41,16 @@ CAFE, GRAFFITI, STUDIO = (title for title, _ in IDEAS["unga"])  # 60 000, 30 000
 NBSP = "\u00a0"
 
 
+def _signed_in(service: LiveService, new_page: NewPage, cycle_name: str, name: str,
+               born: int, lang: str = "sv", javascript: bool = True,
+               ) -> tuple[CycleUnderTest, Page]:
+    """A fresh cycle in voting, and a browser with `name` (born `born`, of Norr) signed in."""
+    cycle = cycle_in_voting(service, unique(cycle_name))
+    page = new_page(javascript=javascript)
+    sign_in_locally(page, name, born, lang=lang)
+    return cycle, page
+
+
 def _ballot(page: Page, cycle: CycleUnderTest, area: str, lang: str = "sv") -> None:
     page.goto(f"/cycles/{cycle.id}/vote/{area}" + ("?lang=en" if lang == "en" else ""))
 
@@ -70,9 +80,8 @@ def _focus_order(page: Page, until: str, limit: int = 60) -> list[str]:
 def test_the_keyboard_reaches_every_proposal_and_is_told_what_no_longer_fits(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     shots = Screenshots(f"ballot-guides-{lang}")
-    cycle = cycle_in_voting(live_service, unique("Guidande röstsedel"))
-    page = new_page()
-    sign_in_locally(page, "Alva Tangent", YOUNG, lang=lang)
+    cycle, page = _signed_in(live_service, new_page, "Guidande röstsedel", "Alva Tangent",
+                             YOUNG, lang)
     _ballot(page, cycle, "unga", lang)
     summary = page.locator("#budget-meter")
     expect(summary).to_have_attribute("aria-live", "polite")
@@ -115,9 +124,7 @@ def test_the_keyboard_reaches_every_proposal_and_is_told_what_no_longer_fits(
 
 def test_a_proposals_page_opens_beside_the_ballot_and_the_choices_stay(
         live_service: LiveService, new_page: NewPage) -> None:
-    cycle = cycle_in_voting(live_service, unique("Länkar till förslagen"))
-    page = new_page()
-    sign_in_locally(page, "Bo Länk", YOUNG)
+    cycle, page = _signed_in(live_service, new_page, "Länkar till förslagen", "Bo Länk", YOUNG)
     _ballot(page, cycle, "unga")
     _box(page, CAFE).check()
     link = page.get_by_role("link", name=re.compile(f"Mer om {re.escape(STUDIO)}"))
@@ -134,9 +141,8 @@ def test_a_proposals_page_opens_beside_the_ballot_and_the_choices_stay(
 
 def test_without_javascript_the_ballot_says_what_does_not_fit_and_by_how_much_it_is_over(
         live_service: LiveService, new_page: NewPage) -> None:
-    cycle = cycle_in_voting(live_service, unique("Utan skript, med ord"))
-    page = new_page(javascript=False)
-    sign_in_locally(page, "Noa Ordrik", YOUNG)
+    cycle, page = _signed_in(live_service, new_page, "Utan skript, med ord", "Noa Ordrik",
+                             YOUNG, javascript=False)
     _ballot(page, cycle, "unga")
     _box(page, CAFE).check()
     _box(page, STUDIO).check()
@@ -155,9 +161,7 @@ def test_without_javascript_the_ballot_says_what_does_not_fit_and_by_how_much_it
 def test_an_area_closed_to_the_resident_says_why_and_leads_back(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     shots = Screenshots(f"ineligible-{lang}")
-    cycle = cycle_in_voting(live_service, unique("Fel område"))
-    page = new_page()
-    sign_in_locally(page, "Sune Vuxen", ADULT, lang=lang)
+    cycle, page = _signed_in(live_service, new_page, "Fel område", "Sune Vuxen", ADULT, lang)
     page.goto(f"/cycles/{cycle.id}/vote" + ("?lang=en" if lang == "en" else ""))
     young = page.locator(".card", has_text=AREA_NAMES["unga"])
     # birth_year_for(40): 40 or 41 years old, by the day of the year.
