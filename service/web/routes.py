@@ -434,6 +434,10 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
+    if _ineligibility(cycle, area_id, resident) is not None:
+        # A form posted for an area closed to the resident (from an old tab, or forged): the
+        # page that says why, in their words, rather than the intake's refusal in English.
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=403)
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
     if isinstance(read, Response):
         return read

@@ -14,7 +14,13 @@ from service.api.app import create_app
 from service.application import Medborgarbudget
 from service.config import Settings
 from tests.e2e.api_client import Api
-from tests.integration.builders import drive
+from tests.integration.builders import drive, stored
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
 
 
 def test_the_home_page_lists_open_cycles_first_and_closed_ones_last(api: Api) -> None:
@@ -84,3 +90,27 @@ def test_the_municipalitys_name_logo_and_colours_come_from_configuration(
         assert client.get("/brand/logo").status_code == 404
         # Unbranded colours are the service's own.
         assert "--brand: #0b4f8a" in client.get("/brand.css").text
+
+
+def test_a_ballot_posted_for_an_area_closed_to_the_resident_is_refused_in_their_words(
+        settings: Settings, app: Medborgarbudget) -> None:
+    built = drive(app, Phase.VOTING, prepared=False)
+    cafe = str(built.proposals["Ungdomscafé"])
+    with TestClient(create_app(settings, app=app, follow=True, test_sign_in=True)) as client:
+        page = client.get("/sign-in")
+        signed_in = client.post("/sign-in/local", follow_redirects=False, data={
+            "csrf": _csrf(page.text), "name": "Vuxen i Norr", "birth_year": "1970",
+            "residence": "norr", "lang": "sv"})
+        assert signed_in.status_code == 303
+        csrf = _csrf(client.get(f"/cycles/{built.cycle_id}/vote/norr").text)
+        before = stored(app)
+        # Forged, or from a tab opened before: the review step and the storing step alike.
+        for step in ("", "/confirm"):
+            refused = client.post(f"/cycles/{built.cycle_id}/vote/unga{step}",
+                                  data={"csrf": csrf, "lang": "sv", "choice": cafe})
+            assert refused.status_code == 403
+            assert re.search(r"Du är \d+ år\. Den som röstar i området får vara högst 25 år\.",
+                             refused.text)
+            assert 'href="/cycles/' + str(built.cycle_id) + '/vote/norr"' in refused.text
+            assert "not eligible" not in refused.text
+        assert stored(app) == before
