@@ -79,6 +79,10 @@ def public_pages(app: Medborgarbudget, history: History) -> list[Shot]:
     return shots
 
 
+class PageFailed(Exception):
+    """A page of the gallery answered with an error: the gallery would show a broken page."""
+
+
 @contextmanager
 def served_history(folder: Path) -> Iterator[tuple[str, Medborgarbudget, History]]:
     settings = Settings(folder / "data")
@@ -126,7 +130,10 @@ def photograph(browser: Browser, url: str, shots: Sequence[Shot], out: Path,
                         _sign_in(page, lang, resident)
                     for shot in (s for s in shots if s.resident == resident):
                         # The first page waits until the read models hold the whole history.
-                        page.goto(_address(shot.path, lang, position))
+                        answer = page.goto(_address(shot.path, lang, position))
+                        if answer is None or answer.status >= 400:
+                            raise PageFailed(f"{shot.path} ({lang}, {width} px) answered "
+                                             f"{answer.status if answer else 'nothing'}")
                         if shot.tick_first:
                             page.locator("main input[type=checkbox]").first.check()
                         target = out / f"{shot.name}-{lang}-{width}.png"
@@ -165,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                  args=CHROMIUM_ARGS)
             try:
                 written = photograph(browser, url, shots, args.out, position)
+            except PageFailed as failed:
+                print(f"A page failed: {failed}", file=sys.stderr)
+                return 1
             finally:
                 browser.close()
     print(f"{len(written)} screenshots in {args.out}")
