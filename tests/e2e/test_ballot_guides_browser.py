@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from service.api.app import create_app
 from service.config import Settings
@@ -55,7 +55,7 @@ def _ballot(page: Page, cycle: CycleUnderTest, area: str, lang: str = "sv") -> N
     page.goto(f"/cycles/{cycle.id}/vote/{area}" + ("?lang=en" if lang == "en" else ""))
 
 
-def _box(page: Page, title: str):  # type: ignore[no-untyped-def]
+def _box(page: Page, title: str) -> Locator:
     return page.get_by_role("checkbox", name=re.compile(re.escape(title)))
 
 

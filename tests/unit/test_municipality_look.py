@@ -14,6 +14,7 @@ from service.colours import contrast, hex_colour
 from service.config import ConfigurationError, Settings
 from service.pages import i18n
 from service.pages.branding import Brand
+from service.web.forms import Gettext
 from service.web.ineligible import ineligible_text
 
 ON = date(2027, 4, 20)
@@ -69,7 +70,7 @@ def test_the_stylesheet_carries_the_colours_and_a_logo_file_or_address(tmp_path:
                                                       "https://www.nassjo.se")
 
 
-def _words(lang: str):  # type: ignore[no-untyped-def]
+def _words(lang: str) -> Gettext:
     return i18n.translations(lang).gettext
 
 
