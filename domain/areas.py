@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any, cast
 
 from domain.documents import AreaDocument
@@ -57,23 +58,67 @@ class Eligibility:
         """Why a person may not vote here, or None when they may. `municipality`: the residence
         codes of the cycle's territorial areas (for a municipality-wide area); `works_in`: the
         code of where they work, which counts only where the area accepts it."""
+        why = self.why_not(birth_date, residence, on, municipality, works_in)
+        return None if why is None else why.message
+
+    def why_not(self, birth_date: date | None, residence: str | None, on: date,
+                municipality: Collection[str] = (), works_in: str | None = None,
+                ) -> Ineligible | None:
+        """`refusal` as a value (its code and the facts it rests on), for a page to word in
+        the resident's language; None when they may vote here."""
         if self.min_age is not None or self.max_age is not None:
             if birth_date is None:
-                return "this area has an age limit and no birth date is known"
+                return Ineligible(IneligibleCode.NO_BIRTH_DATE, self)
             birthday_to_come = (on.month, on.day) < (birth_date.month, birth_date.day)
             age = on.year - birth_date.year - birthday_to_come
             if self.min_age is not None and age < self.min_age:
-                return f"voters in this area must be at least {self.min_age} years old"
+                return Ineligible(IneligibleCode.TOO_YOUNG, self, age=age)
             if self.max_age is not None and age > self.max_age:
-                return f"voters in this area must be at most {self.max_age} years old"
+                return Ineligible(IneligibleCode.TOO_OLD, self, age=age)
         homes = {residence} | ({works_in} if self.accept_works_in else set())
-        lives = "live or work" if self.accept_works_in else "live"
         if self.residence is not None and not homes & set(self.residences):
-            places = "' or '".join(self.residences)
-            return f"voters in this area must {lives} in '{places}'"
+            return Ineligible(IneligibleCode.ELSEWHERE, self, residence=residence)
         if self.municipality_wide and not homes & set(municipality):
-            return f"voters in this area must {lives} in the municipality"
+            return Ineligible(IneligibleCode.OUTSIDE_MUNICIPALITY, self, residence=residence)
         return None
+
+
+class IneligibleCode(StrEnum):
+    """Why a person may not vote in an area."""
+
+    NO_BIRTH_DATE = "no-birth-date"  # an age limit, and no birth date is known
+    TOO_YOUNG = "too-young"
+    TOO_OLD = "too-old"
+    ELSEWHERE = "lives-elsewhere"  # not one of the area's residences (nor works there)
+    OUTSIDE_MUNICIPALITY = "outside-municipality"  # a municipality-wide area
+
+
+@dataclass(frozen=True)
+class Ineligible:
+    """Why a person may not vote in an area: the code, the area's conditions, and the
+    person's own facts it rests on (their age on the day asked; the residence code they gave,
+    None when none is known). Never stored: it is worked out again on each request."""
+
+    code: IneligibleCode
+    eligibility: Eligibility
+    age: int | None = None
+    residence: str | None = None
+
+    @property
+    def message(self) -> str:
+        """In English, as the API and the ballot intake refuse."""
+        e = self.eligibility
+        lives = "live or work" if e.accept_works_in else "live"
+        if self.code is IneligibleCode.NO_BIRTH_DATE:
+            return "this area has an age limit and no birth date is known"
+        if self.code is IneligibleCode.TOO_YOUNG:
+            return f"voters in this area must be at least {e.min_age} years old"
+        if self.code is IneligibleCode.TOO_OLD:
+            return f"voters in this area must be at most {e.max_age} years old"
+        if self.code is IneligibleCode.ELSEWHERE:
+            places = "' or '".join(e.residences)
+            return f"voters in this area must {lives} in '{places}'"
+        return f"voters in this area must {lives} in the municipality"
 
 
 def residence_names(areas: Iterable[Area | Mapping[str, Any]]) -> dict[str, str]:

@@ -22,6 +22,7 @@ from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import (
     DEFAULT_MIN_VOTES,
     Area,
+    Ineligible,
     area_from_stored,
     area_kronor_to_minor,
     municipality_residences,
@@ -801,10 +802,16 @@ class BudgetCycle(Aggregate):
                             works_in: str | None = None) -> str | None:
         """Why a person may not vote in the area, or None when they may; an area open to the
         whole municipality admits whoever lives in one of its territorial areas."""
+        why = self.ineligibility(area_id, birth_date, residence, on, works_in)
+        return None if why is None else why.message
+
+    def ineligibility(self, area_id: str, birth_date: date | None, residence: str | None,
+                      on: date, works_in: str | None = None) -> Ineligible | None:
+        """`eligibility_refusal` as a value, for a page to explain in the resident's words."""
         eligibility = self.area(area_id).eligibility
         municipality = municipality_residences(self.areas.values()) \
             if eligibility.municipality_wide else frozenset()
-        return eligibility.refusal(birth_date, residence, on, municipality, works_in)
+        return eligibility.why_not(birth_date, residence, on, municipality, works_in)
 
     def voting_rule_for(self, area_id: str) -> VotingRule:
         rule = self.area(area_id).voting_rule or self.voting_rule

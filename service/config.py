@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from service.colours import AA_TEXT, contrast, hex_colour
 
 DATA_ENV = "MEDBORGARBUDGET_DATA"
 DATABASE_URL_ENV = "MEDBORGARBUDGET_DATABASE_URL"
@@ -74,10 +76,15 @@ VARIABLES: dict[str, str] = {
     "mail_from": "MEDBORGARBUDGET_MAIL_FROM",
     "public_url": "MEDBORGARBUDGET_PUBLIC_URL",
     "mail_to_log": "MEDBORGARBUDGET_MAIL_TO_LOG",
+    "logo": "MEDBORGARBUDGET_LOGO",
+    "brand_colour": "MEDBORGARBUDGET_BRAND_COLOUR",
+    "brand_text_colour": "MEDBORGARBUDGET_BRAND_TEXT_COLOUR",
 }
 MUNICIPALITY_ENV = VARIABLES["municipality"]
 CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
 PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
+BRAND_COLOUR_DEFAULT, BRAND_TEXT_COLOUR_DEFAULT = "#0b4f8a", "#ffffff"
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
 # Never echoed in an error: they hold passwords.
 SECRET_FIELDS = frozenset({"secret", "session_secret", "jwt_secret", "oidc_client_secret",
                            "database_url", "smtp_url"})
@@ -142,6 +149,12 @@ class Settings(BaseSettings):
                            validation_alias=VARIABLES["mail_from"])
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=VARIABLES["public_url"])
     mail_to_log: bool = Field(False, validation_alias=VARIABLES["mail_to_log"])
+    # The municipality's look (ADR 0027): its logo (a file, or an https address) and the
+    # colour of the header, buttons and links, with the colour of text on it.
+    logo: str | None = _variable("logo")
+    brand_colour: str = Field(BRAND_COLOUR_DEFAULT, validation_alias=VARIABLES["brand_colour"])
+    brand_text_colour: str = Field(BRAND_TEXT_COLOUR_DEFAULT,
+                                   validation_alias=VARIABLES["brand_text_colour"])
 
     def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
                  /, **values: Any) -> None:
@@ -188,6 +201,45 @@ class Settings(BaseSettings):
                     or any(c.isspace() or c in "<>\"'()," for c in value):
                 raise ValueError("must be an e-mail address")
         return value
+
+    @field_validator("brand_colour", "brand_text_colour")
+    @classmethod
+    def _a_colour(cls, value: str) -> str:
+        return hex_colour(value)
+
+    @field_validator("logo")
+    @classmethod
+    def _a_logo(cls, value: str | None) -> str | None:
+        # Checked now rather than found missing by the first visitor.
+        value = (value or "").strip() or None
+        if value is None or value.startswith("https://"):
+            return value
+        if "://" in value:
+            raise ValueError("must be a file or an https:// address")
+        if not value.lower().endswith(LOGO_SUFFIXES):
+            raise ValueError(f"must be an image ({', '.join(LOGO_SUFFIXES)})")
+        if not Path(value).is_file():
+            raise ValueError("names no file")
+        return value
+
+    @model_validator(mode="after")
+    def _readable_colours(self) -> Settings:
+        """Text on the brand colour (the header), and the brand colour as text on white (links,
+        buttons' labels are the text colour), both at WCAG AA's 4.5:1: refused at start."""
+        text_on_brand = contrast(self.brand_text_colour, self.brand_colour)
+        brand = VARIABLES["brand_colour"]
+        if text_on_brand < AA_TEXT:
+            raise ValueError(
+                f"{VARIABLES['brand_text_colour']} {self.brand_text_colour} on {brand} "
+                f"{self.brand_colour} has a contrast of {text_on_brand:.1f}:1; text needs at "
+                f"least {AA_TEXT}:1 (WCAG AA)")
+        on_white = contrast(self.brand_colour, "#ffffff")
+        if on_white < AA_TEXT:
+            raise ValueError(
+                f"{brand} {self.brand_colour} as link text on white has a contrast of "
+                f"{on_white:.1f}:1; text needs at least {AA_TEXT}:1 (WCAG AA): choose a "
+                f"darker colour")
+        return self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -249,7 +301,7 @@ def _explained(error: ValidationError) -> str:
         variable = str(problem["loc"][0]) if problem["loc"] else "the settings"
         variable = VARIABLES.get(variable, variable)
         message = problem["msg"].removeprefix("Value error, ")
-        if variable in message:
+        if variable in message or not problem["loc"]:  # a check of the whole names its own
             lines.append(message)
         elif names.get(variable) in SECRET_FIELDS:
             lines.append(f"{variable}: {message}")

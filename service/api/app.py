@@ -36,7 +36,7 @@ from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
 from service.config import Publisher, Settings, ready_max_lag
 from service.deployment_secret import load_secret
-from service.pages import legal
+from service.pages import branding, legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.comment_names = residents.store.comment_names
     api.state.test_sign_in = test_sign_in
     api.state.publisher = Publisher.of(settings)
+    api.state.brand = branding.Brand.of(settings)
     api.state.ready_max_lag = ready_max_lag()
     api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     # Added late, so it runs early: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
     # Its headers go on every answer, the body guard's refusals included.
-    api.add_middleware(SecurityHeaders)
+    api.add_middleware(SecurityHeaders, image_origin=api.state.brand.image_origin)
     # Outermost: every answer is counted and every refusal logged, with the request's id.
     api.add_middleware(Observability)
 
@@ -143,7 +144,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
                    routes_comments.router, routes_exports.router, routes_support.router,
                    routes_service.router, routes_winners.router, pages.router, legal.router,
-                   web.router, support_pages.router, comment_pages.router, my_pages.router):
+                   branding.router, web.router, support_pages.router, comment_pages.router,
+                   my_pages.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)

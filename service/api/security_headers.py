@@ -11,7 +11,7 @@ Plain ASGI, and the headers are encoded once: the ballot request passes through 
 
 from __future__ import annotations
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.api.response_headers import HttpMiddleware, adding
 
@@ -23,6 +23,19 @@ HEADERS = ((b"content-security-policy", POLICY.encode()),
            (b"x-frame-options", b"DENY"))
 
 
+def headers(image_origin: str | None = None) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers, with the one other site images may come from (the municipality's logo
+    given as an https address, ADR 0027) when there is one."""
+    if image_origin is None:
+        return HEADERS
+    policy = POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {image_origin}")
+    return ((b"content-security-policy", policy.encode()), *HEADERS[1:])
+
+
 class SecurityHeaders(HttpMiddleware):
+    def __init__(self, app: ASGIApp, image_origin: str | None = None) -> None:
+        super().__init__(app)
+        self.headers = headers(image_origin)
+
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, adding(HEADERS, send))
+        await self.app(scope, receive, adding(self.headers, send))

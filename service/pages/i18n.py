@@ -69,6 +69,30 @@ def phase_name(phase: str, lang: str) -> str:
     return translations(lang).gettext(PHASE_LABELS[phase])
 
 
+# What a result's number counts, by the kind of ballot: approval and budget-meter ballots give
+# one vote to each proposal chosen, cumulative ones points; a ranking gives a score.
+SCORE_LABELS: dict[str, str] = {
+    "approval": N_("Votes"),
+    "knapsack": N_("Votes"),
+    "cumulative": N_("Points"),
+}
+
+
+def score_label(kind: str | None) -> str:
+    return SCORE_LABELS.get(kind or "", N_("Score"))
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence of its own: a capital first and a full stop last (a reason the
+    counting rules word to follow a proposal's name, "did not fit: ...", stands alone on a
+    page)."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def shown_status(status: str, selected: bool | None) -> str:
     """The status to show a proposal under: once the vote is counted (`selected` not None), a
     feasible proposal is selected or not; one being built, built or abandoned says that."""

@@ -29,6 +29,7 @@ from domain.statistics import suppressed
 from service import comparison
 from service.api.deps import Reached
 from service.pages import charts, find_proposals, i18n
+from service.pages.branding import brand_of
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
 from service.reason_text import reason_text
@@ -39,6 +40,10 @@ PHASE_ORDER = tuple(p.value for p in Phase if p is not Phase.CANCELLED)
 # A proposal never on the ballot: not reviewed feasible, or merged or withdrawn.
 OFF_THE_BALLOT = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.INFEASIBLE, *CLOSED})
 Lang = Annotated[str | None, Query(max_length=5)]
+# The home page's order: open for taking part (voting, then ideas, support, ...), then the
+# rounds being counted, built and evaluated, drafts, and the closed ones last.
+HOME_ORDER = (Phase.VOTING, Phase.IDEAS, Phase.SUPPORT, Phase.REVIEW, Phase.COUNTING,
+              Phase.RESULTS, Phase.IMPLEMENTATION, Phase.EVALUATION, Phase.DRAFT, Phase.CLOSED)
 
 
 def _environment(lang: str) -> Environment:
@@ -55,7 +60,9 @@ def _environment(lang: str) -> Environment:
     env.globals["shown_status"] = lambda p, r: i18n.shown_status(
         p["status"], None if r is None else bool(r["selected"]))
     # A tie names the other proposals by title (`titles`: the results' proposal id -> title).
-    env.globals["reason"] = lambda r, titles=None: reason_text(r, lang, titles)
+    # On a page a reason stands alone: a sentence with a capital and a full stop.
+    env.globals["reason"] = lambda r, titles=None: i18n.sentence(reason_text(r, lang, titles))
+    env.globals["score_label"] = lambda kind: gettext(i18n.score_label(kind))
     return env
 
 
@@ -93,6 +100,7 @@ def _html(request: Request, template: str, lang: str, **context: Any) -> str:
     switch_url = f"{path}?{urlencode([*kept, ('lang', other)])}"
     return ENVIRONMENTS[lang].get_template(template).render(
         lang=lang, other_lang=other, switch_url=switch_url, path=request.url.path,
+        brand=brand_of(request),
         lang_query="" if lang == i18n.DEFAULT else f"?lang={lang}", query=request.query_params,
         test_sign_in=_test_sign_in(request), **context)
 
@@ -194,8 +202,14 @@ def _home(read_models: ReadModels, lang: str) -> Page:
         cycle["budget"] = sum(a["budget"] for a in cycle["areas"].values())
         cycle["proposal_count"] = sum(cycle["proposals"].values())
         cycle["ballot_count"] = sum(cycle["ballots"].values())
-    # Cancelled cycles are no longer taking part in anything: listed apart, below.
-    return "index.html", {"cycles": [c for c in cycles if c["phase"] != "cancelled"],
+    # Where a resident can take part now first, then what follows up on earlier rounds, the
+    # closed last; the newest first within a phase. Cancelled cycles are no longer taking part
+    # in anything: listed apart, below.
+    ordered = sorted((c for c in cycles if c["phase"] != "cancelled"),
+                     key=lambda c: str(c.get("created_at") or ""), reverse=True)
+    ordered.sort(key=lambda c: HOME_ORDER.index(c["phase"]) if c["phase"] in HOME_ORDER
+                 else len(HOME_ORDER))
+    return "index.html", {"cycles": ordered,
                           "cancelled": [c for c in cycles if c["phase"] == "cancelled"]}
 
 
@@ -380,6 +394,7 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
     comments = read_models.store.comments_of(proposal_id)
     return "proposal.html", {
         "proposal": proposal, "cycle": cycle, "result": result, "on_ballot": on_ballot,
+        "ballot_kind": _ballot_kind(cycle, proposal["area"]),
         "titles": _titles(rows), "support": support,
         "comments": comments, "comment_count": sum(1 + len(c["replies"]) for c in comments),
         "comments_open": cycle["phase"] in COMMENT_PHASES,
@@ -388,6 +403,13 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
         "category": category_names(cycle.get("categories")).get(proposal["category"],
                                                                 proposal["category"]),
         "area": cycle["areas"].get(proposal["area"], {"name": proposal["area"]})}
+
+
+def _ballot_kind(cycle: dict[str, Any], area_id: str) -> str | None:
+    """The kind of ballot an area voted with (its own rule, else the cycle's)."""
+    rule = cycle["areas"].get(area_id, {}).get("voting_rule") or cycle.get("voting_rule") or {}
+    kind: str | None = rule.get("kind")
+    return kind
 
 
 def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -422,6 +444,7 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
             area["budget"], translate("Budget %(amount)s") % {
                 "amount": i18n.money(area["budget"], currency, lang_code)})
         areas.append({"area": area, "rows": ordered, "votes_chart": votes,
+                      "ballot_kind": _ballot_kind(cycle, area["id"]),
                       "budget_chart": budget, "spent": spent,
                       "left": area["budget"] - spent, "ballots": cycle["ballots"].get(
                           area["id"], 0),

@@ -107,9 +107,10 @@ def check_ballot(rule: VotingRule, selections: Sequence[str], points: Sequence[i
     if rule.kind == "knapsack":
         total = sum(costs[s] for s in selections)
         if total > budget:
-            return _("Your choices cost %(total)s, more than the budget of %(budget)s. "
-                     "Remove something and try again.") % {
-                "total": money(total), "budget": money(budget)}
+            return _("Your choices cost %(total)s, %(over)s more than the budget of "
+                     "%(budget)s. Remove something and try again.") % {
+                "total": money(total), "over": money(total - budget),
+                "budget": money(budget)}
     if rule.kind == "cumulative":
         assert points is not None
         if any(p < 0 for p in points):

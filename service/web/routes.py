@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.areas import residence_names
+from domain.areas import Ineligible, residence_names
 from domain.ballot import Ballot
 from domain.categories import as_dicts
 from domain.cycle import BudgetCycle
@@ -32,6 +32,7 @@ from service.commands import SubmitProposal
 from service.pages import i18n
 from service.pages.routes import PageNotFound, render
 from service.web import forms
+from service.web.ineligible import ineligible_text
 from service.web.oidc import OidcSettings, client, resident_from_claims
 from service.web.session import (
     SESSION_MAX_AGE,
@@ -306,16 +307,22 @@ def vote_areas(request: Request, cycle_id: str) -> Response:
         return resident
     app = _app(request)
     cycle = _cycle(app, cycle_id)
-    today = datetime.now(UTC).date()
+    names = residence_names(cycle.areas.values())
+    _ = _gettext(lang)
     areas = []
     for area in cycle.areas.values():
-        refusal = cycle.eligibility_refusal(area.id, resident.birth_date, resident.residence,
-                                            today, resident.works_in)
+        why = _ineligibility(cycle, area.id, resident)
         voted = _existing_ballot(app, cycle, area.id, resident) is not None
         areas.append({"id": area.id, "name": area.name, "budget": area.budget,
-                      "eligible": refusal is None, "voted": voted})
+                      "eligible": why is None, "voted": voted,
+                      "why_not": None if why is None else ineligible_text(why, names, _)})
     return render(request, "vote_areas.html", lang, cycle=_cycle_view(cycle), areas=areas,
                   open=cycle.phase is Phase.VOTING, cap=_cap_view(cycle, areas))
+
+
+def _ineligibility(cycle: BudgetCycle, area_id: str, resident: Resident) -> Ineligible | None:
+    return cycle.ineligibility(area_id, resident.birth_date, resident.residence,
+                               datetime.now(UTC).date(), resident.works_in)
 
 
 def _cap_view(cycle: BudgetCycle, areas: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -361,10 +368,15 @@ def _ballot_page(request: Request, lang: str, app: Medborgarbudget, cycle: Budge
     existing = _existing_ballot(app, cycle, area_id, resident)
     if chosen is None and isinstance(existing, Ballot):
         chosen = {"selections": existing.selections, "points": existing.points or []}
-    refusal = cycle.eligibility_refusal(area_id, resident.birth_date, resident.residence,
-                                        datetime.now(UTC).date(), resident.works_in)
+    why = _ineligibility(cycle, area_id, resident)
+    refusal = None if why is None else ineligible_text(
+        why, residence_names(cycle.areas.values()), _gettext(lang))
+    # Where the resident may vote instead: the way back from an area closed to them.
+    elsewhere = [{"id": a.id, "name": a.name} for a in cycle.areas.values()
+                 if a.id != area_id and _ineligibility(cycle, a.id, resident) is None] \
+        if why is not None else []
     return render(request, "ballot.html", lang, status=status, cycle=_cycle_view(cycle),
-                  open=cycle.phase is Phase.VOTING, refusal=refusal,
+                  open=cycle.phase is Phase.VOTING, refusal=refusal, elsewhere=elsewhere,
                   already=existing is not None, error=error,
                   chosen=chosen or {"selections": [], "points": []},
                   **_ballot_context(app, cycle, area_id, lang))
@@ -424,6 +436,10 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     lang, resident, app = posted
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
+    if _ineligibility(cycle, area_id, resident) is not None:
+        # A form posted for an area closed to the resident (from an old tab, or forged): the
+        # page that says why, in their words, rather than the intake's refusal in English.
+        return _ballot_page(request, lang, app, cycle, area_id, resident, status=403)
     read = _read_ballot(request, form, lang, app, cycle, area_id, resident)
     if isinstance(read, Response):
         return read

@@ -29,12 +29,12 @@ def test_a_pair_is_marked_counted_and_shown(api: Api) -> None:
     swedish = api.client.get(f"/cycles/{cycle_id}/results", params={"position": position}).text
     assert "Förslag som utesluter varandra" in swedish
     assert "Av varje par får högst ett pengar enligt regeln." in swedish
-    assert "fick inga pengar: utesluter Rink, som fick pengar" in swedish
+    assert "Fick inga pengar: utesluter Rink, som fick pengar." in swedish
     assert SAME_SITE in swedish
     english = api.client.get(f"/cycles/{cycle_id}/results",
                              params={"position": position, "lang": "en"}).text
     assert "Proposals that exclude each other" in english
-    assert "not funded: incompatible with Rink, which was funded" in english
+    assert "Not funded: incompatible with Rink, which was funded." in english
 
 
 def test_marking_over_http_and_every_refusal(api: Api) -> None:

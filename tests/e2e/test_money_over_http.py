@@ -96,11 +96,11 @@ def test_the_api_takes_and_gives_exact_amounts_in_the_cycles_currency(api: Api) 
     # The pages word the recorded code through the same catalog, in their language.
     position = api.stored()
     page = api.client.get(f"/cycles/{cycle_id}/results", params={"position": position}).text
-    assert "fick inte plats: 800,25\u00a0EUR kvar, kostar 900\u00a0EUR" in page
+    assert "Fick inte plats: 800,25\u00a0EUR kvar, kostar 900\u00a0EUR." in page
     assert "did-not-fit" not in page and "amounts" not in page
     english = api.client.get(f"/proposals/{ids['Baum']}", params={
         "position": position, "lang": "en"}).text
-    assert "did not fit: 800.25\u00a0EUR left, costs 900\u00a0EUR" in english
+    assert "Did not fit: 800.25\u00a0EUR left, costs 900\u00a0EUR." in english
 
 
 def test_the_api_refuses_floats_and_amounts_that_disagree(api: Api) -> None:

@@ -106,6 +106,11 @@ def test_the_ballot_page_of_an_area_closed_to_the_resident_says_who_may_vote(
     cycle_id, _ = capped_cycle(api.app, None)
     _sign_in(api.client)
     page = api.client.get(f"/cycles/{cycle_id}/vote/soder").text
-    assert "Du får inte rösta i det här området. Rösträtt här: Bosatt i Söder." in page
+    assert "Du får inte rösta i det här området" in page
+    assert "Enligt din inloggning bor du i Norr. Området är till för dem som bor i Söder." \
+        in page
+    assert "Rösträtt här: Bosatt i Söder." in page
     english = api.client.get(f"/cycles/{cycle_id}/vote/soder", params={"lang": "en"}).text
-    assert "You may not vote in this area. Who may vote here: Living in Söder." in english
+    assert "Your sign-in says you live in Norr. This area is for those who live in Söder." \
+        in english
+    assert "Who may vote here: Living in Söder." in english

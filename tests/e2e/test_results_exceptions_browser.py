@@ -44,13 +44,13 @@ MINIMUM_SHOWN = (
     ("Minsta antal röster för att få pengar: 1.", "Minimum number of votes to be funded: 1."),
     ("Inget minsta antal röster: ett förslag kunde få pengar utan röster.",
      "No minimum number of votes: a proposal could be funded without votes."),
-    ("under potens minsta antal på 1 röst: har 0 röster",
-     "below the pot's minimum of 1 vote: it has 0 votes"),
+    ("Under potens minsta antal på 1 röst: har 0 röster.",
+     "Below the pot's minimum of 1 vote: it has 0 votes."),
 )
 EXCEPTIONS_SHOWN = (
     ("Undantag från regelns utfall", "Exceptions to the rule's outcome"),
-    (f"undantaget efter räkningen: {LEGAL}", f"excluded after the count: {LEGAL}"),
-    (f"finansierat utanför regeln: {DECIDED}", f"funded outside the rule: {DECIDED}"),
+    (f"Undantaget efter räkningen: {LEGAL}", f"Excluded after the count: {LEGAL}"),
+    (f"Finansierat utanför regeln: {DECIDED}", f"Funded outside the rule: {DECIDED}"),
 )
 INCOMPATIBLE_SHOWN = (
     ("Förslag som utesluter varandra", "Proposals that exclude each other"),

@@ -45,13 +45,13 @@ def test_exceptions_are_recorded_recounted_and_shown_beside_the_rules_outcome(
     swedish = api.client.get(f"/cycles/{cycle_id}/results", params={"position": position}).text
     assert "Undantag från regelns utfall" in swedish
     assert "Undantaget efter räkningen" in swedish and "Finansierat utanför regeln" in swedish
-    assert f"undantaget efter räkningen: {LEGAL}" in swedish
-    assert f"finansierat utanför regeln: {DECIDED}" in swedish
+    assert f"Undantaget efter räkningen: {LEGAL}" in swedish
+    assert f"Finansierat utanför regeln: {DECIDED}" in swedish
     english = api.client.get(f"/cycles/{cycle_id}/results",
                              params={"position": position, "lang": "en"}).text
     assert "Exceptions to the rule's outcome" in english.replace("&#39;", "'")
     assert "Excluded after the count" in english and "Funded outside the rule" in english
-    assert f"excluded after the count: {LEGAL}" in english
+    assert f"Excluded after the count: {LEGAL}" in english
 
 
 def test_every_wrong_exception_is_refused_as_a_problem_storing_nothing(api: Api) -> None:

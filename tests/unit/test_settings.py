@@ -28,6 +28,10 @@ WRONG = [
     ("MEDBORGARBUDGET_PROJECTION_PAGE", "2.5"),
     ("MEDBORGARBUDGET_TEST_SIGN_IN", "perhaps"),
     ("MEDBORGARBUDGET_SECURE_COOKIES", "sometimes"),
+    ("MEDBORGARBUDGET_BRAND_COLOUR", "#ffcc00"),  # white text on it: 1.5:1
+    ("MEDBORGARBUDGET_BRAND_TEXT_COLOUR", "#0b4f8a"),  # on the default blue: 1.0:1
+    ("MEDBORGARBUDGET_BRAND_COLOUR", "dark blue"),
+    ("MEDBORGARBUDGET_LOGO", "logo-that-is-not-there.png"),
 ]
 
 
@@ -41,6 +45,22 @@ def test_a_database_url_with_a_password_is_never_echoed() -> None:
     with pytest.raises(ConfigurationError) as refusal:
         Settings.from_env({"MEDBORGARBUDGET_DATABASE_URL": "mysql://user:hunter2@host/db"})
     assert "hunter2" not in str(refusal.value)
+
+
+def test_colours_refused_together_never_echo_the_other_settings() -> None:
+    with pytest.raises(ConfigurationError) as refusal:
+        Settings.from_env({"MEDBORGARBUDGET_BRAND_COLOUR": "#ffcc00",
+                           "MEDBORGARBUDGET_SECRET": "ab" * 32})
+    assert "MEDBORGARBUDGET_BRAND" in str(refusal.value) and "abab" not in str(refusal.value)
+
+
+def test_the_command_line_will_not_start_with_an_unreadable_brand_colour(
+        tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["projections", "rebuild", "--data", str(tmp_path)],
+                                env={"MEDBORGARBUDGET_BRAND_COLOUR": "#9e9e9e"})
+    assert result.exit_code == 2
+    assert "MEDBORGARBUDGET_BRAND_COLOUR #9e9e9e" in result.output and "4.5:1" in result.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_documented_defaults() -> None:
