@@ -63,7 +63,7 @@ def votes_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]
     for bar in bars:
         mark = (f'<span aria-hidden="true">✔ </span><span class="visually-hidden">{said}: </span>'
                 if bar.selected else "")
-        selected = ' class="selected"' if bar.selected else ""
+        selected = ' class="selected"' if bar.selected else ' class="not-selected"' if said else ""
         rows.append(
             f'<li{selected}>'
             f'<span class="bar-label">{mark}{escape(bar.label)}</span>'
@@ -104,7 +104,7 @@ def progress_bar(chart_id: str, label: str, percent: int) -> Markup:
         f'<svg class="progress-bar{" done" if percent == 100 else ""}" viewBox="0 0 100 10" '
         f'preserveAspectRatio="none" role="img" aria-labelledby="{chart_id}-title" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(label)}: '
-        f'{percent} %</title><rect class="track" width="100" height="10"></rect>'
+        f'{percent} %</title><rect class="track" width="100" height="10" vector-effect="non-scaling-stroke"></rect>'
         f'<rect class="done" width="{percent}" height="10"></rect></svg>')
 
 

@@ -248,6 +248,13 @@ class Screenshots:
         screenshot(page, SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png")
 
 
+def preload_axe(context: BrowserContext) -> None:
+    """Loads axe-core into every page of `context` as it opens (through the debugging protocol,
+    like `axe_violations`), so a test that checks many pages does not evaluate it page by page."""
+    require(AXE_SCRIPT.exists(), f"axe-core is not installed at {AXE_SCRIPT}")
+    context.add_init_script(path=str(AXE_SCRIPT))
+
+
 def axe_violations(page: Page) -> list[str]:
     """What axe-core finds on the page (WCAG 2.x A and AA and the best practices), of any
     impact, one line per node."""
