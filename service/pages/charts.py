@@ -20,6 +20,7 @@ from html import escape
 
 from markupsafe import Markup
 
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -104,7 +105,8 @@ def progress_bar(chart_id: str, label: str, percent: int) -> Markup:
         f'<svg class="progress-bar{" done" if percent == 100 else ""}" viewBox="0 0 100 10" '
         f'preserveAspectRatio="none" role="img" aria-labelledby="{chart_id}-title" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(label)}: '
-        f'{percent} %</title><rect class="track" width="100" height="10" vector-effect="non-scaling-stroke"></rect>'
+        f'{percent} %</title><rect class="track" width="100" height="10" '
+        'vector-effect="non-scaling-stroke"></rect>'
         f'<rect class="done" width="{percent}" height="10"></rect></svg>')
 
 

@@ -13,9 +13,9 @@ One server and one browser page per mode keep it quick.
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route
@@ -32,11 +32,11 @@ from tests.e2e.participation_support import (
     SCREENSHOTS,
     LiveService,
     axe_violations,
-    preload_axe,
     birth_year_for,
     browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
     live_service_fixture,  # noqa: F401 (a fixture)
+    preload_axe,
     screenshot,
     sign_in_locally,
     unique,
@@ -83,7 +83,8 @@ PHONE_PROBLEMS = """(smallest) => {
             const left = Math.min(...boxes.map(b => b.left));
             const right = Math.max(...boxes.map(b => b.right));
             if (left < -0.5 || right > width + 0.5) {
-                problems.push(`off the screen (${left.toFixed(0)}..${right.toFixed(0)}px): ${where}`);
+                const span = `${left.toFixed(0)}..${right.toFixed(0)}px`;
+                problems.push(`off the screen (${span}): ${where}`);
             }
         }
     }

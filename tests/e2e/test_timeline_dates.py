@@ -8,7 +8,6 @@ import re
 from service.pages import charts, i18n
 from tests.e2e.api_client import API, TIMELINE, Api, build_cycle
 
-
 WORDS = charts.TimelineWords("Planerat", "Började", "pågår nu")
 
 
