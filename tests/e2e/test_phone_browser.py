@@ -4,9 +4,10 @@ the screen (a table's Status and Reason are never hidden to the right), and axe-
 violation of any impact (WCAG 2.x A and AA and the best practices).
 
 Every page state is visited: a cycle in each phase (draft, ideas, review, support round, voting,
-counting, results, implementation, evaluation, closed), its proposals, results, progress and
-receipt check, proposals in each fate, the comment and report forms, the sign-in, the legal
-pages and a missing page; in Swedish and English, signed in or not, with JavaScript and without.
+counting, results, implementation, evaluation, closed, and cancelled), its proposals, results,
+progress and receipt check, proposals in each fate, the support round, the idea, comment and
+report forms, the sign-in, the legal pages and a missing page; in Swedish and English, signed
+in or not, with JavaScript and without.
 One server and one browser page per mode keep it quick.
 """
 
@@ -135,7 +136,7 @@ def _phase_pages(pages: dict[str, str], phase: str, cycle_id: object,
 def site(live_service: LiveService) -> Site:
     """Cycles in every phase on one server: the municipality's history (closed, its successor
     in voting with a discussion and the comparison, a third collecting ideas) and one cycle
-    stopped in each other phase."""
+    stopped in each other phase, and one cancelled."""
     app = live_service.app
     history = build_history(app, voters_per_area=10)
     pages: dict[str, str] = {"home": "/"}
@@ -158,6 +159,9 @@ def site(live_service: LiveService) -> Site:
         _phase_pages(pages, phase.value, demo.cycle_id, next(iter(demo.proposals.values())))
     closed = history.closed
     _phase_pages(pages, "closed", closed.cycle_id)
+    cancelled = create_cycle(live_service, unique("Medborgarbudget Inställtby 2027"))
+    app.trigger(cancelled.id, "cancel", ADMIN, "Fullmäktige drog tillbaka anslaget")
+    _phase_pages(pages, "cancelled", cancelled.id)
     store = _caught_up(live_service)
     for proposal in store.proposals_of(str(closed.cycle_id)):  # one of each fate
         pages.setdefault(f"proposal-{proposal['status']}", f"/proposals/{proposal['id']}")
@@ -172,7 +176,6 @@ def site(live_service: LiveService) -> Site:
 
     comment = comments.post_comment(app, discussed, "Var ska det ligga? " * 20, "phone-resident")
     resident = {
-        "support-open": f"/cycles/{support.id}/support",
         "propose": f"/cycles/{history.ideas}/propose",
         "comment": f"/proposals/{discussed}/comment",
         "reply": f"/proposals/{discussed}/comment?reply_to={comment}",
