@@ -1,7 +1,15 @@
-"""Charts drawn on the server as inline SVG: no JavaScript, readable by screen readers.
+"""Charts drawn on the server as HTML and CSS: no JavaScript, readable by screen readers, and
+phone first (ADR 0026).
 
-Every chart has a title and a description, and the page beside it carries the same numbers in a
-table, so nothing is conveyed by the picture alone. Colours meet WCAG contrast against white.
+Every word and number of a chart is HTML text, so it keeps the page's font size on a 390 px
+phone; SVG draws only shapes (bars, the budget line), whose `width` attributes carry the data
+(the strict Content-Security-Policy forbids inline styles). Every chart has a title and a legend,
+and the page beside it carries the same numbers in a table, so nothing is conveyed by the picture
+alone. The colours (in style.css) meet WCAG contrast against white.
+
+The classes are the pattern for any new chart: `figure.chart` > `figcaption` (title), `ul.legend`
+of `span.swatch` + text, and `ol.bars` of `li` (`.selected`) > `.bar-label`, `.bar-track`
+(an `svg.bar`), `.bar-value`.
 """
 
 from __future__ import annotations
@@ -12,12 +20,6 @@ from html import escape
 
 from markupsafe import Markup
 
-SELECTED = "#1b5e20"      # dark green, 7.9:1 on white
-NOT_SELECTED = "#5f6368"  # grey, 6.0:1
-ACCENT = "#0b4f8a"        # blue, 8.2:1
-BUDGET = "#b3261e"        # red, 6.0:1
-WIDTH = 640
-
 
 @dataclass(frozen=True)
 class Bar:
@@ -27,119 +29,118 @@ class Bar:
     note: str = ""
 
 
-def _svg(chart_id: str, title: str, description: str, height: int, body: str) -> Markup:
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        f'<title id="{chart_id}-title">{escape(title)}</title>'
-        f'<desc id="{chart_id}-desc">{escape(description)}</desc>{body}</svg>'
-    )
+@dataclass(frozen=True)
+class LegendItem:
+    swatch: str  # a class of span.swatch in style.css: selected, not-selected, budget, plain
+    text: str
 
 
-def _shorten(text: str, length: int = 28) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
+def _legend(items: Sequence[LegendItem]) -> str:
+    entries = "".join(f'<li><span class="swatch {escape(i.swatch)}"></span>{escape(i.text)}</li>'
+                      for i in items)
+    return f'<ul class="legend">{entries}</ul>'
+
+
+def _caption(chart_id: str, title: str, description: str) -> str:
+    return (f'<figcaption id="{chart_id}-title"><span class="chart-title">{escape(title)}'
+            f'</span> <span class="chart-desc">{escape(description)}</span></figcaption>')
+
+
+def _bar(percent: float) -> str:
+    """A horizontal bar `percent` wide: shapes only, stretched to its track by CSS."""
+    return ('<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+            'aria-hidden="true" focusable="false">'
+            f'<rect width="{max(percent, 0.5):.2f}" height="10"></rect></svg>')
 
 
 def votes_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar],
-                value_suffix: str = "") -> Markup:
-    """Horizontal bars, winners in green and marked with a check."""
-    row, label_width, top = 30, 260, 10
-    height = top + row * max(len(bars), 1) + 10
+                legend: Sequence[LegendItem], value_suffix: str = "") -> Markup:
+    """Horizontal bars, largest first as given, winners in green and marked with a check: the
+    label above its bar on a phone, beside it on a wider screen."""
     peak = max((b.value for b in bars), default=0) or 1
-    plot = WIDTH - label_width - 90
-    parts = []
-    for index, bar in enumerate(bars):
-        y = top + index * row
-        length = max(2.0, plot * bar.value / peak)
-        colour = SELECTED if bar.selected else NOT_SELECTED
-        mark = "✔ " if bar.selected else ""
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" font-size="14" '
-            f'fill="#1a1a1a">{escape(mark + _shorten(bar.label))}</text>'
-            f'<rect x="{label_width}" y="{y + 5}" width="{length:.1f}" height="20" '
-            f'fill="{colour}"></rect>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 19}" font-size="14" '
-            f'fill="#1a1a1a">{escape(_number(bar.value) + value_suffix)}</text>'
-        )
-    return _svg(chart_id, title, description, height, "".join(parts))
+    # The check is for the eye; a screen reader hears the legend's word for it.
+    said = next((escape(i.text) for i in legend if i.swatch == "selected"), "")
+    rows = []
+    for bar in bars:
+        mark = (f'<span aria-hidden="true">✔ </span><span class="visually-hidden">{said}: </span>'
+                if bar.selected else "")
+        selected = ' class="selected"' if bar.selected else ' class="not-selected"' if said else ""
+        rows.append(
+            f'<li{selected}>'
+            f'<span class="bar-label">{mark}{escape(bar.label)}</span>'
+            f'<span class="bar-track">{_bar(100 * bar.value / peak)}</span>'
+            f'<span class="bar-value">{escape(_number(bar.value) + value_suffix)}</span></li>')
+    return Markup(f'{_caption(chart_id, title, description)}{_legend(legend)}'
+                  f'<ol class="bars" aria-labelledby="{chart_id}-title">{"".join(rows)}</ol>')
 
 
 def budget_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar],
-                 budget: float, budget_label: str) -> Markup:
-    """Projects in order of the count laid end to end by cost, with the budget as a line."""
-    left, top, bar_height = 10, 34, 34
+                 budget: float, legend: Sequence[LegendItem]) -> Markup:
+    """The selected projects laid end to end by cost, with the budget as a red line; the
+    legend names the budget (its amount in words, never drawn in the SVG)."""
     total = sum(b.value for b in bars)
-    scale_max = max(total, budget) or 1
-    plot = WIDTH - 2 * left
-    parts = []
-    x = float(left)
+    scale = max(total, budget) or 1
+    parts, x = [], 0.0
     for bar in bars:
-        width = plot * bar.value / scale_max
-        colour = SELECTED if bar.selected else "#c7c9cc"
-        parts.append(
-            f'<rect x="{x:.1f}" y="{top}" width="{max(width - 1, 1):.1f}" height="{bar_height}"'
-            f' fill="{colour}"><title>{escape(bar.label)}: {escape(bar.note)}</title></rect>'
-        )
+        width = 1000 * bar.value / scale
+        parts.append(f'<rect class="segment" x="{x:.1f}" y="8" width="{max(width - 2, 1):.1f}" '
+                     f'height="24"><title>{escape(bar.label)}: {escape(bar.note)}</title></rect>')
         x += width
-    budget_x = left + plot * budget / scale_max
-    parts.append(
-        f'<line x1="{budget_x:.1f}" y1="{top - 14}" x2="{budget_x:.1f}" y2="{top + bar_height + 8}"'
-        f' stroke="{BUDGET}" stroke-width="3"></line>'
-        f'<text x="{min(budget_x, WIDTH - 10):.1f}" y="{top - 18}" font-size="14" '
-        f'text-anchor="{"end" if budget_x > WIDTH / 2 else "start"}" fill="{BUDGET}">'
-        f'{escape(budget_label)}</text>'
-    )
-    return _svg(chart_id, title, description, top + bar_height + 16, "".join(parts))
+    line = 1000 * budget / scale
+    parts.append(f'<line class="budget-line" x1="{min(line, 998.5):.1f}" y1="0" '
+                 f'x2="{min(line, 998.5):.1f}" y2="40" vector-effect="non-scaling-stroke">'
+                 '</line>')
+    return Markup(
+        f'{_caption(chart_id, title, description)}{_legend(legend)}'
+        f'<svg class="budget-bar" viewBox="0 0 1000 40" preserveAspectRatio="none" role="img" '
+        f'aria-labelledby="{chart_id}-title" xmlns="http://www.w3.org/2000/svg">'
+        f'{"".join(parts)}</svg>')
 
 
 def progress_bar(chart_id: str, label: str, percent: int) -> Markup:
+    """How far a project has come: a bar without text (the caption beside it says the
+    percentage)."""
     percent = max(0, min(100, percent))
-    width = (WIDTH - 20) * percent / 100
-    colour = SELECTED if percent == 100 else ACCENT
-    body = (
-        f'<rect x="10" y="6" width="{WIDTH - 20}" height="22" fill="#e8eaed" '
-        f'stroke="#5f6368"></rect>'
-        f'<rect x="10" y="6" width="{width:.1f}" height="22" fill="{colour}"></rect>'
-    )
-    return _svg(chart_id, label, f"{percent} %", 34, body)
+    return Markup(
+        f'<svg class="progress-bar{" done" if percent == 100 else ""}" viewBox="0 0 100 10" '
+        f'preserveAspectRatio="none" role="img" aria-labelledby="{chart_id}-title" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(label)}: '
+        f'{percent} %</title><rect class="track" width="100" height="10" '
+        'vector-effect="non-scaling-stroke"></rect>'
+        f'<rect class="done" width="{percent}" height="10"></rect></svg>')
 
 
 @dataclass(frozen=True)
 class Step:
     label: str
-    date: str
-    state: str  # "done", "current" or "todo"
+    planned: str  # the date the cycle plans for the phase, or ""
+    entered: str  # the date the cycle entered it, or ""
+    state: str    # "done", "current" or "todo"
 
 
-def timeline(chart_id: str, title: str, description: str, steps: Sequence[Step]) -> Markup:
-    """The phases as a line of dots: done filled, current ringed, the rest hollow; each with its
-    date (entered, or planned) above it."""
-    count = max(len(steps), 1)
-    spacing = (WIDTH - 40) / max(count - 1, 1)
-    line = 44
-    parts = [f'<line x1="20" y1="{line}" x2="{WIDTH - 20}" y2="{line}" stroke="#5f6368" '
-             f'stroke-width="2"></line>']
-    for index, step in enumerate(steps):
-        x = 20 + index * spacing
-        fill = {"done": ACCENT, "current": BUDGET}.get(step.state, "#ffffff")
-        radius = 10 if step.state == "current" else 7
-        anchor = "start" if index == 0 else "end" if index == count - 1 else "middle"
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{line}" r="{radius}" fill="{fill}" stroke="#1a1a1a" '
-            f'stroke-width="2"></circle>'
-            # Three rows of labels: a long one ("Draft (political decision)") never runs
-            # into its neighbour's, even in English.
-            f'<text x="{x:.1f}" y="{line + 26 + 18 * (index % 3)}" font-size="12" '
-            f'text-anchor="{anchor}" fill="#1a1a1a">{escape(step.label)}</text>'
-        )
-        if step.date:
-            # Every date, in two rows: neighbours' dates ("20 apr. 2027") never overlap.
-            parts.append(
-                f'<text x="{x:.1f}" y="{12 + 14 * (index % 2)}" font-size="11" '
-                f'text-anchor="{anchor}" fill="#3c4043">{escape(step.date)}</text>'
-            )
-    return _svg(chart_id, title, description, line + 74, "".join(parts))
+@dataclass(frozen=True)
+class TimelineWords:
+    planned: str  # "Planned"
+    entered: str  # "Started"
+    current: str  # "Current phase"
+
+
+def timeline(chart_id: str, title: str, steps: Sequence[Step], words: TimelineWords) -> Markup:
+    """The phases as a list: a vertical line of dots on a phone, rows of steps on a wider screen;
+    each with the date it was planned for and the date it began."""
+    items = []
+    for step in steps:
+        current = ' aria-current="step"' if step.state == "current" else ""
+        dates = "".join(
+            f'<span class="when">{escape(word)}: {escape(day)}</span>'
+            for word, day in ((words.entered, step.entered), (words.planned, step.planned))
+            if day)
+        now = (f' <span class="now">({escape(words.current)})</span>'
+               if step.state == "current" else "")
+        items.append(f'<li class="{escape(step.state)}"{current}>'
+                     f'<span class="phase">{escape(step.label)}{now}</span>{dates}</li>')
+    return Markup(f'<ol class="timeline" id="{chart_id}" aria-label="{escape(title)}">'
+                  f'{"".join(items)}</ol>')
 
 
 def _number(value: float) -> str:

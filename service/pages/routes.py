@@ -225,9 +225,10 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     current = phases.index(cycle["phase"]) if cycle["phase"] in phases else 0
     steps = []
     for index, phase in enumerate(phases):
-        when = entered.get(phase) or cycle["timeline"].get(phase, "")
+        planned, when = cycle["timeline"].get(phase, ""), entered.get(phase, "")
         state = "done" if index < current else "current" if index == current else "todo"
         steps.append(charts.Step(translate(i18n.PHASE_LABELS[phase]),
+                                 i18n.day(str(planned)[:10], lang) if planned else "",
                                  i18n.day(str(when)[:10], lang) if when else "", state))
     return steps
 
@@ -270,10 +271,12 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     turnout_chart = charts.votes_chart(
         "turnout", translate("Ballots per area"),
         translate("Number of ballots cast in each area."),
-        [charts.Bar(area_names.get(a, a), n) for a, n in sorted(by_area.items())])
+        [charts.Bar(area_names.get(a, a), n) for a, n in sorted(by_area.items())],
+        [charts.LegendItem("plain", translate("Ballots"))])
     timeline = charts.timeline("phases", translate("The phases of the cycle"),
-                               translate("Phases done, the current phase, and those to come."),
-                               _timeline(cycle, lang_code))
+                               _timeline(cycle, lang_code), charts.TimelineWords(
+                                   translate("Planned"), translate("Started"),
+                                   translate("current phase")))
     lineage = comparison.lineage(read_models.store, cycle)
     return "cycle.html", {
         "cycle": cycle, "timeline": timeline, "turnout_chart": turnout_chart, "by_area": by_area,
@@ -433,7 +436,9 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
             f"votes-{area['id']}", translate("Votes per proposal in %(area)s") % {
                 "area": area["name"]},
             translate("Selected proposals are marked with a check and drawn in green."),
-            [charts.Bar(r["title"], float(r["score"]), r["selected"]) for r in ordered])
+            [charts.Bar(r["title"], float(r["score"]), r["selected"]) for r in ordered],
+            [charts.LegendItem("selected", translate("Selected")),
+             charts.LegendItem("not-selected", translate("Not selected"))])
         budget = charts.budget_chart(
             f"budget-{area['id']}", translate("Cost of the selected proposals against the "
                                               "budget in %(area)s") % {"area": area["name"]},
@@ -441,8 +446,10 @@ def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Pag
                       "budget."),
             [charts.Bar(r["title"], r["cost"], True, i18n.money(r["cost"], currency, lang_code))
              for r in chosen],
-            area["budget"], translate("Budget %(amount)s") % {
-                "amount": i18n.money(area["budget"], currency, lang_code)})
+            area["budget"],
+            [charts.LegendItem("selected", translate("Selected proposals")),
+             charts.LegendItem("budget", translate("Budget %(amount)s") % {
+                 "amount": i18n.money(area["budget"], currency, lang_code)})])
         areas.append({"area": area, "rows": ordered, "votes_chart": votes,
                       "ballot_kind": _ballot_kind(cycle, area["id"]),
                       "budget_chart": budget, "spent": spent,

@@ -48,7 +48,9 @@ CHROMIUM = Path(os.environ.get("MEDBORGARBUDGET_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.x A and AA and axe-core's best practices (landmark-unique, region, heading-order...):
+# a violation of any impact, minor included, fails the page.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 OIDC_ENV = ("MEDBORGARBUDGET_OIDC_ISSUER", "MEDBORGARBUDGET_OIDC_CLIENT_ID",
             "MEDBORGARBUDGET_OIDC_CLIENT_SECRET", "MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM")
 API = "/api/v1"
@@ -246,8 +248,16 @@ class Screenshots:
         screenshot(page, SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png")
 
 
+def preload_axe(context: BrowserContext) -> None:
+    """Loads axe-core into every page of `context` as it opens (through the debugging protocol,
+    like `axe_violations`), so a test that checks many pages does not evaluate it page by page."""
+    require(AXE_SCRIPT.exists(), f"axe-core is not installed at {AXE_SCRIPT}")
+    context.add_init_script(path=str(AXE_SCRIPT))
+
+
 def axe_violations(page: Page) -> list[str]:
-    """What axe-core finds on the page (WCAG 2.0 and 2.1, A and AA), one line per node."""
+    """What axe-core finds on the page (WCAG 2.x A and AA and the best practices), of any
+    impact, one line per node."""
     require(AXE_SCRIPT.exists(), f"axe-core is not installed at {AXE_SCRIPT}")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated through the browser's debugging protocol, which the page's

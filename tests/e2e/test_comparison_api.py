@@ -77,25 +77,25 @@ def test_the_api_says_what_the_cycle_page_shows(api: Api) -> None:
         section = page[page.index('id="history-heading"'):]
         section = section[:section.index("</table>")]
         rows = re.findall(r'<tr><th scope="row"><a href="/cycles/([0-9a-f-]+)[^"]*">([^<]*)</a>'
-                          r'</th>((?:<td class="num">[^<]*</td>)+)</tr>', section)
+                          r'</th>((?:<td class="num"[^>]*>[^<]*</td>)+)</tr>', section)
         assert [r[0] for r in rows] == [c["id"] for c in shown["cycles"]]
         for (_, name, cells), cycle in zip(rows, shown["cycles"], strict=True):
             assert name == cycle["name"]
-            assert re.findall(r'<td class="num">([^<]*)</td>', cells) == [
+            assert re.findall(r'<td class="num"[^>]*>([^<]*)</td>', cells) == [
                 i18n.money(cycle["budget_minor"], cycle["currency"], lang),
                 str(cycle["proposals"]), i18n.number(cycle["ballots"], lang),
                 str(cycle["selected"]), str(cycle["completed"])]
         names = {c["id"]: c["name"] for c in shown["cycles"]}
         section = page[page.index('id="pots-heading"'):]
         section = section[:section.index("</table>")]
-        rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td>'
-                          r'((?:<td class="num">[^<]*</td>)+)</tr>', section)
+        rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td[^>]*>([^<]*)</td>'
+                          r'((?:<td class="num"[^>]*>[^<]*</td>)+)</tr>', section)
         expected = [(html.escape(c["name"]), names[c["cycle_id"]], [
             i18n.money(c["budget_minor"], c["currency"], lang), str(c["proposals"]),
             i18n.number(c["ballots"], lang), str(c["selected"]), str(c["completed"]),
             i18n.money(c["spent_minor"], c["currency"], lang)])
             for pot in shown["pots"] for c in pot["cycles"]]
-        assert [(name, cycle, re.findall(r'<td class="num">([^<]*)</td>', cells))
+        assert [(name, cycle, re.findall(r'<td class="num"[^>]*>([^<]*)</td>', cells))
                 for name, cycle, cells in rows] == expected
         assert len(expected) == 5  # norr and the young twice, soder once
 

@@ -188,7 +188,7 @@ def ballots_in_area(page: str, area_name: str) -> int:
     """The ballots column of the area's row in the cycle page's table of areas."""
     row = re.search(rf'<th scope="row">{re.escape(area_name)}</th>(.*?)</tr>', page, re.DOTALL)
     assert row is not None, page
-    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(1))
     return int(re.sub(r"\D", "", cells[-1]))
 
 
