@@ -70,7 +70,14 @@ VARIABLES: dict[str, str] = {
     "municipality": "MEDBORGARBUDGET_MUNICIPALITY",
     "contact_email": "MEDBORGARBUDGET_CONTACT_EMAIL",
     "protection_officer_email": "MEDBORGARBUDGET_DATA_PROTECTION_OFFICER",
+    "map_tiles": "MEDBORGARBUDGET_MAP_TILES",
+    "map_attribution": "MEDBORGARBUDGET_MAP_ATTRIBUTION",
 }
+# The map's background (ADR 0031): OpenStreetMap's tiles unless the municipality names its own;
+# `off` draws boundaries and markers on a blank background and loads no image from elsewhere.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+NO_TILES = "off"
 MUNICIPALITY_ENV = VARIABLES["municipality"]
 CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
 PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
@@ -129,6 +136,9 @@ class Settings(BaseSettings):
                                      validation_alias=VARIABLES["municipality"])
     contact_email: str | None = _variable("contact_email")
     protection_officer_email: str | None = _variable("protection_officer_email")
+    map_tiles: str = Field(OSM_TILES, max_length=500, validation_alias=VARIABLES["map_tiles"])
+    map_attribution: str = Field(OSM_ATTRIBUTION, min_length=1, max_length=300,
+                                 validation_alias=VARIABLES["map_attribution"])
 
     def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
                  /, **values: Any) -> None:
@@ -160,6 +170,22 @@ class Settings(BaseSettings):
             if not at or not local or "." not in domain or len(value) > 254 \
                     or any(c.isspace() or c in "<>\"'()," for c in value):
                 raise ValueError("must be an e-mail address")
+        return value
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _a_tile_template(cls, value: str) -> str:
+        value = value.strip()
+        if value == NO_TILES:
+            return value
+        parts = urlsplit(value)
+        # One host, named exactly: the pages' Content-Security-Policy lets images come from
+        # it and from nowhere else, so `{s}` subdomains and credentials are refused.
+        if parts.scheme not in ("https", "http") or not parts.hostname or "{" in parts.netloc \
+                or "@" in parts.netloc or any(k not in value for k in ("{z}", "{x}", "{y}")) \
+                or any(c.isspace() or c in "'\";," for c in value):
+            raise ValueError("must be 'off' or a tile URL template on one host with {z}, {x} "
+                             "and {y}, like " + OSM_TILES)
         return value
 
     @classmethod
