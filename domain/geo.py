@@ -11,6 +11,7 @@ both, and a resident who clicks on it should not be told they are in neither.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -117,7 +118,7 @@ def contains(boundary: Mapping[str, Any], lon: float, lat: float) -> bool:
 def _in_polygon(rings: Sequence[Sequence[Sequence[float]]], x: float, y: float) -> bool:
     inside = False
     for ring in rings:
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+        for (x1, y1), (x2, y2) in itertools.pairwise(ring):
             if _on_segment(x, y, x1, y1, x2, y2):
                 return True
             # Even-odd rule over every ring: crossing a hole's edge leaves the polygon again.

@@ -36,11 +36,11 @@ from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
 from service.config import Publisher, Settings, ready_max_lag
 from service.deployment_secret import load_secret
+from service.map_tiles import MapTiles
 from service.pages import legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
-from service.map_tiles import MapTiles
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
 from service.web import comment_pages, support_pages
