@@ -24,7 +24,7 @@ KINDS = ("Polygon", "MultiPolygon")
 MAX_VERTICES = 5_000  # in all rings together: a district's outline, not a coastline survey
 MAX_POLYGONS = 50
 MAX_RINGS = 50  # per polygon: its outline and its holes
-MAX_JSON_CHARS = 200_000  # the boundary as stored, however its numbers are written
+MAX_JSON_CHARS = 150_000  # as stored: every vertex at 6 decimals (0.1 m) fits, at 17 not
 
 Position = tuple[float, float]  # (lon, lat)
 Ring = list[Position]
@@ -62,7 +62,9 @@ def boundary_from(value: object) -> dict[str, Any]:
     stored = {"type": kind,
               "coordinates": stored_coordinates[0] if kind == "Polygon" else stored_coordinates}
     if len(json.dumps(stored, separators=(",", ":"))) > MAX_JSON_CHARS:
-        raise InvalidInput(FIELD, f"is longer than {MAX_JSON_CHARS} characters as JSON")
+        raise InvalidInput(FIELD, f"is longer than {MAX_JSON_CHARS} characters as JSON: round "
+                                  "the coordinates (6 decimals is a tenth of a metre) or "
+                                  "simplify the outline")
     return stored
 
 
@@ -78,7 +80,7 @@ def _ring(value: object, field: str) -> Ring:
     if not isinstance(value, list) or len(value) < 4:
         raise InvalidInput(field, "a ring must be a list of at least 4 positions")
     if len(value) > MAX_VERTICES:
-        raise InvalidInput(field, f"at most {MAX_VERTICES} positions")
+        raise InvalidInput(field, f"at most {MAX_VERTICES} vertices: simplify the outline")
     ring = [_position(p, f"{field}[{i}]") for i, p in enumerate(value)]
     if ring[0] != ring[-1]:
         raise InvalidInput(field, "the ring is not closed: its last position must repeat its "
