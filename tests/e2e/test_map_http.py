@@ -49,6 +49,14 @@ def test_a_boundary_is_stored_with_its_area_and_shown(api: Api) -> None:
     areas = {a["id"]: a for a in shown["areas"]}
     assert areas["norr"]["boundary"] == NORR_BOUNDARY
     assert areas["unga"]["boundary"] is None
+    # Only an administrator draws one, and only in draft.
+    moved = {**AREAS[1], "boundary": NORR_BOUNDARY}
+    path = f"{API}/cycles/{cycle.id}/areas/unga"
+    api.refused("PUT", path, 403, role=Role.RESIDENT, subject=proposer("x"), json=moved)
+    api.refused("PUT", path, 403, role=Role.REVIEWER, subject="granskare", json=moved)
+    api.refused("PUT", path, 401, json=moved)
+    api.fire(cycle.id, "open_ideas")
+    assert api.refused("PUT", path, 409, role=Role.ADMIN, json=moved)["phase"] == "ideas"
 
 
 BAD_BOUNDARIES = {
