@@ -287,16 +287,26 @@ def proposals_page(request: Request, cycle_id: str, position: Reached,
     """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
     (service/pages/find_proposals.py) those that match, the best match first."""
     params = dict(request.query_params)
-    if find_proposals.asked(params):
-        lang_code = i18n.language(lang)
-        cycle = _cycle(_read_models(request), cycle_id)
-        refused = find_proposals.refusal(params, cycle, lang_code)
-        if refused is not None:
-            return render(request, "proposals.html", lang, status=400,
-                          **_search_context(cycle, params, lang_code), refused=refused,
-                          found=None)
-    return shared(request, lang, position,
-                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
+    refused = _refused_search(request, lang, cycle_id, params, "proposals", found=None)
+    return refused or shared(request, lang, position,
+                             lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
+
+
+def _refused_search(request: Request, lang: str | None, cycle_id: str, params: dict[str, str],
+                    page: str, **nothing_found: Any) -> HTMLResponse | None:
+    """`page` (proposals or map) refusing its search parameters (400, saying why in the
+    reader's language, with `nothing_found` for what it would have shown); None when it can
+    use them."""
+    if not find_proposals.asked(params):
+        return None
+    lang_code = i18n.language(lang)
+    cycle = _cycle(_read_models(request), cycle_id)
+    refused = find_proposals.refusal(params, cycle, lang_code)
+    if refused is None:
+        return None
+    return render(request, f"{page}.html", lang, status=400,
+                  **_search_context(cycle, params, lang_code, page), refused=refused,
+                  **nothing_found)
 
 
 def _search_context(cycle: dict[str, Any], params: dict[str, str],
@@ -334,16 +344,10 @@ def map_page(request: Request, cycle_id: str, position: Reached,
     boundaries; the proposals page's filters apply (ADR 0031)."""
     params = dict(request.query_params)
     tiles: MapTiles = request.app.state.map_tiles
-    if find_proposals.asked(params):
-        lang_code = i18n.language(lang)
-        cycle = _cycle(_read_models(request), cycle_id)
-        refused = find_proposals.refusal(params, cycle, lang_code)
-        if refused is not None:
-            return render(request, "map.html", lang, status=400,
-                          **_search_context(cycle, params, lang_code, "map"), refused=refused,
-                          markers=[], boundaries=map_view.boundaries(()), tiles=tiles)
-    return shared(request, lang, position,
-                  lambda rm, lc: _map_page(rm, lc, cycle_id, params, tiles))
+    refused = _refused_search(request, lang, cycle_id, params, "map", markers=[],
+                              boundaries=map_view.boundaries(()), tiles=tiles)
+    return refused or shared(request, lang, position,
+                             lambda rm, lc: _map_page(rm, lc, cycle_id, params, tiles))
 
 
 def _map_page(read_models: ReadModels, lang: str, cycle_id: str, params: dict[str, str],

@@ -8,7 +8,6 @@ the list is the page."""
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,13 +20,13 @@ from starlette.routing import Route
 
 from service.api.app import create_app
 from service.config import Settings
-from service.read_models import ReadModels
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ADMIN,
     ROOT,
     axe_violations,
     browser_fixture,  # noqa: F401 (a fixture)
+    caught_up,
     screenshot,
     serve,
     watch_content_security_policy,
@@ -92,13 +91,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         app.submit_proposal(cycle_id, area, title, "Beskrivning.", 10_000, None,
                             f"19800101123{n}", place)
     api = create_app(settings, app=app)
-    read_models: ReadModels = api.state.read_models
-    head = app.recorder.max_notification_id() or 0
-    for _ in range(3000):  # bounded: the follower folds these few events within seconds
-        if read_models.store.position() >= head:
-            break
-        time.sleep(0.01)
-    assert read_models.store.position() >= head
+    caught_up(api, app)
     served = serve(api)
     try:
         yield Site(served.url, f"/cycles/{cycle_id}/map", asked)
