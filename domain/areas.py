@@ -6,9 +6,10 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from domain import geo
+from domain.documents import AreaDocument
 from domain.errors import InvalidInput
 from domain.money import kronor_to_minor, minor_units
 from domain.vocabulary import AreaKind, values
@@ -172,15 +173,19 @@ class Area:
         """The minimum the area is counted with."""
         return self.min_votes or 0
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def to_dict(self) -> AreaDocument:
+        # asdict gives exactly the document's keys (the class's fields); the later ones that
+        # are unset are taken out below, so the stored JSON stays as it always was.
+        data = cast(AreaDocument, asdict(self))
         data["voting_rule"] = self.voting_rule.to_dict() if self.voting_rule else None
         eligibility = data["eligibility"]
         if isinstance(eligibility["residence"], tuple):
             eligibility["residence"] = list(eligibility["residence"])
-        for later in ("municipality_wide", "accept_works_in"):
-            if not eligibility[later]:
-                del eligibility[later]  # an area without it is stored as it always was
+        # An area without these is stored as it always was.
+        if not eligibility.get("municipality_wide"):
+            del eligibility["municipality_wide"]
+        if not eligibility.get("accept_works_in"):
+            del eligibility["accept_works_in"]
         if self.source is None:
             del data["source"]  # an area made here is stored as it always was
         if self.min_votes is None:

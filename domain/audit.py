@@ -66,6 +66,7 @@ from domain import events
 from domain.comment import Comment  # noqa: F401
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import CountedBallot, CountedProposal, tally
+from domain.documents import Results
 from domain.errors import DomainError
 from domain.moderation import Moderation  # noqa: F401
 from domain.money import AS_STORED, upcast_data
@@ -763,7 +764,7 @@ class Verifier:
         self.report.winners = {a: [*r["selected"], *r.get("added", {})]
                                for a, r in recount["areas"].items()}
 
-    def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> dict[str, Any]:
+    def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> Results:
         """The tally of the ballots in the history, with the rules the results record."""
         return tally(
             # The configured minimum, never the one the results claim (they must agree: see

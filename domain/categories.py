@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
+from domain import documents
 from domain import text as lengths
 from domain.errors import InvalidInput
 from domain.text import clean_text
@@ -25,8 +25,8 @@ class Category:
     id: str
     name: str
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> documents.Category:
+        return {"id": self.id, "name": self.name}
 
 
 def categories_from(value: object) -> tuple[Category, ...]:
@@ -88,5 +88,5 @@ def category_names(categories: object) -> dict[str, str]:
     return {c.id: c.name for c in stored_categories(categories)}
 
 
-def as_dicts(categories: Sequence[Category]) -> list[dict[str, Any]]:
+def as_dicts(categories: Sequence[Category]) -> list[documents.Category]:
     return [c.to_dict() for c in categories]

@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import events
+from domain import documents, events
 from domain import text as lengths
 from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.areas import (
@@ -150,7 +150,8 @@ def web_address(value: object, field_name: str) -> str:
     return text
 
 
-def _assembly_record(body: object, on: object, reference: object, prefix: str) -> dict[str, str]:
+def _assembly_record(body: object, on: object, reference: object, prefix: str,
+                     ) -> documents.AssemblyRecord:
     return {
         "body": clean_text(body, f"{prefix}.body", lengths.NAME),
         "date": _iso_date(on, f"{prefix}.date"),
@@ -235,7 +236,7 @@ class BudgetCycle(Aggregate):
         actor: str,
         at: datetime,
         predecessor_id: str | None,
-        configuration: dict[str, Any] | None,
+        configuration: documents.Configuration | None,
         pseudonyms: str = GLOBAL,  # cycles created before per-cycle pseudonyms keep theirs
         currency: str | None = None,  # None: created before cycles recorded one (`currency`)
     ) -> None:
@@ -249,7 +250,7 @@ class BudgetCycle(Aggregate):
         self.created_at = at
         self.predecessor_id = predecessor_id
         self.phase = Phase.DRAFT
-        self.decision: dict[str, str] | None = None
+        self.decision: documents.AssemblyRecord | None = None
         self.areas: dict[str, Area] = {}
         self.voting_rule: VotingRule | None = None
         self.allocation_rule: str = AllocationRule.GREEDY
@@ -258,26 +259,26 @@ class BudgetCycle(Aggregate):
         self.allow_ballot_changes = False
         # The support round's rules (domain/support_round.py), None when the cycle has none;
         # once it closed, which proposals it put on the ballot and why the others are not.
-        self.support_round: dict[str, Any] | None = None
-        self.support_outcome: dict[str, Any] | None = None
+        self.support_round: documents.SupportRoundDocument | None = None
+        self.support_outcome: documents.SupportRoundOutcome | None = None
         self.timeline: dict[str, str] = {}
         self.history: list[PhaseChange] = []
-        self.results: dict[str, Any] | None = None
-        self.adoption: dict[str, str] | None = None
+        self.results: documents.Results | None = None
+        self.adoption: documents.AssemblyRecord | None = None
         # Winners excluded or added after the count, in order: kind, area, proposal_id,
         # reason, actor, at (WinnersAmended).
         self.winner_exceptions: list[dict[str, Any]] = []
         # Pairs of proposals that exclude each other (the rule funds at most one): first,
         # second (in sorted order), area, reason, actor, at.
         self.incompatible: list[dict[str, Any]] = []
-        self.evaluation: dict[str, Any] | None = None
+        self.evaluation: documents.Evaluation | None = None
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
         self.evaluation_history: list[dict[str, Any]] = []
         self.categories: tuple[Category, ...] = ()
         # The cap on pots per voter (domain/pot_cap.py) as stored; None: no cap, as every cycle
         # created before the cap existed.
-        self.pot_cap_data: dict[str, Any] | None = None
+        self.pot_cap_data: documents.PotCapDocument | None = None
         if configuration is not None:
             self._apply_configuration(configuration)
 
@@ -291,8 +292,8 @@ class BudgetCycle(Aggregate):
 
     # ---- configuration (draft only) -------------------------------------------------------
 
-    def configuration(self) -> dict[str, Any]:
-        configuration: dict[str, Any] = {
+    def configuration(self) -> documents.Configuration:
+        configuration: documents.Configuration = {
             "areas": [a.to_dict() for a in self.areas.values()],
             "voting_rule": self.voting_rule.to_dict() if self.voting_rule else None,
             "allocation_rule": self.allocation_rule,
@@ -326,7 +327,8 @@ class BudgetCycle(Aggregate):
         self._decision_recorded(_assembly_record(body, on, reference, "decision"), actor, _now())
 
     @event("DecisionRecorded", topic=events.DecisionRecorded.TOPIC)
-    def _decision_recorded(self, decision: dict[str, str], actor: str, at: datetime) -> None:
+    def _decision_recorded(self, decision: documents.AssemblyRecord, actor: str,
+                           at: datetime) -> None:
         self.decision = decision
 
     def add_area(self, data: Mapping[str, Any], actor: str) -> Area:
@@ -338,7 +340,7 @@ class BudgetCycle(Aggregate):
         return area
 
     @event("AreaAdded", topic=events.AreaAdded.TOPIC)
-    def _area_added(self, area: dict[str, Any], actor: str, at: datetime) -> None:
+    def _area_added(self, area: documents.AreaDocument, actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
     def change_area(self, data: Mapping[str, Any], actor: str) -> Area:
@@ -349,7 +351,7 @@ class BudgetCycle(Aggregate):
         return area
 
     @event("AreaChanged", topic=events.AreaChanged.TOPIC)
-    def _area_changed(self, area: dict[str, Any], actor: str, at: datetime) -> None:
+    def _area_changed(self, area: documents.AreaDocument, actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
     def remove_area(self, area_id: str, actor: str) -> None:
@@ -377,7 +379,8 @@ class BudgetCycle(Aggregate):
 
     @event("VotingRuleSet", topic=events.VotingRuleSet.TOPIC)
     def _voting_rule_set(
-        self, rule: dict[str, Any], allow_ballot_changes: bool, actor: str, at: datetime
+        self, rule: documents.VotingRuleDocument, allow_ballot_changes: bool, actor: str,
+        at: datetime,
     ) -> None:
         self.voting_rule = VotingRule(**rule)
         self.allow_ballot_changes = allow_ballot_changes
@@ -420,7 +423,7 @@ class BudgetCycle(Aggregate):
         return checked
 
     @event("CategoriesSet", topic=events.CategoriesSet.TOPIC)
-    def _categories_set(self, categories: list[dict[str, str]], actor: str,
+    def _categories_set(self, categories: list[documents.Category], actor: str,
                         at: datetime) -> None:
         self.categories = stored_categories(categories)
 
@@ -438,7 +441,8 @@ class BudgetCycle(Aggregate):
         return checked
 
     @event("PotCapSet", topic="medborgarbudget:BudgetCycle.PotCapSet")
-    def _pot_cap_set(self, pot_cap: dict[str, Any] | None, actor: str, at: datetime) -> None:
+    def _pot_cap_set(self, pot_cap: documents.PotCapDocument | None, actor: str,
+                     at: datetime) -> None:
         self.pot_cap_data = pot_cap
 
     @property
@@ -462,7 +466,7 @@ class BudgetCycle(Aggregate):
         self._support_round_set(rules.to_dict(), actor, _now())
 
     @event("SupportRoundSet", topic=events.SupportRoundSet.TOPIC)
-    def _support_round_set(self, support_round: dict[str, Any] | None, actor: str,
+    def _support_round_set(self, support_round: documents.SupportRoundDocument | None, actor: str,
                            at: datetime) -> None:
         self.support_round = support_round
 
@@ -471,7 +475,8 @@ class BudgetCycle(Aggregate):
             return None
         return SupportConfiguration.from_stored(self.support_round)
 
-    def support_outcome_now(self, supports: Sequence[SupportCount]) -> dict[str, Any]:
+    def support_outcome_now(self, supports: Sequence[SupportCount],
+                            ) -> documents.SupportRoundOutcome:
         """Which proposals the support round would put on each area's ballot with `supports`."""
         rules = self.support_rules()
         if rules is None:
@@ -485,8 +490,8 @@ class BudgetCycle(Aggregate):
             return False
         if self.support_outcome is None:
             return True
-        area = self.support_outcome["areas"].get(proposal.area, {})
-        return str(proposal.id) in area.get("on_ballot", [])
+        area = self.support_outcome["areas"].get(proposal.area)
+        return area is not None and str(proposal.id) in area["on_ballot"]
 
     def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
         """Planned start date of each phase; the dates must follow the phases' order."""
@@ -557,7 +562,7 @@ class BudgetCycle(Aggregate):
     @event("SupportRoundClosed", topic=events.SupportRoundClosed.TOPIC)
     def _support_round_closed(
         self, trigger: str, from_phase: str, to_phase: str, actor: str, reason: str,
-        at: datetime, outcome: dict[str, Any],
+        at: datetime, outcome: documents.SupportRoundOutcome,
     ) -> None:
         self.support_outcome = outcome
         self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
@@ -569,7 +574,7 @@ class BudgetCycle(Aggregate):
         self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
 
     def publish_results(
-        self, results: Mapping[str, Any], actor: str, reason: str, proposals: ProposalFacts
+        self, results: documents.Results, actor: str, reason: str, proposals: ProposalFacts
     ) -> None:
         """Enter the results phase, recording the tally (rule, winners, scores, ballot digest)."""
         complete = isinstance(results, Mapping) and set(results.get("areas", {})) == set(
@@ -580,7 +585,7 @@ class BudgetCycle(Aggregate):
         )
         self._results_published(
             "publish_results", self.phase.value, destination.value, actor, reason.strip(),
-            _now(), dict(results),
+            _now(), results.copy(),
         )
 
     @event("ResultsPublished", topic=events.ResultsPublished.TOPIC)
@@ -592,7 +597,7 @@ class BudgetCycle(Aggregate):
         actor: str,
         reason: str,
         at: datetime,
-        results: dict[str, Any],
+        results: documents.Results,
     ) -> None:
         self.results = results
         self._apply_phase(trigger, from_phase, to_phase, actor, reason, at)
@@ -608,7 +613,8 @@ class BudgetCycle(Aggregate):
         self._adoption_recorded(_assembly_record(body, on, reference, "adoption"), actor, _now())
 
     @event("AdoptionRecorded", topic=events.AdoptionRecorded.TOPIC)
-    def _adoption_recorded(self, adoption: dict[str, str], actor: str, at: datetime) -> None:
+    def _adoption_recorded(self, adoption: documents.AssemblyRecord, actor: str,
+                           at: datetime) -> None:
         self.adoption = adoption
 
     # ---- incompatible proposals (before voting) -----------------------------------------------
@@ -649,7 +655,7 @@ class BudgetCycle(Aggregate):
 
     def amend_winners(
         self, kind: object, proposal_id: object, reason: object, actor: str,
-        recount: Callable[[Sequence[WinnerException]], dict[str, Any]],
+        recount: Callable[[Sequence[WinnerException]], documents.Results],
     ) -> None:
         """Exclude a winner (a legal obstacle found late: the rule runs again without it, so its
         money goes to the next) or add a proposal funded outside the rule, with a reason.
@@ -670,10 +676,11 @@ class BudgetCycle(Aggregate):
         if area is None:
             raise NotFound(f"No proposal '{wanted}' was counted in this cycle's results.")
         outcome = self.results["areas"][area]
-        for earlier, done in (("excluded", "excluded"), ("added", "added")):
-            if wanted in outcome.get(earlier, {}):
+        for done, earlier in (("excluded", outcome.get("excluded", {})),
+                              ("added", outcome.get("added", {}))):
+            if wanted in earlier:
                 raise Conflict(f"Proposal {wanted} was {done} after the count already "
-                               f"({outcome[earlier][wanted]}); an exception is recorded once "
+                               f"({earlier[wanted]}); an exception is recorded once "
                                "and not undone. Nothing was stored.")
         if kind == EXCLUDE and wanted not in outcome.get("selected", []):
             raise Conflict(f"Proposal {wanted} is not among the winners in area '{area}'; only "
@@ -691,7 +698,7 @@ class BudgetCycle(Aggregate):
 
     @event("WinnersAmended", topic=events.WinnersAmended.TOPIC)
     def _winners_amended(self, kind: str, area: str, proposal_id: str, reason: str, actor: str,
-                         at: datetime, results: dict[str, Any]) -> None:
+                         at: datetime, results: documents.Results) -> None:
         self.winner_exceptions.append({"kind": kind, "area": area, "proposal_id": proposal_id,
                                        "reason": reason, "actor": actor, "at": at})
         self.results = results
@@ -705,7 +712,7 @@ class BudgetCycle(Aggregate):
         participants and address of the version it revises unless it gives new ones, and
         every earlier version stays in `evaluation_history`."""
         self.require_phase("record_evaluation")
-        evaluation: dict[str, Any] = {"report": clean_text(report, "report", lengths.REPORT)}
+        evaluation: documents.Evaluation = {"report": clean_text(report, "report", lengths.REPORT)}
         if participants is not None:
             if type(participants) is not int or participants < 0:
                 raise InvalidInput("participants", "must be a whole number, 0 or more")
@@ -728,7 +735,8 @@ class BudgetCycle(Aggregate):
         self._evaluation_revised(evaluation, clean_text(reason, "reason"), actor, _now())
 
     @event("EvaluationRecorded", topic=events.EvaluationRecorded.TOPIC)
-    def _evaluation_recorded(self, evaluation: dict[str, Any], actor: str, at: datetime) -> None:
+    def _evaluation_recorded(self, evaluation: documents.Evaluation, actor: str,
+                             at: datetime) -> None:
         # A second one in a history stored before revisions existed replaced the first: the
         # first stays among the versions.
         self.evaluation = evaluation
@@ -736,7 +744,7 @@ class BudgetCycle(Aggregate):
             {"evaluation": evaluation, "actor": actor, "at": at, "reason": None})
 
     @event("EvaluationRevised", topic=events.EvaluationRevised.TOPIC)
-    def _evaluation_revised(self, evaluation: dict[str, Any], reason: str, actor: str,
+    def _evaluation_revised(self, evaluation: documents.Evaluation, reason: str, actor: str,
                             at: datetime) -> None:
         self.evaluation = evaluation
         self.evaluation_history.append(

@@ -10,12 +10,13 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from domain.allocation import Election, Project, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
 from domain.allocation.reasons import Reason, ReasonCode
 from domain.ballot import counted_lines, digest_of_lines
+from domain.documents import AreaResult, Results
 from domain.errors import InvalidInput
 from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
 from domain.vocabulary import AllocationRule
@@ -83,7 +84,7 @@ def tally(
     currency: str = DEFAULT_CURRENCY,
     exceptions: Sequence[WinnerException] = (),
     incompatible: Sequence[tuple[str, str]] = (),
-) -> dict[str, Any]:
+) -> Results:
     """The results of every area: rule, winners, each proposal's score and reason, and a digest
     of exactly the ballots counted. Money in minor units of `currency`, counted in whole units
     (so that mes-add1 adds a whole krona to each share, and the reasons speak of kronor).
@@ -101,7 +102,7 @@ def tally(
     if unknown:
         raise InvalidInput("area", f"proposals or ballots name unknown area(s): {sorted(unknown)}")
 
-    results: dict[str, Any] = {"format": RESULTS_FORMAT, "currency": currency, "areas": {}}
+    results: Results = {"format": RESULTS_FORMAT, "currency": currency, "areas": {}}
     area_lines: list[list[tuple[str, bytes]]] = []
     counted_total = 0
     for area_id, rules in areas.items():
@@ -131,16 +132,18 @@ def tally(
             incompatible=pairs,
         )
         counted = allocate(election, rules.allocation_rule)
-        outcome = counted.to_json_dict()
+        # The rule's outcome in JSON form has the document's first keys; its amounts, in
+        # whole units, are replaced by minor units below.
+        outcome = cast(AreaResult, counted.to_json_dict())
         _record_exceptions(outcome, [e for e in exceptions if e.area == area_id])
         if pairs:
             outcome["incompatible"] = [list(pair) for pair in pairs]
-        outcome.update(
-            cost=_minor(counted.cost), left=_minor(counted.left),
-            budget=rules.budget, vote_type=rules.vote_type, threshold=rules.threshold,
-            max_ranked=rules.max_ranked, min_votes=rules.min_votes,
-            ballots=len(area_ballots), ballots_digest=digest_of_lines(lines),
-        )
+        outcome.update({
+            "cost": _minor(counted.cost), "left": _minor(counted.left),
+            "budget": rules.budget, "vote_type": rules.vote_type, "threshold": rules.threshold,
+            "max_ranked": rules.max_ranked, "min_votes": rules.min_votes,
+            "ballots": len(area_ballots), "ballots_digest": digest_of_lines(lines),
+        })
         results["areas"][area_id] = outcome
     results["ballots_counted"] = counted_total
     # Every area's lines are sorted already: merging gives the same order as sorting them all.
@@ -148,7 +151,7 @@ def tally(
     return results
 
 
-def _record_exceptions(outcome: dict[str, Any], exceptions: Sequence[WinnerException]) -> None:
+def _record_exceptions(outcome: AreaResult, exceptions: Sequence[WinnerException]) -> None:
     if not exceptions:
         return  # results without exceptions stay as they always were
     outcome["excluded"] = {e.proposal_id: e.reason for e in exceptions if e.kind == EXCLUDE}

@@ -23,7 +23,21 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar, dataclass_transform
+
+from domain.documents import (
+    AreaDocument,
+    AssemblyRecord,
+    Category,
+    Configuration,
+    Evaluation,
+    Place,
+    PotCapDocument,
+    Results,
+    SupportRoundDocument,
+    SupportRoundOutcome,
+    VotingRuleDocument,
+)
 
 PREFIX: Final = "medborgarbudget:"
 
@@ -56,381 +70,279 @@ GLOBAL_PSEUDONYMS: Final = "global"  # domain.pseudonym.GLOBAL
 LOWER_COST_FIRST: Final = "lower-cost"  # domain.allocation.election.DEFAULT_TIE_BREAK
 
 
+@dataclass_transform(kw_only_default=True, frozen_default=True)
 class Payload:
-    """The fields of one kind of event. `TOPIC` names it in the store; `VERSION` is the
-    version of its class that the code records."""
+    """The fields of one kind of event, a frozen keyword-only dataclass. A kind names its topic
+    as a class argument (`class AreaRemoved(Acted, topic=CYCLE + ".AreaRemoved")`): `TOPIC` is
+    that string, `NAME` its last part (the event class's name in its aggregate), `VERSION` the
+    version of its class that the code records (`version=2`; 1 when not given). A class
+    without a topic gathers fields that several kinds share."""
 
     TOPIC: ClassVar[str]
     VERSION: ClassVar[int] = 1
-    NAME: ClassVar[str]  # the event class's name in its aggregate (`BudgetCycle.Created`)
+    NAME: ClassVar[str]
+
+    def __init_subclass__(cls, *, topic: str | None = None, version: int = 1,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if topic is not None:
+            cls.TOPIC, cls.NAME, cls.VERSION = topic, topic.rpartition(".")[2], version
+        dataclass(frozen=True, kw_only=True)(cls)
+
+
+class Acted(Payload):
+    """Done by a person (`actor`: a role and an id, never a resident's identity) at `at`."""
+
+    actor: str
+    at: datetime
+
+
+class Explained(Acted):
+    """Done with a reason, which is recorded for the residents and the auditors."""
+
+    reason: str
+
+
+class OfCycle(Payload):
+    """The event creating an aggregate that belongs to one cycle (`originator_topic` is the
+    library's)."""
+
+    originator_topic: str
+    cycle_id: str
 
 
 # ---- the budget cycle ---------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
-class CycleCreated(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".Created"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "Created"
+class CycleCreated(Acted, topic=CYCLE + ".Created", version=2):
     originator_topic: str
     name: str
     municipality: str
-    actor: str
-    at: datetime
     predecessor_id: str | None
-    configuration: dict[str, Any] | None
+    configuration: Configuration | None
     pseudonyms: str = GLOBAL_PSEUDONYMS  # cycles created before per-cycle pseudonyms
     currency: str | None = None  # created before cycles recorded one
 
 
-@dataclass(frozen=True, kw_only=True)
-class DecisionRecorded(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".DecisionRecorded"
-    NAME: ClassVar[str] = "DecisionRecorded"
-    decision: dict[str, str]
-    actor: str
-    at: datetime
+class DecisionRecorded(Acted, topic=CYCLE + ".DecisionRecorded"):
+    decision: AssemblyRecord
 
 
-@dataclass(frozen=True, kw_only=True)
-class AreaAdded(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".AreaAdded"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "AreaAdded"
-    area: dict[str, Any]
-    actor: str
-    at: datetime
+class AreaDefined(Acted):
+    """An area as configured (domain/areas.py: `Area.to_dict`)."""
+
+    area: AreaDocument
 
 
-@dataclass(frozen=True, kw_only=True)
-class AreaChanged(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".AreaChanged"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "AreaChanged"
-    area: dict[str, Any]
-    actor: str
-    at: datetime
+class AreaAdded(AreaDefined, topic=CYCLE + ".AreaAdded", version=2):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class AreaRemoved(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".AreaRemoved"
-    NAME: ClassVar[str] = "AreaRemoved"
+class AreaChanged(AreaDefined, topic=CYCLE + ".AreaChanged", version=2):
+    pass
+
+
+class AreaRemoved(Acted, topic=CYCLE + ".AreaRemoved"):
     area_id: str
-    actor: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class VotingRuleSet(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".VotingRuleSet"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "VotingRuleSet"
-    rule: dict[str, Any]
+class VotingRuleSet(Acted, topic=CYCLE + ".VotingRuleSet", version=2):
+    rule: VotingRuleDocument
     allow_ballot_changes: bool
-    actor: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class AllocationRuleSet(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".AllocationRuleSet"
-    NAME: ClassVar[str] = "AllocationRuleSet"
+class AllocationRuleSet(Acted, topic=CYCLE + ".AllocationRuleSet"):
     rule: str
     threshold: int | None
-    actor: str
-    at: datetime
     tie_break: str = LOWER_COST_FIRST  # stored before the tie-break could be chosen
 
 
-@dataclass(frozen=True, kw_only=True)
-class CategoriesSet(Payload):
+class CategoriesSet(Acted, topic=CYCLE + ".CategoriesSet"):
     """The cycle's list of proposal categories (domain/categories.py), each an id and a name."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".CategoriesSet"
-    NAME: ClassVar[str] = "CategoriesSet"
-    categories: list[dict[str, str]]
-    actor: str
-    at: datetime
+    categories: list[Category]
 
 
-@dataclass(frozen=True, kw_only=True)
-class SupportRoundSet(Payload):
+class SupportRoundSet(Acted, topic=CYCLE + ".SupportRoundSet"):
     """The support round's rules (domain/support_round.py), or None: no support round."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".SupportRoundSet"
-    NAME: ClassVar[str] = "SupportRoundSet"
-    support_round: dict[str, Any] | None
-    actor: str
-    at: datetime
+    support_round: SupportRoundDocument | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class PotCapSet(Payload):
+class PotCapSet(Acted, topic=CYCLE + ".PotCapSet"):
     """The cap on pots per voter (domain/pot_cap.py): `max_pots` and the `uncounted` areas, or
     None: no cap (ADR 0025)."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".PotCapSet"
-    NAME: ClassVar[str] = "PotCapSet"
-    pot_cap: dict[str, Any] | None
-    actor: str
-    at: datetime
+    pot_cap: PotCapDocument | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class TimelineSet(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".TimelineSet"
-    NAME: ClassVar[str] = "TimelineSet"
+class TimelineSet(Acted, topic=CYCLE + ".TimelineSet"):
     timeline: dict[str, str]
-    actor: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class PhaseChanged(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".PhaseChanged"
-    NAME: ClassVar[str] = "PhaseChanged"
+class PhaseMove(Explained):
+    """A trigger fired: the cycle went from one phase to the next."""
+
     trigger: str
     from_phase: str
     to_phase: str
-    actor: str
-    reason: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class SupportRoundClosed(Payload):
+class PhaseChanged(PhaseMove, topic=CYCLE + ".PhaseChanged"):
+    pass
+
+
+class SupportRoundClosed(PhaseMove, topic=CYCLE + ".SupportRoundClosed"):
     """The phase change that ends the support round, with its outcome: which proposals go on
     to the vote."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".SupportRoundClosed"
-    NAME: ClassVar[str] = "SupportRoundClosed"
-    trigger: str
-    from_phase: str
-    to_phase: str
-    actor: str
-    reason: str
-    at: datetime
-    outcome: dict[str, Any]
+    outcome: SupportRoundOutcome
 
 
-@dataclass(frozen=True, kw_only=True)
-class ResultsPublished(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".ResultsPublished"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "ResultsPublished"
-    trigger: str
-    from_phase: str
-    to_phase: str
-    actor: str
-    reason: str
-    at: datetime
-    results: dict[str, Any]
+class ResultsPublished(PhaseMove, topic=CYCLE + ".ResultsPublished", version=2):
+    results: Results
 
 
-@dataclass(frozen=True, kw_only=True)
-class AdoptionRecorded(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".AdoptionRecorded"
-    NAME: ClassVar[str] = "AdoptionRecorded"
-    adoption: dict[str, str]
-    actor: str
-    at: datetime
+class AdoptionRecorded(Acted, topic=CYCLE + ".AdoptionRecorded"):
+    adoption: AssemblyRecord
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalsMarkedIncompatible(Payload):
+class InArea(Payload):
+    """About one area of the cycle (its id)."""
+
+    area: str
+
+
+class ProposalsMarkedIncompatible(Explained, InArea,
+                                  topic=CYCLE + ".ProposalsMarkedIncompatible"):
     """Two proposals of one area that exclude each other (ADR 0021): `first` < `second`."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".ProposalsMarkedIncompatible"
-    NAME: ClassVar[str] = "ProposalsMarkedIncompatible"
     first: str
     second: str
-    area: str
-    reason: str
-    actor: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class WinnersAmended(Payload):
+class WinnersAmended(Explained, InArea, topic=CYCLE + ".WinnersAmended"):
     """A winner excluded or a proposal added after the count (`kind`: exclude or add), with
     the results recounted with every exception so far (ADR 0021)."""
 
-    TOPIC: ClassVar[str] = CYCLE + ".WinnersAmended"
-    NAME: ClassVar[str] = "WinnersAmended"
     kind: str
-    area: str
     proposal_id: str
-    reason: str
-    actor: str
-    at: datetime
-    results: dict[str, Any]
+    results: Results
 
 
-@dataclass(frozen=True, kw_only=True)
-class EvaluationRecorded(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".EvaluationRecorded"
-    NAME: ClassVar[str] = "EvaluationRecorded"
-    evaluation: dict[str, Any]
-    actor: str
-    at: datetime
+class Evaluated(Acted):
+    """The evaluation report as it stands from this event on."""
+
+    evaluation: Evaluation
 
 
-@dataclass(frozen=True, kw_only=True)
-class EvaluationRevised(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".EvaluationRevised"
-    NAME: ClassVar[str] = "EvaluationRevised"
-    evaluation: dict[str, Any]
-    reason: str
-    actor: str
-    at: datetime
+class EvaluationRecorded(Evaluated, topic=CYCLE + ".EvaluationRecorded"):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class PaperBallotsEntered(Payload):
-    TOPIC: ClassVar[str] = CYCLE + ".PaperBallotsEntered"
-    NAME: ClassVar[str] = "PaperBallotsEntered"
-    area: str
+class EvaluationRevised(Evaluated, Explained, topic=CYCLE + ".EvaluationRevised"):
+    pass
+
+
+class PaperBallotsEntered(Acted, InArea, topic=CYCLE + ".PaperBallotsEntered"):
     station: str
-    count: int
-    actor: str
-    at: datetime
+    count: int  # the ballots of the station's box for the area
 
 
 # ---- proposals ----------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalSubmitted(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Submitted"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "Submitted"
-    originator_topic: str
-    cycle_id: str
+class ProposalSubmitted(OfCycle, topic=PROPOSAL + ".Submitted", version=2):
     area: str
     title: str
     description: str
     estimated_cost: int
     category: str
-    place: dict[str, Any] | None
+    place: Place | None
     proposer: str
     at: datetime
     source: dict[str, str] | None = None  # submitted before imports kept their source
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalReviewed(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Reviewed"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "Reviewed"
+class ProposalReviewed(Explained, topic=PROPOSAL + ".Reviewed", version=2):
     feasible: bool
     official_cost: int | None
-    reason: str
-    actor: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalMerged(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Merged"
-    NAME: ClassVar[str] = "Merged"
-    into: str
-    reason: str
-    actor: str
-    at: datetime
+class MergedInto(Explained):
+    into: str  # the proposal it was merged into
 
 
-@dataclass(frozen=True, kw_only=True)
-class MergeUndone(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".MergeUndone"
-    NAME: ClassVar[str] = "MergeUndone"
-    into: str
-    reason: str
-    status: str
-    actor: str
-    at: datetime
+class ProposalMerged(MergedInto, topic=PROPOSAL + ".Merged"):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalWithdrawn(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Withdrawn"
-    NAME: ClassVar[str] = "Withdrawn"
-    reason: str
-    actor: str
-    at: datetime
+class MergeUndone(MergedInto, topic=PROPOSAL + ".MergeUndone"):
+    status: str  # the status the proposal had before the merge, which it takes again
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProgressReported(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".ProgressReported"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "ProgressReported"
-    percent: int
+class ProposalWithdrawn(Explained, topic=PROPOSAL + ".Withdrawn"):
+    pass
+
+
+class Spending(Acted):
+    """What a project has cost so far (`spent`, minor units), with a note and, where the rules
+    ask for one, an explanation."""
+
     note: str
     spent: int
-    actor: str
-    at: datetime
     explanation: str | None = None  # reported before explanations existed
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProjectCompleted(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Completed"
-    VERSION: ClassVar[int] = 2
-    NAME: ClassVar[str] = "Completed"
-    note: str
-    spent: int
-    actor: str
-    at: datetime
-    explanation: str | None = None  # completed before explanations existed
+class ProgressReported(Spending, topic=PROPOSAL + ".ProgressReported", version=2):
+    percent: int
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProjectAbandoned(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".Abandoned"
-    NAME: ClassVar[str] = "Abandoned"
-    reason: str
-    actor: str
-    at: datetime
+class ProjectCompleted(Spending, topic=PROPOSAL + ".Completed", version=2):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProposalSupported(Payload):
+class ProjectAbandoned(Explained, topic=PROPOSAL + ".Abandoned"):
+    pass
+
+
+class Support(Payload):
     """`supporter`: the resident's pseudonym, never who they are."""
 
-    TOPIC: ClassVar[str] = PROPOSAL + ".Supported"
-    NAME: ClassVar[str] = "Supported"
     supporter: str
     at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class SupportWithdrawn(Payload):
-    TOPIC: ClassVar[str] = PROPOSAL + ".SupportWithdrawn"
-    NAME: ClassVar[str] = "SupportWithdrawn"
-    supporter: str
-    at: datetime
+class ProposalSupported(Support, topic=PROPOSAL + ".Supported"):
+    pass
+
+
+class SupportWithdrawn(Support, topic=PROPOSAL + ".SupportWithdrawn"):
+    pass
 
 
 # ---- ballots and the stations' rolls ------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
-class BallotCast(Payload):
+class Choices(Payload):
+    """What a ballot chooses: its selections, with points where the voting rule gives some."""
+
+    selections: list[str]
+    points: list[int] | None
+    at: datetime | None
+    day: str | None = None
+
+
+class BallotChanged(Choices, topic=BALLOT + ".Changed"):
+    pass
+
+
+class BallotCast(OfCycle, Choices, topic=BALLOT + ".Cast"):
     """Ballots stored before ADR 0004's revision carry `at` (to the microsecond) and an age
     band; later ones `at` None, the day and a receipt digest."""
 
-    TOPIC: ClassVar[str] = BALLOT + ".Cast"
-    NAME: ClassVar[str] = "Cast"
-    originator_topic: str
-    cycle_id: str
     area: str
     voter: str | None
-    selections: list[str]
-    points: list[int] | None
     channel: str
     station: str | None
-    at: datetime | None
     age_band: str | None = None
-    day: str | None = None
     receipt: str | None = None
 
     @property
@@ -441,37 +353,17 @@ class BallotCast(Payload):
         return self.at.isoformat()[:10] if self.at is not None else ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class BallotChanged(Payload):
-    TOPIC: ClassVar[str] = BALLOT + ".Changed"
-    NAME: ClassVar[str] = "Changed"
-    selections: list[str]
-    points: list[int] | None
-    at: datetime | None
-    day: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RollMarked(Payload):
-    TOPIC: ClassVar[str] = ROLL_MARK + ".Marked"
-    NAME: ClassVar[str] = "Marked"
-    originator_topic: str
-    cycle_id: str
+class RollMarked(OfCycle, topic=ROLL_MARK + ".Marked"):
     area: str
     voter: str
     station: str
     day: str
 
 
-@dataclass(frozen=True, kw_only=True)
-class PotPlaceTaken(Payload):
+class PotPlaceTaken(OfCycle, topic=POT_PLACE + ".Taken"):
     """One of a voter's places under the cap, taken by their ballot or roll mark in `area`;
     `voter` is their pseudonym in the cycle, as on the ballot (ADR 0025)."""
 
-    TOPIC: ClassVar[str] = POT_PLACE + ".Taken"
-    NAME: ClassVar[str] = "Taken"
-    originator_topic: str
-    cycle_id: str
     voter: str
     number: int
     area: str
@@ -479,14 +371,9 @@ class PotPlaceTaken(Payload):
 
 # ---- comments and their moderation (ADR 0024) ----------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
-class CommentPosted(Payload):
+class CommentPosted(OfCycle, topic=COMMENT + ".Posted"):
     """`author`: the resident's per-cycle pseudonym; `parent_id` the comment replied to."""
 
-    TOPIC: ClassVar[str] = COMMENT + ".Posted"
-    NAME: ClassVar[str] = "Posted"
-    originator_topic: str
-    cycle_id: str
     proposal_id: str
     parent_id: str | None
     text: str
@@ -495,40 +382,27 @@ class CommentPosted(Payload):
     at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class ModerationOpened(Payload):
-    TOPIC: ClassVar[str] = MODERATION + ".Opened"
-    NAME: ClassVar[str] = "Opened"
-    originator_topic: str
+class ModeratedItem(Payload):
+    """The comment (or other item, by `item_kind`) a moderation case is about."""
+
     cycle_id: str
     item_id: str
     item_kind: str
     at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class ItemReported(Payload):
+class ModerationOpened(ModeratedItem, topic=MODERATION + ".Opened"):
+    originator_topic: str
+
+
+class ItemReported(ModeratedItem, topic=MODERATION + ".Reported"):
     """`reporter`: the resident's per-cycle pseudonym."""
 
-    TOPIC: ClassVar[str] = MODERATION + ".Reported"
-    NAME: ClassVar[str] = "Reported"
-    cycle_id: str
-    item_id: str
-    item_kind: str
     reporter: str
-    at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class ItemHidden(Payload):
-    TOPIC: ClassVar[str] = MODERATION + ".Hidden"
-    NAME: ClassVar[str] = "Hidden"
-    cycle_id: str
-    item_id: str
-    item_kind: str
-    reason: str
-    actor: str
-    at: datetime
+class ItemHidden(ModeratedItem, Explained, topic=MODERATION + ".Hidden"):
+    pass
 
 
 PAYLOADS: Final[tuple[type[Payload], ...]] = (

@@ -24,6 +24,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.documents import PotCapDocument
 from domain.errors import Conflict, InvalidInput
 
 # A fixed namespace: changing it would give the places already taken new ids.
@@ -67,7 +68,7 @@ class PotCap:
     def from_stored(cls, data: Mapping[str, Any]) -> PotCap:
         return cls(int(data["max_pots"]), tuple(data.get("uncounted", ())))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PotCapDocument:
         return {"max_pots": self.max_pots, "uncounted": list(self.uncounted)}
 
     def counts(self, area: str) -> bool:

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import events
 from domain import text as lengths
+from domain.documents import Place
 from domain.errors import Conflict, InvalidInput
 from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
 from domain.proposal_states import CLOSED, PROPOSAL_MACHINE, ProposalStatus, ReviewedBefore
@@ -37,13 +38,13 @@ def _category(value: object) -> str:
     return clean_text(value, "category", lengths.CATEGORY) if value.strip() else ""
 
 
-def _place(value: object) -> dict[str, Any] | None:
+def _place(value: object) -> Place | None:
     """An optional place: a name, and coordinates (WGS84) when known."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise InvalidInput("place", "must be an object with a name and optional lat/lon")
-    place: dict[str, Any] = {"name": clean_text(value.get("name"), "place.name", lengths.NAME)}
+    place: Place = {"name": clean_text(value.get("name"), "place.name", lengths.NAME)}
     lat, lon = value.get("lat"), value.get("lon")
     if (lat is None) != (lon is None):
         raise InvalidInput("place", "give both lat and lon, or neither")
@@ -58,7 +59,7 @@ def _place(value: object) -> dict[str, Any] | None:
             if not -limit <= degrees <= limit:
                 raise InvalidInput(f"place.{key}", f"must be between -{limit} and {limit}")
             # Coordinates are a location, not money: stored as a decimal string, never re-rounded.
-            place[key] = str(number)
+            place["lat" if key == "lat" else "lon"] = str(number)
     return place
 
 
@@ -127,7 +128,7 @@ class Proposal(Aggregate):
         description: str,
         estimated_cost: int,
         category: str,
-        place: dict[str, Any] | None,
+        place: Place | None,
         proposer: str,
         at: datetime,
         source: dict[str, str] | None = None,

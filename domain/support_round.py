@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain import documents
+from domain.documents import SupportOutcome, SupportRoundDocument
 from domain.errors import InvalidInput
 
 TOP = "top"
@@ -46,7 +48,7 @@ class SupportRule:
             raise InvalidInput(field_name, f"unknown field(s): {', '.join(sorted(unknown))}")
         return cls(str(kind), value)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> documents.SupportRule:
         return {"kind": self.kind, "value": self.value}
 
 
@@ -84,7 +86,7 @@ class SupportConfiguration:
         return cls(SupportRule(**data["default"]),
                    {a: SupportRule(**r) for a, r in data.get("areas", {}).items()})
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SupportRoundDocument:
         return {"default": self.default.to_dict(),
                 "areas": {a: r.to_dict() for a, r in sorted(self.areas.items())}}
 
@@ -101,12 +103,12 @@ class SupportCount:
     supports: int
 
 
-def area_outcome(rule: SupportRule, counts: Iterable[SupportCount]) -> dict[str, Any]:
+def area_outcome(rule: SupportRule, counts: Iterable[SupportCount]) -> SupportOutcome:
     """Which of an area's proposals go on the ballot, with every proposal's supports and rank.
     Listed most supported first, equal support by proposal id (for a stable record only: the
     order never decides who goes on)."""
     ordered = sorted(counts, key=lambda c: (-c.supports, c.proposal_id))
-    rows = []
+    rows: list[documents.SupportRow] = []
     for count in ordered:
         rank = 1 + sum(1 for other in ordered if other.supports > count.supports)
         goes_on = rank <= rule.value if rule.kind == TOP else count.supports >= rule.value
@@ -117,7 +119,7 @@ def area_outcome(rule: SupportRule, counts: Iterable[SupportCount]) -> dict[str,
 
 
 def round_outcome(configuration: SupportConfiguration, area_ids: Iterable[str],
-            counts: Iterable[SupportCount]) -> dict[str, dict[str, Any]]:
+            counts: Iterable[SupportCount]) -> dict[str, SupportOutcome]:
     """The round's outcome for every area of the cycle."""
     every = list(counts)
     return {area_id: area_outcome(configuration.rule_for(area_id),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
+from domain.documents import VotingRuleDocument
 from domain.errors import InvalidInput
 from domain.money import SEK, format_money, kronor_to_minor, minor_units
 from domain.vocabulary import AllocationRule, BallotKind, values
@@ -68,11 +69,12 @@ class VotingRule:
         rule.validate()
         return rule
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VotingRuleDocument:
         # The options added for imported elections appear only when set, so that a rule
         # without them is stored (and shown) exactly as it always was.
         data = asdict(self)
-        return {k: v for k, v in data.items() if k not in _LATER or v != _LATER[k]}
+        return cast(VotingRuleDocument,
+                    {k: v for k, v in data.items() if k not in _LATER or v != _LATER[k]})
 
     @property
     def vote_type(self) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from domain import documents
 from domain import events as schema
 from domain.audit import Chain, event_data
 from domain.phases import Phase
@@ -127,28 +128,13 @@ class Batch:
     # ---- lookups through the batch's own changes first --------------------------------------
 
     def _cycle(self, cycle_id: str) -> dict[str, Any] | None:
-        if cycle_id not in self.cycles:
-            stored = self.lookups.cycle(cycle_id)
-            if stored is None:
-                return None
-            self.cycles[cycle_id] = stored
-        return self.cycles[cycle_id]
+        return _through(self.cycles, cycle_id, self.lookups.cycle)
 
     def _proposal(self, proposal_id: str) -> dict[str, Any] | None:
-        if proposal_id not in self.proposals:
-            stored = self.lookups.proposal(proposal_id)
-            if stored is None:
-                return None
-            self.proposals[proposal_id] = stored
-        return self.proposals[proposal_id]
+        return _through(self.proposals, proposal_id, self.lookups.proposal)
 
     def _comment(self, comment_id: str) -> dict[str, Any] | None:
-        if comment_id not in self.comments:
-            stored = self.lookups.comment(comment_id)
-            if stored is None:
-                return None
-            self.comments[comment_id] = stored
-        return self.comments[comment_id]
+        return _through(self.comments, comment_id, self.lookups.comment)
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         if ballot_id not in self.ballot_cycles:
@@ -214,7 +200,7 @@ class Batch:
     def _cycle_created(self, position: int, envelope: Envelope,
                        event: schema.CycleCreated) -> None:
         cycle_id = envelope.originator_id
-        config = event.configuration or {}
+        config: documents.Configuration = event.configuration or {}
         self.cycles[cycle_id] = {
             "id": cycle_id, "name": event.name, "municipality": event.municipality,
             "predecessor_id": event.predecessor_id, "created_at": _iso(event.at),
@@ -302,7 +288,7 @@ class Batch:
                             f"{event.first} / {event.second}", change, at=event.at,
                             actor=event.actor, reason=event.reason)
 
-    def _result_rows(self, cycle_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
+    def _result_rows(self, cycle_id: str, results: documents.Results) -> list[dict[str, Any]]:
         rows = []
         for area_id, outcome in results.get("areas", {}).items():
             selected = outcome.get("selected", [])
@@ -620,7 +606,19 @@ def _support_round_summary(event: schema.SupportRoundSet) -> str:
     return f"{default['kind']} {default['value']}"
 
 
-def _assembly(record: dict[str, str]) -> str:
+def _through(changed: dict[str, dict[str, Any]], key: str,
+             stored: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The row as this batch changed it, else as stored (kept in the batch from then on, so
+    the batch changes it and writes it back); None when there is none."""
+    if key not in changed:
+        found = stored(key)
+        if found is None:
+            return None
+        changed[key] = found
+    return changed[key]
+
+
+def _assembly(record: documents.AssemblyRecord) -> str:
     return f"{record['body']} {record['reference']}"
 
 

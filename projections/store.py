@@ -9,8 +9,9 @@ The SQL is written once, portable between the two databases.
 from __future__ import annotations
 
 import json
+import threading
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +19,14 @@ from typing import Any
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from projections import search
 from projections.fold import Batch
 from projections.search import ProposalFilter
 
 WRITE_CACHE_KIB = 262_144
+STOP_CHECK_SECONDS = 0.2  # how often a listener waiting for a notification checks `stop`
 TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts",
           search.SEARCH_TABLE, "rm_comments")
 
@@ -125,6 +127,17 @@ class ReadModelStore(TrackingRecorder):
     def _search_query(self, cycle_id: str,
                       condition: ProposalFilter) -> tuple[str, list[Any]] | None: ...
 
+    def _announce(self, cursor: Any, position: int) -> None:
+        """Tell readers in other processes, once the batch is committed, that the read models
+        now reach `position`. Only PostgreSQL can (`listen`)."""
+
+    def listen(self, moved: Callable[[int], None], stop: threading.Event,
+               listening: Callable[[], None] = lambda: None) -> None:
+        """Call `moved(position)` each time a follower, in any process, commits a batch, until
+        `stop`; `listening()` once every later commit will be heard. Raises
+        NotImplementedError where the database cannot tell other processes (SQLite)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         self.datastore.close()  # type: ignore[attr-defined]
 
@@ -171,6 +184,7 @@ class ReadModelStore(TrackingRecorder):
             if batch.audit:
                 self._insert_many(cursor, AUDIT, batch.audit)  # AuditRows are in column order
             self._record_tracking(cursor, Tracking(self.application_name, batch.last_position))
+            self._announce(cursor, batch.last_position)
 
     def _insert_many(self, cursor: Any, bulk: BulkInsert, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -347,6 +361,29 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
 
     def _placeholder(self, sql: str) -> str:
         return sql.replace("?", "%s")
+
+    @property
+    def channel(self) -> str:
+        """The channel the followers NOTIFY on: one per schema, as the read models are."""
+        return f"{self.datastore.schema}_read_models"[:63]  # PostgreSQL's identifier length
+
+    def _announce(self, cursor: Any, position: int) -> None:
+        # Inside the batch's transaction: PostgreSQL delivers a NOTIFY when, and only if, it
+        # commits, so a reader woken by it finds the batch.
+        cursor.execute("SELECT pg_notify(%s, %s)", [self.channel, str(position)])
+
+    def listen(self, moved: Callable[[int], None], stop: threading.Event,
+               listening: Callable[[], None] = lambda: None) -> None:
+        with self.datastore.get_connection() as connection:
+            connection.execute(SQL("LISTEN {0}").format(Identifier(self.channel)))
+            listening()
+            try:
+                while not stop.is_set():
+                    # A bounded wait, so that `stop` is seen without a notification.
+                    for notification in connection.notifies(timeout=STOP_CHECK_SECONDS):
+                        moved(int(notification.payload))
+            finally:
+                connection.execute(SQL("UNLISTEN {0}").format(Identifier(self.channel)))
 
     @contextmanager
     def _transaction(self, commit: bool) -> Iterator[Any]:

@@ -179,12 +179,12 @@ class Medborgarbudget(Commands):
 
     def review_proposal(self, proposal_id: str | UUID, feasible: object, official_cost: object,
                         reason: object, actor: str, as_published: bool = False) -> None:
-        self.execute(ReviewProposal(proposal_id, feasible, official_cost, reason, actor,
-                                    as_published))
+        self.execute(ReviewProposal(proposal_id, reason, actor, feasible=feasible,
+                                    official_cost=official_cost, as_published=as_published))
 
     def merge_proposal(self, proposal_id: str | UUID, into: str | UUID, reason: object,
                        actor: str) -> None:
-        self.execute(MergeProposal(proposal_id, into, reason, actor))
+        self.execute(MergeProposal(proposal_id, reason, actor, into=into))
 
     def undo_merge(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
         self.execute(UndoMerge(proposal_id, reason, actor))
@@ -194,11 +194,13 @@ class Medborgarbudget(Commands):
 
     def report_progress(self, proposal_id: str | UUID, percent: object, note: object,
                         spent: object, actor: str, explanation: object = None) -> None:
-        self.execute(ReportProgress(proposal_id, percent, note, spent, actor, explanation))
+        self.execute(ReportProgress(proposal_id=proposal_id, percent=percent, note=note,
+                                    spent=spent, actor=actor, explanation=explanation))
 
     def complete_proposal(self, proposal_id: str | UUID, note: object, spent: object,
                           actor: str, explanation: object = None) -> None:
-        self.execute(CompleteProposal(proposal_id, note, spent, actor, explanation))
+        self.execute(CompleteProposal(proposal_id=proposal_id, note=note, spent=spent,
+                                      actor=actor, explanation=explanation))
 
     def abandon_proposal(self, proposal_id: str | UUID, reason: object, actor: str) -> None:
         self.execute(AbandonProposal(proposal_id, reason, actor))

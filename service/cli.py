@@ -8,14 +8,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from domain.errors import DomainError
 from domain.money import format_money
-from domain.phases import SWEDISH_NAMES, Phase
+from domain.phases import Phase
 from service.config import DATA_ENV, ConfigurationError, Settings
+from service.pages.i18n import phase_name
 from service.tally_command import tally
+
+if TYPE_CHECKING:  # the CLI imports what a command needs when it runs (fast start)
+    from service.personal.sender import Transport
 
 
 class Commands(click.Group):
@@ -70,7 +75,7 @@ def demo(data: Path | None, voters: int) -> None:
     click.echo(f"\n{cycle.name} ({cycle.municipality})  id {cycle.id}")
     click.echo(f"{result.ballots} ballots cast\n\nPhase history:")
     for change in cycle.history:
-        swedish = SWEDISH_NAMES[Phase(change.to_phase)]
+        swedish = phase_name(change.to_phase, "sv")
         click.echo(f"  {change.at:%Y-%m-%d %H:%M:%S} UTC  {change.trigger:<16} "
                    f"{change.from_phase} -> {change.to_phase} ({swedish})  by {change.actor}: "
                    f"{change.reason}")
@@ -112,7 +117,7 @@ def phases_markdown(diagram: str, guards: Mapping[str, str]) -> str:
         "",
         "| phase | Swedish |",
         "|---|---|",
-        *[f"| {p.value} | {SWEDISH_NAMES[p]} |" for p in Phase],
+        *[f"| {p.value} | {phase_name(p, 'sv')} |" for p in Phase],
         "",
         "| guard | meaning |",
         "|---|---|",
@@ -220,6 +225,9 @@ def serve(host: str, port: int, workers: int, demo: bool, data: Path | None,
     test_sign_in = demo or settings.test_sign_in
     if test_sign_in:
         os.environ[TEST_SIGN_IN_ENV] = "true"  # for worker processes started by uvicorn
+    if demo and not settings.smtp_url:
+        os.environ["MEDBORGARBUDGET_MAIL_TO_LOG"] = "true"  # mails into the log, not sent
+        settings = _settings(data)
     base = f"http://{host}:{port}"
     if demo:
         cycle_id = _seed_demo(settings)
@@ -272,6 +280,20 @@ def _seed_demo(settings: Settings) -> str:
         app.close()
 
 
+def _logging_with_mail(data: Path | None) -> tuple[Settings, Transport | None]:
+    """Logging configured, the settings, and the way mail leaves (None: nowhere); a bad SMTP
+    address stops the command with exit code 2."""
+    from service.logs import configure_logging
+    from service.personal.mailing import transport_for
+
+    configure_logging()
+    settings = _settings(data)
+    try:
+        return settings, transport_for(settings)
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @main.command()
 @click.option("--data", type=click.Path(path_type=Path), default=None)
 @click.option("--once", is_flag=True, help="Catch up with the event log, then exit.")
@@ -280,29 +302,75 @@ def project(data: Path | None, once: bool) -> None:
     import signal
     import threading
 
-    from service.logs import configure_logging
+    from service.personal.mailing import MailWorker, open_residents, run_once
     from service.read_models import follower_for, open_store
     from service.runtime import open_application
 
-    configure_logging()
-    settings = _settings(data)
+    settings, transport = _logging_with_mail(data)
     app = open_application(settings)
     store = open_store(settings)
     follower = follower_for(app, store)
+    # The mail outbox follows the log beside the read models (and sends, if configured).
+    residents = open_residents(app, settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     start = store.position()
     click.echo(f"Read models at position {start}; event log at "
                f"{app.recorder.max_notification_id() or 0} ({settings.describe()}).")
+    worker = None
     try:
         if once:
             processed = follower.catch_up(stop)
+            run_once(residents, transport, stop)
             click.echo(f"Caught up: {processed} events, now at position {store.position()}.")
         else:
+            worker = MailWorker(residents, transport)
             follower.follow(stop)
     finally:
+        if worker is not None:
+            worker.close()
+        residents.store.close()
         store.close()
+        app.close()
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=None)
+@click.option("--once", is_flag=True, help="Turn the events into mails, send them, then exit.")
+@click.option("--lease", type=click.FloatRange(0, 86_400), default=None,
+              help="Seconds a mail claimed by a sender is left to it before another retries "
+                   "(default 300).")
+def mail(data: Path | None, once: bool, lease: float | None) -> None:
+    """Turn proposal events into mails to their followers and send them through
+    MEDBORGARBUDGET_SMTP_URL (or into the log with MEDBORGARBUDGET_MAIL_TO_LOG=true)."""
+    import signal
+    import threading
+
+    from service.personal.mailing import POLL_SECONDS, open_residents
+    from service.personal.sender import LEASE_SECONDS, send_pending
+    from service.runtime import open_application
+
+    settings, transport = _logging_with_mail(data)
+    if transport is None:
+        raise click.UsageError("No way to send mail: set MEDBORGARBUDGET_SMTP_URL "
+                               "(smtp://user:password@host:port).")
+    app = open_application(settings)
+    residents = open_residents(app, settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.is_set():
+            residents.projection.catch_up(stop)
+            sent = send_pending(residents.store, transport, residents.sender, stop,
+                                LEASE_SECONDS if lease is None else lease)
+            if once:
+                click.echo(f"Sent {sent} mails.")
+                break
+            stop.wait(POLL_SECONDS)
+    finally:
+        residents.store.close()
         app.close()
 
 

@@ -73,7 +73,9 @@ class CreateCycle(Command[UUID]):
 
 
 @dataclass(frozen=True)
-class RecordDecision(Command[None]):
+class BodysDecision(Command[None]):
+    """A decision of an elected body (`body`, the date it was taken `on`, its `reference`)."""
+
     cycle_id: str | UUID
     body: str
     on: str
@@ -81,18 +83,25 @@ class RecordDecision(Command[None]):
     actor: str
 
 
+class RecordDecision(BodysDecision):
+    """The political decision that sets the cycle up (draft)."""
+
+
 @dataclass(frozen=True)
-class AddArea(Command[None]):
+class AreaGiven(Command[None]):
+    """An area as given (domain/areas.py checks it); draft only."""
+
     cycle_id: str | UUID
     area: Mapping[str, Any]
     actor: str
 
 
-@dataclass(frozen=True)
-class ChangeArea(Command[None]):
-    cycle_id: str | UUID
-    area: Mapping[str, Any]
-    actor: str
+class AddArea(AreaGiven):
+    pass
+
+
+class ChangeArea(AreaGiven):
+    """The area with the same id, as given now."""
 
 
 @dataclass(frozen=True)
@@ -145,13 +154,8 @@ class SetPotCap(Command[None]):
     actor: str
 
 
-@dataclass(frozen=True)
-class RecordAdoption(Command[None]):
-    cycle_id: str | UUID
-    body: str
-    on: str
-    reference: str
-    actor: str
+class RecordAdoption(BodysDecision):
+    """The assembly's adoption of the results."""
 
 
 @dataclass(frozen=True)
@@ -220,65 +224,62 @@ class SubmitProposal(Command[UUID]):
 
 
 @dataclass(frozen=True)
-class ReviewProposal(Command[None]):
+class ProposalWithReason(Command[None]):
+    """A change to a proposal that its `reason` explains to the residents (what else a kind
+    takes is given by keyword)."""
+
+    proposal_id: str | UUID
+    reason: object
+    actor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewProposal(ProposalWithReason):
     """`as_published`: an imported election's project, feasible at the cost its file gives
     even beyond the budget (service/pabulib_cycles.py); otherwise a feasible proposal's cost
     fits in its area's budget."""
 
-    proposal_id: str | UUID
     feasible: object
     official_cost: object
-    reason: object
-    actor: str
     as_published: bool = False
 
 
-@dataclass(frozen=True)
-class MergeProposal(Command[None]):
-    proposal_id: str | UUID
+@dataclass(frozen=True, kw_only=True)
+class MergeProposal(ProposalWithReason):
     into: str | UUID
-    reason: object
-    actor: str
 
 
-@dataclass(frozen=True)
-class UndoMerge(Command[None]):
+class UndoMerge(ProposalWithReason):
+    pass
+
+
+class WithdrawProposal(ProposalWithReason):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spending(Command[None]):
+    """What a project has cost so far (`spent`), with a note, and an explanation where the
+    rules ask for one (domain/proposal.py)."""
+
     proposal_id: str | UUID
-    reason: object
+    note: object
+    spent: object
     actor: str
+    explanation: object = None
 
 
-@dataclass(frozen=True)
-class WithdrawProposal(Command[None]):
-    proposal_id: str | UUID
-    reason: object
-    actor: str
-
-
-@dataclass(frozen=True)
-class ReportProgress(Command[None]):
-    proposal_id: str | UUID
+@dataclass(frozen=True, kw_only=True)
+class ReportProgress(Spending):
     percent: object
-    note: object
-    spent: object
-    actor: str
-    explanation: object = None
 
 
-@dataclass(frozen=True)
-class CompleteProposal(Command[None]):
-    proposal_id: str | UUID
-    note: object
-    spent: object
-    actor: str
-    explanation: object = None
+class CompleteProposal(Spending):
+    pass
 
 
-@dataclass(frozen=True)
-class AbandonProposal(Command[None]):
-    proposal_id: str | UUID
-    reason: object
-    actor: str
+class AbandonProposal(ProposalWithReason):
+    pass
 
 
 # ---- carrying them out -----------------------------------------------------------------------

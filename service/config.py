@@ -70,6 +70,10 @@ VARIABLES: dict[str, str] = {
     "municipality": "MEDBORGARBUDGET_MUNICIPALITY",
     "contact_email": "MEDBORGARBUDGET_CONTACT_EMAIL",
     "protection_officer_email": "MEDBORGARBUDGET_DATA_PROTECTION_OFFICER",
+    "smtp_url": "MEDBORGARBUDGET_SMTP_URL",
+    "mail_from": "MEDBORGARBUDGET_MAIL_FROM",
+    "public_url": "MEDBORGARBUDGET_PUBLIC_URL",
+    "mail_to_log": "MEDBORGARBUDGET_MAIL_TO_LOG",
     "map_tiles": "MEDBORGARBUDGET_MAP_TILES",
     "map_attribution": "MEDBORGARBUDGET_MAP_ATTRIBUTION",
 }
@@ -81,8 +85,9 @@ NO_TILES = "off"
 MUNICIPALITY_ENV = VARIABLES["municipality"]
 CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
 PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
+# Never echoed in an error: they hold passwords.
 SECRET_FIELDS = frozenset({"secret", "session_secret", "jwt_secret", "oidc_client_secret",
-                           "database_url"})  # never echoed in an error: they hold passwords
+                           "database_url", "smtp_url"})
 
 
 def _variable(name: str) -> Any:
@@ -136,6 +141,14 @@ class Settings(BaseSettings):
                                      validation_alias=VARIABLES["municipality"])
     contact_email: str | None = _variable("contact_email")
     protection_officer_email: str | None = _variable("protection_officer_email")
+    # Mail to residents (docs/adr/0028): where it leaves (smtp:// or smtps://, with user and
+    # password), whom it is from, the site's address its links lead to, and (serve --demo)
+    # into the log instead. Neither an SMTP address nor the log: no mail is sent.
+    smtp_url: str | None = _variable("smtp_url")
+    mail_from: str = Field("Medborgarbudget <noreply@localhost>",
+                           validation_alias=VARIABLES["mail_from"])
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=VARIABLES["public_url"])
+    mail_to_log: bool = Field(False, validation_alias=VARIABLES["mail_to_log"])
     map_tiles: str = Field(OSM_TILES, max_length=500, validation_alias=VARIABLES["map_tiles"])
     map_attribution: str = Field(OSM_ATTRIBUTION, min_length=1, max_length=300,
                                  validation_alias=VARIABLES["map_attribution"])
@@ -155,6 +168,20 @@ class Settings(BaseSettings):
         if url is not None:
             postgres_env(url)  # raises, naming the variable
         return url
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _an_smtp_url(cls, url: str | None) -> str | None:
+        if url is not None and urlsplit(url).scheme not in ("smtp", "smtps"):
+            raise ValueError("must look like smtp://user:password@host:port or smtps://…")
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _a_web_address(cls, url: str) -> str:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise ValueError("must be the site's address, like https://medborgarbudget.example.se")
+        return url.rstrip("/")
 
     @field_validator("municipality", "contact_email", "protection_officer_email")
     @classmethod

@@ -200,14 +200,14 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
     app.trigger(cycle_id, "adopt", ADMIN, "Kommunstyrelsen antog resultatet")
     results = app.cycle(cycle_id).results or {}
     for area_result in results.get("areas", {}).values():
-        for number, pid in enumerate(area_result["selected"]):
+        for number, winner in enumerate(area_result["selected"]):
             # Money spent stays within the cost (domain/proposal.py); the cost is in öre,
             # the commands take whole kronor.
-            cost = app.proposal(pid).cost
-            app.report_progress(pid, 40, "Upphandling klar, arbetet har startat.",
+            cost = app.proposal(winner).cost
+            app.report_progress(winner, 40, "Upphandling klar, arbetet har startat.",
                                 from_minor(cost * 2 // 5), ADMIN)
             if number % 2 == 0:
-                app.complete_proposal(pid, "Klart och invigt.", from_minor(cost - cost // 20),
+                app.complete_proposal(winner, "Klart och invigt.", from_minor(cost - cost // 20),
                                       ADMIN)
     if stop_in is Phase.IMPLEMENTATION:
         return demo

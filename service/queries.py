@@ -18,6 +18,7 @@ from domain.audit import event_data
 from domain.ballot import Ballot, RollMark
 from domain.cycle import BudgetCycle, ProposalFacts
 from domain.cycle_tally import CountedBallot, CountedProposal, WinnerException, tally
+from domain.documents import Results
 from domain.errors import NotFound, PhaseError
 from domain.phases import TriggerStatus
 from domain.proposal import Proposal
@@ -220,7 +221,7 @@ class Queries(Application[UUID]):
     # ---- counting --------------------------------------------------------------------------
 
     def tally(self, cycle: BudgetCycle, known: Sequence[CountedBallot] | None = None,
-              exceptions: Sequence[WinnerException] | None = None) -> dict[str, Any]:
+              exceptions: Sequence[WinnerException] | None = None) -> Results:
         """The cycle's tally, with the exceptions to its winners recorded so far (or those
         given: BudgetCycle.amend_winners recounts with a new one). `known` (the ballots an
         import stored, ADR 0016) is counted instead of reading every ballot back only when the

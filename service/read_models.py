@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections import deque
@@ -33,9 +34,16 @@ from service.table_creation import connect, one_at_a_time
 
 READ_MODELS_FILE = "readmodels.sqlite3"
 WAIT_SECONDS = 5.0  # the longest a reader waits for a write to reach the read models
-# How often a reader looks again when the follower is another process (nothing here tells when
-# it moves); with the follower in this process, a reader is woken by each batch it writes.
+# How often a reader looks again when nothing tells it that the follower moved: the follower is
+# another process and the store cannot notify (SQLite), or the listener is down. With the
+# follower in this process each batch it writes wakes the readers; on PostgreSQL the follower
+# NOTIFYs each batch it commits and a listener thread wakes them.
 POLL_SECONDS = 0.01
+# While a listener is up a reader still looks this often, in case a notification was lost with
+# the listener's connection before it noticed.
+RECHECK_SECONDS = 1.0
+RELISTEN_SECONDS = 1.0  # before listening again after the listener's connection failed
+LOG = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore:
@@ -164,7 +172,8 @@ class Advances:
 class ReadModels:
     """The read models with read-your-writes: `wait(position)` until they include a write."""
 
-    def __init__(self, app: Medborgarbudget, store: ReadModelStore, follow: bool) -> None:
+    def __init__(self, app: Medborgarbudget, store: ReadModelStore, follow: bool,
+                 recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.store = store
         self._recorder = app.recorder
         self.follower = follower_for(app, store)
@@ -172,11 +181,34 @@ class ReadModels:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.advances = Advances()
+        # Set while every batch a follower commits wakes the readers of this process.
+        self.told = threading.Event()
+        self.recheck_seconds = recheck_seconds
         if follow:
             self.follower.advanced = self.advances.moved
+            self.told.set()
             self._thread = threading.Thread(target=self.follower.follow, args=(self._stop,),
                                             name="read-models", daemon=True)
-            self._thread.start()
+        else:
+            self._thread = threading.Thread(target=self._listen, name="read-models-listener",
+                                            daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        """Wake the readers at each batch a follower in another process commits, for as long
+        as the store can tell (PostgreSQL); a failed connection is opened again."""
+        while not self._stop.is_set():
+            try:
+                self.store.listen(self.advances.moved, self._stop, listening=self.told.set)
+            except NotImplementedError:
+                return  # SQLite: the readers poll
+            except Exception:
+                LOG.warning("the read models' listener failed; listening again", exc_info=True)
+            finally:
+                self.told.clear()
+            # Readers woken now look again, and poll until the listener is back.
+            self.advances.moved(-1)
+            self._stop.wait(RELISTEN_SECONDS)
 
     def lag(self) -> Lag:
         """How far behind the log the read models are; raises if a store does not answer."""
@@ -194,10 +226,11 @@ class ReadModels:
     async def caught_up(self, position: int | None, timeout: float | None = None) -> int | None:
         """Wait until the read models include `position`, a few seconds at most, on the
         server's event loop: no thread is held while waiting (each check is a short query in
-        the thread pool). With the follower in this process each batch it writes wakes the
-        reader; with the follower in another (PostgreSQL), the reader looks again every
-        POLL_SECONDS. Returns `position`, or None when none was asked or it lies beyond the
-        log's end (then nothing is waited for)."""
+        the thread pool). Each batch a follower writes wakes the reader: in this process
+        directly, from another process through the store's notification (PostgreSQL). Where
+        nothing tells (SQLite with the follower elsewhere), it looks again every POLL_SECONDS.
+        Returns `position`, or None when none was asked or it lies beyond the log's end (then
+        nothing is waited for)."""
         reachable = await run_in_threadpool(self.reachable, position)
         if reachable is None:
             return None
@@ -210,11 +243,11 @@ class ReadModels:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                if self._thread is None:
+                if not self.told.is_set():
                     await asyncio.sleep(min(POLL_SECONDS, remaining))
                     continue
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(moved.wait(), remaining)
+                    await asyncio.wait_for(moved.wait(), min(remaining, self.recheck_seconds))
         return reachable
 
     def close(self) -> None:

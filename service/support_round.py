@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.cycle import BudgetCycle
+from domain.documents import SupportRoundOutcome
 from domain.errors import Conflict, DomainError
 from domain.proposal import Proposal
 from service.application import Medborgarbudget
@@ -56,15 +57,20 @@ class ConfigureSupportRound(Command[None]):
 
 
 @dataclass(frozen=True)
-class SupportProposal(Command[None]):
+class Supporting(Command[None]):
+    """A resident's support of a proposal in the round: `voter` is who they are, only their
+    per-proposal pseudonym is stored."""
+
     proposal_id: str | UUID
     voter: Voter
 
 
-@dataclass(frozen=True)
-class WithdrawSupport(Command[None]):
-    proposal_id: str | UUID
-    voter: Voter
+class SupportProposal(Supporting):
+    pass
+
+
+class WithdrawSupport(Supporting):
+    pass
 
 
 def _configure(app: Commands, c: ConfigureSupportRound, write: Write) -> None:
@@ -144,7 +150,7 @@ def _decided(cycle: BudgetCycle) -> dict[str, Mapping[str, Any]]:
             for row in area["proposals"]}
 
 
-def outcome(app: Medborgarbudget, cycle_id: str | UUID) -> dict[str, Any]:
+def outcome(app: Medborgarbudget, cycle_id: str | UUID) -> SupportRoundOutcome:
     """The round's recorded outcome: per area the rule, the proposals on the ballot and every
     proposal's supports and rank."""
     cycle = app.cycle(cycle_id)

@@ -10,10 +10,12 @@ session advisory lock held on a connection of its own, on SQLite a lock file bes
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
@@ -23,6 +25,21 @@ LOCK_SECONDS = 120  # then a clear error rather than a process that hangs
 # The locks this thread holds: taking one again (opening the read models while upgrading the
 # store, say) goes on at once. A second PostgreSQL session would wait for the first forever.
 _HELD = threading.local()
+
+
+def private_sqlite(path: Path, statements: Iterable[str]) -> sqlite3.Connection:
+    """An SQLite file of the service's own (0600), in WAL mode, its tables made in turn with
+    other processes; the connection in autocommit (each statement its own transaction unless
+    the caller begins one) and shared by the caller's threads under the caller's lock."""
+    from service.config import private_file
+
+    private_file(path)
+    with one_at_a_time({"SQLITE_DBNAME": str(path)}):
+        db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode = WAL")
+        for statement in statements:
+            db.execute(statement)
+    return db
 
 
 def connect(env: Mapping[str, str]) -> Any:

@@ -19,7 +19,7 @@ from domain.allocation.election import DEFAULT_TIE_BREAK, TIE_BREAKS
 from domain.allocation.outcome import json_number
 from domain.pabulib import PabulibFile, PabulibFormatError, read_pabulib, to_election
 from domain.vocabulary import AllocationRule
-from service.pages.i18n import major
+from service.pages.i18n import N_, major, translations
 from service.reason_text import reason_json, reason_text
 
 MAX_PB_BYTES = 200 * 1024**2  # the largest published Pabulib files are a few tens of MiB
@@ -96,7 +96,14 @@ def tally(file: Path, rule: str, tie_break: str, lang: str, as_json: bool) -> No
         click.echo(_table(pb, outcome, election.currency, lang))
 
 
+# The table's words, English message ids of the pages' catalog (Swedish with --lang sv).
+COLUMNS = (N_("project"), N_("name"), N_("cost"), N_("score"), N_("selected"), N_("reason"))
+SELECTED = {True: N_("yes"), False: N_("no")}
+
+
 def _table(pb: PabulibFile, outcome: Outcome, currency: str, lang: str) -> str:
+    words = translations(lang)
+
     def money(amount: Decimal) -> str:
         return major(amount, currency, lang)
 
@@ -107,7 +114,7 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str, lang: str) -> str:
         costs,
         key=lambda pid: (pid not in position, position.get(pid, 0), -outcome.scores[pid]),
     )
-    rows = [("project", "name", "cost", "score", "selected", "reason")]
+    rows = [tuple(words.gettext(column) for column in COLUMNS)]
     for pid in order:
         name = names[pid]
         if len(name) > 40:
@@ -118,7 +125,7 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str, lang: str) -> str:
                 name,
                 money(costs[pid]),
                 str(json_number(outcome.scores[pid])),
-                "yes" if pid in position else "no",
+                words.gettext(SELECTED[pid in position]),
                 reason_text(outcome.reasons[pid], lang),
             )
         )
@@ -130,12 +137,14 @@ def _table(pb: PabulibFile, outcome: Outcome, currency: str, lang: str) -> str:
             row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i]) for i in range(5)
         ]
         lines.append("  ".join(cells) + "  " + row[5])
-    budget = pb.budget
     lines.append("")
-    lines.append(
-        f"rule {outcome.rule}: "
-        f"{len(outcome.selected)} of {len(costs)} projects funded, "
-        f"{money(outcome.cost)} of {money(budget)}, "
-        f"{money(outcome.left)} left; ties broken by {outcome.tie_break}"
-    )
+    lines.append(words.ngettext(
+        "rule %(rule)s: %(funded)s of %(count)s project funded, %(cost)s of %(budget)s, "
+        "%(left)s left; ties broken by %(tie_break)s",
+        "rule %(rule)s: %(funded)s of %(count)s projects funded, %(cost)s of %(budget)s, "
+        "%(left)s left; ties broken by %(tie_break)s",
+        len(costs),
+    ) % {"rule": outcome.rule, "funded": len(outcome.selected), "count": len(costs),
+         "cost": money(outcome.cost), "budget": money(pb.budget), "left": money(outcome.left),
+         "tie_break": outcome.tie_break})
     return "\n".join(lines)

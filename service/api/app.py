@@ -41,9 +41,10 @@ from service.pages import legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
+from service.personal.mailing import MailWorker, open_residents, transport_for
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
-from service.web import comment_pages, support_pages
+from service.web import comment_pages, my_pages, support_pages
 from service.web import routes as web
 from service.web.ended_sessions import open_ended_sessions
 from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, secure_cookies
@@ -79,12 +80,20 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
         test_sign_in = wants_test_sign_in()
     read_models = ReadModels(application, open_store(settings), follow=follow)
     ended_sessions = open_ended_sessions(settings)
+    residents = open_residents(application, settings)
+    transport = transport_for(settings)
+    # The outbox follows the log where the read models do (and wherever mail is sent).
+    mail_worker = (MailWorker(residents, transport) if follow or transport is not None
+                   else None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         await run_in_threadpool(read_models.close)
         await run_in_threadpool(ended_sessions.close)
+        if mail_worker is not None:
+            await run_in_threadpool(mail_worker.close)
+        await run_in_threadpool(residents.store.close)
         if app is None:  # close only what we opened
             await run_in_threadpool(application.close)
 
@@ -100,6 +109,9 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.read_models = read_models
     api.state.shared_pages = SharedPages()
     api.state.ended_sessions = ended_sessions
+    api.state.residents = residents
+    api.state.proposer_name = residents.proposer_name
+    api.state.comment_names = residents.store.comment_names
     api.state.test_sign_in = test_sign_in
     api.state.publisher = Publisher.of(settings)
     api.state.map_tiles = MapTiles.of(settings)
@@ -135,7 +147,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
                    routes_comments.router, routes_exports.router, routes_support.router,
                    routes_service.router, routes_winners.router, pages.router, legal.router,
-                   web.router, support_pages.router, comment_pages.router):
+                   web.router, support_pages.router, comment_pages.router, my_pages.router):
         api.include_router(router)
     # Leaflet as npm installed it (scripts/map_deps.sh): served from this site, no CDN. Absent
     # (no npm), the map page is its list, which is the page without JavaScript anyway.

@@ -21,9 +21,10 @@ from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from service import metrics
+from service.api.response_headers import HttpMiddleware, adding
 from service.logs import REQUEST_ID
 
 LOG = logging.getLogger("medborgarbudget.requests")
@@ -59,33 +60,19 @@ def note_role(scope: Scope, role: str) -> None:
         found.role = role
 
 
-class Observability:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class Observability(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request_id = _request_id(scope)
         token = REQUEST_ID.set(request_id)
-        header = (HEADER, request_id.encode())
         noted = RequestFacts()
         scope[FACTS] = noted
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
+        status = [500]  # until the response starts
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive,
+                           adding(((HEADER, request_id.encode()),), send, started=status.append))
         finally:
-            self._record(scope, noted, status, time.perf_counter() - started)
+            self._record(scope, noted, status[-1], time.perf_counter() - started)
             REQUEST_ID.reset(token)
 
     @staticmethod

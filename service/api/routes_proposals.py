@@ -116,8 +116,9 @@ def review_proposal(proposal: str, data: schemas.ReviewIn, request: Request, app
     """In review: feasible with the official cost, or not feasible with the reason the proposer
     and everyone will read."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          ReviewProposal(proposal, data.feasible, data.official_cost,
-                                         data.reason, who.actor))
+                          ReviewProposal(proposal, data.reason, who.actor,
+                                         feasible=data.feasible,
+                                         official_cost=data.official_cost))
 
 
 @router.post("/proposals/{proposal}/merge", response_model=schemas.ProposalOut,
@@ -127,7 +128,7 @@ def merge_proposal(proposal: str, data: schemas.MergeIn, request: Request, app: 
     """In review: folds the proposal into another of the same area, with the reason; the merged
     one leaves the ballot."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          MergeProposal(proposal, data.into, data.reason, who.actor))
+                          MergeProposal(proposal, data.reason, who.actor, into=data.into))
 
 
 @router.post("/proposals/{proposal}/undo-merge", response_model=schemas.ProposalOut,
@@ -168,8 +169,9 @@ def withdraw_proposal(proposal: str, data: schemas.ReasonIn, request: Request, a
 def report_progress(proposal: str, data: schemas.ProgressIn, request: Request, app: App,
                     who: Admin, body: Body, key: IdempotencyKey = None) -> JSONResponse:
     return _then_proposal(app, key, who, request, body, proposal,
-                          ReportProgress(proposal, data.percent, data.note, data.spent,
-                                         who.actor, data.explanation))
+                          ReportProgress(proposal_id=proposal, percent=data.percent,
+                                         note=data.note, spent=data.spent, actor=who.actor,
+                                         explanation=data.explanation))
 
 
 @router.post("/proposals/{proposal}/complete", response_model=schemas.ProposalOut,
@@ -179,8 +181,9 @@ def complete_proposal(proposal: str, data: schemas.CompletionIn, request: Reques
     """A selected project is built, with the final amount spent (above the
     cost only with an explanation)."""
     return _then_proposal(app, key, who, request, body, proposal,
-                          CompleteProposal(proposal, data.note, data.spent, who.actor,
-                                           data.explanation))
+                          CompleteProposal(proposal_id=proposal, note=data.note,
+                                           spent=data.spent, actor=who.actor,
+                                           explanation=data.explanation))
 
 
 @router.post("/proposals/{proposal}/abandon", response_model=schemas.ProposalOut,

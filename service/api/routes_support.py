@@ -17,6 +17,7 @@ from service.api.openapi import problems
 from service.api.receipts import voter_of
 from service.api.schemas import CycleOut
 from service.api.views import cycle_view
+from service.application import Medborgarbudget
 from service.recorders import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["support round"])
@@ -62,11 +63,8 @@ def _support_response(app: App, proposal: str, who: Principal) -> JSONResponse:
 def support_proposal(proposal: str, request: Request, app: App, who: Resident, body: Body,
                      key: IdempotencyKey = None) -> JSONResponse:
     """While the support round is open, by a resident who may vote in the proposal's area."""
-    def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
-        app.execute(support_round.SupportProposal(proposal, voter_of(who)), keyed)
-        return _support_response(app, proposal, who)
-
-    return idempotent(app, key, who, request, body, handle)
+    return _change_support(support_round.SupportProposal, proposal, request, app, who, body,
+                           key)
 
 
 @router.delete("/proposals/{proposal}/support", response_model=schemas_support.SupportOut,
@@ -74,8 +72,16 @@ def support_proposal(proposal: str, request: Request, app: App, who: Resident, b
 def withdraw_support(proposal: str, request: Request, app: App, who: Resident, body: Body,
                      key: IdempotencyKey = None) -> JSONResponse:
     """While the support round is open; 409 if the resident does not support it."""
+    return _change_support(support_round.WithdrawSupport, proposal, request, app, who, body,
+                           key)
+
+
+def _change_support(change: type[support_round.Supporting], proposal: str, request: Request,
+                    app: Medborgarbudget, who: Principal, body: bytes,
+                    key: str | None) -> JSONResponse:
+    """The resident's support given or withdrawn, once per key; answers the count now."""
     def handle(keyed: IdempotencyRecord | None) -> JSONResponse:
-        app.execute(support_round.WithdrawSupport(proposal, voter_of(who)), keyed)
+        app.execute(change(proposal, voter_of(who)), keyed)
         return _support_response(app, proposal, who)
 
     return idempotent(app, key, who, request, body, handle)

@@ -13,8 +13,9 @@ as an integer; a request may give either (or both, agreeing). The cycle's `curre
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 from uuid import UUID
 
 from pydantic import (
@@ -30,6 +31,7 @@ from pydantic import (
 
 from domain import geo
 from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
+from domain.cycle import PhaseChange
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
 from domain.vocabulary import AllocationRule, AreaKind, BallotKind
@@ -89,6 +91,20 @@ def _one_amount(model: BaseModel, name: str, required: bool) -> None:
         setattr(model, name, json_major(minor))
     elif given is None and required:
         raise ValueError(f"give {name} (kronor) or {name}_minor (öre)")
+
+
+class WithAmounts(BaseModel):
+    """A request with amounts each given in kronor (`name`) or öre (`name_minor`): `AMOUNTS`
+    names them, `REQUIRED` those that must be given (`_one_amount` reads each)."""
+
+    AMOUNTS: ClassVar[tuple[str, ...]] = ()
+    REQUIRED: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _amounts(self) -> Self:
+        for name in self.AMOUNTS:
+            _one_amount(self, name, required=name in self.REQUIRED)
+        return self
 
 
 def money_out(name: str, minor: int | None) -> dict[str, Any]:
@@ -153,7 +169,8 @@ class Eligibility(BaseModel):
                                    "claim) may vote here as if they lived there.")
 
 
-class VotingRuleBody(BaseModel):
+class VotingRuleBody(WithAmounts):
+    AMOUNTS = ("min_total_cost", "max_total_cost")
     model_config = _example(kind="approval", min_choices=1, max_choices=3)
     kind: BallotKind
     min_choices: int = Field(default=1, ge=0, le=1000)
@@ -170,12 +187,6 @@ class VotingRuleBody(BaseModel):
     min_total_cost_minor: Minor | None = _minor()
     max_total_cost_minor: Minor | None = _minor()
 
-    @model_validator(mode="after")
-    def _amounts(self) -> VotingRuleBody:
-        _one_amount(self, "min_total_cost", required=False)
-        _one_amount(self, "max_total_cost", required=False)
-        return self
-
 
 class VotingRuleOut(VotingRuleBody):
     """A rule as the API shows it; the cost limits (only when set) also in öre."""
@@ -184,7 +195,7 @@ class VotingRuleOut(VotingRuleBody):
     max_total_cost_minor: Minor | None = Field(default=None, description=MINOR)
 
 
-def voting_rule_out(rule: dict[str, Any]) -> dict[str, Any]:
+def voting_rule_out(rule: Mapping[str, Any]) -> dict[str, Any]:
     """A stored rule (cost limits in öre) as VotingRuleOut's fields."""
     shown = dict(rule)
     for name in ("min_total_cost", "max_total_cost"):
@@ -199,7 +210,9 @@ class VotingRuleIn(VotingRuleBody):
     allow_ballot_changes: bool = False
 
 
-class AreaIn(BaseModel):
+class AreaIn(WithAmounts):
+    AMOUNTS = ("budget",)
+    REQUIRED = frozenset(AMOUNTS)
     model_config = _example(id="norr", name="Planeringsområde Norr", kind="territorial",
                             budget=250000, eligibility={"residence": "norr"})
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -227,11 +240,6 @@ class AreaIn(BaseModel):
         examples=[{"type": "Polygon", "coordinates": [[[14.68, 57.65], [14.72, 57.65],
                                                        [14.72, 57.67], [14.68, 57.65]]]}])
 
-    @model_validator(mode="after")
-    def _amounts(self) -> AreaIn:
-        _one_amount(self, "budget", required=True)
-        return self
-
 
 class AreaOut(AreaIn):
     model_config = ConfigDict(json_schema_extra={"examples": [{
@@ -245,7 +253,7 @@ class AreaOut(AreaIn):
                                        "0: no minimum.")
 
 
-def area_out(area: dict[str, Any]) -> dict[str, Any]:
+def area_out(area: Mapping[str, Any]) -> dict[str, Any]:
     """A stored area (budget and cost limits in öre) as AreaOut's fields."""
     shown = {**area, **money_out("budget", area["budget"])}
     shown.pop("source", None)  # an imported file's META and columns: for export only
@@ -339,15 +347,6 @@ class IncompatibleOut(BaseModel):
     at: datetime
 
 
-class PhaseChangeOut(BaseModel):
-    trigger: str
-    from_phase: str
-    to_phase: str
-    actor: str
-    reason: str
-    at: datetime
-
-
 class CycleOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "name": "Medborgarbudget Nässjö 2027",
@@ -377,7 +376,7 @@ class CycleOut(BaseModel):
     categories: list[CategoryOut] = Field(
         default_factory=list, description="What a proposal's category is chosen from; none: "
                                           "free text, or no category.")
-    history: list[PhaseChangeOut]
+    history: list[PhaseChange]  # the domain's record of each, as it is
     results_published: bool
     adoption: dict[str, str] | None
     evaluation: dict[str, Any] | None
@@ -437,7 +436,9 @@ class Place(BaseModel):
     lon: str | None = Field(default=None, pattern=r"^-?\d{1,3}(\.\d{1,10})?$")
 
 
-class ProposalIn(BaseModel):
+class ProposalIn(WithAmounts):
+    AMOUNTS = ("estimated_cost",)
+    REQUIRED = frozenset(AMOUNTS)
     model_config = _example(area="norr", title="Utegym vid Runnerydsjön",
                             description="Enkla redskap för styrka och rörlighet.",
                             estimated_cost=120000, category="idrott",
@@ -453,11 +454,6 @@ class ProposalIn(BaseModel):
                     "otherwise free text, or none.")
     place: Place | None = None
     estimated_cost_minor: Minor | None = _minor()
-
-    @model_validator(mode="after")
-    def _amounts(self) -> ProposalIn:
-        _one_amount(self, "estimated_cost", required=True)
-        return self
 
 
 class ProgressOut(BaseModel):
@@ -515,18 +511,14 @@ class ProposalList(BaseModel):
     proposals: list[ProposalOut]
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(WithAmounts):
+    AMOUNTS = ("official_cost",)
     model_config = _example(feasible=False, official_cost=None,
                             reason="Marken ägs inte av kommunen.")
     feasible: bool
     official_cost: Kronor | None = _kronor(KRONOR + " Above zero; required when feasible.")
     reason: str = Field(default="", max_length=2000)
     official_cost_minor: Minor | None = _minor()
-
-    @model_validator(mode="after")
-    def _amounts(self) -> ReviewIn:
-        _one_amount(self, "official_cost", required=False)
-        return self
 
 
 class MergeIn(BaseModel):
@@ -546,9 +538,10 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ProgressIn(BaseModel):
-    model_config = _example(percent=40, note="Upphandling klar, arbetet har startat.", spent=20000)
-    percent: int = Field(ge=0, le=100)
+class CompletionIn(WithAmounts):
+    AMOUNTS = ("spent",)
+    REQUIRED = frozenset(AMOUNTS)
+    model_config = _example(note="Klart och invigt.", spent=131000)
     note: str = Field(min_length=1, max_length=2000)
     spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
     spent_minor: Minor | None = _minor()
@@ -557,25 +550,10 @@ class ProgressIn(BaseModel):
         description="Needed when `spent` is less than reported before (a correction) or more "
                     "than the cost (an overrun); recorded with the report.")
 
-    @model_validator(mode="after")
-    def _amounts(self) -> ProgressIn:
-        _one_amount(self, "spent", required=True)
-        return self
 
-
-class CompletionIn(BaseModel):
-    model_config = _example(note="Klart och invigt.", spent=131000)
-    note: str = Field(min_length=1, max_length=2000)
-    spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
-    spent_minor: Minor | None = _minor()
-    explanation: str | None = Field(
-        default=None, min_length=1, max_length=2000,
-        description="Needed when `spent` is less than reported before or more than the cost.")
-
-    @model_validator(mode="after")
-    def _amounts(self) -> CompletionIn:
-        _one_amount(self, "spent", required=True)
-        return self
+class ProgressIn(CompletionIn):
+    model_config = _example(percent=40, note="Upphandling klar, arbetet har startat.", spent=20000)
+    percent: int = Field(ge=0, le=100)
 
 
 # ---- ballots ---------------------------------------------------------------------------------
@@ -736,7 +714,7 @@ class WinnerExceptionOut(BaseModel):
     at: datetime
 
 
-def area_result_out(outcome: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+def area_result_out(outcome: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """An area's published outcome (amounts in öre) as AreaResult's fields, the reasons in
     words in `lang` and as codes."""
     shown = dict(outcome)

@@ -13,7 +13,9 @@ Plain ASGI, and the headers are encoded once: the ballot request passes through 
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.api.response_headers import HttpMiddleware, adding
 
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -34,19 +36,10 @@ def headers(tile_origin: str | None = None) -> tuple[tuple[bytes, bytes], ...]:
 HEADERS = headers()
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     def __init__(self, app: ASGIApp, tile_origin: str | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.headers = headers(tile_origin)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *self.headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, adding(self.headers, send))

@@ -7,17 +7,17 @@ from typing import Any
 from uuid import UUID
 
 from domain.cycle import BudgetCycle
-from domain.phases import SWEDISH_NAMES
 from domain.proposal import Proposal
 from service.api import schemas
+from service.pages.i18n import phase_name
 
 
 def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any]:
     return schemas.CycleOut(
         id=cycle.id, name=cycle.name, municipality=cycle.municipality, phase=cycle.phase.value,
-        phase_sv=SWEDISH_NAMES[cycle.phase],
+        phase_sv=phase_name(cycle.phase, "sv"),
         predecessor_id=UUID(cycle.predecessor_id) if cycle.predecessor_id else None,
-        version=cycle.version, decision=cycle.decision,
+        version=cycle.version, decision=document(cycle.decision),
         areas=[schemas.AreaOut.model_validate(schemas.area_out(a.to_dict()))
                for a in cycle.areas.values()],
         voting_rule=schemas.VotingRuleOut.model_validate(
@@ -26,15 +26,20 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         allocation_rule=cycle.allocation_rule, score_threshold=cycle.score_threshold,
         allow_ballot_changes=cycle.allow_ballot_changes, timeline=cycle.timeline,
         categories=[schemas.CategoryOut(**c.to_dict()) for c in cycle.categories],
-        history=[schemas.PhaseChangeOut(**vars(change)) for change in cycle.history],
-        results_published=cycle.results is not None, adoption=cycle.adoption,
-        evaluation=cycle.evaluation,
+        history=cycle.history,
+        results_published=cycle.results is not None, adoption=document(cycle.adoption),
+        evaluation=document(cycle.evaluation),
         evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
         incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
-        currency=cycle.currency, support_round=cycle.support_round,
+        currency=cycle.currency, support_round=document(cycle.support_round),
         pot_cap=schemas.PotCapOut(**cycle.pot_cap_data) if cycle.pot_cap_data else None,
         position=position,
     ).model_dump(mode="json")
+
+
+def document(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A document an event stored (domain/documents.py), as the API's schema validates it."""
+    return None if stored is None else dict(stored)
 
 
 def hidden_notice(reason: str) -> str:
@@ -52,7 +57,7 @@ def proposal_view(proposal: Proposal, currency: str, position: int | None = None
         description=proposal.description if hidden is None else "",
         **schemas.money_out("estimated_cost", proposal.estimated_cost),
         **schemas.money_out("official_cost", proposal.official_cost), currency=currency,
-        category=proposal.category, place=proposal.place if hidden is None else None,
+        category=proposal.category, place=document(proposal.place if hidden is None else None),
         status=proposal.status, feasible=proposal.feasible,
         review_reason=proposal.review_reason,
         merged_into=UUID(proposal.merged_into) if proposal.merged_into else None,

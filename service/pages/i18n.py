@@ -63,6 +63,12 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+def phase_name(phase: str, lang: str) -> str:
+    """The phase's name in `lang` ("Röstning", "Voting"): the one source of every phase name
+    the pages, the API (`phase_sv`) and the CLI show."""
+    return translations(lang).gettext(PHASE_LABELS[phase])
+
+
 def shown_status(status: str, selected: bool | None) -> str:
     """The status to show a proposal under: once the vote is counted (`selected` not None), a
     feasible proposal is selected or not; one being built, built or abandoned says that."""

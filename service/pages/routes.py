@@ -221,12 +221,26 @@ def _timeline(cycle: dict[str, Any], lang: str) -> list[charts.Step]:
     return steps
 
 
-@router.get("/cycles/{cycle_id}", response_class=HTMLResponse)
-def cycle_page(request: Request, cycle_id: str, position: Reached,
-               lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, lc: _cycle_page(rm, lc, cycle_id))
+CyclePage = Callable[[ReadModels, str, str], Page]  # (read models, language, cycle id)
 
 
+def cycle_route(path: str, name: str) -> Callable[[CyclePage], CyclePage]:
+    """Serve `page` at `path` (naming a `cycle_id`) as a shared page (`shared`), in the
+    language asked and including the write at `?position=N`."""
+
+    def register(page: CyclePage) -> CyclePage:
+        def endpoint(request: Request, cycle_id: str, position: Reached,
+                     lang: Lang = None) -> HTMLResponse:
+            return shared(request, lang, position, lambda rm, lc: page(rm, lc, cycle_id))
+
+        endpoint.__name__ = endpoint.__qualname__ = name
+        router.get(path, response_class=HTMLResponse, name=name)(endpoint)
+        return page
+
+    return register
+
+
+@cycle_route("/cycles/{cycle_id}", "cycle_page")
 def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
@@ -371,7 +385,21 @@ def _map_page(read_models: ReadModels, lang: str, cycle_id: str, params: dict[st
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)
 def proposal_page(request: Request, proposal_id: str, position: Reached,
                   lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _proposal_page(rm, proposal_id))
+    # The proposer's display name, if they gave one (service/personal, ADR 0028): erased,
+    # the page says "a resident" again.
+    name_of: Callable[[str], str | None] = getattr(request.app.state, "proposer_name",
+                                                   lambda _: None)
+    comment_names: Callable[[list[str]], dict[str, str]] = getattr(
+        request.app.state, "comment_names", lambda _: {})
+
+    def page(read_models: ReadModels, _: str) -> Page:
+        template, context = _proposal_page(read_models, proposal_id)
+        ids = [str(c["id"]) for top in context["comments"]
+               for c in (top, *top.get("replies", []))]
+        return template, {**context, "proposer_name": name_of(proposal_id),
+                          "comment_names": comment_names(ids) if ids else {}}
+
+    return shared(request, lang, position, page)
 
 
 # The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.
@@ -410,12 +438,7 @@ def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     return {r["proposal_id"]: r["title"] for r in rows if r.get("title")}
 
 
-@router.get("/cycles/{cycle_id}/results", response_class=HTMLResponse)
-def results_page(request: Request, cycle_id: str, position: Reached,
-                 lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, lc: _results_page(rm, lc, cycle_id))
-
-
+@cycle_route("/cycles/{cycle_id}/results", "results_page")
 def _results_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     translate = i18n.translations(lang_code).gettext
@@ -482,13 +505,8 @@ def receipt_check_page(request: Request, cycle_id: str, lang: Lang = None,
                   checked=checked)
 
 
-@router.get("/cycles/{cycle_id}/progress", response_class=HTMLResponse)
-def progress_page(request: Request, cycle_id: str, position: Reached,
-                  lang: Lang = None) -> HTMLResponse:
-    return shared(request, lang, position, lambda rm, _: _progress_page(rm, cycle_id))
-
-
-def _progress_page(read_models: ReadModels, cycle_id: str) -> Page:
+@cycle_route("/cycles/{cycle_id}/progress", "progress_page")
+def _progress_page(read_models: ReadModels, _: str, cycle_id: str) -> Page:
     cycle = _cycle(read_models, cycle_id)
     selected = {r["proposal_id"] for r in read_models.store.results_of(cycle_id)
                 if r["selected"]}

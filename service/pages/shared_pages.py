@@ -69,6 +69,13 @@ class SharedPages:
                 if key not in self._pages:  # nothing kept (e.g. not found): forget the lock too
                     self._building.pop(key, None)
 
+    def forget_all(self) -> None:
+        """Build every page afresh from now on: a resident erased their name, which no event
+        records, so no position tells the kept pages are stale (other worker processes'
+        pages follow within their second of freshness)."""
+        with self._lock:
+            self._pages.clear()
+
     def _usable(self, key: Hashable, position: int | None, as_of: float | None,
                 ) -> _Page | None:
         """The kept page, if it includes `position` and was fresh at `as_of` (None: any age)."""

@@ -42,6 +42,15 @@ def _back(proposal_id: str, lang: str, anchor: str = "comments-heading",
     return RedirectResponse(f"/proposals/{proposal_id}{suffix}#{anchor}", status_code=303)
 
 
+def _note_author(request: Request, identity: str, comment_id: str, cycle_id: str) -> None:
+    """A resident who keeps personal data here (My pages) has their comment noted there, so it
+    carries their display name while they have one (ADR 0028); others stay "a resident"."""
+    residents = request.app.state.residents
+    pseudonym = residents.pseudonym(identity)
+    if residents.store.profile(pseudonym) is not None:
+        residents.store.note_comment(pseudonym, comment_id, cycle_id)
+
+
 def _comment_context(app: Medborgarbudget, proposal: Proposal,
                      reply_to: str | None) -> dict[str, Any]:
     cycle = app.cycle(proposal.cycle_id)
@@ -101,6 +110,7 @@ def post_comment(request: Request, proposal_id: str, form: Form) -> Response:
         errors["text"] = _("Replies go one level deep: reply to the first comment instead.") \
             if "one level deep" in error.message else _("This proposal takes no comments.")
     else:
+        _note_author(request, resident.subject, str(done.value), str(proposal.cycle_id))
         return _back(str(proposal.id), lang, f"comment-{done.value}", done.position)
     context = _comment_context(app, proposal, reply_to)
     return render(request, "comment.html", lang, status=422, errors=errors,

@@ -13,7 +13,6 @@ PostgreSQL a table in the configured schema, created in turn by processes starti
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -21,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from service.config import Settings, private_file
-from service.table_creation import POSTGRES, connect, one_at_a_time
+from service.config import Settings
+from service.table_creation import POSTGRES, connect, one_at_a_time, private_sqlite
 
 ENDED_SESSIONS_FILE = "sessions.sqlite3"
 TABLE = "ended_sessions"
@@ -50,15 +49,9 @@ class EndedSessions(ABC):
 
 class SQLiteEndedSessions(EndedSessions):
     def __init__(self, path: Path) -> None:
-        private_file(path)
-        with one_at_a_time({"SQLITE_DBNAME": str(path)}):
-            # Autocommit: each statement is its own transaction; the lock below serialises the
-            # threads of this process on the one connection.
-            self._db = sqlite3.connect(path, timeout=10, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            for statement in CREATE:
-                self._db.execute(statement.format(table=TABLE))
+        # Autocommit: each statement is its own transaction; the lock below serialises the
+        # threads of this process on the one connection.
+        self._db = private_sqlite(path, (statement.format(table=TABLE) for statement in CREATE))
         self._lock = threading.Lock()
 
     def end(self, session_id: str, until: float, now: float | None = None) -> None:

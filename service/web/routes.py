@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.areas import residence_names
 from domain.ballot import Ballot
+from domain.categories import as_dicts
 from domain.cycle import BudgetCycle
+from domain.documents import Category
 from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, PhaseError
 from domain.identity import personnummer_of
 from domain.phases import Phase
@@ -217,8 +219,8 @@ def sign_out_page(request: Request, form: Form) -> Response:
 
 # ---- ideas -----------------------------------------------------------------------------
 
-def _categories(cycle: BudgetCycle) -> list[dict[str, str]]:
-    return [c.to_dict() for c in cycle.categories]
+def _categories(cycle: BudgetCycle) -> list[Category]:
+    return as_dicts(cycle.categories)
 
 
 def _areas_open_to(cycle: BudgetCycle) -> list[dict[str, Any]]:

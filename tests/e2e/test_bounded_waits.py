@@ -61,12 +61,20 @@ def test_a_reader_waiting_for_a_write_holds_no_thread(stalled: Api,
     awaited: list[float] = []
     real_sleep: Any = service.read_models.asyncio.sleep
 
+    real_wait_for: Any = service.read_models.asyncio.wait_for
+
     async def counting_sleep(seconds: float) -> None:
         awaited.append(seconds)
         await real_sleep(seconds)
 
+    async def counting_wait_for(waited: Any, seconds: float) -> Any:
+        # PostgreSQL: the reader waits for the follower's notification, on the event loop.
+        awaited.append(seconds)
+        return await real_wait_for(waited, seconds)
+
     monkeypatch.setattr(service.read_models, "WAIT_SECONDS", 0.05)
     monkeypatch.setattr(service.read_models.asyncio, "sleep", counting_sleep)
+    monkeypatch.setattr(service.read_models.asyncio, "wait_for", counting_wait_for)
     _no_sleeping_threads(monkeypatch)
     response = stalled.client.get(f"{API}/cycles/{created['id']}/results",
                                   params={"position": position})

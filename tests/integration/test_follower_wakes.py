@@ -99,3 +99,65 @@ def test_a_reader_in_the_followers_process_is_woken_by_its_batch(
         assert asyncio.run(read_models.caught_up(head + 1_000)) is None
     finally:
         read_models.close()
+
+
+class CountedPositions:
+    """The store's `position`, counting how often a reader looks."""
+
+    def __init__(self, store: ReadModelStore) -> None:
+        self.looks = 0
+        self._position = store.position
+
+    def __call__(self) -> int:
+        self.looks += 1
+        return self._position()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_reader_in_another_process_is_woken_by_the_followers_notify(
+        app: Medborgarbudget, settings: Settings, store: ReadModelStore) -> None:
+    """The reader's process follows nothing; a follower on another connection commits a batch
+    and NOTIFYs. Were the reader polling or merely rechecking, it would look again only in an
+    hour: it returns long before, having looked just before waiting and once when woken."""
+    read_models = ReadModels(app, store, follow=False, recheck_seconds=3600)
+    follower_store = open_store(settings)
+    try:
+        assert read_models.told.wait(WITHIN), "the listener never listened"
+        configured_cycle(app)
+        head = stored(app)
+        counted = CountedPositions(store)
+        store.position = counted  # type: ignore[method-assign]
+        answer: list[int | None] = []
+        reader = threading.Thread(
+            target=lambda: answer.append(asyncio.run(read_models.caught_up(head, timeout=3600))),
+            daemon=True)
+        reader.start()
+        # Once the reader has looked twice (whether the log is reachable, then the read
+        # models), a batch committed from here on wakes it.
+        while counted.looks < 2 and reader.is_alive():
+            time.sleep(0.01)
+        Follower(app.recorder, app.mapper, follower_store).catch_up()
+        reader.join(timeout=600)
+        assert not reader.is_alive(), "the notification did not wake the reader"
+        assert answer == [head]
+        assert counted.looks <= 3  # no poll: one look before waiting, one when woken
+    finally:
+        read_models.close()
+        follower_store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sqlite_cannot_tell_another_process_so_its_readers_keep_polling(
+        app: Medborgarbudget, store: ReadModelStore) -> None:
+    read_models = ReadModels(app, store, follow=False, recheck_seconds=3600)
+    try:
+        configured_cycle(app)
+        head = stored(app)
+        with pytest.raises(NotImplementedError):
+            store.listen(lambda position: None, threading.Event())
+        assert not read_models.told.is_set()
+        # Nothing follows here: it polls until the timeout and returns what was asked.
+        assert asyncio.run(read_models.caught_up(head, timeout=0.05)) == head
+        assert store.position() < head
+    finally:
+        read_models.close()

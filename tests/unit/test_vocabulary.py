@@ -17,7 +17,7 @@ from domain.proposal_states import ProposalStatus
 from domain.vocabulary import GREEDY_RULES, AllocationRule, AreaKind, BallotKind
 from domain.voting_rules import ALLOCATION_RULES, VOTING_KINDS, VotingRule
 from service.api import schemas
-from service.pages.i18n import PHASE_LABELS, STATUS_LABELS
+from service.pages.i18n import PHASE_LABELS, STATUS_LABELS, phase_name
 from service.pages.routes import PHASE_ORDER
 
 
@@ -85,3 +85,14 @@ def test_a_rule_given_as_the_enum_is_stored_as_its_string() -> None:
     cycle.set_allocation_rule(AllocationRule.MES, "admin:a")
     rule = VotingRule.from_dict({"kind": BallotKind.APPROVAL, "max_choices": 2})
     assert cycle.allocation_rule == "mes" and rule.to_dict()["kind"] == "approval"
+
+
+def test_every_phase_is_named_by_the_catalog_only() -> None:
+    import domain.phases
+
+    # The domain carries the ids; the names, in both languages, are the catalog's.
+    assert not [name for name in vars(domain.phases) if "SWEDISH" in name or "NAMES" in name]
+    for phase in Phase:
+        assert phase_name(phase, "en") == PHASE_LABELS[phase]
+        assert phase_name(phase, "sv") not in ("", PHASE_LABELS[phase])
+    assert phase_name(Phase.VOTING, "sv") == "Röstning"

@@ -72,6 +72,18 @@ def test_the_reasons_in_swedish_through_the_same_catalog_as_the_pages() -> None:
     assert data["reason_codes"]["OGM/0015"] == {"code": "selected"}
 
 
+def test_the_swedish_table_words_its_columns_and_answers_through_the_catalog() -> None:
+    code, out, _ = run(str(GDYNIA), "--rule", "greedy-no-skip", "--lang", "sv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["projekt", "namn", "kostnad", "poäng", "vald", "skäl"]
+    assert lines[1].startswith("OGM/0015") and " ja " in lines[1]
+    assert all(" yes " not in line and " no " not in line for line in lines)
+    assert any(" nej " in line for line in lines[2:])
+    assert "regel greedy-no-skip: 1 av 6 projekt får pengar" in out
+    assert "projects funded" not in out
+
+
 def test_an_unknown_language_is_refused() -> None:
     code, out, err = run(str(GDYNIA), "--lang", "de")
     assert code == 2 and out == "" and "--lang" in err

@@ -1,0 +1,155 @@
+"""Follows, the outbox and the sender on both backends, with a real SMTP server: each event
+becomes each follower's mail exactly once, only confirmed addresses get any, every mail can be
+unsubscribed in one click, and erasing a resident leaves the event history verifying."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from domain.phases import Phase
+from service.application import Medborgarbudget
+from service.config import Settings
+from service.personal.mailing import Residents, open_residents, run_once
+from service.personal.sender import SmtpSettings, SmtpTransport
+from service.personal.tokens import CONFIRM, BadToken, TokenSigner
+from tests.integration.builders import ADMIN, OFFICIAL, drive
+from tests.mail_server import smtp_server
+
+PROPOSER = "proposer-0"  # submitted "Utegym vid sjön" (drive)
+FOLLOWER = "19800101-0000"
+TOKEN = re.compile(r"/(?:e-post/bekrafta|avregistrera)/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+
+
+@pytest.fixture
+def residents(app: Medborgarbudget, settings: Settings) -> Iterator[Residents]:
+    opened = open_residents(app, settings)
+    yield opened
+    opened.store.close()
+
+
+def confirmed(residents: Residents, identity: str, address: str, lang: str = "sv") -> str:
+    """The resident's address given and confirmed through the link of its mail."""
+    pseudonym = residents.pseudonym(identity)
+    residents.give_address(pseudonym, address, lang)
+    mail = [m for m in residents.store.outbox() if m.address == address][-1]
+    token = TOKEN.search(mail.body)
+    assert token is not None
+    assert residents.confirm(token.group(1)).address == address
+    return pseudonym
+
+
+def send_all(residents: Residents, url: str) -> int:
+    return run_once(residents, SmtpTransport(SmtpSettings.parse(url)))
+
+
+def test_followers_get_each_step_once_through_smtp(app: Medborgarbudget,
+                                                    residents: Residents) -> None:
+    built = drive(app, Phase.IDEAS)
+    gym = str(built.proposals["Utegym vid sjön"])
+    confirmed(residents, PROPOSER, "proposer@example.se")
+    follower = confirmed(residents, FOLLOWER, "follower@example.se", lang="en")
+    assert residents.follow(follower, gym, str(built.cycle_id)) is True
+    assert residents.follow(follower, gym, str(built.cycle_id)) is False  # a double follow
+    # Given, never confirmed: no notification ever goes there.
+    residents.give_address(residents.pseudonym("19750505-0000"), "pending@example.se", "sv")
+    residents.store.set_following(residents.pseudonym("19750505-0000"), gym, True)
+    app.trigger(built.cycle_id, "close_ideas", ADMIN, "test")
+    app.review_proposal(gym, True, 65_000, "Ryms i budgeten.", ADMIN)
+    for title in ("Belysning längs ån", "Ungdomscafé", "Graffitivägg", "Ny simhall"):
+        app.review_proposal(built.proposals[title], title != "Ny simhall", 20_000, "Granskad.",
+                           ADMIN)
+    app.trigger(built.cycle_id, "open_voting", ADMIN, "test")
+    with smtp_server() as (url, inbox):
+        sent = send_all(residents, url)
+        assert sent == 3 + 2 * 2  # three confirmations; reviewed and on the ballot, to two
+        assert send_all(residents, url) == 0  # nothing is sent twice
+        residents.projection.catch_up()
+        assert send_all(residents, url) == 0  # nor turned into mail twice
+        notes = [m for m in inbox.messages if m["Message-ID"].startswith("<") and
+                 "confirm." not in m["Message-ID"]]
+        assert sorted(str(m["To"]) for m in notes) == [
+            "follower@example.se", "follower@example.se", "proposer@example.se",
+            "proposer@example.se"]
+        assert "pending@example.se" not in {str(m["To"]) for m in notes}
+        english = [m for m in notes if str(m["To"]) == "follower@example.se"]
+        assert {str(m["Subject"]) for m in english} == {"Reviewed: Utegym vid sjön",
+                                                        "On the ballot: Utegym vid sjön"}
+        assert "Reason: Ryms i budgeten." in english[0].get_content() \
+            or "Reason: Ryms i budgeten." in english[1].get_content()
+        swedish = [m for m in notes if str(m["To"]) == "proposer@example.se"]
+        assert {str(m["Subject"]) for m in swedish} == {"Prövat: Utegym vid sjön",
+                                                        "På röstsedeln: Utegym vid sjön"}
+        for message in notes:
+            assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            link = str(message["List-Unsubscribe"]).strip("<>")
+            assert link in message.get_content()
+        assert len(set(inbox.message_ids())) == len(inbox.message_ids())
+        # One click: the follower's every mail stops.
+        token = TOKEN.search(str(english[0]["List-Unsubscribe"]))
+        assert token is not None
+        assert residents.unsubscribe(token.group(1)) is True
+        app.trigger(built.cycle_id, "close_voting", ADMIN, "test")
+        app.trigger(built.cycle_id, "publish_results", ADMIN, "test")
+        send_all(residents, url)
+        results = [m for m in inbox.messages if "Utegym" in str(m["Subject"])][4:]
+        assert [str(m["To"]) for m in results] == ["proposer@example.se"]
+        # Nobody voted: not selected, with the counting's reason in plain Swedish.
+        assert str(results[0]["Subject"]) == "Inte valt: Utegym vid sjön"
+        body = results[0].get_content()
+        assert "förslaget valdes inte" in body.lower() or "röst" in body.lower()
+
+
+def test_progress_reports_reach_the_proposer(app: Medborgarbudget,
+                                             residents: Residents) -> None:
+    built = drive(app, Phase.IMPLEMENTATION)
+    selected = app.cycle(built.cycle_id).results["areas"]["norr"]["selected"][0]
+    proposer = f"proposer-{[str(p) for p in built.proposals.values()].index(selected)}"
+    residents.projection.catch_up()  # the history so far, before any address: no mail
+    assert residents.store.outbox() == []
+    confirmed(residents, proposer, "builder@example.se", lang="en")
+    app.report_progress(selected, 40, "Marken är förberedd.", 10_000, OFFICIAL)
+    with smtp_server() as (url, inbox):
+        send_all(residents, url)
+    progress = [m for m in inbox.messages if "Progress report" in str(m["Subject"])]
+    assert len(progress) == 1
+    assert "40 % done" in progress[0].get_content()
+    assert "Marken är förberedd." in progress[0].get_content()
+
+
+def test_nobody_confirms_an_address_without_the_link_sent_to_it(
+        residents: Residents) -> None:
+    attacker = residents.pseudonym("19800101-0000")
+    victim = residents.pseudonym("19750505-0000")
+    residents.give_address(attacker, "victim@example.se", "sv")  # the attacker names it
+    residents.give_address(victim, "own@example.se", "sv")
+    mails = {m.address: m for m in residents.store.outbox()}
+    victims_link = TOKEN.search(mails["own@example.se"].body)
+    assert victims_link is not None
+    # The victim's link confirms the victim's own address only, whoever opens it.
+    assert residents.confirm(victims_link.group(1)).pseudonym == victim
+    attackers = residents.store.profile(attacker)
+    assert attackers is not None and attackers.email is None
+    # A link of the attacker's own made for the other address cannot be had without the key.
+    forged = TokenSigner(b"guess" * 8).sign(CONFIRM, attacker, "nonce", 3600)
+    with pytest.raises(BadToken):
+        residents.confirm(forged)
+    with pytest.raises(BadToken):  # and a link used twice confirms nothing the second time
+        residents.confirm(victims_link.group(1))
+
+
+def test_an_unsubscribe_link_for_an_old_address_changes_nothing(residents: Residents) -> None:
+    pseudonym = confirmed(residents, "19800101-0000", "old@example.se")
+    old_link = residents.writer.unsubscribe_url(pseudonym, "old@example.se")
+    residents.give_address(pseudonym, "new@example.se", "sv")
+    new_mail = [m for m in residents.store.outbox() if m.address == "new@example.se"][-1]
+    token = TOKEN.search(new_mail.body)
+    assert token is not None
+    residents.confirm(token.group(1))
+    old_token = TOKEN.search(old_link)
+    assert old_token is not None
+    assert residents.unsubscribe(old_token.group(1)) is False
+    profile = residents.store.profile(pseudonym)
+    assert profile is not None and profile.notify is True
