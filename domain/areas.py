@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, cast
 
+from domain import geo
 from domain.documents import AreaDocument
 from domain.errors import InvalidInput
 from domain.money import kronor_to_minor, minor_units
@@ -157,6 +158,9 @@ class Area:
     # The ballots a proposal needs to be funded here (0: no minimum); None in an area stored
     # before pots had a minimum, which was counted without one (`votes_needed`).
     min_votes: int | None = None
+    # Where the area lies: a GeoJSON Polygon or MultiPolygon (domain/geo.py), against which a
+    # new proposal's point is checked; None (and absent from the stored area) when not drawn.
+    boundary: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Area:
@@ -194,8 +198,20 @@ class Area:
         elif type(min_votes) is not int or not 0 <= min_votes <= MAX_MIN_VOTES:
             raise InvalidInput("area.min_votes", "must be a whole number of votes, 0 (no "
                                                  f"minimum) to {MAX_MIN_VOTES}")
+        boundary = data.get("boundary")
         return cls(area_id, name.strip(), kind, budget, eligibility, voting_rule, allocation_rule,
-                   dict(source) if source is not None else None, min_votes)
+                   dict(source) if source is not None else None, min_votes,
+                   geo.boundary_from(boundary) if boundary is not None else None)
+
+    def require_inside(self, place: Mapping[str, Any] | None) -> None:
+        """Refuses a place whose point lies outside the area's boundary, naming the area. A
+        place without coordinates, or an area without a boundary, is not checked."""
+        if self.boundary is None or not place or place.get("lat") is None:
+            return
+        if not geo.contains(self.boundary, float(place["lon"]), float(place["lat"])):
+            raise InvalidInput("place", f"the point {place['lat']}, {place['lon']} (lat, lon) "
+                                        f"lies outside the area '{self.name}' ({self.id}): "
+                                        "choose a point inside it, or another area")
 
     @property
     def votes_needed(self) -> int:
@@ -219,6 +235,8 @@ class Area:
             del data["source"]  # an area made here is stored as it always was
         if self.min_votes is None:
             del data["min_votes"]  # stored before pots had a minimum, and stays so
+        if self.boundary is None:
+            del data["boundary"]  # an area without one is stored as it always was
         return data
 
 
@@ -292,6 +310,7 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
         source=data.get("source"),
         # None: stored before pots had a minimum, counted without one, and so it stays.
         min_votes=data.get("min_votes"),
+        boundary=data.get("boundary"),
     )
 
 

@@ -10,7 +10,7 @@ loading the aggregates.
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 # An amount, score or threshold as JSON keeps it: an int when whole, else exact decimal text.
 JsonNumber = int | str
@@ -64,7 +64,7 @@ class EligibilityDocument(TypedDict):
 
 class AreaDocument(TypedDict):
     """domain/areas.py's `Area`: `source` only for an imported one, `min_votes` only from
-    when pots had a minimum."""
+    when pots had a minimum, `boundary` (a GeoJSON geometry, domain/geo.py) only when drawn."""
 
     id: str
     name: str
@@ -75,6 +75,7 @@ class AreaDocument(TypedDict):
     allocation_rule: str | None
     source: NotRequired[dict[str, str] | None]
     min_votes: NotRequired[int | None]
+    boundary: NotRequired[dict[str, Any] | None]
 
 
 class SupportRule(TypedDict):

@@ -255,6 +255,14 @@ class ReadModelStore(TrackingRecorder):
         docs = [json.loads(r["doc"]) for r in rows]
         return sorted(docs, key=lambda d: (d["area"], d["submitted_at"], d["id"]))
 
+    def has_places(self, cycle_id: str) -> bool:
+        """Whether some proposal of the cycle has a place with coordinates (the map page's
+        link shows then). Its JSON is written compactly (`_dump`), and a quote inside a text is
+        escaped there, so only a place's own "lat" key matches."""
+        rows = self._rows("SELECT 1 AS one FROM {rm_proposals} WHERE cycle_id = ? "
+                          "AND doc LIKE ? LIMIT 1", [cycle_id, '%"lat":"%'])
+        return bool(rows)
+
     def search_proposals(self, cycle_id: str, condition: ProposalFilter) -> list[str]:
         """The ids of the cycle's proposals that match, in the order to show them: the best
         match first when searching for words, else by area and submission."""

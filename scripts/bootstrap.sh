@@ -22,3 +22,5 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
+source "$root/scripts/map_deps.sh"
+map_deps

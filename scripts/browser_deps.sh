@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # What the browser tests need beyond the Python packages: Debian's Chromium (Playwright drives
 # /usr/bin/chromium; it never downloads a browser of its own) and axe-core from the npm registry
-# into tests/e2e/browser/node_modules (versions pinned by its package-lock.json). Idempotent and
+# into tests/e2e/browser/node_modules (versions pinned by its package-lock.json), and Leaflet
+# (scripts/map_deps.sh, which bootstrap.sh already ran leniently). Idempotent and
 # quiet when everything is there. Sourced by test.sh after scripts/bootstrap.sh.
 browser_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$browser_root/scripts/map_deps.sh"
 browser_deps() {
+  # The map page's browser test needs Leaflet itself, not only its list.
+  map_deps --required || return 2
   local chromium="${MEDBORGARBUDGET_CHROMIUM:-/usr/bin/chromium}"
   if [ ! -x "$chromium" ]; then
     if [ "$chromium" = /usr/bin/chromium ] && [ "$(id -u)" -eq 0 ] \

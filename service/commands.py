@@ -455,12 +455,13 @@ class Commands(Queries):
     def _submit_proposal(self, c: SubmitProposal, write: Write) -> UUID:
         cycle = self.cycle(c.cycle_id)
         cycle.require_phase("submit_proposal")
-        cycle.area(c.area)
+        area = cycle.area(c.area)
         proposal = Proposal.submit(
             str(cycle.id), c.area, c.title, c.description, c.estimated_cost,
             cycle.proposal_category(c.category), self.proposer_pseudonym(c.proposer), c.place,
             dict(c.source) if c.source is not None else None,
         )
+        area.require_inside(proposal.place)  # the place as the proposal keeps it, checked
         write.save(proposal)
         return proposal.id
 

@@ -79,7 +79,14 @@ VARIABLES: dict[str, str] = {
     "logo": "MEDBORGARBUDGET_LOGO",
     "brand_colour": "MEDBORGARBUDGET_BRAND_COLOUR",
     "brand_text_colour": "MEDBORGARBUDGET_BRAND_TEXT_COLOUR",
+    "map_tiles": "MEDBORGARBUDGET_MAP_TILES",
+    "map_attribution": "MEDBORGARBUDGET_MAP_ATTRIBUTION",
 }
+# The map's background (ADR 0031): OpenStreetMap's tiles unless the municipality names its own;
+# `off` draws boundaries and markers on a blank background and loads no image from elsewhere.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+NO_TILES = "off"
 MUNICIPALITY_ENV = VARIABLES["municipality"]
 CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
 PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
@@ -155,6 +162,9 @@ class Settings(BaseSettings):
     brand_colour: str = Field(BRAND_COLOUR_DEFAULT, validation_alias=VARIABLES["brand_colour"])
     brand_text_colour: str = Field(BRAND_TEXT_COLOUR_DEFAULT,
                                    validation_alias=VARIABLES["brand_text_colour"])
+    map_tiles: str = Field(OSM_TILES, max_length=500, validation_alias=VARIABLES["map_tiles"])
+    map_attribution: str = Field(OSM_ATTRIBUTION, min_length=1, max_length=300,
+                                 validation_alias=VARIABLES["map_attribution"])
 
     def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
                  /, **values: Any) -> None:
@@ -240,6 +250,22 @@ class Settings(BaseSettings):
                 f"{on_white:.1f}:1; text needs at least {AA_TEXT}:1 (WCAG AA): choose a "
                 f"darker colour")
         return self
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _a_tile_template(cls, value: str) -> str:
+        value = value.strip()
+        if value == NO_TILES:
+            return value
+        parts = urlsplit(value)
+        # One host, named exactly: the pages' Content-Security-Policy lets images come from
+        # it and from nowhere else, so `{s}` subdomains and credentials are refused.
+        if parts.scheme not in ("https", "http") or not parts.hostname or "{" in parts.netloc \
+                or "@" in parts.netloc or any(k not in value for k in ("{z}", "{x}", "{y}")) \
+                or any(c.isspace() or c in "'\";," for c in value):
+            raise ValueError("must be 'off' or a tile URL template on one host with {z}, {x} "
+                             "and {y}, like " + OSM_TILES)
+        return value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

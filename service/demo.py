@@ -32,11 +32,19 @@ REVIEWER = actor_of("reviewer", "tekniska.kontoret")
 OFFICIAL = actor_of("official", "valforrattare.1")
 STATION = "Stadsbiblioteket"
 
+
+
+def _rectangle(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    """A GeoJSON Polygon: the demo's districts are simple boxes either side of the town centre."""
+    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
+                                                 [west, north], [west, south]]]}
+
+
 AREAS: list[dict[str, Any]] = [
     {"id": "norr", "name": "Planeringsområde Norr", "kind": "territorial", "budget": 250_000,
-     "eligibility": {"residence": "norr"}},
+     "eligibility": {"residence": "norr"}, "boundary": _rectangle(14.62, 57.65, 14.78, 57.70)},
     {"id": "soder", "name": "Planeringsområde Söder", "kind": "territorial", "budget": 250_000,
-     "eligibility": {"residence": "soder"}},
+     "eligibility": {"residence": "soder"}, "boundary": _rectangle(14.62, 57.60, 14.78, 57.65)},
     {"id": "unga", "name": "Unga 13\u201325 år", "kind": "group", "budget": 100_000,
      "eligibility": {"min_age": 13, "max_age": 25},
      "voting_rule": {"kind": "knapsack", "min_choices": 1}, "allocation_rule": "mes-add1"},
@@ -84,6 +92,20 @@ IDEAS: list[tuple[str, str, str, int, str, int | None, str]] = [
      "kultur", 50_000, ""),
 ]
 
+# Where some ideas are (invented points inside their area's box; "unga" has no boundary).
+PLACES: dict[str, dict[str, str]] = {
+    "Utegym vid Runnerydsjön": {"name": "Runnerydsjön", "lat": "57.6641", "lon": "14.7012"},
+    "Belysning på gångvägen längs Nässjöån": {"name": "Nässjöån", "lat": "57.6580",
+                                              "lon": "14.6905"},
+    "Boulebana i Brinnaparken": {"name": "Brinnaparken", "lat": "57.6612", "lon": "14.6850"},
+    "Pumptrack vid Kvarnarps skola": {"name": "Kvarnarps skola", "lat": "57.6402",
+                                      "lon": "14.6921"},
+    "Hundrastgård på Solberga": {"name": "Solberga", "lat": "57.6355", "lon": "14.7088"},
+    "Fruktträd i Skogsbrynet": {"name": "Skogsbrynet", "lat": "57.6290", "lon": "14.6802"},
+    "Graffitivägg vid stationen": {"name": "Nässjö resecentrum", "lat": "57.6527",
+                                   "lon": "14.6968"},
+}
+
 # A duplicate idea that the reviewers merge into the first one of its area.
 DUPLICATE = ("norr", "Utegym i norra Nässjö", "Redskap för träning utomhus nära sjön.", 100_000,
              "idrott")
@@ -130,7 +152,8 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
 
     for n, (area, title, description, estimate, category, _, _) in enumerate(IDEAS):
         demo.proposals[title] = app.submit_proposal(
-            cycle_id, area, title, description, estimate, category, f"demo-proposer-{n}")
+            cycle_id, area, title, description, estimate, category, f"demo-proposer-{n}",
+            PLACES.get(title))
     duplicate = app.submit_proposal(cycle_id, *DUPLICATE, "demo-proposer-dup")
     app.trigger(cycle_id, "close_ideas", ADMIN, "Idéinsamlingen är avslutad")
 

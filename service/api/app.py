@@ -36,6 +36,7 @@ from service.api.security_headers import SecurityHeaders
 from service.application import Medborgarbudget
 from service.config import Publisher, Settings, ready_max_lag
 from service.deployment_secret import load_secret
+from service.map_tiles import MapTiles
 from service.pages import branding, legal
 from service.pages import routes as pages
 from service.pages.routes import PageNotFound, render
@@ -50,6 +51,8 @@ from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, sec
 from service.web.sign_in_mode import wants_test_sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "pages" / "static"
+LEAFLET = (Path(__file__).resolve().parents[1] / "pages" / "vendor" / "node_modules" / "leaflet"
+           / "dist")
 
 MAX_BODY_BYTES = 1_000_000
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     api.state.test_sign_in = test_sign_in
     api.state.publisher = Publisher.of(settings)
     api.state.brand = branding.Brand.of(settings)
+    api.state.map_tiles = MapTiles.of(settings)
     api.state.ready_max_lag = ready_max_lag()
     api.state.metrics_live = metrics.live_registry(read_models)
     problems.install(api)
@@ -128,7 +132,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     # Added late, so it runs early: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
     # Its headers go on every answer, the body guard's refusals included.
-    api.add_middleware(SecurityHeaders, image_origin=api.state.brand.image_origin)
+    api.add_middleware(SecurityHeaders, image_origins=(api.state.brand.image_origin,
+                                                       api.state.map_tiles.origin))
     # Outermost: every answer is counted and every refusal logged, with the request's id.
     api.add_middleware(Observability)
 
@@ -147,6 +152,9 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
                    branding.router, web.router, support_pages.router, comment_pages.router,
                    my_pages.router):
         api.include_router(router)
+    # Leaflet as npm installed it (scripts/map_deps.sh): served from this site, no CDN. Absent
+    # (no npm), the map page is its list, which is the page without JavaScript anyway.
+    api.mount("/static/leaflet", StaticFiles(directory=LEAFLET, check_dir=False), name="leaflet")
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)
     return api

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain import geo
 from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
 from domain.cycle import PhaseChange
 from domain.errors import InvalidInput
@@ -228,6 +229,16 @@ class AreaIn(WithAmounts):
                     "every allocation rule (no votes, no money). Left out: "
                     f"{DEFAULT_MIN_VOTES}; 0: no minimum. An area stored before the minimum "
                     "existed shows 0, how it was counted.")
+    boundary: dict[str, Any] | None = Field(
+        default=None,
+        description="Where the area lies, for the map and to check new proposals' places: a "
+                    "GeoJSON geometry (RFC 7946), `Polygon` or `MultiPolygon`, positions as "
+                    "[longitude, latitude] in WGS84, every ring closed (its last position "
+                    f"repeats its first); at most {geo.MAX_VERTICES} vertices and "
+                    f"{geo.MAX_JSON_CHARS} characters. A proposal whose place has coordinates "
+                    "outside it is refused (422). Left out: no boundary, no check.",
+        examples=[{"type": "Polygon", "coordinates": [[[14.68, 57.65], [14.72, 57.65],
+                                                       [14.72, 57.67], [14.68, 57.65]]]}])
 
 
 class AreaOut(AreaIn):

@@ -28,7 +28,8 @@ from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
 from service import comparison
 from service.api.deps import Reached
-from service.pages import charts, find_proposals, i18n
+from service.map_tiles import MapTiles
+from service.pages import charts, find_proposals, i18n, map_view
 from service.pages.branding import brand_of
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels
@@ -182,6 +183,8 @@ def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
     doc = read_models.store.cycle(cycle_id)
     if doc is None:
         raise PageNotFound(cycle_id)
+    # The cycle's navigation links the map only when it would show something.
+    doc["mapped"] = read_models.store.has_places(cycle_id)
     return _with_currency(doc)
 
 
@@ -315,24 +318,34 @@ def proposals_page(request: Request, cycle_id: str, position: Reached,
     """Every proposal by area; with `?q=`, `?area=`, `?category=`, `?status=` or `?max_cost=`
     (service/pages/find_proposals.py) those that match, the best match first."""
     params = dict(request.query_params)
-    if find_proposals.asked(params):
-        lang_code = i18n.language(lang)
-        cycle = _cycle(_read_models(request), cycle_id)
-        refused = find_proposals.refusal(params, cycle, lang_code)
-        if refused is not None:
-            return render(request, "proposals.html", lang, status=400,
-                          **_search_context(cycle, params, lang_code), refused=refused,
-                          found=None)
-    return shared(request, lang, position,
-                  lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
+    refused = _refused_search(request, lang, cycle_id, params, "proposals", found=None)
+    return refused or shared(request, lang, position,
+                             lambda rm, lc: _proposals_page(rm, lc, cycle_id, params))
+
+
+def _refused_search(request: Request, lang: str | None, cycle_id: str, params: dict[str, str],
+                    page: str, **nothing_found: Any) -> HTMLResponse | None:
+    """`page` (proposals or map) refusing its search parameters (400, saying why in the
+    reader's language, with `nothing_found` for what it would have shown); None when it can
+    use them."""
+    if not find_proposals.asked(params):
+        return None
+    lang_code = i18n.language(lang)
+    cycle = _cycle(_read_models(request), cycle_id)
+    refused = find_proposals.refusal(params, cycle, lang_code)
+    if refused is None:
+        return None
+    return render(request, f"{page}.html", lang, status=400,
+                  **_search_context(cycle, params, lang_code, page), refused=refused,
+                  **nothing_found)
 
 
 def _search_context(cycle: dict[str, Any], params: dict[str, str],
-                    lang: str) -> dict[str, Any]:
+                    lang: str, page: str = "proposals") -> dict[str, Any]:
     gettext = i18n.translations(lang).gettext
     return {"cycle": cycle, "values": find_proposals.form_values(params),
             "choices": find_proposals.choices(cycle, gettext),
-            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/proposals", params,
+            "filters": find_proposals.shown_filters(f"/cycles/{cycle['id']}/{page}", params,
                                                     cycle, lang),
             "category_names": category_names(cycle.get("categories"))}
 
@@ -353,6 +366,37 @@ def _proposals_page(read_models: ReadModels, lang: str, cycle_id: str,
     areas = [(a, [p for p in proposals if p["area"] == a["id"]]) for a in cycle["areas"].values()]
     return "proposals.html", {**context, "areas": areas, "results": results, "found": None,
                               "refused": None, "titles": _titles(results.values())}
+
+
+@router.get("/cycles/{cycle_id}/map", response_class=HTMLResponse)
+def map_page(request: Request, cycle_id: str, position: Reached,
+             lang: Lang = None) -> HTMLResponse:
+    """The proposals that have a point, listed and (with JavaScript) on a map with the areas'
+    boundaries; the proposals page's filters apply (ADR 0031)."""
+    params = dict(request.query_params)
+    tiles: MapTiles = request.app.state.map_tiles
+    refused = _refused_search(request, lang, cycle_id, params, "map", markers=[],
+                              boundaries=map_view.boundaries(()), tiles=tiles)
+    return refused or shared(request, lang, position,
+                             lambda rm, lc: _map_page(rm, lc, cycle_id, params, tiles))
+
+
+def _map_page(read_models: ReadModels, lang: str, cycle_id: str, params: dict[str, str],
+              tiles: MapTiles) -> Page:
+    cycle = _cycle(read_models, cycle_id)
+    proposals = read_models.store.proposals_of(cycle_id)
+    areas = list(cycle["areas"].values())
+    if find_proposals.asked(params):
+        condition = find_proposals.condition(params, cycle)
+        by_id = {p["id"]: p for p in proposals}
+        proposals = [by_id[i] for i in read_models.store.search_proposals(cycle_id, condition)
+                     if i in by_id]
+        if condition.area is not None:  # the area asked for, not its neighbours
+            areas = [a for a in areas if a["id"] == condition.area]
+    selected = {r["proposal_id"]: r["selected"] for r in read_models.store.results_of(cycle_id)}
+    return "map.html", {**_search_context(cycle, params, lang, "map"), "refused": None,
+                        "markers": map_view.markers(proposals, cycle["areas"], selected),
+                        "boundaries": map_view.boundaries(areas), "tiles": tiles}
 
 
 @router.get("/proposals/{proposal_id}", response_class=HTMLResponse)

@@ -99,6 +99,18 @@ class Served:
         self.thread.join(timeout=15)
 
 
+def caught_up(api: FastAPI, app: Medborgarbudget) -> None:
+    """Waits until the service's read models include every event stored so far (bounded: the
+    follower folds a test's history within seconds)."""
+    read_models = api.state.read_models
+    head = app.recorder.max_notification_id() or 0
+    for _ in range(3000):
+        if read_models.store.position() >= head:
+            break
+        time.sleep(0.01)
+    assert read_models.store.position() >= head
+
+
 def serve(asgi: Any) -> Served:
     """Run an ASGI app with uvicorn in a thread on a free loopback port; return once it
     accepts connections."""

@@ -7,7 +7,6 @@ with the keyboard alone."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,13 +15,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from service.api.app import create_app
 from service.config import Settings
-from service.read_models import ReadModels
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ADMIN,
     ROOT,
     axe_violations,
     browser_fixture,  # noqa: F401 (a fixture)
+    caught_up,
     screenshot,
     serve,
 )
@@ -61,13 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for n, (area, title, text, cost, category) in enumerate(IDEAS):
         app.submit_proposal(cycle_id, area, title, text, cost, category, f"19800101123{n}")
     api = create_app(settings, app=app)
-    read_models: ReadModels = api.state.read_models
-    head = app.recorder.max_notification_id() or 0
-    for _ in range(3000):  # bounded: the follower folds these few events within seconds
-        if read_models.store.position() >= head:
-            break
-        time.sleep(0.01)
-    assert read_models.store.position() >= head
+    caught_up(api, app)
     served = serve(api)
     try:
         yield Site(served.url, f"/cycles/{cycle_id}/proposals")

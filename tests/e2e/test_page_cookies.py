@@ -33,8 +33,8 @@ BANNER = {"sv": "Testinloggning — inte för riktiga val",
           "en": "Test sign-in — not for real elections"}
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; "
-                               "form-action 'self'",
+                               "img-src 'self' data: https://tile.openstreetmap.org; "
+                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",

@@ -8,7 +8,6 @@ JavaScript the pages say the same."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,12 +15,12 @@ from playwright.sync_api import Browser, expect
 
 from service.api.app import create_app
 from service.config import Settings
-from service.read_models import ReadModels
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ROOT,
     axe_violations,
     browser_fixture,  # noqa: F401 (a fixture)
+    caught_up,
     screenshot,
     serve,
 )
@@ -70,13 +69,7 @@ def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     app.amend_winners(amended, "add", ids["Boulebana"], DECIDED, ADMIN)
     incompatible, _ = counted_with_incompatible(app)
     api = create_app(settings, app=app)
-    read_models: ReadModels = api.state.read_models
-    head = app.recorder.max_notification_id() or 0
-    for _ in range(3000):  # bounded: the follower folds the history within seconds
-        if read_models.store.position() >= head:
-            break
-        time.sleep(0.01)
-    assert read_models.store.position() >= head
+    caught_up(api, app)
     served = serve(api)
     try:
         yield {"minimums": f"{served.url}/cycles/{minimums}/results",
