@@ -20,6 +20,7 @@ from service.api import (
     routes_comments,
     routes_cycles,
     routes_exports,
+    routes_pictures,
     routes_proposals,
     routes_service,
     routes_support,
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_comments.router, routes_exports.router, routes_support.router,
+                   routes_comments.router, routes_pictures.router, routes_exports.router, routes_support.router,
                    routes_service.router, routes_winners.router, pages.router, legal.router,
                    web.router, support_pages.router, comment_pages.router):
         api.include_router(router)
