@@ -18,8 +18,8 @@ from eventsourcing.domain import Aggregate, event
 from domain import events
 from domain import text as lengths
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
+from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.proposal_states import CLOSED, PROPOSAL_MACHINE, ProposalStatus, ReviewedBefore
 from domain.text import clean_text
 

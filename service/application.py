@@ -56,8 +56,8 @@ from service.commands import (
     WithdrawProposal,
 )
 from service.config import PERSONNUMMER
-from service.picture_blobs import PictureBlobs, open_picture_blobs
 from service.cycle_index import cycle_from_mapper, cycle_index
+from service.picture_blobs import PictureBlobs, open_picture_blobs
 from service.queries import (
     BALLOT_CAST,
     BALLOT_CHANGED,

@@ -18,8 +18,8 @@ from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
 from service.application import Medborgarbudget
-from service.comments import hidden_reason
 from service.commands import Command, Commands, Write
+from service.comments import hidden_reason
 from service.picture_images import prepare
 
 

@@ -43,7 +43,7 @@ from service.pages.routes import PageNotFound, render
 from service.pages.shared_pages import SharedPages
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
-from service.web import comment_pages, support_pages
+from service.web import comment_pages, picture_pages, support_pages
 from service.web import routes as web
 from service.web.ended_sessions import open_ended_sessions
 from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, secure_cookies
@@ -130,9 +130,11 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_comments.router, routes_pictures.router, routes_exports.router, routes_support.router,
+                   routes_comments.router, routes_pictures.router, routes_exports.router,
+                   routes_support.router,
                    routes_service.router, routes_winners.router, pages.router, legal.router,
-                   web.router, support_pages.router, comment_pages.router):
+                   web.router, support_pages.router, comment_pages.router,
+                   picture_pages.router):
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)
