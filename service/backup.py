@@ -2,7 +2,7 @@
 
 A backup is a gzipped tar archive: `manifest.json` (backend, schema version, the log's head) and
 the store. SQLite: copies made with SQLite's online backup API (consistent while the server
-writes) of the events, the read models and the ended sessions. PostgreSQL: `pg_dump` of the
+writes) of the events, the read models, the ended sessions and the pictures. PostgreSQL: `pg_dump` of the
 data in our schema (`data.sql`); the tables are made by the server's own code on restore, so a
 backup restores into a schema of any name.
 
@@ -33,6 +33,7 @@ from pathlib import Path
 
 from service import schema_version
 from service.config import Settings, private_file, private_folder
+from service.picture_blobs import PICTURES_FILE, open_picture_blobs
 from service.read_models import READ_MODELS_FILE, open_store
 from service.runtime import open_application, rebuild_read_models
 from service.web.ended_sessions import ENDED_SESSIONS_FILE, open_ended_sessions
@@ -40,7 +41,7 @@ from service.web.ended_sessions import ENDED_SESSIONS_FILE, open_ended_sessions
 FORMAT = "medborgarbudget-backup"
 MANIFEST = "manifest.json"
 EVENTS_FILE = "events.sqlite3"
-SQLITE_FILES = (EVENTS_FILE, READ_MODELS_FILE, ENDED_SESSIONS_FILE)
+SQLITE_FILES = (EVENTS_FILE, READ_MODELS_FILE, ENDED_SESSIONS_FILE, PICTURES_FILE)
 DUMP = "data.sql"
 
 
@@ -211,6 +212,7 @@ def _restore_postgres(settings: Settings, archive: tarfile.TarFile, dumped_schem
     # The tables, made by the server's own code (the app's are made by `_refuse_unless_empty`).
     open_store(settings).close()
     open_ended_sessions(settings).close()
+    open_picture_blobs(env).close()
     schema = env.get("POSTGRES_SCHEMA", "public")
     with tempfile.TemporaryDirectory(prefix="medborgarbudget-restore-") as scratch:
         script = Path(scratch) / "restore.sql"
