@@ -2,9 +2,9 @@
 
 A backup is a gzipped tar archive: `manifest.json` (backend, schema version, the log's head) and
 the store. SQLite: copies made with SQLite's online backup API (consistent while the server
-writes) of the events, the read models, the ended sessions and the pictures. PostgreSQL: `pg_dump` of the
-data in our schema (`data.sql`); the tables are made by the server's own code on restore, so a
-backup restores into a schema of any name.
+writes) of the events, the read models, the ended sessions and the pictures. PostgreSQL:
+`pg_dump` of the data in our schema (`data.sql`); the tables are made by the server's own
+code on restore, so a backup restores into a schema of any name.
 
 Restoring goes into an empty store only (no event in it): it never merges two histories. The
 read models are then rebuilt from the restored events.

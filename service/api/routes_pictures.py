@@ -13,7 +13,7 @@ from domain.errors import NotFound
 from domain.pictures import is_digest
 from service import pictures
 from service.api import schemas
-from service.api.callers import WRITE, AdminOrReviewer, Resident
+from service.api.callers import WRITE, AdminOrReviewer, Public, Resident
 from service.api.deps import App, respond
 from service.api.openapi import problems
 from service.api.problems import problem
@@ -113,7 +113,7 @@ def remove_picture(cycle: str, proposal: str, digest: str, data: RemovalIn, requ
             responses={200: {"content": {"image/webp": {}},
                              "description": "The picture in that width"}, **problems(404)},
             summary="A proposal's picture in one of its widths")
-def picture(digest: str, width: int, request: Request, app: App) -> Response:
+def picture(digest: str, width: int, request: Request, app: App, _: Public) -> Response:
     """Only pictures shown on a proposal now: none of a hidden proposal, none removed."""
     if not is_digest(digest) or not _read_models(request).store.picture_shown(digest):
         raise NotFound("No such picture.")
