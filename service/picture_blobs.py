@@ -19,10 +19,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from service.config import private_file
-from service.table_creation import POSTGRES, connect, one_at_a_time
+from service.table_creation import POSTGRES, connect, one_at_a_time, pool_kwargs
 
 PICTURES_FILE = "pictures.sqlite3"
 TABLE = "picture_blobs"
@@ -108,14 +107,9 @@ class PostgresPictureBlobs(PictureBlobs):
         with one_at_a_time(env), connect(env) as connection:
             for statement in CREATE:
                 connection.execute(statement.format(table=self._table, blob="BYTEA"))
-        kwargs: dict[str, Any] = {
-            "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
-            "dbname": env["POSTGRES_DBNAME"], "user": env["POSTGRES_USER"],
-            "password": env.get("POSTGRES_PASSWORD") or None, "autocommit": True,
-            "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))}
         # Opened with no connection: most processes (the projector, the CLI) never read a
         # picture; a worker serving pages opens at most a few.
-        self._pool = ConnectionPool(kwargs=kwargs, min_size=0, max_size=4, open=True,
+        self._pool = ConnectionPool(kwargs=pool_kwargs(env), min_size=0, max_size=4, open=True,
                                     name="picture-blobs")
 
     def _sql(self, template: str) -> str:

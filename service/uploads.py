@@ -10,8 +10,9 @@ lets these requests through unread, refusing at once one whose Content-Length is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Annotated, Final
 
+from fastapi import Depends
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -133,3 +134,14 @@ async def read_upload(request: Request) -> Upload:
     except Exception as error:  # the parser's errors: a body that is not the form it claims
         raise UploadRefused(400, f"The form cannot be read: {error}") from None
     return reader.upload
+
+
+async def uploaded(request: Request) -> Upload | UploadRefused:
+    """As a route's dependency: the upload, or why it was refused (the route answers)."""
+    try:
+        return await read_upload(request)
+    except UploadRefused as refused:
+        return refused
+
+
+Uploaded = Annotated[Upload | UploadRefused, Depends(uploaded)]

@@ -3,9 +3,7 @@ everyone sees them at /pictures/{digest}/{width}.webp."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +17,7 @@ from service.api.openapi import problems
 from service.api.problems import problem
 from service.api.views import picture_out
 from service.read_models import ReadModels
-from service.uploads import Upload, UploadRefused, read_upload
+from service.uploads import Uploaded, UploadRefused
 
 router = APIRouter(tags=["pictures"])
 
@@ -27,17 +25,6 @@ router = APIRouter(tags=["pictures"])
 CACHED = {"Cache-Control": "public, max-age=31536000, immutable",
           "Content-Disposition": "inline; filename=\"picture.webp\"",
           "Cross-Origin-Resource-Policy": "same-origin"}
-
-
-async def uploaded(request: Request) -> Upload | UploadRefused:
-    """The upload read as it streams in (service/uploads.py), or why it was refused."""
-    try:
-        return await read_upload(request)
-    except UploadRefused as refused:
-        return refused
-
-
-Uploaded = Annotated[Upload | UploadRefused, Depends(uploaded)]
 
 
 class PictureAddedOut(schemas.PictureOut):

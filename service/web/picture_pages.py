@@ -8,13 +8,13 @@ streams in, within its limits (service/uploads.py), and the command is the API's
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.cycle import COMMAND_PHASES
-from domain.errors import Conflict, InvalidInput, NotFound, NotYours, PhaseError
+from domain.errors import Conflict, InvalidInput, NotYours, PhaseError
 from domain.pictures import MAX_PICTURES, MAX_UPLOAD_BYTES
 from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
@@ -22,29 +22,13 @@ from domain.text import ALT_TEXT
 from service import comments, pictures
 from service.application import Medborgarbudget
 from service.pages import i18n
-from service.pages.routes import PageNotFound, render
-from service.uploads import Upload, UploadRefused, read_upload
+from service.pages.routes import render
+from service.uploads import Upload, Uploaded, UploadRefused
+from service.web.comment_pages import _proposal
 from service.web.routes import _app, _gettext, _lang, _require_resident
 from service.web.session import Resident, check_csrf
 
 router = APIRouter(include_in_schema=False)
-
-
-async def _uploaded(request: Request) -> Upload | UploadRefused:
-    try:
-        return await read_upload(request)
-    except UploadRefused as refused:
-        return refused
-
-
-Uploaded = Annotated[Upload | UploadRefused, Depends(_uploaded)]
-
-
-def _proposal(app: Medborgarbudget, proposal_id: str) -> Proposal:
-    try:
-        return app.proposal(proposal_id)
-    except NotFound:
-        raise PageNotFound(proposal_id) from None
 
 
 def _context(app: Medborgarbudget, proposal: Proposal, resident: Resident) -> dict[str, Any]:
