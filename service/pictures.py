@@ -70,8 +70,8 @@ def _may_add(app: Medborgarbudget, proposal: Proposal, identity: str) -> None:
 def _add_picture(app: Commands, c: AddPicture, write: Write) -> PictureRef:
     assert isinstance(app, Medborgarbudget)
     proposal = _proposal_of(app, c.proposal_id, c.cycle_id)
-    alt = alt_text(c.alt)
     _may_add(app, proposal, c.identity)
+    alt = alt_text(c.alt)
     prepared = prepare(c.data)
     picture = PictureRef(prepared.digest, alt, prepared.variants[-1].media_type,
                          prepared.width, prepared.height, prepared.widths, prepared.size)

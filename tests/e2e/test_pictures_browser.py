@@ -94,6 +94,15 @@ def test_the_proposer_uploads_a_picture_through_the_form(
     assert "/960.webp 960w" in (picture.get_attribute("srcset") or "")
     assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
 
+    # A forged form (another site posting with the resident's cookie, no CSRF token) stores
+    # nothing.
+    before = live_service.stored()
+    forged = page.request.post(f"/proposals/{proposal}/pictures", multipart={
+        "alt": "Förfalskad", "picture": {"name": "x.png", "mimeType": "image/png",
+                                         "buffer": files.png(200, 100)}})
+    assert forged.status == 403
+    assert live_service.stored() == before
+
     # With JavaScript, for axe-core, on a phone's width.
     checked = new_page()
     sign_in_locally(checked, name, YEAR, next_path=f"/proposals/{proposal}", lang=lang)
