@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
     "configure": frozenset({Phase.DRAFT}),
     "submit_proposal": frozenset({Phase.IDEAS}),
+    # The proposer shows their idea while ideas are collected (ADR 0030).
+    "add_picture": frozenset({Phase.IDEAS}),
     "withdraw_proposal": frozenset({Phase.IDEAS, Phase.REVIEW}),
     "review_proposal": frozenset({Phase.REVIEW}),
     "merge_proposal": frozenset({Phase.REVIEW}),
@@ -77,6 +79,7 @@ COMMAND_PHASES: Mapping[str, frozenset[Phase]] = {
 COMMAND_DESCRIPTIONS: Mapping[str, str] = {
     "configure": "Changing the configuration",
     "submit_proposal": "Submitting a proposal",
+    "add_picture": "Adding a picture to a proposal",
     "withdraw_proposal": "Withdrawing a proposal",
     "review_proposal": "Reviewing a proposal",
     "merge_proposal": "Merging proposals",

@@ -33,6 +33,12 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class NotYours(DomainError):
+    """The item is someone else's: only its author may do this (403)."""
+
+    title = "Not yours"
+
+
 class Conflict(DomainError):
     """The command does not fit the current state (phase, duplicate, concurrent change)."""
 

@@ -319,6 +319,36 @@ class SupportWithdrawn(Support, topic=PROPOSAL + ".SupportWithdrawn"):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
+class PictureAdded(Payload):
+    """A picture the proposer added (ADR 0030): `digest` names its re-encoded bytes, kept
+    outside the log; `widths` the sizes stored, `width`/`height` the largest one's."""
+
+    TOPIC: ClassVar[str] = PROPOSAL + ".PictureAdded"
+    NAME: ClassVar[str] = "PictureAdded"
+    digest: str
+    alt: str
+    media_type: str
+    width: int
+    height: int
+    widths: list[int]
+    size: int
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PictureRemoved(Payload):
+    """A moderator or administrator took a picture down, with the reason; its bytes are
+    erased from the picture store."""
+
+    TOPIC: ClassVar[str] = PROPOSAL + ".PictureRemoved"
+    NAME: ClassVar[str] = "PictureRemoved"
+    digest: str
+    reason: str
+    actor: str
+    at: datetime
+
+
 # ---- ballots and the stations' rolls ------------------------------------------------------
 
 class Choices(Payload):
@@ -412,7 +442,7 @@ PAYLOADS: Final[tuple[type[Payload], ...]] = (
     AdoptionRecorded, EvaluationRecorded, EvaluationRevised, PaperBallotsEntered,
     ProposalSubmitted, ProposalReviewed, ProposalMerged, MergeUndone, ProposalWithdrawn,
     ProgressReported, ProjectCompleted, ProjectAbandoned, ProposalSupported, SupportWithdrawn,
-    BallotCast, BallotChanged, RollMarked, PotPlaceTaken,
+    PictureAdded, PictureRemoved, BallotCast, BallotChanged, RollMarked, PotPlaceTaken,
     CommentPosted, ModerationOpened, ItemReported, ItemHidden,
 )
 SCHEMA: Final[Mapping[str, type[Payload]]] = {payload.TOPIC: payload for payload in PAYLOADS}

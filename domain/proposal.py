@@ -18,8 +18,9 @@ from eventsourcing.domain import Aggregate, event
 from domain import events
 from domain import text as lengths
 from domain.documents import Place
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
+from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.proposal_states import CLOSED, PROPOSAL_MACHINE, ProposalStatus, ReviewedBefore
 from domain.text import clean_text
 
@@ -154,6 +155,8 @@ class Proposal(Aggregate):
         # The support round: the pseudonyms of the residents who support it now (keyed by this
         # proposal, so one resident's supports of two proposals share nothing).
         self.supporters: set[str] = set()
+        # Pictures shown now, by digest, in the order added (ADR 0030).
+        self.pictures: dict[str, PictureRef] = {}
 
     @property
     def tie_id(self) -> str:
@@ -363,6 +366,39 @@ class Proposal(Aggregate):
     @event("SupportWithdrawn", topic=events.SupportWithdrawn.TOPIC)
     def _support_withdrawn(self, supporter: str, at: datetime) -> None:
         self.supporters.discard(supporter)
+
+
+    # ---- pictures (ADR 0030) -------------------------------------------------------------
+
+    def add_picture(self, picture: PictureRef) -> None:
+        """The proposer adds a picture while their idea is still only submitted; at most
+        `MAX_PICTURES`, each once. Which phase and who may is the service's business."""
+        if self.status is not ProposalStatus.SUBMITTED:
+            raise Conflict(f"Pictures are added only to a submitted proposal; this one is "
+                           f"{self.status}. Nothing was stored.")
+        if picture.digest in self.pictures:
+            raise Conflict("This picture is already on the proposal. Nothing was stored.")
+        if len(self.pictures) >= MAX_PICTURES:
+            raise Conflict(f"A proposal has at most {MAX_PICTURES} pictures; remove one first. "
+                           "Nothing was stored.")
+        self._picture_added(picture.digest, alt_text(picture.alt), picture.media_type,
+                            picture.width, picture.height, list(picture.widths), picture.size,
+                            _now())
+
+    @event("PictureAdded", topic=events.PictureAdded.TOPIC)
+    def _picture_added(self, digest: str, alt: str, media_type: str, width: int, height: int,
+                       widths: list[int], size: int, at: datetime) -> None:
+        self.pictures[digest] = PictureRef(digest, alt, media_type, width, height,
+                                           tuple(widths), size)
+
+    def remove_picture(self, digest: str, reason: object, actor: str) -> None:
+        if digest not in self.pictures:
+            raise NotFound(f"The proposal has no picture '{digest}'.")
+        self._picture_removed(digest, clean_text(reason, "reason"), actor, _now())
+
+    @event("PictureRemoved", topic=events.PictureRemoved.TOPIC)
+    def _picture_removed(self, digest: str, reason: str, actor: str, at: datetime) -> None:
+        self.pictures.pop(digest, None)
 
 
 # Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.

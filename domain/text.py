@@ -17,6 +17,7 @@ DESCRIPTION: Final = 5000  # a proposal's description
 REASON: Final = 2000  # a reason, a note, an explanation
 REPORT: Final = 20000  # an evaluation report
 ADDRESS: Final = 500  # a web address
+ALT_TEXT: Final = 300  # what a picture shows, for those who cannot see it (ADR 0030)
 
 
 def clean_text(value: object, field_name: str, max_length: int = REASON) -> str:

@@ -122,6 +122,9 @@ class Batch:
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # (cycle, proposal) whose stored result rows must lose the title (hidden after the count)
     hidden_titles: list[tuple[str, str]] = field(default_factory=list)
+    # What the picture index must do, in the order of the events (ADR 0030): ("shown",
+    # digest, proposal, cycle), ("gone", digest, proposal), ("hidden", "", proposal).
+    picture_changes: list[tuple[str, str, str, str]] = field(default_factory=list)
     last_position: int | None = None
     events: int = 0
 
@@ -446,6 +449,32 @@ class Batch:
                                {"step": "abandoned", "reason": event.reason}, at=event.at,
                                actor=event.actor, reason=event.reason)
 
+    # pictures (ADR 0030): the reference and the words, the bytes are elsewhere
+
+    def _picture_added(self, position: int, envelope: Envelope,
+                       event: schema.PictureAdded) -> None:
+        proposal = self._proposal(envelope.originator_id)
+        if proposal is None:
+            return
+        proposal.setdefault("pictures", []).append({
+            "digest": event.digest, "alt": event.alt, "width": event.width,
+            "height": event.height, "widths": event.widths, "media_type": event.media_type})
+        self.picture_changes.append(("shown", event.digest, envelope.originator_id,
+                                     proposal["cycle_id"]))
+        self._audit(position, proposal["cycle_id"], "picture added", proposal["title"],
+                    at=_iso(event.at), actor="resident")
+
+    def _picture_removed(self, position: int, envelope: Envelope,
+                         event: schema.PictureRemoved) -> None:
+        proposal = self._proposal(envelope.originator_id)
+        if proposal is None:
+            return
+        proposal["pictures"] = [p for p in proposal.get("pictures", [])
+                                if p["digest"] != event.digest]
+        self.picture_changes.append(("gone", event.digest, envelope.originator_id, ""))
+        self._audit(position, proposal["cycle_id"], "picture removed", proposal["title"],
+                    at=_iso(event.at), actor=event.actor, reason=event.reason)
+
     # comments and moderation (ADR 0024): no author is kept, only whether the proposer wrote
 
     def _comment_posted(self, position: int, envelope: Envelope,
@@ -475,7 +504,8 @@ class Batch:
             return
         item["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
         if event.item_kind == "proposal":
-            item.update(title="", description="", place=None)
+            item.update(title="", description="", place=None, pictures=[])
+            self.picture_changes.append(("hidden", "", event.item_id, ""))
             item["steps"].append({"step": "hidden", "at": _iso(event.at),
                                   "reason": event.reason})
             for row in self.results.get(item["cycle_id"], []):
@@ -660,6 +690,8 @@ _HANDLERS: dict[str, Handler] = dict([
     _on(schema.ProposalWithdrawn, Batch._withdrawn),
     _on(schema.ProposalSupported, Batch._supported),
     _on(schema.SupportWithdrawn, Batch._support_withdrawn),
+    _on(schema.PictureAdded, Batch._picture_added),
+    _on(schema.PictureRemoved, Batch._picture_removed),
     _on(schema.ProgressReported, Batch._progress),
     _on(schema.ProjectCompleted, Batch._completed),
     _on(schema.ProjectAbandoned, Batch._abandoned),

@@ -28,7 +28,7 @@ from projections.search import ProposalFilter
 WRITE_CACHE_KIB = 262_144
 STOP_CHECK_SECONDS = 0.2  # how often a listener waiting for a notification checks `stop`
 TABLES = ("rm_cycles", "rm_proposals", "rm_turnout", "rm_results", "rm_audit", "rm_receipts",
-          search.SEARCH_TABLE, "rm_comments")
+          search.SEARCH_TABLE, "rm_comments", "rm_pictures")
 
 CREATE = (
     "CREATE TABLE IF NOT EXISTS {rm_cycles} (cycle_id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -40,6 +40,10 @@ CREATE = (
     "cycle_id TEXT NOT NULL, proposal_id TEXT NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS {ix}rm_comments_proposal ON {rm_comments} (proposal_id)",
     "CREATE INDEX IF NOT EXISTS {ix}rm_comments_cycle ON {rm_comments} (cycle_id)",
+    # The pictures shown now, by digest: what /pictures/ serves (ADR 0030). A removed
+    # picture's row, and a hidden proposal's, is gone.
+    "CREATE TABLE IF NOT EXISTS {rm_pictures} (digest TEXT NOT NULL, proposal_id TEXT NOT NULL, "
+    "cycle_id TEXT NOT NULL, PRIMARY KEY (digest, proposal_id))",
     # A ballot's cycle and area were kept here for its later events; they are read from the
     # ballot's first event in the log instead (projections/follower.py), and a million random
     # keys are not written on a voting day.
@@ -68,6 +72,12 @@ UPSERT_PROPOSAL = ("INSERT INTO {rm_proposals} (proposal_id, cycle_id, doc) VALU
                    "ON CONFLICT (proposal_id) DO UPDATE SET doc = excluded.doc")
 UPSERT_COMMENT = ("INSERT INTO {rm_comments} (comment_id, cycle_id, proposal_id, doc) "
                   "VALUES (?, ?, ?, ?) ON CONFLICT (comment_id) DO UPDATE SET doc = excluded.doc")
+PICTURE_SQL = {
+    "shown": "INSERT INTO {rm_pictures} (digest, proposal_id, cycle_id) VALUES (?, ?, ?) "
+             "ON CONFLICT (digest, proposal_id) DO NOTHING",
+    "gone": "DELETE FROM {rm_pictures} WHERE digest = ? AND proposal_id = ?",
+    "hidden": "DELETE FROM {rm_pictures} WHERE proposal_id = ?",
+}
 DELETE_RESULTS = "DELETE FROM {rm_results} WHERE cycle_id = ?"
 HIDE_RESULT_TITLE = "UPDATE {rm_results} SET title = '' WHERE cycle_id = ? AND proposal_id = ?"
 
@@ -169,6 +179,11 @@ class ReadModelStore(TrackingRecorder):
                 cursor.executemany(self.sql(UPSERT_COMMENT),
                                    [(k, v["cycle_id"], v["proposal_id"], _dump(v))
                                     for k, v in batch.comments.items()])
+            for kind, digest, proposal_id, cycle_id in batch.picture_changes:
+                cursor.execute(self.sql(PICTURE_SQL[kind]),
+                               {"shown": [digest, proposal_id, cycle_id],
+                                "gone": [digest, proposal_id],
+                                "hidden": [proposal_id]}[kind])
             if batch.receipts:
                 self._insert_many(cursor, RECEIPTS, [(d, c) for c, d in batch.receipts])
             if batch.turnout:
@@ -286,6 +301,11 @@ class ReadModelStore(TrackingRecorder):
         """Whether a ballot of the cycle carries the receipt code with this digest."""
         return bool(self._rows("SELECT 1 FROM {rm_receipts} WHERE digest = ? AND cycle_id = ?",
                                [digest, cycle_id]))
+
+    def picture_shown(self, digest: str, besides: str | None = None) -> bool:
+        """Whether a proposal shows the picture now (`besides`: a proposal other than that)."""
+        return bool(self._rows("SELECT 1 FROM {rm_pictures} WHERE digest = ? "
+                               "AND proposal_id <> ? LIMIT 1", [digest, besides or ""]))
 
     def turnout_of(self, cycle_id: str) -> list[dict[str, Any]]:
         rows = self._rows("SELECT area, channel, day, age_band, ballots FROM {rm_turnout} "

@@ -57,6 +57,7 @@ from service.commands import (
 )
 from service.config import PERSONNUMMER
 from service.cycle_index import cycle_from_mapper, cycle_index
+from service.picture_blobs import PictureBlobs, open_picture_blobs
 from service.queries import (
     BALLOT_CAST,
     BALLOT_CHANGED,
@@ -93,6 +94,17 @@ class Medborgarbudget(Commands):
         self._cycles_lock = threading.Lock()
         self._cycles_created = []
         self._cycles_read_to = 0
+        self._picture_blobs: PictureBlobs | None = None
+        self._picture_blobs_lock = threading.Lock()
+
+    @property
+    def picture_blobs(self) -> PictureBlobs:
+        """The pictures' bytes beside this event store (ADR 0030), opened when first used:
+        most processes (the projector, the command line) never touch a picture."""
+        with self._picture_blobs_lock:
+            if self._picture_blobs is None:
+                self._picture_blobs = open_picture_blobs(self.env)
+            return self._picture_blobs
 
     def resident_pseudonym(self, cycle_id: str | UUID, identity: str, purpose: str) -> str:
         """A resident's pseudonym in one cycle for `purpose` (commenting, reporting): linked
@@ -103,6 +115,8 @@ class Medborgarbudget(Commands):
 
     def close(self) -> None:
         self.ballots.close()
+        if self._picture_blobs is not None:
+            self._picture_blobs.close()
         super().close()
 
     def keyed_digest(self, purpose: str, text: str | bytes) -> str:

@@ -2,9 +2,10 @@
 
 A backup is a gzipped tar archive: `manifest.json` (backend, schema version, the log's head) and
 the store. SQLite: copies made with SQLite's online backup API (consistent while the server
-writes) of the events, the read models, the ended sessions and the personal data (ADR 0028).
-PostgreSQL: `pg_dump` of the data in our schema (`data.sql`); the tables are made by the
-server's own code on restore, so a backup restores into a schema of any name.
+writes) of the events, the read models, the ended sessions, the personal data (ADR 0028) and
+the pictures (ADR 0030). PostgreSQL: `pg_dump` of the data in our schema (`data.sql`); the
+tables are made by the server's own code on restore, so a backup restores into a schema of any
+name.
 
 Restoring goes into an empty store only (no event in it): it never merges two histories. The
 read models are then rebuilt from the restored events.
@@ -34,6 +35,7 @@ from pathlib import Path
 from service import schema_version
 from service.config import Settings, private_file, private_folder
 from service.personal.store import PERSONAL_FILE, open_personal_data
+from service.picture_blobs import PICTURES_FILE, open_picture_blobs
 from service.read_models import READ_MODELS_FILE, open_store
 from service.runtime import open_application, rebuild_read_models
 from service.web.ended_sessions import ENDED_SESSIONS_FILE, open_ended_sessions
@@ -41,7 +43,7 @@ from service.web.ended_sessions import ENDED_SESSIONS_FILE, open_ended_sessions
 FORMAT = "medborgarbudget-backup"
 MANIFEST = "manifest.json"
 EVENTS_FILE = "events.sqlite3"
-SQLITE_FILES = (EVENTS_FILE, READ_MODELS_FILE, ENDED_SESSIONS_FILE, PERSONAL_FILE)
+SQLITE_FILES = (EVENTS_FILE, READ_MODELS_FILE, ENDED_SESSIONS_FILE, PERSONAL_FILE, PICTURES_FILE)
 DUMP = "data.sql"
 
 
@@ -213,6 +215,7 @@ def _restore_postgres(settings: Settings, archive: tarfile.TarFile, dumped_schem
     open_store(settings).close()
     open_ended_sessions(settings).close()
     open_personal_data(settings).close()
+    open_picture_blobs(env).close()
     schema = env.get("POSTGRES_SCHEMA", "public")
     with tempfile.TemporaryDirectory(prefix="medborgarbudget-restore-") as scratch:
         script = Path(scratch) / "restore.sql"

@@ -275,7 +275,7 @@ def _seed_demo(settings: Settings) -> str:
         for cycle_id in app.cycle_ids():
             if app.cycle(cycle_id).name == DEMO_NAME:
                 return str(cycle_id)
-        return str(run_demo(app, stop_in=Phase.VOTING).cycle_id)
+        return str(run_demo(app, stop_in=Phase.VOTING, pictures=True).cycle_id)
     finally:
         app.close()
 

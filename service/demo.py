@@ -132,8 +132,9 @@ def _voters(area: str, count: int, rng: random.Random) -> list[Voter]:
 
 
 def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 2027,
-             voters_per_area: int = 120) -> DemoCycle:
-    """Create the demo cycle and take it up to `stop_in` (voting: ready for residents to vote)."""
+             voters_per_area: int = 120, pictures: bool = False) -> DemoCycle:
+    """Create the demo cycle and take it up to `stop_in` (voting: ready for residents to vote).
+    `pictures`: the first ideas get a drawn picture each (`serve --demo`)."""
     rng = random.Random(seed)
     cycle_id = app.create_cycle(DEMO_NAME, "Nässjö kommun", ADMIN)
     demo = DemoCycle(cycle_id)
@@ -155,6 +156,11 @@ def run_demo(app: Medborgarbudget, stop_in: Phase = Phase.CLOSED, seed: int = 20
             cycle_id, area, title, description, estimate, category, f"demo-proposer-{n}",
             PLACES.get(title))
     duplicate = app.submit_proposal(cycle_id, *DUPLICATE, "demo-proposer-dup")
+    if pictures:
+        from service.demo_pictures import add_demo_pictures
+
+        add_demo_pictures(app, demo.proposals,
+                          {title: f"demo-proposer-{n}" for n, title in enumerate(demo.proposals)})
     app.trigger(cycle_id, "close_ideas", ADMIN, "Idéinsamlingen är avslutad")
 
     for title, (_, _, _, _, _, official, reason) in zip(demo.proposals, IDEAS, strict=True):

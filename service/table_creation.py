@@ -52,6 +52,14 @@ def connect(env: Mapping[str, str]) -> Any:
                            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")))
 
 
+def pool_kwargs(env: Mapping[str, str]) -> dict[str, Any]:
+    """A psycopg_pool's connection arguments (autocommit) for the database `env` names."""
+    return {"host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
+            "dbname": env["POSTGRES_DBNAME"], "user": env["POSTGRES_USER"],
+            "password": env.get("POSTGRES_PASSWORD") or None, "autocommit": True,
+            "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))}
+
+
 @contextmanager
 def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
     """Run the block (which creates tables) while no other process does so on this schema."""

@@ -6,7 +6,7 @@ read models and the residents' pages to be tested on.
 - its successor (Nässjö 2028), in voting: the comparison with the year before shows; one idea
   withdrawn, one discussed (a comment, a reply, a comment reported and hidden), ballots cast
   and some changed;
-- a third cycle collecting ideas, with an idea waiting for review.
+- a third cycle collecting ideas, with an idea waiting for review and a picture of it.
 
 `step` (e.g. a follower's catch-up) is called between the stages, so that read models can be
 kept current the way they are in service: a little at a time, while the history is written.
@@ -20,11 +20,12 @@ from datetime import date
 from uuid import UUID
 
 from domain.ballot import Ballot
-from service import comments
+from service import comments, pictures
 from service.application import Medborgarbudget
 from service.ballot_intake import Voter
 from service.demo import ADMIN, IDEAS, REVIEWER, DemoCycle, run_demo
 from tests.ballots import cast_ballot, change_ballot, person, vote_on_paper
+from tests.picture_files import png
 
 SUCCESSOR_NAME = "Medborgarbudget Nässjö 2028"
 THIRD_NAME = "Medborgarbudget Eksjö 2028"
@@ -103,6 +104,10 @@ def build_history(app: Medborgarbudget, *, voters_per_area: int = 30,
     waiting = app.submit_proposal(third, "alla", WAITING_TITLE,
                                   "En betongramp för skateboard och sparkcykel.", 180_000,
                                   "idrott", "history-proposer-eksjo")
+    # Its proposer shows it with a picture (ADR 0030).
+    app.execute(pictures.AddPicture(waiting, png(320, 240),
+                                    "En skiss av rampen bredvid sporthallen",
+                                    "history-proposer-eksjo"))
     step()
     return History(closed, successor, third, proposals, waiting)
 

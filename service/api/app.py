@@ -20,6 +20,7 @@ from service.api import (
     routes_comments,
     routes_cycles,
     routes_exports,
+    routes_pictures,
     routes_proposals,
     routes_service,
     routes_support,
@@ -44,7 +45,7 @@ from service.pages.shared_pages import SharedPages
 from service.personal.mailing import MailWorker, open_residents, transport_for
 from service.read_models import ReadModels, open_store
 from service.runtime import open_application
-from service.web import comment_pages, my_pages, support_pages
+from service.web import comment_pages, my_pages, picture_pages, support_pages
 from service.web import routes as web
 from service.web.ended_sessions import open_ended_sessions
 from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, secure_cookies
@@ -147,10 +148,11 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
 
     # Routes are matched in order: ballots, the busiest on a voting day, first.
     for router in (routes_ballots.router, routes_cycles.router, routes_proposals.router,
-                   routes_comments.router, routes_exports.router, routes_support.router,
+                   routes_comments.router, routes_pictures.router, routes_exports.router,
+                   routes_support.router,
                    routes_service.router, routes_winners.router, pages.router, legal.router,
                    branding.router, web.router, support_pages.router, comment_pages.router,
-                   my_pages.router):
+                   my_pages.router, picture_pages.router):
         api.include_router(router)
     # Leaflet as npm installed it (scripts/map_deps.sh): served from this site, no CDN. Absent
     # (no npm), the map page is its list, which is the page without JavaScript anyway.

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.errors import Conflict, DomainError, InvalidInput, NotFound, PhaseError
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound, NotYours, PhaseError
 from service.api.auth import AuthError
 from service.api.formats import ALLOWED, UnknownFormat
 from service.api.openapi import document_problems
@@ -57,6 +57,8 @@ def domain_problem(error: DomainError, application: Explains | None = None) -> J
         return problem(422, error.title, error.message, field=error.field)
     if isinstance(error, NotFound):
         return problem(404, error.title, error.message)
+    if isinstance(error, NotYours):
+        return problem(403, error.title, error.message)
     if isinstance(error, PhaseError):
         return problem(409, error.title, error.message, phase=error.phase.value
                        if hasattr(error.phase, "value") else str(error.phase),

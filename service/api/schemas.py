@@ -465,6 +465,18 @@ class ProgressOut(BaseModel):
     explanation: str | None = None
 
 
+class PictureOut(BaseModel):
+    """A picture on a proposal (ADR 0030): served re-encoded as WebP in each of `widths`."""
+
+    digest: str = Field(description="SHA-256 of the largest size: the picture's name.")
+    alt: str = Field(description="What the picture shows, for those who cannot see it.")
+    width: int
+    height: int
+    widths: list[int]
+    urls: dict[str, str] = Field(description="Each width's address, e.g. {\"480\": "
+                                             "\"/pictures/<digest>/480.webp\"}.")
+
+
 class ProposalOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
@@ -504,6 +516,9 @@ class ProposalOut(BaseModel):
     hidden_reason: str | None = Field(
         default=None, description="Set when the moderator hid the proposal: the reason, shown "
                                   "instead of its title, description and place (ADR 0024).")
+    pictures: list[PictureOut] = Field(
+        default_factory=list, description="At most three, none while the proposal is hidden "
+                                          "(ADR 0030).")
 
 
 class ProposalList(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -69,7 +69,20 @@ def proposal_view(proposal: Proposal, currency: str, position: int | None = None
         submitted_at=proposal.submitted_at, version=proposal.version,
         feedback_url=f"/proposals/{proposal.id}", position=position,
         hidden_reason=hidden,
+        pictures=[] if hidden is not None else [
+            schemas.PictureOut(**picture_out(p.digest, p.alt, p.width, p.height, p.widths))
+            for p in proposal.pictures.values()],
     ).model_dump(mode="json")
+
+
+def picture_url(digest: str, width: int) -> str:
+    return f"/pictures/{digest}/{width}.webp"
+
+
+def picture_out(digest: str, alt: str, width: int, height: int,
+                widths: Sequence[int]) -> dict[str, Any]:
+    return {"digest": digest, "alt": alt, "width": width, "height": height,
+            "widths": list(widths), "urls": {str(w): picture_url(digest, w) for w in widths}}
 
 
 def results_view(cycle: BudgetCycle, audit: Mapping[str, Any] | None = None,

@@ -23,6 +23,7 @@ from domain.cycle import COMMAND_PHASES, web_address
 from domain.errors import InvalidInput
 from domain.money import currency_of
 from domain.phases import Phase
+from domain.pictures import MAX_PICTURES
 from domain.proposal_states import CLOSED, ProposalStatus
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
@@ -421,6 +422,7 @@ def proposal_page(request: Request, proposal_id: str, position: Reached,
 
 # The phases a cycle takes comments in (domain.cycle.COMMAND_PHASES), as the read models name them.
 COMMENT_PHASES = frozenset(p.value for p in COMMAND_PHASES["comment"])
+PICTURE_PHASES = frozenset(p.value for p in COMMAND_PHASES["add_picture"])
 
 
 def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
@@ -445,6 +447,11 @@ def _proposal_page(read_models: ReadModels, proposal_id: str) -> Page:
         "titles": _titles(rows), "support": support,
         "comments": comments, "comment_count": sum(1 + len(c["replies"]) for c in comments),
         "comments_open": cycle["phase"] in COMMENT_PHASES,
+        # The link to add a picture (whose the proposal is, the form's page checks).
+        "pictures_open": cycle["phase"] in PICTURE_PHASES and not proposal.get("hidden")
+        and proposal["status"] == ProposalStatus.SUBMITTED
+        and len(proposal.get("pictures", [])) < MAX_PICTURES,
+        "max_pictures": MAX_PICTURES,
         "progress_chart": bar, "percent": latest,
         # A category of the cycle's list by its name; free text (or none) as it was given.
         "category": category_names(cycle.get("categories")).get(proposal["category"],

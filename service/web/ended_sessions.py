@@ -18,10 +18,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from service.config import Settings
-from service.table_creation import POSTGRES, connect, one_at_a_time, private_sqlite
+from service.table_creation import POSTGRES, connect, one_at_a_time, pool_kwargs, private_sqlite
 
 ENDED_SESSIONS_FILE = "sessions.sqlite3"
 TABLE = "ended_sessions"
@@ -83,14 +82,9 @@ class PostgresEndedSessions(EndedSessions):
         with one_at_a_time(env), connect(env) as connection:
             for statement in CREATE:
                 connection.execute(statement.format(table=self._table))
-        kwargs: dict[str, Any] = {
-            "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
-            "dbname": env["POSTGRES_DBNAME"], "user": env["POSTGRES_USER"],
-            "password": env.get("POSTGRES_PASSWORD") or None, "autocommit": True,
-            "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5"))}
         # A few connections: a look-up per page request of a signed-in resident, one at a time
         # per thread of the worker's thread pool.
-        self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=4, open=True,
+        self._pool = ConnectionPool(kwargs=pool_kwargs(env), min_size=1, max_size=4, open=True,
                                     name="ended-sessions")
 
     def _sql(self, template: str) -> str:

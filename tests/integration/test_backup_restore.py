@@ -21,10 +21,13 @@ from service.audit_export import export_lines
 from service.cli import main
 from service.config import DATA_ENV, DATABASE_URL_ENV, Settings
 from service.demo import run_demo
+from service.pictures import AddPicture
 from service.read_models import open_store
 from service.runtime import open_application
 from tests.backends import database_url
+from tests.integration.builders import drive
 from tests.paths import SCRIPT
+from tests.picture_files import png
 
 
 @pytest.fixture
@@ -60,10 +63,16 @@ def test_a_backup_restores_into_an_empty_store_with_the_same_history(
     app = open_application(settings)
     closed = run_demo(app, voters_per_area=4)
     run_demo(app, stop_in=Phase.VOTING, seed=7, voters_per_area=2)
+    # A picture, whose bytes live outside the event log (ADR 0030), is in the backup too.
+    ideas = drive(app, Phase.IDEAS)
+    mine = app.proposer_pseudonym("proposer-0")
+    proposal = next(p for p in ideas.proposals.values() if app.proposal(p).proposer == mine)
+    picture = app.execute(AddPicture(proposal, png(), "En skiss", "proposer-0")).value
+    stored_picture = app.picture_blobs.get(picture.digest, picture.width)
     head = app.recorder.max_notification_id()
     app.close()
     before = heads(settings)
-    assert len(before) == 2 and all(events for _, events in before.values())
+    assert len(before) == 3 and all(events for _, events in before.values())
 
     archive = tmp_path / "medborgarbudget.backup"
     runner = CliRunner()
@@ -79,8 +88,15 @@ def test_a_backup_restores_into_an_empty_store_with_the_same_history(
     try:
         assert store.position() == head  # the read models are rebuilt
         assert {c["id"] for c in store.cycles()} == set(before)
+        assert store.picture_shown(picture.digest)
     finally:
         store.close()
+    restored_app = open_application(fresh)
+    try:
+        assert stored_picture is not None
+        assert restored_app.picture_blobs.get(picture.digest, picture.width) == stored_picture
+    finally:
+        restored_app.close()
 
     # `audit verify`, the command a citizen runs, on the restored store's export.
     export = tmp_path / "closed.jsonl"

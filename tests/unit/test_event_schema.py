@@ -61,6 +61,7 @@ STORED_TOPICS = {
     "medborgarbudget:Proposal.Withdrawn", "medborgarbudget:Proposal.ProgressReported",
     "medborgarbudget:Proposal.Completed", "medborgarbudget:Proposal.Abandoned",
     "medborgarbudget:Proposal.Supported", "medborgarbudget:Proposal.SupportWithdrawn",
+    "medborgarbudget:Proposal.PictureAdded", "medborgarbudget:Proposal.PictureRemoved",
     "medborgarbudget:Ballot.Cast", "medborgarbudget:Ballot.Changed",
     "medborgarbudget:RollMark.Marked",
     "medborgarbudget:Comment.Posted", "medborgarbudget:Moderation.Opened",
@@ -219,6 +220,11 @@ OLDEST: dict[str, dict[str, Any]] = {
     events.ProjectAbandoned.TOPIC: {"reason": "Stopp", "actor": "admin:a", "at": AT},
     events.ProposalSupported.TOPIC: {"supporter": "p", "at": AT},
     events.SupportWithdrawn.TOPIC: {"supporter": "p", "at": AT},
+    events.PictureAdded.TOPIC: {"digest": "d" * 64, "alt": "En brygga", "media_type":
+                                "image/webp", "width": 960, "height": 640, "widths": [480, 960],
+                                "size": 51_200, "at": AT},
+    events.PictureRemoved.TOPIC: {"digest": "d" * 64, "reason": "Visar ett ansikte",
+                                  "actor": "reviewer:m", "at": AT},
     events.BallotCast.TOPIC: {
         "originator_topic": events.BALLOT, "cycle_id": "c", "area": "norr", "voter": "v",
         "selections": ["a"], "points": None, "channel": "digital", "station": None, "at": AT,

@@ -1,0 +1,131 @@
+"""Pictures in headless Chromium (issue 18, ADR 0030), in Swedish and English: the proposer
+uploads a photo through the plain form without JavaScript, sees it on the proposal page with its
+alt text and as a thumbnail in the list; a picture without a description is refused clearly;
+axe-core finds no violation on the form or the pages, and nothing scrolls sideways at 390 px."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from domain.identity import personnummer_of
+from tests import picture_files as files
+from tests.e2e.participation_support import (
+    LiveService,
+    NewPage,
+    Screenshots,
+    axe_violations,
+    birth_year_for,
+    browser_fixture,  # noqa: F401 (a fixture)
+    create_cycle,
+    live_service_fixture,  # noqa: F401 (a fixture)
+    new_page_fixture,  # noqa: F401 (a fixture)
+    sign_in_locally,
+    unique,
+)
+
+pytestmark = pytest.mark.slow
+
+YEAR = birth_year_for(40)
+WORDS = {
+    "sv": {"add": "Lägg till en bild", "submit": "Lägg till bilden",
+           "describe": "Beskriv vad bilden visar"},
+    "en": {"add": "Add a picture", "submit": "Add the picture",
+           "describe": "Describe what the picture shows"},
+}
+ALT = {"sv": "Den gamla bryggan vid sjön, med trasiga plankor",
+       "en": "The old jetty at the lake, with broken planks"}
+
+
+def _identity(name: str) -> str:
+    """The personnummer the local test sign-in gives `name` (service/web/routes.py)."""
+    serial = int.from_bytes(hashlib.sha256(name.casefold().encode()).digest()[:4]) % 1000
+    return str(personnummer_of(date(YEAR, 7, 1), serial))
+
+
+def _navigate(page: Page, action: object) -> int:
+    with page.expect_navigation() as navigation:
+        action()  # type: ignore[operator]
+    response = navigation.value
+    assert response is not None
+    return response.status
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than a 390px phone"
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_proposer_uploads_a_picture_through_the_form(
+        live_service: LiveService, new_page: NewPage, lang: str, tmp_path: Path) -> None:
+    words = WORDS[lang]
+    shots = Screenshots(f"pictures-{lang}")
+    name = unique("Bildar Bengtsson")
+    cycle = create_cycle(live_service, unique(f"Bildomgången {lang}"))
+    proposal = str(live_service.app.submit_proposal(
+        cycle.id, "norr", f"Ny brygga {lang}", "Bryggan vid sjön behöver bytas.", 80_000,
+        "test", _identity(name)))
+    photo = tmp_path / "brygga.jpg"
+    photo.write_bytes(files.photo(1600, 1200, gps=True))
+    query = "" if lang == "sv" else "?lang=en"
+
+    # Without JavaScript: the form is a plain multipart POST.
+    page = new_page(javascript=False)
+    sign_in_locally(page, name, YEAR, next_path=f"/proposals/{proposal}", lang=lang)
+    _navigate(page, page.get_by_role("link", name=words["add"]).click)
+    expect(page.locator("h1")).to_have_text(words["add"])
+    before = live_service.stored()
+    page.set_input_files("#picture", str(photo))
+    assert _navigate(page, page.get_by_role("button", name=words["submit"]).click) == 422
+    expect(page.get_by_role("alert")).to_contain_text(words["describe"])
+    assert live_service.stored() == before
+    page.set_input_files("#picture", str(photo))
+    page.fill("#alt", ALT[lang])
+    assert _navigate(page, page.get_by_role("button", name=words["submit"]).click) == 200
+    assert f"/proposals/{proposal}" in page.url
+    picture = page.get_by_role("img", name=ALT[lang])
+    expect(picture).to_be_visible()
+    assert "/960.webp 960w" in (picture.get_attribute("srcset") or "")
+    assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    # A forged form (another site posting with the resident's cookie, no CSRF token) stores
+    # nothing.
+    before = live_service.stored()
+    forged = page.request.post(f"/proposals/{proposal}/pictures", multipart={
+        "alt": "Förfalskad", "picture": {"name": "x.png", "mimeType": "image/png",
+                                         "buffer": files.png(200, 100)}})
+    assert forged.status == 403
+    assert live_service.stored() == before
+
+    # With JavaScript, for axe-core, on a phone's width.
+    checked = new_page()
+    sign_in_locally(checked, name, YEAR, next_path=f"/proposals/{proposal}", lang=lang)
+    found: dict[str, list[str]] = {}
+    for step, path in (("proposal", f"/proposals/{proposal}{query}"),
+                       ("form", f"/proposals/{proposal}/pictures{query}"),
+                       ("list", f"/cycles/{cycle.id}/proposals{query}")):
+        checked.goto(path)
+        assert checked.locator("html").get_attribute("lang") == lang
+        _no_sideways_scroll(checked)
+        found[step] = axe_violations(checked)
+        shots.take(checked, step)
+    thumbnail = checked.locator(f"a[href^='/proposals/{proposal}'] img.thumb")
+    expect(thumbnail).to_have_count(1)
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_someone_elses_proposal_shows_no_form(live_service: LiveService,
+                                              new_page: NewPage) -> None:
+    cycle = create_cycle(live_service, unique("Bildomgången främling"))
+    proposal = next(iter(cycle.proposals.values()))
+    page = new_page(javascript=False)
+    sign_in_locally(page, unique("Främling"), YEAR, next_path=f"/proposals/{proposal}/pictures")
+    response = page.goto(f"/proposals/{proposal}/pictures")
+    assert response is not None and response.status == 403
+    expect(page.locator("form[enctype='multipart/form-data']")).to_have_count(0)
