@@ -319,13 +319,10 @@ class SupportWithdrawn(Support, topic=PROPOSAL + ".SupportWithdrawn"):
     pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class PictureAdded(Payload):
+class PictureAdded(Payload, topic=PROPOSAL + ".PictureAdded"):
     """A picture the proposer added (ADR 0030): `digest` names its re-encoded bytes, kept
     outside the log; `widths` the sizes stored, `width`/`height` the largest one's."""
 
-    TOPIC: ClassVar[str] = PROPOSAL + ".PictureAdded"
-    NAME: ClassVar[str] = "PictureAdded"
     digest: str
     alt: str
     media_type: str
@@ -336,17 +333,11 @@ class PictureAdded(Payload):
     at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class PictureRemoved(Payload):
+class PictureRemoved(Explained, topic=PROPOSAL + ".PictureRemoved"):
     """A moderator or administrator took a picture down, with the reason; its bytes are
     erased from the picture store."""
 
-    TOPIC: ClassVar[str] = PROPOSAL + ".PictureRemoved"
-    NAME: ClassVar[str] = "PictureRemoved"
     digest: str
-    reason: str
-    actor: str
-    at: datetime
 
 
 # ---- ballots and the stations' rolls ------------------------------------------------------
