@@ -44,7 +44,7 @@ PROPOSAL_COLUMNS = (
     Column("progress_at", Kind.INSTANT, 20), Column("progress_note", width=40),
     Column("progress_explanation", width=40), Column("submitted_at", Kind.INSTANT, 20),
     Column("version", Kind.INTEGER), Column("feedback_url", width=50),
-    Column("hidden_reason", width=40),
+    Column("hidden_reason", width=40), Column("pictures", Kind.INTEGER),
 )
 
 
@@ -87,5 +87,6 @@ def proposals_table(proposals: Sequence[Mapping[str, Any]], currency: str) -> Ta
             "spent_minor": latest.get("spent_minor"), "progress_at": latest.get("at"),
             "progress_note": latest.get("note"),
             "progress_explanation": latest.get("explanation"),
+            "pictures": len(proposal.get("pictures") or ()),  # the bytes are not the table's
         })
     return Table("proposals", PROPOSAL_COLUMNS, rows, currency)

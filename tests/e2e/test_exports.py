@@ -175,11 +175,13 @@ def test_proposals_as_csv_and_xlsx_say_what_the_json_says_and_name_no_proposer(
     for proposal, row, cells in zip(proposals, by_csv, by_xlsx, strict=True):
         assert proposal["progress"] == []
         # `position` is for answers to writes (null in a listing), not a column.
-        flat = {k: v for k, v in proposal.items() if k not in ("place", "progress", "position")}
+        flat = {k: v for k, v in proposal.items()
+                if k not in ("place", "progress", "position", "pictures")}
         for key, value in flat.items():
             assert row[key] == as_csv(value), (key, row[key], value)
             same_cell(cells[key], value, kind_of(key, value))
         assert row["progress_reports"] == "0" and cells["progress_reports"].value == 0
+        assert row["pictures"] == str(len(proposal["pictures"]))
     assert not {"proposer", "proposer_id", "voter"} & set(by_csv[0])
 
 

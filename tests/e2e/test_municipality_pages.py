@@ -68,7 +68,7 @@ def test_the_municipalitys_name_logo_and_colours_come_from_configuration(
     logo = tmp_path / "vapen.svg"
     logo.write_text("<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8'/>")
     branded = Settings(settings.data_dir, settings.database_url, brand_colour="#7a1f3d",
-                       logo=str(logo), municipality="Nässjö kommun")
+                       logo=str(logo), municipality="Nässjö kommun", map_tiles="off")
     with TestClient(create_app(branded, app=app, follow=True)) as client:
         home = client.get("/")
         assert '<link rel="stylesheet" href="/brand.css">' in home.text
@@ -81,7 +81,7 @@ def test_the_municipalitys_name_logo_and_colours_come_from_configuration(
         assert served.status_code == 200 and served.headers["content-type"] == "image/svg+xml"
         assert "img-src 'self' data:;" in home.headers["content-security-policy"]
     remote = Settings(settings.data_dir, settings.database_url,
-                      logo="https://www.nassjo.se/vapen.svg")
+                      logo="https://www.nassjo.se/vapen.svg", map_tiles="off")
     with TestClient(create_app(remote, app=app, follow=True)) as client:
         home = client.get("/")
         assert 'src="https://www.nassjo.se/vapen.svg"' in home.text
@@ -90,6 +90,13 @@ def test_the_municipalitys_name_logo_and_colours_come_from_configuration(
         assert client.get("/brand/logo").status_code == 404
         # Unbranded colours are the service's own.
         assert "--brand: #0b4f8a" in client.get("/brand.css").text
+    # With the map's tiles too, images may come from both hosts and no other.
+    both = Settings(settings.data_dir, settings.database_url,
+                    logo="https://www.nassjo.se/vapen.svg",
+                    map_tiles="https://kartor.nassjo.se/{z}/{x}/{y}.png")
+    with TestClient(create_app(both, app=app, follow=True)) as client:
+        assert "img-src 'self' data: https://www.nassjo.se https://kartor.nassjo.se;" in \
+            client.get("/").headers["content-security-policy"]
 
 
 def test_a_ballot_posted_for_an_area_closed_to_the_resident_is_refused_in_their_words(

@@ -173,6 +173,8 @@ def site(live_service: LiveService) -> Site:
     pages["accessibility"] = "/tillganglighetsredogorelse"
     pages["privacy"] = "/personuppgifter"
     pages["not-found"] = f"/cycles/{MISSING}"
+    pages["map-voting"] = f"/cycles/{history.voting}/map"
+    pages["map-closed"] = f"/cycles/{closed.cycle_id}/map"
 
     comment = comments.post_comment(app, discussed, "Var ska det ligga? " * 20, "phone-resident")
     resident = {
@@ -181,6 +183,11 @@ def site(live_service: LiveService) -> Site:
         "reply": f"/proposals/{discussed}/comment?reply_to={comment}",
         "report-comment": f"/report/comments/{comment}",
         "report-proposal": f"/report/proposals/{discussed}",
+        "vote-areas": f"/cycles/{history.voting}/vote",
+        "ballot": f"/cycles/{history.voting}/vote/norr",
+        "my-pages": "/mina-sidor",
+        "follow": f"/proposals/{discussed}/follow",
+        "erase": "/mina-sidor/radera",
     }
     _caught_up(live_service)
     return Site(live_service, pages, resident)
