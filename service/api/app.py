@@ -52,8 +52,9 @@ from service.web.session import SESSION_SECRET_ENV, SessionCookie, Sessions, sec
 from service.web.sign_in_mode import wants_test_sign_in
 
 STATIC = Path(__file__).resolve().parents[1] / "pages" / "static"
-LEAFLET = (Path(__file__).resolve().parents[1] / "pages" / "vendor" / "node_modules" / "leaflet"
-           / "dist")
+VENDOR = Path(__file__).resolve().parents[1] / "pages" / "vendor" / "node_modules"
+LEAFLET = VENDOR / "leaflet" / "dist"
+MARKER_CLUSTER = VENDOR / "leaflet.markercluster" / "dist"
 
 MAX_BODY_BYTES = 1_000_000
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False,
@@ -157,6 +158,8 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     # Leaflet as npm installed it (scripts/map_deps.sh): served from this site, no CDN. Absent
     # (no npm), the map page is its list, which is the page without JavaScript anyway.
     api.mount("/static/leaflet", StaticFiles(directory=LEAFLET, check_dir=False), name="leaflet")
+    api.mount("/static/markercluster", StaticFiles(directory=MARKER_CLUSTER, check_dir=False),
+              name="markercluster")
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.install(api)
     return api

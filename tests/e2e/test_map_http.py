@@ -167,6 +167,9 @@ def test_the_map_page_lists_the_proposals_with_a_point(api: Api,
     assert '<script src="/static/leaflet/leaflet.js" defer></script>' in page.text
     assert api.client.get("/static/leaflet/leaflet.js").status_code == 200
     assert api.client.get("/static/leaflet/images/marker-icon.png").status_code == 200
+    assert ('<script src="/static/markercluster/leaflet.markercluster.js" defer></script>'
+            in page.text)
+    assert api.client.get("/static/markercluster/leaflet.markercluster.js").status_code == 200
     english = api.client.get(f"/cycles/{cycle.id}/map", params={"lang": "en"})
     assert "Proposals with a place: 3" in english.text
     assert "Förslag med en plats: 3" in page.text

@@ -29,6 +29,12 @@
   }).addTo(map);
   if (outlines.getLayers().length) { bounds.extend(outlines.getBounds()); }
   var closeLabel = element.getAttribute("data-close");
+  // Markers closer than a finger's width are drawn as one numbered cluster (opened by a click,
+  // a tap or Enter), so no marker hides another and every target stays at least 24 px
+  // (WCAG 2.5.8). Without the plugin the markers go straight on the map.
+  var markers = L.markerClusterGroup
+    ? L.markerClusterGroup({ maxClusterRadius: 80, showCoverageOnHover: false })
+    : map;
   document.querySelectorAll("#map-proposals li[data-lat]").forEach(function (item) {
     var link = item.querySelector("a");
     var point = [Number(item.getAttribute("data-lat")), Number(item.getAttribute("data-lon"))];
@@ -48,9 +54,10 @@
         var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
         if (close) { close.setAttribute("aria-label", closeLabel); close.title = closeLabel; }
       })
-      .addTo(map);
+      .addTo(markers);
     bounds.extend(point);
   });
+  if (markers !== map) { markers.addTo(map); }
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
   } else {
