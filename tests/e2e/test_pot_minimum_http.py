@@ -64,12 +64,12 @@ def test_no_votes_no_money_over_the_api_and_on_the_results_page(api: Api) -> Non
     assert swedish.status_code == 200
     assert "Minsta antal röster för att få pengar: 1." in swedish.text
     assert "Inget minsta antal röster: ett förslag kunde få pengar utan röster." in swedish.text
-    assert "under potens minsta antal på 1 röst: har 0 röster" in swedish.text
+    assert "Under potens minsta antal på 1 röst: har 0 röster." in swedish.text
     english = api.client.get(f"/cycles/{cycle_id}/results",
                              params={"position": position, "lang": "en"}).text
     assert "Minimum number of votes to be funded: 1." in english
     assert "No minimum number of votes: a proposal could be funded without votes." in english
-    assert "below the pot&#39;s minimum of 1 vote: it has 0 votes" in english
+    assert "Below the pot&#39;s minimum of 1 vote: it has 0 votes." in english
 
 
 def test_a_malformed_minimum_is_refused_naming_the_field(api: Api) -> None:
