@@ -19,8 +19,10 @@ from tests.integration.server_support import (
     demo_cycle,
     drive_residents,
     resident_headers,
+    start_projector,
     start_server,
     stop,
+    wait_for_page,
 )
 
 PICTURE = re.compile(r'<img[^>]* src="/pictures/([0-9a-f]{64})/')
@@ -31,6 +33,7 @@ def test_proposal_pages_carry_pictures_and_comments_and_residents_read_them(
         settings: Settings, tmp_path: Path) -> None:
     rich = rich_pages.seed(settings)
     server = start_server(settings, tmp_path, 2 if settings.database_url else 1)
+    projector = start_projector(settings, tmp_path)  # on PostgreSQL, as the benchmark runs
     try:
         rich_pages.wait_until_shown(server.base, rich)
         with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) as client:
@@ -42,6 +45,7 @@ def test_proposal_pages_carry_pictures_and_comments_and_residents_read_them(
         assert len(set(PICTURE.findall(listed))) == rich_pages.PROPOSALS
 
         demo = demo_cycle(server.base)
+        wait_for_page(server.base, f"/cycles/{demo.cycle_id}")
         voters = [valid_personnummer(n) for n in range(RESIDENTS)]
         outcomes = drive_residents(
             server.base, demo, resident_headers(settings, voters),
@@ -49,6 +53,8 @@ def test_proposal_pages_carry_pictures_and_comments_and_residents_read_them(
             browse=Browse(rich.list_path, rich.proposal_paths))
     finally:
         stop(server.process)
+        if projector is not None:
+            stop(projector)
     assert Counter((o.kind, o.status) for o in outcomes) == {
         ("page", 200): 2 * RESIDENTS, ("list", 200): RESIDENTS,
         ("proposal", 200): RESIDENTS, ("ballot", 201): RESIDENTS}
