@@ -15,6 +15,9 @@ Each figure is measured side by side with its reference in the same run:
    the page again, pausing one to three seconds between the three as a person would (without
    pauses, 500 requests sent in the same instant measure only the queue they form); the table
    shows how many residents were in fact in the middle of their visit at the same moment;
+   before voting each resident also reads, after the same pauses, the proposals list (with
+   thumbnails) and one proposal page of another cycle whose proposals carry three pictures and
+   twenty comments each (benchmarks.rich_pages), and their p50/p95/p99 are shown too;
 3. projection catch-up against the library reading the same log (benchmarks.bench_projection);
 4. `audit verify` of a generated export (benchmarks.bench_audit_verify);
 5. the allocation rules against pabutools (benchmarks.bench_tally);
@@ -62,6 +65,7 @@ from benchmarks import (
     bench_projection,
     bench_soak,
     bench_tally,
+    rich_pages,
 )
 from benchmarks.bench_projection import fresh_settings
 from benchmarks.generate import _ballots
@@ -71,6 +75,7 @@ from service.demo import run_demo
 from service.runtime import open_application
 from tests.identities import valid_personnummer
 from tests.integration.server_support import (
+    Browse,
     Outcome,
     Pacing,
     demo_cycle,
@@ -135,6 +140,9 @@ class HttpRun:
     ballot_ms: tuple[float, float, float]
     page_ms: tuple[float, float, float]
     session_page_ms: tuple[float, float, float]  # residents with a session cookie
+    list_ms: tuple[float, float, float]  # the proposals list with thumbnails
+    proposal_ms: tuple[float, float, float]  # a proposal page: 3 pictures, 20 comments
+    session_rich_ms: tuple[float, float, float]  # both, with a session cookie
     latency_errors: int
     at_once: int  # residents in the middle of their visit at the same moment, at most
     unexpected: str  # the answers other than 201 (ballots) and 200 (pages), by status
@@ -158,11 +166,14 @@ def _ms(values: list[float]) -> tuple[float, float, float]:
 def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
     with fresh_settings(backend, keep=False) as settings:
         workdir = settings.data_dir.parent
+        rich = rich_pages.seed(settings)
+        browse = Browse(rich.list_path, rich.proposal_paths)
         server = start_server(settings, workdir, workers)
         projector = start_projector(settings, workdir)
         try:
             demo = demo_cycle(server.base)
             wait_for_page(server.base, f"/cycles/{demo.cycle_id}")
+            rich_pages.wait_until_shown(server.base, rich)
             voters = [valid_personnummer(n)
                       for n in range(sizes.ballots + 2 * sizes.residents)]
             headers = resident_headers(settings, voters)
@@ -175,12 +186,13 @@ def http_run(backend: str, workers: int, sizes: Sizes) -> HttpRun:
             residents = voters[sizes.ballots:sizes.ballots + sizes.residents]
             second = drive_residents(server.base, demo, headers, rng_ballots, residents,
                                      concurrency=sizes.residents, pages=2,
-                                     pacing=RESIDENTS_PACING)
+                                     pacing=RESIDENTS_PACING, browse=browse)
             # The same again, as residents with a session cookie.
             third = drive_residents(server.base, demo, headers, rng_ballots,
                                     voters[sizes.ballots + sizes.residents:],
                                     concurrency=sizes.residents, pages=2,
-                                    pacing=RESIDENTS_PACING, page_headers=SESSION)
+                                    pacing=RESIDENTS_PACING, page_headers=SESSION,
+                                    browse=browse)
         finally:
             stop(server.process)
             if projector is not None:
@@ -205,6 +217,9 @@ def _check(settings: Settings, cycle_id: str, first: list[Outcome], second: list
         ballot_ms=_ms([o.seconds for o in second if o.kind == "ballot"]),
         page_ms=_ms([o.seconds for o in second if o.kind == "page"]),
         session_page_ms=_ms([o.seconds for o in third if o.kind == "page"]),
+        list_ms=_ms([o.seconds for o in second if o.kind == "list"]),
+        proposal_ms=_ms([o.seconds for o in second if o.kind == "proposal"]),
+        session_rich_ms=_ms([o.seconds for o in third if o.kind in ("list", "proposal")]),
         latency_errors=sum(1 for o in (*second, *third) if not _answered_as_meant(o)),
         at_once=most_at_once(second),
         unexpected=", ".join(f"{what}: {n}" for what, n in sorted(unexpected.items())),
@@ -326,6 +341,13 @@ def main(argv: list[str] | None = None) -> int:
                      run.page_ms, at_once, 100),
             _latency(f"the same, {sizes.residents} residents with a session cookie",
                      run.session_page_ms, "session read, own account corner", 100),
+            _latency(f"proposal page latency (3 pictures, {rich_pages.COMMENTS} comments), "
+                     f"{backend}, {sizes.residents} at once", run.proposal_ms,
+                     f"one of {rich_pages.PROPOSALS}, read by every resident", 100),
+            _latency(f"proposals list latency (thumbnails), {backend}, {sizes.residents} at once",
+                     run.list_ms, f"{rich_pages.PROPOSALS} proposals, 3 pictures each", 100),
+            _latency(f"the same two, {sizes.residents} residents with a session cookie",
+                     run.session_rich_ms, "session read, own account corner", 100),
         ]
         errors = run.errors + run.latency_errors
         rows.append(Row(f"lost / doubled ballots, {backend} (errors: {errors})",

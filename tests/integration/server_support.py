@@ -223,12 +223,24 @@ def resident_headers(settings: Settings, voters: Sequence[str]) -> dict[str, dic
 @dataclass(frozen=True)
 class Outcome:
     voter: str
-    kind: str  # "ballot" or "page"
+    kind: str  # "ballot", "page" (the feedback page), "list" or "proposal" (see Browse)
     status: int | None  # None: no answer (connection refused or reset, time-out)
     seconds: float
     body: Mapping[str, Any] = field(default_factory=dict)
     error: str = ""  # when there was no answer: the client's exception
     started: float = 0.0  # perf_counter() when the request was sent
+
+
+@dataclass(frozen=True)
+class Browse:
+    """Pages a resident also reads before voting: a list of proposals, then one proposal
+    (resident number n reads `proposals[n % len(proposals)]`)."""
+
+    list_path: str
+    proposals: Sequence[str]
+
+    def paths(self, number: int) -> dict[str, str]:
+        return {"list": self.list_path, "proposal": self.proposals[number % len(self.proposals)]}
 
 
 @dataclass(frozen=True)
@@ -245,11 +257,13 @@ async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, dem
                     voter: str, headers: Mapping[str, str], selections: Sequence[str],
                     pages: int, delay: float, pauses: Sequence[float],
                     seen: list[Outcome] | None, page_headers: Mapping[str, str],
-                    ) -> list[Outcome]:
+                    browsed: Mapping[str, str]) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    paths = {"page": f"/cycles/{demo.cycle_id}", **browsed}
     await asyncio.sleep(delay)
     async with gate:
-        kinds = ["page", "ballot", *["page"] * (pages - 1)] if pages else ["ballot"]
+        kinds = (["page", *browsed, "ballot", *["page"] * (pages - 1)] if pages
+                 else ["ballot"])
         for number, kind in enumerate(kinds):
             if number:
                 await asyncio.sleep(pauses[number - 1])
@@ -268,8 +282,7 @@ async def _resident(session: aiohttp.ClientSession, gate: asyncio.Semaphore, dem
                         else:
                             await response.read()
                 else:
-                    async with session.get(f"/cycles/{demo.cycle_id}",
-                                           headers=page_headers) as response:
+                    async with session.get(paths[kind], headers=page_headers) as response:
                         status = response.status
                         await response.read()
             except (TimeoutError, aiohttp.ClientError, OSError) as failure:
@@ -286,7 +299,7 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
                  ballots: Mapping[str, Sequence[str]], attempts: Sequence[str],
                  concurrency: int, pages: int, pacing: Pacing,
                  seen: list[Outcome] | None, page_headers: Mapping[str, str],
-                 ) -> list[Outcome]:
+                 browse: Browse | None) -> list[Outcome]:
     gate = asyncio.Semaphore(concurrency)
     rng = random.Random(pacing.seed)
     low, high = pacing.think
@@ -299,8 +312,9 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
                                      timeout=timeout) as session:
         done = await asyncio.gather(*(
             _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
-                      number * spacing, [rng.uniform(low, high) for _ in range(pages)], seen,
-                      page_headers)
+                      number * spacing,
+                      [rng.uniform(low, high) for _ in range(pages + (2 if browse else 0))],
+                      seen, page_headers, browse.paths(number) if browse else {})
             for number, voter in enumerate(attempts)))
     return [outcome for outcomes in done for outcome in outcomes]
 
@@ -309,15 +323,17 @@ def drive_residents(base: str, demo: Demo, headers: Mapping[str, Mapping[str, st
                     ballots: Mapping[str, Sequence[str]], attempts: Sequence[str], *,
                     concurrency: int, pages: int = 1, pacing: Pacing | None = None,
                     seen: list[Outcome] | None = None,
-                    page_headers: Mapping[str, str] | None = None) -> list[Outcome]:
-    """Each attempt is a resident who reads the cycle's feedback page, casts a ballot, then reads
-    the page `pages - 1` more times; at most `concurrency` residents at once, paced by
-    `pacing` (default: no pauses); each answer is also appended to `seen` as it arrives, for a
-    caller watching from another thread. Pages are asked for with `page_headers` (e.g. a session
-    cookie). Every request is bounded by REQUEST_TIMEOUT. The client is aiohttp: httpx's pool
-    spent more CPU per request than the server did."""
+                    page_headers: Mapping[str, str] | None = None,
+                    browse: Browse | None = None) -> list[Outcome]:
+    """Each attempt is a resident who reads the cycle's feedback page (then, with `browse`, a
+    list of proposals and one proposal: outcomes of kind "list" and "proposal"), casts a
+    ballot, then reads the feedback page `pages - 1` more times; at most `concurrency`
+    residents at once, paced by `pacing` (default: no pauses); each answer is also appended to
+    `seen` as it arrives, for a caller watching from another thread. Pages are asked for with
+    `page_headers` (e.g. a session cookie). Every request is bounded by REQUEST_TIMEOUT. The
+    client is aiohttp: httpx's pool spent more CPU per request than the server did."""
     return asyncio.run(_drive(base, demo, headers, ballots, attempts, concurrency, pages,
-                              pacing or Pacing(), seen, page_headers or {}))
+                              pacing or Pacing(), seen, page_headers or {}, browse))
 
 
 def most_at_once(outcomes: Sequence[Outcome]) -> int:
