@@ -202,9 +202,10 @@ def test_the_pages_show_old_amounts_in_their_currency(settings: Settings,
     with TestClient(create_app(settings, app=old_app)) as client:
         results = client.get(f"/cycles/{CYCLES['demo']}/results").text
         assert "250\u00a0000\u00a0kr" in results
-        assert "fick inte plats: 20\u00a0000\u00a0kr kvar, kostar 38\u00a0000\u00a0kr" in results
+        # The page words the reason as a sentence of its own (ADR 0027).
+        assert "Fick inte plats: 20\u00a0000\u00a0kr kvar, kostar 38\u00a0000\u00a0kr." in results
         english = client.get(f"/cycles/{CYCLES['demo']}/results?lang=en").text
         assert "250,000\u00a0kr" in english
-        assert "did not fit: 20,000\u00a0kr left, costs 38,000\u00a0kr" in english
+        assert "Did not fit: 20,000\u00a0kr left, costs 38,000\u00a0kr." in english
         polish = client.get(f"/cycles/{CYCLES['imported']}").text
         assert "100\u00a0000\u00a0PLN" in polish and "\u00a0kr" not in polish

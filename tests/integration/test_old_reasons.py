@@ -121,12 +121,13 @@ def test_the_pages_and_the_api_word_old_reasons_in_each_language(
     with TestClient(create_app(settings, app=format_2_app)) as client:
         demo = CYCLES["demo"]
         swedish = client.get(f"/cycles/{demo}/results").text
-        assert f"fick inte plats: 20{NBSP}000{NBSP}kr kvar, kostar 38{NBSP}000{NBSP}kr" in swedish
-        assert "kunde inte finansieras: anhängarna hade 7" in swedish
-        assert EARLIER_WORDING in swedish
+        # The pages word each reason as a sentence of its own (ADR 0027).
+        assert f"Fick inte plats: 20{NBSP}000{NBSP}kr kvar, kostar 38{NBSP}000{NBSP}kr." in swedish
+        assert "Kunde inte finansieras: anhängarna hade 7" in swedish
+        assert "Selected: it costs nothing and has supporters." in swedish
         english = client.get(f"/cycles/{demo}/results?lang=en").text
-        assert f"did not fit: 20,000{NBSP}kr left, costs 38,000{NBSP}kr" in english
-        assert EARLIER_WORDING in english
+        assert f"Did not fit: 20,000{NBSP}kr left, costs 38,000{NBSP}kr." in english
+        assert "Selected: it costs nothing and has supporters." in english
         api = client.get(f"/api/v1/cycles/{demo}/results", params={"lang": "sv"})
         assert api.status_code == 200, api.text
         norr = api.json()["areas"]["norr"]
