@@ -135,7 +135,7 @@ def test_the_pages_and_the_api_word_old_reasons_in_each_language(
             "fick inte plats")
         imported = client.get(f"/cycles/{CYCLES['imported']}/results").text
         loser = format_2_app.proposal("3ed60763-c56b-49c0-9e5d-2165520363b9")
-        assert f"vald (lika poäng som {loser.title}; vid lika avgjorde lägre kostnad" in imported
+        assert f"Vald (lika poäng som {loser.title}; vid lika avgjorde lägre kostnad" in imported
         refused = client.get(f"/api/v1/cycles/{demo}/results", params={"lang": "de"})
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("application/problem+json")
