@@ -9,7 +9,9 @@ source scripts/postgres_client.sh || exit 2
 set +e
 ruff check . || exit 1
 mypy || exit 1
-python -m pytest "$@"
+# One test process per core, at most four; a module's tests stay in one process, so its
+# shared server and browser are started once.
+python -m pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure here." >&2

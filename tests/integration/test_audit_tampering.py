@@ -37,6 +37,7 @@ from service.audit_export import export_lines
 from service.config import Settings
 from service.demo import run_demo
 from service.runtime import open_application
+from tests.cli_runner import run_cli
 from tests.integration.forgery import plain, rechain, recount
 from tests.paths import PABULIB_DIR, SCRIPT
 
@@ -85,7 +86,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 def verify(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPT), "audit", "verify", str(path), *options],
+    return run_cli("audit", "verify", str(path), *options)
+
+
+def verify_in_a_process(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), "audit", "verify", str(path)],
                           capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -131,8 +136,9 @@ def other_option(demo: Demo, record: dict[str, Any]) -> str:
 
 def test_the_untampered_export_verifies(demo: Demo, tmp_path: Path) -> None:
     assert SCRIPT.exists(), f"console script missing: {SCRIPT} (run pip install -e .)"
-    done = verify(write(tmp_path, demo.lines))
-    assert done.returncode == 0, done.stdout + done.stderr
+    path = write(tmp_path, demo.lines)
+    for done in (verify_in_a_process(path), verify(path)):
+        assert done.returncode == 0, done.stdout + done.stderr
     manifest = demo.records[-1]
     # The head is the last event's hash; the manifest is hashed after it, outside the chain.
     assert manifest["head"] == demo.records[-2]["hash"] == manifest["prev"]

@@ -19,6 +19,7 @@ import pytest
 
 from service.config import Settings
 from service.tally_command import MAX_PB_BYTES
+from tests.cli_runner import run_cli
 from tests.integration.server_support import (
     HOST,
     REQUEST_TIMEOUT,
@@ -72,8 +73,16 @@ def _oversized(folder: Path) -> Path:
 
 
 def _run(settings: Settings, folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as a resident's shell runs it."""
     return subprocess.run([*console_script(), *arguments], env=environment(settings),
                           cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+
+
+def _run_here(settings: Settings, folder: Path, *arguments: str,
+              ) -> subprocess.CompletedProcess[str]:
+    """The same command in this process (tests/cli_runner.py): each file's refusal is checked
+    here, and the first and the sound file's through the console script too."""
+    return run_cli(*arguments, env=environment(settings), cwd=folder)
 
 
 def _stored_events(settings: Settings) -> int:
@@ -96,8 +105,9 @@ def test_tally_refuses_malformed_and_oversized_files(settings: Settings, tmp_pat
     cases = [(_write(tmp_path, name, content), fragment)
              for name, (content, fragment) in MALFORMED.items()]
     cases.append((_oversized(tmp_path), "too large"))
+    _refused(_run(settings, tmp_path, "tally", str(cases[0][0])), *cases[0])
     for path, fragment in cases:
-        _refused(_run(settings, tmp_path, "tally", str(path)), path, fragment)
+        _refused(_run_here(settings, tmp_path, "tally", str(path)), path, fragment)
     counted = _run(settings, tmp_path, "tally", str(_write(tmp_path, "valid", VALID.encode())))
     assert counted.returncode == 0, counted.stderr  # the same command counts a sound file
 
@@ -107,8 +117,9 @@ def test_pabulib_import_refuses_them_and_stores_nothing(settings: Settings,
     cases = [(_write(tmp_path, name, content), fragment)
              for name, (content, fragment) in MALFORMED.items()]
     cases.append((_oversized(tmp_path), "too large"))
+    _refused(_run(settings, tmp_path, "pabulib", "import", str(cases[0][0])), *cases[0])
     for path, fragment in cases:
-        _refused(_run(settings, tmp_path, "pabulib", "import", str(path)), path, fragment)
+        _refused(_run_here(settings, tmp_path, "pabulib", "import", str(path)), path, fragment)
     assert _stored_events(settings) == 0
 
 
