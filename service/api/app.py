@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
         application.recorder.max_notification_id()  # the store answers
         return Health(status="ok", store=settings.backend)
 
+    _build(ROUTES)  # once per process: later calls find them built
     api.router.routes.extend(ROUTES.routes)
     # Leaflet as npm installed it (scripts/map_deps.sh): served from this site, no CDN. Absent
     # (no npm), the map page is its list, which is the page without JavaScript anyway.
@@ -176,6 +177,14 @@ def _every_route() -> APIRouter:
                    my_pages.router, picture_pages.router):
         every.include_router(router)
     return every
+
+
+def _build(routes: APIRouter) -> None:
+    """Has FastAPI build every route now: left to the first request that passes a router, it
+    would build them on the event loop, and a worker's first residents would wait for it."""
+    for route in routes.routes:
+        route.matches({"type": "http", "path": "/", "method": "GET", "root_path": "",
+                       "headers": [], "query_string": b""})
 
 
 ROUTES = _every_route()
