@@ -34,6 +34,11 @@ LOOKUP = "SELECT 1 FROM {table} WHERE session_id = ?"
 
 
 class EndedSessions(ABC):
+    # Whether `is_ended` answers from a file of this machine at once (an indexed read, well
+    # under a millisecond), so a request may ask it on the event loop instead of queueing for
+    # a thread of the pool twice (once here, once for the page).
+    answers_at_once = False
+
     @abstractmethod
     def end(self, session_id: str, until: float, now: float | None = None) -> None:
         """Record `session_id` as ended until the time `until` (seconds since the epoch), and
@@ -47,6 +52,8 @@ class EndedSessions(ABC):
 
 
 class SQLiteEndedSessions(EndedSessions):
+    answers_at_once = True
+
     def __init__(self, path: Path) -> None:
         # Autocommit: each statement is its own transaction; the lock below serialises the
         # threads of this process on the one connection.

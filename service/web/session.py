@@ -159,8 +159,12 @@ class Sessions:
         session = self.cookie.open(sent)
         if session is None:
             return {}
-        # The look-up may wait for the database: off the event loop.
-        if await run_in_threadpool(self.ended.is_ended, session[SESSION_ID]):
+        # A look-up that may wait for a database server goes off the event loop.
+        if self.ended.answers_at_once:
+            ended = self.ended.is_ended(session[SESSION_ID])
+        else:
+            ended = await run_in_threadpool(self.ended.is_ended, session[SESSION_ID])
+        if ended:
             return {}
         return session
 
