@@ -40,10 +40,3 @@ def test_the_pages_come_first_and_take_no_other_routes_request() -> None:
                               "root_path": ""})[0] is Match.FULL]
     assert not taken, taken
 
-
-def test_a_page_address_is_still_answered_by_its_page() -> None:
-    for route in pages.router.routes:
-        assert isinstance(route, Route)
-        match, _ = route.matches({"type": "http", "method": "GET", "path": _example(route.path),
-                                  "root_path": ""})
-        assert match is Match.FULL, route.path

@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -310,12 +310,13 @@ async def _drive(base: str, demo: Demo, headers: Mapping[str, Mapping[str, str]]
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     async with aiohttp.ClientSession(base_url=base, connector=connector,
                                      timeout=timeout) as session:
-        done = await asyncio.gather(*(
-            _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
-                      number * spacing,
-                      [rng.uniform(low, high) for _ in range(pages + (2 if browse else 0))],
-                      seen, page_headers, browse.paths(number) if browse else {})
-            for number, voter in enumerate(attempts)))
+        def visit(number: int, voter: str) -> Coroutine[Any, Any, list[Outcome]]:
+            browsed = browse.paths(number) if browse else {}
+            pauses = [rng.uniform(low, high) for _ in range(pages + len(browsed))]
+            return _resident(session, gate, demo, voter, headers[voter], ballots[voter], pages,
+                             number * spacing, pauses, seen, page_headers, browsed)
+
+        done = await asyncio.gather(*(visit(n, voter) for n, voter in enumerate(attempts)))
     return [outcome for outcomes in done for outcome in outcomes]
 
 
