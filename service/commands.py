@@ -39,6 +39,7 @@ from service.recorders import IdempotencyRecord, RecordFor
 
 T = TypeVar("T")
 R = TypeVar("R")
+V = TypeVar("V")
 
 MAX_ATTEMPTS = 8
 
@@ -88,70 +89,74 @@ class RecordDecision(BodysDecision):
 
 
 @dataclass(frozen=True)
-class AreaGiven(Command[None]):
-    """An area as given (domain/areas.py checks it); draft only."""
+class CycleSetting(Command[None], Generic[V]):
+    """A draft cycle's setting as an administrator gives it: `value` is the setting (the
+    domain checks it), `actor` who gave it."""
 
     cycle_id: str | UUID
-    area: Mapping[str, Any]
+    value: V
     actor: str
 
+    def apply(self, cycle: BudgetCycle) -> None:
+        raise NotImplementedError
 
-class AddArea(AreaGiven):
-    pass
+
+class AddArea(CycleSetting[Mapping[str, Any]]):
+    """An area as given (domain/areas.py checks it)."""
+
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.add_area(self.value, self.actor)
 
 
-class ChangeArea(AreaGiven):
+class ChangeArea(CycleSetting[Mapping[str, Any]]):
     """The area with the same id, as given now."""
 
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.change_area(self.value, self.actor)
+
+
+class RemoveArea(CycleSetting[str]):
+    """`value`: the area's id."""
+
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.remove_area(self.value, self.actor)
+
 
 @dataclass(frozen=True)
-class RemoveArea(Command[None]):
-    cycle_id: str | UUID
-    area_id: str
-    actor: str
-
-
-@dataclass(frozen=True)
-class SetVotingRule(Command[None]):
-    cycle_id: str | UUID
-    rule: Mapping[str, Any]
-    actor: str
+class SetVotingRule(CycleSetting[Mapping[str, Any]]):
     allow_ballot_changes: bool = False
 
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.set_voting_rule(self.value, self.actor, self.allow_ballot_changes)
+
 
 @dataclass(frozen=True)
-class SetAllocationRule(Command[None]):
-    cycle_id: str | UUID
-    rule: str
-    actor: str
+class SetAllocationRule(CycleSetting[str]):
     threshold: int | None = None
     tie_break: str | None = None
 
-
-@dataclass(frozen=True)
-class SetTimeline(Command[None]):
-    cycle_id: str | UUID
-    timeline: Mapping[str, str]
-    actor: str
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.set_allocation_rule(self.value, self.actor, self.threshold, self.tie_break)
 
 
-@dataclass(frozen=True)
-class SetCategories(Command[None]):
+class SetTimeline(CycleSetting[Mapping[str, str]]):
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.set_timeline(self.value, self.actor)
+
+
+class SetCategories(CycleSetting[object]):
     """The list a proposal's category is chosen from (ids and names); empty: free text."""
 
-    cycle_id: str | UUID
-    categories: object
-    actor: str
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.set_categories(self.value, self.actor)
 
 
-@dataclass(frozen=True)
-class SetPotCap(Command[None]):
+class SetPotCap(CycleSetting[object]):
     """At most `max_pots` areas per voter, the `uncounted` areas aside (domain/pot_cap.py);
-    `cap` None removes the cap. Draft only."""
+    `value` None removes the cap."""
 
-    cycle_id: str | UUID
-    cap: object
-    actor: str
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.set_pot_cap(self.value, self.actor)
 
 
 class RecordAdoption(BodysDecision):
@@ -384,36 +389,8 @@ class Commands(Queries):
                            lambda cycle: cycle.record_decision(c.body, c.on, c.reference,
                                                                c.actor))
 
-    def _add_area(self, c: AddArea, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write, lambda cycle: cycle.add_area(c.area, c.actor))
-
-    def _change_area(self, c: ChangeArea, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write, lambda cycle: cycle.change_area(c.area, c.actor))
-
-    def _remove_area(self, c: RemoveArea, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write,
-                           lambda cycle: cycle.remove_area(c.area_id, c.actor))
-
-    def _set_voting_rule(self, c: SetVotingRule, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write,
-                           lambda cycle: cycle.set_voting_rule(c.rule, c.actor,
-                                                               c.allow_ballot_changes))
-
-    def _set_allocation_rule(self, c: SetAllocationRule, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write,
-                           lambda cycle: cycle.set_allocation_rule(c.rule, c.actor, c.threshold,
-                                                                   c.tie_break))
-
-    def _set_timeline(self, c: SetTimeline, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write,
-                           lambda cycle: cycle.set_timeline(c.timeline, c.actor))
-
-    def _set_categories(self, c: SetCategories, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write,
-                           lambda cycle: cycle.set_categories(c.categories, c.actor))
-
-    def _set_pot_cap(self, c: SetPotCap, write: Write) -> None:
-        self._update_cycle(c.cycle_id, write, lambda cycle: cycle.set_pot_cap(c.cap, c.actor))
+    def _change_setting(self, c: CycleSetting[Any], write: Write) -> None:
+        self._update_cycle(c.cycle_id, write, c.apply)
 
     def _record_adoption(self, c: RecordAdoption, write: Write) -> None:
         self._update_cycle(c.cycle_id, write,
@@ -517,14 +494,14 @@ class Commands(Queries):
 Commands._handlers.update({
     CreateCycle: Commands._create_cycle,
     RecordDecision: Commands._record_decision,
-    AddArea: Commands._add_area,
-    ChangeArea: Commands._change_area,
-    RemoveArea: Commands._remove_area,
-    SetVotingRule: Commands._set_voting_rule,
-    SetAllocationRule: Commands._set_allocation_rule,
-    SetTimeline: Commands._set_timeline,
-    SetCategories: Commands._set_categories,
-    SetPotCap: Commands._set_pot_cap,
+    AddArea: Commands._change_setting,
+    ChangeArea: Commands._change_setting,
+    RemoveArea: Commands._change_setting,
+    SetVotingRule: Commands._change_setting,
+    SetAllocationRule: Commands._change_setting,
+    SetTimeline: Commands._change_setting,
+    SetCategories: Commands._change_setting,
+    SetPotCap: Commands._change_setting,
     RecordAdoption: Commands._record_adoption,
     RecordEvaluation: Commands._record_evaluation,
     MarkIncompatible: Commands._mark_incompatible,

@@ -97,8 +97,8 @@ SECRET_FIELDS = frozenset({"secret", "session_secret", "jwt_secret", "oidc_clien
                            "database_url", "smtp_url"})
 
 
-def _variable(name: str) -> Any:
-    return Field(None, validation_alias=VARIABLES[name])
+def _variable(name: str, default: Any = None, **constraints: Any) -> Any:
+    return Field(default, validation_alias=VARIABLES[name], **constraints)
 
 
 class Settings(BaseSettings):
@@ -122,49 +122,43 @@ class Settings(BaseSettings):
     ready_max_lag: float = Field(READY_MAX_LAG_DEFAULT, ge=0, allow_inf_nan=False,
                                  validation_alias=READY_MAX_LAG_ENV)
     # Events the follower folds a transaction (projections.follower.PAGE when unset).
-    projection_page: int | None = Field(None, ge=1, strict=False,
-                                        validation_alias=VARIABLES["projection_page"])
+    projection_page: int | None = _variable("projection_page", None, ge=1, strict=False)
     secret: str | None = _variable("secret")
     session_secret: str | None = _variable("session_secret")
     jwt_secret: str | None = _variable("jwt_secret")
     jwt_public_key: str | None = _variable("jwt_public_key")
-    jwt_issuer: str = Field("medborgarbudget", validation_alias=VARIABLES["jwt_issuer"])
-    jwt_audience: str = Field("medborgarbudget", validation_alias=VARIABLES["jwt_audience"])
-    identity_claim: str = Field("sub", validation_alias=VARIABLES["identity_claim"])
+    jwt_issuer: str = _variable("jwt_issuer", "medborgarbudget")
+    jwt_audience: str = _variable("jwt_audience", "medborgarbudget")
+    identity_claim: str = _variable("identity_claim", "sub")
     oidc_issuer: str | None = _variable("oidc_issuer")
     oidc_client_id: str | None = _variable("oidc_client_id")
     oidc_client_secret: str | None = _variable("oidc_client_secret")
-    oidc_residence_claim: str = Field("residence",
-                                      validation_alias=VARIABLES["oidc_residence_claim"])
+    oidc_residence_claim: str = _variable("oidc_residence_claim", "residence")
     # The claim (of API tokens and of the identity provider) naming where a resident works,
     # for areas open to those who live or work there (ADR 0025); absent: no such claim.
-    works_in_claim: str = Field("works_in", validation_alias=VARIABLES["works_in_claim"])
-    test_sign_in: bool = Field(False, validation_alias=VARIABLES["test_sign_in"])
-    secure_cookies: bool = Field(False, validation_alias=VARIABLES["secure_cookies"])
-    forwarded_allow_ips: str = Field("127.0.0.1",
-                                     validation_alias=VARIABLES["forwarded_allow_ips"])
+    works_in_claim: str = _variable("works_in_claim", "works_in")
+    test_sign_in: bool = _variable("test_sign_in", False)
+    secure_cookies: bool = _variable("secure_cookies", False)
+    forwarded_allow_ips: str = _variable("forwarded_allow_ips", "127.0.0.1")
     # Who publishes the service (the legal pages name them); unset: "the municipality".
-    municipality: str | None = Field(None, max_length=200,
-                                     validation_alias=VARIABLES["municipality"])
+    municipality: str | None = _variable("municipality", None, max_length=200)
     contact_email: str | None = _variable("contact_email")
     protection_officer_email: str | None = _variable("protection_officer_email")
     # Mail to residents (docs/adr/0028): where it leaves (smtp:// or smtps://, with user and
     # password), whom it is from, the site's address its links lead to, and (serve --demo)
     # into the log instead. Neither an SMTP address nor the log: no mail is sent.
     smtp_url: str | None = _variable("smtp_url")
-    mail_from: str = Field("Medborgarbudget <noreply@localhost>",
-                           validation_alias=VARIABLES["mail_from"])
-    public_url: str = Field("http://127.0.0.1:8000", validation_alias=VARIABLES["public_url"])
-    mail_to_log: bool = Field(False, validation_alias=VARIABLES["mail_to_log"])
+    mail_from: str = _variable("mail_from", "Medborgarbudget <noreply@localhost>")
+    public_url: str = _variable("public_url", "http://127.0.0.1:8000")
+    mail_to_log: bool = _variable("mail_to_log", False)
     # The municipality's look (ADR 0027): its logo (a file, or an https address) and the
     # colour of the header, buttons and links, with the colour of text on it.
     logo: str | None = _variable("logo")
-    brand_colour: str = Field(BRAND_COLOUR_DEFAULT, validation_alias=VARIABLES["brand_colour"])
-    brand_text_colour: str = Field(BRAND_TEXT_COLOUR_DEFAULT,
-                                   validation_alias=VARIABLES["brand_text_colour"])
-    map_tiles: str = Field(OSM_TILES, max_length=500, validation_alias=VARIABLES["map_tiles"])
-    map_attribution: str = Field(OSM_ATTRIBUTION, min_length=1, max_length=300,
-                                 validation_alias=VARIABLES["map_attribution"])
+    brand_colour: str = _variable("brand_colour", BRAND_COLOUR_DEFAULT)
+    brand_text_colour: str = _variable("brand_text_colour", BRAND_TEXT_COLOUR_DEFAULT)
+    map_tiles: str = _variable("map_tiles", OSM_TILES, max_length=500)
+    map_attribution: str = _variable("map_attribution", OSM_ATTRIBUTION, min_length=1,
+                                     max_length=300)
 
     def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
                  /, **values: Any) -> None:

@@ -20,7 +20,7 @@ from domain.errors import Conflict, DomainError
 from domain.proposal import Proposal
 from service.application import Medborgarbudget
 from service.ballot_intake import Voter
-from service.commands import Command, Commands, Write
+from service.commands import Command, Commands, CycleSetting, Write
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,11 @@ def _supporter(app: Medborgarbudget, cycle: BudgetCycle, proposal: Proposal,
                                           supporter_purpose(proposal.id))
 
 
-@dataclass(frozen=True)
-class ConfigureSupportRound(Command[None]):
-    """Switch the round on with its rules, or off (`support_round` None); draft only."""
+class ConfigureSupportRound(CycleSetting[object]):
+    """Switch the round on with its rules, or off (`value` None); draft only."""
 
-    cycle_id: str | UUID
-    support_round: object
-    actor: str
+    def apply(self, cycle: BudgetCycle) -> None:
+        cycle.configure_support_round(self.value, self.actor)
 
 
 @dataclass(frozen=True)
@@ -71,11 +69,6 @@ class SupportProposal(Supporting):
 
 class WithdrawSupport(Supporting):
     pass
-
-
-def _configure(app: Commands, c: ConfigureSupportRound, write: Write) -> None:
-    app._update_cycle(c.cycle_id, write,
-                      lambda cycle: cycle.configure_support_round(c.support_round, c.actor))
 
 
 def _support(app: Commands, c: SupportProposal, write: Write) -> None:
@@ -104,7 +97,7 @@ def withdraw(app: Medborgarbudget, proposal_id: str | UUID, voter: Voter) -> Non
 
 
 Commands._handlers.update({
-    ConfigureSupportRound: _configure,
+    ConfigureSupportRound: Commands._change_setting,
     SupportProposal: _support,
     WithdrawSupport: _withdraw,
 })

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain import geo
+from domain import geo, text
 from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
 from domain.cycle import PhaseChange
 from domain.errors import InvalidInput
@@ -151,6 +151,8 @@ class AssemblyRecordIn(BaseModel):
 
 
 ResidenceCode = Annotated[str, Field(min_length=1, max_length=100)]
+# A reason, a note, an explanation: as long as the domain keeps (domain/text.py).
+Reason = Annotated[str, Field(min_length=1, max_length=text.REASON)]
 
 
 class Eligibility(BaseModel):
@@ -316,9 +318,10 @@ class EvaluationIn(BaseModel):
     participants: int | None = Field(default=None, ge=0, le=10**9)
     url: str | None = Field(default=None, max_length=500,
                             description="Where the full report is: an http(s) address.")
-    reason: str | None = Field(default=None, min_length=1, max_length=2000,
-                               description="Why a recorded evaluation is revised (needed then, "
-                                           "refused for the first report).")
+    reason: Reason | None = Field(
+        default=None,
+        description="Why a recorded evaluation is revised (needed then, refused for the first "
+                    "report).")
 
 
 class EvaluationVersionOut(BaseModel):
@@ -334,8 +337,7 @@ class IncompatibleIn(BaseModel):
                             reason="Båda vill använda samma plats i Brinnaparken.")
     proposals: list[UUID] = Field(min_length=2, max_length=2,
                                   description="Two proposals of one area of the cycle.")
-    reason: str = Field(min_length=1, max_length=2000,
-                        description="Why they exclude each other; shown on the results.")
+    reason: Reason = Field(description="Why they exclude each other; shown on the results.")
 
 
 class IncompatibleOut(BaseModel):
@@ -405,7 +407,7 @@ class CycleList(BaseModel):
 class TransitionIn(BaseModel):
     model_config = _example(trigger="open_voting", reason="Alla förslag är prövade")
     trigger: str = Field(min_length=1, max_length=50)
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=text.REASON)
 
 
 class TriggerOut(BaseModel):
@@ -532,7 +534,7 @@ class ReviewIn(WithAmounts):
                             reason="Marken ägs inte av kommunen.")
     feasible: bool
     official_cost: Kronor | None = _kronor(KRONOR + " Above zero; required when feasible.")
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=text.REASON)
     official_cost_minor: Minor | None = _minor()
 
 
@@ -540,28 +542,28 @@ class MergeIn(BaseModel):
     model_config = _example(into="0b6c2f0e-6d1e-4d8a-b6a4-2b1c9f0e7a10",
                             reason="Samma idé som Utegym vid Runnerydsjön.")
     into: UUID
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class UndoMergeIn(BaseModel):
     model_config = _example(reason="Förslagen gäller olika platser och prövas var för sig.")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class ReasonIn(BaseModel):
     model_config = _example(reason="Jag har flyttat från området.")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class CompletionIn(WithAmounts):
     AMOUNTS = ("spent",)
     REQUIRED = frozenset(AMOUNTS)
     model_config = _example(note="Klart och invigt.", spent=131000)
-    note: str = Field(min_length=1, max_length=2000)
+    note: Reason
     spent: Kronor | None = _kronor(KRONOR + " Required, unless `spent_minor` is given.")
     spent_minor: Minor | None = _minor()
-    explanation: str | None = Field(
-        default=None, min_length=1, max_length=2000,
+    explanation: Reason | None = Field(
+        default=None,
         description="Needed when `spent` is less than reported before (a correction) or more "
                     "than the cost (an overrun); recorded with the report.")
 
@@ -716,8 +718,7 @@ class WinnerExceptionIn(BaseModel):
         description="exclude: a winner taken out (the rule runs again without it, so its money "
                     "goes to the next); add: a proposal funded outside the rule.")
     proposal: UUID
-    reason: str = Field(min_length=1, max_length=2000,
-                        description="Why; shown beside the rule's outcome on the results.")
+    reason: Reason = Field(description="Why; shown beside the rule's outcome on the results.")
 
 
 class WinnerExceptionOut(BaseModel):

@@ -21,7 +21,7 @@ from service import comments
 from service.application import Medborgarbudget
 from service.pages.routes import PageNotFound, render
 from service.web import forms
-from service.web.routes import Form, _app, _gettext, _lang, _require_resident, signed_in_post
+from service.web.routes import Form, _app, _gettext, _lang, require_resident, signed_in_post
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,9 +72,7 @@ def _comment_context(app: Medborgarbudget, proposal: Proposal,
 @router.get("/proposals/{proposal_id}/comment", response_class=HTMLResponse)
 def comment_page(request: Request, proposal_id: str, reply_to: str | None = None) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    require_resident(request, lang)
     app = _app(request)
     context = _comment_context(app, _proposal(app, proposal_id), reply_to)
     return render(request, "comment.html", lang, errors={}, values={}, **context)
@@ -82,10 +80,7 @@ def comment_page(request: Request, proposal_id: str, reply_to: str | None = None
 
 @router.post("/proposals/{proposal_id}/comment", response_class=HTMLResponse)
 def post_comment(request: Request, proposal_id: str, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
+    lang, resident, app = signed_in_post(request, form)
     _ = _gettext(lang)
     proposal = _proposal(app, proposal_id)
     reply_to = forms.first(form, "reply_to") or None
@@ -137,19 +132,14 @@ def _report_context(app: Medborgarbudget, kind: str, item_id: str) -> dict[str, 
 @router.get("/report/{kind}/{item_id}", response_class=HTMLResponse)
 def report_page(request: Request, kind: str, item_id: str) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    require_resident(request, lang)
     context = _report_context(_app(request), kind, item_id)
     return render(request, "report.html", lang, error=None, **context)
 
 
 @router.post("/report/{kind}/{item_id}", response_class=HTMLResponse)
 def report(request: Request, kind: str, item_id: str, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
+    lang, resident, app = signed_in_post(request, form)
     _ = _gettext(lang)
     context = _report_context(app, kind, item_id)
     try:

@@ -11,6 +11,7 @@ without a session.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -34,7 +35,7 @@ from service.web.routes import (
     _app,
     _gettext,
     _lang,
-    _require_resident,
+    require_resident,
     signed_in_post,
 )
 from service.web.session import Resident, check_csrf, sign_out
@@ -59,10 +60,8 @@ class Mine(NamedTuple):
     pseudonym: str
 
 
-def _mine(request: Request, form: Form) -> Mine | RedirectResponse:
+def _mine(request: Request, form: Form) -> Mine:
     posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
     residents = residents_of(request)
     return Mine(posted.lang, posted.resident, posted.app, residents,
                 residents.pseudonym(posted.resident.subject))
@@ -154,9 +153,7 @@ def my_pages_english() -> Response:
 @router.get("/mina-sidor", response_class=HTMLResponse)
 def my_pages(request: Request, done: str | None = None) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     return _page(request, lang, resident, done)
 
 
@@ -179,8 +176,6 @@ def _page(request: Request, lang: str, resident: Resident, done: str | None = No
 @router.post("/mina-sidor/e-post", response_class=HTMLResponse)
 def give_address(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     address = forms.first(form, "email")
     try:
         mine.residents.give_address(mine.pseudonym, address, mine.lang)
@@ -195,8 +190,6 @@ def give_address(request: Request, form: Form) -> Response:
 @router.post("/mina-sidor/e-post/ta-bort", response_class=HTMLResponse)
 def remove_address(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     mine.residents.store.remove_email(mine.pseudonym)
     return _to_my_pages(mine.lang, "email-removed")
 
@@ -204,8 +197,6 @@ def remove_address(request: Request, form: Form) -> Response:
 @router.post("/mina-sidor/utskick", response_class=HTMLResponse)
 def notifications(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     on = forms.first(form, "notify") == "on"
     mine.residents.store.set_notify(mine.pseudonym, on)
     return _to_my_pages(mine.lang, "notifications-on" if on else "notifications-off")
@@ -214,8 +205,6 @@ def notifications(request: Request, form: Form) -> Response:
 @router.post("/mina-sidor/namn", response_class=HTMLResponse)
 def display_name(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     text = forms.first(form, "display_name")
     try:
         name = checked_display_name(text)
@@ -244,9 +233,7 @@ def _proposal_context(app: Medborgarbudget, proposal_id: str) -> dict[str, Any]:
 @router.get("/proposals/{proposal_id}/follow", response_class=HTMLResponse)
 def follow_page(request: Request, proposal_id: str) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     residents = residents_of(request)
     context = _proposal_context(_app(request), proposal_id)
     pseudonym = residents.pseudonym(resident.subject)
@@ -260,8 +247,6 @@ def follow_page(request: Request, proposal_id: str) -> Response:
 @router.post("/proposals/{proposal_id}/follow", response_class=HTMLResponse)
 def follow(request: Request, proposal_id: str, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     context = _proposal_context(mine.app, proposal_id)
     wanted = forms.first(form, "follow") != "stop"
     try:
@@ -277,45 +262,45 @@ def follow(request: Request, proposal_id: str, form: Form) -> Response:
 
 # ---- the links of the mails -----------------------------------------------------------
 
+def _email_link_page(request: Request, kind: str, token: str) -> Response:
+    return render(request, "email_link.html", _lang(request), kind=kind, token=token,
+                  outcome=None)
+
+
+def _follow_email_link(request: Request, lang: str, kind: str,
+                       act: Callable[[str], object], token: str) -> Response:
+    try:
+        act(token)
+    except BadToken:
+        return render(request, "email_link.html", lang, status=400, kind=kind, token=None,
+                      outcome="refused")
+    return render(request, "email_link.html", lang, kind=kind, token=None, outcome="done")
+
+
 @router.get("/e-post/bekrafta/{token}", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str) -> Response:
-    return render(request, "email_link.html", _lang(request), kind="confirm", token=token,
-                  outcome=None)
+    return _email_link_page(request, "confirm", token)
 
 
 @router.post("/e-post/bekrafta/{token}", response_class=HTMLResponse)
 def confirm(request: Request, token: str, form: Form) -> Response:
     lang = _lang(request, form)
     check_csrf(request, forms.first(form, "csrf"), lang)
-    try:
-        residents_of(request).confirm(token)
-    except BadToken:
-        return render(request, "email_link.html", lang, status=400, kind="confirm",
-                      token=None, outcome="refused")
-    return render(request, "email_link.html", lang, kind="confirm", token=None,
-                  outcome="done")
+    return _follow_email_link(request, lang, "confirm", residents_of(request).confirm, token)
 
 
 @router.get("/avregistrera/{token}", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, token: str) -> Response:
-    return render(request, "email_link.html", _lang(request), kind="unsubscribe", token=token,
-                  outcome=None)
+    return _email_link_page(request, "unsubscribe", token)
 
 
 @router.post("/avregistrera/{token}", response_class=HTMLResponse)
 def unsubscribe(request: Request, token: str, form: Form) -> Response:
     """RFC 8058's one click: the mail client posts `List-Unsubscribe=One-Click` here without
     a session, so the signed token is the only proof needed (and the page's own button posts
-    the same)."""
-    lang = _lang(request, form)
-    try:
-        residents_of(request).unsubscribe(token)
-    except BadToken:
-        return render(request, "email_link.html", lang, status=400, kind="unsubscribe",
-                      token=None, outcome="refused")
-    # An address since changed: nothing is changed, and the answer says the same.
-    return render(request, "email_link.html", lang, kind="unsubscribe", token=None,
-                  outcome="done")
+    the same). An address since changed: nothing is changed, and the answer says the same."""
+    return _follow_email_link(request, _lang(request, form), "unsubscribe",
+                              residents_of(request).unsubscribe, token)
 
 
 # ---- download and erasure -------------------------------------------------------------
@@ -339,8 +324,6 @@ def everything_about(app: Medborgarbudget, residents: Residents,
 @router.post("/mina-sidor/hamta", response_class=Response)
 def download(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     body = json.dumps(everything_about(mine.app, mine.residents, mine.resident),
                       ensure_ascii=False, indent=2)
     return Response(body, media_type="application/json", headers={
@@ -351,17 +334,13 @@ def download(request: Request, form: Form) -> Response:
 @router.get("/mina-sidor/radera", response_class=HTMLResponse)
 def erase_page(request: Request) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    require_resident(request, lang)
     return render(request, "erase.html", lang, error=None)
 
 
 @router.post("/mina-sidor/radera", response_class=HTMLResponse)
 def erase(request: Request, form: Form) -> Response:
     mine = _mine(request, form)
-    if isinstance(mine, RedirectResponse):
-        return mine
     if forms.first(form, "confirm") != "yes":
         return render(request, "erase.html", mine.lang, status=422, error=_gettext(mine.lang)(
             "Tick the box to confirm that everything is to be erased."))

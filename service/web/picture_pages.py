@@ -25,7 +25,7 @@ from service.pages import i18n
 from service.pages.routes import render
 from service.uploads import Upload, Uploaded, UploadRefused
 from service.web.comment_pages import _proposal
-from service.web.routes import _app, _gettext, _lang, _require_resident
+from service.web.routes import _app, _gettext, _lang, require_resident
 from service.web.session import Resident, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -47,9 +47,7 @@ def _context(app: Medborgarbudget, proposal: Proposal, resident: Resident) -> di
 @router.get("/proposals/{proposal_id}/pictures", response_class=HTMLResponse)
 def picture_page(request: Request, proposal_id: str) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     app = _app(request)
     context = _context(app, _proposal(app, proposal_id), resident)
     return render(request, "picture.html", lang, status=200 if context["mine"] else 403,
@@ -61,9 +59,7 @@ def add_picture(request: Request, proposal_id: str, upload: Uploaded) -> Respons
     fields = upload.fields if isinstance(upload, Upload) else {}
     lang = i18n.language(fields.get("lang") or request.query_params.get("lang"))
     check_csrf(request, fields.get("csrf", "").strip(), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     app = _app(request)
     _ = _gettext(lang)
     proposal = _proposal(app, proposal_id)

@@ -83,11 +83,20 @@ def _cycle(app: Medborgarbudget, cycle_id: str) -> BudgetCycle:
         raise PageNotFound(cycle_id) from None
 
 
-def _require_resident(request: Request, lang: str) -> Resident | RedirectResponse:
+class SignInNeeded(Exception):
+    """A resident's page or form reached without a session: answered by the way to sign in,
+    back to this page afterwards (`install`)."""
+
+    def __init__(self, sign_in: str) -> None:
+        super().__init__(sign_in)
+        self.sign_in = sign_in
+
+
+def require_resident(request: Request, lang: str) -> Resident:
     resident = current_resident(request)
     if resident is None:
         target = quote(str(request.url.path) + _suffix(lang), safe="")
-        return RedirectResponse(f"/sign-in?next={target}&lang={lang}", status_code=303)
+        raise SignInNeeded(f"/sign-in?next={target}&lang={lang}")
     return resident
 
 
@@ -97,15 +106,12 @@ class SignedInPost(NamedTuple):
     app: Medborgarbudget
 
 
-def signed_in_post(request: Request, form: Form) -> SignedInPost | RedirectResponse:
+def signed_in_post(request: Request, form: Form) -> SignedInPost:
     """What every resident's form POST starts with: the page's language, its CSRF token
     checked (a forged form stores nothing), and the signed-in resident, or the way to sign in."""
     lang = _lang(request, form)
     check_csrf(request, forms.first(form, "csrf"), lang)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
-    return SignedInPost(lang, resident, _app(request))
+    return SignedInPost(lang, require_resident(request, lang), _app(request))
 
 
 def _safe_next(target: str | None) -> str:
@@ -231,9 +237,7 @@ def _areas_open_to(cycle: BudgetCycle) -> list[dict[str, Any]]:
 @router.get("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
 def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    require_resident(request, lang)
     cycle = _cycle(_app(request), cycle_id)
     return render(request, "propose.html", lang, cycle=_cycle_view(cycle),
                   areas=_areas_open_to(cycle), open=cycle.phase is Phase.IDEAS, errors={},
@@ -242,10 +246,7 @@ def propose_page(request: Request, cycle_id: str, area: str | None = None) -> Re
 
 @router.post("/cycles/{cycle_id}/propose", response_class=HTMLResponse)
 def submit_idea(request: Request, cycle_id: str, form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
+    lang, resident, app = signed_in_post(request, form)
     _ = _gettext(lang)
     cycle = _cycle(app, cycle_id)
     checked = forms.check_proposal(form, list(cycle.areas), _,
@@ -302,9 +303,7 @@ def _existing_ballot(app: Medborgarbudget, cycle: BudgetCycle, area: str,
 @router.get("/cycles/{cycle_id}/vote", response_class=HTMLResponse)
 def vote_areas(request: Request, cycle_id: str) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     app = _app(request)
     cycle = _cycle(app, cycle_id)
     names = residence_names(cycle.areas.values())
@@ -390,9 +389,7 @@ def _area_or_404(cycle: BudgetCycle, area_id: str) -> None:
 @router.get("/cycles/{cycle_id}/vote/{area_id}", response_class=HTMLResponse)
 def ballot_page(request: Request, cycle_id: str, area_id: str) -> Response:
     lang = _lang(request)
-    resident = _require_resident(request, lang)
-    if isinstance(resident, RedirectResponse):
-        return resident
+    resident = require_resident(request, lang)
     app = _app(request)
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
@@ -430,10 +427,7 @@ def _posted_ballot(request: Request, cycle_id: str, area_id: str,
     """What both steps of voting by form start with: a form with its CSRF token, from a signed-in
     resident, for an area of the cycle, with choices valid under the area's rule; otherwise the
     response to give instead."""
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
+    lang, resident, app = signed_in_post(request, form)
     cycle = _cycle(app, cycle_id)
     _area_or_404(cycle, area_id)
     if _ineligibility(cycle, area_id, resident) is not None:
@@ -524,6 +518,10 @@ class WebVisitor:
 
 def install(api: Any) -> None:
     api.state.visitor = WebVisitor()
+
+    @api.exception_handler(SignInNeeded)
+    def on_sign_in_needed(request: Request, needed: SignInNeeded) -> Response:
+        return RedirectResponse(needed.sign_in, status_code=303)
 
     @api.exception_handler(CsrfRefused)
     def on_csrf(request: Request, error: CsrfRefused) -> Response:

@@ -75,10 +75,7 @@ def support_page(request: Request, cycle_id: str) -> Response:
 @router.post("/cycles/{cycle_id}/support/{proposal_id}", response_class=HTMLResponse)
 def give_or_take_back(request: Request, cycle_id: str, proposal_id: str,
                       form: Form) -> Response:
-    posted = signed_in_post(request, form)
-    if isinstance(posted, RedirectResponse):
-        return posted
-    lang, resident, app = posted
+    lang, resident, app = signed_in_post(request, form)
     cycle = _cycle(app, cycle_id)
     try:
         proposal = app.proposal(proposal_id)
