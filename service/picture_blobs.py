@@ -13,24 +13,19 @@ store (tests) gets an in-memory picture store.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from service.config import private_file
-from service.table_creation import POSTGRES, connect, one_at_a_time, pool_kwargs
+from service.own_tables import SQLITE, OwnTables, open_own_tables
 
 PICTURES_FILE = "pictures.sqlite3"
-TABLE = "picture_blobs"
-CREATE = ("CREATE TABLE IF NOT EXISTS {table} (digest TEXT NOT NULL, width INTEGER NOT NULL, "
-          "media_type TEXT NOT NULL, body {blob} NOT NULL, PRIMARY KEY (digest, width))",)
-INSERT = ("INSERT INTO {table} (digest, width, media_type, body) VALUES (?, ?, ?, ?) "
+CREATE = ("CREATE TABLE IF NOT EXISTS picture_blobs (digest TEXT NOT NULL, "
+          "width INTEGER NOT NULL, media_type TEXT NOT NULL, body {blob} NOT NULL, "
+          "PRIMARY KEY (digest, width))",)
+INSERT = ("INSERT INTO picture_blobs (digest, width, media_type, body) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (digest, width) DO NOTHING")
-LOOKUP = "SELECT media_type, body FROM {table} WHERE digest = ? AND width = ?"
-ERASE = "DELETE FROM {table} WHERE digest = ?"
+LOOKUP = "SELECT media_type, body FROM picture_blobs WHERE digest = ? AND width = ?"
+ERASE = "DELETE FROM picture_blobs WHERE digest = ?"
 
 
 @dataclass(frozen=True)
@@ -42,103 +37,38 @@ class Variant:
     body: bytes
 
 
-class PictureBlobs(ABC):
-    @abstractmethod
+class PictureBlobs:
+    def __init__(self, tables: OwnTables) -> None:
+        self._tables = tables
+
     def put(self, digest: str, variants: Sequence[Variant]) -> None:
         """Store every size of a picture in one transaction; a size already stored (the same
         picture uploaded again) is left as it is."""
+        with self._tables.transaction() as t:
+            t.many(INSERT, [(digest, v.width, v.media_type, v.body) for v in variants])
 
-    @abstractmethod
-    def get(self, digest: str, width: int) -> Variant | None: ...
+    def get(self, digest: str, width: int) -> Variant | None:
+        with self._tables.autocommit() as t:
+            row = t.one(LOOKUP, (digest, width))
+        return None if row is None else Variant(width, row[0], bytes(row[1]))
 
-    @abstractmethod
     def erase(self, digest: str) -> None:
         """Every size of the picture gone."""
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-
-class SQLitePictureBlobs(PictureBlobs):
-    def __init__(self, path: Path | None) -> None:
-        """`path` None: in memory, for an in-memory event store."""
-        if path is not None:
-            private_file(path)
-        target = ":memory:" if path is None else str(path)
-        with one_at_a_time({"SQLITE_DBNAME": target}):
-            self._db = sqlite3.connect(target, timeout=10, isolation_level=None,
-                                       check_same_thread=False)
-            if path is not None:
-                self._db.execute("PRAGMA journal_mode = WAL")
-            for statement in CREATE:
-                self._db.execute(statement.format(table=TABLE, blob="BLOB"))
-        self._lock = threading.Lock()
-
-    def put(self, digest: str, variants: Sequence[Variant]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(INSERT.format(table=TABLE), [
-                    (digest, v.width, v.media_type, v.body) for v in variants])
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def get(self, digest: str, width: int) -> Variant | None:
-        with self._lock:
-            row = self._db.execute(LOOKUP.format(table=TABLE), (digest, width)).fetchone()
-        return None if row is None else Variant(width, row[0], bytes(row[1]))
-
-    def erase(self, digest: str) -> None:
-        with self._lock:
-            self._db.execute(ERASE.format(table=TABLE), (digest,))
+        with self._tables.autocommit() as t:
+            t.run(ERASE, (digest,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._tables.close()
 
 
-class PostgresPictureBlobs(PictureBlobs):
-    def __init__(self, env: Mapping[str, str]) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self._table = f'"{env.get("POSTGRES_SCHEMA") or "public"}"."{TABLE}"'
-        with one_at_a_time(env), connect(env) as connection:
-            for statement in CREATE:
-                connection.execute(statement.format(table=self._table, blob="BYTEA"))
-        # Opened with no connection: most processes (the projector, the CLI) never read a
-        # picture; a worker serving pages opens at most a few.
-        self._pool = ConnectionPool(kwargs=pool_kwargs(env), min_size=0, max_size=4, open=True,
-                                    name="picture-blobs")
-
-    def _sql(self, template: str) -> str:
-        return template.format(table=self._table).replace("?", "%s")
-
-    def put(self, digest: str, variants: Sequence[Variant]) -> None:
-        with self._pool.connection() as connection, connection.transaction(), \
-                connection.cursor() as cursor:
-            cursor.executemany(self._sql(INSERT), [
-                (digest, v.width, v.media_type, v.body) for v in variants])
-
-    def get(self, digest: str, width: int) -> Variant | None:
-        with self._pool.connection() as connection:
-            row = connection.execute(self._sql(LOOKUP), (digest, width)).fetchone()
-        return None if row is None else Variant(width, row[0], bytes(row[1]))
-
-    def erase(self, digest: str) -> None:
-        with self._pool.connection() as connection:
-            connection.execute(self._sql(ERASE), (digest,))
-
-    def close(self) -> None:
-        self._pool.close()
+def _create(backend: str) -> list[str]:
+    return [statement.format(blob="BLOB" if backend == SQLITE else "BYTEA")
+            for statement in CREATE]
 
 
 def open_picture_blobs(env: Mapping[str, str]) -> PictureBlobs:
-    """The picture store beside the event store the library's `env` configures."""
-    if env.get("PERSISTENCE_MODULE") == POSTGRES:
-        return PostgresPictureBlobs(env)
-    events = env.get("SQLITE_DBNAME", ":memory:")
-    if events == ":memory:" or "mode=memory" in events:
-        return SQLitePictureBlobs(None)
-    return SQLitePictureBlobs(Path(events).parent / PICTURES_FILE)
+    """The picture store beside the event store the library's `env` configures. Its pool
+    opens with no connection: most processes (the projector, the CLI) never read a picture;
+    a worker serving pages opens at most a few."""
+    return PictureBlobs(open_own_tables(env, PICTURES_FILE, _create, name="picture-blobs",
+                                        min_size=0))

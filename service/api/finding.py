@@ -4,11 +4,11 @@ model (ADR 0023). Without any of them the list is what it always was."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from domain.errors import InvalidInput
 from domain.proposal import Proposal
@@ -17,42 +17,27 @@ from service.application import Medborgarbudget
 from service.proposal_search import cycle_terms, parse_filter
 from service.read_models import ReadModels
 
-# Declared loosely on purpose: a bad value is refused by parse_filter with a 400 that names
-# it, where FastAPI's own checks would answer 422.
-_Q = Query(description="Words to search for in the title and description "
-                                     "(at most 200 characters); the best match first.")
-_AREA = Query(description="Only this area (its id).")
-_CATEGORY = Query(description="Only this category (its id).")
-_STATUS = Query(description="Only this status, e.g. `feasible`.")
-_MAX_COST = Query(description="Only proposals costing at most this, in whole "
-                                            "units of the cycle's currency (`250000`, "
-                                            "`31666.67`).")
-_MAX_COST_MINOR = Query(description="`max_cost` in minor units (öre).")
 
+class Wanted(BaseModel):
+    """The proposals asked for, as given. Declared loosely on purpose: a bad value is refused
+    by parse_filter with a 400 that names it, where FastAPI's own checks would answer 422."""
 
-@dataclass(frozen=True)
-class Wanted:
-    q: str | None = None
-    area: str | None = None
-    category: str | None = None
-    status: str | None = None
-    max_cost: str | None = None
-    max_cost_minor: str | None = None
+    q: str | None = Field(None, description="Words to search for in the title and description "
+                                            "(at most 200 characters); the best match first.")
+    area: str | None = Field(None, description="Only this area (its id).")
+    category: str | None = Field(None, description="Only this category (its id).")
+    status: str | None = Field(None, description="Only this status, e.g. `feasible`.")
+    max_cost: str | None = Field(None, description="Only proposals costing at most this, in "
+                                                   "whole units of the cycle's currency "
+                                                   "(`250000`, `31666.67`).")
+    max_cost_minor: str | None = Field(None, description="`max_cost` in minor units (öre).")
 
     @property
     def any(self) -> bool:
-        return any(v is not None for v in vars(self).values())
+        return any(v is not None for v in self.model_dump().values())
 
 
-def wanted(q: Annotated[str | None, _Q] = None, area: Annotated[str | None, _AREA] = None,
-           category: Annotated[str | None, _CATEGORY] = None,
-           status: Annotated[str | None, _STATUS] = None,
-           max_cost: Annotated[str | None, _MAX_COST] = None,
-           max_cost_minor: Annotated[str | None, _MAX_COST_MINOR] = None) -> Wanted:
-    return Wanted(q, area, category, status, max_cost, max_cost_minor)
-
-
-WantedProposals = Annotated[Wanted, Depends(wanted)]
+WantedProposals = Annotated[Wanted, Query()]
 
 
 class BadQuery(Exception):
@@ -72,7 +57,7 @@ def found(app: Medborgarbudget, request: Request, cycle_id: str,
     if not asked.any:
         return app.proposals(cycle_id)
     try:
-        condition = parse_filter(vars(asked), cycle_terms(
+        condition = parse_filter(asked.model_dump(), cycle_terms(
             cycle.areas, [c.to_dict() for c in cycle.categories]))
     except InvalidInput as error:
         raise BadQuery(error) from None

@@ -24,9 +24,10 @@ from eventsourcing.persistence import Notification
 from domain import events
 from domain.phases import Phase
 from service.application import Medborgarbudget
+from service.own_tables import Transaction
 from service.pages import i18n
 from service.personal.mails import MailWriter
-from service.personal.store import PersonalData, Transaction
+from service.personal.store import PersonalData
 from service.reason_text import reason_text
 
 PAGE = 500

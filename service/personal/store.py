@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import threading
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from service.config import Settings
-from service.table_creation import POSTGRES, connect, one_at_a_time, private_sqlite
+from service.own_tables import OwnTables, Transaction, open_own_tables
 
 PERSONAL_FILE = "personal.sqlite3"
 OUTBOX_TRACKING = "outbox"
@@ -91,33 +88,18 @@ class Mail:
     sent_at: str | None = None
 
 
-class Transaction:
-    """The statements of one transaction, written once for both stores (`?` placeholders)."""
-
-    def __init__(self, execute: Any) -> None:
-        self._execute = execute
-
-    def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._execute(sql, tuple(params))
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.run(sql, params).fetchall())
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        found = self.run(sql, params).fetchone()
-        return tuple(found) if found is not None else None
-
-
-class PersonalData(ABC):
+class PersonalData:
     """The store's operations; each one transaction."""
 
-    backend: str
+    def __init__(self, tables: OwnTables) -> None:
+        self._tables = tables
+        self.backend = tables.backend
 
-    @abstractmethod
-    def transaction(self) -> contextlib.AbstractContextManager[Transaction]: ...
+    def transaction(self) -> contextlib.AbstractContextManager[Transaction]:
+        return self._tables.transaction()
 
-    @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        self._tables.close()
 
     # ---- residents ---------------------------------------------------------------------
 
@@ -360,64 +342,8 @@ def _ensure(t: Transaction, pseudonym: str, lang: str | None) -> None:
           (pseudonym, lang or "sv", now_iso()))
 
 
-class SQLitePersonalData(PersonalData):
-    backend = "sqlite"
-
-    def __init__(self, path: Path) -> None:
-        self._db = private_sqlite(path, (statement.format(serial=SERIAL["sqlite"])
-                                         for statement in _TABLES))
-        self._lock = threading.RLock()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(self._db.execute)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
-class PostgresPersonalData(PersonalData):
-    backend = "postgresql"
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        from psycopg_pool import ConnectionPool
-
-        self._schema = env.get("POSTGRES_SCHEMA") or "public"
-        with one_at_a_time(env), connect(env) as connection:
-            connection.execute(f'SET search_path TO "{self._schema}"')
-            for statement in _TABLES:
-                connection.execute(statement.format(serial=SERIAL["postgresql"]))
-        kwargs: dict[str, Any] = {
-            "host": env["POSTGRES_HOST"], "port": env["POSTGRES_PORT"],
-            "dbname": env["POSTGRES_DBNAME"], "user": env["POSTGRES_USER"],
-            "password": env.get("POSTGRES_PASSWORD") or None, "autocommit": True,
-            "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            "options": f"-c search_path={self._schema}"}
-        self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=4, open=True,
-                                    name="personal-data")
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        with self._pool.connection() as connection, connection.transaction():
-            def execute(sql: str, params: tuple[Any, ...]) -> Any:
-                return connection.execute(sql.replace("?", "%s"), params)
-
-            yield Transaction(execute)
-
-    def close(self) -> None:
-        self._pool.close()
-
-
 def open_personal_data(settings: Settings) -> PersonalData:
-    env = settings.eventsourcing_env()
-    if env.get("PERSISTENCE_MODULE") == POSTGRES:
-        return PostgresPersonalData(env)
-    return SQLitePersonalData(settings.data_dir / PERSONAL_FILE)
+    return PersonalData(open_own_tables(
+        settings.eventsourcing_env(), PERSONAL_FILE,
+        lambda backend: [statement.format(serial=SERIAL[backend]) for statement in _TABLES],
+        name="personal-data"))
