@@ -44,6 +44,7 @@ from domain.pseudonym import PER_CYCLE, cycle_pseudonym, cycle_pseudonymiser, ps
 from domain.receipts import new_receipt_code, receipt_digest
 from service.cast_encoding import cast_encoder
 from service.config import IDENTITY_KINDS, OPAQUE, PERSONNUMMER
+from service.cycle_index import as_id
 from service.group_commit import GroupCommit, StaleRead
 from service.recorders import IdempotencyRecord, RecordFor, StaleAggregates, Unchanged
 
@@ -159,15 +160,6 @@ def position_of(recordings: Sequence[Any]) -> int | None:
     return max(positions) if positions else None
 
 
-def _uuid(value: str | UUID) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise NotFound(f"No budget cycle '{value}'.") from None
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
@@ -270,7 +262,7 @@ class BallotIntake:
         """The cycle as this process last loaded it; `fresh` loads it from the store first. A
         snapshot is never changed once made (a newer one replaces it), so threads can share
         it; whether it is still current is checked in the transaction that writes."""
-        the_id = _uuid(cycle_id)
+        the_id = as_id(cycle_id, "budget cycle")
         if not fresh:
             cycle = self._snapshots.get(the_id)
             if cycle is not None:
@@ -389,7 +381,7 @@ class BallotIntake:
         the ballot is refused on what was loaded (it may be old): then use `cast`, which
         decides on the cycle as it is now, and refuses clearly."""
         try:
-            cycle = self._snapshots.get(_uuid(command.cycle_id))
+            cycle = self._snapshots.get(as_id(command.cycle_id, "budget cycle"))
         except NotFound:
             return False
         if cycle is None or (cycle.id, command.area) not in self._options \

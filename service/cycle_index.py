@@ -29,6 +29,7 @@ import orjson
 from eventsourcing.persistence import Notification, StoredEvent
 
 from domain import events
+from domain.errors import NotFound
 
 MEMBERS_TABLE = "cycle_members"
 EVENTS_TABLE = "cycle_events"
@@ -83,6 +84,16 @@ is_member_event = events.is_member_event
 
 def as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def as_id(value: str | UUID, what: str) -> UUID:
+    """`value` as an aggregate id; text that is no UUID names nothing there is."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No {what} '{value}'.") from None
 
 
 def created_members(stored_events: Sequence[StoredEvent], cycle_of: CycleOf,

@@ -25,7 +25,7 @@ from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
 from domain.support_round import SupportCount
 from projections.stored_ballot import cast_ballot, reads_plain_json
-from service.cycle_index import PROPOSAL, CycleIndex, as_uuid
+from service.cycle_index import PROPOSAL, CycleIndex, as_id, as_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -35,16 +35,6 @@ BALLOT_CAST = Ballot.Cast.TOPIC  # type: ignore[attr-defined]
 BALLOT_CHANGED = Ballot.Changed.TOPIC  # type: ignore[attr-defined]
 ROLL_MARKED = RollMark.Marked.TOPIC  # type: ignore[attr-defined]
 PAGE = 1000
-
-
-def as_id(value: str | UUID, what: str) -> UUID:
-    """`value` as an aggregate id; text that is no UUID names nothing there is."""
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise NotFound(f"No {what} '{value}'.") from None
 
 
 class Queries(Application[UUID]):

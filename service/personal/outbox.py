@@ -163,21 +163,21 @@ class OutboxProjection:
         self._status(t, str(event.originator_id), "withdrawn")
 
     def _progress(self, t: Transaction, position: int, event: Any) -> None:
-        def lines(_: Callable[[str], str], lang: str) -> tuple[str, list[str]]:
-            text = [_("The municipality reports the work %(percent)s %% done.") % {
-                "percent": event.percent}]
-            if event.note:
-                text.append(str(event.note))
-            return _("Progress report"), text
-
-        self._tell(t, position, str(event.originator_id), lines)
+        self._report(t, position, event, lambda _: (_("Progress report"), _(
+            "The municipality reports the work %(percent)s %% done.") % {
+                "percent": event.percent}))
 
     def _completed(self, t: Transaction, position: int, event: Any) -> None:
+        self._report(t, position, event, lambda _: (
+            _("Built"), _("The municipality reports the proposal built.")))
+
+    def _report(self, t: Transaction, position: int, event: Any,
+                said: Callable[[Callable[[str], str]], tuple[str, str]]) -> None:
+        """A report of the work (progress, or built): what the municipality says, with its
+        note when it wrote one."""
         def lines(_: Callable[[str], str], lang: str) -> tuple[str, list[str]]:
-            text = [_("The municipality reports the proposal built.")]
-            if event.note:
-                text.append(str(event.note))
-            return _("Built"), text
+            subject, first = said(_)
+            return subject, [first, str(event.note)] if event.note else [first]
 
         self._tell(t, position, str(event.originator_id), lines)
 
