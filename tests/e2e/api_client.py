@@ -179,6 +179,17 @@ class Cycle:
                 if a == area and official is not None and key in self.proposals]
 
 
+def decided_cycle(api: Api, name: str, municipality: str = "Testby kommun",
+                  decision: Mapping[str, str] = DECISION, **fields: Any) -> tuple[str, str]:
+    """A cycle created in draft (`fields`: more of the cycle, e.g. its currency) with its
+    political decision recorded; its id, and its path in the API."""
+    created = api.admin("POST", f"{API}/cycles", 201,
+                        json={"name": name, "municipality": municipality, **fields})
+    base = f"{API}/cycles/{created['id']}"
+    api.admin("PUT", f"{base}/decision", json=dict(decision))
+    return str(created["id"]), base
+
+
 def create_configured_cycle(api: Api, name: str = "Medborgarbudget Testby 2027",
                             areas: Sequence[Mapping[str, Any]] = AREAS) -> Cycle:
     """A cycle in draft with its decision, areas, voting rule, allocation rule and timeline."""
@@ -218,22 +229,33 @@ def review(api: Api, proposal_id: str, official: int | None) -> Any:
     return api.reviewer("POST", f"{API}/proposals/{proposal_id}/review", json=body)
 
 
+def submit_every_idea(api: Api, cycle: Cycle) -> None:
+    """Opens a configured cycle for ideas and submits every idea of IDEAS."""
+    api.fire(cycle.id, "open_ideas")
+    for key, *_ in IDEAS:
+        submit(api, cycle, key)
+    cycle.phase = "ideas"
+
+
+def review_every_idea(api: Api, cycle: Cycle) -> None:
+    """Closes the ideas and reviews every idea as IDEAS says (feasible at its official cost, or
+    not)."""
+    api.fire(cycle.id, "close_ideas")
+    for key, _, _, _, official in IDEAS:
+        review(api, cycle.proposals[key], official)
+    cycle.phase = "review"
+
+
 def build_cycle(api: Api, phase: str, name: str = "Medborgarbudget Testby 2027") -> Cycle:
     """A configured cycle taken over HTTP into `phase` (draft, ideas, review or voting): in ideas
     every idea is submitted, from review on every one is reviewed."""
     cycle = create_configured_cycle(api, name)
     if phase == "draft":
         return cycle
-    api.fire(cycle.id, "open_ideas")
-    for key, *_ in IDEAS:
-        submit(api, cycle, key)
-    cycle.phase = "ideas"
+    submit_every_idea(api, cycle)
     if phase == "ideas":
         return cycle
-    api.fire(cycle.id, "close_ideas")
-    for key, _, _, _, official in IDEAS:
-        review(api, cycle.proposals[key], official)
-    cycle.phase = "review"
+    review_every_idea(api, cycle)
     if phase == "review":
         return cycle
     api.fire(cycle.id, "open_voting")

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,18 +29,18 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from playwright.sync_api import Error as PlaywrightError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from projections.store import ReadModelStore
 from service.api.app import create_app
 from service.api.auth import Role, TokenVerifier
 from service.application import Medborgarbudget, actor_of
 from service.config import Settings
-from service.runtime import open_application
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "participation"
@@ -57,6 +58,9 @@ API = "/api/v1"
 ADMIN = actor_of("admin", "e2e.processledare")
 REVIEWER = actor_of("reviewer", "e2e.tekniska")
 STARTUP_SECONDS = 15.0
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+VIEWPORTS: Mapping[str, ViewportSize] = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def require(condition: bool, problem: str) -> None:
@@ -99,16 +103,17 @@ class Served:
         self.thread.join(timeout=15)
 
 
-def caught_up(api: FastAPI, app: Medborgarbudget) -> None:
+def caught_up(api: FastAPI, app: Medborgarbudget) -> ReadModelStore:
     """Waits until the service's read models include every event stored so far (bounded: the
-    follower folds a test's history within seconds)."""
-    read_models = api.state.read_models
+    follower folds a test's history within seconds); the read models' store."""
+    store: ReadModelStore = api.state.read_models.store
     head = app.recorder.max_notification_id() or 0
     for _ in range(3000):
-        if read_models.store.position() >= head:
+        if store.position() >= head:
             break
         time.sleep(0.01)
-    assert read_models.store.position() >= head
+    assert store.position() >= head
+    return store
 
 
 def serve(asgi: Any) -> Served:
@@ -129,6 +134,19 @@ def serve(asgi: Any) -> Served:
     return Served(f"http://127.0.0.1:{port}", server, thread)
 
 
+@contextmanager
+def serving(settings: Settings, app: Medborgarbudget, **options: Any) -> Iterator[LiveService]:
+    """The service of `app` (API and residents' pages; `options` go to `create_app`) on a
+    loopback port once its read models hold every event stored so far; stopped afterwards."""
+    api = create_app(settings, app=app, **options)
+    caught_up(api, app)
+    served = serve(api)
+    try:
+        yield LiveService(served.url, api, app)
+    finally:
+        served.stop()
+
+
 @dataclass
 class LiveService:
     """The whole service (API and residents' pages) on a loopback port, and the application
@@ -141,6 +159,10 @@ class LiveService:
     def stored(self) -> int:
         """Position of the last event in the store (0 when empty)."""
         return self.app.recorder.max_notification_id() or 0
+
+    def caught_up(self) -> ReadModelStore:
+        """The read models' store once it holds every event stored so far (bounded wait)."""
+        return caught_up(self.api, self.app)
 
     @property
     def tokens(self) -> TokenVerifier:
@@ -166,34 +188,7 @@ class LiveService:
                           {"feasible": True, "official_cost": official_cost})
 
 
-@pytest.fixture(scope="module", name="live_service")
-def live_service_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
-    settings = Settings(tmp_path_factory.mktemp("participation") / "data")
-    app = open_application(settings)
-    with pytest.MonkeyPatch.context() as env:
-        for name in OIDC_ENV:  # the test sign-in unless a test configures an identity provider
-            env.delenv(name, raising=False)
-        api = create_app(settings, app=app, test_sign_in=True)
-        served = serve(api)
-        try:
-            yield LiveService(served.url, api, app)
-        finally:
-            served.stop()
-            app.close()
-
-
 # ---- the browser -------------------------------------------------------------------------
-
-@pytest.fixture(scope="module", name="browser")
-def browser_fixture() -> Iterator[Browser]:
-    require(CHROMIUM.exists(), f"no Chromium at {CHROMIUM} (set MEDBORGARBUDGET_CHROMIUM)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
 
 NewPage = Callable[..., Page]
 
@@ -210,26 +205,66 @@ def watch_content_security_policy(page: Page, violations: list[str]) -> None:
     page.on("console", on_console)
 
 
-@pytest.fixture(name="new_page")
-def new_page_fixture(browser: Browser, live_service: LiveService) -> Iterator[NewPage]:
-    """Opens a page in a fresh browser context (its own cookies): `new_page(javascript=False)`
-    for a browser without JavaScript. No page may break the Content-Security-Policy."""
-    contexts: list[BrowserContext] = []
-    violations: list[str] = []
+def open_context(browser: Browser, base_url: str | None = None, *, javascript: bool = True,
+                 viewport: ViewportSize = DESKTOP, timeout: float = 15_000,
+                 violations: list[str] | None = None, **options: Any) -> BrowserContext:
+    """A fresh browser context (its own cookies) in Swedish, with JavaScript or without;
+    `violations` (when given) collects what its pages break of the Content-Security-Policy.
+    `options` go to Playwright's `new_context`."""
+    context = browser.new_context(base_url=base_url, locale="sv-SE", viewport=viewport,
+                                  java_script_enabled=javascript, **options)
+    context.set_default_timeout(timeout)
+    if violations is not None:
+        watched = violations
+        context.on("page", lambda page: watch_content_security_policy(page, watched))
+    return context
 
-    def make(javascript: bool = True) -> Page:
-        context = browser.new_context(base_url=live_service.url, locale="sv-SE",
-                                      java_script_enabled=javascript,
-                                      viewport={"width": 1024, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        context.on("page", lambda page: watch_content_security_policy(page, violations))
+
+class BrowserPages:
+    """Opens pages of one site, each in a fresh browser context (`open_context`), and closes
+    them all at the end, when no page may have broken the Content-Security-Policy."""
+
+    def __init__(self, browser: Browser, base_url: str, **defaults: Any) -> None:
+        self.browser, self.base_url, self.defaults = browser, base_url, defaults
+        self.contexts: list[BrowserContext] = []
+        self.violations: list[str] = []
+
+    def open(self, javascript: bool = True, **options: Any) -> Page:
+        context = open_context(self.browser, self.base_url, javascript=javascript,
+                               violations=self.violations, **{**self.defaults, **options})
+        self.contexts.append(context)
         return context.new_page()
 
-    yield make
-    for context in contexts:
-        context.close()
-    assert not violations, "\n".join(violations)
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        assert not self.violations, "\n".join(self.violations)
+
+
+def navigate(page: Page, action: Callable[[], object]) -> int:
+    """Do what makes the page navigate; the HTTP status of the page it lands on."""
+    with page.expect_navigation() as navigation:
+        action()
+    response = navigation.value
+    assert response is not None
+    return response.status
+
+
+def lang_query(lang: str, first: bool = True) -> str:
+    """What asks for the page in `lang` at the end of its address (Swedish is the pages'
+    default): `?lang=en`, or `&lang=en` after a query that is `first` no longer."""
+    return "" if lang == "sv" else ("?" if first else "&") + f"lang={lang}"
+
+
+def sideways_overflow(page: Page) -> int:
+    """How many pixels the page is wider than the browser's viewport (0 or less: none)."""
+    overflow: int = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    return overflow
+
+
+def with_lang(path: str, lang: str) -> str:
+    """`path` in language `lang`."""
+    return path + lang_query(lang, "?" not in path)
 
 
 def screenshot(page: Page, path: Path) -> None:
@@ -258,6 +293,27 @@ class Screenshots:
     def take(self, page: Page, step: str) -> None:
         self.count += 1
         screenshot(page, SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{step}.png")
+
+
+class CheckedStates:
+    """The states a test takes a page through, each checked as it is reached (`check`): the
+    page speaks the test's language, a numbered screenshot is taken and what axe-core finds is
+    kept; `assert_accessible`, at the end: axe-core found nothing in any of them."""
+
+    def __init__(self, page: Page, prefix: str, lang: str) -> None:
+        self.page, self.lang = page, lang
+        self.shots = Screenshots(prefix)
+        self.found: dict[str, list[str]] = {}
+
+    def check(self, state: str) -> None:
+        assert state not in self.found, f"{state}: checked twice"
+        assert self.page.locator("html").get_attribute("lang") == self.lang, (
+            f"{state}: wrong language")
+        self.found[state] = axe_violations(self.page)
+        self.shots.take(self.page, state)
+
+    def assert_accessible(self) -> None:
+        assert {state: found for state, found in self.found.items() if found} == {}
 
 
 def preload_axe(context: BrowserContext) -> None:
@@ -362,6 +418,16 @@ def cycle_in_voting(service: LiveService, name: str, *, allow_ballot_changes: bo
 
 def unique(name: str) -> str:
     return f"{name} {secrets.token_hex(3)}"
+
+
+def voter_on_a_new_cycle(service: LiveService, new_page: NewPage, cycle_name: str, name: str,
+                         born: int, lang: str = "sv", javascript: bool = True,
+                         ) -> tuple[CycleUnderTest, Page]:
+    """A fresh cycle in voting, and a browser with `name` (born `born`, of Norr) signed in."""
+    cycle = cycle_in_voting(service, unique(cycle_name))
+    page = new_page(javascript=javascript)
+    sign_in_locally(page, name, born, lang=lang)
+    return cycle, page
 
 
 # ---- signing in ---------------------------------------------------------------------------
@@ -502,19 +568,3 @@ class FakeIdentityProvider:
             Route("/jwks", self.jwks),
             Route("/userinfo", self.userinfo),
         ])
-
-
-@pytest.fixture(name="identity_provider")
-def identity_provider_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdentityProvider]:
-    """A fake provider on its own loopback port, and the service configured to use it (the
-    settings are read on every request, so the running service picks them up)."""
-    provider = FakeIdentityProvider("medborgarbudget-e2e", secrets.token_urlsafe(16), {})
-    served = serve(provider.asgi())
-    provider.url = served.url
-    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_ISSUER", served.url)
-    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_CLIENT_ID", provider.client_id)
-    monkeypatch.setenv("MEDBORGARBUDGET_OIDC_CLIENT_SECRET", provider.client_secret)
-    try:
-        yield provider
-    finally:
-        served.stop()

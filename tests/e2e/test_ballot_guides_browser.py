@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from service.api.app import create_app
 from service.config import Settings
 from service.runtime import open_application
 from tests.e2e.participation_support import (
@@ -24,13 +24,8 @@ from tests.e2e.participation_support import (
     Screenshots,
     axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
-    cycle_in_voting,
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
-    serve,
-    sign_in_locally,
-    unique,
+    serving,
+    voter_on_a_new_cycle,
 )
 
 pytestmark = pytest.mark.slow
@@ -39,16 +34,6 @@ YOUNG = birth_year_for(18)  # may vote in the youth area (13-25) and in Norr
 ADULT = birth_year_for(40)  # too old for the youth area
 CAFE, GRAFFITI, STUDIO = (title for title, _ in IDEAS["unga"])  # 60 000, 30 000, 50 000 kr
 NBSP = "\u00a0"
-
-
-def _signed_in(service: LiveService, new_page: NewPage, cycle_name: str, name: str,
-               born: int, lang: str = "sv", javascript: bool = True,
-               ) -> tuple[CycleUnderTest, Page]:
-    """A fresh cycle in voting, and a browser with `name` (born `born`, of Norr) signed in."""
-    cycle = cycle_in_voting(service, unique(cycle_name))
-    page = new_page(javascript=javascript)
-    sign_in_locally(page, name, born, lang=lang)
-    return cycle, page
 
 
 def _ballot(page: Page, cycle: CycleUnderTest, area: str, lang: str = "sv") -> None:
@@ -80,8 +65,8 @@ def _focus_order(page: Page, until: str, limit: int = 60) -> list[str]:
 def test_the_keyboard_reaches_every_proposal_and_is_told_what_no_longer_fits(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     shots = Screenshots(f"ballot-guides-{lang}")
-    cycle, page = _signed_in(live_service, new_page, "Guidande röstsedel", "Alva Tangent",
-                             YOUNG, lang)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "Guidande röstsedel", "Alva Tangent",
+                                       YOUNG, lang)
     _ballot(page, cycle, "unga", lang)
     summary = page.locator("#budget-meter")
     expect(summary).to_have_attribute("aria-live", "polite")
@@ -124,7 +109,8 @@ def test_the_keyboard_reaches_every_proposal_and_is_told_what_no_longer_fits(
 
 def test_a_proposals_page_opens_beside_the_ballot_and_the_choices_stay(
         live_service: LiveService, new_page: NewPage) -> None:
-    cycle, page = _signed_in(live_service, new_page, "Länkar till förslagen", "Bo Länk", YOUNG)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "Länkar till förslagen", "Bo Länk",
+                                       YOUNG)
     _ballot(page, cycle, "unga")
     _box(page, CAFE).check()
     link = page.get_by_role("link", name=re.compile(f"Mer om {re.escape(STUDIO)}"))
@@ -141,8 +127,8 @@ def test_a_proposals_page_opens_beside_the_ballot_and_the_choices_stay(
 
 def test_without_javascript_the_ballot_says_what_does_not_fit_and_by_how_much_it_is_over(
         live_service: LiveService, new_page: NewPage) -> None:
-    cycle, page = _signed_in(live_service, new_page, "Utan skript, med ord", "Noa Ordrik",
-                             YOUNG, javascript=False)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "Utan skript, med ord", "Noa Ordrik",
+                                       YOUNG, javascript=False)
     _ballot(page, cycle, "unga")
     _box(page, CAFE).check()
     _box(page, STUDIO).check()
@@ -161,7 +147,8 @@ def test_without_javascript_the_ballot_says_what_does_not_fit_and_by_how_much_it
 def test_an_area_closed_to_the_resident_says_why_and_leads_back(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     shots = Screenshots(f"ineligible-{lang}")
-    cycle, page = _signed_in(live_service, new_page, "Fel område", "Sune Vuxen", ADULT, lang)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "Fel område", "Sune Vuxen", ADULT,
+                                       lang)
     page.goto(f"/cycles/{cycle.id}/vote" + ("?lang=en" if lang == "en" else ""))
     young = page.locator(".card", has_text=AREA_NAMES["unga"])
     # birth_year_for(40): 40 or 41 years old, by the day of the year.
@@ -192,13 +179,9 @@ def test_an_area_closed_to_the_resident_says_why_and_leads_back(
 def branded_url_fixture(tmp_path: Path) -> Iterator[str]:
     settings = Settings(tmp_path / "data", None, brand_colour="#7a1f3d",
                         municipality="Nässjö kommun")
-    app = open_application(settings)
-    served = serve(create_app(settings, app=app, test_sign_in=False))
-    try:
-        yield served.url
-    finally:
-        served.stop()
-        app.close()
+    with closing(open_application(settings)) as app, \
+            serving(settings, app, test_sign_in=False) as service:
+        yield service.url
 
 
 def test_the_municipalitys_colour_reaches_the_page(browser: Browser, branded_url: str) -> None:

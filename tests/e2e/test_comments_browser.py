@@ -6,27 +6,25 @@ axe-core finds no violation on any of the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from service import comments
 from service.cycle_index import COMMENT
 from tests.e2e.participation_support import (
     REVIEWER,
+    CheckedStates,
     LiveService,
     NewPage,
-    Screenshots,
-    axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
+    lang_query,
+    navigate,
     sign_in_locally,
     unique,
+    with_lang,
 )
 
 pytestmark = pytest.mark.slow
@@ -44,32 +42,15 @@ WORDS = {
 }
 
 
-def _q(lang: str) -> str:
-    return "" if lang == "sv" else "?lang=en"
-
-
-def navigate(page: Page, action: Callable[[], None]) -> int:
-    with page.expect_navigation() as navigation:
-        action()
-    response = navigation.value
-    assert response is not None
-    return response.status
-
-
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     words = WORDS[lang]
-    shots = Screenshots(f"comments-{lang}")
     cycle = create_cycle(live_service, unique(f"Kommentarsomgången {lang}"))
     proposal = next(iter(cycle.proposals.values()))
     page = new_page()
-    found: dict[str, list[str]] = {}
-
-    def check(state: str) -> None:
-        assert page.locator("html").get_attribute("lang") == lang, state
-        found[state] = axe_violations(page)
-        shots.take(page, state)
+    states = CheckedStates(page, f"comments-{lang}", lang)
+    check = states.check
 
     sign_in_locally(page, "Kim Kommentar", ADULT, next_path=f"/proposals/{proposal}", lang=lang)
     check("proposal-without-comments")
@@ -106,15 +87,15 @@ def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
     expect(page.locator(".replies").get_by_role("link", name=words["reply"])).to_have_count(0)
     reply_id = page.locator(".replies li").first.get_attribute("id")
     assert reply_id is not None
-    page.goto(f"/proposals/{proposal}/comment{_q(lang)}{'&' if lang == 'en' else '?'}"
-              f"reply_to={reply_id.removeprefix('comment-')}")
+    page.goto(with_lang(f"/proposals/{proposal}/comment?reply_to="
+                        f"{reply_id.removeprefix('comment-')}", lang))
     page.fill("#text", "Svar på svar")
     before = live_service.stored()
     assert navigate(page, page.get_by_role("button", name=words["send_reply"]).click) == 422
     assert live_service.stored() == before
     check("reply-to-a-reply-refused")
 
-    page.goto(f"/proposals/{proposal}{_q(lang)}")
+    page.goto(f"/proposals/{proposal}{lang_query(lang)}")
     navigate(page, page.locator(".comment-actions").first.get_by_role(
         "link", name=words["report"]).click)
     check("report-confirm")
@@ -128,7 +109,7 @@ def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
     check("report-twice-refused")
 
     # A forged form (no CSRF token) stores nothing.
-    page.goto(f"/proposals/{proposal}/comment{_q(lang)}")
+    page.goto(f"/proposals/{proposal}/comment{lang_query(lang)}")
     page.fill("#text", "Förfalskad")
     page.locator("main form input[name=csrf]").evaluate("field => field.remove()")
     before = live_service.stored()
@@ -141,16 +122,15 @@ def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
                                                                       [COMMENT])[0]
     comments.hide(live_service.app, first_comment, "Personangrepp", REVIEWER)
     comments.hide(live_service.app, proposal, "Kränkande titel", REVIEWER)
-    page.goto(f"/proposals/{proposal}?position={live_service.stored()}"
-              + ("&lang=en" if lang == "en" else ""))
+    page.goto(with_lang(f"/proposals/{proposal}?position={live_service.stored()}", lang))
     main = page.locator("main")
     expect(main).to_contain_text(f"{words['hidden']}: Personangrepp")
     expect(main).to_contain_text(f"{words['hidden']}: Kränkande titel")
     expect(main).not_to_contain_text("Bra idé! Kan det stå nära badplatsen?")
     title = next(t for t, i in cycle.proposals.items() if i == proposal)
     assert title not in page.content()
-    page.goto(f"/cycles/{cycle.id}/proposals{_q(lang)}")
+    page.goto(f"/cycles/{cycle.id}/proposals{lang_query(lang)}")
     assert title not in page.content()
     check("hidden")
 
-    assert {state: v for state, v in found.items() if v} == {}
+    states.assert_accessible()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.auth import Role
-from tests.e2e.api_client import ADULT, API, Api
+from tests.e2e.api_client import ADULT, API, Api, decided_cycle
 from tests.identities import personnummer_for
 
 AREAS: tuple[dict[str, Any], ...] = (
@@ -24,27 +24,23 @@ AREAS: tuple[dict[str, Any], ...] = (
 
 
 def _voting_cycle(api: Api) -> tuple[str, dict[str, str]]:
-    cycle = api.admin("POST", f"{API}/cycles", 201,
-                      json={"name": "Nässjö 2027", "municipality": "Nässjö kommun"})
-    base = f"{API}/cycles/{cycle['id']}"
-    api.admin("PUT", f"{base}/decision",
-              json={"body": "Kommunfullmäktige", "date": "2026-11-26", "reference": "KF 1"})
+    cycle_id, base = decided_cycle(api, "Nässjö 2027", "Nässjö kommun")
     for area in AREAS:
         api.admin("POST", f"{base}/areas", 201, json=area)
     api.admin("PUT", f"{base}/voting-rule", json={"kind": "approval", "max_choices": 1})
-    api.fire(cycle["id"], "open_ideas")
+    api.fire(cycle_id, "open_ideas")
     proposals = {}
     for area in AREAS:
         proposals[area["id"]] = api.resident(
             "POST", f"{base}/proposals", 201, subject=f"förslagsställare {area['id']}",
             json={"area": area["id"], "title": f"Idé i {area['name']}",
                   "description": "En beskrivning.", "estimated_cost": 10_000})["id"]
-    api.fire(cycle["id"], "close_ideas")
+    api.fire(cycle_id, "close_ideas")
     for proposal in proposals.values():
         api.reviewer("POST", f"{API}/proposals/{proposal}/review",
                      json={"feasible": True, "official_cost": 10_000})
-    api.fire(cycle["id"], "open_voting")
-    return cycle["id"], proposals
+    api.fire(cycle_id, "open_voting")
+    return cycle_id, proposals
 
 
 def test_sets_and_the_whole_municipality_are_shown_and_enforced(api: Api) -> None:

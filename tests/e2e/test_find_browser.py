@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from service.api.app import create_app
 from service.config import Settings
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ADMIN,
     ROOT,
     axe_violations,
-    browser_fixture,  # noqa: F401 (a fixture)
-    caught_up,
+    open_context,
     screenshot,
-    serve,
+    serving,
 )
 
 pytestmark = pytest.mark.slow
@@ -59,21 +58,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     app.trigger(cycle_id, "open_ideas", ADMIN, "Idéinsamlingen öppnar")
     for n, (area, title, text, cost, category) in enumerate(IDEAS):
         app.submit_proposal(cycle_id, area, title, text, cost, category, f"19800101123{n}")
-    api = create_app(settings, app=app)
-    caught_up(api, app)
-    served = serve(api)
-    try:
-        yield Site(served.url, f"/cycles/{cycle_id}/proposals")
-    finally:
-        served.stop()
-        app.close()
+    with closing(app), serving(settings, app) as service:
+        yield Site(service.url, f"/cycles/{cycle_id}/proposals")
 
 
 def open_page(browser: Browser, site: Site, javascript: bool = True) -> Page:
-    context = browser.new_context(base_url=site.url, java_script_enabled=javascript,
-                                  locale="sv-SE", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    return context.new_page()
+    return open_context(browser, site.url, javascript=javascript).new_page()
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])

@@ -6,7 +6,7 @@ On both stores."""
 from __future__ import annotations
 
 from service.api.auth import Role
-from tests.e2e.api_client import API, Api
+from tests.e2e.api_client import API, Api, decided_cycle
 from tests.integration.builders import SAME_SITE, counted_with_incompatible
 
 
@@ -38,16 +38,12 @@ def test_a_pair_is_marked_counted_and_shown(api: Api) -> None:
 
 
 def test_marking_over_http_and_every_refusal(api: Api) -> None:
-    cycle = api.admin("POST", f"{API}/cycles", 201,
-                      json={"name": "Medborgarbudget", "municipality": "Testby"})
-    base = f"{API}/cycles/{cycle['id']}"
-    api.admin("PUT", f"{base}/decision",
-              json={"body": "Kommunfullmäktige", "date": "2026-11-26", "reference": "KF § 1"})
+    cycle_id, base = decided_cycle(api, "Medborgarbudget", "Testby")
     for area in ("norr", "soder"):
         api.admin("POST", f"{base}/areas", 201,
                   json={"id": area, "name": area.title(), "budget": 100_000})
     api.admin("PUT", f"{base}/voting-rule", json={"kind": "approval", "min_choices": 1})
-    api.fire(cycle["id"], "open_ideas")
+    api.fire(cycle_id, "open_ideas")
     ids = {title: api.resident("POST", f"{base}/proposals", 201, subject=f"p-{title}",
                                residence=area,
                                json={"area": area, "title": title, "description": title,

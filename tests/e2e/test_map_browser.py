@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,18 +19,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from service.api.app import create_app
 from service.config import Settings
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ADMIN,
     ROOT,
+    BrowserPages,
     axe_violations,
-    browser_fixture,  # noqa: F401 (a fixture)
-    caught_up,
     screenshot,
     serve,
-    watch_content_security_policy,
+    serving,
 )
 
 pytestmark = pytest.mark.slow
@@ -90,35 +89,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for n, (area, title, place) in enumerate(IDEAS):
         app.submit_proposal(cycle_id, area, title, "Beskrivning.", 10_000, None,
                             f"19800101123{n}", place)
-    api = create_app(settings, app=app)
-    caught_up(api, app)
-    served = serve(api)
     try:
-        yield Site(served.url, f"/cycles/{cycle_id}/map", asked)
+        with closing(app), serving(settings, app) as service:
+            yield Site(service.url, f"/cycles/{cycle_id}/map", asked)
     finally:
-        served.stop()
         tiles.stop()
-        app.close()
 
 
 @pytest.fixture
 def open_page(browser: Browser, site: Site) -> Iterator[Callable[..., Page]]:
-    contexts = []
-    violations: list[str] = []
+    """Pages of the site in fresh browser contexts; none may break the
+    Content-Security-Policy."""
+    pages = BrowserPages(browser, site.url)
 
     def make(javascript: bool = True, width: int = 1280) -> Page:
-        context = browser.new_context(base_url=site.url, java_script_enabled=javascript,
-                                      locale="sv-SE", viewport={"width": width, "height": 900})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        watch_content_security_policy(page, violations)
-        return page
+        return pages.open(javascript, viewport={"width": width, "height": 900})
 
     yield make
-    for context in contexts:
-        context.close()
-    assert not violations, "\n".join(violations)
+    pages.close()
 
 
 def markers(page: Page) -> list[str]:

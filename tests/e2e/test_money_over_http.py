@@ -6,36 +6,26 @@ cycle's currency, in the page's language, öre only when there are some."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.application import Medborgarbudget
-from service.config import Settings
-from service.web.sign_in_mode import TEST_SIGN_IN_ENV
-from tests.e2e.api_client import API, Api
+from tests.e2e.api_client import API, Api, decided_cycle
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def api(settings: Settings, app: Medborgarbudget,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.delenv(TEST_SIGN_IN_ENV, raising=False)
-    with TestClient(create_app(settings, app=app, follow=True, test_sign_in=True)) as client:
-        yield Api(client, app)
+def local_sign_in() -> bool:
+    """The `api` fixture's service offers the pages' local test sign-in (tests/e2e/conftest.py)."""
+    return True
 
 
 def euro_cycle(api: Api, phase: str) -> tuple[str, dict[str, str]]:
     """A cycle in euro with cents, taken to `phase` (ideas or voting); its proposals' ids."""
-    cycle = api.admin("POST", f"{API}/cycles", 201,
-                      json={"name": "Bürgerhaushalt", "municipality": "Gemeinde",
-                            "currency": "EUR"})
-    base = f"{API}/cycles/{cycle['id']}"
-    api.admin("PUT", f"{base}/decision",
-              json={"body": "Gemeinderat", "date": "2027-01-10", "reference": "GR 1/2027"})
+    cycle_id, base = decided_cycle(
+        api, "Bürgerhaushalt", "Gemeinde", currency="EUR",
+        decision={"body": "Gemeinderat", "date": "2027-01-10", "reference": "GR 1/2027"})
     shown = api.admin("POST", f"{base}/areas", 201, json={
         # No minimum of votes: a project no ballot names is still counted on its cost.
         "id": "norr", "name": "Norr", "budget": "1500.50", "eligibility": {"residence": "norr"},
@@ -45,25 +35,25 @@ def euro_cycle(api: Api, phase: str) -> tuple[str, dict[str, str]]:
     assert (shown["currency"], area["budget"], area["budget_minor"]) == ("EUR", "1500.50",
                                                                          150_050)
     api.admin("PUT", f"{base}/voting-rule", json={"kind": "approval", "min_choices": 1})
-    api.fire(cycle["id"], "open_ideas")
+    api.fire(cycle_id, "open_ideas")
     ids: dict[str, str] = {}
     if phase == "ideas":
-        return cycle["id"], ids
+        return cycle_id, ids
     for title, amount in (("Bank", {"estimated_cost": "700.25"}),
                           ("Baum", {"estimated_cost_minor": 80_025})):
         proposal = api.resident("POST", f"{base}/proposals", 201, subject=f"p-{title}",
                                 json={"area": "norr", "title": title, "description": title,
                                       "category": "park", **amount})
         ids[title] = proposal["id"]
-    api.fire(cycle["id"], "close_ideas")
+    api.fire(cycle_id, "close_ideas")
     reviewed = api.reviewer("POST", f"{API}/proposals/{ids['Bank']}/review",
                             json={"feasible": True, "official_cost": "700.25"})
     assert (reviewed["official_cost"], reviewed["official_cost_minor"],
             reviewed["currency"]) == ("700.25", 70_025, "EUR")
     api.reviewer("POST", f"{API}/proposals/{ids['Baum']}/review",
                  json={"feasible": True, "official_cost": 900, "official_cost_minor": 90_000})
-    api.fire(cycle["id"], "open_voting")
-    return cycle["id"], ids
+    api.fire(cycle_id, "open_voting")
+    return cycle_id, ids
 
 
 def test_the_api_takes_and_gives_exact_amounts_in_the_cycles_currency(api: Api) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,9 @@ from fastapi.testclient import TestClient
 
 from domain.audit import verify_lines
 from domain.phases import Phase
-from service.api.app import create_app
-from service.application import Medborgarbudget
 from service.audit_export import export_lines
-from service.config import Settings
 from service.personal.mailing import Residents
 from service.personal.tokens import CONFIRM, UNSUBSCRIBE
-from service.web.sign_in_mode import TEST_SIGN_IN_ENV
 from tests.e2e.api_client import Api
 from tests.e2e.test_page_cookies import csrf_in as csrf
 from tests.integration.builders import ADMIN, configured_cycle, drive
@@ -32,11 +27,9 @@ LINK = re.compile(r"(/(?:e-post/bekrafta|avregistrera)/[A-Za-z0-9_\-]+\.[A-Za-z0
 
 
 @pytest.fixture
-def api(settings: Settings, app: Medborgarbudget,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.delenv(TEST_SIGN_IN_ENV, raising=False)
-    with TestClient(create_app(settings, app=app, follow=True, test_sign_in=True)) as client:
-        yield Api(client, app)
+def local_sign_in() -> bool:
+    """The `api` fixture's service offers the pages' local test sign-in (tests/e2e/conftest.py)."""
+    return True
 
 
 def residents(api: Api) -> Residents:

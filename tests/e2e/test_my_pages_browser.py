@@ -13,15 +13,13 @@ from playwright.sync_api import Page, expect
 
 from service.personal.mailing import Residents
 from tests.e2e.participation_support import (
+    CheckedStates,
     LiveService,
     NewPage,
-    Screenshots,
-    axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
+    lang_query,
+    navigate,
     sign_in_locally,
     unique,
 )
@@ -49,18 +47,18 @@ WORDS = {
 }
 
 
-def _q(lang: str) -> str:
-    return "" if lang == "sv" else "?lang=en"
-
-
 def submit_with_keyboard(page: Page, name: str) -> int:
     """Focus the button by its name and press Enter; the answer's status."""
     page.get_by_role("button", name=name, exact=True).focus()
-    with page.expect_navigation() as navigation:
-        page.keyboard.press("Enter")
-    response = navigation.value
-    assert response is not None
-    return response.status
+    return navigate(page, lambda: page.keyboard.press("Enter"))
+
+
+def type_and_submit(page: Page, field: str, text: str, button: str) -> int:
+    """Type `text` into the field (a CSS selector) and submit with the button named `button`,
+    with the keyboard alone; the answer's status."""
+    page.locator(field).focus()
+    page.keyboard.type(text)
+    return submit_with_keyboard(page, button)
 
 
 def tab_to(page: Page, name: str) -> None:
@@ -76,44 +74,35 @@ def tab_to(page: Page, name: str) -> None:
 def test_a_resident_manages_mail_follows_and_erases_with_the_keyboard_alone(
         live_service: LiveService, new_page: NewPage, lang: str) -> None:
     words = WORDS[lang]
-    shots = Screenshots(f"my-pages-{lang}")
     residents: Residents = live_service.api.state.residents
     cycle = create_cycle(live_service, unique(f"Utskicksomgången {lang}"))
     proposal = next(iter(cycle.proposals.values()))
     page = new_page()
-    found: dict[str, list[str]] = {}
-
-    def check(state: str) -> None:
-        assert page.locator("html").get_attribute("lang") == lang, state
-        found[state] = axe_violations(page)
-        shots.take(page, state)
+    states = CheckedStates(page, f"my-pages-{lang}", lang)
+    check = states.check
 
     address = f"{unique('kim').replace(' ', '.')}@example.se"
     sign_in_locally(page, unique("Kim Följare"), ADULT, next_path="/mina-sidor", lang=lang)
     expect(page.locator("h1")).to_have_text(words["my_pages"])
     check("my-pages")
 
-    page.locator("#email").focus()
-    page.keyboard.type("inte en adress")
-    assert submit_with_keyboard(page, words["send_link"]) == 422
+    assert type_and_submit(page, "#email", "inte en adress", words["send_link"]) == 422
     expect(page.get_by_role("alert")).to_contain_text(words["bad_address"])
     check("address-refused")
 
     page.locator("#email").fill("")
-    page.locator("#email").focus()
-    page.keyboard.type(address)
-    assert submit_with_keyboard(page, words["send_link"]) == 200
+    assert type_and_submit(page, "#email", address, words["send_link"]) == 200
     check("confirmation-sent")
     mail = [m for m in residents.store.outbox() if m.address == address][-1]
     link = LINK.search(mail.body)
     assert link is not None
-    page.goto(link.group(1) + _q(lang))
+    page.goto(link.group(1) + lang_query(lang))
     check("confirm-link")
     assert submit_with_keyboard(page, words["confirm"]) == 200
     expect(page.get_by_role("status")).to_contain_text(words["confirmed"])
     check("confirmed")
 
-    page.goto(f"/proposals/{proposal}{_q(lang)}")
+    page.goto(f"/proposals/{proposal}{lang_query(lang)}")
     tab_to(page, words["follow_link"])
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -122,11 +111,9 @@ def test_a_resident_manages_mail_follows_and_erases_with_the_keyboard_alone(
     expect(page.get_by_role("status")).to_contain_text(words["following"])
     check("following")
 
-    page.locator("#display_name").focus()
-    page.keyboard.type("Kim K")
-    assert submit_with_keyboard(page, words["save_name"]) == 200
+    assert type_and_submit(page, "#display_name", "Kim K", words["save_name"]) == 200
 
-    page.goto(f"/mina-sidor/radera{_q(lang)}")
+    page.goto(f"/mina-sidor/radera{lang_query(lang)}")
     check("erase")
     assert submit_with_keyboard(page, words["erase"]) == 422
     expect(page.get_by_role("alert")).to_contain_text(words["tick"])
@@ -138,7 +125,7 @@ def test_a_resident_manages_mail_follows_and_erases_with_the_keyboard_alone(
     check("erased")
 
     unsubscribe = residents.writer.unsubscribe_url("someone", "someone@example.se")
-    page.goto("/" + unsubscribe.split("/", 3)[3] + _q(lang))
+    page.goto("/" + unsubscribe.split("/", 3)[3] + lang_query(lang))
     expect(page.get_by_role("button", name=words["stop"])).to_be_visible()
     check("unsubscribe")
 
@@ -147,4 +134,4 @@ def test_a_resident_manages_mail_follows_and_erases_with_the_keyboard_alone(
     sign_in_locally(phone, unique("Kim Telefon"), ADULT, next_path="/mina-sidor", lang=lang)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
-    assert {state: v for state, v in found.items() if v} == {}
+    states.assert_accessible()

@@ -14,32 +14,33 @@ Screenshots of every page, language and viewport go to artifacts/screenshots/pag
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from service.api.app import create_app
+from projections.store import ReadModelStore
 from service.config import Settings
 from service.demo import IDEAS
-from service.read_models import ReadModels
 from service.runtime import open_application
 from tests.cycle_history import WAITING_TITLE, WITHDRAWN_TITLE, History, build_history
 from tests.e2e.participation_support import (
     ROOT,
+    VIEWPORTS,
     axe_violations,
-    browser_fixture,  # noqa: F401 (a fixture)
+    open_context,
     screenshot,
-    serve,
+    serving,
+    sideways_overflow,
     watch_content_security_policy,
+    with_lang,
 )
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "pages"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 LANGUAGES = ("sv", "en")
 MISSING_CYCLE = "00000000-0000-4000-8000-000000000000"
 # Texts each page must show, in (Swedish, English): what proves it was rendered in full.
@@ -79,15 +80,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     settings = Settings(tmp_path_factory.mktemp("pages") / "data")
     app = open_application(settings)
     history = build_history(app)
-    api = create_app(settings, app=app)
-    read_models: ReadModels = api.state.read_models
-    head = app.recorder.max_notification_id() or 0
-    for _ in range(3000):  # bounded: the follower thread folds the history within seconds
-        if read_models.store.position() >= head:
-            break
-        time.sleep(0.01)
-    assert read_models.store.position() >= head
-    store = read_models.store
+    with closing(app), serving(settings, app) as service:
+        yield Site(service.url, history, *_paths(history, service.caught_up()))
+
+
+def _paths(history: History, store: ReadModelStore) -> tuple[dict[str, str], str]:
+    """The path of every page under test by its key, and the title of the proposal built."""
     closed, voting = str(history.closed.cycle_id), str(history.voting)
     built = next(p for p in store.proposals_of(closed) if p["status"] == "completed")
     paths = {
@@ -108,24 +106,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "not-found": f"/cycles/{MISSING_CYCLE}",
     }
     assert set(paths) == set(HEADINGS)
-    served = serve(api)
-    try:
-        yield Site(served.url, history, paths, built["title"])
-    finally:
-        served.stop()
-        app.close()
-
-
-def with_lang(path: str, lang: str) -> str:
-    return path if lang == "sv" else f"{path}?lang={lang}"
+    return paths, str(built["title"])
 
 
 def open_page(browser: Browser, site: Site, viewport: str = "desktop",
               javascript: bool = True) -> Page:
-    context = browser.new_context(base_url=site.url, viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
-                                  java_script_enabled=javascript, locale="sv-SE")
-    context.set_default_timeout(15_000)
-    return context.new_page()
+    return open_context(browser, site.url, javascript=javascript,
+                        viewport=VIEWPORTS[viewport]).new_page()
 
 
 def heading(site: Site, key: str, lang: str) -> str:
@@ -150,8 +137,7 @@ def test_every_page_is_accessible(browser: Browser, site: Site, lang: str,
             assert page.locator("html").get_attribute("lang") == lang, key
             expect(page.locator("h1")).to_have_text(heading(site, key, lang))
             screenshot(page, SCREENSHOTS / f"{key}-{lang}-{viewport}.png")
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - window.innerWidth")
+            overflow = sideways_overflow(page)
             if overflow > 0:
                 problems.setdefault(key, []).append(
                     f"the page is {overflow}px wider than the {viewport} viewport")

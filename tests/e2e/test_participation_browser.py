@@ -9,7 +9,6 @@ refusal is checked to have stored nothing. Screenshots go to artifacts/screensho
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -18,22 +17,21 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e.participation_support import (
     AREA_NAMES,
     IDEAS,
+    CheckedStates,
     CycleUnderTest,
     FakeIdentityProvider,
     LiveService,
     NewPage,
     Screenshots,
-    axe_violations,
     birth_date_aged,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
     cycle_in_voting,
-    identity_provider_fixture,  # noqa: F401 (a fixture)
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
+    lang_query,
+    navigate,
     sign_in_locally,
     unique,
+    voter_on_a_new_cycle,
 )
 from tests.identities import valid_personnummer
 
@@ -47,25 +45,12 @@ def titles(area: str) -> list[str]:
     return [title for title, _ in IDEAS[area]]
 
 
-def query(lang: str, first: bool = True) -> str:
-    return "" if lang == "sv" else ("?" if first else "&") + f"lang={lang}"
-
-
-def navigate(page: Page, action: Callable[[], None]) -> int:
-    """Do what makes the page navigate; the HTTP status of the page it lands on."""
-    with page.expect_navigation() as navigation:
-        action()
-    response = navigation.value
-    assert response is not None
-    return response.status
-
-
 def submit(page: Page) -> int:
     return navigate(page, page.locator("main form button[type=submit]").click)
 
 
 def open_ballot(page: Page, cycle: CycleUnderTest, area: str, lang: str = "en") -> None:
-    page.goto(f"/cycles/{cycle.id}/vote{query(lang)}")
+    page.goto(f"/cycles/{cycle.id}/vote{lang_query(lang)}")
     link = {"en": f"Vote in {AREA_NAMES[area]}", "sv": f"Rösta i {AREA_NAMES[area]}"}[lang]
     navigate(page, page.get_by_role("link", name=link).click)
     expect(page.locator("h1")).to_contain_text(AREA_NAMES[area])
@@ -399,27 +384,22 @@ def test_the_whole_vote_can_be_done_with_the_keyboard_alone(
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_every_form_and_error_state_passes_axe(live_service: LiveService, new_page: NewPage,
                                               lang: str) -> None:
-    shots = Screenshots(f"axe-{lang}")
     ideas = create_cycle(live_service, unique(f"Idéomgången {lang}"))
     voting = cycle_in_voting(live_service, unique(f"Röstomgången {lang}"))
     page = new_page()
-    found: dict[str, list[str]] = {}
-    checked: list[str] = []
+    states = CheckedStates(page, f"axe-{lang}", lang)
     en = lang == "en"
 
     def check(state: str, status: int | None = None, actual: int | None = None) -> None:
-        assert page.locator("html").get_attribute("lang") == lang, f"{state}: wrong language"
         if status is not None:
             assert actual == status, f"{state}: HTTP {actual}, expected {status}"
-        checked.append(state)
-        found[state] = axe_violations(page)
-        shots.take(page, state)
+        states.check(state)
 
     def error_shown(text: str) -> None:
         expect(page.get_by_role("alert")).to_contain_text(text)
 
     # Signing in from the header of a cycle's page, then on to the idea form.
-    page.goto(f"/cycles/{ideas.id}{query(lang)}")
+    page.goto(f"/cycles/{ideas.id}{lang_query(lang)}")
     navigate(page, page.locator("header").get_by_role(
         "link", name="Sign in" if en else "Logga in").click)
     check("sign-in")
@@ -429,7 +409,7 @@ def test_every_form_and_error_state_passes_axe(live_service: LiveService, new_pa
     page.fill("#birth_year", str(ADULT_YOUNG))
     page.select_option("#residence", "norr")
     submit(page)
-    expect(page).to_have_url(re.compile(rf"/cycles/{ideas.id}{re.escape(query(lang))}$"))
+    expect(page).to_have_url(re.compile(rf"/cycles/{ideas.id}{re.escape(lang_query(lang))}$"))
     navigate(page, page.get_by_role("link", name="Submit an idea" if en else "Lämna en idé")
              .first.click)
     check("propose")
@@ -437,7 +417,7 @@ def test_every_form_and_error_state_passes_axe(live_service: LiveService, new_pa
     error_shown("Choose the area your idea is for." if en
                 else "Välj vilket område din idé gäller.")
 
-    page.goto(f"/cycles/{voting.id}/vote{query(lang)}")
+    page.goto(f"/cycles/{voting.id}/vote{lang_query(lang)}")
     check("vote-areas")
     for area in AREA_NAMES:
         open_ballot(page, voting, area, lang)
@@ -495,12 +475,12 @@ def test_every_form_and_error_state_passes_axe(live_service: LiveService, new_pa
     expect(page.locator("h1")).to_have_text(
         "The form could not be accepted" if en else "Formuläret kunde inte tas emot")
 
-    assert checked == [
+    assert list(states.found) == [
         "sign-in", "sign-in-errors", "propose", "propose-errors", "vote-areas",
         *(f"ballot-{area}" for area in AREA_NAMES), "ballot-too-many-choices",
         "ballot-over-budget", "ballot-too-many-points", "ballot-same-choice-twice", "confirm",
         "receipt", "csrf-refused"]
-    assert {state: v for state, v in found.items() if v} == {}
+    states.assert_accessible()
 
 
 # ---- 4. refusals a resident understands, storing nothing -----------------------------------
@@ -508,9 +488,8 @@ def test_every_form_and_error_state_passes_axe(live_service: LiveService, new_pa
 def test_a_forged_form_without_the_csrf_token_is_refused(
         live_service: LiveService, new_page: NewPage) -> None:
     shots = Screenshots("refused-csrf")
-    cycle = cycle_in_voting(live_service, unique("CSRF-omgången"))
-    page = new_page()
-    sign_in_locally(page, "Mira Form", ADULT_YOUNG)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "CSRF-omgången", "Mira Form",
+                                       ADULT_YOUNG)
     for forge, label in (("field => field.remove()", "missing"),
                          ("field => { field.value = 'x'.repeat(43); }", "wrong")):
         open_ballot(page, cycle, "norr", "sv")
@@ -536,9 +515,8 @@ def test_a_forged_form_without_the_csrf_token_is_refused(
 def test_the_knapsack_ballot_works_without_javascript_and_explains_going_over_budget(
         live_service: LiveService, new_page: NewPage) -> None:
     shots = Screenshots("no-javascript")
-    cycle = cycle_in_voting(live_service, unique("Utan JavaScript"))
-    page = new_page(javascript=False)
-    sign_in_locally(page, "Noa Skriptlös", ADULT_YOUNG)
+    cycle, page = voter_on_a_new_cycle(live_service, new_page, "Utan JavaScript",
+                                       "Noa Skriptlös", ADULT_YOUNG, javascript=False)
     open_ballot(page, cycle, "unga", "sv")
     cafe, graffiti, studio = titles("unga")
     choice(page, cafe).check()
@@ -580,9 +558,8 @@ def test_the_knapsack_ballot_works_without_javascript_and_explains_going_over_bu
 def test_a_second_ballot_is_refused_when_the_cycle_does_not_allow_changes(
         live_service: LiveService, new_page: NewPage) -> None:
     shots = Screenshots("refused-second-ballot")
-    cycle = cycle_in_voting(live_service, unique("En röst per område"))
-    first_tab = new_page()
-    sign_in_locally(first_tab, "Elis Dubbel", ADULT_YOUNG)
+    cycle, first_tab = voter_on_a_new_cycle(live_service, new_page, "En röst per område",
+                                            "Elis Dubbel", ADULT_YOUNG)
     second_tab = first_tab.context.new_page()  # the same resident, in a second tab
     first, second, _ = titles("norr")
     for tab, title in ((first_tab, first), (second_tab, second)):
@@ -606,9 +583,8 @@ def test_a_vote_is_refused_when_the_cycle_is_not_in_voting(
         live_service: LiveService, new_page: NewPage) -> None:
     shots = Screenshots("refused-not-voting")
     ideas = create_cycle(live_service, unique("Ännu inte röstning"))
-    voting = cycle_in_voting(live_service, unique("Röstningen stänger"))
-    page = new_page()
-    sign_in_locally(page, "Vide Sen", ADULT_YOUNG)
+    voting, page = voter_on_a_new_cycle(live_service, new_page, "Röstningen stänger", "Vide Sen",
+                                        ADULT_YOUNG)
 
     page.goto(f"/cycles/{ideas.id}/vote")
     expect(page.locator("main")).to_contain_text(

@@ -13,7 +13,6 @@ One server and one browser page per mode keep it quick.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,32 +21,29 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from domain.phases import Phase
-from projections.store import ReadModelStore
 from service import comments
 from service.demo import run_demo
-from service.read_models import ReadModels
 from tests.cycle_history import build_history
 from tests.e2e.participation_support import (
     ADMIN,
     AREAS,
+    PHONE,
     SCREENSHOTS,
     LiveService,
     axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
-    live_service_fixture,  # noqa: F401 (a fixture)
+    open_context,
     preload_axe,
     screenshot,
     sign_in_locally,
     unique,
-    watch_content_security_policy,
+    with_lang,
 )
 from tests.e2e.test_support_browser import cycle_in_support
 
 pytestmark = pytest.mark.slow
 
-PHONE = {"width": 390, "height": 844}
 SMALLEST_TEXT_PX = 12
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -162,7 +158,7 @@ def site(live_service: LiveService) -> Site:
     cancelled = create_cycle(live_service, unique("Medborgarbudget Inställtby 2027"))
     app.trigger(cancelled.id, "cancel", ADMIN, "Fullmäktige drog tillbaka anslaget")
     _phase_pages(pages, "cancelled", cancelled.id)
-    store = _caught_up(live_service)
+    store = live_service.caught_up()
     for proposal in store.proposals_of(str(closed.cycle_id)):  # one of each fate
         pages.setdefault(f"proposal-{proposal['status']}", f"/proposals/{proposal['id']}")
     pages["proposals-found"] = f"/cycles/{closed.cycle_id}/proposals?q=utegym&status=completed"
@@ -189,26 +185,8 @@ def site(live_service: LiveService) -> Site:
         "follow": f"/proposals/{discussed}/follow",
         "erase": "/mina-sidor/radera",
     }
-    _caught_up(live_service)
+    live_service.caught_up()
     return Site(live_service, pages, resident)
-
-
-def _caught_up(service: LiveService) -> ReadModelStore:
-    """The read models once they hold every event written so far (bounded wait)."""
-    read_models: ReadModels = service.api.state.read_models
-    head = service.stored()
-    for _ in range(3000):
-        if read_models.store.position() >= head:
-            break
-        time.sleep(0.01)
-    assert read_models.store.position() >= head
-    return read_models.store
-
-
-def _lang(path: str, lang: str) -> str:
-    if lang == "sv":
-        return path
-    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
 
 
 def _block_scripts(route: Route) -> None:
@@ -220,15 +198,13 @@ def phone(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Itera
     mode: Mode = request.param
     # Without JavaScript the page's own scripts are refused at the network, so the page is what
     # a browser without JavaScript shows; the test's probes (and axe-core) still run.
-    context = browser.new_context(base_url=site.service.url, viewport=PHONE,  # type: ignore[arg-type]
-                                  locale="sv-SE", is_mobile=True, has_touch=True)
-    context.set_default_timeout(15_000)
+    violations: list[str] = []
+    context = open_context(browser, site.service.url, viewport=PHONE, violations=violations,
+                           is_mobile=True, has_touch=True)
     preload_axe(context)
     if not mode.javascript:
         context.route("**/*.js", _block_scripts)
-    violations: list[str] = []
     page = context.new_page()
-    watch_content_security_policy(page, violations)
     try:
         if mode.signed_in:
             sign_in_locally(page, "Mobil Användare", birth_year_for(20), "norr")
@@ -247,7 +223,7 @@ def test_every_page_state_fits_a_phone_and_passes_axe(phone: Page, site: Site,
     problems: dict[str, list[str]] = {}
     for lang in mode.langs:
         for key, path in pages.items():
-            response = phone.goto(_lang(path, lang))
+            response = phone.goto(with_lang(path, lang))
             assert response is not None
             assert response.status == (404 if key == "not-found" else 200), (key, lang)
             assert phone.locator("html").get_attribute("lang") == lang, (key, lang)

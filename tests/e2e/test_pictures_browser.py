@@ -15,17 +15,16 @@ from playwright.sync_api import Page, expect
 from domain.identity import personnummer_of
 from tests import picture_files as files
 from tests.e2e.participation_support import (
+    CheckedStates,
     LiveService,
     NewPage,
-    Screenshots,
-    axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
     create_cycle,
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
+    navigate,
+    sideways_overflow,
     sign_in_locally,
     unique,
+    with_lang,
 )
 
 pytestmark = pytest.mark.slow
@@ -47,17 +46,9 @@ def _identity(name: str) -> str:
     return str(personnummer_of(date(YEAR, 7, 1), serial))
 
 
-def _navigate(page: Page, action: object) -> int:
-    with page.expect_navigation() as navigation:
-        action()  # type: ignore[operator]
-    response = navigation.value
-    assert response is not None
-    return response.status
-
-
 def _no_sideways_scroll(page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"{page.url} is {overflow}px wider than a 390px phone"
 
 
@@ -65,7 +56,6 @@ def _no_sideways_scroll(page: Page) -> None:
 def test_the_proposer_uploads_a_picture_through_the_form(
         live_service: LiveService, new_page: NewPage, lang: str, tmp_path: Path) -> None:
     words = WORDS[lang]
-    shots = Screenshots(f"pictures-{lang}")
     name = unique("Bildar Bengtsson")
     cycle = create_cycle(live_service, unique(f"Bildomgången {lang}"))
     proposal = str(live_service.app.submit_proposal(
@@ -73,21 +63,20 @@ def test_the_proposer_uploads_a_picture_through_the_form(
         "test", _identity(name)))
     photo = tmp_path / "brygga.jpg"
     photo.write_bytes(files.photo(1600, 1200, gps=True))
-    query = "" if lang == "sv" else "?lang=en"
 
     # Without JavaScript: the form is a plain multipart POST.
     page = new_page(javascript=False)
     sign_in_locally(page, name, YEAR, next_path=f"/proposals/{proposal}", lang=lang)
-    _navigate(page, page.get_by_role("link", name=words["add"]).click)
+    navigate(page, page.get_by_role("link", name=words["add"]).click)
     expect(page.locator("h1")).to_have_text(words["add"])
     before = live_service.stored()
     page.set_input_files("#picture", str(photo))
-    assert _navigate(page, page.get_by_role("button", name=words["submit"]).click) == 422
+    assert navigate(page, page.get_by_role("button", name=words["submit"]).click) == 422
     expect(page.get_by_role("alert")).to_contain_text(words["describe"])
     assert live_service.stored() == before
     page.set_input_files("#picture", str(photo))
     page.fill("#alt", ALT[lang])
-    assert _navigate(page, page.get_by_role("button", name=words["submit"]).click) == 200
+    assert navigate(page, page.get_by_role("button", name=words["submit"]).click) == 200
     assert f"/proposals/{proposal}" in page.url
     picture = page.get_by_role("img", name=ALT[lang])
     expect(picture).to_be_visible()
@@ -106,18 +95,16 @@ def test_the_proposer_uploads_a_picture_through_the_form(
     # With JavaScript, for axe-core, on a phone's width.
     checked = new_page()
     sign_in_locally(checked, name, YEAR, next_path=f"/proposals/{proposal}", lang=lang)
-    found: dict[str, list[str]] = {}
-    for step, path in (("proposal", f"/proposals/{proposal}{query}"),
-                       ("form", f"/proposals/{proposal}/pictures{query}"),
-                       ("list", f"/cycles/{cycle.id}/proposals{query}")):
-        checked.goto(path)
-        assert checked.locator("html").get_attribute("lang") == lang
+    states = CheckedStates(checked, f"pictures-{lang}", lang)
+    for step, path in (("proposal", f"/proposals/{proposal}"),
+                       ("form", f"/proposals/{proposal}/pictures"),
+                       ("list", f"/cycles/{cycle.id}/proposals")):
+        checked.goto(with_lang(path, lang))
         _no_sideways_scroll(checked)
-        found[step] = axe_violations(checked)
-        shots.take(checked, step)
+        states.check(step)
     thumbnail = checked.locator(f"a[href^='/proposals/{proposal}'] img.thumb")
     expect(thumbnail).to_have_count(1)
-    assert {k: v for k, v in found.items() if v} == {}
+    states.assert_accessible()
 
 
 def test_someone_elses_proposal_shows_no_form(live_service: LiveService,

@@ -9,14 +9,13 @@ from typing import Any
 from service.api.auth import Role
 from tests.e2e.api_client import (
     API,
-    IDEAS,
     YOUNG,
     Api,
     Cycle,
     build_cycle,
     create_configured_cycle,
-    review,
-    submit,
+    review_every_idea,
+    submit_every_idea,
 )
 from tests.identities import personnummer_for
 
@@ -32,12 +31,8 @@ def _capped_in_voting(api: Api, cap: dict[str, Any]) -> Cycle:
     shown = api.admin("PUT", _cap_path(draft), json=cap)
     assert shown["pot_cap"] == {"max_pots": cap["max_pots"],
                                 "uncounted": cap.get("uncounted", [])}
-    api.fire(draft.id, "open_ideas")
-    for key, *_ in IDEAS:
-        submit(api, draft, key)
-    api.fire(draft.id, "close_ideas")
-    for key, _, _, _, official in IDEAS:
-        review(api, draft.proposals[key], official)
+    submit_every_idea(api, draft)
+    review_every_idea(api, draft)
     api.fire(draft.id, "open_voting")
     return draft
 

@@ -6,16 +6,11 @@ and in English, and nothing is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.application import Medborgarbudget
-from service.config import Settings
-from service.web.sign_in_mode import TEST_SIGN_IN_ENV
 from tests.e2e.api_client import Api
 from tests.integration.pot_cap_cycles import capped_cycle
 
@@ -23,11 +18,9 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def api(settings: Settings, app: Medborgarbudget,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    monkeypatch.delenv(TEST_SIGN_IN_ENV, raising=False)
-    with TestClient(create_app(settings, app=app, follow=True, test_sign_in=True)) as client:
-        yield Api(client, app)
+def local_sign_in() -> bool:
+    """The `api` fixture's service offers the pages' local test sign-in (tests/e2e/conftest.py)."""
+    return True
 
 
 def _csrf(html: str) -> str:

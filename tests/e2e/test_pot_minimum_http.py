@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.api_client import API, Api
+from tests.e2e.api_client import API, Api, decided_cycle
 
 
 def _published(api: Api) -> tuple[str, dict[str, str]]:
     """A cycle with a pot of the default minimum (norr) and one without a minimum (alla)."""
-    cycle = api.admin("POST", f"{API}/cycles", 201,
-                      json={"name": "Medborgarbudget Testby 2027", "municipality": "Testby"})
-    base = f"{API}/cycles/{cycle['id']}"
-    api.admin("PUT", f"{base}/decision",
-              json={"body": "Kommunfullmäktige", "date": "2026-11-26", "reference": "KF § 1"})
+    cycle_id, base = decided_cycle(api, "Medborgarbudget Testby 2027", "Testby")
     shown = api.admin("POST", f"{base}/areas", 201,
                       json={"id": "norr", "name": "Norr", "budget": 100_000})
     assert shown["areas"][0]["min_votes"] == 1  # the default for a pot made now
@@ -24,7 +20,7 @@ def _published(api: Api) -> tuple[str, dict[str, str]]:
                             "min_votes": 0})
     assert {a["id"]: a["min_votes"] for a in shown["areas"]} == {"norr": 1, "alla": 0}
     api.admin("PUT", f"{base}/voting-rule", json={"kind": "approval", "min_choices": 1})
-    api.fire(cycle["id"], "open_ideas")
+    api.fire(cycle_id, "open_ideas")
     ids: dict[str, str] = {}
     costs: dict[str, int] = {}
     for title, area, cost in (("Bänkar", "norr", 10_000), ("Boulebana", "norr", 30_000),
@@ -33,19 +29,19 @@ def _published(api: Api) -> tuple[str, dict[str, str]]:
                                   json={"area": area, "title": title, "description": title,
                                         "category": "park", "estimated_cost": cost})["id"]
         costs[title] = cost
-    api.fire(cycle["id"], "close_ideas")
+    api.fire(cycle_id, "close_ideas")
     for title, proposal_id in ids.items():
         api.reviewer("POST", f"{API}/proposals/{proposal_id}/review",
                      json={"feasible": True, "official_cost": costs[title]})
-    api.fire(cycle["id"], "open_voting")
+    api.fire(cycle_id, "open_voting")
     for n in range(2):
         api.resident("POST", f"{base}/ballots", 201, subject=f"voter-{n}",
                      json={"area": "norr", "selections": [ids["Bänkar"]]})
     api.resident("POST", f"{base}/ballots", 201, subject="voter-9",
                  json={"area": "alla", "selections": [ids["Scen"]]})
-    api.fire(cycle["id"], "close_voting")
-    api.fire(cycle["id"], "publish_results")
-    return cycle["id"], ids
+    api.fire(cycle_id, "close_voting")
+    api.fire(cycle_id, "publish_results")
+    return cycle_id, ids
 
 
 def test_no_votes_no_money_over_the_api_and_on_the_results_page(api: Api) -> None:

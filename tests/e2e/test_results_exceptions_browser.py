@@ -9,20 +9,22 @@ JavaScript the pages say the same."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from service.api.app import create_app
 from service.config import Settings
 from service.runtime import open_application
 from tests.e2e.participation_support import (
     ROOT,
+    VIEWPORTS,
     axe_violations,
-    browser_fixture,  # noqa: F401 (a fixture)
-    caught_up,
+    open_context,
     screenshot,
-    serve,
+    serving,
+    sideways_overflow,
+    with_lang,
 )
 from tests.integration.builders import (
     ADMIN,
@@ -35,7 +37,6 @@ from tests.integration.builders import (
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots" / "results-exceptions"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 LEGAL = "Marken är förorenad; bygglov kan inte ges."
 DECIDED = "Kommunstyrelsen beslutade att bygga den ändå."
 # (Swedish, English) texts each page must show.
@@ -68,16 +69,10 @@ def results_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     app.amend_winners(amended, "exclude", ids["Utegym"], LEGAL, ADMIN)
     app.amend_winners(amended, "add", ids["Boulebana"], DECIDED, ADMIN)
     incompatible, _ = counted_with_incompatible(app)
-    api = create_app(settings, app=app)
-    caught_up(api, app)
-    served = serve(api)
-    try:
-        yield {"minimums": f"{served.url}/cycles/{minimums}/results",
-               "exceptions": f"{served.url}/cycles/{amended}/results",
-               "incompatible": f"{served.url}/cycles/{incompatible}/results"}
-    finally:
-        served.stop()
-        app.close()
+    with closing(app), serving(settings, app) as service:
+        yield {"minimums": f"{service.url}/cycles/{minimums}/results",
+               "exceptions": f"{service.url}/cycles/{amended}/results",
+               "incompatible": f"{service.url}/cycles/{incompatible}/results"}
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -90,12 +85,10 @@ def test_the_results_page_shows_minimums_and_exceptions_accessibly(
     results_url = results_urls[page_kind]
     shown = {"minimums": MINIMUM_SHOWN, "exceptions": EXCEPTIONS_SHOWN,
              "incompatible": INCOMPATIBLE_SHOWN}[page_kind]
-    context = browser.new_context(viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
-                                  java_script_enabled=javascript, locale="sv-SE")
-    context.set_default_timeout(15_000)
+    context = open_context(browser, javascript=javascript, viewport=VIEWPORTS[viewport])
     page = context.new_page()
     try:
-        response = page.goto(results_url if lang == "sv" else f"{results_url}?lang=en")
+        response = page.goto(with_lang(results_url, lang))
         assert response is not None and response.status == 200
         assert page.locator("html").get_attribute("lang") == lang
         for texts in shown:
@@ -104,8 +97,7 @@ def test_the_results_page_shows_minimums_and_exceptions_accessibly(
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             screenshot(page, SCREENSHOTS / f"results-{page_kind}-{lang}-{viewport}.png")
             assert axe_violations(page) == []
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - window.innerWidth")
+            overflow = sideways_overflow(page)
             assert overflow <= 0, f"the page is {overflow}px wider than the viewport"
     finally:
         context.close()

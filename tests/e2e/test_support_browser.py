@@ -22,9 +22,6 @@ from tests.e2e.participation_support import (
     Screenshots,
     axe_violations,
     birth_year_for,
-    browser_fixture,  # noqa: F401 (a fixture)
-    live_service_fixture,  # noqa: F401 (a fixture)
-    new_page_fixture,  # noqa: F401 (a fixture)
     sign_in_locally,
     unique,
 )

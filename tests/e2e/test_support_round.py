@@ -13,13 +13,14 @@ from service.audit_export import export_lines
 from tests.e2e.api_client import (
     ADULT,
     API,
-    IDEAS,
     YOUNG,
     Api,
     Cycle,
     create_configured_cycle,
     review,
+    review_every_idea,
     submit,
+    submit_every_idea,
 )
 
 SUPPORT_ROUND = {"default": {"kind": "top", "value": 1},
@@ -30,12 +31,8 @@ def _in_review_with_round(api: Api) -> Cycle:
     cycle = create_configured_cycle(api)
     shown = api.admin("PUT", f"{API}/cycles/{cycle.id}/support-round", json=SUPPORT_ROUND)
     assert shown["support_round"] == SUPPORT_ROUND
-    api.fire(cycle.id, "open_ideas")
-    for key, *_ in IDEAS:
-        submit(api, cycle, key)
-    api.fire(cycle.id, "close_ideas")
-    for key, _, _, _, official in IDEAS:
-        review(api, cycle.proposals[key], official)
+    submit_every_idea(api, cycle)
+    review_every_idea(api, cycle)
     return cycle
 
 

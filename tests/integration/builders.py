@@ -220,26 +220,38 @@ MINIMUM_AREAS: tuple[Mapping[str, Any], ...] = (
 )
 
 
-def counted_with_minimums(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]:
-    """A cycle counted and published with a pot of the default minimum of votes (norr: one
-    proposal without votes) and one without a minimum (alla); the proposals' ids by title."""
-    cycle_id = configured_cycle(app, areas=MINIMUM_AREAS)
+def reviewed_ideas(app: Medborgarbudget, cycle_id: UUID,
+                   ideas: Mapping[str, tuple[str, int]]) -> dict[str, UUID]:
+    """Opens a configured cycle for ideas, submits `ideas` (title -> area and cost), closes the
+    ideas and reviews every one feasible at its cost; the proposals' ids by title."""
     app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
-    ideas = {"Bänkar": ("norr", 10_000), "Boulebana": ("norr", 30_000),
-             "Scen": ("alla", 10_000), "Fontän": ("alla", 20_000)}
     ids = {title: app.submit_proposal(cycle_id, area, title, f"{title}.", cost, "park",
                                       f"proposer-{title}")
            for title, (area, cost) in ideas.items()}
     app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
     for title, (_, cost) in ideas.items():
         app.review_proposal(ids[title], True, cost, "", REVIEWER)
+    return ids
+
+
+def counted_and_published(app: Medborgarbudget, cycle_id: UUID) -> None:
+    """Closes the voting of a cycle and publishes its results."""
+    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
+    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+
+
+def counted_with_minimums(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]:
+    """A cycle counted and published with a pot of the default minimum of votes (norr: one
+    proposal without votes) and one without a minimum (alla); the proposals' ids by title."""
+    cycle_id = configured_cycle(app, areas=MINIMUM_AREAS)
+    ids = reviewed_ideas(app, cycle_id, {"Bänkar": ("norr", 10_000), "Boulebana": ("norr", 30_000),
+                                         "Scen": ("alla", 10_000), "Fontän": ("alla", 20_000)})
     app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
     for number in range(2):
         cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
                     [str(ids["Bänkar"])])
     cast_ballot(app, cycle_id, "alla", person(5), [str(ids["Scen"])])
-    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
-    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+    counted_and_published(app, cycle_id)
     return cycle_id, ids
 
 
@@ -254,21 +266,15 @@ def counted_for_exceptions(app: Medborgarbudget) -> tuple[UUID, dict[str, UUID]]
     (20 000 kr) has no vote. The proposals' ids by title."""
     cycle_id = configured_cycle(app, areas=({"id": "norr", "name": "Norr",
                                              "budget": 100_000},))
-    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
-    ideas = {"Utegym": 60_000, "Scen": 50_000, "Bänkar": 30_000, "Boulebana": 20_000}
-    ids = {title: app.submit_proposal(cycle_id, "norr", title, f"{title}.", cost, "park",
-                                      f"proposer-{title}")
-           for title, cost in ideas.items()}
-    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
-    for title, cost in ideas.items():
-        app.review_proposal(ids[title], True, cost, "", REVIEWER)
+    ids = reviewed_ideas(app, cycle_id, {"Utegym": ("norr", 60_000), "Scen": ("norr", 50_000),
+                                         "Bänkar": ("norr", 30_000),
+                                         "Boulebana": ("norr", 20_000)})
     app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
     for number, chosen in enumerate((["Utegym", "Scen"], ["Utegym", "Scen"],
                                      ["Utegym", "Bänkar"])):
         cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
                     [str(ids[t]) for t in chosen])
-    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
-    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+    counted_and_published(app, cycle_id)
     return cycle_id, ids
 
 
@@ -284,20 +290,12 @@ def counted_with_incompatible(app: Medborgarbudget) -> tuple[UUID, dict[str, UUI
                                             {"id": "alla", "name": "Alla", "kind": "theme",
                                              "budget": 100_000}),
                                 rule={"kind": "approval", "min_choices": 1, "max_choices": 3})
-    app.trigger(cycle_id, "open_ideas", ADMIN, "Beslut")
-    ideas = {"Pool": ("norr", 40_000), "Rink": ("norr", 30_000), "Park": ("norr", 20_000),
-             "Scen": ("alla", 10_000)}
-    ids = {title: app.submit_proposal(cycle_id, area, title, f"{title}.", cost, "park",
-                                      f"proposer-{title}")
-           for title, (area, cost) in ideas.items()}
-    app.trigger(cycle_id, "close_ideas", ADMIN, "Idéfasen slut")
-    for title, (_, cost) in ideas.items():
-        app.review_proposal(ids[title], True, cost, "", REVIEWER)
+    ids = reviewed_ideas(app, cycle_id, {"Pool": ("norr", 40_000), "Rink": ("norr", 30_000),
+                                         "Park": ("norr", 20_000), "Scen": ("alla", 10_000)})
     app.mark_incompatible(cycle_id, ids["Pool"], ids["Rink"], SAME_SITE, REVIEWER)
     app.trigger(cycle_id, "open_voting", ADMIN, "Granskat")
     for number in range(3):
         cast_ballot(app, cycle_id, "norr", person(number, residence="norr"),
                     [str(ids["Pool"]), str(ids["Rink"]), str(ids["Park"])])
-    app.trigger(cycle_id, "close_voting", ADMIN, "Röstningen slut")
-    assert app.trigger(cycle_id, "publish_results", ADMIN, "Räknat") is Phase.RESULTS
+    counted_and_published(app, cycle_id)
     return cycle_id, ids

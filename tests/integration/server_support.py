@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -143,6 +143,16 @@ def start_server(settings: Settings, workdir: Path, workers: int, *, demo: bool 
         kill(running.process)
         raise
     return running
+
+
+@contextlib.contextmanager
+def running_server(settings: Settings, workdir: Path, workers: int) -> Iterator[Server]:
+    """`start_server` with `--demo`, stopped when the block ends."""
+    running = start_server(settings, workdir, workers)
+    try:
+        yield running
+    finally:
+        stop(running.process)
 
 
 def project_once(settings: Settings, workdir: Path) -> str:

@@ -36,34 +36,10 @@ from tests.integration.builders import (
     stored,
     stored_since,
 )
+from tests.integration.races import TIMEOUT, race
 
 OpenApp = Callable[[], Medborgarbudget]
 PAPER_ENTERED = "medborgarbudget:BudgetCycle.PaperBallotsEntered"
-TIMEOUT = 60
-
-
-def _race(actions: list[Callable[[], str]]) -> list[str]:
-    """Run the actions in threads released together; their outcomes, or the errors raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(action: Callable[[], str]) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            outcome = action()
-        except Exception as error:  # reported to the test, which fails on it
-            outcome = f"error: {error!r}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT)
-        assert not thread.is_alive(), "a racing thread did not finish"
-    return sorted(outcomes)
 
 
 def _cast(app: Medborgarbudget, built: Built, area: str, voter: Voter,
@@ -109,7 +85,7 @@ def test_two_threads_cast_for_the_same_voter(
     racers = [app, app] if shared else [open_app(), open_app()]
     for number, area in enumerate(["norr", "unga", "norr", "unga"]):
         voter = _voter(number)
-        outcomes = _race([partial(_cast, racer, built, area, voter) for racer in racers])
+        outcomes = race([partial(_cast, racer, built, area, voter) for racer in racers])
         assert outcomes == ["duplicate", "stored"], outcomes
         assert len(_cast_events(app, _ballot_id(app, built, area, voter))) == 1
     counted = app.counted_ballots(built.cycle_id)
@@ -200,7 +176,7 @@ def test_two_threads_add_areas_to_one_draft_without_losing_either(
             return f"added {area_id}"
         return run
 
-    outcomes = _race([adder(racers[0], "norr"), adder(racers[1], "soder")])
+    outcomes = race([adder(racers[0], "norr"), adder(racers[1], "soder")])
     assert outcomes == ["added norr", "added soder"]
     assert len(calls) == 3, f"expected one retry after the conflict, got calls {calls}"
 
@@ -223,7 +199,7 @@ def test_many_threads_configure_one_draft_at_once(open_app: OpenApp) -> None:
         return run
 
     names = ["norr", "soder", "oster", "vaster"]
-    assert _race([adder(r, n) for r, n in zip(racers, names, strict=True)]) == ["ok"] * 4
+    assert race([adder(r, n) for r, n in zip(racers, names, strict=True)]) == ["ok"] * 4
     assert set(app.cycle(cycle_id).areas) == set(names)
     versions = _cycle_versions(app, cycle_id)
     assert versions == list(range(1, len(versions) + 1))

@@ -29,8 +29,7 @@ from tests.integration.server_support import (
     environment,
     open_app,
     resident_headers,
-    start_server,
-    stop,
+    running_server,
 )
 
 HEADER = "META\nkey;value\nbudget;1000\nvote_type;approval\nPROJECTS\nproject_id;cost\n"
@@ -136,11 +135,8 @@ def _raw(server: Server, request: bytes) -> int:
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(settings, tmp_path, 1)
-    try:
+    with running_server(settings, tmp_path, 1) as running:
         yield running
-    finally:
-        stop(running.process)
 
 
 def test_hostile_requests_get_no_5xx_and_store_nothing(server: Server, settings: Settings) -> None:

@@ -31,7 +31,7 @@ from tests.integration.server_support import (
     free_port,
     open_app,
     resident_headers,
-    start_server,
+    running_server,
     stop,
     stored_receipts,
 )
@@ -43,11 +43,8 @@ THREADS = 50
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    running = start_server(settings, tmp_path, 2 if settings.database_url else 1)
-    try:
+    with running_server(settings, tmp_path, 2 if settings.database_url else 1) as running:
         yield running
-    finally:
-        stop(running.process)
 
 
 def _norr_ballots(settings: Settings, cycle_id: str) -> list[str]:

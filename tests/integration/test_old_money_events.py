@@ -11,7 +11,8 @@ a fresh store as they are, they are that store's history.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
@@ -47,6 +48,19 @@ def store_old_events(app: Medborgarbudget) -> None:
         StoredEvent(UUID(row["originator_id"]), row["originator_version"], row["topic"],
                     row["state"].encode("utf-8"))
         for row in OLD_LINES])
+
+
+@contextmanager
+def pages_of(settings: Settings, app: Medborgarbudget) -> Iterator[TestClient]:
+    """The service's pages on the store under test, its read models folded from the store's
+    events first."""
+    store = open_store(settings)
+    try:
+        follower_for(app, store).catch_up()
+    finally:
+        store.close()
+    with TestClient(create_app(settings, app=app)) as client:
+        yield client
 
 
 @pytest.fixture
@@ -194,12 +208,7 @@ def test_a_store_of_the_old_schema_is_upgraded_and_its_read_models_hold_ore(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_pages_show_old_amounts_in_their_currency(settings: Settings,
                                                       old_app: Medborgarbudget) -> None:
-    store = open_store(settings)
-    try:
-        follower_for(old_app, store).catch_up()
-    finally:
-        store.close()
-    with TestClient(create_app(settings, app=old_app)) as client:
+    with pages_of(settings, old_app) as client:
         results = client.get(f"/cycles/{CYCLES['demo']}/results").text
         assert "250\u00a0000\u00a0kr" in results
         # The page words the reason as a sentence of its own (ADR 0027).

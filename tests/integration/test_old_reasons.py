@@ -14,14 +14,16 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import StoredEvent
-from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.api.views import results_view
 from service.application import Medborgarbudget
 from service.config import Settings
-from service.read_models import follower_for, open_store
-from tests.integration.test_old_money_events import CYCLES, OLD_LINES, store_old_events
+from tests.integration.test_old_money_events import (
+    CYCLES,
+    OLD_LINES,
+    pages_of,
+    store_old_events,
+)
 
 NBSP = "\u00a0"
 PUBLISHED = "medborgarbudget:BudgetCycle.ResultsPublished"
@@ -113,12 +115,7 @@ def test_format_2_results_load_and_an_unknown_sentence_shows_as_recorded(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_pages_and_the_api_word_old_reasons_in_each_language(
         settings: Settings, format_2_app: Medborgarbudget) -> None:
-    store = open_store(settings)
-    try:
-        follower_for(format_2_app, store).catch_up()
-    finally:
-        store.close()
-    with TestClient(create_app(settings, app=format_2_app)) as client:
+    with pages_of(settings, format_2_app) as client:
         demo = CYCLES["demo"]
         swedish = client.get(f"/cycles/{demo}/results").text
         # The pages word each reason as a sentence of its own (ADR 0027).

@@ -4,8 +4,8 @@ two pots at once never both pass; the places survive a restart (replay)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -17,9 +17,9 @@ from service.ballot_intake import MarkInRoll, Voter
 from tests.ballots import cast_ballot
 from tests.integration.builders import ADMIN, refused_storing_nothing
 from tests.integration.pot_cap_cycles import capped_cycle, young_resident
+from tests.integration.races import race
 
 OpenApp = Callable[[], Medborgarbudget]
-TIMEOUT = 60
 STATION = "Stadsbiblioteket"
 
 
@@ -93,27 +93,13 @@ def test_the_places_taken_survive_a_restart(open_app: OpenApp) -> None:
 
 def _race(actions: list[Callable[[], object]]) -> list[str]:
     """The actions in threads released together: 'stored' or the name of the error raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    return race([partial(_stored, action) for action in actions],
+                failed=lambda error: type(error).__name__)
 
-    def run(action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            action()
-            outcome = "stored"
-        except Exception as error:  # the test asserts on what each racer got
-            outcome = type(error).__name__
-        with lock:
-            outcomes.append(outcome)
 
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT)
-        assert not thread.is_alive(), "a racing thread did not finish"
-    return sorted(outcomes)
+def _stored(action: Callable[[], object]) -> str:
+    action()
+    return "stored"
 
 
 def _pots_of(app: Medborgarbudget, cycle_id: UUID, voter: Voter) -> list[str]:

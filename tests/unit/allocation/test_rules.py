@@ -37,13 +37,17 @@ def test_an_unknown_rule_is_refused_by_name() -> None:
 
 # ---------------------------------------------------------------- greedy family
 
+# Three voters approving a, b and c; a and b; a: a has 3 votes, b 2 and c 1.
+NESTED = [["a", "b", "c"], ["a", "b"], ["a"]]
+
+
+def _b_does_not_fit() -> Election:
+    """a (200 000 kr) and b (180 000 kr) do not both fit in 320 000 kr; c (50 000 kr) does."""
+    return approval({"a": 200_000, "b": 180_000, "c": 50_000}, NESTED, budget=320_000)
+
 
 def test_greedy_skips_what_no_longer_fits_and_says_why() -> None:
-    election = approval(
-        {"a": 200_000, "b": 180_000, "c": 50_000},
-        [["a", "b", "c"], ["a", "b"], ["a"]],
-        budget=320_000,
-    )
+    election = _b_does_not_fit()
     outcome = allocate(election, "greedy")
     assert outcome.selected == ["a", "c"]
     assert outcome.reasons == {
@@ -55,11 +59,7 @@ def test_greedy_skips_what_no_longer_fits_and_says_why() -> None:
 
 
 def test_greedy_no_skip_stops_at_the_first_project_that_does_not_fit() -> None:
-    election = approval(
-        {"a": 200_000, "b": 180_000, "c": 50_000},
-        [["a", "b", "c"], ["a", "b"], ["a"]],
-        budget=320_000,
-    )
+    election = _b_does_not_fit()
     outcome = allocate(election, "greedy-no-skip")
     assert outcome.selected == ["a"]
     assert outcome.reasons["b"] == Reason(ReasonCode.DID_NOT_FIT_COUNTING_STOPS,
@@ -68,12 +68,7 @@ def test_greedy_no_skip_stops_at_the_first_project_that_does_not_fit() -> None:
 
 
 def test_greedy_threshold_leaves_out_projects_below_the_threshold() -> None:
-    election = approval(
-        {"a": 10, "b": 10, "c": 10},
-        [["a", "b", "c"], ["a", "b"], ["a"]],
-        budget=100,
-        threshold=2,
-    )
+    election = approval({"a": 10, "b": 10, "c": 10}, NESTED, budget=100, threshold=2)
     outcome = allocate(election, "greedy-threshold")
     assert outcome.selected == ["a", "b"]
     assert outcome.reasons["c"] == Reason(ReasonCode.BELOW_THRESHOLD,
@@ -158,13 +153,14 @@ def test_cumulative_scores_add_points_and_mes_counts_listed_projects_with_points
 
 # ---------------------------------------------------------------- MES
 
+def _shares_of_30() -> Election:
+    """Four voters, 120 in all: shares of 30; a (60) has three supporters, b (60) and c (30)
+    one each."""
+    return approval({"a": 60, "b": 60, "c": 30}, [["a"], ["a"], ["a", "b"], ["c"]], budget=120)
+
 
 def test_mes_charges_equal_shares_and_explains_who_paid() -> None:
-    election = approval(
-        {"a": 60, "b": 60, "c": 30},
-        [["a"], ["a"], ["a", "b"], ["c"]],
-        budget=120,
-    )
+    election = _shares_of_30()
     outcome = allocate(election, "mes")
     # Shares of 30: a costs 20 each to its three supporters; c costs its single supporter 30;
     # b's only supporter has 10 left.
@@ -223,11 +219,7 @@ def test_mes_never_buys_a_free_project() -> None:
 
 
 def test_mes_add1_raises_the_shares_until_the_outcome_is_exhaustive() -> None:
-    election = approval(
-        {"a": 60, "b": 60, "c": 30},
-        [["a"], ["a"], ["a", "b"], ["c"]],
-        budget=120,
-    )
+    election = _shares_of_30()
     outcome = allocate(election, "mes-add1")
     assert outcome.selected == ["a", "c"]  # with 30 left nothing else fits: exhaustive at once
     wider = approval({"a": 60, "b": 40}, [["a"], ["a"], ["a", "b"], ["b"]], budget=100)
