@@ -29,6 +29,12 @@ def json_str(value: object, what: str = "a JSON value") -> str:
     return value
 
 
+def json_list(value: object, what: str = "a JSON value") -> list[JSON]:
+    if not isinstance(value, list):
+        raise TypeError(f"{what} is not a list")
+    return value
+
+
 def json_texts(value: object, what: str = "a JSON value") -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise TypeError(f"{what} is not a list of text")
