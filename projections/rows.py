@@ -189,20 +189,6 @@ class ReportedItem(TypedDict):
 
 # ---- table rows --------------------------------------------------------------------------------
 
-class ResultRow(TypedDict):
-    """A row of rm_results as the fold builds it."""
-
-    cycle_id: str
-    area: str
-    proposal_id: str
-    title: str
-    cost: int
-    score: str
-    selected: bool
-    rank: int | None
-    reason: str
-
-
 class StoredResult(TypedDict):
     """A row of rm_results as the store reads it back (of one cycle)."""
 
@@ -216,24 +202,18 @@ class StoredResult(TypedDict):
     reason: str
 
 
+class ResultRow(StoredResult):
+    """A row of rm_results as the fold builds it."""
+
+    cycle_id: str
+
+
 class TurnoutRow(TypedDict):
     area: str
     channel: str
     day: str
     age_band: str
     ballots: int
-
-
-class AuditEntry(TypedDict):
-    """A row of rm_audit as the store reads it back (of one cycle)."""
-
-    position: int
-    at: str
-    role: str
-    actor: str
-    event: str
-    summary: str
-    reason: str
 
 
 # ---- documents read back -----------------------------------------------------------------------

@@ -25,7 +25,6 @@ from domain.json_values import SQLValue, json_int, json_str
 from projections import search
 from projections.fold import Batch
 from projections.rows import (
-    AuditEntry,
     CommentRow,
     CommentThread,
     CycleRow,
@@ -358,15 +357,14 @@ class ReadModelStore(TrackingRecorder):
             for r in rows]
         return sorted(turnout, key=lambda r: (r["area"], r["day"], r["channel"], r["age_band"]))
 
-    def audit_of(self, cycle_id: str, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+    def audit_of(self, cycle_id: str, after: int = 0,
+                 limit: int = 100) -> list[dict[str, SQLValue]]:
+        """The cycle's rows of rm_audit (the columns of fold.AuditRow but the cycle) by name."""
         rows = self._rows(
             "SELECT position, at, role, actor, event, summary, reason FROM {rm_audit} "
             "WHERE cycle_id = ? AND position > ? ORDER BY position LIMIT ?",
             [cycle_id, after, limit])
-        return [{"position": json_int(r["position"], "a position"), "at": _text(r["at"]),
-                 "role": _text(r["role"]), "actor": _text(r["actor"]),
-                 "event": _text(r["event"]), "summary": _text(r["summary"]),
-                 "reason": _text(r["reason"])} for r in rows]
+        return [{column: r[column] for column in r.keys()} for r in rows]  # noqa: SIM118
 
     def cycle_rows(self, table: str, cycle_id: str) -> list[tuple[SQLValue, ...]]:
         """The rows of one cycle in a table, in a stable order."""
