@@ -12,6 +12,7 @@ from typing import Any, cast
 from domain import geo
 from domain.documents import AreaDocument
 from domain.errors import InvalidInput
+from domain.json_values import json_object
 from domain.money import kronor_to_minor, minor_units
 from domain.vocabulary import AreaKind, values
 from domain.voting_rules import ALLOCATION_RULES, VotingRule, rule_kronor_to_minor
@@ -288,14 +289,14 @@ def _residence(value: object) -> str | tuple[str, ...] | None:
     return tuple(value)
 
 
-def area_kronor_to_minor(area: Mapping[str, Any]) -> dict[str, Any]:
+def area_kronor_to_minor(area: Mapping[str, object]) -> dict[str, object]:
     """An area as stored before minor units (its budget and its voting rule's cost limits in
     whole kronor) as stored since (in öre): for the upcasting of old events."""
     upcast = dict(area)
     upcast["budget"] = kronor_to_minor(area.get("budget"))
     rule = area.get("voting_rule")
     if rule:
-        upcast["voting_rule"] = rule_kronor_to_minor(rule)
+        upcast["voting_rule"] = rule_kronor_to_minor(json_object(rule, "a voting rule"))
     return upcast
 
 

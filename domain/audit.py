@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Protocol, TypedDict
 from uuid import UUID
 
 import orjson
@@ -68,6 +68,7 @@ from domain.cycle import BudgetCycle
 from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.documents import Results
 from domain.errors import DomainError
+from domain.json_values import JSONObject, json_integers, json_object, json_str, json_texts
 from domain.moderation import Moderation  # noqa: F401
 from domain.money import AS_STORED, upcast_data
 from domain.phases import Phase
@@ -101,7 +102,44 @@ _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PA
 _loads = orjson.loads
 
 
-def canonical_bytes(value: Any) -> bytes:
+class RecordedEvent(Protocol):
+    """An event as the library's mapper decodes it (its DomainEventProtocol): the aggregate and
+    version it belongs to; its other attributes (its timestamp, its data) are read with
+    `vars`."""
+
+    @property
+    def originator_id(self) -> UUID | str: ...
+    @property
+    def originator_version(self) -> int: ...
+
+
+# An event's data as the chain links it: its stored fields, JSON values but for the datetimes
+# and UUIDs the library decoded (written as their text: `_plain`).
+EventData = dict[str, object]
+
+
+class EventRecord(TypedDict):
+    """An event's line of an export, without its `prev` and `hash` (`event_record`)."""
+
+    kind: str
+    seq: int
+    topic: str
+    originator_id: str
+    originator_version: int
+    timestamp: str
+    data: EventData
+
+
+class ChainState(TypedDict):
+    """A chain as it stands (`Chain.state`), kept in the cycle's read model."""
+
+    head: str
+    events: int
+    published_head: str | None
+    published_events: int | None
+
+
+def canonical_bytes(value: object) -> bytes:
     """The canonical JSON of `value`, the one form every link is hashed in.
 
     orjson, because the projection links every ballot as it folds it and orjson writes a
@@ -117,11 +155,11 @@ def canonical_bytes(value: Any) -> bytes:
                           default=_plain).encode()
 
 
-def canonical(value: Any) -> str:
+def canonical(value: object) -> str:
     return canonical_bytes(value).decode()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> str | list[object]:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, UUID):
@@ -135,7 +173,7 @@ def _hash_body(previous: str, body: bytes) -> str:
     return hashlib.sha256(b"%s\n%s" % (previous.encode(), body)).hexdigest()
 
 
-def link(previous: str, record: Mapping[str, Any]) -> tuple[bytes, str]:
+def link(previous: str, record: Mapping[str, object]) -> tuple[bytes, str]:
     """(the line's body without its hash, the line's hash) of a record chained after
     `previous`: the one definition of a link, for the exporter and the projection alike."""
     body = canonical_bytes({**record, "prev": previous})
@@ -143,7 +181,7 @@ def link(previous: str, record: Mapping[str, Any]) -> tuple[bytes, str]:
 
 
 def event_body(seq: int, topic: str, originator_id: UUID | str, originator_version: int,
-               timestamp: datetime | str, data: Mapping[str, Any], previous: str) -> bytes:
+               timestamp: datetime | str, data: Mapping[str, object], previous: str) -> bytes:
     """`canonical_bytes` of `event_record(...)` chained after `previous` (what `link` hashes),
     written field by field in the canonical (sorted) order of the record's keys."""
     text = orjson.dumps
@@ -155,12 +193,12 @@ def event_body(seq: int, topic: str, originator_id: UUID | str, originator_versi
                 text(topic)))
 
 
-def chain_hash(previous: str, record: Mapping[str, Any]) -> str:
+def chain_hash(previous: str, record: Mapping[str, object]) -> str:
     """The hash of a line: `record` is the line's record without `hash` (with `prev`)."""
     return _hash_body(previous, canonical_bytes(record))
 
 
-def event_data(event: Any) -> dict[str, Any]:
+def event_data(event: RecordedEvent) -> EventData:
     """What an export shows as an event's `data`: its attributes but the three every event has
     (they are members of the record). `originator_topic` stays: a creation event cannot be
     rebuilt without it.
@@ -168,20 +206,20 @@ def event_data(event: Any) -> dict[str, Any]:
     The data as stored: an event of a class above version 1 says which (`class_version`, as
     the store holds it), and an old event upcast as it was read (domain.money.versioned) is
     shown as it was stored, so that its link, and every head after it, stays what it was."""
-    attributes = vars(event)
+    attributes: dict[str, object] = vars(event)
     stored = attributes.get(AS_STORED)
     if stored is not None:
-        return dict(stored)
+        return dict(json_object(stored, "the event as stored"))
     data = {k: v for k, v in attributes.items()
             if k not in ("originator_id", "originator_version", "timestamp")}
-    version = getattr(type(event), "class_version", 1)
+    version: int = getattr(type(event), "class_version", 1)
     if version > 1:
         data["class_version"] = version
     return data
 
 
 def event_record(seq: int, topic: str, originator_id: UUID | str, originator_version: int,
-                 timestamp: datetime | str, data: Mapping[str, Any]) -> dict[str, Any]:
+                 timestamp: datetime | str, data: Mapping[str, object]) -> EventRecord:
     """The `seq`th event of a cycle's history as a record of its chain (and export line)."""
     return {"kind": "event", "seq": seq, "topic": topic, "originator_id": str(originator_id),
             "originator_version": originator_version,
@@ -189,7 +227,7 @@ def event_record(seq: int, topic: str, originator_id: UUID | str, originator_ver
             "data": dict(data)}
 
 
-def redact(topic: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def redact(topic: str, data: Mapping[str, object]) -> EventData:
     """An event's data as it may be read while the cycle votes: a ballot event keeps only what
     says nothing about its content (UNREDACTED_BALLOT_FIELDS), and says that it was redacted.
     The one place that decides what is hidden, for the export and the events API."""
@@ -205,13 +243,13 @@ class Chain:
     Its state is a plain dict, changed in place: the projection keeps it in the cycle's read
     model and links into it without copying it for every ballot."""
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        self.state: dict[str, Any] = state if state is not None else {
+    def __init__(self, state: ChainState | None = None) -> None:
+        self.state: ChainState = state if state is not None else {
             "head": GENESIS, "events": 0, "published_head": None, "published_events": None}
 
     @property
     def head(self) -> str:
-        return str(self.state["head"])
+        return self.state["head"]
 
     @head.setter
     def head(self, value: str) -> None:
@@ -219,20 +257,18 @@ class Chain:
 
     @property
     def events(self) -> int:
-        return int(self.state["events"])
+        return self.state["events"]
 
     @property
     def published_head(self) -> str | None:
-        head: str | None = self.state["published_head"]
-        return head
+        return self.state["published_head"]
 
     @property
     def published_events(self) -> int | None:
-        events: int | None = self.state["published_events"]
-        return events
+        return self.state["published_events"]
 
     def add(self, topic: str, originator_id: UUID | str, originator_version: int,
-            timestamp: datetime | str, data: Mapping[str, Any]) -> bytes:
+            timestamp: datetime | str, data: Mapping[str, object]) -> bytes:
         """Chain the cycle's next event; the line's body without its hash. The same bytes as
         `add_record(event_record(...))`, written without building the record: the projection
         links every ballot of a voting day through here."""
@@ -246,7 +282,7 @@ class Chain:
             state["published_head"], state["published_events"] = state["head"], state["events"]
         return body
 
-    def add_record(self, record: Mapping[str, Any]) -> bytes:
+    def add_record(self, record: Mapping[str, object]) -> bytes:
         """Chain an event record (`event_record`); the line's body without its hash."""
         state = self.state
         body, state["head"] = link(state["head"], record)
@@ -276,28 +312,28 @@ class ExportWriter:
     def head(self, value: str) -> None:
         self.chain.head = value
 
-    def header(self, record: Mapping[str, Any]) -> str:
+    def header(self, record: Mapping[str, object]) -> str:
         body = canonical_bytes(record)
         self.header_hash = _hash_body(GENESIS, body)
         return _line(body, self.header_hash)
 
-    def line(self, record: Mapping[str, Any]) -> str:
+    def line(self, record: Mapping[str, object]) -> str:
         """An event's line, chained after the head."""
         body = self.chain.add_record(record)
         return _line(body, self.chain.head)
 
-    def manifest(self, record: Mapping[str, Any]) -> str:
+    def manifest(self, record: Mapping[str, object]) -> str:
         body, hash_ = link(self.chain.head, record)
         return _line(body, hash_)
 
 
-def header(cycle_id: str, exported_at: datetime, interim: bool = False) -> dict[str, Any]:
+def header(cycle_id: str, exported_at: datetime, interim: bool = False) -> JSONObject:
     return {"kind": "header", "format": FORMAT, "version": VERSION, "cycle_id": cycle_id,
             "exported_at": exported_at.isoformat(), "interim": interim}
 
 
 def manifest(counts: Mapping[str, int], chain: Chain, results_digest: str | None,
-             interim: bool, header_hash: str) -> dict[str, Any]:
+             interim: bool, header_hash: str) -> JSONObject:
     return {"kind": "manifest", "counts": dict(counts), "head": chain.head,
             "published_head": chain.published_head,
             "published_events": chain.published_events, "results_digest": results_digest,
@@ -351,9 +387,10 @@ class Report:
         self.findings.append(Finding(line, message))
 
 
-def _datetimes(data: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(data.get("at"), str):
-        data["at"] = datetime.fromisoformat(data["at"])
+def _datetimes(data: EventData) -> EventData:
+    at = data.get("at")
+    if isinstance(at, str):
+        data["at"] = datetime.fromisoformat(at)
     return data
 
 
@@ -426,30 +463,33 @@ class Verifier:
         else:
             body = raw
         try:
-            record = _loads(body)
+            parsed: object = _loads(body)
         except ValueError:  # also invalid UTF-8
             if not self._header_seen:
                 self._not_an_export(raw)
             self.report.fail(number, "not valid JSON (edited or damaged)")
             return
         if not self._header_seen:
-            if (not isinstance(record, dict) or record.get("format") != FORMAT
-                    or record.get("kind") != "header"):
+            if (not isinstance(parsed, dict) or parsed.get("format") != FORMAT
+                    or parsed.get("kind") != "header"):
                 raise NotAnExport(f"the first line is not a {FORMAT} header")
-            if record.get("version") not in READABLE_VERSIONS:
+            version = parsed.get("version")
+            if not isinstance(version, int) or version not in READABLE_VERSIONS:
                 raise NotAnExport(
-                    f"export version {record.get('version')} is not supported (this verifier "
+                    f"export version {version} is not supported (this verifier "
                     f"reads versions {', '.join(map(str, READABLE_VERSIONS))})")
-            self.report.version = record["version"]
-        if not isinstance(record, dict):
+            self.report.version = version
+        if not isinstance(parsed, dict):
             self.report.fail(number, "not a record (edited or inserted)")
             return
+        record: JSONObject = parsed
         if claimed is None:
             # Another layout of the same line (e.g. keys all sorted): hash its canonical form.
-            claimed = record.pop("hash", None)
-            if not isinstance(claimed, str):
+            member = record.pop("hash", None)
+            if not isinstance(member, str):
                 self.report.fail(number, "has no hash (edited or inserted)")
                 return
+            claimed = member
             actual = chain_hash(self._previous, record)
         elif "hash" in record:
             self.report.fail(number, "has two hashes (edited)")
@@ -485,7 +525,7 @@ class Verifier:
         else:
             self.report.fail(number, f"unknown kind of line '{kind}'")
 
-    def _outside_the_chain(self, record: dict[str, Any]) -> bool:
+    def _outside_the_chain(self, record: JSONObject) -> bool:
         return (self.report.version >= 2 and not self._header_seen
                 and record.get("kind") == "header")
 
@@ -497,7 +537,7 @@ class Verifier:
             raise NotAnExport("it is not UTF-8 text") from None
         raise NotAnExport("the first line is not JSON: not an audit export")
 
-    def _chain_break(self, record: dict[str, Any]) -> str:
+    def _chain_break(self, record: JSONObject) -> str:
         seq = record.get("seq")
         if isinstance(seq, int) and seq > self._seq + 1:
             return (f"does not follow the line before it: event {self._seq + 1} should come "
@@ -506,7 +546,7 @@ class Verifier:
             return "does not follow the line before it (lines were reordered or one inserted)"
         return "does not follow the line before it (a line was inserted, removed or reordered)"
 
-    def _header(self, number: int, record: dict[str, Any]) -> None:
+    def _header(self, number: int, record: JSONObject) -> None:
         if self._header_seen:
             self.report.fail(number, "a second header (inserted)")
             return
@@ -514,7 +554,7 @@ class Verifier:
         self.report.cycle_id = str(record.get("cycle_id", ""))
         self.report.interim = record.get("interim") is True
 
-    def _event(self, number: int, record: dict[str, Any]) -> None:
+    def _event(self, number: int, record: JSONObject) -> None:
         self._seq += 1
         if record.get("seq") != self._seq:
             self.report.fail(number, f"event number {record.get('seq')} where {self._seq} "
@@ -538,7 +578,7 @@ class Verifier:
             self.report.published_head = self._previous  # this line's hash
             self.report.published_events = self._seq
 
-    def _untimely(self, record: dict[str, Any]) -> str:
+    def _untimely(self, record: JSONObject) -> str:
         """Why the cycle, as rebuilt so far, could not have taken this ballot ('' if it
         could): a digital ballot is cast or changed only while voting is open; paper ballots
         are also entered while counting."""
@@ -546,7 +586,7 @@ class Verifier:
         if phase is Phase.VOTING:
             return ""
         changed = record["topic"] == BALLOT_CHANGED
-        digital = changed or record["data"].get("channel") != "paper"
+        digital = changed or _data(record).get("channel") != "paper"
         what = "changed" if changed else "cast"
         if digital and self._voting_closed_at_line:
             return (f"a digital ballot {what} after voting closed "
@@ -555,7 +595,7 @@ class Verifier:
             return ""
         return f"a ballot {what} while the cycle was in phase '{phase}'"
 
-    def _ballot(self, number: int, record: dict[str, Any]) -> None:
+    def _ballot(self, number: int, record: JSONObject) -> None:
         if self._published_at_line:
             self.report.fail(number, f"a ballot recorded after the results were published "
                                      f"(line {self._published_at_line})")
@@ -564,8 +604,8 @@ class Verifier:
         if untimely:
             self.report.fail(number, untimely)
             return
-        ballot_id = record["originator_id"]
-        data = record["data"]
+        ballot_id = json_str(record["originator_id"], "the ballot's id")
+        data = _data(record)
         before = self._ballots.get(ballot_id)
         expected = before[0] + 1 if before is not None else 1
         if record["originator_version"] != expected:
@@ -604,9 +644,10 @@ class Verifier:
             self._redacted(number, record, ballot_id, expected, area)
             return
         shared = self._shared.setdefault
+        selections = json_texts(data["selections"], "the selections")
         points = data.get("points")
-        content = (shared(area, area), tuple([shared(s, s) for s in data["selections"]]),
-                   tuple(points) if points is not None else None)
+        content = (shared(area, area), tuple([shared(s, s) for s in selections]),
+                   tuple(json_integers(points, "the points")) if points is not None else None)
         checked = self._checked.get(content)
         if checked is None:  # each different content is checked once, and kept once
             checked = self._checked[content] = (content, self._refusal(*content))
@@ -616,8 +657,8 @@ class Verifier:
             return
         self._ballots[ballot_id] = (expected, *content)
 
-    def _roll_mark(self, number: int, record: dict[str, Any]) -> None:
-        mark_id, data = record["originator_id"], record["data"]
+    def _roll_mark(self, number: int, record: JSONObject) -> None:
+        mark_id, data = json_str(record["originator_id"], "the mark's id"), _data(record)
         if data["cycle_id"] != self.report.cycle_id:
             self.report.fail(number, "a roll mark of another cycle")
         elif record["originator_version"] != 1 or mark_id in self._marks:
@@ -629,10 +670,10 @@ class Verifier:
             self._marks.add(mark_id)
             station = (str(data["area"]), str(data["station"]))
             self._marked[station] = self._marked.get(station, 0) + 1
-    def _redacted(self, number: int, record: dict[str, Any], ballot_id: str, version: int,
+    def _redacted(self, number: int, record: JSONObject, ballot_id: str, version: int,
                   area: str) -> None:
         """A ballot whose content an interim export leaves out: counted, never checked."""
-        data = record["data"]
+        data = _data(record)
         if not self.report.interim:
             self.report.fail(number, "a ballot without its content in an export that is not "
                                      "interim")
@@ -666,28 +707,30 @@ class Verifier:
             return error.message
         return ""
 
-    def _aggregate_event(self, number: int, record: dict[str, Any]) -> None:
+    def _aggregate_event(self, number: int, record: JSONObject) -> None:
         # What a ballot may contain follows from the cycle and its proposals: check afresh.
         self._checked.clear()
         self._options.clear()
-        event_class = resolve_topic(record["topic"])
-        originator_id = UUID(record["originator_id"])
+        topic = json_str(record["topic"], "the topic")
+        event_class = resolve_topic(topic)
+        originator_id = UUID(json_str(record["originator_id"], "the originator's id"))
         # Data as stored, of any version the code reads (events of version 1 hold whole
         # kronor): brought to the current version, and made an event as the library's mapper
         # makes one (no __init__), so a field added later with a default (a progress report's
         # `explanation`) may be absent from an older event, as when the service reads it.
-        data = upcast_data(event_class, record["data"])
+        data = upcast_data(event_class, _data(record))
         # Only the fields the schema gives the event: the classes would take any attribute.
-        payload = events.SCHEMA.get(record["topic"])
+        payload = events.SCHEMA.get(topic)
         if payload is None:
-            self.report.fail(number, f"an event of unknown kind '{record['topic']}'")
+            self.report.fail(number, f"an event of unknown kind '{topic}'")
             return
         events.check_layout(payload, set(data))
         event = object.__new__(event_class)
         event.__dict__.update(
             originator_id=originator_id, originator_version=record["originator_version"],
-            timestamp=datetime.fromisoformat(record["timestamp"]), **_datetimes(data))
-        if record["topic"].startswith(events.CYCLE + "."):
+            timestamp=datetime.fromisoformat(json_str(record["timestamp"], "the timestamp")),
+            **_datetimes(data))
+        if topic.startswith(events.CYCLE + "."):
             if str(originator_id) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
                 return
@@ -695,22 +738,22 @@ class Verifier:
             self._cycle = event.mutate(self._cycle)
             if voting and self._cycle.phase is not Phase.VOTING:
                 self._voting_closed_at_line = number
-            if record["topic"] == RESULTS_PUBLISHED:
+            if topic == RESULTS_PUBLISHED:
                 if self.report.interim:
                     self.report.fail(number, "results published in an interim export")
                     return
                 self._check_results(number)
-            elif record["topic"] == WINNERS_AMENDED:
+            elif topic == WINNERS_AMENDED:
                 self._check_results(number, amended=True)
-        elif record["topic"].startswith(events.PROPOSAL + "."):
+        elif topic.startswith(events.PROPOSAL + "."):
             self._proposals[originator_id] = event.mutate(self._proposals.get(originator_id))
-        elif record["topic"].startswith(DISCUSSION_PREFIXES):
+        elif topic.startswith(DISCUSSION_PREFIXES):
             # Comments and their moderation (ADR 0024) count nothing: they need only be of
             # this cycle, and the chain proves them unchanged.
             if getattr(event, "cycle_id", None) != self.report.cycle_id:
                 self.report.fail(number, "an event of another cycle")
         else:
-            self.report.fail(number, f"an event of unknown kind '{record['topic']}'")
+            self.report.fail(number, f"an event of unknown kind '{topic}'")
 
     def _counted_ballots(self) -> Iterator[CountedBallot]:
         for ballot_id in sorted(self._ballots):
@@ -764,7 +807,7 @@ class Verifier:
         self.report.winners = {a: [*r["selected"], *r.get("added", {})]
                                for a, r in recount["areas"].items()}
 
-    def _recount(self, cycle: BudgetCycle, recorded: Mapping[str, Any]) -> Results:
+    def _recount(self, cycle: BudgetCycle, recorded: Results) -> Results:
         """The tally of the ballots in the history, with the rules the results record."""
         return tally(
             # The configured minimum, never the one the results claim (they must agree: see
@@ -776,7 +819,7 @@ class Verifier:
             cycle.incompatible_pairs(),
         )
 
-    def _manifest(self, number: int, record: dict[str, Any]) -> None:
+    def _manifest(self, number: int, record: JSONObject) -> None:
         self._manifest_seen = True
         counts = record.get("counts")
         counts = counts if isinstance(counts, dict) else {}
@@ -822,6 +865,18 @@ class Verifier:
         return report
 
 
+def _data(record: Mapping[str, object]) -> JSONObject:
+    """An event record's data (a KeyError when it has none)."""
+    return json_object(record["data"], "the event's data")
+
+
+def _ballots_digest(data: JSONObject) -> str | None:
+    """The digest of the ballots counted, in the data of a ResultsPublished event."""
+    results = json_object(data.get("results") or {}, "the results")
+    digest = results.get("ballots_digest")
+    return digest if isinstance(digest, str) else None
+
+
 def verify_lines(lines: Iterable[str | bytes],
                  progress: Callable[[int], None] | None = None) -> Report:
     verifier = Verifier()
@@ -834,8 +889,8 @@ def verify_lines(lines: Iterable[str | bytes],
     return verifier.finish()
 
 
-def export_records(header_record: Mapping[str, Any], events: Iterable[Mapping[str, Any]],
-                   ) -> Iterator[str]:
+def export_records(header_record: Mapping[str, object],
+                   events: Iterable[Mapping[str, object]]) -> Iterator[str]:
     """The lines of an export: the header, the event records (`event_record`, in store
     order, numbered from 1) chained, and the manifest."""
     writer = ExportWriter()
@@ -845,12 +900,14 @@ def export_records(header_record: Mapping[str, Any], events: Iterable[Mapping[st
     digest: str | None = None
     for record in events:
         counts["events"] += 1
-        kind = record["topic"].split(":", 1)[1].split(".", 1)[0]
-        if kind in ("Proposal", "Ballot") and record["originator_id"] not in seen:
-            seen.add(record["originator_id"])
+        topic = json_str(record["topic"], "an event's topic")
+        kind = topic.split(":", 1)[1].split(".", 1)[0]
+        originator = json_str(record["originator_id"], "an event's originator")
+        if kind in ("Proposal", "Ballot") and originator not in seen:
+            seen.add(originator)
             counts["proposals" if kind == "Proposal" else "ballots"] += 1
-        if record["topic"] == RESULTS_PUBLISHED:
-            digest = (record["data"].get("results") or {}).get("ballots_digest")
+        if topic == RESULTS_PUBLISHED:
+            digest = _ballots_digest(json_object(record["data"], "an event's data"))
         yield writer.line(record)
     yield writer.manifest(manifest(counts, writer.chain, digest,
                                    header_record.get("interim") is True, writer.header_hash))

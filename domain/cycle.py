@@ -36,7 +36,15 @@ from domain.categories import (
 )
 from domain.cycle_tally import ADD, EXCLUDE, WINNER_EXCEPTIONS, AreaRules, WinnerException
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
-from domain.money import DEFAULT_CURRENCY, currency_code, currency_of, kronor_to_minor, versioned
+from domain.json_values import json_list, json_object
+from domain.money import (
+    DEFAULT_CURRENCY,
+    StoredState,
+    currency_code,
+    currency_of,
+    kronor_to_minor,
+    versioned,
+)
 from domain.phases import PHASE_MACHINE, Phase, TriggerStatus
 from domain.pot_cap import PotCap
 from domain.pseudonym import GLOBAL, PER_CYCLE
@@ -857,38 +865,39 @@ class BudgetCycle(Aggregate):
 # They held whole kronor; version 2 holds öre. The library upcasts them as they are read, and
 # each keeps its state as stored for the audit chain (domain.money.versioned).
 
-def _configuration_in_ore(state: dict[str, Any]) -> None:
+def _configuration_in_ore(state: StoredState) -> None:
     """Created, version 1 -> 2: a successor's copied configuration (its areas' budgets and the
     voting rules' cost limits) to öre. A cycle created then recorded no currency (None: kronor,
     or its imported file's; see BudgetCycle.currency)."""
     state.setdefault("currency", None)
-    configuration = state.get("configuration")
-    if configuration:
-        configuration = dict(configuration)
-        configuration["areas"] = [area_kronor_to_minor(a)
-                                  for a in configuration.get("areas", [])]
-        if configuration.get("voting_rule"):
-            configuration["voting_rule"] = rule_kronor_to_minor(configuration["voting_rule"])
+    stored = state.get("configuration")
+    if stored:
+        configuration: dict[str, object] = dict(json_object(stored, "the configuration"))
+        configuration["areas"] = [area_kronor_to_minor(json_object(a, "an area"))
+                                  for a in json_list(configuration.get("areas", []))]
+        rule = configuration.get("voting_rule")
+        if rule:
+            configuration["voting_rule"] = rule_kronor_to_minor(json_object(rule, "a rule"))
         state["configuration"] = configuration
 
 
-def _area_in_ore(state: dict[str, Any]) -> None:
+def _area_in_ore(state: StoredState) -> None:
     """AreaAdded and AreaChanged, version 1 -> 2: the budget and cost limits to öre."""
-    state["area"] = area_kronor_to_minor(state["area"])
+    state["area"] = area_kronor_to_minor(json_object(state["area"], "the area"))
 
 
-def _rule_in_ore(state: dict[str, Any]) -> None:
+def _rule_in_ore(state: StoredState) -> None:
     """VotingRuleSet, version 1 -> 2: the rule's cost limits (if any) to öre."""
-    state["rule"] = rule_kronor_to_minor(state["rule"])
+    state["rule"] = rule_kronor_to_minor(json_object(state["rule"], "the rule"))
 
 
-def _results_in_ore(state: dict[str, Any]) -> None:
+def _results_in_ore(state: StoredState) -> None:
     """ResultsPublished, version 1 -> 2: each area's budget, cost and left to öre (results
     format 1 -> 2); the scores, winners and reasons stay as they were published."""
-    results = dict(state["results"])
+    results: dict[str, object] = dict(json_object(state["results"], "the results"))
     areas = {}
-    for area_id, outcome in results.get("areas", {}).items():
-        outcome = dict(outcome)
+    for area_id, counted in json_object(results.get("areas", {}), "the areas").items():
+        outcome: dict[str, object] = dict(json_object(counted, "an area's count"))
         for key in ("budget", "cost", "left"):
             if key in outcome:
                 outcome[key] = kronor_to_minor(outcome[key])

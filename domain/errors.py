@@ -5,7 +5,7 @@ Every refusal names what was wrong; a refused command records nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 
 class DomainError(Exception):
@@ -80,3 +80,15 @@ class DuplicateBallot(Conflict):
         # Say that a ballot exists, never what it contains or through which channel it came.
         super().__init__(f"This voter already has a ballot in area '{area}'; only one is allowed.")
         self.area = area
+
+
+def known_fields(data: object, field: str, known: Collection[str], shape: str,
+                 ) -> Mapping[str, object]:
+    """Input that must be an object of no fields but `known`: refused as `field` when it is not
+    an object (`shape` says what it must be) or has a field of another name."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput(field, shape)
+    unknown = set(data) - set(known)
+    if unknown:
+        raise InvalidInput(field, f"unknown field(s): {', '.join(sorted(unknown))}")
+    return data

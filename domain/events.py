@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Final, TypeVar, dataclass_transform
+from typing import ClassVar, Final, TypeVar, dataclass_transform
 
 from domain.documents import (
     AreaDocument,
@@ -83,7 +83,7 @@ class Payload:
     NAME: ClassVar[str]
 
     def __init_subclass__(cls, *, topic: str | None = None, version: int = 1,
-                          **kwargs: Any) -> None:
+                          **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if topic is not None:
             cls.TOPIC, cls.NAME, cls.VERSION = topic, topic.rpartition(".")[2], version
@@ -509,7 +509,7 @@ def check_layout(payload: type[Payload], names: AbstractSet[str]) -> None:
 P = TypeVar("P", bound=Payload)
 
 
-def payload_as(payload: type[P], data: Mapping[str, Any]) -> P:
+def payload_as(payload: type[P], data: Mapping[str, object]) -> P:
     """`data`, the attributes of an event decoded by the library's mapper (at the current
     version, beside the envelope), as its typed payload; raises LayoutMismatch when a required
     field is missing."""
@@ -519,6 +519,6 @@ def payload_as(payload: type[P], data: Mapping[str, Any]) -> P:
     return payload(**present)
 
 
-def payload_of(topic: str, data: Mapping[str, Any]) -> Payload:
+def payload_of(topic: str, data: Mapping[str, object]) -> Payload:
     """`payload_as` for the payload the schema gives `topic`."""
     return payload_as(SCHEMA[topic], data)

@@ -16,7 +16,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TypeAlias
 
 from domain.errors import InvalidInput
 
@@ -119,7 +119,7 @@ def currency_code(value: object, field: str = "currency") -> str:
     return code
 
 
-def currency_of(recorded: str | None, areas: Iterable[Mapping[str, Any]]) -> str:
+def currency_of(recorded: str | None, areas: Iterable[Mapping[str, object]]) -> str:
     """A cycle's currency: the one it recorded; for a cycle created before cycles recorded one,
     the currency its imported election's file names, else kronor."""
     if recorded:
@@ -131,12 +131,14 @@ def currency_of(recorded: str | None, areas: Iterable[Mapping[str, Any]]) -> str
     return DEFAULT_CURRENCY
 
 
-def imported_currency(area: Mapping[str, Any]) -> str | None:
+def imported_currency(area: Mapping[str, object]) -> str | None:
     """The currency an imported election's file names (Pabulib META `currency`), if a code:
     what an imported cycle stored before cycles recorded their currency is counted in."""
-    source = area.get("source") or {}
-    named = (source.get("meta") or {}).get("currency", "") if source.get("format") == "pabulib" \
-        else ""
+    source = area.get("source")
+    named: object = ""
+    if isinstance(source, Mapping) and source.get("format") == "pabulib":
+        meta = source.get("meta") or {}
+        named = meta.get("currency", "") if isinstance(meta, Mapping) else ""
     code = str(named).strip().upper()
     return code if _CURRENCY.match(code) else None
 
@@ -147,10 +149,13 @@ def imported_currency(area: Mapping[str, Any]) -> str | None:
 # only the attributes they name): the audit chain links an event as it was stored
 # (domain.audit.event_data), so a history chained before an upcast keeps its heads.
 AS_STORED = "as_stored"
+# An event's state as the library's transcoder decoded it (JSON values, and the datetimes and
+# UUIDs it transcodes), which an upcast changes in place.
+StoredState: TypeAlias = dict[str, object]
 _EVENT_KEYS = ("originator_id", "originator_version", "timestamp")
 
 
-def kronor_to_minor(value: Any) -> Any:
+def kronor_to_minor(value: object) -> int | None:
     """A whole-kronor amount of an old event (an int, or None for none; the results' costs could
     be written as a decimal text) in minor units."""
     if value is None:
@@ -158,7 +163,7 @@ def kronor_to_minor(value: Any) -> Any:
     return int(Decimal(str(value)) * MINOR_PER_UNIT)
 
 
-def versioned(event_class: type, *upcasts: Callable[[dict[str, Any]], None]) -> None:
+def versioned(event_class: type, *upcasts: Callable[[StoredState], None]) -> None:
     """Give `event_class` class version len(upcasts) + 1 with the library's upcasting: the n-th
     function turns a version-n event's state into version n + 1, in place. The first upcast of
     an event also keeps the state as stored, under AS_STORED."""
@@ -168,9 +173,9 @@ def versioned(event_class: type, *upcasts: Callable[[dict[str, Any]], None]) -> 
     event_class.class_version = len(upcasts) + 1  # type: ignore[attr-defined]
 
 
-def _keeping_the_stored_state(upcast: Callable[[dict[str, Any]], None],
-                              ) -> Callable[[dict[str, Any]], None]:
-    def upcast_keeping(state: dict[str, Any]) -> None:
+def _keeping_the_stored_state(upcast: Callable[[StoredState], None],
+                              ) -> Callable[[StoredState], None]:
+    def upcast_keeping(state: StoredState) -> None:
         if AS_STORED not in state:
             state[AS_STORED] = copy.deepcopy(
                 {k: v for k, v in state.items() if k not in _EVENT_KEYS})
@@ -179,7 +184,7 @@ def _keeping_the_stored_state(upcast: Callable[[dict[str, Any]], None],
     return upcast_keeping
 
 
-def upcast_data(event_class: type, data: Mapping[str, Any]) -> dict[str, Any]:
+def upcast_data(event_class: type, data: Mapping[str, object]) -> StoredState:
     """An event's data as an audit export shows it (as stored: `class_version` when above 1)
     brought to the event class's current version, as the library's mapper would."""
     state = dict(data)

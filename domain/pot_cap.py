@@ -19,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.documents import PotCapDocument
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, known_fields
 
 # A fixed namespace: changing it would give the places already taken new ids.
 PLACE_NAMESPACE = UUID("2b0f5c7e-9d14-5a31-8c4e-5f0a7e93c1d2")
@@ -41,11 +40,8 @@ class PotCap:
 
     @classmethod
     def from_dict(cls, data: object, areas: Collection[str]) -> PotCap:
-        if not isinstance(data, Mapping):
-            raise InvalidInput("pot_cap", "must be an object with 'max_pots'")
-        unknown = set(data) - {"max_pots", "uncounted"}
-        if unknown:
-            raise InvalidInput("pot_cap", f"unknown field(s): {', '.join(sorted(unknown))}")
+        data = known_fields(data, "pot_cap", ("max_pots", "uncounted"),
+                            "must be an object with 'max_pots'")
         max_pots = data.get("max_pots")
         if type(max_pots) is not int or not 1 <= max_pots <= MAX_POTS_LIMIT:
             raise InvalidInput("pot_cap.max_pots",
@@ -65,7 +61,7 @@ class PotCap:
         return cls(max_pots, tuple(uncounted))
 
     @classmethod
-    def from_stored(cls, data: Mapping[str, Any]) -> PotCap:
+    def from_stored(cls, data: PotCapDocument) -> PotCap:
         return cls(int(data["max_pots"]), tuple(data.get("uncounted", ())))
 
     def to_dict(self) -> PotCapDocument:

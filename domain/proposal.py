@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -19,7 +18,14 @@ from domain import events
 from domain import text as lengths
 from domain.documents import Place
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.money import SEK, format_money, kronor_to_minor, minor_units, versioned
+from domain.money import (
+    SEK,
+    StoredState,
+    format_money,
+    kronor_to_minor,
+    minor_units,
+    versioned,
+)
 from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.proposal_states import CLOSED, PROPOSAL_MACHINE, ProposalStatus, ReviewedBefore
 from domain.text import clean_text
@@ -402,17 +408,17 @@ class Proposal(Aggregate):
 
 
 # Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.
-def _estimated_cost_in_ore(state: dict[str, Any]) -> None:
+def _estimated_cost_in_ore(state: StoredState) -> None:
     """Submitted, version 1 -> 2: the estimated cost from whole kronor to öre."""
     state["estimated_cost"] = kronor_to_minor(state.get("estimated_cost"))
 
 
-def _official_cost_in_ore(state: dict[str, Any]) -> None:
+def _official_cost_in_ore(state: StoredState) -> None:
     """Reviewed, version 1 -> 2: the official cost (None when not feasible) to öre."""
     state["official_cost"] = kronor_to_minor(state.get("official_cost"))
 
 
-def _spent_in_ore(state: dict[str, Any]) -> None:
+def _spent_in_ore(state: StoredState) -> None:
     """ProgressReported and Completed, version 1 -> 2: the money spent to öre."""
     state["spent"] = kronor_to_minor(state.get("spent"))
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from domain import documents
 from domain.documents import SupportOutcome, SupportRoundDocument
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, known_fields
 
 TOP = "top"
 THRESHOLD = "threshold"
@@ -61,12 +60,8 @@ class SupportConfiguration:
 
     @classmethod
     def from_dict(cls, data: object, area_ids: Iterable[str]) -> SupportConfiguration:
-        if not isinstance(data, Mapping):
-            raise InvalidInput("support_round", "must be an object with a default rule")
-        unknown = set(data) - {"default", "areas"}
-        if unknown:
-            raise InvalidInput("support_round",
-                               f"unknown field(s): {', '.join(sorted(unknown))}")
+        data = known_fields(data, "support_round", ("default", "areas"),
+                            "must be an object with a default rule")
         default = SupportRule.from_dict(data.get("default"), "support_round.default")
         given = data.get("areas") or {}
         if not isinstance(given, Mapping):
@@ -82,7 +77,7 @@ class SupportConfiguration:
         return cls(default, areas)
 
     @classmethod
-    def from_stored(cls, data: Mapping[str, Any]) -> SupportConfiguration:
+    def from_stored(cls, data: SupportRoundDocument) -> SupportConfiguration:
         return cls(SupportRule(**data["default"]),
                    {a: SupportRule(**r) for a, r in data.get("areas", {}).items()})
 

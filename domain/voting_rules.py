@@ -211,7 +211,7 @@ class VotingRule:
             raise InvalidInput("points", "each must be a whole number above 0")
 
 
-def rule_kronor_to_minor(rule: Mapping[str, Any]) -> dict[str, Any]:
+def rule_kronor_to_minor(rule: Mapping[str, object]) -> dict[str, object]:
     """A voting rule as stored before minor units (its cost limits in whole kronor) as stored
     since (in öre): for the upcasting of old events."""
     upcast = dict(rule)

@@ -20,14 +20,21 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from domain import documents
 from domain import events as schema
-from domain.audit import Chain, event_data
+from domain.audit import Chain, RecordedEvent, event_data
 from domain.phases import Phase
 from domain.proposal_states import ProposalStatus as Status
 from domain.vocabulary import AllocationRule
+from projections.rows import (
+    CommentRow,
+    CycleRow,
+    ProposalRow,
+    ResultRow,
+    StepDetails,
+)
 from projections.stored_ballot import CastBallot
 
 CYCLE = schema.CYCLE + "."
@@ -45,9 +52,9 @@ BALLOT_CAST = schema.BallotCast.TOPIC
 
 
 class Lookups(Protocol):
-    def cycle(self, cycle_id: str) -> dict[str, Any] | None: ...
-    def proposal(self, proposal_id: str) -> dict[str, Any] | None: ...
-    def comment(self, comment_id: str) -> dict[str, Any] | None: ...
+    def cycle(self, cycle_id: str) -> CycleRow | None: ...
+    def proposal(self, proposal_id: str) -> ProposalRow | None: ...
+    def comment(self, comment_id: str) -> CommentRow | None: ...
     def ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
         """(cycle, area) of a stored ballot: a ballot's later events do not repeat them."""
 
@@ -103,23 +110,23 @@ def _iso(at: datetime | str | None) -> str:
     return at.isoformat() if isinstance(at, datetime) else str(at or "")
 
 
-def envelope_of(event: Any) -> Envelope:
+def envelope_of(event: RecordedEvent) -> Envelope:
     """The envelope of an event decoded by the library's mapper."""
     return Envelope(str(event.originator_id), int(event.originator_version),
-                    _iso(event.timestamp))
+                    _iso(vars(event)["timestamp"]))
 
 
 @dataclass
 class Batch:
     lookups: Lookups
-    cycles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
-    comments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cycles: dict[str, CycleRow] = field(default_factory=dict)
+    proposals: dict[str, ProposalRow] = field(default_factory=dict)
+    comments: dict[str, CommentRow] = field(default_factory=dict)
     ballot_cycles: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     turnout: Counter[tuple[str, str, str, str, str]] = field(default_factory=Counter)
     audit: list[AuditRow] = field(default_factory=list)
     receipts: list[tuple[str, str]] = field(default_factory=list)  # (cycle, receipt digest)
-    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    results: dict[str, list[ResultRow]] = field(default_factory=dict)
     # (cycle, proposal) whose stored result rows must lose the title (hidden after the count)
     hidden_titles: list[tuple[str, str]] = field(default_factory=list)
     # What the picture index must do, in the order of the events (ADR 0030): ("shown",
@@ -130,13 +137,13 @@ class Batch:
 
     # ---- lookups through the batch's own changes first --------------------------------------
 
-    def _cycle(self, cycle_id: str) -> dict[str, Any] | None:
+    def _cycle(self, cycle_id: str) -> CycleRow | None:
         return _through(self.cycles, cycle_id, self.lookups.cycle)
 
-    def _proposal(self, proposal_id: str) -> dict[str, Any] | None:
+    def _proposal(self, proposal_id: str) -> ProposalRow | None:
         return _through(self.proposals, proposal_id, self.lookups.proposal)
 
-    def _comment(self, comment_id: str) -> dict[str, Any] | None:
+    def _comment(self, comment_id: str) -> CommentRow | None:
         return _through(self.comments, comment_id, self.lookups.comment)
 
     def _ballot_cycle(self, ballot_id: str) -> tuple[str, str] | None:
@@ -147,7 +154,7 @@ class Batch:
 
     # ---- applying events -----------------------------------------------------------------
 
-    def apply(self, position: int, topic: str, event: Any) -> None:
+    def apply(self, position: int, topic: str, event: RecordedEvent) -> None:
         """Fold and link an event decoded by the library's mapper (at its current version)."""
         self.last_position = position
         self.events += 1
@@ -169,7 +176,7 @@ class Batch:
             Chain(cycle["audit"]).add(BALLOT_CAST, ballot.originator_id,
                                       ballot.originator_version, ballot.timestamp, ballot.data)
 
-    def _link(self, topic: str, envelope: Envelope, event: Any) -> None:
+    def _link(self, topic: str, envelope: Envelope, event: RecordedEvent) -> None:
         """Link the event into its cycle's audit chain (after its handler, which has recorded
         a new proposal's or ballot's cycle)."""
         originator = envelope.originator_id
@@ -180,7 +187,7 @@ class Batch:
             proposal = self._proposal(originator)
             cycle_id = proposal["cycle_id"] if proposal is not None else None
         elif topic == BALLOT_CAST or topic.startswith((ROLL_MARK, COMMENT, MODERATION)):
-            cycle_id = str(event.cycle_id)
+            cycle_id = str(vars(event)["cycle_id"])
         else:
             found = self._ballot_cycle(originator)
             cycle_id = found[0] if found is not None else None
@@ -222,7 +229,7 @@ class Batch:
                     actor=event.actor)
 
     def _cycle_changed(self, position: int, envelope: Envelope, name: str, summary: str,
-                       change: Callable[[dict[str, Any]], None], *, at: datetime,
+                       change: Callable[[CycleRow], None], *, at: datetime,
                        actor: str, reason: str = "") -> None:
         cycle_id = envelope.originator_id
         cycle = self._cycle(cycle_id)
@@ -234,7 +241,7 @@ class Batch:
     def _phase_changed(self, position: int, envelope: Envelope,
                        event: schema.PhaseChanged | schema.SupportRoundClosed
                        | schema.ResultsPublished) -> None:
-        def change(cycle: dict[str, Any]) -> None:
+        def change(cycle: CycleRow) -> None:
             cycle["phase"] = event.to_phase
             cycle["history"].append({
                 "trigger": event.trigger, "from_phase": event.from_phase,
@@ -270,7 +277,7 @@ class Batch:
         and the exception is listed with its reason (no actor: the pages show none)."""
         cycle_id = envelope.originator_id
 
-        def change(cycle: dict[str, Any]) -> None:
+        def change(cycle: CycleRow) -> None:
             cycle.setdefault("winner_exceptions", []).append({
                 "kind": event.kind, "area": event.area, "proposal_id": event.proposal_id,
                 "reason": event.reason, "at": _iso(event.at)})
@@ -282,7 +289,7 @@ class Batch:
 
     def _marked_incompatible(self, position: int, envelope: Envelope,
                              event: schema.ProposalsMarkedIncompatible) -> None:
-        def change(cycle: dict[str, Any]) -> None:
+        def change(cycle: CycleRow) -> None:
             cycle.setdefault("incompatible", []).append({
                 "first": event.first, "second": event.second, "area": event.area,
                 "reason": event.reason, "at": _iso(event.at)})
@@ -291,17 +298,18 @@ class Batch:
                             f"{event.first} / {event.second}", change, at=event.at,
                             actor=event.actor, reason=event.reason)
 
-    def _result_rows(self, cycle_id: str, results: documents.Results) -> list[dict[str, Any]]:
-        rows = []
+    def _result_rows(self, cycle_id: str, results: documents.Results) -> list[ResultRow]:
+        rows: list[ResultRow] = []
         for area_id, outcome in results.get("areas", {}).items():
             selected = outcome.get("selected", [])
             added = outcome.get("added", {})
             for proposal_id, score in outcome.get("scores", {}).items():
-                proposal = self._proposal(proposal_id) or {}
+                proposal = self._proposal(proposal_id)
                 rows.append({
                     "cycle_id": cycle_id, "area": area_id, "proposal_id": proposal_id,
-                    "title": proposal.get("title", ""),
-                    "cost": proposal.get("official_cost") or proposal.get("estimated_cost") or 0,
+                    "title": proposal["title"] if proposal is not None else "",
+                    "cost": (proposal["official_cost"] or proposal["estimated_cost"] or 0)
+                    if proposal is not None else 0,
                     "score": str(score),
                     # Funded outside the rule counts as funded, after the rule's winners.
                     "selected": proposal_id in selected or proposal_id in added,
@@ -365,9 +373,9 @@ class Batch:
         self._support_changed(position, envelope, event, -1, "support withdrawn")
 
     def _proposal_changed(self, position: int, envelope: Envelope, status: str | None,
-                          name: str, step: dict[str, Any], *, at: datetime, actor: str,
-                          reason: str, change: Callable[[dict[str, Any]], None]
-                          = lambda _: None) -> None:
+                          name: str, step: str, details: StepDetails, *, at: datetime,
+                          actor: str, reason: str,
+                          change: Callable[[ProposalRow], None] = lambda _: None) -> None:
         proposal = self._proposal(envelope.originator_id)
         if proposal is None:
             return
@@ -375,79 +383,65 @@ class Batch:
         if status is not None:
             proposal["status"] = status
             self._count_proposal(proposal["cycle_id"], old, status)
-        proposal["steps"].append({"step": step.pop("step"), "at": _iso(at), **step})
+        proposal["steps"].append({"step": step, "at": _iso(at), **details})
         change(proposal)
         self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(at),
                     actor=actor, reason=reason)
 
     def _reviewed(self, position: int, envelope: Envelope,
                   event: schema.ProposalReviewed) -> None:
-        def change(proposal: dict[str, Any]) -> None:
+        def change(proposal: ProposalRow) -> None:
             proposal["official_cost"] = event.official_cost
             proposal["review_reason"] = event.reason
 
         self._proposal_changed(
             position, envelope, Status.FEASIBLE if event.feasible else Status.INFEASIBLE,
-            "proposal reviewed",
-            {"step": "reviewed", "feasible": event.feasible, "official_cost": event.official_cost,
+            "proposal reviewed", "reviewed",
+            {"feasible": event.feasible, "official_cost": event.official_cost,
              "reason": event.reason}, at=event.at, actor=event.actor, reason=event.reason,
             change=change)
 
     def _merged(self, position: int, envelope: Envelope, event: schema.ProposalMerged) -> None:
-        def change(proposal: dict[str, Any]) -> None:
+        def change(proposal: ProposalRow) -> None:
             proposal["merged_into"] = event.into
 
-        self._proposal_changed(position, envelope, Status.MERGED, "proposal merged",
-                               {"step": "merged", "into": event.into, "reason": event.reason},
+        self._proposal_changed(position, envelope, Status.MERGED, "proposal merged", "merged",
+                               {"into": event.into, "reason": event.reason},
                                at=event.at, actor=event.actor, reason=event.reason,
                                change=change)
 
     def _merge_undone(self, position: int, envelope: Envelope,
                       event: schema.MergeUndone) -> None:
-        def change(proposal: dict[str, Any]) -> None:
+        def change(proposal: ProposalRow) -> None:
             proposal["merged_into"] = None
 
         self._proposal_changed(position, envelope, event.status, "merge undone",
-                               {"step": "merge undone", "from": event.into,
-                                "reason": event.reason}, at=event.at, actor=event.actor,
-                               reason=event.reason, change=change)
-
-    def _withdrawn(self, position: int, envelope: Envelope,
-                   event: schema.ProposalWithdrawn) -> None:
-        self._proposal_changed(position, envelope, Status.WITHDRAWN, "proposal withdrawn",
-                               {"step": "withdrawn", "reason": event.reason}, at=event.at,
-                               actor=event.actor, reason=event.reason)
+                               "merge undone", {"from": event.into, "reason": event.reason},
+                               at=event.at, actor=event.actor, reason=event.reason,
+                               change=change)
 
     def _progress(self, position: int, envelope: Envelope,
                   event: schema.ProgressReported) -> None:
-        def change(proposal: dict[str, Any]) -> None:
-            proposal["progress"].append({"percent": event.percent, "note": event.note,
-                                         "spent": event.spent, "at": _iso(event.at),
-                                         "explanation": event.explanation})
-
-        self._proposal_changed(position, envelope, Status.IN_PROGRESS, "progress reported",
-                               {"step": "progress", "percent": event.percent,
-                                "note": event.note, "spent": event.spent,
-                                "explanation": event.explanation}, at=event.at,
-                               actor=event.actor, reason=event.note, change=change)
+        self._spent(position, envelope, event, event.percent, Status.IN_PROGRESS,
+                    "progress reported", "progress",
+                    {"percent": event.percent, "note": event.note, "spent": event.spent,
+                     "explanation": event.explanation})
 
     def _completed(self, position: int, envelope: Envelope,
                    event: schema.ProjectCompleted) -> None:
-        def change(proposal: dict[str, Any]) -> None:
-            proposal["progress"].append({"percent": 100, "note": event.note,
+        self._spent(position, envelope, event, 100, Status.COMPLETED, "project completed",
+                    "built", {"note": event.note, "spent": event.spent})
+
+    def _spent(self, position: int, envelope: Envelope, event: schema.Spending, percent: int,
+               status: str, name: str, step: str, details: StepDetails) -> None:
+        """Progress reported on a project, or its completion (at 100 percent)."""
+        def change(proposal: ProposalRow) -> None:
+            proposal["progress"].append({"percent": percent, "note": event.note,
                                          "spent": event.spent, "at": _iso(event.at),
                                          "explanation": event.explanation})
 
-        self._proposal_changed(position, envelope, Status.COMPLETED, "project completed",
-                               {"step": "built", "note": event.note, "spent": event.spent},
-                               at=event.at, actor=event.actor, reason=event.note,
-                               change=change)
-
-    def _abandoned(self, position: int, envelope: Envelope,
-                   event: schema.ProjectAbandoned) -> None:
-        self._proposal_changed(position, envelope, Status.ABANDONED, "project abandoned",
-                               {"step": "abandoned", "reason": event.reason}, at=event.at,
-                               actor=event.actor, reason=event.reason)
+        self._proposal_changed(position, envelope, status, name, step, details, at=event.at,
+                               actor=event.actor, reason=event.note, change=change)
 
     # pictures (ADR 0030): the reference and the words, the bytes are elsewhere
 
@@ -486,7 +480,7 @@ class Batch:
             "at": _iso(event.at), "reports": 0, "hidden": None,
         }
 
-    def _moderated_item(self, item_kind: str, item_id: str) -> dict[str, Any] | None:
+    def _moderated_item(self, item_kind: str, item_id: str) -> ProposalRow | CommentRow | None:
         if item_kind == "proposal":
             return self._proposal(item_id)
         return self._comment(item_id)
@@ -499,21 +493,27 @@ class Batch:
     def _hidden(self, position: int, envelope: Envelope, event: schema.ItemHidden) -> None:
         """The text leaves the read models, so no page or answer built on them can show it;
         what happened to a proposal (its status and steps) stays explained."""
-        item = self._moderated_item(event.item_kind, event.item_id)
-        if item is None:
-            return
-        item["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
         if event.item_kind == "proposal":
-            item.update(title="", description="", place=None, pictures=[])
-            self.picture_changes.append(("hidden", "", event.item_id, ""))
-            item["steps"].append({"step": "hidden", "at": _iso(event.at),
+            proposal = self._proposal(event.item_id)
+            if proposal is not None:
+                self._proposal_hidden(proposal, event)
+            return
+        comment = self._comment(event.item_id)
+        if comment is not None:
+            comment["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
+            comment["text"] = ""
+
+    def _proposal_hidden(self, proposal: ProposalRow, event: schema.ItemHidden) -> None:
+        proposal["hidden"] = {"reason": event.reason, "at": _iso(event.at)}
+        proposal["title"], proposal["description"] = "", ""
+        proposal["place"], proposal["pictures"] = None, []
+        self.picture_changes.append(("hidden", "", event.item_id, ""))
+        proposal["steps"].append({"step": "hidden", "at": _iso(event.at),
                                   "reason": event.reason})
-            for row in self.results.get(item["cycle_id"], []):
-                if row["proposal_id"] == event.item_id:
-                    row["title"] = ""
-            self.hidden_titles.append((item["cycle_id"], event.item_id))
-        else:
-            item["text"] = ""
+        for row in self.results.get(proposal["cycle_id"], []):
+            if row["proposal_id"] == event.item_id:
+                row["title"] = ""
+        self.hidden_titles.append((proposal["cycle_id"], event.item_id))
 
     # ballots
 
@@ -550,14 +550,16 @@ class Batch:
 
 
 P = TypeVar("P", bound=schema.Payload)
-Handler = Callable[[Batch, int, Envelope, Mapping[str, Any]], None]
+# An event's attributes as the library's mapper decoded them (`vars(event)`): read as their
+# typed payload by the handler.
+Handler = Callable[[Batch, int, Envelope, Mapping[str, object]], None]
 
 
 def _on(payload: type[P], fold: Callable[[Batch, int, Envelope, P], None]
         ) -> tuple[str, Handler]:
     """The handler of `payload`'s topic: the event's data read as its typed payload."""
     def handler(batch: Batch, position: int, envelope: Envelope,
-                data: Mapping[str, Any]) -> None:
+                data: Mapping[str, object]) -> None:
         fold(batch, position, envelope, schema.payload_as(payload, data))
     return payload.TOPIC, handler
 
@@ -573,7 +575,7 @@ C = TypeVar("C", bound=_Configured)
 
 
 def _config(name: str, summary: Callable[[C], str],
-            change: Callable[[C, dict[str, Any]], None]
+            change: Callable[[C, CycleRow], None]
             ) -> Callable[[Batch, int, Envelope, C], None]:
     """The fold of a change to a cycle's configuration (or record of it)."""
     def fold(batch: Batch, position: int, envelope: Envelope, event: C) -> None:
@@ -583,49 +585,59 @@ def _config(name: str, summary: Callable[[C], str],
     return fold
 
 
-def _area_set(event: schema.AreaAdded | schema.AreaChanged, cycle: dict[str, Any]) -> None:
+def _ended(status: str, name: str, step: str
+           ) -> Callable[[Batch, int, Envelope, schema.Explained], None]:
+    """The fold of a proposal's end for a reason (withdrawn, abandoned): a step and a status."""
+    def fold(batch: Batch, position: int, envelope: Envelope, event: schema.Explained) -> None:
+        batch._proposal_changed(position, envelope, status, name, step,
+                                {"reason": event.reason}, at=event.at, actor=event.actor,
+                                reason=event.reason)
+    return fold
+
+
+def _area_set(event: schema.AreaAdded | schema.AreaChanged, cycle: CycleRow) -> None:
     cycle["areas"][event.area["id"]] = event.area
 
 
-def _area_removed(event: schema.AreaRemoved, cycle: dict[str, Any]) -> None:
+def _area_removed(event: schema.AreaRemoved, cycle: CycleRow) -> None:
     cycle["areas"].pop(event.area_id, None)
 
 
 def _evaluation_set(event: schema.EvaluationRecorded | schema.EvaluationRevised,
-                    cycle: dict[str, Any]) -> None:
+                    cycle: CycleRow) -> None:
     cycle["evaluation"] = event.evaluation
     cycle.setdefault("evaluation_history", []).append(
         {"evaluation": event.evaluation, "at": _iso(event.at),
          "reason": event.reason if isinstance(event, schema.EvaluationRevised) else None})
 
 
-def _decision_set(event: schema.DecisionRecorded, cycle: dict[str, Any]) -> None:
+def _decision_set(event: schema.DecisionRecorded, cycle: CycleRow) -> None:
     cycle["decision"] = event.decision
 
 
-def _adoption_set(event: schema.AdoptionRecorded, cycle: dict[str, Any]) -> None:
+def _adoption_set(event: schema.AdoptionRecorded, cycle: CycleRow) -> None:
     cycle["adoption"] = event.adoption
 
 
-def _timeline_set(event: schema.TimelineSet, cycle: dict[str, Any]) -> None:
+def _timeline_set(event: schema.TimelineSet, cycle: CycleRow) -> None:
     cycle["timeline"] = event.timeline
 
 
-def _voting_rule_set(event: schema.VotingRuleSet, cycle: dict[str, Any]) -> None:
+def _voting_rule_set(event: schema.VotingRuleSet, cycle: CycleRow) -> None:
     cycle["voting_rule"] = event.rule
     cycle["allow_ballot_changes"] = event.allow_ballot_changes
 
 
-def _allocation_rule_set(event: schema.AllocationRuleSet, cycle: dict[str, Any]) -> None:
+def _allocation_rule_set(event: schema.AllocationRuleSet, cycle: CycleRow) -> None:
     cycle["allocation_rule"] = event.rule
     cycle["score_threshold"] = event.threshold
 
 
-def _categories_set(event: schema.CategoriesSet, cycle: dict[str, Any]) -> None:
+def _categories_set(event: schema.CategoriesSet, cycle: CycleRow) -> None:
     cycle["categories"] = event.categories
 
 
-def _support_round_set(event: schema.SupportRoundSet, cycle: dict[str, Any]) -> None:
+def _support_round_set(event: schema.SupportRoundSet, cycle: CycleRow) -> None:
     cycle["support_round"] = event.support_round
 
 
@@ -636,8 +648,10 @@ def _support_round_summary(event: schema.SupportRoundSet) -> str:
     return f"{default['kind']} {default['value']}"
 
 
-def _through(changed: dict[str, dict[str, Any]], key: str,
-             stored: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+R = TypeVar("R", CycleRow, ProposalRow, CommentRow)
+
+
+def _through(changed: dict[str, R], key: str, stored: Callable[[str], R | None]) -> R | None:
     """The row as this batch changed it, else as stored (kept in the batch from then on, so
     the batch changes it and writes it back); None when there is none."""
     if key not in changed:
@@ -687,14 +701,14 @@ _HANDLERS: dict[str, Handler] = dict([
     _on(schema.ProposalReviewed, Batch._reviewed),
     _on(schema.ProposalMerged, Batch._merged),
     _on(schema.MergeUndone, Batch._merge_undone),
-    _on(schema.ProposalWithdrawn, Batch._withdrawn),
+    _on(schema.ProposalWithdrawn, _ended(Status.WITHDRAWN, "proposal withdrawn", "withdrawn")),
     _on(schema.ProposalSupported, Batch._supported),
     _on(schema.SupportWithdrawn, Batch._support_withdrawn),
     _on(schema.PictureAdded, Batch._picture_added),
     _on(schema.PictureRemoved, Batch._picture_removed),
     _on(schema.ProgressReported, Batch._progress),
     _on(schema.ProjectCompleted, Batch._completed),
-    _on(schema.ProjectAbandoned, Batch._abandoned),
+    _on(schema.ProjectAbandoned, _ended(Status.ABANDONED, "project abandoned", "abandoned")),
     _on(schema.BallotCast, Batch._ballot_decoded),
     _on(schema.BallotChanged, Batch._ballot_changed),
     _on(schema.RollMarked, Batch._roll_marked),

@@ -16,7 +16,6 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -49,7 +48,7 @@ class _Lookups:
     later events need them, and they are kept for the batch)."""
 
     def __init__(self, store: ReadModelStore, recorder: ApplicationRecorder,
-                 mapper: Mapper[Any]) -> None:
+                 mapper: Mapper[UUID]) -> None:
         self.cycle = store.cycle
         self.proposal = store.proposal
         self.comment = store.comment
@@ -60,12 +59,12 @@ class _Lookups:
         first = self.recorder.select_events(UUID(ballot_id), lte=1)
         if not first:
             return None
-        event: Any = self.mapper.to_domain_event(first[0])
-        return str(event.cycle_id), str(event.area)
+        cast = vars(self.mapper.to_domain_event(first[0]))
+        return str(cast["cycle_id"]), str(cast["area"])
 
 
 class Follower:
-    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any],
+    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[UUID],
                  store: ReadModelStore, page: int = PAGE) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -140,7 +139,7 @@ class Follower:
             if self.catch_up(stop) == 0:
                 stop.wait(poll_seconds)
 
-    def _follow_subscription(self, subscription: Subscription[Any],
+    def _follow_subscription(self, subscription: Subscription[ApplicationRecorder],
                              stop: threading.Event) -> None:
         """Fold what the subscription yields, what has arrived together as one batch (at most
         a page), until `stop`; return when another follower wrote first (then the caller

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+
+from domain.json_values import SQLValue
+from projections.rows import ProposalRow
 
 SEARCH_TABLE = "rm_search"
 MAX_QUERY_LENGTH = 200
@@ -87,7 +89,7 @@ UPSERT = ("INSERT INTO {rm_search} (" + ", ".join(COLUMNS) + ") VALUES ("
           "description = excluded.description")
 
 
-def search_row(doc: dict[str, Any]) -> tuple[Any, ...]:
+def search_row(doc: ProposalRow) -> tuple[SQLValue, ...]:
     """A proposal's read model as its search row; the cost is the one that counts."""
     cost = doc.get("official_cost")
     if cost is None:
@@ -111,7 +113,7 @@ def fts5_query(q: str) -> str | None:
     return " ".join('"' + w.replace('"', '""') + '"*' for w in found)
 
 
-def _filters(condition: ProposalFilter, alias: str) -> tuple[list[str], list[Any]]:
+def _filters(condition: ProposalFilter, alias: str) -> tuple[list[str], list[SQLValue]]:
     clauses, params = [f"{alias}.cycle_id = ?"], []
     for column in ("area", "category", "status"):
         value = getattr(condition, column)
@@ -124,7 +126,7 @@ def _filters(condition: ProposalFilter, alias: str) -> tuple[list[str], list[Any
     return clauses, params
 
 
-def sqlite_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+def sqlite_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None:
     """The ids of the matching proposals, best match first when searching; None: no match
     is possible (a query with no word)."""
     clauses, params = _filters(condition, "s")
@@ -156,7 +158,7 @@ def tsquery_prefixes(q: str) -> str:
     return " & ".join(f"'{w}':*" for w in words(q))
 
 
-def postgres_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+def postgres_query(cycle_id: str, condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None:
     """Plain words go to `to_tsquery` as stem prefixes (`tsquery_prefixes`); a query with
     operators to `websearch_to_tsquery`, which reads it as a web search box does and never
     fails on syntax."""

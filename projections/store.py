@@ -14,15 +14,28 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
+from domain.json_values import SQLValue, json_int, json_str
 from projections import search
 from projections.fold import Batch
+from projections.rows import (
+    CommentRow,
+    CommentThread,
+    CycleRow,
+    ProposalRow,
+    ReportedItem,
+    StoredResult,
+    TurnoutRow,
+    is_comment_row,
+    is_cycle_row,
+    is_proposal_row,
+)
 from projections.search import ProposalFilter
 
 WRITE_CACHE_KIB = 262_144
@@ -111,8 +124,31 @@ AUDIT = BulkInsert(
                  ("actor", "text"), ("event", "text"), ("summary", "text"), ("reason", "text")))
 
 
-def _dump(doc: dict[str, Any]) -> str:
+def _dump(doc: CycleRow | ProposalRow | CommentRow) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+class DBRow(Protocol):
+    """A row as the database driver gives it (sqlite3.Row, psycopg's dict row): its columns by
+    name."""
+
+    def __getitem__(self, column: str, /) -> SQLValue: ...
+    def keys(self) -> Sequence[str]: ...
+
+
+Doc = TypeVar("Doc", CycleRow, ProposalRow, CommentRow)
+
+
+def _doc(row: DBRow, is_doc: Callable[[object], TypeGuard[Doc]]) -> Doc:
+    """A row's JSON document (its `doc` column), checked to be of its kind where it is read."""
+    doc = json.loads(json_str(row["doc"], "a read model's document"))
+    if not is_doc(doc):
+        raise TypeError(f"not the document its table holds: {sorted(doc)}")
+    return doc
+
+
+def _docs(rows: Sequence[DBRow], is_doc: Callable[[object], TypeGuard[Doc]]) -> list[Doc]:
+    return [_doc(row, is_doc) for row in rows]
 
 
 class ReadModelStore(TrackingRecorder):
@@ -135,7 +171,7 @@ class ReadModelStore(TrackingRecorder):
 
     @abstractmethod
     def _search_query(self, cycle_id: str,
-                      condition: ProposalFilter) -> tuple[str, list[Any]] | None: ...
+                      condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None: ...
 
     def _announce(self, cursor: Any, position: int) -> None:
         """Tell readers in other processes, once the batch is committed, that the read models
@@ -154,10 +190,11 @@ class ReadModelStore(TrackingRecorder):
     def sql(self, template: str) -> str:
         return self._placeholder(template.format(**self._names()))
 
-    def _rows(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
+    def _rows(self, template: str, params: Sequence[SQLValue] = ()) -> list[DBRow]:
         with self._transaction(commit=False) as cursor:
             cursor.execute(self.sql(template), list(params))
-            return list(cursor.fetchall())
+            rows: list[DBRow] = cursor.fetchall()  # the driver's rows: typed where fetched
+            return list(rows)
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -201,7 +238,8 @@ class ReadModelStore(TrackingRecorder):
             self._record_tracking(cursor, Tracking(self.application_name, batch.last_position))
             self._announce(cursor, batch.last_position)
 
-    def _insert_many(self, cursor: Any, bulk: BulkInsert, rows: Sequence[Sequence[Any]]) -> None:
+    def _insert_many(self, cursor: Any, bulk: BulkInsert,
+                     rows: Sequence[Sequence[SQLValue]]) -> None:
         if not rows:
             return
         marks = ", ".join("?" for _ in bulk.columns)
@@ -218,41 +256,42 @@ class ReadModelStore(TrackingRecorder):
 
     # ---- lookups for the fold ---------------------------------------------------------------
 
-    def cycle(self, cycle_id: str) -> dict[str, Any] | None:
+    def cycle(self, cycle_id: str) -> CycleRow | None:
         rows = self._rows("SELECT doc FROM {rm_cycles} WHERE cycle_id = ?", [cycle_id])
-        return json.loads(rows[0]["doc"]) if rows else None
+        return _doc(rows[0], is_cycle_row) if rows else None
 
-    def proposal(self, proposal_id: str) -> dict[str, Any] | None:
+    def proposal(self, proposal_id: str) -> ProposalRow | None:
         rows = self._rows("SELECT doc FROM {rm_proposals} WHERE proposal_id = ?", [proposal_id])
-        return json.loads(rows[0]["doc"]) if rows else None
+        return _doc(rows[0], is_proposal_row) if rows else None
 
-    def comment(self, comment_id: str) -> dict[str, Any] | None:
+    def comment(self, comment_id: str) -> CommentRow | None:
         rows = self._rows("SELECT doc FROM {rm_comments} WHERE comment_id = ?", [comment_id])
-        return json.loads(rows[0]["doc"]) if rows else None
+        return _doc(rows[0], is_comment_row) if rows else None
 
     # ---- queries for pages and the API --------------------------------------------------------
 
-    def comments_of(self, proposal_id: str) -> list[dict[str, Any]]:
+    def comments_of(self, proposal_id: str) -> list[CommentThread]:
         """A proposal's comments, oldest first, each top-level one with its `replies`."""
         rows = self._rows("SELECT doc FROM {rm_comments} WHERE proposal_id = ?", [proposal_id])
-        docs = sorted((json.loads(r["doc"]) for r in rows), key=lambda d: (d["at"], d["id"]))
-        threads = [{**d, "replies": []} for d in docs if d["parent_id"] is None]
+        docs = sorted(_docs(rows, is_comment_row), key=lambda d: (d["at"], d["id"]))
+        threads: list[CommentThread] = [{**d, "replies": []} for d in docs
+                                        if d["parent_id"] is None]
         by_id = {t["id"]: t for t in threads}
         for reply in docs:
             if reply["parent_id"] in by_id:
                 by_id[reply["parent_id"]]["replies"].append(reply)
         return threads
 
-    def reported_in(self, cycle_id: str) -> list[dict[str, Any]]:
+    def reported_in(self, cycle_id: str) -> list[ReportedItem]:
         """The cycle's reported items not hidden yet, most reported first: the moderators'
         queue (a report stays counted; hiding takes the item off the queue)."""
         rows = self._rows("SELECT doc FROM {rm_comments} WHERE cycle_id = ?", [cycle_id])
-        items = [{"kind": "comment", "id": d["id"], "proposal_id": d["proposal_id"],
-                  "text": d["text"], "reports": d["reports"]}
-                 for d in (json.loads(r["doc"]) for r in rows)
-                 if d["reports"] and d["hidden"] is None]
+        items: list[ReportedItem] = [
+            {"kind": "comment", "id": d["id"], "proposal_id": d["proposal_id"],
+             "text": d["text"], "reports": d["reports"]}
+            for d in _docs(rows, is_comment_row) if d["reports"] and d["hidden"] is None]
         items += [{"kind": "proposal", "id": d["id"], "proposal_id": d["id"],
-                   "text": d["title"], "reports": d["reports"]}
+                   "text": d["title"], "reports": d.get("reports", 0)}
                   for d in self.proposals_of(cycle_id)
                   if d.get("reports") and d.get("hidden") is None]
         return sorted(items, key=lambda i: (-i["reports"], i["id"]))
@@ -260,15 +299,14 @@ class ReadModelStore(TrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(self.application_name) or 0
 
-    def cycles(self) -> list[dict[str, Any]]:
+    def cycles(self) -> list[CycleRow]:
         rows = self._rows("SELECT doc FROM {rm_cycles}")
-        docs = [json.loads(r["doc"]) for r in rows]
-        return sorted(docs, key=lambda d: d["created_at"], reverse=True)
+        return sorted(_docs(rows, is_cycle_row), key=lambda d: d["created_at"], reverse=True)
 
-    def proposals_of(self, cycle_id: str) -> list[dict[str, Any]]:
+    def proposals_of(self, cycle_id: str) -> list[ProposalRow]:
         rows = self._rows("SELECT doc FROM {rm_proposals} WHERE cycle_id = ?", [cycle_id])
-        docs = [json.loads(r["doc"]) for r in rows]
-        return sorted(docs, key=lambda d: (d["area"], d["submitted_at"], d["id"]))
+        return sorted(_docs(rows, is_proposal_row),
+                      key=lambda d: (d["area"], d["submitted_at"], d["id"]))
 
     def has_places(self, cycle_id: str) -> bool:
         """Whether some proposal of the cycle has a place with coordinates (the map page's
@@ -287,13 +325,16 @@ class ReadModelStore(TrackingRecorder):
         template, params = query
         return [str(r["proposal_id"]) for r in self._rows(template, params)]
 
-    def results_of(self, cycle_id: str) -> list[dict[str, Any]]:
+    def results_of(self, cycle_id: str) -> list[StoredResult]:
         rows = self._rows(
             "SELECT area, proposal_id, title, cost, score, selected, rank, reason "
             "FROM {rm_results} WHERE cycle_id = ?", [cycle_id])
-        results = [dict(r) for r in rows]
-        for r in results:
-            r["selected"] = bool(r["selected"])
+        results: list[StoredResult] = [
+            {"area": _text(r["area"]), "proposal_id": _text(r["proposal_id"]),
+             "title": _text(r["title"]), "cost": json_int(r["cost"], "a cost"),
+             "score": _text(r["score"]), "selected": bool(r["selected"]),
+             "rank": None if r["rank"] is None else json_int(r["rank"], "a rank"),
+             "reason": _text(r["reason"])} for r in rows]
         return sorted(results, key=lambda r: (r["area"], r["rank"] is None, r["rank"] or 0,
                                               -float(r["score"]), r["proposal_id"]))
 
@@ -307,30 +348,39 @@ class ReadModelStore(TrackingRecorder):
         return bool(self._rows("SELECT 1 FROM {rm_pictures} WHERE digest = ? "
                                "AND proposal_id <> ? LIMIT 1", [digest, besides or ""]))
 
-    def turnout_of(self, cycle_id: str) -> list[dict[str, Any]]:
+    def turnout_of(self, cycle_id: str) -> list[TurnoutRow]:
         rows = self._rows("SELECT area, channel, day, age_band, ballots FROM {rm_turnout} "
                           "WHERE cycle_id = ?", [cycle_id])
-        return sorted((dict(r) for r in rows),
-                      key=lambda r: (r["area"], r["day"], r["channel"], r["age_band"]))
+        turnout: list[TurnoutRow] = [
+            {"area": _text(r["area"]), "channel": _text(r["channel"]), "day": _text(r["day"]),
+             "age_band": _text(r["age_band"]), "ballots": json_int(r["ballots"], "a count")}
+            for r in rows]
+        return sorted(turnout, key=lambda r: (r["area"], r["day"], r["channel"], r["age_band"]))
 
-    def audit_of(self, cycle_id: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    def audit_of(self, cycle_id: str, after: int = 0,
+                 limit: int = 100) -> list[dict[str, SQLValue]]:
+        """The cycle's rows of rm_audit (the columns of fold.AuditRow but the cycle) by name."""
         rows = self._rows(
             "SELECT position, at, role, actor, event, summary, reason FROM {rm_audit} "
             "WHERE cycle_id = ? AND position > ? ORDER BY position LIMIT ?",
             [cycle_id, after, limit])
-        return [dict(r) for r in rows]
+        return [{column: r[column] for column in r.keys()} for r in rows]  # noqa: SIM118
 
-    def cycle_rows(self, table: str, cycle_id: str) -> list[tuple[Any, ...]]:
+    def cycle_rows(self, table: str, cycle_id: str) -> list[tuple[SQLValue, ...]]:
         """The rows of one cycle in a table, in a stable order."""
         assert table in TABLES
         rows = self._rows(f"SELECT * FROM {{{table}}} WHERE cycle_id = ?", [cycle_id])
         return sorted(tuple(r[k] for k in r.keys()) for r in rows)  # noqa: SIM118
 
-    def table_rows(self, table: str) -> list[tuple[Any, ...]]:
+    def table_rows(self, table: str) -> list[tuple[SQLValue, ...]]:
         """Every row of a table in a stable order, to compare two stores."""
         assert table in TABLES
         rows = self._rows(f"SELECT * FROM {{{table}}}")
         return sorted(tuple(r[k] for k in r.keys()) for r in rows)  # noqa: SIM118
+
+
+def _text(value: SQLValue) -> str:
+    return json_str(value, "a text column")
 
 
 class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
@@ -346,7 +396,7 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
                 "without_rowid": " WITHOUT ROWID"}
 
     def _search_query(self, cycle_id: str,
-                      condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+                      condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None:
         return search.sqlite_query(cycle_id, condition)
 
     def _placeholder(self, sql: str) -> str:
@@ -414,10 +464,11 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
         self._insert_tracking(cursor, tracking)
 
     def _search_query(self, cycle_id: str,
-                      condition: ProposalFilter) -> tuple[str, list[Any]] | None:
+                      condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None:
         return search.postgres_query(cycle_id, condition)
 
-    def _insert_many(self, cursor: Any, bulk: BulkInsert, rows: Sequence[Sequence[Any]]) -> None:
+    def _insert_many(self, cursor: Any, bulk: BulkInsert,
+                     rows: Sequence[Sequence[SQLValue]]) -> None:
         if not rows:
             return
         arrays = ", ".join(f"?::{kind}[]" for _, kind in bulk.columns)

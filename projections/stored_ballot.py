@@ -10,7 +10,6 @@ library's mapper as before.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 from uuid import UUID
 
 import orjson
@@ -18,6 +17,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
 from domain.events import BallotCast, field_names, required_names
+from domain.json_values import JSON, JSONObject, json_integers, json_texts
 
 BALLOT_CAST = BallotCast.TOPIC
 # The layout the decoder reads, from the schema (domain/events.py): the library stores an
@@ -38,7 +38,7 @@ class CastBallot:
                  "originator_version", "receipt", "station", "timestamp")
 
     def __init__(self, originator_id: UUID | str, originator_version: int,
-                 data: dict[str, Any], timestamp: str) -> None:
+                 data: JSONObject, timestamp: str) -> None:
         # As text once: the fold and the audit chain each want the text form.
         self.originator_id = str(originator_id)
         self.originator_version = originator_version
@@ -46,16 +46,28 @@ class CastBallot:
         # What domain.audit.event_data gives for the decoded event, the values as the export
         # writes them (datetimes and UUIDs as text): the audit chain links exactly this.
         self.data = data
-        self.cycle_id: str = data["cycle_id"]
-        self.area: str = data["area"]
-        self.channel: str = data["channel"]
-        self.station: str | None = data.get("station")
-        self.age_band: str | None = data.get("age_band")  # absent before age bands existed
-        self.receipt: str | None = data.get("receipt")
+        cycle_id, area, channel = data["cycle_id"], data["area"], data["channel"]
+        station, receipt = data.get("station"), data.get("receipt")
+        age_band = data.get("age_band")  # absent before age bands existed
         day = data.get("day")
         if day is None:  # stored before ballots carried the day only (ADR 0004)
             day = str(data["at"])[:10]
-        self.day: str = day
+        if not (isinstance(cycle_id, str) and isinstance(area, str)
+                and isinstance(channel, str) and isinstance(day, str)
+                and isinstance(station, str | None) and isinstance(age_band, str | None)
+                and isinstance(receipt, str | None)):
+            raise NotPlain("a field the read models use is not text")
+        self.cycle_id, self.area, self.channel, self.day = cycle_id, area, channel, day
+        self.station, self.age_band, self.receipt = station, age_band, receipt
+
+    @property
+    def selections(self) -> tuple[str, ...]:
+        return tuple(json_texts(self.data["selections"], "the selections"))
+
+    @property
+    def points(self) -> tuple[int, ...] | None:
+        points = self.data.get("points")
+        return tuple(json_integers(points, "the points")) if points is not None else None
 
     @property
     def cast_on(self) -> str:
@@ -63,7 +75,7 @@ class CastBallot:
         return self.day
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: JSON) -> JSON:
     """A decoded JSON value with the library's transcoded datetimes and UUIDs as the text the
     export writes for them (isoformat; the hyphenated UUID)."""
     if isinstance(value, dict):
@@ -89,7 +101,7 @@ def _class_version() -> int:
     return version
 
 
-def reads_plain_json(mapper: Mapper[Any]) -> bool:
+def reads_plain_json(mapper: Mapper[UUID]) -> bool:
     return (isinstance(mapper.transcoder, JSONTranscoder) and mapper.cipher is None
             and mapper.compressor is None)
 
@@ -98,7 +110,7 @@ def cast_ballot(notification: Notification) -> CastBallot | None:
     """The ballot read from its JSON; None when only the mapper can read it as the export
     does (an older version of the event to be upcast, a value of another type, fields other
     than the schema's)."""
-    state = orjson.loads(notification.state)
+    state: JSON = orjson.loads(notification.state)  # parsed JSON, narrowed as it is read
     if type(state) is not dict or state.pop("class_version", 1) != _class_version():
         return None
     stamp = state.pop("timestamp", None)
@@ -107,15 +119,19 @@ def cast_ballot(notification: Notification) -> CastBallot | None:
     # A "_type_" key, its quotes unescaped, is a transcoded value (inside a string, the quotes
     # would be escaped). Every ballot so far has one, its timestamp: the rest is plain JSON
     # already, and is the event's data as it is.
+    data: JSON
     if (notification.state.count(b'"_type_"') == 1 and type(stamp) is dict
-            and stamp.get("_type_") == "datetime_iso" and type(stamp.get("_data_")) is str):
-        return CastBallot(notification.originator_id, notification.originator_version, state,
-                          stamp["_data_"])
+            and stamp.get("_type_") == "datetime_iso"):
+        timestamp, data = stamp.get("_data_"), state
+    else:
+        try:
+            timestamp, data = _plain(stamp), _plain(state)
+        except NotPlain:
+            return None
+    if not isinstance(timestamp, str) or not isinstance(data, dict):
+        return None
     try:
-        timestamp, data = _plain(stamp), _plain(state)
+        return CastBallot(notification.originator_id, notification.originator_version, data,
+                          timestamp)
     except NotPlain:
         return None
-    if not isinstance(timestamp, str):
-        return None
-    return CastBallot(notification.originator_id, notification.originator_version, data,
-                      timestamp)

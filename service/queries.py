@@ -152,10 +152,8 @@ class Queries(Application[UUID]):
                 cast = cast_ballot(notification)
                 if cast is not None:
                     if cast.cycle_id == wanted:
-                        data = cast.data
                         ballots[as_uuid(notification.originator_id)] = CountedBallot(
-                            cast.originator_id, cast.area, tuple(data["selections"]),
-                            tuple(data["points"]) if data.get("points") is not None else None)
+                            cast.originator_id, cast.area, cast.selections, cast.points)
                     continue
             event: Any = self.mapper.to_domain_event(notification)
             if isinstance(event, Ballot.Cast):  # type: ignore[attr-defined]

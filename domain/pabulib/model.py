@@ -18,10 +18,15 @@ def split_list(value: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class PabulibProject:
+class _Row:
+    """A row of a section: its columns as written, and the line it was read from (not part of
+    the data)."""
+
     fields: dict[str, str]
     line: int = field(default=0, compare=False)
 
+
+class PabulibProject(_Row):
     @property
     def id(self) -> str:
         return self.fields["project_id"]
@@ -41,11 +46,7 @@ class PabulibProject:
         return None if value is None or value == "" else value.strip() not in ("0", "")
 
 
-@dataclass(frozen=True)
-class PabulibVote:
-    fields: dict[str, str]
-    line: int = field(default=0, compare=False)
-
+class PabulibVote(_Row):
     @property
     def voter_id(self) -> str:
         return self.fields["voter_id"]

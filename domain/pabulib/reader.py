@@ -44,6 +44,22 @@ def parse_pabulib(text: str) -> PabulibFile:
     return _Parser(text).parse()
 
 
+def _identified(row: list[str], header: list[str], line: int, key: str,
+                seen: dict[str, int]) -> tuple[dict[str, str], str]:
+    """A project's or vote's row as its fields, and its id (the `key` column), which must be
+    given and not repeat an earlier row's; `seen` then holds it, with its line."""
+    fields = dict(zip(header, row, strict=True))
+    identity = fields[key]
+    if not identity:
+        raise PabulibFormatError(line, f"{key} is empty")
+    if identity in seen:
+        raise PabulibFormatError(
+            line, f"{key} {identity!r} repeated (first on line {seen[identity]})"
+        )
+    seen[identity] = line
+    return fields, identity
+
+
 def _number(value: str, line: int, what: str) -> Decimal:
     try:
         number = Decimal(value)
@@ -214,18 +230,10 @@ class _Parser:
     def _project(
         row: list[str], header: list[str], line: int, seen: dict[str, int]
     ) -> PabulibProject:
-        fields = dict(zip(header, row, strict=True))
-        pid = fields["project_id"]
-        if not pid:
-            raise PabulibFormatError(line, "project_id is empty")
-        if pid in seen:
-            raise PabulibFormatError(
-                line, f"project_id {pid!r} repeated (first on line {seen[pid]})"
-            )
+        fields, pid = _identified(row, header, line, "project_id", seen)
         if not fields["cost"]:
             raise PabulibFormatError(line, f"project {pid} has no cost")
         _number(fields["cost"], line, f"the cost of project {pid}")
-        seen[pid] = line
         return PabulibProject(fields, line)
 
     @staticmethod
@@ -237,15 +245,7 @@ class _Parser:
         projects: dict[str, int],
         seen: dict[str, int],
     ) -> PabulibVote:
-        fields = dict(zip(header, row, strict=True))
-        voter = fields["voter_id"]
-        if not voter:
-            raise PabulibFormatError(line, "voter_id is empty")
-        if voter in seen:
-            raise PabulibFormatError(
-                line, f"voter_id {voter!r} repeated (first on line {seen[voter]})"
-            )
-        seen[voter] = line
+        fields, voter = _identified(row, header, line, "voter_id", seen)
         chosen = split_list(fields["vote"])
         for pid in chosen:
             if pid not in projects:

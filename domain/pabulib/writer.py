@@ -30,18 +30,13 @@ def format_pabulib(election: PabulibFile) -> str:
     row(["key", "value"], "META")
     for key, value in election.meta.items():
         row([key, value], f"META {key}")
-    row(["PROJECTS"], "PROJECTS")
-    row(list(election.project_columns), "PROJECTS header")
-    for project in election.projects:
-        row(
-            [project.fields.get(column, "") for column in election.project_columns],
-            f"project {project.fields.get('project_id', '?')}",
-        )
-    row(["VOTES"], "VOTES")
-    row(list(election.vote_columns), "VOTES header")
-    for vote in election.votes:
-        row(
-            [vote.fields.get(column, "") for column in election.vote_columns],
-            f"voter {vote.fields.get('voter_id', '?')}",
-        )
+    for section, columns, items, what, key in (
+        ("PROJECTS", election.project_columns, election.projects, "project", "project_id"),
+        ("VOTES", election.vote_columns, election.votes, "voter", "voter_id"),
+    ):
+        row([section], section)
+        row(list(columns), f"{section} header")
+        for item in items:
+            row([item.fields.get(column, "") for column in columns],
+                f"{what} {item.fields.get(key, '?')}")
     return out.getvalue()

@@ -3,6 +3,7 @@ only whether the proposal's proposer wrote it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -78,7 +79,7 @@ class QueueOut(BaseModel):
                                                   "reported first.")
 
 
-def comment_out(doc: dict[str, Any]) -> dict[str, Any]:
+def comment_out(doc: Mapping[str, Any]) -> dict[str, Any]:
     shown = {k: doc[k] for k in ("id", "proposal_id", "parent_id", "by_proposer", "at")}
     shown["text"] = None if doc.get("hidden") else doc["text"]
     shown["hidden"] = doc.get("hidden")

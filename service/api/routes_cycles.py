@@ -274,7 +274,7 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     # (projections/fold.py); `position` waits until they include a write.
     read_models: ReadModels = request.app.state.read_models
     folded = read_models.store.cycle(str(the_cycle.id))
-    shown = results_view(the_cycle, (folded or {}).get("audit"), lang)
+    shown = results_view(the_cycle, folded.get("audit") if folded is not None else None, lang)
     if chosen == "json":
         return formats.varies(respond(200, shown))
     hidden = comments.hidden_in_cycle(app, the_cycle.id)

@@ -7,7 +7,7 @@ Otherwise a feedback page is built once for all its readers of the moment (`shar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import urlencode
@@ -27,6 +27,7 @@ from domain.pictures import MAX_PICTURES
 from domain.proposal_states import CLOSED, ProposalStatus
 from domain.receipts import normalised_code, receipt_digest
 from domain.statistics import suppressed
+from projections.rows import CycleRow
 from service import comparison
 from service.api.deps import Reached
 from service.map_tiles import MapTiles
@@ -185,14 +186,13 @@ def _cycle(read_models: ReadModels, cycle_id: str) -> dict[str, Any]:
     if doc is None:
         raise PageNotFound(cycle_id)
     # The cycle's navigation links the map only when it would show something.
-    doc["mapped"] = read_models.store.has_places(cycle_id)
-    return _with_currency(doc)
+    return _with_currency(doc, mapped=read_models.store.has_places(cycle_id))
 
 
-def _with_currency(doc: dict[str, Any]) -> dict[str, Any]:
-    """A cycle's read model with the currency every amount of it is in."""
-    doc["currency"] = currency_of(doc.get("currency"), doc["areas"].values())
-    return doc
+def _with_currency(doc: CycleRow, **extra: object) -> dict[str, Any]:
+    """A cycle's read model, as a page shows it, with the currency every amount of it is in."""
+    return {**doc, **extra,
+            "currency": currency_of(doc.get("currency"), doc["areas"].values())}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -291,7 +291,8 @@ def _cycle_page(read_models: ReadModels, lang_code: str, cycle_id: str) -> Page:
         "lineage": lineage, "pots": comparison.pots(lineage)}
 
 
-def support_row(cycle: dict[str, Any], proposal: dict[str, Any]) -> dict[str, Any] | None:
+def support_row(cycle: Mapping[str, Any], proposal: Mapping[str, Any]
+                ) -> dict[str, Any] | None:
     """The proposal's row of the support round's outcome (supports, rank, on the ballot or not,
     the area's rule), or None before the round closed or in a cycle without one."""
     outcome = cycle.get("support_outcome")
@@ -466,7 +467,7 @@ def _ballot_kind(cycle: dict[str, Any], area_id: str) -> str | None:
     return kind
 
 
-def _titles(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+def _titles(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {r["proposal_id"]: r["title"] for r in rows if r.get("title")}
 
 
