@@ -4,11 +4,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from service.application import Medborgarbudget
 from service.config import Settings
 from service.runtime import open_application
 from tests.backends import database_url
+
+# No time limit per example: on a loaded two-core machine (the test run is parallel) an example
+# of a property test took over hypothesis's 200 ms once, and a test that fails on the clock
+# says nothing about the code (speed is measured by benchmarks/).
+hypothesis_settings.register_profile("medborgarbudget", deadline=None)
+hypothesis_settings.load_profile("medborgarbudget")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
