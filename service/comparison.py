@@ -61,27 +61,6 @@ class CycleFigures:
     areas: tuple[AreaFigures, ...]
     total: Figures
 
-    # The page reads the totals by these names.
-    @property
-    def budget(self) -> int:
-        return self.total.budget
-
-    @property
-    def proposals(self) -> int:
-        return self.total.proposals
-
-    @property
-    def ballots(self) -> int:
-        return self.total.ballots
-
-    @property
-    def selected(self) -> int:
-        return self.total.selected
-
-    @property
-    def completed(self) -> int:
-        return self.total.completed
-
 
 @dataclass
 class Pot:
