@@ -10,7 +10,7 @@ loading the aggregates.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 # An amount, score or threshold as JSON keeps it: an int when whole, else exact decimal text.
 JsonNumber = int | str
@@ -62,6 +62,25 @@ class EligibilityDocument(TypedDict):
     accept_works_in: NotRequired[bool]
 
 
+class PolygonGeometry(TypedDict):
+    """A GeoJSON Polygon (RFC 7946) as domain/geo.py stores it: its rings, the outline first and
+    then the holes, each a closed list of [longitude, latitude] positions in WGS84."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class MultiPolygonGeometry(TypedDict):
+    """A GeoJSON MultiPolygon: a list of polygons' coordinates."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]]
+
+
+# An area's boundary (`AreaDocument.boundary`): the geometry only, `type` and `coordinates`.
+Boundary = PolygonGeometry | MultiPolygonGeometry
+
+
 class AreaDocument(TypedDict):
     """domain/areas.py's `Area`: `source` only for an imported one, `min_votes` only from
     when pots had a minimum, `boundary` (a GeoJSON geometry, domain/geo.py) only when drawn."""
@@ -73,9 +92,9 @@ class AreaDocument(TypedDict):
     eligibility: EligibilityDocument
     voting_rule: VotingRuleDocument | None
     allocation_rule: str | None
-    source: NotRequired[dict[str, str] | None]
+    source: NotRequired[dict[str, object] | None]  # the imported file's META, columns, ...
     min_votes: NotRequired[int | None]
-    boundary: NotRequired[dict[str, Any] | None]
+    boundary: NotRequired[Boundary | None]
 
 
 class SupportRule(TypedDict):
@@ -151,7 +170,7 @@ class AreaResult(TypedDict, total=False):
     tie_break: str
     budget: int
     vote_type: str
-    threshold: JsonNumber | None
+    threshold: int | None  # votes or points, whole (as the allocation rule was set)
     max_ranked: int | None
     min_votes: int | None
     ballots: int
