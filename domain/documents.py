@@ -180,6 +180,16 @@ class AreaResult(TypedDict, total=False):
     incompatible: list[list[str]]
 
 
+class CountedBallotDocument(TypedDict):
+    """A ballot as the tally counts it and its digest hashes it (domain/ballot.py
+    `ballots_digest`): nothing that identifies the voter."""
+
+    ballot: str
+    area: str
+    selections: list[str]
+    points: list[int] | None
+
+
 class Results(TypedDict, total=False):
     """The results event's tally. `format`: none or 1 amounts in kronor, 2 in öre (ADR 0014),
     3 reasons as codes (ADR 0017)."""
