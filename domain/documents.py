@@ -156,6 +156,29 @@ class Evaluation(TypedDict):
     url: NotRequired[str]
 
 
+class TieDocument(TypedDict):
+    """domain/allocation/reasons.py's `Tie`."""
+
+    kind: str
+    others: list[str]
+    tie_break: str
+
+
+class ReasonDocument(TypedDict):
+    """domain/allocation/reasons.py's `Reason` (results format 3): the code, and only the
+    parameters it has."""
+
+    code: str
+    amounts: NotRequired[dict[str, int]]  # in units of 10**-places of `currency`
+    currency: NotRequired[str]
+    places: NotRequired[int]  # only when not the currency's minor unit
+    counts: NotRequired[dict[str, JsonNumber]]
+    unit: NotRequired[str]
+    tie: NotRequired[TieDocument]
+    projects: NotRequired[list[str]]
+    note: NotRequired[str]
+
+
 class AreaResult(TypedDict, total=False):
     """One area's count, every key read with a default (results of every format are read).
     Reasons are codes with parameters from results format 3 (ADR 0017), English sentences
@@ -165,7 +188,7 @@ class AreaResult(TypedDict, total=False):
     cost: int  # minor units (format 2 on), whole kronor before
     left: int
     scores: dict[str, JsonNumber]
-    reasons: dict[str, dict[str, object] | str]
+    reasons: dict[str, ReasonDocument | str]
     rule: str
     tie_break: str
     budget: int
