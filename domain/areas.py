@@ -7,10 +7,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, cast
+from typing import cast
 
 from domain import geo
-from domain.documents import AreaDocument
+from domain.documents import AreaDocument, Boundary, EligibilityDocument, Place
 from domain.errors import InvalidInput
 from domain.json_values import json_object
 from domain.money import kronor_to_minor, minor_units
@@ -123,14 +123,15 @@ class Ineligible:
         return f"voters in this area must {lives} in the municipality"
 
 
-def residence_names(areas: Iterable[Area | Mapping[str, Any]]) -> dict[str, str]:
+def residence_names(areas: Iterable[Area | AreaDocument]) -> dict[str, str]:
     """What to call each residence code the areas' eligibility names, for people: the name of
     the area with that id (a territorial pot and the district it is for share their code), else
     of an area open only to those living there; a code no area explains stays as it is."""
-    listed = [a if isinstance(a, Mapping) else a.to_dict() for a in areas]
+    listed = [a.to_dict() if isinstance(a, Area) else a for a in areas]
     names: dict[str, str] = {}
     for area in listed:
-        stored = (area.get("eligibility") or {}).get("residence")
+        eligibility = area.get("eligibility")
+        stored = eligibility.get("residence") if eligibility else None
         for code in [stored] if isinstance(stored, str) else (stored or []):
             if code and code not in names:
                 same = next((a for a in listed if a["id"] == code), None)
@@ -155,18 +156,19 @@ class Area:
     allocation_rule: str | None = None
     # What an imported election's file said that the cycle has no place for (Pabulib META and
     # column names), so that export gives the file back; None for an area made here.
-    source: dict[str, Any] | None = None
+    source: dict[str, object] | None = None
     # The ballots a proposal needs to be funded here (0: no minimum); None in an area stored
     # before pots had a minimum, which was counted without one (`votes_needed`).
     min_votes: int | None = None
     # Where the area lies: a GeoJSON Polygon or MultiPolygon (domain/geo.py), against which a
     # new proposal's point is checked; None (and absent from the stored area) when not drawn.
-    boundary: dict[str, Any] | None = None
+    boundary: Boundary | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Area:
-        if not isinstance(data, Mapping):
+    def from_dict(cls, given: object) -> Area:
+        if not isinstance(given, Mapping):
             raise InvalidInput("area", "must be an object")
+        data: Mapping[str, object] = given
         area_id = data.get("id")
         if not isinstance(area_id, str) or not _AREA_ID.match(area_id):
             raise InvalidInput(
@@ -176,7 +178,7 @@ class Area:
         if not isinstance(name, str) or not name.strip():
             raise InvalidInput("area.name", "must not be empty")
         kind = data.get("kind", "territorial")
-        if kind not in AREA_KINDS:
+        if not isinstance(kind, str) or kind not in AREA_KINDS:
             raise InvalidInput("area.kind", f"must be one of {', '.join(AREA_KINDS)}")
         budget = minor_units(data.get("budget"), "area.budget")
         raw_eligibility = data.get("eligibility") or {}
@@ -186,7 +188,8 @@ class Area:
         rule_data = data.get("voting_rule")
         voting_rule = VotingRule.from_dict(rule_data) if rule_data is not None else None
         allocation_rule = data.get("allocation_rule")
-        if allocation_rule is not None and allocation_rule not in ALLOCATION_RULES:
+        if allocation_rule is not None and (not isinstance(allocation_rule, str)
+                                            or allocation_rule not in ALLOCATION_RULES):
             raise InvalidInput(
                 "area.allocation_rule", f"must be one of {', '.join(ALLOCATION_RULES)}"
             )
@@ -196,7 +199,7 @@ class Area:
         min_votes = data.get("min_votes")
         if min_votes is None:
             min_votes = DEFAULT_MIN_VOTES
-        elif type(min_votes) is not int or not 0 <= min_votes <= MAX_MIN_VOTES:
+        if type(min_votes) is not int or not 0 <= min_votes <= MAX_MIN_VOTES:
             raise InvalidInput("area.min_votes", "must be a whole number of votes, 0 (no "
                                                  f"minimum) to {MAX_MIN_VOTES}")
         boundary = data.get("boundary")
@@ -204,13 +207,16 @@ class Area:
                    dict(source) if source is not None else None, min_votes,
                    geo.boundary_from(boundary) if boundary is not None else None)
 
-    def require_inside(self, place: Mapping[str, Any] | None) -> None:
+    def require_inside(self, place: Place | None) -> None:
         """Refuses a place whose point lies outside the area's boundary, naming the area. A
         place without coordinates, or an area without a boundary, is not checked."""
-        if self.boundary is None or not place or place.get("lat") is None:
+        if self.boundary is None or not place:
             return
-        if not geo.contains(self.boundary, float(place["lon"]), float(place["lat"])):
-            raise InvalidInput("place", f"the point {place['lat']}, {place['lon']} (lat, lon) "
+        lat, lon = place.get("lat"), place.get("lon")
+        if lat is None or lon is None:  # a place has both coordinates or neither
+            return
+        if not geo.contains(self.boundary, float(lon), float(lat)):
+            raise InvalidInput("place", f"the point {lat}, {lon} (lat, lon) "
                                         f"lies outside the area '{self.name}' ({self.id}): "
                                         "choose a point inside it, or another area")
 
@@ -241,25 +247,17 @@ class Area:
         return data
 
 
-def _eligibility(data: Mapping[str, Any]) -> Eligibility:
+def _eligibility(data: Mapping[str, object]) -> Eligibility:
     unknown = set(data) - {"min_age", "max_age", "residence", "municipality_wide",
                            "accept_works_in"}
     if unknown:
         raise InvalidInput("area.eligibility", f"unknown field(s): {', '.join(sorted(unknown))}")
-    for key in ("min_age", "max_age"):
-        value = data.get(key)
-        if value is not None and (type(value) is not int or not 0 <= value <= 150):
-            raise InvalidInput(f"area.eligibility.{key}", "must be a whole number of years")
-    min_age, max_age = data.get("min_age"), data.get("max_age")
+    min_age, max_age = _years(data, "min_age"), _years(data, "max_age")
     if min_age is not None and max_age is not None and min_age > max_age:
         raise InvalidInput("area.eligibility", "min_age is above max_age")
     residence = _residence(data.get("residence"))
-    municipality_wide = data.get("municipality_wide", False)
-    accept_works_in = data.get("accept_works_in", False)
-    for key, value in (("municipality_wide", municipality_wide),
-                       ("accept_works_in", accept_works_in)):
-        if type(value) is not bool:
-            raise InvalidInput(f"area.eligibility.{key}", "must be true or false")
+    municipality_wide = _true_or_false(data, "municipality_wide")
+    accept_works_in = _true_or_false(data, "accept_works_in")
     if accept_works_in and residence is None and not municipality_wide:
         raise InvalidInput("area.eligibility.accept_works_in",
                            "needs a residence or municipality_wide for the work place to match")
@@ -267,6 +265,20 @@ def _eligibility(data: Mapping[str, Any]) -> Eligibility:
         raise InvalidInput("area.eligibility", "give either residence or municipality_wide: "
                                                "the whole municipality is every residence")
     return Eligibility(min_age, max_age, residence, municipality_wide, accept_works_in)
+
+
+def _years(data: Mapping[str, object], key: str) -> int | None:
+    value = data.get(key)
+    if value is not None and (type(value) is not int or not 0 <= value <= 150):
+        raise InvalidInput(f"area.eligibility.{key}", "must be a whole number of years")
+    return value
+
+
+def _true_or_false(data: Mapping[str, object], key: str) -> bool:
+    value = data.get(key, False)
+    if type(value) is not bool:
+        raise InvalidInput(f"area.eligibility.{key}", "must be true or false")
+    return value
 
 
 def _residence(value: object) -> str | tuple[str, ...] | None:
@@ -300,12 +312,13 @@ def area_kronor_to_minor(area: Mapping[str, object]) -> dict[str, object]:
     return upcast
 
 
-def area_from_stored(data: Mapping[str, Any]) -> Area:
+def area_from_stored(data: AreaDocument) -> Area:
     """Rebuild an area from an event without re-validating: history is never refused."""
     rule = data.get("voting_rule")
+    eligibility = data.get("eligibility")
     return Area(
         id=data["id"], name=data["name"], kind=data["kind"], budget=data["budget"],
-        eligibility=_stored_eligibility(data.get("eligibility") or {}),
+        eligibility=_stored_eligibility(eligibility) if eligibility else Eligibility(),
         voting_rule=VotingRule(**rule) if rule else None,
         allocation_rule=data.get("allocation_rule"),
         source=data.get("source"),
@@ -315,7 +328,7 @@ def area_from_stored(data: Mapping[str, Any]) -> Area:
     )
 
 
-def _stored_eligibility(data: Mapping[str, Any]) -> Eligibility:
+def _stored_eligibility(data: EligibilityDocument) -> Eligibility:
     """As stored: a single residence code (every area stored before sets) or a list."""
     residence = data.get("residence")
     return Eligibility(data.get("min_age"), data.get("max_age"),

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 from uuid import UUID, uuid4, uuid5
 
 import orjson
@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 
 from domain import events
+from domain.documents import CountedBallotDocument
 from domain.errors import Conflict, InvalidInput
 from domain.money import SEK
 from domain.voting_rules import VotingRule
@@ -157,12 +158,21 @@ class Ballot(Aggregate):
         self.points = points
         self.changes += 1
 
-    def counted_form(self) -> dict[str, Any]:
+    def counted_form(self) -> CountedBallotDocument:
         """What the tally counts from this ballot, and nothing that identifies the voter."""
         return {
             "ballot": str(self.id), "area": self.area,
             "selections": self.selections, "points": self.points,
         }
+
+
+class CastEvent(Protocol):
+    """A `Ballot.Cast` event, as far as its readers go: the library makes the class from
+    `Ballot.__init__`'s `@event`, where a type checker does not see it."""
+
+    originator_id: UUID
+    selections: list[str]
+    points: list[int] | None
 
 
 class BallotCaster:
@@ -179,7 +189,7 @@ class BallotCaster:
         # uuid5 is SHA-1 over the namespace and the name; the name's start is the same here.
         self._id_hash = hashlib.sha1(BALLOT_NAMESPACE.bytes + f"{cycle_id}/{area}/".encode(),
                                      usedforsecurity=False)
-        self._event = Ballot.Cast  # type: ignore[attr-defined]
+        self._event: type[CastEvent] = Ballot.Cast  # type: ignore[attr-defined]
         self._topic = get_topic(Ballot)
 
     def ballot_id(self, voter: str) -> UUID:
@@ -189,7 +199,7 @@ class BallotCaster:
         return UUID(bytes=digest.digest()[:16], version=5)
 
     def cast(self, voter: str, selections: Sequence[str], points: Sequence[int] | None,
-             channel: str = "digital", receipt: str | None = None) -> Any:
+             channel: str = "digital", receipt: str | None = None) -> CastEvent:
         """The `Ballot.Cast` event of the voter's ballot, or InvalidInput as `cast` refuses."""
         selections, points = _checked(selections, points, self._rule, self._costs,
                                       self._budget, channel, self._currency)
@@ -276,7 +286,7 @@ def _as_lists(
     )
 
 
-def ballots_digest(counted: Iterable[Mapping[str, Any]]) -> str:
+def ballots_digest(counted: Iterable[Mapping[str, object]]) -> str:
     """SHA-256 over the counted ballots in ballot-id order, as canonical JSON lines.
 
     Anyone holding the ballots can recompute it; a ballot added, removed or changed after the
@@ -288,7 +298,7 @@ def ballots_digest(counted: Iterable[Mapping[str, Any]]) -> str:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def counted_lines(counted: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
+def counted_lines(counted: Iterable[Mapping[str, object]]) -> list[tuple[str, bytes]]:
     """Each counted ballot as (ballot id, canonical JSON line), serialised once."""
     return [(str(item["ballot"]), _canonical_line(item)) for item in counted]
 
@@ -296,7 +306,7 @@ def counted_lines(counted: Iterable[Mapping[str, Any]]) -> list[tuple[str, bytes
 _SCALARS = frozenset((str, int, bool, type(None)))
 
 
-def _canonical_line(item: Mapping[str, Any]) -> bytes:
+def _canonical_line(item: Mapping[str, object]) -> bytes:
     """`_CANONICAL`'s line, written by orjson where the two write the same text (keys and
     values of text, whole numbers, true/false, null and lists of them; not floats), which is
     every counted ballot, ten times faster: a tally of a large import wrote little else."""

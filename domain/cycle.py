@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 from uuid import UUID, uuid5
 
@@ -171,6 +171,51 @@ def _assembly_record(body: object, on: object, reference: object, prefix: str,
     }
 
 
+class WinnerExceptionRecord(TypedDict):
+    """A winner excluded or a proposal added after the count (WinnersAmended)."""
+
+    kind: str  # EXCLUDE or ADD
+    area: str
+    proposal_id: str
+    reason: str
+    actor: str
+    at: datetime
+
+
+class IncompatibleRecord(TypedDict):
+    """Two proposals that exclude each other (ProposalsMarkedIncompatible), in sorted order."""
+
+    first: str
+    second: str
+    area: str
+    reason: str
+    actor: str
+    at: datetime
+
+
+class EvaluationVersion(TypedDict):
+    """A version of the evaluation, who recorded it and when; `reason`: why it was revised
+    (None: the first report)."""
+
+    evaluation: documents.Evaluation
+    actor: str
+    at: datetime
+    reason: str | None
+
+
+class _CreatedFields(TypedDict):
+    """The `Created` event's fields (`BudgetCycle.__init__`'s arguments)."""
+
+    name: str
+    municipality: str
+    actor: str
+    at: datetime
+    predecessor_id: str | None
+    configuration: documents.Configuration | None
+    pseudonyms: str
+    currency: str
+
+
 @dataclass
 class PhaseChange:
     trigger: str
@@ -226,7 +271,7 @@ class BudgetCycle(Aggregate):
             copied["areas"] = [a if a.get("min_votes") is not None
                                else {**a, "min_votes": DEFAULT_MIN_VOTES}
                                for a in copied["areas"]]
-        fields: dict[str, Any] = {
+        fields: _CreatedFields = {
             "name": clean_text(name, "name", lengths.NAME),
             "municipality": clean_text(municipality, "municipality", lengths.NAME),
             "actor": actor, "at": _now(),
@@ -279,14 +324,14 @@ class BudgetCycle(Aggregate):
         self.adoption: documents.AssemblyRecord | None = None
         # Winners excluded or added after the count, in order: kind, area, proposal_id,
         # reason, actor, at (WinnersAmended).
-        self.winner_exceptions: list[dict[str, Any]] = []
+        self.winner_exceptions: list[WinnerExceptionRecord] = []
         # Pairs of proposals that exclude each other (the rule funds at most one): first,
         # second (in sorted order), area, reason, actor, at.
-        self.incompatible: list[dict[str, Any]] = []
+        self.incompatible: list[IncompatibleRecord] = []
         self.evaluation: documents.Evaluation | None = None
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
-        self.evaluation_history: list[dict[str, Any]] = []
+        self.evaluation_history: list[EvaluationVersion] = []
         self.categories: tuple[Category, ...] = ()
         # The cap on pots per voter (domain/pot_cap.py) as stored; None: no cap, as every cycle
         # created before the cap existed.
@@ -322,7 +367,7 @@ class BudgetCycle(Aggregate):
             configuration["pot_cap"] = self.pot_cap_data
         return configuration
 
-    def _apply_configuration(self, configuration: Mapping[str, Any]) -> None:
+    def _apply_configuration(self, configuration: documents.Configuration) -> None:
         self.areas = {a["id"]: area_from_stored(a) for a in configuration.get("areas", [])}
         rule = configuration.get("voting_rule")
         self.voting_rule = VotingRule(**rule) if rule else None
@@ -343,7 +388,7 @@ class BudgetCycle(Aggregate):
                            at: datetime) -> None:
         self.decision = decision
 
-    def add_area(self, data: Mapping[str, Any], actor: str) -> Area:
+    def add_area(self, data: Mapping[str, object], actor: str) -> Area:
         self.require_phase("configure")
         area = Area.from_dict(data)
         if area.id in self.areas:
@@ -355,7 +400,7 @@ class BudgetCycle(Aggregate):
     def _area_added(self, area: documents.AreaDocument, actor: str, at: datetime) -> None:
         self.areas[area["id"]] = area_from_stored(area)
 
-    def change_area(self, data: Mapping[str, Any], actor: str) -> Area:
+    def change_area(self, data: Mapping[str, object], actor: str) -> Area:
         self.require_phase("configure")
         area = Area.from_dict(data)
         self.area(area.id)
@@ -380,7 +425,7 @@ class BudgetCycle(Aggregate):
         del self.areas[area_id]
 
     def set_voting_rule(
-        self, data: Mapping[str, Any], actor: str, allow_ballot_changes: bool = False
+        self, data: Mapping[str, object], actor: str, allow_ballot_changes: bool = False
     ) -> VotingRule:
         self.require_phase("configure")
         rule = VotingRule.from_dict(data)
@@ -505,7 +550,7 @@ class BudgetCycle(Aggregate):
         area = self.support_outcome["areas"].get(proposal.area)
         return area is not None and str(proposal.id) in area["on_ballot"]
 
-    def set_timeline(self, timeline: Mapping[str, Any], actor: str) -> None:
+    def set_timeline(self, timeline: Mapping[str, object], actor: str) -> None:
         """Planned start date of each phase; the dates must follow the phases' order."""
         self.require_phase("configure")
         if not isinstance(timeline, Mapping) or not timeline:
@@ -833,7 +878,7 @@ class BudgetCycle(Aggregate):
     def allocation_rule_for(self, area_id: str) -> str:
         return self.area(area_id).allocation_rule or self.allocation_rule
 
-    def area_rules(self, recorded: Mapping[str, Any] | None = None) -> dict[str, AreaRules]:
+    def area_rules(self, recorded: documents.Results | None = None) -> dict[str, AreaRules]:
         """The rules each area is counted with: as configured now, or, for a recount of
         published results (`recorded`), the rule, threshold, ranks and tie-break they record
         (results published before one of them was recorded were counted with the cycle's).

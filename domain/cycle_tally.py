@@ -10,13 +10,13 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from domain.allocation import Election, Project, allocate
 from domain.allocation.election import DEFAULT_TIE_BREAK, POINT_TYPES
 from domain.allocation.reasons import Reason, ReasonCode
 from domain.ballot import counted_lines, digest_of_lines
-from domain.documents import AreaResult, Results
+from domain.documents import AreaResult, CountedBallotDocument, Results
 from domain.errors import InvalidInput
 from domain.money import DEFAULT_CURRENCY, MINOR_PER_UNIT, from_minor
 from domain.vocabulary import AllocationRule
@@ -44,7 +44,7 @@ class CountedBallot:
     selections: tuple[str, ...]
     points: tuple[int, ...] | None
 
-    def counted_form(self) -> dict[str, Any]:
+    def counted_form(self) -> CountedBallotDocument:
         return {
             "ballot": self.id, "area": self.area, "selections": list(self.selections),
             "points": list(self.points) if self.points is not None else None,

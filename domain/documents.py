@@ -10,7 +10,7 @@ loading the aggregates.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 # An amount, score or threshold as JSON keeps it: an int when whole, else exact decimal text.
 JsonNumber = int | str
@@ -62,6 +62,25 @@ class EligibilityDocument(TypedDict):
     accept_works_in: NotRequired[bool]
 
 
+class PolygonGeometry(TypedDict):
+    """A GeoJSON Polygon (RFC 7946) as domain/geo.py stores it: its rings, the outline first and
+    then the holes, each a closed list of [longitude, latitude] positions in WGS84."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class MultiPolygonGeometry(TypedDict):
+    """A GeoJSON MultiPolygon: a list of polygons' coordinates."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]]
+
+
+# An area's boundary (`AreaDocument.boundary`): the geometry only, `type` and `coordinates`.
+Boundary = PolygonGeometry | MultiPolygonGeometry
+
+
 class AreaDocument(TypedDict):
     """domain/areas.py's `Area`: `source` only for an imported one, `min_votes` only from
     when pots had a minimum, `boundary` (a GeoJSON geometry, domain/geo.py) only when drawn."""
@@ -73,9 +92,9 @@ class AreaDocument(TypedDict):
     eligibility: EligibilityDocument
     voting_rule: VotingRuleDocument | None
     allocation_rule: str | None
-    source: NotRequired[dict[str, str] | None]
+    source: NotRequired[dict[str, object] | None]  # the imported file's META, columns, ...
     min_votes: NotRequired[int | None]
-    boundary: NotRequired[dict[str, Any] | None]
+    boundary: NotRequired[Boundary | None]
 
 
 class SupportRule(TypedDict):
@@ -137,6 +156,29 @@ class Evaluation(TypedDict):
     url: NotRequired[str]
 
 
+class TieDocument(TypedDict):
+    """domain/allocation/reasons.py's `Tie`."""
+
+    kind: str
+    others: list[str]
+    tie_break: str
+
+
+class ReasonDocument(TypedDict):
+    """domain/allocation/reasons.py's `Reason` (results format 3): the code, and only the
+    parameters it has."""
+
+    code: str
+    amounts: NotRequired[dict[str, int]]  # in units of 10**-places of `currency`
+    currency: NotRequired[str]
+    places: NotRequired[int]  # only when not the currency's minor unit
+    counts: NotRequired[dict[str, JsonNumber]]
+    unit: NotRequired[str]
+    tie: NotRequired[TieDocument]
+    projects: NotRequired[list[str]]
+    note: NotRequired[str]
+
+
 class AreaResult(TypedDict, total=False):
     """One area's count, every key read with a default (results of every format are read).
     Reasons are codes with parameters from results format 3 (ADR 0017), English sentences
@@ -146,12 +188,12 @@ class AreaResult(TypedDict, total=False):
     cost: int  # minor units (format 2 on), whole kronor before
     left: int
     scores: dict[str, JsonNumber]
-    reasons: dict[str, dict[str, object] | str]
+    reasons: dict[str, ReasonDocument | str]
     rule: str
     tie_break: str
     budget: int
     vote_type: str
-    threshold: JsonNumber | None
+    threshold: int | None  # votes or points, whole (as the allocation rule was set)
     max_ranked: int | None
     min_votes: int | None
     ballots: int
@@ -159,6 +201,16 @@ class AreaResult(TypedDict, total=False):
     excluded: dict[str, str]
     added: dict[str, str]
     incompatible: list[list[str]]
+
+
+class CountedBallotDocument(TypedDict):
+    """A ballot as the tally counts it and its digest hashes it (domain/ballot.py
+    `ballots_digest`): nothing that identifies the voter."""
+
+    ballot: str
+    area: str
+    selections: list[str]
+    points: list[int] | None
 
 
 class Results(TypedDict, total=False):

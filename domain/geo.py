@@ -15,8 +15,8 @@ import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from domain.documents import Boundary
 from domain.errors import InvalidInput
 
 FIELD = "area.boundary"
@@ -31,7 +31,7 @@ Ring = list[Position]
 Polygon = list[Ring]  # the outline first, then the holes
 
 
-def boundary_from(value: object) -> dict[str, Any]:
+def boundary_from(value: object) -> Boundary:
     """A GeoJSON geometry checked and written the way it is stored: `type` and `coordinates`
     only, every number a float. InvalidInput names what is wrong (closed rings, ranges,
     limits), so an administrator can fix it."""
@@ -57,10 +57,9 @@ def boundary_from(value: object) -> dict[str, Any]:
     if vertices > MAX_VERTICES:
         raise InvalidInput(FIELD, f"has {vertices} vertices; at most {MAX_VERTICES}: simplify "
                                   "the outline")
-    stored_coordinates: list[Any] = [[[list(p) for p in ring] for ring in polygon]
-                                     for polygon in polygons]
-    stored = {"type": kind,
-              "coordinates": stored_coordinates[0] if kind == "Polygon" else stored_coordinates}
+    stored_coordinates = [[[list(p) for p in ring] for ring in polygon] for polygon in polygons]
+    stored: Boundary = {"type": "Polygon", "coordinates": stored_coordinates[0]} \
+        if kind == "Polygon" else {"type": "MultiPolygon", "coordinates": stored_coordinates}
     if len(json.dumps(stored, separators=(",", ":"))) > MAX_JSON_CHARS:
         raise InvalidInput(FIELD, f"is longer than {MAX_JSON_CHARS} characters as JSON: round "
                                   "the coordinates (6 decimals is a tenth of a metre) or "
@@ -105,13 +104,14 @@ def _position(value: object, field: str) -> Position:
     return (float(lon), float(lat))
 
 
-def polygons_of(boundary: Mapping[str, Any]) -> list[Sequence[Sequence[Sequence[float]]]]:
+def polygons_of(boundary: Boundary) -> list[Sequence[Sequence[Sequence[float]]]]:
     """The polygons of a stored boundary, each its rings of [lon, lat] positions."""
-    coordinates = boundary["coordinates"]
-    return [coordinates] if boundary["type"] == "Polygon" else list(coordinates)
+    if boundary["type"] == "Polygon":
+        return [boundary["coordinates"]]
+    return list(boundary["coordinates"])
 
 
-def contains(boundary: Mapping[str, Any], lon: float, lat: float) -> bool:
+def contains(boundary: Boundary, lon: float, lat: float) -> bool:
     """Whether (lon, lat) lies in the boundary: inside a polygon's outline and outside its holes,
     or on any of its edges."""
     return any(_in_polygon(polygon, lon, lat) for polygon in polygons_of(boundary))

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from transitions import Machine
 
 from domain.errors import GuardRefused, PhaseError
+
+if TYPE_CHECKING:  # a type of the library's stubs only
+    from transitions.core import TransitionConfigDict
 
 
 class Phase(StrEnum):
@@ -125,7 +128,17 @@ class TriggerStatus:
     refusals: tuple[str, ...]  # the guard explanations that fail, empty when allowed
 
 
-def _machine_definition() -> dict[str, Any]:
+class MachineDefinition(TypedDict):
+    """A `transitions` Machine's states and transitions, as this module and
+    domain/proposal_states.py give them to it."""
+
+    states: list[str]
+    transitions: list[TransitionConfigDict]
+    initial: str
+    auto_transitions: bool
+
+
+def _machine_definition() -> MachineDefinition:
     return {
         "states": [p.value for p in Phase],
         "transitions": [

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
 from transitions import Machine
 
 from domain.errors import Conflict
+from domain.phases import MachineDefinition
 
 
 class ProposalStatus(StrEnum):
@@ -78,7 +78,7 @@ class ReviewedBefore:
         self.reviewed_infeasible = feasible is False
 
 
-def _definition() -> dict[str, Any]:
+def _definition() -> MachineDefinition:
     return {
         "states": [s.value for s in ProposalStatus],
         "transitions": [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import cast
 
 from domain.documents import VotingRuleDocument
 from domain.errors import InvalidInput
@@ -54,18 +54,32 @@ class VotingRule:
     ranked_points: bool = False
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VotingRule:
-        if not isinstance(data, Mapping):
+    def from_dict(cls, given: object) -> VotingRule:
+        if not isinstance(given, Mapping):
             raise InvalidInput("voting_rule", "must be an object with a 'kind'")
+        data: dict[str, object] = dict(given)
         unknown = set(data) - {f for f in cls.__dataclass_fields__}
         if unknown:
             raise InvalidInput("voting_rule", f"unknown field(s): {', '.join(sorted(unknown))}")
-        data = dict(data)
         for name in ("min_total_cost", "max_total_cost"):
             # Given in whole units (kronor, decimals allowed), as every amount people give.
             if data.get(name) is not None:
                 data[name] = minor_units(data[name], f"voting_rule.{name}")
-        rule = cls(**data)
+        # Each field as `validate` checks it, in its order, so that the first wrong one is
+        # named as it always was.
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in VOTING_KINDS:
+            raise InvalidInput("voting_rule.kind", f"must be one of {', '.join(VOTING_KINDS)}")
+        min_choices = _count(data, "min_choices", 1)
+        if min_choices is None:  # a rule has a least number of choices, 0 or more
+            raise InvalidInput("voting_rule.min_choices", "must be a whole number, 0 or more")
+        (max_choices, max_points_per_project, max_total_points, min_total_cost, max_total_cost,
+         min_total_points, min_points_per_project) = (_count(data, name) for name in (
+            "max_choices", "max_points_per_project", "max_total_points", "min_total_cost",
+            "max_total_cost", "min_total_points", "min_points_per_project"))
+        rule = cls(kind, min_choices, max_choices, max_points_per_project, max_total_points,
+                   min_total_cost, max_total_cost, min_total_points, min_points_per_project,
+                   _flag(data, "scoring"), _flag(data, "ranked_points"))
         rule.validate()
         return rule
 
@@ -211,6 +225,20 @@ class VotingRule:
             raise InvalidInput("points", "each must be a whole number above 0")
 
 
+def _count(data: Mapping[str, object], name: str, default: int | None = None) -> int | None:
+    value = data.get(name, default)
+    if value is not None and (type(value) is not int or value < 0):
+        raise InvalidInput(f"voting_rule.{name}", "must be a whole number, 0 or more")
+    return value
+
+
+def _flag(data: Mapping[str, object], name: str) -> bool:
+    value = data.get(name, False)
+    if type(value) is not bool:
+        raise InvalidInput(f"voting_rule.{name}", "must be true or false")
+    return value
+
+
 def rule_kronor_to_minor(rule: Mapping[str, object]) -> dict[str, object]:
     """A voting rule as stored before minor units (its cost limits in whole kronor) as stored
     since (in öre): for the upcasting of old events."""
@@ -225,6 +253,6 @@ ALLOCATION_RULES: tuple[str, ...] = values(AllocationRule)
 
 
 # Options added after the first rules were stored, with the value that means "not used".
-_LATER: dict[str, Any] = {"min_total_cost": None, "max_total_cost": None,
+_LATER: dict[str, int | bool | None] = {"min_total_cost": None, "max_total_cost": None,
                           "min_total_points": None, "min_points_per_project": None,
                           "scoring": False, "ranked_points": False}

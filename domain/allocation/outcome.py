@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from domain.allocation.reasons import Reason
+from domain.documents import JsonNumber, ReasonDocument
 from domain.money import SEK, format_major, unit
 
 __all__ = ["SEK", "Outcome", "json_number", "money", "unit"]
@@ -28,6 +29,19 @@ def json_number(value: Decimal | int) -> int | str:
     return format(decimal, "f").rstrip("0")
 
 
+class OutcomeDocument(TypedDict):
+    """`Outcome.to_json_dict`: amounts in whole units; a results event's area (AreaResult)
+    starts as this, its amounts then put in minor units (domain/cycle_tally.py)."""
+
+    selected: list[str]
+    cost: JsonNumber
+    left: JsonNumber
+    scores: dict[str, JsonNumber]
+    reasons: dict[str, ReasonDocument]
+    rule: str
+    tie_break: str
+
+
 @dataclass(frozen=True)
 class Outcome:
     """Which projects a rule funds, in the order it chose them, and why for every project
@@ -41,7 +55,7 @@ class Outcome:
     reasons: dict[str, Reason]
     tie_break: str = "lower-cost"  # the order among equals the rule used (Election.tie_break)
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_json_dict(self) -> OutcomeDocument:
         return {
             "selected": list(self.selected),
             "cost": json_number(self.cost),

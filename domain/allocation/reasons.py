@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
 
 from domain.allocation.election import TIE_BREAKS
+from domain.documents import ReasonDocument, TieDocument
+from domain.json_values import json_str, json_texts
 
 MINOR_PLACES = 2
 
@@ -97,7 +98,7 @@ class Tie:
         if not self.others or not all(isinstance(o, str) for o in self.others):
             raise ValueError("a tie names the project ids it was tied with")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TieDocument:
         return {"kind": self.kind.value, "others": list(self.others),
                 "tie_break": self.tie_break}
 
@@ -155,11 +156,12 @@ class Reason:
         """An amount in whole units of the currency, exactly."""
         return Decimal(self.amounts[name]).scaleb(-self.places)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReasonDocument:
         """As the results event records it: JSON types only, money never a float."""
-        recorded: dict[str, Any] = {"code": self.code.value}
+        recorded: ReasonDocument = {"code": self.code.value}
         if self.amounts:
-            recorded.update(amounts=dict(self.amounts), currency=self.currency)
+            recorded["amounts"] = dict(self.amounts)
+            recorded["currency"] = self.currency
             if self.places != MINOR_PLACES:
                 recorded["places"] = self.places
         if self.counts:
@@ -175,21 +177,25 @@ class Reason:
         return recorded
 
     @classmethod
-    def from_dict(cls, recorded: Mapping[str, Any]) -> Reason:
+    def from_dict(cls, recorded: Mapping[str, object]) -> Reason:
         """A recorded reason back as a value; ValueError if it is not one."""
         try:
-            tie = recorded.get("tie")
+            tie = _named(recorded.get("tie"), "a tie")
+            unit = recorded.get("unit")
             return cls(
-                code=ReasonCode(recorded["code"]),
-                amounts=dict(recorded.get("amounts") or {}),
+                code=ReasonCode(json_str(recorded["code"], "a code")),
+                amounts={name: _whole(v) for name, v in
+                         _named(recorded.get("amounts"), "amounts").items()},
                 currency=str(recorded.get("currency") or ""),
-                places=recorded.get("places", MINOR_PLACES),
-                counts={name: _count(v) for name, v in (recorded.get("counts") or {}).items()},
-                unit=ScoreUnit(recorded["unit"]) if recorded.get("unit") else None,
-                tie=Tie(TieKind(tie["kind"]), tuple(tie["others"]), tie["tie_break"])
-                if tie else None,
+                places=_whole(recorded.get("places", MINOR_PLACES)),
+                counts={name: _count(v) for name, v in
+                        _named(recorded.get("counts"), "counts").items()},
+                unit=ScoreUnit(json_str(unit, "a unit")) if unit else None,
+                tie=Tie(TieKind(json_str(tie["kind"], "a tie's kind")),
+                        tuple(json_texts(tie["others"], "a tie's others")),
+                        json_str(tie["tie_break"], "a tie-break")) if tie else None,
                 projects=_ids(recorded.get("projects")),
-                note=recorded.get("note") or "",
+                note=json_str(recorded.get("note") or "", "a note"),
             )
         except (KeyError, TypeError, AttributeError, InvalidOperation) as error:
             raise ValueError(f"not a recorded reason: {error}") from None
@@ -209,6 +215,21 @@ def _ids(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise TypeError("projects must be a list of project ids")
     return tuple(value)
+
+
+def _named(value: object, what: str) -> dict[str, object]:
+    """A recorded mapping of names (none: empty); TypeError if it is not one."""
+    if not value:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(name, str) for name in value):
+        raise TypeError(f"{what} must map names to values")
+    return dict(value)
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("an amount or number of places must be a whole number")
+    return value
 
 
 def _json_count(value: int | Decimal) -> int | str:

@@ -29,7 +29,8 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         history=cycle.history,
         results_published=cycle.results is not None, adoption=document(cycle.adoption),
         evaluation=document(cycle.evaluation),
-        evaluation_history=[schemas.EvaluationVersionOut(**v) for v in cycle.evaluation_history],
+        evaluation_history=[schemas.EvaluationVersionOut.model_validate(v)
+                            for v in cycle.evaluation_history],
         incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
         currency=cycle.currency, support_round=document(cycle.support_round),
         pot_cap=schemas.PotCapOut(**cycle.pot_cap_data) if cycle.pot_cap_data else None,
