@@ -156,7 +156,9 @@ class CycleMachine(RuleBasedStateMachine):
 
     def fire(self, trigger: str, reason: str) -> None:
         model = self.model
-        in_graph = trigger in graph_triggers(model.phase)
+        # In the phase graph from here, whatever the guards say (open_support from review is,
+        # though this model's cycle has no support round: refused by its guard).
+        in_graph = graph_destination(model.phase, trigger) is not None
         allowed = in_graph and model.guards_met(trigger, reason)
         refusal: type[DomainError] = GuardRefused if in_graph else PhaseError
         self.previous_phase, self.last_trigger = model.phase, trigger
