@@ -11,7 +11,7 @@ from typing import cast
 
 from domain import geo
 from domain.documents import AreaDocument, Boundary, EligibilityDocument, Place
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, true_or_false
 from domain.json_values import json_object
 from domain.money import kronor_to_minor, minor_units
 from domain.vocabulary import AreaKind, values
@@ -256,8 +256,10 @@ def _eligibility(data: Mapping[str, object]) -> Eligibility:
     if min_age is not None and max_age is not None and min_age > max_age:
         raise InvalidInput("area.eligibility", "min_age is above max_age")
     residence = _residence(data.get("residence"))
-    municipality_wide = _true_or_false(data, "municipality_wide")
-    accept_works_in = _true_or_false(data, "accept_works_in")
+    municipality_wide = true_or_false(data, "municipality_wide",
+                                      "area.eligibility.municipality_wide")
+    accept_works_in = true_or_false(data, "accept_works_in",
+                                    "area.eligibility.accept_works_in")
     if accept_works_in and residence is None and not municipality_wide:
         raise InvalidInput("area.eligibility.accept_works_in",
                            "needs a residence or municipality_wide for the work place to match")
@@ -271,13 +273,6 @@ def _years(data: Mapping[str, object], key: str) -> int | None:
     value = data.get(key)
     if value is not None and (type(value) is not int or not 0 <= value <= 150):
         raise InvalidInput(f"area.eligibility.{key}", "must be a whole number of years")
-    return value
-
-
-def _true_or_false(data: Mapping[str, object], key: str) -> bool:
-    value = data.get(key, False)
-    if type(value) is not bool:
-        raise InvalidInput(f"area.eligibility.{key}", "must be true or false")
     return value
 
 

@@ -92,3 +92,11 @@ def known_fields(data: object, field: str, known: Collection[str], shape: str,
     if unknown:
         raise InvalidInput(field, f"unknown field(s): {', '.join(sorted(unknown))}")
     return data
+
+
+def true_or_false(data: Mapping[str, object], key: str, field: str) -> bool:
+    """`data[key]` as a flag (absent: false), refused as `field` when it is not a boolean."""
+    value = data.get(key, False)
+    if type(value) is not bool:
+        raise InvalidInput(field, "must be true or false")
+    return value

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import cast
 
 from domain.documents import VotingRuleDocument
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, true_or_false
 from domain.money import SEK, format_money, kronor_to_minor, minor_units
 from domain.vocabulary import AllocationRule, BallotKind, values
 
@@ -79,7 +79,8 @@ class VotingRule:
             "max_total_cost", "min_total_points", "min_points_per_project"))
         rule = cls(kind, min_choices, max_choices, max_points_per_project, max_total_points,
                    min_total_cost, max_total_cost, min_total_points, min_points_per_project,
-                   _flag(data, "scoring"), _flag(data, "ranked_points"))
+                   true_or_false(data, "scoring", "voting_rule.scoring"),
+                   true_or_false(data, "ranked_points", "voting_rule.ranked_points"))
         rule.validate()
         return rule
 
@@ -159,29 +160,22 @@ class VotingRule:
                                              "every rank")
         elif points:
             raise InvalidInput("points", "points are given only in cumulative voting")
-        for field, problem in self.limit_breaks(selections, points, costs, budget, currency):
-            raise InvalidInput(field, problem)
+        broken = self._limits_broken(len(selections), sum(costs[s] for s in selections),
+                                     budget, points, currency)
+        if broken:
+            raise InvalidInput(*broken[0])
 
-    def limit_breaks(
-        self,
-        selections: Sequence[str],
-        points: Sequence[int] | None,
-        costs: Mapping[str, int],
-        budget: int,
-        currency: str = SEK,
-    ) -> list[tuple[str, str]]:
-        """The rule's limits that a well-formed ballot breaks, as (field, problem): how many
-        choices, their total cost, the points in total and per project. Apart from the checks
-        of form in `check_ballot`, so that an imported election can tell which of its ballots
-        break the limits its file states (docs/counting.md)."""
+    def _limits_broken(self, count: int, total: int, budget: int,
+                       points: Sequence[int] | None, currency: str) -> list[tuple[str, str]]:
+        """The rule's limits that a well-formed ballot of `count` choices costing `total`
+        breaks, as (field, problem): how many choices, their total cost, the points in total
+        and per project."""
         breaks: list[tuple[str, str]] = []
-        count = len(selections)
         if count < self.min_choices:
             breaks.append(("selections", f"choose at least {self.min_choices}"))
         if self.max_choices is not None and count > self.max_choices:
             breaks.append(("selections",
                            f"too many choices: {count}, at most {self.max_choices} allowed"))
-        total = sum(costs[s] for s in selections)
 
         def money(amount: int) -> str:
             return format_money(amount, currency)
@@ -229,13 +223,6 @@ def _count(data: Mapping[str, object], name: str, default: int | None = None) ->
     value = data.get(name, default)
     if value is not None and (type(value) is not int or value < 0):
         raise InvalidInput(f"voting_rule.{name}", "must be a whole number, 0 or more")
-    return value
-
-
-def _flag(data: Mapping[str, object], name: str) -> bool:
-    value = data.get(name, False)
-    if type(value) is not bool:
-        raise InvalidInput(f"voting_rule.{name}", "must be true or false")
     return value
 
 

@@ -176,7 +176,7 @@ class Imported:
 
 def _limit_breaks(pb: PabulibFile, costs: Mapping[str, Decimal]) -> dict[str, int]:
     """How many ballots break each limit the file's META states, by META key (the same limits
-    VotingRule.limit_breaks enforces on a ballot cast here)."""
+    VotingRule.check_ballot enforces on a ballot cast here)."""
     limits: dict[str, int | Decimal] = {
         key: value for key in ("min_length", "max_length", "min_points", "max_points",
                                "min_sum_points", "max_sum_points")
