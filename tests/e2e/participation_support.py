@@ -257,8 +257,10 @@ def lang_query(lang: str, first: bool = True) -> str:
 
 
 def sideways_overflow(page: Page) -> int:
-    """How many pixels the page is wider than the browser's viewport (0 or less: none)."""
-    overflow: int = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    """How many pixels the page is wider than the layout viewport (0 or less: none): not
+    `window.innerWidth`, which a phone's emulation widens to a page that is too wide."""
+    overflow: int = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     return overflow
 
 

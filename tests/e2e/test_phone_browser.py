@@ -53,7 +53,10 @@ MISSING = "00000000-0000-4000-8000-000000000000"
 # scrolls sideways, e.g. a table's last columns).
 PHONE_PROBLEMS = """(smallest) => {
     const problems = [];
-    const width = window.innerWidth;
+    // The layout viewport (the device's width, by the page's viewport meta): in a phone's
+    // emulation window.innerWidth grows with a page that is too wide (the phone zooms out to
+    // show it all, its text smaller), so it would hide the very overflow looked for.
+    const width = document.documentElement.clientWidth;
     const scrolled = document.scrollingElement.scrollWidth;
     if (scrolled > width) problems.push(`the page is ${scrolled}px wide, the screen ${width}px`);
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
