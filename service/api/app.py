@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import metrics
 from service.api import (
@@ -133,6 +134,15 @@ def create_app(settings: Settings | None = None, app: Medborgarbudget | None = N
     def on_page_not_found(request: Request, _: PageNotFound) -> Response:
         return render(request, "not_found.html", request.query_params.get("lang"), status=404)
 
+    @api.exception_handler(StarletteHTTPException)
+    def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        # A resident's browser at an address of no page gets the page that says so; a
+        # program (the API, or no HTML asked for) the problem document.
+        if error.status_code == 404 and _a_browser_outside_the_api(request):
+            return render(request, "not_found.html", request.query_params.get("lang"),
+                          status=404)
+        return problems.http_problem(error)
+
     api.add_middleware(BallotLane, application=application, tokens=tokens)
     # Added late, so it runs early: nothing else reads a body it refuses.
     api.add_middleware(BodyGuard, max_bytes=MAX_BODY_BYTES)
@@ -193,6 +203,11 @@ def _build(routes: APIRouter) -> None:
 
 
 ROUTES = _every_route()
+
+
+def _a_browser_outside_the_api(request: Request) -> bool:
+    return ("text/html" in request.headers.get("accept", "")
+            and not request.url.path.startswith("/api/"))
 
 
 def settled_heap() -> None:

@@ -80,6 +80,12 @@ def _malformed(error: dict[str, Any]) -> str:
     return f"The request body is not valid JSON: {why}{where}."
 
 
+def http_problem(error: StarletteHTTPException) -> JSONResponse:
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+    return problem(error.status_code, titles.get(error.status_code, "Request refused"),
+                   str(error.detail))
+
+
 def install(app: FastAPI) -> None:
     document_problems(app)
 
@@ -121,6 +127,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def on_http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
-        return problem(error.status_code, titles.get(error.status_code, "Request refused"),
-                       str(error.detail))
+        return http_problem(error)
