@@ -27,7 +27,7 @@ from eventsourcing.persistence import (
 )
 
 from projections.fold import CHAINED, TOPICS, Batch
-from projections.store import ReadModelStore
+from projections.store import AnyReadModelStore
 from projections.stored_ballot import BALLOT_CAST, cast_ballot, reads_plain_json
 
 # Events a batch (one transaction). Large on purpose: each commit costs an fsync on SQLite, and
@@ -47,7 +47,7 @@ class _Lookups:
     ballot's cycle and area from the ballot's first event in the log (rarely: only a ballot's
     later events need them, and they are kept for the batch)."""
 
-    def __init__(self, store: ReadModelStore, recorder: ApplicationRecorder,
+    def __init__(self, store: AnyReadModelStore, recorder: ApplicationRecorder,
                  mapper: Mapper[UUID]) -> None:
         self.cycle = store.cycle
         self.proposal = store.proposal
@@ -65,7 +65,7 @@ class _Lookups:
 
 class Follower:
     def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[UUID],
-                 store: ReadModelStore, page: int = PAGE) -> None:
+                 store: AnyReadModelStore, page: int = PAGE) -> None:
         self.recorder = recorder
         self.mapper = mapper
         self.store = store

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import threading
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeGuard, TypeVar
+from typing import Generic, Protocol, TypeGuard, TypeVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from domain.json_values import SQLValue, json_int, json_str
@@ -133,10 +135,20 @@ class DBRow(Protocol):
     name."""
 
     def __getitem__(self, column: str, /) -> SQLValue: ...
-    def keys(self) -> Sequence[str]: ...
+    def keys(self) -> Collection[str]: ...
+
+
+class DBCursor(Protocol):
+    """What the read models ask of a database cursor: SQLite's (the library's SQLiteCursor)
+    and psycopg's alike."""
+
+    def execute(self, sql: str, params: Sequence[SQLValue] = ..., /) -> object: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[SQLValue]], /) -> object: ...
+    def fetchall(self) -> Sequence[DBRow]: ...
 
 
 Doc = TypeVar("Doc", CycleRow, ProposalRow, CommentRow)
+C = TypeVar("C", bound=DBCursor)  # the database's own cursor type
 
 
 def _doc(row: DBRow, is_doc: Callable[[object], TypeGuard[Doc]]) -> Doc:
@@ -151,7 +163,7 @@ def _docs(rows: Sequence[DBRow], is_doc: Callable[[object], TypeGuard[Doc]]) -> 
     return [_doc(row, is_doc) for row in rows]
 
 
-class ReadModelStore(TrackingRecorder):
+class ReadModelStore(TrackingRecorder, Generic[C]):
     """Queries and batch writes common to both databases."""
 
     application_name = "Medborgarbudget"
@@ -164,16 +176,16 @@ class ReadModelStore(TrackingRecorder):
 
     @abstractmethod
     @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[Any]: ...
+    def _transaction(self, commit: bool) -> Iterator[C]: ...
 
     @abstractmethod
-    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None: ...
+    def _record_tracking(self, cursor: C, tracking: Tracking) -> None: ...
 
     @abstractmethod
     def _search_query(self, cycle_id: str,
                       condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None: ...
 
-    def _announce(self, cursor: Any, position: int) -> None:
+    def _announce(self, cursor: C, position: int) -> None:
         """Tell readers in other processes, once the batch is committed, that the read models
         now reach `position`. Only PostgreSQL can (`listen`)."""
 
@@ -193,7 +205,7 @@ class ReadModelStore(TrackingRecorder):
     def _rows(self, template: str, params: Sequence[SQLValue] = ()) -> list[DBRow]:
         with self._transaction(commit=False) as cursor:
             cursor.execute(self.sql(template), list(params))
-            rows: list[DBRow] = cursor.fetchall()  # the driver's rows: typed where fetched
+            rows = list(cursor.fetchall())  # the driver's rows: typed where fetched
             return list(rows)
 
     # ---- writing ---------------------------------------------------------------------------
@@ -238,7 +250,7 @@ class ReadModelStore(TrackingRecorder):
             self._record_tracking(cursor, Tracking(self.application_name, batch.last_position))
             self._announce(cursor, batch.last_position)
 
-    def _insert_many(self, cursor: Any, bulk: BulkInsert,
+    def _insert_many(self, cursor: C, bulk: BulkInsert,
                      rows: Sequence[Sequence[SQLValue]]) -> None:
         if not rows:
             return
@@ -383,7 +395,7 @@ def _text(value: SQLValue) -> str:
     return json_str(value, "a text column")
 
 
-class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
+class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore[SQLiteCursor]):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 *(self.sql(s) for s in (*CREATE, *search.SQLITE_CREATE))]
@@ -403,7 +415,7 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
         return sql
 
     @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[Any]:
+    def _transaction(self, commit: bool) -> Iterator[SQLiteCursor]:
         with self.datastore.transaction(commit=commit) as cursor:
             if commit:
                 # Ballot ids are effectively random keys: past a few hundred thousand, SQLite's
@@ -412,13 +424,14 @@ class SQLiteReadModelStore(SQLiteTrackingRecorder, ReadModelStore):
                 cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             yield cursor
 
-    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None:
+    def _record_tracking(self, cursor: SQLiteCursor, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
 
-class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
-    def __init__(self, datastore: Any, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
+class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore[Cursor[DictRow]]):
+    def __init__(self, datastore: PostgresDatastore, *,
+                 tracking_table_name: str = "notification_tracking") -> None:
+        super().__init__(datastore, tracking_table_name=tracking_table_name)
         # The library's statements are psycopg SQL objects; ours are plain text wrapped alike.
         self.sql_create_statements.extend(
             SQL(self.sql(s)) for s in (*CREATE, *search.POSTGRES_CREATE))  # type: ignore[misc]
@@ -437,7 +450,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
         """The channel the followers NOTIFY on: one per schema, as the read models are."""
         return f"{self.datastore.schema}_read_models"[:63]  # PostgreSQL's identifier length
 
-    def _announce(self, cursor: Any, position: int) -> None:
+    def _announce(self, cursor: Cursor[DictRow], position: int) -> None:
         # Inside the batch's transaction: PostgreSQL delivers a NOTIFY when, and only if, it
         # commits, so a reader woken by it finds the batch.
         cursor.execute("SELECT pg_notify(%s, %s)", [self.channel, str(position)])
@@ -456,18 +469,18 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
                 connection.execute(SQL("UNLISTEN {0}").format(Identifier(self.channel)))
 
     @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[Any]:
+    def _transaction(self, commit: bool) -> Iterator[Cursor[DictRow]]:
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
-    def _record_tracking(self, cursor: Any, tracking: Tracking) -> None:
+    def _record_tracking(self, cursor: Cursor[DictRow], tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
     def _search_query(self, cycle_id: str,
                       condition: ProposalFilter) -> tuple[str, list[SQLValue]] | None:
         return search.postgres_query(cycle_id, condition)
 
-    def _insert_many(self, cursor: Any, bulk: BulkInsert,
+    def _insert_many(self, cursor: Cursor[DictRow], bulk: BulkInsert,
                      rows: Sequence[Sequence[SQLValue]]) -> None:
         if not rows:
             return
@@ -475,3 +488,7 @@ class PostgresReadModelStore(PostgresTrackingRecorder, ReadModelStore):
         cursor.execute(self.sql(f"INSERT INTO {{{bulk.table}}} ({bulk.names()}) "
                                 f"SELECT * FROM unnest({arrays}) {bulk.conflict}"),
                        [list(column) for column in zip(*rows, strict=True)])
+
+
+# A store of either database, as the follower and the service hold one.
+AnyReadModelStore = SQLiteReadModelStore | PostgresReadModelStore

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -24,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from projections.follower import Follower
 from projections.store import (
     TABLES,
+    AnyReadModelStore,
     PostgresReadModelStore,
-    ReadModelStore,
     SQLiteReadModelStore,
 )
 from service.application import Medborgarbudget
@@ -46,10 +46,10 @@ RELISTEN_SECONDS = 1.0  # before listening again after the listener's connection
 LOG = logging.getLogger(__name__)
 
 
-def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore:
+def open_store(settings: Settings, scratch: str | None = None) -> AnyReadModelStore:
     """The read models of `settings`; `scratch` names a separate set (e.g. for a replay)."""
     env: dict[str, Any] = dict(settings.eventsourcing_env())
-    kind: type[ReadModelStore]
+    kind: type[AnyReadModelStore]
     if settings.backend == "sqlite":
         name = f"readmodels-{scratch}.sqlite3" if scratch else READ_MODELS_FILE
         env["SQLITE_DBNAME"] = str(settings.data_dir / name)
@@ -64,7 +64,10 @@ def open_store(settings: Settings, scratch: str | None = None) -> ReadModelStore
     # Both backends take turns: the library's SQLite tracking table reads, then inserts, its
     # migration record, so two processes opening a fresh file at once collide there too.
     with one_at_a_time(env):
-        return cast(ReadModelStore, factory.tracking_recorder(kind))
+        store = factory.tracking_recorder(kind)
+    if not isinstance(store, SQLiteReadModelStore | PostgresReadModelStore):
+        raise TypeError(f"the library made a {type(store).__name__}, not a read model store")
+    return store
 
 
 def _ensure_schema(env: dict[str, Any]) -> None:
@@ -75,7 +78,7 @@ def _ensure_schema(env: dict[str, Any]) -> None:
 PAGE_ENV = "MEDBORGARBUDGET_PROJECTION_PAGE"
 
 
-def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
+def follower_for(app: Medborgarbudget, store: AnyReadModelStore) -> Follower:
     """The follower of `app`'s log into `store`; MEDBORGARBUDGET_PROJECTION_PAGE sets how many
     events it folds a transaction (default projections.follower.PAGE; tests make it small)."""
     page = Settings.from_env().projection_page
@@ -84,7 +87,7 @@ def follower_for(app: Medborgarbudget, store: ReadModelStore) -> Follower:
     return Follower(app.recorder, app.mapper, store, page=page)
 
 
-def replay_differences(app: Medborgarbudget, settings: Settings, live: ReadModelStore,
+def replay_differences(app: Medborgarbudget, settings: Settings, live: AnyReadModelStore,
                        cycle_id: str) -> list[str]:
     """Rebuild the read models into a scratch store and compare one cycle's rows with `live`."""
     scratch = open_store(settings, scratch="replay")
@@ -172,7 +175,7 @@ class Advances:
 class ReadModels:
     """The read models with read-your-writes: `wait(position)` until they include a write."""
 
-    def __init__(self, app: Medborgarbudget, store: ReadModelStore, follow: bool,
+    def __init__(self, app: Medborgarbudget, store: AnyReadModelStore, follow: bool,
                  recheck_seconds: float = RECHECK_SECONDS) -> None:
         self.store = store
         self._recorder = app.recorder
