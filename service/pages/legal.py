@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from service.config import Publisher
 from service.pages.routes import Lang, render, visitor
+from service.personal.store import SENT_MAIL_KEPT
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,4 +37,5 @@ def accessibility_statement(request: Request, lang: Lang = None) -> HTMLResponse
 @router.get(PRIVACY_PATH, response_class=HTMLResponse)
 def privacy_notice(request: Request, lang: Lang = None) -> HTMLResponse:
     return render(request, "privacy.html", lang, publisher=_publisher(request),
-                  updated=UPDATED, session_hours=visitor(request).session_hours)
+                  updated=UPDATED, session_hours=visitor(request).session_hours,
+                  mail_days=SENT_MAIL_KEPT.days)

@@ -154,4 +154,5 @@ def send_pending(store: PersonalData, transport: Transport, sender: str,
                 break
     finally:
         transport.close()
+    store.forget_sent()
     return sent

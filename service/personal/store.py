@@ -21,13 +21,15 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.config import Settings
 from service.own_tables import OwnTables, Transaction, open_own_tables
 
 PERSONAL_FILE = "personal.sqlite3"
+# How long a sent mail (its address, subject and text) is kept: the privacy notice says so.
+SENT_MAIL_KEPT = timedelta(days=30)
 OUTBOX_TRACKING = "outbox"
 
 _TABLES = (
@@ -301,6 +303,15 @@ class PersonalData:
         with self.transaction() as t:
             t.run("UPDATE personal_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
                   (now_iso(), mail_id))
+
+    def forget_sent(self, now: datetime | None = None) -> int:
+        """Delete the mails sent more than SENT_MAIL_KEPT ago (each holds an address): kept
+        that long for questions about delivery, then not at all. How many went."""
+        cutoff = ((now or datetime.now(UTC)) - SENT_MAIL_KEPT).isoformat(timespec="seconds")
+        with self.transaction() as t:
+            gone: int = t.run("DELETE FROM personal_outbox WHERE sent_at IS NOT NULL "
+                              "AND sent_at < ?", (cutoff,)).rowcount
+            return gone
 
     def outbox(self) -> list[Mail]:
         """Every mail, sent or not (for tests and operators)."""

@@ -55,11 +55,13 @@ def test_the_privacy_notice_names_the_controller_and_imy(client: TestClient) -> 
     for part in ("Så behandlar vi personuppgifter", "Nässjö kommun är personuppgiftsansvarig",
                  "pseudonym", "Ditt personnummer sparas inte", "Kakor", "8 timmar",
                  "artikel 6.1 e", "Integritetsskyddsmyndigheten (IMY)", "https://www.imy.se/",
-                 "mailto:dataskyddsombud@nassjo.example", "registerutdrag", "Valhemligheten"):
+                 "mailto:dataskyddsombud@nassjo.example", "registerutdrag", "Valhemligheten",
+                 "Ett mejl som tjänsten skickar till dig sparas i 30 dagar"):
         assert part in html, part
     english = client.get(PRIVACY, params={"lang": "en"}).text
     for part in ("How we process personal data", "Nässjö kommun is the controller",
-                 "Swedish Authority for Privacy Protection", "Your rights"):
+                 "Swedish Authority for Privacy Protection", "Your rights",
+                 "kept for 30 days after it was sent"):
         assert part in english, part
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -14,6 +15,7 @@ from service.application import Medborgarbudget
 from service.config import Settings
 from service.personal.mailing import Residents, open_residents, run_once
 from service.personal.sender import SmtpSettings, SmtpTransport
+from service.personal.store import SENT_MAIL_KEPT
 from service.personal.tokens import CONFIRM, BadToken, TokenSigner
 from tests.integration.builders import ADMIN, OFFICIAL, drive
 from tests.mail_server import smtp_server
@@ -153,3 +155,24 @@ def test_an_unsubscribe_link_for_an_old_address_changes_nothing(residents: Resid
     assert residents.unsubscribe(old_token.group(1)) is False
     profile = residents.store.profile(pseudonym)
     assert profile is not None and profile.notify is True
+
+
+def test_a_sent_mail_is_kept_thirty_days_then_deleted(app: Medborgarbudget,
+                                                     residents: Residents) -> None:
+    sent_to = confirmed(residents, FOLLOWER, "follower@example.se")
+    with smtp_server() as (url, inbox):
+        send_all(residents, url)  # the confirmation mail, sent
+    assert len(inbox.messages) == 1
+    waiting = residents.pseudonym("19750505-0000")
+    residents.give_address(waiting, "pending@example.se", "sv")  # its mail not sent yet
+    before = {m.address: m.sent_at for m in residents.store.outbox()}
+    assert before["follower@example.se"] is not None and before["pending@example.se"] is None
+    sent_at = datetime.fromisoformat(str(before["follower@example.se"]))
+
+    assert residents.store.forget_sent(now=sent_at + SENT_MAIL_KEPT - timedelta(hours=1)) == 0
+    assert len(residents.store.outbox()) == 2
+    assert residents.store.forget_sent(now=sent_at + SENT_MAIL_KEPT + timedelta(hours=1)) == 1
+    assert [m.address for m in residents.store.outbox()] == ["pending@example.se"]
+    # The address itself is the resident's to keep or erase: only the mail went.
+    profile = residents.store.profile(sent_to)
+    assert profile is not None and profile.email == "follower@example.se"
