@@ -116,6 +116,35 @@ def envelope_of(event: RecordedEvent) -> Envelope:
                     _iso(vars(event)["timestamp"]))
 
 
+P = TypeVar("P", bound=schema.Payload)
+# An event's attributes as the library's mapper decoded them (`vars(event)`): read as their
+# typed payload by the handler.
+Handler = Callable[["Batch", int, Envelope, Mapping[str, object]], None]
+# The fold of one kind of event, given it as its typed payload.
+FoldOf = Callable[["Batch", int, Envelope, P], None]
+
+
+def _on(payload: type[P], fold: FoldOf[P]) -> tuple[str, Handler]:
+    """The handler of `payload`'s topic: the event's data read as its typed payload."""
+    def handler(batch: Batch, position: int, envelope: Envelope,
+                data: Mapping[str, object]) -> None:
+        fold(batch, position, envelope, schema.payload_as(payload, data))
+    return payload.TOPIC, handler
+
+
+# The handlers by topic: Batch's methods marked @folds(...) and, after the class, the folds
+# made for the cycle's configuration and for a proposal's end.
+_HANDLERS: dict[str, Handler] = {}
+
+
+def folds(payload: type[P]) -> Callable[[FoldOf[P]], FoldOf[P]]:
+    """Marks a Batch method as the fold of `payload`'s events, where a reader sees what it does."""
+    def register(fold: FoldOf[P]) -> FoldOf[P]:
+        _HANDLERS.update([_on(payload, fold)])
+        return fold
+    return register
+
+
 @dataclass
 class Batch:
     lookups: Lookups
@@ -207,6 +236,7 @@ class Batch:
 
     # cycles
 
+    @folds(schema.CycleCreated)
     def _cycle_created(self, position: int, envelope: Envelope,
                        event: schema.CycleCreated) -> None:
         cycle_id = envelope.originator_id
@@ -238,9 +268,14 @@ class Batch:
         change(cycle)
         self._audit(position, cycle_id, name, summary, at=_iso(at), actor=actor, reason=reason)
 
+    @folds(schema.PhaseChanged)
     def _phase_changed(self, position: int, envelope: Envelope,
-                       event: schema.PhaseChanged | schema.SupportRoundClosed
-                       | schema.ResultsPublished) -> None:
+                       event: schema.PhaseChanged) -> None:
+        self._phase_moved(position, envelope, event)
+
+    def _phase_moved(self, position: int, envelope: Envelope,
+                     event: schema.PhaseChanged | schema.SupportRoundClosed
+                     | schema.ResultsPublished) -> None:
         def change(cycle: CycleRow) -> None:
             cycle["phase"] = event.to_phase
             cycle["history"].append({
@@ -253,16 +288,18 @@ class Batch:
                             f"{event.trigger}: {event.from_phase} -> {event.to_phase}", change,
                             at=event.at, actor=event.actor, reason=event.reason)
 
+    @folds(schema.SupportRoundClosed)
     def _support_round_closed(self, position: int, envelope: Envelope,
                               event: schema.SupportRoundClosed) -> None:
-        self._phase_changed(position, envelope, event)
+        self._phase_moved(position, envelope, event)
         cycle = self._cycle(envelope.originator_id)
         if cycle is not None:
             cycle["support_outcome"] = event.outcome
 
+    @folds(schema.ResultsPublished)
     def _results_published(self, position: int, envelope: Envelope,
                            event: schema.ResultsPublished) -> None:
-        self._phase_changed(position, envelope, event)
+        self._phase_moved(position, envelope, event)
         cycle_id = envelope.originator_id
         cycle = self._cycle(cycle_id)
         if cycle is None:
@@ -271,6 +308,7 @@ class Batch:
         cycle["ballots_digest"] = event.results.get("ballots_digest")
         self.results[cycle_id] = self._result_rows(cycle_id, event.results)
 
+    @folds(schema.WinnersAmended)
     def _winners_amended(self, position: int, envelope: Envelope,
                          event: schema.WinnersAmended) -> None:
         """A winner excluded or added after the count: the recounted results replace the rows,
@@ -287,6 +325,7 @@ class Batch:
                             f"{event.kind} {event.proposal_id}", change, at=event.at,
                             actor=event.actor, reason=event.reason)
 
+    @folds(schema.ProposalsMarkedIncompatible)
     def _marked_incompatible(self, position: int, envelope: Envelope,
                              event: schema.ProposalsMarkedIncompatible) -> None:
         def change(cycle: CycleRow) -> None:
@@ -320,6 +359,7 @@ class Batch:
                 })
         return rows
 
+    @folds(schema.PaperBallotsEntered)
     def _paper_ballots_entered(self, position: int, envelope: Envelope,
                                event: schema.PaperBallotsEntered) -> None:
         self._audit(position, envelope.originator_id, "paper ballots entered",
@@ -338,6 +378,7 @@ class Batch:
         if new:
             counts[new] = counts.get(new, 0) + 1
 
+    @folds(schema.ProposalSubmitted)
     def _proposal_submitted(self, position: int, envelope: Envelope,
                             event: schema.ProposalSubmitted) -> None:
         proposal_id = envelope.originator_id
@@ -364,10 +405,12 @@ class Batch:
         self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(event.at),
                     actor="resident")
 
+    @folds(schema.ProposalSupported)
     def _supported(self, position: int, envelope: Envelope,
                    event: schema.ProposalSupported) -> None:
         self._support_changed(position, envelope, event, 1, "proposal supported")
 
+    @folds(schema.SupportWithdrawn)
     def _support_withdrawn(self, position: int, envelope: Envelope,
                            event: schema.SupportWithdrawn) -> None:
         self._support_changed(position, envelope, event, -1, "support withdrawn")
@@ -388,6 +431,7 @@ class Batch:
         self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(at),
                     actor=actor, reason=reason)
 
+    @folds(schema.ProposalReviewed)
     def _reviewed(self, position: int, envelope: Envelope,
                   event: schema.ProposalReviewed) -> None:
         def change(proposal: ProposalRow) -> None:
@@ -401,6 +445,7 @@ class Batch:
              "reason": event.reason}, at=event.at, actor=event.actor, reason=event.reason,
             change=change)
 
+    @folds(schema.ProposalMerged)
     def _merged(self, position: int, envelope: Envelope, event: schema.ProposalMerged) -> None:
         def change(proposal: ProposalRow) -> None:
             proposal["merged_into"] = event.into
@@ -410,6 +455,7 @@ class Batch:
                                at=event.at, actor=event.actor, reason=event.reason,
                                change=change)
 
+    @folds(schema.MergeUndone)
     def _merge_undone(self, position: int, envelope: Envelope,
                       event: schema.MergeUndone) -> None:
         def change(proposal: ProposalRow) -> None:
@@ -420,6 +466,7 @@ class Batch:
                                at=event.at, actor=event.actor, reason=event.reason,
                                change=change)
 
+    @folds(schema.ProgressReported)
     def _progress(self, position: int, envelope: Envelope,
                   event: schema.ProgressReported) -> None:
         self._spent(position, envelope, event, event.percent, Status.IN_PROGRESS,
@@ -427,6 +474,7 @@ class Batch:
                     {"percent": event.percent, "note": event.note, "spent": event.spent,
                      "explanation": event.explanation})
 
+    @folds(schema.ProjectCompleted)
     def _completed(self, position: int, envelope: Envelope,
                    event: schema.ProjectCompleted) -> None:
         self._spent(position, envelope, event, 100, Status.COMPLETED, "project completed",
@@ -445,6 +493,7 @@ class Batch:
 
     # pictures (ADR 0030): the reference and the words, the bytes are elsewhere
 
+    @folds(schema.PictureAdded)
     def _picture_added(self, position: int, envelope: Envelope,
                        event: schema.PictureAdded) -> None:
         proposal = self._proposal(envelope.originator_id)
@@ -458,6 +507,7 @@ class Batch:
         self._audit(position, proposal["cycle_id"], "picture added", proposal["title"],
                     at=_iso(event.at), actor="resident")
 
+    @folds(schema.PictureRemoved)
     def _picture_removed(self, position: int, envelope: Envelope,
                          event: schema.PictureRemoved) -> None:
         proposal = self._proposal(envelope.originator_id)
@@ -471,6 +521,7 @@ class Batch:
 
     # comments and moderation (ADR 0024): no author is kept, only whether the proposer wrote
 
+    @folds(schema.CommentPosted)
     def _comment_posted(self, position: int, envelope: Envelope,
                         event: schema.CommentPosted) -> None:
         comment_id = envelope.originator_id
@@ -485,11 +536,13 @@ class Batch:
             return self._proposal(item_id)
         return self._comment(item_id)
 
+    @folds(schema.ItemReported)
     def _reported(self, position: int, envelope: Envelope, event: schema.ItemReported) -> None:
         item = self._moderated_item(event.item_kind, event.item_id)
         if item is not None:
             item["reports"] = item.get("reports", 0) + 1
 
+    @folds(schema.ItemHidden)
     def _hidden(self, position: int, envelope: Envelope, event: schema.ItemHidden) -> None:
         """The text leaves the read models, so no page or answer built on them can show it;
         what happened to a proposal (its status and steps) stays explained."""
@@ -533,35 +586,23 @@ class Batch:
             "official" if event.channel == "paper" else "resident",
             "", "ballot cast", f"{event.channel} ballot in {event.area}{where}", ""))
 
+    @folds(schema.BallotCast)
     def _ballot_decoded(self, position: int, envelope: Envelope,
                         event: schema.BallotCast) -> None:
         self._ballot_cast(position, event)
 
+    @folds(schema.RollMarked)
     def _roll_marked(self, position: int, envelope: Envelope, event: schema.RollMarked) -> None:
         self._audit(position, event.cycle_id, "voter marked in the roll",
                     f"at {event.station} in {event.area}", at=event.day, actor="official")
 
+    @folds(schema.BallotChanged)
     def _ballot_changed(self, position: int, envelope: Envelope,
                         event: schema.BallotChanged) -> None:
         found = self._ballot_cycle(envelope.originator_id)
         if found is not None:
             self._audit(position, found[0], "ballot changed", f"ballot in {found[1]}",
                         at=_iso(event.at) or envelope.timestamp, actor="resident")
-
-
-P = TypeVar("P", bound=schema.Payload)
-# An event's attributes as the library's mapper decoded them (`vars(event)`): read as their
-# typed payload by the handler.
-Handler = Callable[[Batch, int, Envelope, Mapping[str, object]], None]
-
-
-def _on(payload: type[P], fold: Callable[[Batch, int, Envelope, P], None]
-        ) -> tuple[str, Handler]:
-    """The handler of `payload`'s topic: the event's data read as its typed payload."""
-    def handler(batch: Batch, position: int, envelope: Envelope,
-                data: Mapping[str, object]) -> None:
-        fold(batch, position, envelope, schema.payload_as(payload, data))
-    return payload.TOPIC, handler
 
 
 class _Configured(Protocol):
@@ -666,8 +707,7 @@ def _assembly(record: documents.AssemblyRecord) -> str:
     return f"{record['body']} {record['reference']}"
 
 
-_HANDLERS: dict[str, Handler] = dict([
-    _on(schema.CycleCreated, Batch._cycle_created),
+_HANDLERS.update([
     _on(schema.DecisionRecorded, _config("decision recorded", lambda e: _assembly(e.decision),
                                          _decision_set)),
     _on(schema.AreaAdded, _config("area added", lambda e: str(e.area["name"]), _area_set)),
@@ -683,38 +723,16 @@ _HANDLERS: dict[str, Handler] = dict([
                                       _categories_set)),
     _on(schema.TimelineSet, _config("timeline set", lambda e: ", ".join(e.timeline),
                                     _timeline_set)),
-    _on(schema.PhaseChanged, Batch._phase_changed),
-    _on(schema.ResultsPublished, Batch._results_published),
-    _on(schema.WinnersAmended, Batch._winners_amended),
-    _on(schema.ProposalsMarkedIncompatible, Batch._marked_incompatible),
     _on(schema.SupportRoundSet, _config("support round set", _support_round_summary,
                                         _support_round_set)),
-    _on(schema.SupportRoundClosed, Batch._support_round_closed),
-    _on(schema.PaperBallotsEntered, Batch._paper_ballots_entered),
     _on(schema.AdoptionRecorded, _config("adoption recorded", lambda e: _assembly(e.adoption),
                                          _adoption_set)),
     _on(schema.EvaluationRecorded, _config("evaluation recorded", lambda e: "evaluation report",
                                            _evaluation_set)),
     _on(schema.EvaluationRevised, _config("evaluation revised", lambda e: "evaluation report",
                                           _evaluation_set)),
-    _on(schema.ProposalSubmitted, Batch._proposal_submitted),
-    _on(schema.ProposalReviewed, Batch._reviewed),
-    _on(schema.ProposalMerged, Batch._merged),
-    _on(schema.MergeUndone, Batch._merge_undone),
     _on(schema.ProposalWithdrawn, _ended(Status.WITHDRAWN, "proposal withdrawn", "withdrawn")),
-    _on(schema.ProposalSupported, Batch._supported),
-    _on(schema.SupportWithdrawn, Batch._support_withdrawn),
-    _on(schema.PictureAdded, Batch._picture_added),
-    _on(schema.PictureRemoved, Batch._picture_removed),
-    _on(schema.ProgressReported, Batch._progress),
-    _on(schema.ProjectCompleted, Batch._completed),
     _on(schema.ProjectAbandoned, _ended(Status.ABANDONED, "project abandoned", "abandoned")),
-    _on(schema.BallotCast, Batch._ballot_decoded),
-    _on(schema.BallotChanged, Batch._ballot_changed),
-    _on(schema.RollMarked, Batch._roll_marked),
-    _on(schema.CommentPosted, Batch._comment_posted),
-    _on(schema.ItemReported, Batch._reported),
-    _on(schema.ItemHidden, Batch._hidden),
 ])
 
 TOPICS: tuple[str, ...] = tuple(_HANDLERS)

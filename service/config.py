@@ -47,58 +47,22 @@ def private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-# Each setting's environment variable; the field of Settings that holds it.
-VARIABLES: dict[str, str] = {
-    "data_dir": DATA_ENV,
-    "database_url": DATABASE_URL_ENV,
-    "identities": IDENTITIES_ENV,
-    "ready_max_lag": READY_MAX_LAG_ENV,
-    "projection_page": "MEDBORGARBUDGET_PROJECTION_PAGE",
-    "secret": "MEDBORGARBUDGET_SECRET",
-    "session_secret": "MEDBORGARBUDGET_SESSION_SECRET",
-    "jwt_secret": "MEDBORGARBUDGET_JWT_SECRET",
-    "jwt_public_key": "MEDBORGARBUDGET_JWT_PUBLIC_KEY",
-    "jwt_issuer": "MEDBORGARBUDGET_JWT_ISSUER",
-    "jwt_audience": "MEDBORGARBUDGET_JWT_AUDIENCE",
-    "identity_claim": "MEDBORGARBUDGET_IDENTITY_CLAIM",
-    "oidc_issuer": "MEDBORGARBUDGET_OIDC_ISSUER",
-    "oidc_client_id": "MEDBORGARBUDGET_OIDC_CLIENT_ID",
-    "oidc_client_secret": "MEDBORGARBUDGET_OIDC_CLIENT_SECRET",
-    "oidc_residence_claim": "MEDBORGARBUDGET_OIDC_RESIDENCE_CLAIM",
-    "works_in_claim": "MEDBORGARBUDGET_WORKS_IN_CLAIM",
-    "test_sign_in": "MEDBORGARBUDGET_TEST_SIGN_IN",
-    "secure_cookies": "MEDBORGARBUDGET_SECURE_COOKIES",
-    "forwarded_allow_ips": "MEDBORGARBUDGET_FORWARDED_ALLOW_IPS",
-    "municipality": "MEDBORGARBUDGET_MUNICIPALITY",
-    "contact_email": "MEDBORGARBUDGET_CONTACT_EMAIL",
-    "protection_officer_email": "MEDBORGARBUDGET_DATA_PROTECTION_OFFICER",
-    "smtp_url": "MEDBORGARBUDGET_SMTP_URL",
-    "mail_from": "MEDBORGARBUDGET_MAIL_FROM",
-    "public_url": "MEDBORGARBUDGET_PUBLIC_URL",
-    "mail_to_log": "MEDBORGARBUDGET_MAIL_TO_LOG",
-    "logo": "MEDBORGARBUDGET_LOGO",
-    "brand_colour": "MEDBORGARBUDGET_BRAND_COLOUR",
-    "brand_text_colour": "MEDBORGARBUDGET_BRAND_TEXT_COLOUR",
-    "map_tiles": "MEDBORGARBUDGET_MAP_TILES",
-    "map_attribution": "MEDBORGARBUDGET_MAP_ATTRIBUTION",
-}
+# Every setting's variable is this and its name in capitals (MEDBORGARBUDGET_JWT_SECRET), but
+# for the few whose field names an alias (Settings' fields; VARIABLES below lists them all).
+PREFIX = "MEDBORGARBUDGET_"
 # The map's background (ADR 0031): OpenStreetMap's tiles unless the municipality names its own;
 # `off` draws boundaries and markers on a blank background and loads no image from elsewhere.
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 NO_TILES = "off"
-MUNICIPALITY_ENV = VARIABLES["municipality"]
-CONTACT_EMAIL_ENV = VARIABLES["contact_email"]
-PROTECTION_OFFICER_ENV = VARIABLES["protection_officer_email"]
+MUNICIPALITY_ENV = PREFIX + "MUNICIPALITY"
+CONTACT_EMAIL_ENV = PREFIX + "CONTACT_EMAIL"
+PROTECTION_OFFICER_ENV = PREFIX + "DATA_PROTECTION_OFFICER"
 BRAND_COLOUR_DEFAULT, BRAND_TEXT_COLOUR_DEFAULT = "#0b4f8a", "#ffffff"
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
 # Never echoed in an error: they hold passwords.
 SECRET_FIELDS = frozenset({"secret", "session_secret", "jwt_secret", "oidc_client_secret",
                            "database_url", "smtp_url"})
-
-
-def _variable(name: str, default: Any = None, **constraints: Any) -> Any:
-    return Field(default, validation_alias=VARIABLES[name], **constraints)
 
 
 class Settings(BaseSettings):
@@ -109,8 +73,8 @@ class Settings(BaseSettings):
     `Settings(data_dir, database_url)` chooses a store explicitly (tests, tools); everything
     else is then still read from the environment."""
 
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, env_ignore_empty=True,
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, populate_by_name=True,
+                                      env_ignore_empty=True, extra="ignore")
 
     data_dir: Path = Field(Path("./data"), validation_alias=DATA_ENV)
     database_url: str | None = Field(None, validation_alias=DATABASE_URL_ENV)
@@ -122,43 +86,42 @@ class Settings(BaseSettings):
     ready_max_lag: float = Field(READY_MAX_LAG_DEFAULT, ge=0, allow_inf_nan=False,
                                  validation_alias=READY_MAX_LAG_ENV)
     # Events the follower folds a transaction (projections.follower.PAGE when unset).
-    projection_page: int | None = _variable("projection_page", None, ge=1, strict=False)
-    secret: str | None = _variable("secret")
-    session_secret: str | None = _variable("session_secret")
-    jwt_secret: str | None = _variable("jwt_secret")
-    jwt_public_key: str | None = _variable("jwt_public_key")
-    jwt_issuer: str = _variable("jwt_issuer", "medborgarbudget")
-    jwt_audience: str = _variable("jwt_audience", "medborgarbudget")
-    identity_claim: str = _variable("identity_claim", "sub")
-    oidc_issuer: str | None = _variable("oidc_issuer")
-    oidc_client_id: str | None = _variable("oidc_client_id")
-    oidc_client_secret: str | None = _variable("oidc_client_secret")
-    oidc_residence_claim: str = _variable("oidc_residence_claim", "residence")
+    projection_page: int | None = Field(None, ge=1, strict=False)
+    secret: str | None = None
+    session_secret: str | None = None
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "medborgarbudget"
+    jwt_audience: str = "medborgarbudget"
+    identity_claim: str = "sub"
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_residence_claim: str = "residence"
     # The claim (of API tokens and of the identity provider) naming where a resident works,
     # for areas open to those who live or work there (ADR 0025); absent: no such claim.
-    works_in_claim: str = _variable("works_in_claim", "works_in")
-    test_sign_in: bool = _variable("test_sign_in", False)
-    secure_cookies: bool = _variable("secure_cookies", False)
-    forwarded_allow_ips: str = _variable("forwarded_allow_ips", "127.0.0.1")
+    works_in_claim: str = "works_in"
+    test_sign_in: bool = False
+    secure_cookies: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
     # Who publishes the service (the legal pages name them); unset: "the municipality".
-    municipality: str | None = _variable("municipality", None, max_length=200)
-    contact_email: str | None = _variable("contact_email")
-    protection_officer_email: str | None = _variable("protection_officer_email")
+    municipality: str | None = Field(None, max_length=200)
+    contact_email: str | None = None
+    protection_officer_email: str | None = Field(None, validation_alias=PROTECTION_OFFICER_ENV)
     # Mail to residents (docs/adr/0028): where it leaves (smtp:// or smtps://, with user and
     # password), whom it is from, the site's address its links lead to, and (serve --demo)
     # into the log instead. Neither an SMTP address nor the log: no mail is sent.
-    smtp_url: str | None = _variable("smtp_url")
-    mail_from: str = _variable("mail_from", "Medborgarbudget <noreply@localhost>")
-    public_url: str = _variable("public_url", "http://127.0.0.1:8000")
-    mail_to_log: bool = _variable("mail_to_log", False)
+    smtp_url: str | None = None
+    mail_from: str = "Medborgarbudget <noreply@localhost>"
+    public_url: str = "http://127.0.0.1:8000"
+    mail_to_log: bool = False
     # The municipality's look (ADR 0027): its logo (a file, or an https address) and the
     # colour of the header, buttons and links, with the colour of text on it.
-    logo: str | None = _variable("logo")
-    brand_colour: str = _variable("brand_colour", BRAND_COLOUR_DEFAULT)
-    brand_text_colour: str = _variable("brand_text_colour", BRAND_TEXT_COLOUR_DEFAULT)
-    map_tiles: str = _variable("map_tiles", OSM_TILES, max_length=500)
-    map_attribution: str = _variable("map_attribution", OSM_ATTRIBUTION, min_length=1,
-                                     max_length=300)
+    logo: str | None = None
+    brand_colour: str = BRAND_COLOUR_DEFAULT
+    brand_text_colour: str = BRAND_TEXT_COLOUR_DEFAULT
+    map_tiles: str = Field(OSM_TILES, max_length=500)
+    map_attribution: str = Field(OSM_ATTRIBUTION, min_length=1, max_length=300)
 
     def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None,
                  /, **values: Any) -> None:
@@ -295,6 +258,15 @@ class Settings(BaseSettings):
         return f"SQLite in {self.data_dir / 'events.sqlite3'}"
 
 
+def _variable(name: str) -> str:
+    alias = Settings.model_fields[name].validation_alias
+    return alias if isinstance(alias, str) else PREFIX + name.upper()
+
+
+# Each setting's environment variable, by the field of Settings that holds it.
+VARIABLES: dict[str, str] = {name: _variable(name) for name in Settings.model_fields}
+
+
 class _GivenSettings(Settings):
     """Settings read from a mapping given instead of the process's environment."""
 
@@ -309,7 +281,8 @@ class _GivenSettings(Settings):
 
 @functools.lru_cache(maxsize=64)
 def _settings_of(given: tuple[tuple[str, str], ...]) -> Settings:
-    values: dict[str, Any] = dict(given)
+    fields = {variable: name for name, variable in VARIABLES.items()}
+    values: dict[str, Any] = {fields[variable]: value for variable, value in given}
     return _GivenSettings(**values)
 
 
