@@ -182,7 +182,8 @@ class WinnerExceptionRecord(TypedDict):
     at: datetime
 
 
-class IncompatibleRecord(TypedDict):
+@dataclass(frozen=True)
+class IncompatiblePair:
     """Two proposals that exclude each other (ProposalsMarkedIncompatible), in sorted order."""
 
     first: str
@@ -327,7 +328,7 @@ class BudgetCycle(Aggregate):
         self.winner_exceptions: list[WinnerExceptionRecord] = []
         # Pairs of proposals that exclude each other (the rule funds at most one): first,
         # second (in sorted order), area, reason, actor, at.
-        self.incompatible: list[IncompatibleRecord] = []
+        self.incompatible: list[IncompatiblePair] = []
         self.evaluation: documents.Evaluation | None = None
         # Every version of the evaluation in order, the current one last: what it said, who
         # recorded it, when, and (for a revision) why.
@@ -692,7 +693,7 @@ class BudgetCycle(Aggregate):
                                             f"('{areas_of[pair[0]]}', '{areas_of[pair[1]]}'); "
                                             "only proposals of one area compete for its money")
         why = clean_text(reason, "reason")
-        if any([p["first"], p["second"]] == pair for p in self.incompatible):
+        if any([p.first, p.second] == pair for p in self.incompatible):
             raise Conflict(f"Proposals {pair[0]} and {pair[1]} are marked incompatible "
                            "already. Nothing was stored.")
         self._proposals_marked_incompatible(pair[0], pair[1], areas_of[pair[0]], why, actor,
@@ -701,12 +702,11 @@ class BudgetCycle(Aggregate):
     @event("ProposalsMarkedIncompatible", topic=events.ProposalsMarkedIncompatible.TOPIC)
     def _proposals_marked_incompatible(self, first: str, second: str, area: str, reason: str,
                                        actor: str, at: datetime) -> None:
-        self.incompatible.append({"first": first, "second": second, "area": area,
-                                  "reason": reason, "actor": actor, "at": at})
+        self.incompatible.append(IncompatiblePair(first, second, area, reason, actor, at))
 
     def incompatible_pairs(self) -> list[tuple[str, str]]:
         """The pairs as the tally takes them."""
-        return [(p["first"], p["second"]) for p in self.incompatible]
+        return [(p.first, p.second) for p in self.incompatible]
 
     # ---- exceptions to the winners (between the results and their adoption) -------------------
 

@@ -31,7 +31,7 @@ from pydantic import (
 
 from domain import geo, text
 from domain.areas import DEFAULT_MIN_VOTES, MAX_MIN_VOTES
-from domain.cycle import PhaseChange
+from domain.cycle import IncompatiblePair, PhaseChange
 from domain.errors import InvalidInput
 from domain.money import MAX_UNITS, MINOR_PER_UNIT, json_major, minor_units
 from domain.vocabulary import AllocationRule, AreaKind, BallotKind
@@ -340,15 +340,6 @@ class IncompatibleIn(BaseModel):
     reason: Reason = Field(description="Why they exclude each other; shown on the results.")
 
 
-class IncompatibleOut(BaseModel):
-    first: str
-    second: str
-    area: str
-    reason: str
-    actor: str
-    at: datetime
-
-
 class CycleOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "3f1c9b4e-8a55-4c1e-9a8e-0f3b2f7c1d11", "name": "Medborgarbudget Nässjö 2027",
@@ -382,7 +373,7 @@ class CycleOut(BaseModel):
     results_published: bool
     adoption: dict[str, str] | None
     evaluation: dict[str, Any] | None
-    incompatible: list[IncompatibleOut] = Field(
+    incompatible: list[IncompatiblePair] = Field(  # the domain's record, as it is
         default_factory=list, description="Pairs of proposals that exclude each other: every "
                                           "allocation rule funds at most one of a pair.")
     evaluation_history: list[EvaluationVersionOut] = Field(

@@ -31,7 +31,7 @@ def cycle_view(cycle: BudgetCycle, position: int | None = None) -> dict[str, Any
         evaluation=document(cycle.evaluation),
         evaluation_history=[schemas.EvaluationVersionOut.model_validate(v)
                             for v in cycle.evaluation_history],
-        incompatible=[schemas.IncompatibleOut(**p) for p in cycle.incompatible],
+        incompatible=cycle.incompatible,
         currency=cycle.currency, support_round=document(cycle.support_round),
         pot_cap=schemas.PotCapOut(**cycle.pot_cap_data) if cycle.pot_cap_data else None,
         position=position,

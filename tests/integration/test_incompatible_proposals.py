@@ -27,7 +27,7 @@ def test_the_count_funds_one_of_the_pair_and_says_why(
     cycle_id, ids = counted_with_incompatible(app)
     pool, rink, park = (str(ids[t]) for t in ("Pool", "Rink", "Park"))
     cycle = app.cycle(cycle_id)
-    assert [(p["first"], p["second"], p["reason"], p["actor"]) for p in cycle.incompatible] == [
+    assert [(p.first, p.second, p.reason, p.actor) for p in cycle.incompatible] == [
         (*sorted((pool, rink)), SAME_SITE, REVIEWER)]
     norr = cycle.results["areas"]["norr"]  # type: ignore[index]
     assert norr["selected"] == [park, rink]  # equal votes: the cheaper first
@@ -78,5 +78,5 @@ def test_a_pair_may_be_marked_during_the_support_round_which_is_before_voting(
     built = drive(app, Phase.SUPPORT)
     gym, light = (str(built.proposals[t]) for t in ("Utegym vid sjön", "Belysning längs ån"))
     app.mark_incompatible(built.cycle_id, gym, light, SAME_SITE, REVIEWER)
-    assert [(p["first"], p["second"]) for p in app.cycle(built.cycle_id).incompatible] == [
+    assert [(p.first, p.second) for p in app.cycle(built.cycle_id).incompatible] == [
         tuple(sorted((gym, light)))]
