@@ -19,7 +19,7 @@ from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
 from service.application import Medborgarbudget
 from service.commands import Command, Commands, Write
-from service.comments import hidden_reason
+from service.moderation import hidden_reason
 from service.picture_images import prepare
 
 

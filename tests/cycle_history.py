@@ -20,7 +20,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.ballot import Ballot
-from service import comments, pictures
+from service import comments, moderation, pictures
 from service.application import Medborgarbudget
 from service.ballot_intake import Voter
 from service.demo import ADMIN, IDEAS, REVIEWER, DemoCycle, run_demo
@@ -70,10 +70,10 @@ def build_history(app: Medborgarbudget, *, voters_per_area: int = 30,
     comments.post_comment(app, discussed, "Vid skolan.", "history-proposer-0", reply_to=first)
     rude = comments.post_comment(app, discussed, "Dumt förslag av en dum person.",
                                  "history-resident-2")
-    comments.report(app, rude, "history-resident-1")
+    moderation.report(app, rude, "history-resident-1")
     step()
     app.trigger(successor, "close_ideas", ADMIN, "Idéinsamlingen är avslutad")
-    comments.hide(app, rude, "Personangrepp", REVIEWER)
+    moderation.hide(app, rude, "Personangrepp", REVIEWER)
     for _, title, _, _, _, official, reason in chosen:
         if title != WITHDRAWN_TITLE:
             app.review_proposal(proposals[title], official is not None, official, reason,

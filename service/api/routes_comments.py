@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from domain.cycle import COMMAND_PHASES
-from service import comments
+from service import comments, moderation
 from service.api import comment_schemas as cs
 from service.api.auth import Principal
 from service.api.callers import WRITE, Body, Public, Resident, Reviewer
@@ -79,7 +79,7 @@ def report_proposal(proposal: str, request: Request, app: App, who: Resident, bo
     second time); the reporter is stored only as a per-cycle pseudonym."""
     app.proposal(proposal)  # a comment's id here is not found: each kind has its route
     return _posted(app, key, who, request, body,
-                   comments.ReportItem(proposal, who.subject))
+                   moderation.ReportItem(proposal, who.subject))
 
 
 @router.post("/comments/{comment}/report", response_model=cs.PostedOut, responses=WRITE,
@@ -90,7 +90,7 @@ def report_comment(comment: str, request: Request, app: App, who: Resident, body
     second time); the reporter is stored only as a per-cycle pseudonym."""
     comments.comment(app, comment)
     return _posted(app, key, who, request, body,
-                   comments.ReportItem(comment, who.subject))
+                   moderation.ReportItem(comment, who.subject))
 
 
 @router.post("/proposals/{proposal}/hide", response_model=cs.PostedOut, responses=WRITE,
@@ -102,7 +102,7 @@ def hide_proposal(proposal: str, data: cs.HideIn, request: Request, app: App, wh
     explained. A reason is required; hiding it again is refused (409)."""
     app.proposal(proposal)
     return _posted(app, key, who, request, body,
-                   comments.HideItem(proposal, data.reason, who.actor))
+                   moderation.HideItem(proposal, data.reason, who.actor))
 
 
 @router.post("/comments/{comment}/hide", response_model=cs.PostedOut, responses=WRITE,
@@ -114,7 +114,7 @@ def hide_comment(comment: str, data: cs.HideIn, request: Request, app: App, who:
     (409)."""
     comments.comment(app, comment)
     return _posted(app, key, who, request, body,
-                   comments.HideItem(comment, data.reason, who.actor))
+                   moderation.HideItem(comment, data.reason, who.actor))
 
 
 @router.get("/cycles/{cycle}/moderation", response_model=cs.QueueOut,

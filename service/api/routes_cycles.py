@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import Conflict
-from service import comments
+from service import moderation
 from service.api import formats, schemas
 from service.api.callers import WRITE, Admin, Auditor, Body, Public
 from service.api.deps import (
@@ -277,7 +277,7 @@ def get_results(cycle: str, request: Request, app: App, _: Public, position: Rea
     shown = results_view(the_cycle, folded.get("audit") if folded is not None else None, lang)
     if chosen == "json":
         return formats.varies(respond(200, shown))
-    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    hidden = moderation.hidden_in_cycle(app, the_cycle.id)
     titles = {str(p.id): p.title if str(p.id) not in hidden else hidden_notice(hidden[str(p.id)])
               for p in app.proposals(the_cycle.id)}
     return formats.table_response(results_table(shown, titles), chosen, the_cycle.name,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from domain.errors import NotFound
-from service import comments
+from service import moderation
 from service.api import formats, schemas
 from service.api.auth import Principal, Role
 from service.api.callers import WRITE, Admin, Body, Public, Resident, ResidentOrAdmin, Reviewer
@@ -41,7 +41,7 @@ def _proposal_response(app: App, proposal_id: object, status: int = 200,
                        position: int | None = None) -> JSONResponse:
     proposal = app.proposal(str(proposal_id))
     return respond(status, proposal_view(proposal, app.cycle(proposal.cycle_id).currency,
-                                         position, comments.hidden_reason(app, proposal.id)))
+                                         position, moderation.hidden_reason(app, proposal.id)))
 
 
 def _then_proposal(app: App, key: str | None, who: Principal, request: Request, body: bytes,
@@ -92,7 +92,7 @@ def list_proposals(cycle: str, request: Request, app: App, _: Public,
         proposals = found(app, request, cycle, asked)
     except BadQuery as refused:
         return refused.response()
-    hidden = comments.hidden_in_cycle(app, the_cycle.id)
+    hidden = moderation.hidden_in_cycle(app, the_cycle.id)
     shown = [proposal_view(p, the_cycle.currency, hidden=hidden.get(str(p.id)))
              for p in proposals]
     if chosen == "json":

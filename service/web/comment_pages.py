@@ -17,7 +17,7 @@ from domain.comment import MAX_COMMENT_LENGTH
 from domain.cycle import COMMAND_PHASES
 from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.proposal import Proposal
-from service import comments
+from service import comments, moderation
 from service.application import Medborgarbudget
 from service.pages.routes import PageNotFound, render
 from service.web import forms
@@ -54,7 +54,7 @@ def _note_author(request: Request, identity: str, comment_id: str, cycle_id: str
 def _comment_context(app: Medborgarbudget, proposal: Proposal,
                      reply_to: str | None) -> dict[str, Any]:
     cycle = app.cycle(proposal.cycle_id)
-    hidden = comments.hidden_reason(app, proposal.id)
+    hidden = moderation.hidden_reason(app, proposal.id)
     parent = None
     if reply_to:
         try:
@@ -62,7 +62,7 @@ def _comment_context(app: Medborgarbudget, proposal: Proposal,
         except NotFound:
             raise PageNotFound(reply_to) from None
         parent = {"id": str(found.id),
-                  "text": found.text if comments.hidden_reason(app, found.id) is None else None}
+                  "text": found.text if moderation.hidden_reason(app, found.id) is None else None}
     return {"proposal": {"id": str(proposal.id),
                          "title": proposal.title if hidden is None else None},
             "open": cycle.phase in COMMAND_PHASES["comment"] and hidden is None,
@@ -123,7 +123,7 @@ def _report_context(app: Medborgarbudget, kind: str, item_id: str) -> dict[str, 
     except NotFound:
         raise PageNotFound(item_id) from None
     proposal_id = str(item.id) if isinstance(item, Proposal) else str(item.proposal_id)
-    hidden = comments.hidden_reason(app, item.id) is not None
+    hidden = moderation.hidden_reason(app, item.id) is not None
     shown = None if hidden else (item.title if isinstance(item, Proposal) else item.text)
     return {"kind": KINDS[kind], "action": f"/report/{kind}/{item_id}", "item_id": str(item.id),
             "proposal_id": proposal_id, "shown": shown, "hidden": hidden}
@@ -143,7 +143,7 @@ def report(request: Request, kind: str, item_id: str, form: Form) -> Response:
     _ = _gettext(lang)
     context = _report_context(app, kind, item_id)
     try:
-        done = app.execute(comments.ReportItem(context["item_id"], resident.subject))
+        done = app.execute(moderation.ReportItem(context["item_id"], resident.subject))
     except Conflict:
         error = _("You have reported this already, or the moderator has hidden it.")
         return render(request, "report.html", lang, status=409, error=error, **context)

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from domain.comment import Comment
 from domain.errors import InvalidInput, NotFound
 from domain.phases import Phase
-from service import comments
+from service import comments, moderation
 from service.application import Medborgarbudget
 from service.ballot_intake import Voter
 from service.cycle_index import COMMENT
@@ -225,7 +225,7 @@ def _proposal_context(app: Medborgarbudget, proposal_id: str) -> dict[str, Any]:
         proposal = app.proposal(proposal_id)
     except (ValueError, NotFound):
         raise PageNotFound(proposal_id) from None
-    hidden = comments.hidden_reason(app, proposal.id) is not None
+    hidden = moderation.hidden_reason(app, proposal.id) is not None
     return {"proposal": {"id": str(proposal.id), "cycle_id": str(proposal.cycle_id),
                          "title": None if hidden else proposal.title}}
 

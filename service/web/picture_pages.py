@@ -19,7 +19,7 @@ from domain.pictures import MAX_PICTURES, MAX_UPLOAD_BYTES
 from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
 from domain.text import ALT_TEXT
-from service import comments, pictures
+from service import moderation, pictures
 from service.application import Medborgarbudget
 from service.pages import i18n
 from service.pages.routes import render
@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 
 def _context(app: Medborgarbudget, proposal: Proposal, resident: Resident) -> dict[str, Any]:
     cycle = app.cycle(proposal.cycle_id)
-    hidden = comments.hidden_reason(app, proposal.id) is not None
+    hidden = moderation.hidden_reason(app, proposal.id) is not None
     mine = app.proposer_pseudonym(resident.subject) == proposal.proposer
     return {"proposal": {"id": str(proposal.id), "title": None if hidden else proposal.title,
                          "count": len(proposal.pictures)},

@@ -25,7 +25,7 @@ from domain.errors import DomainError, DuplicateBallot, InvalidInput, NotFound, 
 from domain.identity import personnummer_of
 from domain.phases import Phase
 from domain.pot_cap import PotCapReached
-from service import comments
+from service import moderation
 from service.application import Medborgarbudget
 from service.ballot_intake import CastBallot, ChangeBallot, Voter
 from service.commands import SubmitProposal
@@ -347,7 +347,7 @@ def _ballot_context(app: Medborgarbudget, cycle: BudgetCycle, area_id: str,
     proposals = [p for p in app.proposals(cycle.id) if str(p.id) in options]
     # A proposal the moderator hid stays on the ballot (hiding does not change the election)
     # but shows only the notice (ADR 0024).
-    hidden = comments.hidden_in_cycle(app, cycle.id)
+    hidden = moderation.hidden_in_cycle(app, cycle.id)
     _ = _gettext(lang)
     return {"area": {"id": area.id, "name": area.name, "budget": area.budget,
                      "eligibility": area.to_dict()["eligibility"]},

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
-from service import comments
+from service import moderation
 from service.cycle_index import COMMENT
 from tests.e2e.participation_support import (
     REVIEWER,
@@ -120,8 +120,8 @@ def test_a_resident_comments_replies_and_reports_with_the_keyboard_alone(
     # The moderator hides the comment and then the proposal: only the notice is left.
     first_comment = live_service.app.cycle_index.select_cycle_members(UUID(cycle.id),
                                                                       [COMMENT])[0]
-    comments.hide(live_service.app, first_comment, "Personangrepp", REVIEWER)
-    comments.hide(live_service.app, proposal, "Kränkande titel", REVIEWER)
+    moderation.hide(live_service.app, first_comment, "Personangrepp", REVIEWER)
+    moderation.hide(live_service.app, proposal, "Kränkande titel", REVIEWER)
     page.goto(with_lang(f"/proposals/{proposal}?position={live_service.stored()}", lang))
     main = page.locator("main")
     expect(main).to_contain_text(f"{words['hidden']}: Personangrepp")

@@ -13,7 +13,7 @@ from PIL import Image
 
 from domain.phases import Phase
 from domain.pictures import MAX_UPLOAD_BYTES
-from service import comments
+from service import moderation
 from service.api.auth import Role
 from tests import picture_files as files
 from tests.e2e.api_client import ADULT, API, PROBLEM, Api
@@ -167,7 +167,7 @@ def test_hiding_the_proposal_hides_its_pictures(api: Api, proposal: tuple[str, s
     url = added["urls"]["480"]
     _reached(api, proposal[0], added["position"])
     assert api.client.get(url).status_code == 200
-    comments.hide(api.app, proposal[1], "Kränkande bild", REVIEWER)
+    moderation.hide(api.app, proposal[1], "Kränkande bild", REVIEWER)
     assert _shown(api, proposal[1]) == []
     _reached(api, proposal[0], api.stored())
     assert api.client.get(url).status_code == 404

@@ -14,7 +14,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PhaseError
 from domain.phases import Phase
 from projections.follower import Follower
 from projections.store import TABLES, ReadModelStore
-from service import comments
+from service import comments, moderation
 from service.application import Medborgarbudget
 from service.audit_export import export_lines
 from service.config import Settings
@@ -48,10 +48,10 @@ def test_a_discussion_is_stored_moderated_and_rebuilt_the_same(
     first = comments.post_comment(app, proposal_id, "Bra idé, men var?", RESIDENT)
     comments.post_comment(app, proposal_id, "Vid sjön.", NEIGHBOUR, reply_to=first)
     abusive = comments.post_comment(app, proposal_id, "Något elakt", NEIGHBOUR)
-    comments.report(app, abusive, RESIDENT)
-    comments.report(app, abusive, NEIGHBOUR)
-    comments.report(app, proposal_id, RESIDENT)
-    comments.hide(app, abusive, "Personangrepp", REVIEWER)
+    moderation.report(app, abusive, RESIDENT)
+    moderation.report(app, abusive, NEIGHBOUR)
+    moderation.report(app, proposal_id, RESIDENT)
+    moderation.hide(app, abusive, "Personangrepp", REVIEWER)
 
     live = scratch_stores("live")
     follower = Follower(app.recorder, app.mapper, live, page=3)  # across several batches
@@ -66,7 +66,7 @@ def test_a_discussion_is_stored_moderated_and_rebuilt_the_same(
     assert [(i["kind"], i["reports"]) for i in live.reported_in(str(built.cycle_id))] == [
         ("proposal", 1)]  # the hidden comment has left the queue
 
-    comments.hide(app, proposal_id, "Kränkande titel", REVIEWER)
+    moderation.hide(app, proposal_id, "Kränkande titel", REVIEWER)
     follower.catch_up()
     shown = live.proposal(str(proposal_id))
     assert shown is not None
@@ -94,7 +94,7 @@ def test_no_personal_identifier_is_stored(app: Medborgarbudget) -> None:
     built = drive(app, Phase.IDEAS)
     proposal_id = next(iter(built.proposals.values()))
     made = comments.post_comment(app, proposal_id, "Hej", RESIDENT)
-    comments.report(app, made, NEIGHBOUR)
+    moderation.report(app, made, NEIGHBOUR)
     stored = b"".join(n.state for n in app.recorder.select_notifications(1, 10_000))
     for identity in (RESIDENT, NEIGHBOUR, RESIDENT.replace("-", "")):
         assert identity.encode() not in stored
@@ -125,19 +125,19 @@ def test_every_refusal_stores_nothing(app: Medborgarbudget) -> None:
         app, proposal_id, "x" * 2001, RESIDENT))
     refused_storing_nothing(app, NotFound, lambda: comments.post_comment(
         app, proposal_id, "Svar", RESIDENT, reply_to=proposal_id))
-    comments.report(app, top, NEIGHBOUR)
-    refused_storing_nothing(app, Conflict, lambda: comments.report(app, top, NEIGHBOUR),
+    moderation.report(app, top, NEIGHBOUR)
+    refused_storing_nothing(app, Conflict, lambda: moderation.report(app, top, NEIGHBOUR),
                             "reported this comment already")
-    refused_storing_nothing(app, InvalidInput, lambda: comments.hide(app, top, " ", REVIEWER))
-    comments.hide(app, top, "Spam", REVIEWER)
-    refused_storing_nothing(app, Conflict, lambda: comments.hide(app, top, "Igen", REVIEWER),
+    refused_storing_nothing(app, InvalidInput, lambda: moderation.hide(app, top, " ", REVIEWER))
+    moderation.hide(app, top, "Spam", REVIEWER)
+    refused_storing_nothing(app, Conflict, lambda: moderation.hide(app, top, "Igen", REVIEWER),
                             "already hidden")
-    refused_storing_nothing(app, NotFound, lambda: comments.report(app, built.cycle_id,
+    refused_storing_nothing(app, NotFound, lambda: moderation.report(app, built.cycle_id,
                                                                     RESIDENT))
-    comments.hide(app, proposal_id, "Kränkande", REVIEWER)
+    moderation.hide(app, proposal_id, "Kränkande", REVIEWER)
     refused_storing_nothing(app, Conflict, lambda: comments.post_comment(
         app, proposal_id, "Hallå?", RESIDENT), "hidden this proposal")
-    assert comments.hidden_in_cycle(app, built.cycle_id) == {
+    assert moderation.hidden_in_cycle(app, built.cycle_id) == {
         str(top): "Spam", str(proposal_id): "Kränkande"}
 
 
@@ -148,5 +148,5 @@ def test_comments_close_when_voting_closes(app: Medborgarbudget) -> None:
         app, proposal_id, "För sent?", RESIDENT), "possible only in phase ideas, review, voting")
     assert refusal.phase == Phase.COUNTING
     # Reports and moderation go on after the discussion closed.
-    comments.report(app, proposal_id, RESIDENT)
-    comments.hide(app, proposal_id, "Kränkande", ADMIN)
+    moderation.report(app, proposal_id, RESIDENT)
+    moderation.hide(app, proposal_id, "Kränkande", ADMIN)
