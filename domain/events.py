@@ -340,6 +340,14 @@ class PictureRemoved(Explained, topic=PROPOSAL + ".PictureRemoved"):
     digest: str
 
 
+class PictureWithdrawn(Payload, topic=PROPOSAL + ".PictureWithdrawn"):
+    """The proposer took a picture of their own proposal back; its bytes are erased from the
+    picture store. No reason is asked of them, and no one but the proposer may."""
+
+    digest: str
+    at: datetime
+
+
 # ---- ballots and the stations' rolls ------------------------------------------------------
 
 class Choices(Payload):
@@ -433,8 +441,8 @@ PAYLOADS: Final[tuple[type[Payload], ...]] = (
     AdoptionRecorded, EvaluationRecorded, EvaluationRevised, PaperBallotsEntered,
     ProposalSubmitted, ProposalReviewed, ProposalMerged, MergeUndone, ProposalWithdrawn,
     ProgressReported, ProjectCompleted, ProjectAbandoned, ProposalSupported, SupportWithdrawn,
-    PictureAdded, PictureRemoved, BallotCast, BallotChanged, RollMarked, PotPlaceTaken,
-    CommentPosted, ModerationOpened, ItemReported, ItemHidden,
+    PictureAdded, PictureRemoved, PictureWithdrawn, BallotCast, BallotChanged, RollMarked,
+    PotPlaceTaken, CommentPosted, ModerationOpened, ItemReported, ItemHidden,
 )
 SCHEMA: Final[Mapping[str, type[Payload]]] = {payload.TOPIC: payload for payload in PAYLOADS}
 

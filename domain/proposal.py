@@ -406,6 +406,18 @@ class Proposal(Aggregate):
     def _picture_removed(self, digest: str, reason: str, actor: str, at: datetime) -> None:
         self.pictures.pop(digest, None)
 
+    def withdraw_picture(self, digest: str) -> None:
+        """The proposer takes a picture of theirs back, in any phase: it may show their home,
+        or someone who no longer wants to be shown. Who the proposer is, is the service's
+        business."""
+        if digest not in self.pictures:
+            raise NotFound(f"The proposal has no picture '{digest}'.")
+        self._picture_withdrawn(digest, _now())
+
+    @event("PictureWithdrawn", topic=events.PictureWithdrawn.TOPIC)
+    def _picture_withdrawn(self, digest: str, at: datetime) -> None:
+        self.pictures.pop(digest, None)
+
 
 # Events stored before money was kept in minor units held whole kronor (ADR 0014): version 1.
 def _estimated_cost_in_ore(state: StoredState) -> None:

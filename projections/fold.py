@@ -510,14 +510,24 @@ class Batch:
     @folds(schema.PictureRemoved)
     def _picture_removed(self, position: int, envelope: Envelope,
                          event: schema.PictureRemoved) -> None:
+        self._picture_gone(position, envelope, event.digest, "picture removed", at=event.at,
+                           actor=event.actor, reason=event.reason)
+
+    @folds(schema.PictureWithdrawn)
+    def _picture_withdrawn(self, position: int, envelope: Envelope,
+                           event: schema.PictureWithdrawn) -> None:
+        self._picture_gone(position, envelope, event.digest, "picture withdrawn", at=event.at,
+                           actor="resident")
+
+    def _picture_gone(self, position: int, envelope: Envelope, digest: str, name: str, *,
+                      at: datetime, actor: str, reason: str = "") -> None:
         proposal = self._proposal(envelope.originator_id)
         if proposal is None:
             return
-        proposal["pictures"] = [p for p in proposal.get("pictures", [])
-                                if p["digest"] != event.digest]
-        self.picture_changes.append(("gone", event.digest, envelope.originator_id, ""))
-        self._audit(position, proposal["cycle_id"], "picture removed", proposal["title"],
-                    at=_iso(event.at), actor=event.actor, reason=event.reason)
+        proposal["pictures"] = [p for p in proposal.get("pictures", []) if p["digest"] != digest]
+        self.picture_changes.append(("gone", digest, envelope.originator_id, ""))
+        self._audit(position, proposal["cycle_id"], name, proposal["title"], at=_iso(at),
+                    actor=actor, reason=reason)
 
     # comments and moderation (ADR 0024): no author is kept, only whether the proposer wrote
 

@@ -1,4 +1,5 @@
-"""Pictures on proposals: the proposer adds, a moderator or administrator removes (ADR 0030).
+"""Pictures on proposals: the proposer adds and may take back, a moderator or administrator
+removes (ADR 0030).
 
 The picture is made ready (decoded, re-encoded in its sizes, stripped of metadata) and its
 bytes stored by digest before the event is recorded; the event names the digest. Two uploads
@@ -13,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from starlette.concurrency import run_in_threadpool
+
 from domain.errors import Conflict, NotFound, NotYours
 from domain.pictures import MAX_PICTURES, PictureRef, alt_text
 from domain.proposal import Proposal
@@ -21,6 +24,7 @@ from service.application import Medborgarbudget
 from service.commands import Command, Commands, Write
 from service.moderation import hidden_reason
 from service.picture_images import prepare
+from service.read_models import ReadModels
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,27 @@ class AddPicture(Command[PictureRef]):
 
 @dataclass(frozen=True)
 class RemovePicture(Command[None]):
+    """A reviewer or administrator takes a picture down, with the reason."""
+
     proposal_id: str | UUID
     digest: str
     reason: object
     actor: str
     cycle_id: str | UUID | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawPicture(Command[None]):
+    """The proposer takes a picture of theirs back; `identity`: the signed-in resident."""
+
+    proposal_id: str | UUID
+    digest: str
+    identity: str
+    cycle_id: str | UUID | None = None
+
+
+# The commands after which a picture's bytes may have to go.
+PictureLeaves = RemovePicture | WithdrawPicture
 
 
 def _proposal_of(app: Medborgarbudget, proposal_id: str | UUID,
@@ -92,11 +112,32 @@ def _remove_picture(app: Commands, c: RemovePicture, write: Write) -> None:
                 lambda fresh: fresh.remove_picture(c.digest, c.reason, c.actor))
 
 
-Commands._handlers.update({AddPicture: _add_picture, RemovePicture: _remove_picture})
+def _withdraw_picture(app: Commands, c: WithdrawPicture, write: Write) -> None:
+    assert isinstance(app, Medborgarbudget)
+    proposal = _proposal_of(app, c.proposal_id, c.cycle_id)
+    if app.proposer_pseudonym(c.identity) != proposal.proposer:
+        raise NotYours("Only the proposer takes a picture back; a moderator removes one with "
+                       "a reason.")
+    app._update(proposal.id, Proposal, "proposal", write,
+                lambda fresh: fresh.withdraw_picture(c.digest))
 
 
-def erase_unless_shown(app: Medborgarbudget, digest: str, shown_elsewhere: bool) -> None:
-    """After a removal: the bytes go, unless the same picture is on another proposal (the
-    digest names the content, so two proposals may share it)."""
-    if not shown_elsewhere:
-        app.picture_blobs.erase(digest)
+Commands._handlers.update({AddPicture: _add_picture, RemovePicture: _remove_picture,
+                           WithdrawPicture: _withdraw_picture})
+
+
+async def erase_unless_shown(app: Medborgarbudget, read_models: ReadModels, digest: str,
+                             position: int | None) -> None:
+    """After the picture left a proposal (the write at `position`): its bytes go, unless
+    another proposal shows the very same picture (the digest names the content). Decided on
+    read models that include that write, so an upload a moment earlier counts; while they
+    lag further behind than a reader waits, the bytes stay, served to nobody (ADR 0030)."""
+    await read_models.caught_up(position)
+
+    def erase() -> None:
+        store = read_models.store
+        if position is not None and store.position() >= position \
+                and not store.picture_shown(digest):
+            app.picture_blobs.erase(digest)
+
+    await run_in_threadpool(erase)

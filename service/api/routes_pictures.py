@@ -1,9 +1,10 @@
-"""Pictures on proposals (ADR 0030): the proposer uploads, a moderator or administrator removes,
-everyone sees them at /pictures/{digest}/{width}.webp."""
+"""Pictures on proposals (ADR 0030): the proposer uploads and may take back, a moderator or
+administrator removes, everyone sees them at /pictures/{digest}/{width}.webp."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +17,7 @@ from service.api.deps import App, respond
 from service.api.openapi import problems
 from service.api.problems import problem
 from service.api.views import picture_out
+from service.application import Medborgarbudget
 from service.read_models import ReadModels
 from service.uploads import Uploaded, UploadRefused
 
@@ -52,6 +54,15 @@ def _read_models(request: Request) -> ReadModels:
     return read_models
 
 
+async def _taken_down(request: Request, app: Medborgarbudget, command: pictures.PictureLeaves,
+                      digest: str) -> JSONResponse:
+    """The command run (in a worker thread: the event store is synchronous), then the bytes
+    erased unless another proposal shows them."""
+    done = await run_in_threadpool(app.execute, command)
+    await pictures.erase_unless_shown(app, _read_models(request), digest, done.position)
+    return respond(200, {"digest": digest, "position": done.position})
+
+
 @router.post("/api/v1/cycles/{cycle}/proposals/{proposal}/pictures", status_code=201,
              response_model=PictureAddedOut, responses=WRITE,
              summary="Add a picture to your proposal (ideas phase)",
@@ -85,15 +96,26 @@ def add_picture(cycle: str, proposal: str, app: App, who: Resident,
 @router.post("/api/v1/cycles/{cycle}/proposals/{proposal}/pictures/{digest}/remove",
              response_model=RemovedOut, responses=WRITE,
              summary="Take a picture down, with the reason (reviewer or administrator)")
-def remove_picture(cycle: str, proposal: str, digest: str, data: RemovalIn, request: Request,
-                   app: App, who: AdminOrReviewer) -> JSONResponse:
+async def remove_picture(cycle: str, proposal: str, digest: str, data: RemovalIn,
+                         request: Request, app: App, who: AdminOrReviewer) -> JSONResponse:
     """The picture leaves the proposal and its bytes are erased (unless the very same picture
     is on another proposal); the history keeps that it was there, its alt text and the
     reason."""
-    done = app.execute(pictures.RemovePicture(proposal, digest, data.reason, who.actor, cycle))
-    pictures.erase_unless_shown(
-        app, digest, _read_models(request).store.picture_shown(digest, besides=proposal))
-    return respond(200, {"digest": digest, "position": done.position})
+    return await _taken_down(request, app, pictures.RemovePicture(
+        proposal, digest, data.reason, who.actor, cycle), digest)
+
+
+@router.delete("/api/v1/cycles/{cycle}/proposals/{proposal}/pictures/{digest}",
+               response_model=RemovedOut, responses=WRITE,
+               summary="Take a picture of your proposal back (any phase)")
+async def withdraw_picture(cycle: str, proposal: str, digest: str, request: Request,
+                           app: App, who: Resident) -> JSONResponse:
+    """The proposer takes a picture of their own proposal back, in any phase and without a
+    reason: it leaves the proposal and its bytes are erased (unless the very same picture is
+    on another proposal); the history keeps that it was there and its alt text. Another
+    resident: 403; a picture not on the proposal: 404."""
+    return await _taken_down(request, app, pictures.WithdrawPicture(
+        proposal, digest, who.subject, cycle), digest)
 
 
 @router.get("/pictures/{digest}/{width}.webp", response_class=Response,

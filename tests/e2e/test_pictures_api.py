@@ -193,6 +193,59 @@ def test_a_reviewer_removes_a_picture_and_its_bytes_are_erased(
     assert _upload(api, proposal, files.photo(700, 500)).status_code == 201
 
 
+def _withdraw(api: Api, where: tuple[str, str], digest: str, subject: str = PROPOSER,
+              role: Role = Role.RESIDENT) -> httpx.Response:
+    """The proposer (as _upload signs them in) takes the picture back."""
+    token = api.tokens.mint(role, subject, 3600, ADULT, "norr")
+    return api.client.delete(f"{API}/cycles/{where[0]}/proposals/{where[1]}/pictures/{digest}",
+                             headers={"Authorization": f"Bearer {token}"})
+
+
+def test_the_proposer_takes_a_picture_back_in_any_phase(
+        api: Api, proposal: tuple[str, str]) -> None:
+    kept = _upload(api, proposal, files.photo(700, 500)).json()
+    added = _upload(api, proposal, files.png()).json()
+    _reached(api, proposal[0], added["position"])
+    api.fire(proposal[0], "close_ideas")  # taken back after the ideas closed, unlike adding
+    path = f"{API}/cycles/{proposal[0]}/proposals/{proposal[1]}/pictures/{added['digest']}"
+    _refused(api, api.client.delete(path), 401, api.stored())
+    _refused(api, _withdraw(api, proposal, added["digest"], "someone-else"), 403, api.stored())
+    _refused(api, _withdraw(api, proposal, added["digest"], "admin", Role.ADMIN), 403,
+             api.stored())
+    taken = _withdraw(api, proposal, added["digest"])
+    assert taken.status_code == 200, taken.text
+    done = taken.json()
+    assert done["digest"] == added["digest"]
+    assert [p["digest"] for p in _shown(api, proposal[1])] == [kept["digest"]]
+    assert api.app.picture_blobs.get(added["digest"], 480) is None
+    _reached(api, proposal[0], done["position"])
+    assert api.client.get(added["urls"]["480"]).status_code == 404
+    assert api.client.get(kept["urls"]["480"]).status_code == 200
+    # Taken back already, or never there: 404, and nothing stored.
+    _refused(api, _withdraw(api, proposal, added["digest"]), 404, api.stored())
+    _refused(api, _withdraw(api, proposal, "0" * 64), 404, api.stored())
+    # The history says a resident took a picture back, and neither who nor why.
+    events = api.ok("GET", f"{API}/cycles/{proposal[0]}/events",
+                    role=Role.AUDITOR, subject="revisor")["events"]
+    taken_back = [e for e in events if e["topic"].endswith(".PictureWithdrawn")]
+    assert [sorted(e["data"]) for e in taken_back] == [["at", "digest"]]
+
+
+def test_a_picture_taken_back_stays_where_another_proposal_shows_it(api: Api) -> None:
+    built = drive(api.app, Phase.IDEAS)
+    first, second = (next(str(p) for p in built.proposals.values()
+                          if api.app.proposal(p).proposer == api.app.proposer_pseudonym(who))
+                     for who in ("proposer-0", "proposer-1"))
+    cycle = str(built.cycle_id)
+    added = _upload(api, (cycle, first), files.png()).json()
+    assert _upload(api, (cycle, second), files.png(), subject="proposer-1").status_code == 201
+    done = _withdraw(api, (cycle, first), added["digest"]).json()
+    _reached(api, cycle, done["position"])
+    assert _shown(api, first) == []
+    assert api.app.picture_blobs.get(added["digest"], 480) is not None
+    assert api.client.get(added["urls"]["480"]).status_code == 200
+
+
 def test_serving_refuses_what_is_not_a_shown_picture(api: Api) -> None:
     for path in ("/pictures/../../etc/passwd/480.webp", "/pictures/" + "a" * 64 + "/480.webp",
                  "/pictures/" + "A" * 64 + "/480.webp", "/pictures/xyz/abc.webp"):

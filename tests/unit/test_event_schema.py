@@ -62,6 +62,7 @@ STORED_TOPICS = {
     "medborgarbudget:Proposal.Completed", "medborgarbudget:Proposal.Abandoned",
     "medborgarbudget:Proposal.Supported", "medborgarbudget:Proposal.SupportWithdrawn",
     "medborgarbudget:Proposal.PictureAdded", "medborgarbudget:Proposal.PictureRemoved",
+    "medborgarbudget:Proposal.PictureWithdrawn",
     "medborgarbudget:Ballot.Cast", "medborgarbudget:Ballot.Changed",
     "medborgarbudget:RollMark.Marked",
     "medborgarbudget:Comment.Posted", "medborgarbudget:Moderation.Opened",
@@ -225,6 +226,7 @@ OLDEST: dict[str, dict[str, Any]] = {
                                 "size": 51_200, "at": AT},
     events.PictureRemoved.TOPIC: {"digest": "d" * 64, "reason": "Visar ett ansikte",
                                   "actor": "reviewer:m", "at": AT},
+    events.PictureWithdrawn.TOPIC: {"digest": "d" * 64, "at": AT},
     events.BallotCast.TOPIC: {
         "originator_topic": events.BALLOT, "cycle_id": "c", "area": "norr", "voter": "v",
         "selections": ["a"], "points": None, "channel": "digital", "station": None, "at": AT,
