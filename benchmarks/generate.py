@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from domain.ballot import Ballot
+from domain.ballot import Ballot, BallotTerms
 from service.application import Medborgarbudget
 from service.cycle_index import BALLOT, EVENTS_TABLE, MEMBERS_TABLE
 
@@ -61,8 +61,9 @@ def _ballots(app: Medborgarbudget, cycle_id: UUID, count: int, seed: int,
         receipt = None if paper else hashlib.sha256(f"receipt-{prefix}-{number}".encode()
                                                      ).hexdigest()
         yield Ballot.cast(
-            str(cycle.id), area, voter, chosen, None, cycle.voting_rule_for(area), costs[area],
-            cycle.area(area).budget, receipt=receipt, channel="paper" if paper else "digital")
+            str(cycle.id), area, voter, chosen, None,
+            BallotTerms(cycle.voting_rule_for(area), costs[area], cycle.area(area).budget),
+            receipt=receipt, channel="paper" if paper else "digital")
 
 
 def store_ballots(app: Medborgarbudget, cycle_id: UUID, count: int, *, chunk: int = 5000,

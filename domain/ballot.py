@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID, uuid4, uuid5
@@ -43,6 +44,22 @@ def _today() -> datetime:
     return _day_of(datetime.now(UTC))
 
 
+@dataclass(frozen=True)
+class BallotTerms:
+    """What a ballot of one area is checked against: the area's voting rule, the proposals on
+    its ballot with their official cost, and its budget (amounts in minor units of
+    `currency`)."""
+
+    rule: VotingRule
+    costs: Mapping[str, int]
+    budget: int
+    currency: str = SEK
+
+    def check(self, selections: list[str], points: list[int] | None) -> None:
+        """InvalidInput when the rule refuses the ballot."""
+        self.rule.check_ballot(selections, points, self.costs, self.budget, self.currency)
+
+
 class Ballot(Aggregate):
     """A ballot in one area. A digital ballot's id is derived from the voter's pseudonym (so
     the store refuses a second); a ballot from a station's box has a random id and no voter."""
@@ -66,18 +83,13 @@ class Ballot(Aggregate):
         voter: str,
         selections: Sequence[str],
         points: Sequence[int] | None,
-        rule: VotingRule,
-        costs: Mapping[str, int],
-        budget: int,
+        terms: BallotTerms,
         receipt: str | None = None,
         channel: str = "digital",
-        currency: str = SEK,
     ) -> Ballot:
-        """A voter's own ballot. `costs` maps the proposals on this area's ballot to their
-        official cost (minor units of `currency`, as `budget`); `receipt` is the digest of the
-        voter's receipt code (domain/receipts)."""
-        selections, points = _checked(selections, points, rule, costs, budget, channel,
-                                      currency)
+        """A voter's own ballot, checked against the area's `terms`; `receipt` is the digest of
+        the voter's receipt code (domain/receipts)."""
+        selections, points = _checked(selections, points, terms, channel)
         return cls(cycle_id=cycle_id, area=area, voter=voter, selections=selections,
                    points=points, channel=channel, station=None, at=None,
                    day=_today().date().isoformat(), receipt=receipt)
@@ -90,15 +102,12 @@ class Ballot(Aggregate):
         station: str,
         selections: Sequence[str],
         points: Sequence[int] | None,
-        rule: VotingRule,
-        costs: Mapping[str, int],
-        budget: int,
-        currency: str = SEK,
+        terms: BallotTerms,
     ) -> Ballot:
         """A paper ballot taken from a station's box: no identity, its voter was marked in the
         roll (RollMark) and the box is reconciled against the marks."""
         selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget, currency)
+        terms.check(selections, points)
         return cls(cycle_id=cycle_id, area=area, voter=None, selections=selections,
                    points=points, channel="paper", station=station_name(station), at=None,
                    day=_today().date().isoformat(), receipt=None)
@@ -136,11 +145,8 @@ class Ballot(Aggregate):
         self,
         selections: Sequence[str],
         points: Sequence[int] | None,
-        rule: VotingRule,
-        costs: Mapping[str, int],
-        budget: int,
+        terms: BallotTerms,
         allowed: bool,
-        currency: str = SEK,
     ) -> None:
         """A digital voter may change their ballot before voting closes, if the cycle allows it."""
         if not allowed:
@@ -148,7 +154,7 @@ class Ballot(Aggregate):
         if self.channel == "paper":
             raise Conflict("A paper ballot cannot be changed digitally.")
         selections, points = _as_lists(selections, points)
-        rule.check_ballot(selections, points, costs, budget, currency)
+        terms.check(selections, points)
         self._changed(selections, points, None, _today().date().isoformat())
 
     @event("Changed", topic=events.BallotChanged.TOPIC)
@@ -182,10 +188,8 @@ class BallotCaster:
     fields and day). What is the same for every ballot (the rule, the options, the id's
     hashing up to the voter) is set up once."""
 
-    def __init__(self, cycle_id: str, area: str, rule: VotingRule, costs: Mapping[str, int],
-                 budget: int, currency: str = SEK) -> None:
-        self.cycle_id, self.area = cycle_id, area
-        self._rule, self._costs, self._budget, self._currency = rule, costs, budget, currency
+    def __init__(self, cycle_id: str, area: str, terms: BallotTerms) -> None:
+        self.cycle_id, self.area, self._terms = cycle_id, area, terms
         # uuid5 is SHA-1 over the namespace and the name; the name's start is the same here.
         self._id_hash = hashlib.sha1(BALLOT_NAMESPACE.bytes + f"{cycle_id}/{area}/".encode(),
                                      usedforsecurity=False)
@@ -201,8 +205,7 @@ class BallotCaster:
     def cast(self, voter: str, selections: Sequence[str], points: Sequence[int] | None,
              channel: str = "digital", receipt: str | None = None) -> CastEvent:
         """The `Ballot.Cast` event of the voter's ballot, or InvalidInput as `cast` refuses."""
-        selections, points = _checked(selections, points, self._rule, self._costs,
-                                      self._budget, channel, self._currency)
+        selections, points = _checked(selections, points, self._terms, channel)
         day = _today()
         # Made as the library's mapper makes an event it reads back: the fields set at once,
         # not one by one through the frozen dataclass's constructor (a third of the cost).
@@ -261,14 +264,13 @@ def station_name(station: object) -> str:
     return name
 
 
-def _checked(selections: Sequence[str], points: Sequence[int] | None, rule: VotingRule,
-             costs: Mapping[str, int], budget: int, channel: str, currency: str,
-             ) -> tuple[list[str], list[int] | None]:
+def _checked(selections: Sequence[str], points: Sequence[int] | None, terms: BallotTerms,
+             channel: str) -> tuple[list[str], list[int] | None]:
     """A voter's ballot as `Ballot.Cast` holds it, or InvalidInput when the rule refuses it."""
     if channel not in CHANNELS:
         raise InvalidInput("channel", f"must be one of {', '.join(CHANNELS)}")
     selections_, points_ = _as_lists(selections, points)
-    rule.check_ballot(selections_, points_, costs, budget, currency)
+    terms.check(selections_, points_)
     return selections_, points_
 
 

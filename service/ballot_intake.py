@@ -33,7 +33,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from domain.ballot import Ballot, BallotCaster, RollMark, ballot_id, station_name
+from domain.ballot import Ballot, BallotCaster, BallotTerms, RollMark, ballot_id, station_name
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import CountedBallot
 from domain.errors import Conflict, DomainError, DuplicateBallot, InvalidInput, NotFound
@@ -240,6 +240,11 @@ class BallotIntake:
 
     # ---- what a ballot may name ------------------------------------------------------------
 
+    def terms(self, cycle: BudgetCycle, area_id: str) -> BallotTerms:
+        """What a ballot of the area is checked against (the options from the cache)."""
+        return BallotTerms(cycle.voting_rule_for(area_id), self.options(cycle, area_id),
+                           cycle.area(area_id).budget, cycle.currency)
+
     def options(self, cycle: BudgetCycle, area_id: str) -> dict[str, int]:
         """The proposals on an area's ballot, with their official cost."""
         key = (cycle.id, area_id)
@@ -282,11 +287,9 @@ class BallotIntake:
         cycle.require_phase("cast_digital_ballot")
         voter = self._voter_key(cycle, command.area, command.voter)
         code = new_receipt_code()
-        ballot = Ballot.cast(
-            str(cycle.id), command.area, voter, command.selections, command.points,
-            cycle.voting_rule_for(command.area), self.options(cycle, command.area),
-            cycle.area(command.area).budget, receipt=receipt_digest(code),
-            currency=cycle.currency)
+        ballot = Ballot.cast(str(cycle.id), command.area, voter, command.selections,
+                             command.points, self.terms(cycle, command.area),
+                             receipt=receipt_digest(code))
         return [ballot, *self._place(cycle, command.area, voter)], code
 
     # ---- the cap on pots per voter (domain/pot_cap.py, ADR 0025) ---------------------------
@@ -411,10 +414,8 @@ class BallotIntake:
             cycle.require_phase("cast_digital_ballot")
             voter = self._voter_key(cycle, command.area, command.voter)
             ballot = self._own_ballot(ballot_id(str(cycle.id), command.area, voter))
-            ballot.change(command.selections, command.points,
-                          cycle.voting_rule_for(command.area),
-                          self.options(cycle, command.area), cycle.area(command.area).budget,
-                          cycle.allow_ballot_changes, cycle.currency)
+            ballot.change(command.selections, command.points, self.terms(cycle, command.area),
+                          cycle.allow_ballot_changes)
             try:
                 recordings = self._app.save(ballot, unchanged=[self._unchanged(cycle)])
             except (StaleAggregates, IntegrityError):
@@ -473,14 +474,12 @@ class BallotIntake:
             cycle = self._app.cycle(command.cycle_id)
             cycle.require_phase("cast_paper_ballot")
             cycle.area(command.area)
-            rule, budget = cycle.voting_rule_for(command.area), cycle.area(command.area).budget
-            options = self.options(cycle, command.area)
+            terms = self.terms(cycle, command.area)
             ballots = []
             for index, paper in enumerate(command.ballots):
                 try:
                     ballots.append(Ballot.from_box(str(cycle.id), command.area, station,
-                                                   paper.selections, paper.points, rule,
-                                                   options, budget, cycle.currency))
+                                                   paper.selections, paper.points, terms))
                 except InvalidInput as error:
                     raise InvalidInput(f"ballots[{index}].{error.field}", error.reason) from None
             marked = self.marks_at(cycle.id, command.area, station)
@@ -526,9 +525,7 @@ class BallotIntake:
         cycle.require_phase("cast_paper_ballot")
         the_cycle = str(cycle.id)
         # Everything that is the same for each ballot of the area is set up once (ADR 0016).
-        caster = BallotCaster(the_cycle, area, cycle.voting_rule_for(area),
-                              self.options(cycle, area), cycle.area(area).budget,
-                              cycle.currency)
+        caster = BallotCaster(the_cycle, area, self.terms(cycle, area))
         voter_of = cycle_pseudonymiser(self._secret, the_cycle, purpose="imported")
         to_stored = cast_encoder(self._app.mapper)
         unchanged = [self._unchanged(cycle)]

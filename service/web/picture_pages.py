@@ -1,4 +1,5 @@
-"""The proposer adding a picture on the web (ADR 0030): a plain form, without JavaScript.
+"""The proposer adding a picture on the web, or taking one back (ADR 0030): plain forms,
+without JavaScript.
 
 The proposal page is shared by all its readers (ADR 0011) and links here; this page, behind
 sign-in, carries the resident's CSRF token in a multipart form. The upload is read as it
@@ -8,13 +9,14 @@ streams in, within its limits (service/uploads.py), and the command is the API's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.cycle import COMMAND_PHASES
-from domain.errors import Conflict, InvalidInput, NotYours, PhaseError
+from domain.errors import Conflict, InvalidInput, NotFound, NotYours, PhaseError
 from domain.pictures import MAX_PICTURES, MAX_UPLOAD_BYTES
 from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
@@ -25,7 +27,7 @@ from service.pages import i18n
 from service.pages.routes import render
 from service.uploads import Upload, Uploaded, UploadRefused
 from service.web.comment_pages import _proposal
-from service.web.routes import _app, _gettext, _lang, require_resident
+from service.web.routes import Form, _app, _gettext, _lang, require_resident, signed_in_post
 from service.web.session import Resident, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +39,10 @@ def _context(app: Medborgarbudget, proposal: Proposal, resident: Resident) -> di
     mine = app.proposer_pseudonym(resident.subject) == proposal.proposer
     return {"proposal": {"id": str(proposal.id), "title": None if hidden else proposal.title,
                          "count": len(proposal.pictures)},
+            # The proposer's own pictures, to take back (in any phase); only theirs are shown.
+            "pictures": [{"digest": p.digest, "alt": p.alt, "width": min(p.widths),
+                          "height": p.height * min(p.widths) // p.width}
+                         for p in proposal.pictures.values()] if mine else [],
             "mine": mine, "max_pictures": MAX_PICTURES, "max_alt": ALT_TEXT,
             "max_mb": MAX_UPLOAD_BYTES // 2**20,
             "open": (cycle.phase in COMMAND_PHASES["add_picture"] and not hidden
@@ -104,3 +110,40 @@ def add_picture(request: Request, proposal_id: str, upload: Uploaded) -> Respons
     context = _context(app, proposal, resident)
     return render(request, "picture.html", lang, status=status, errors=errors,
                   values={"alt": alt}, **context)
+
+
+class _TakenBack(NamedTuple):
+    app: Medborgarbudget
+    lang: str
+    proposal_id: str
+    position: int | None
+
+
+@router.post("/proposals/{proposal_id}/pictures/{digest}/withdraw", response_class=HTMLResponse)
+async def withdraw_picture(request: Request, proposal_id: str, digest: str,
+                           form: Form) -> Response:
+    """The proposer takes a picture back. The command runs in a worker thread (the event store
+    is synchronous); the bytes go once the read models include it (service/pictures.py)."""
+    def take_back() -> Response | _TakenBack:
+        lang, resident, app = signed_in_post(request, form)
+        proposal = _proposal(app, proposal_id)
+        _ = _gettext(lang)
+        try:
+            done = app.execute(pictures.WithdrawPicture(proposal.id, digest, resident.subject))
+        except NotYours:
+            status, error = 403, _("Only the proposer can take back a picture of this proposal.")
+        except NotFound:
+            status, error = 404, _("This picture is not on the proposal any more.")
+        else:
+            return _TakenBack(app, lang, str(proposal.id), done.position)
+        return render(request, "picture.html", lang, status=status, errors={"withdraw": error},
+                      values={}, **_context(app, proposal, resident))
+
+    taken = await run_in_threadpool(take_back)
+    if isinstance(taken, Response):
+        return taken
+    await pictures.erase_unless_shown(taken.app, request.app.state.read_models, digest,
+                                      taken.position)
+    query = f"?lang={taken.lang}" if taken.lang != i18n.DEFAULT else ""
+    return RedirectResponse(f"/proposals/{taken.proposal_id}/pictures{query}#your-pictures",
+                            status_code=303)

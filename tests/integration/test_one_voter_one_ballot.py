@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.ballot import Ballot
+from domain.ballot import Ballot, BallotTerms
 from domain.cycle import BudgetCycle
 from domain.errors import Conflict, DuplicateBallot
 from domain.phases import Phase
@@ -109,8 +109,8 @@ def test_a_cycle_created_before_per_cycle_pseudonyms_keeps_its_voters(
     secret = app._secret  # the deployment's key, as the service held it before the upgrade
     before_upgrade = Ballot.cast(
         str(legacy.id), "norr", pseudonym(secret, NUMBER, purpose="voter"), [str(proposal)],
-        None, cycle.voting_rule_for("norr"), {str(proposal): 10_000},
-        cycle.area("norr").budget)
+        None, BallotTerms(cycle.voting_rule_for("norr"), {str(proposal): 10_000},
+                          cycle.area("norr").budget))
     app.save(before_upgrade)
     refused_storing_nothing(app, DuplicateBallot, lambda: cast_ballot(
         app, legacy.id, "norr", Voter(NUMBER, BORN, "norr"), [str(proposal)]))

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.domain import Aggregate
 
-from domain.ballot import Ballot
+from domain.ballot import Ballot, BallotTerms
 from domain.cycle import BudgetCycle
 from domain.phases import Phase
 from domain.proposal import Proposal
@@ -143,18 +143,20 @@ def test_live_aggregates_equal_their_rebuilt_state(open_app: OpenApp,
     for number in range(3):
         for area_id, options in (("norr", [gym, light]), ("unga", [cafe])):
             costs = {str(p.id): p.cost for p in options}
-            rule, budget = cycle.voting_rule_for(area_id), cycle.area(area_id).budget
+            terms = BallotTerms(cycle.voting_rule_for(area_id), costs,
+                                cycle.area(area_id).budget)
             if number == 2:  # from a station's box: no voter
                 ballots.append(Ballot.from_box(str(cycle.id), area_id, "Biblioteket",
-                                               [str(options[0].id)], None, rule, costs, budget))
+                                               [str(options[0].id)], None, terms))
                 continue
             voter = str(app.ballots.ballot_id_of(cycle, area_id, resident(number, area_id)))
             ballots.append(Ballot.cast(str(cycle.id), area_id, voter, [str(options[0].id)],
-                                       None, rule, costs, budget, receipt=f"{number:064x}"))
+                                       None, terms, receipt=f"{number:064x}"))
     saved(*ballots)
     changed = ballots[0]
-    changed.change([str(light.id)], None, cycle.voting_rule_for("norr"), norr_costs,
-                   cycle.area("norr").budget, allowed=cycle.allow_ballot_changes)
+    changed.change([str(light.id)], None, BallotTerms(cycle.voting_rule_for("norr"), norr_costs,
+                                                      cycle.area("norr").budget),
+                   allowed=cycle.allow_ballot_changes)
     saved(changed)
     assert changed.changes == 1 and changed.selections == [str(light.id)]
     fire("close_voting")

@@ -37,7 +37,7 @@ from domain.audit import (
     redact,
     verify_lines,
 )
-from domain.ballot import Ballot, RollMark
+from domain.ballot import Ballot, BallotTerms, RollMark
 from domain.cycle import BudgetCycle
 from domain.cycle_tally import CountedBallot, CountedProposal, tally
 from domain.proposal import Proposal
@@ -75,16 +75,22 @@ class History:
         numbers = [n for n, r in enumerate(self.records(), start=2) if r["topic"] == topic]
         return numbers[nth]
 
+    def norr_terms(self) -> BallotTerms:
+        """Norr's ballot as the tests change it: its first two proposals, 250 000 kr."""
+        return BallotTerms(self.cycle.voting_rule_for("norr"),
+                           {str(p.id): p.cost for p in self.proposals[:2]}, 250_000)
+
     def cast(self, area: str, choices: Sequence[int], channel: str = "digital") -> Ballot:
         options = {str(p.id): p.cost for p in self.proposals if p.area == area}
         chosen = [str(self.proposals[n].id) for n in choices]
-        rule, budget = self.cycle.voting_rule_for(area), self.cycle.area(area).budget
+        terms = BallotTerms(self.cycle.voting_rule_for(area), options,
+                            self.cycle.area(area).budget)
         if channel == "paper":  # from a station's box: no voter
             ballot = Ballot.from_box(str(self.cycle.id), area, "Biblioteket", chosen, None,
-                                     rule, options, budget)
+                                     terms)
         else:
             ballot = Ballot.cast(str(self.cycle.id), area, f"voter-{len(self.ballots)}",
-                                 chosen, None, rule, options, budget)
+                                 chosen, None, terms)
         self.ballots.append(ballot)
         self.take(ballot)
         return ballot
@@ -128,8 +134,7 @@ def history(late: str | None = None, stop_in_voting: bool = False) -> History:
     changed = made.cast("norr", [1])
     made.cast("norr", [0, 1])
     made.cast("unga", [2])
-    changed.change([str(made.proposals[0].id)], None, made.cycle.voting_rule_for("norr"),
-                   {str(p.id): p.cost for p in made.proposals[:2]}, 250_000, True)
+    changed.change([str(made.proposals[0].id)], None, made.norr_terms(), True)
     made.take(changed)
     if late == "paper":  # a voter at the station, whose ballot is in the box
         made.take(RollMark.mark(str(made.cycle.id), "norr", "paper-voter", "Biblioteket"))
@@ -139,8 +144,7 @@ def history(late: str | None = None, stop_in_voting: bool = False) -> History:
     if late in ("digital", "paper"):
         made.cast("norr", [1], channel=late)
     elif late == "changed":
-        changed.change([str(made.proposals[1].id)], None, made.cycle.voting_rule_for("norr"),
-                       {str(p.id): p.cost for p in made.proposals[:2]}, 250_000, True)
+        changed.change([str(made.proposals[1].id)], None, made.norr_terms(), True)
         made.take(changed)
     made.publish()
     made.cycle.record_adoption("Kommunstyrelsen", "2027-06-10", "KS § 88/2027", ADMIN)

@@ -18,6 +18,7 @@ from eventsourcing.persistence import (
 from domain.ballot import (
     Ballot,
     BallotCaster,
+    BallotTerms,
     RollMark,
     ballot_id,
     ballots_digest,
@@ -33,12 +34,13 @@ CUMULATIVE = VotingRule("cumulative", max_points_per_project=3, max_total_points
 RANKED = VotingRule("ranked", min_choices=3, max_choices=3)
 COSTS = {"a": 10_000_000, "b": 12_000_000, "c": 5_000_000, "d": 1_000_000}  # öre
 BUDGET = 20_000_000
+TERMS = BallotTerms(APPROVAL, COSTS, BUDGET)
 
 
 def cast(rule: VotingRule, selections: list[str], points: list[int] | None = None,
          **kwargs: object) -> Ballot:
-    return Ballot.cast("cycle", "norr", "voter-pseudonym", selections, points, rule, COSTS,
-                       BUDGET, **kwargs)  # type: ignore[arg-type]
+    return Ballot.cast("cycle", "norr", "voter-pseudonym", selections, points,
+                       BallotTerms(rule, COSTS, BUDGET), **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_id_is_derived_from_cycle_area_and_pseudonym() -> None:
@@ -78,7 +80,7 @@ def test_valid_ballots_of_every_kind() -> None:
 
 
 def box(selections: list[str], station: str = "Biblioteket") -> Ballot:
-    return Ballot.from_box("cycle", "norr", station, selections, None, APPROVAL, COSTS, BUDGET)
+    return Ballot.from_box("cycle", "norr", station, selections, None, TERMS)
 
 
 def test_a_paper_ballot_from_a_box_has_no_voter_and_a_random_id() -> None:
@@ -103,7 +105,7 @@ def test_a_roll_mark_takes_the_id_of_the_voters_ballot() -> None:
 def test_ballot_events_carry_the_day_only() -> None:
     """A stamp to the microsecond beside a sign-in log would single the voter out."""
     ballot = cast(APPROVAL, ["a"], receipt="d" * 64)
-    ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
+    ballot.change(["b"], None, TERMS, allowed=True)
     mark = RollMark.mark("cycle", "soder", "voter-pseudonym", "Biblioteket")
     for event in [*ballot.collect_events(), *mark.collect_events(), *box(["a"]).collect_events()]:
         stamp = event.timestamp
@@ -138,15 +140,15 @@ def test_a_ballot_stored_before_the_day_only_events_still_loads() -> None:
 def test_changing_a_ballot_only_where_allowed() -> None:
     ballot = cast(APPROVAL, ["a"])
     with pytest.raises(Conflict, match="does not allow"):
-        ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=False)
+        ballot.change(["b"], None, TERMS, allowed=False)
     with pytest.raises(InvalidInput, match="too many"):
-        ballot.change(["a", "b", "c"], None, APPROVAL, COSTS, BUDGET, allowed=True)
-    ballot.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
+        ballot.change(["a", "b", "c"], None, TERMS, allowed=True)
+    ballot.change(["b"], None, TERMS, allowed=True)
     assert ballot.selections == ["b"] and ballot.changes == 1
     assert state(rebuilt(ballot)) == state(ballot)
     paper = box(["a"])
     with pytest.raises(Conflict, match="paper"):
-        paper.change(["b"], None, APPROVAL, COSTS, BUDGET, allowed=True)
+        paper.change(["b"], None, TERMS, allowed=True)
 
 
 def test_the_counted_form_holds_no_voter_pseudonym() -> None:
@@ -177,7 +179,7 @@ def test_a_casters_event_is_the_event_cast_records(
         rule: VotingRule, selections: list[str], points: list[int] | None,
         channel: str) -> None:
     """The same event as `Ballot.cast` records (id, fields, day), and replayed the same ballot."""
-    caster = BallotCaster("cycle", "norr", rule, COSTS, BUDGET)
+    caster = BallotCaster("cycle", "norr", BallotTerms(rule, COSTS, BUDGET))
     made = caster.cast("voter-pseudonym", selections, points, channel)
     ballot = cast(rule, list(selections), points, channel=channel)
     (recorded,) = ballot.collect_events()
@@ -202,7 +204,7 @@ def test_a_casters_event_is_the_event_cast_records(
 def test_a_caster_refuses_what_cast_refuses(rule: VotingRule, selections: Any,
                                             points: list[int] | None, channel: str,
                                             field: str) -> None:
-    caster = BallotCaster("cycle", "norr", rule, COSTS, BUDGET)
+    caster = BallotCaster("cycle", "norr", BallotTerms(rule, COSTS, BUDGET))
     with pytest.raises(InvalidInput) as by_caster:
         caster.cast("voter-pseudonym", selections, points, channel)
     with pytest.raises(InvalidInput) as by_cast:
@@ -214,13 +216,13 @@ def test_a_caster_refuses_what_cast_refuses(rule: VotingRule, selections: Any,
 def test_a_caster_keeps_no_list_it_was_given() -> None:
     """The event holds its own list: the caller's, changed later, changes no stored ballot."""
     given = ["a"]
-    made = BallotCaster("cycle", "norr", APPROVAL, COSTS, BUDGET).cast("v", given, None)
+    made = BallotCaster("cycle", "norr", TERMS).cast("v", given, None)
     given.append("b")
     assert made.selections == ["a"]
 
 
 def test_a_casters_ballot_ids_are_ballot_id() -> None:
-    caster = BallotCaster("c-1", "söder", APPROVAL, COSTS, BUDGET)
+    caster = BallotCaster("c-1", "söder", TERMS)
     for voter in ("v", "ä-voter", "x" * 300, ""):
         assert caster.ballot_id(voter) == ballot_id("c-1", "söder", voter)
 

@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from domain import events
-from domain.ballot import Ballot, BallotCaster
+from domain.ballot import Ballot, BallotCaster, BallotTerms
 from domain.voting_rules import VotingRule
 from projections.stored_ballot import cast_ballot
 from service.cast_encoding import cast_encoder
@@ -41,8 +41,8 @@ def plain_mapper(**kwargs: Any) -> Mapper[Any]:
 def casts() -> list[Any]:
     made = []
     for rule_name, area in (("approval", "norr"), ("cumulative", "söder \"ö\" \t")):
-        caster = BallotCaster("0f6e1b1e-3c52-4a3e-9d3a-1f2b3c4d5e6f", area, RULES[rule_name],
-                              COSTS, 10_000_000)
+        caster = BallotCaster("0f6e1b1e-3c52-4a3e-9d3a-1f2b3c4d5e6f", area,
+                              BallotTerms(RULES[rule_name], COSTS, 10_000_000))
         for number, chosen in enumerate((["a"], ["b", "a"], list(COSTS), [])):
             points = [2**40 - n for n in range(len(chosen))] if rule_name == "cumulative" \
                 else None

@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 )
 
 from domain import events
-from domain.ballot import Ballot, RollMark, ballot_id
+from domain.ballot import Ballot, BallotTerms, RollMark, ballot_id
 from domain.comment import Comment
 from domain.cycle import BudgetCycle
 from domain.moderation import Moderation
@@ -298,8 +298,8 @@ def test_data_with_a_field_the_schema_lacks_or_without_a_required_one_is_refused
 
 def stored_ballot() -> tuple[Ballot, StoredEvent]:
     rule = VotingRule("approval", min_choices=1, max_choices=2)
-    ballot = Ballot.cast("c", "norr", "v", ["a"], None, rule, {"a": 100, "b": 200}, 1000,
-                         receipt="d" * 64)
+    ballot = Ballot.cast("c", "norr", "v", ["a"], None,
+                         BallotTerms(rule, {"a": 100, "b": 200}, 1000), receipt="d" * 64)
     (event,) = ballot.collect_events()
     return ballot, mapper().to_stored_event(event)
 
