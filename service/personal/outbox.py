@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -31,6 +31,8 @@ from service.personal.store import PersonalData
 from service.reason_text import reason_text
 
 PAGE = 500
+# A proposal's status here once the votes are counted: whether the results fund it.
+SELECTED, NOT_SELECTED = "selected", "not selected"
 LOG = logging.getLogger(__name__)
 Lines = Callable[[Callable[[str], str], str], tuple[str, list[str]]]
 
@@ -58,6 +60,7 @@ class OutboxProjection:
             events.PhaseChanged.TOPIC: self._phase_changed,
             events.SupportRoundClosed.TOPIC: self._phase_changed,
             events.ResultsPublished.TOPIC: self._results,
+            events.WinnersAmended.TOPIC: self._amended,
         }
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
@@ -214,23 +217,61 @@ class OutboxProjection:
 
     def _results(self, t: Transaction, position: int, event: Any) -> None:
         cycle_id = str(event.originator_id)
-        titles = {str(p): str(title) for p, title in t.rows(
-            "SELECT proposal_id, title FROM mail_proposals WHERE cycle_id = ?", (cycle_id,))}
+        titles = self._titles(t, cycle_id)
         for outcome in event.results.get("areas", {}).values():
-            funded = set(outcome.get("selected", [])) | set(outcome.get("added", {}))
+            funded = _funded(outcome)
             reasons = outcome.get("reasons", {})
             for proposal_id in outcome.get("scores", {}):
+                selected = proposal_id in funded
+                self._status(t, proposal_id, SELECTED if selected else NOT_SELECTED)
                 self._tell(t, position, proposal_id,
-                           _result_lines(proposal_id in funded, reasons.get(proposal_id),
-                                         titles))
+                           _result_lines(selected, reasons.get(proposal_id), titles))
+
+    def _amended(self, t: Transaction, position: int, event: Any) -> None:
+        """A winner excluded or a proposal funded after the count: the proposal it names hears
+        of it, and so does each of the area whose fate the recount changed (an excluded
+        winner's money may fund the next)."""
+        cycle_id = str(event.originator_id)
+        titles = self._titles(t, cycle_id)
+        outcome = event.results.get("areas", {}).get(event.area, {})
+        funded = _funded(outcome)
+        reasons = outcome.get("reasons", {})
+        statuses = {str(p): str(status) for p, status in t.rows(
+            "SELECT proposal_id, status FROM mail_proposals WHERE cycle_id = ? AND area = ?",
+            (cycle_id, event.area))}
+        for proposal_id in outcome.get("scores", {}):
+            selected = proposal_id in funded
+            before = statuses.get(proposal_id)
+            # A count published before statuses were kept here (None) tells the named one only.
+            if proposal_id == event.proposal_id or (before in (SELECTED, NOT_SELECTED)
+                                                    and (before == SELECTED) != selected):
+                self._tell(t, position, proposal_id, _result_lines(
+                    selected, reasons.get(proposal_id), titles, amended=True))
+            self._status(t, proposal_id, SELECTED if selected else NOT_SELECTED)
+
+    def _titles(self, t: Transaction, cycle_id: str) -> dict[str, str]:
+        return {str(p): str(title) for p, title in t.rows(
+            "SELECT proposal_id, title FROM mail_proposals WHERE cycle_id = ?", (cycle_id,))}
 
 
-def _result_lines(selected: bool, reason: object, titles: dict[str, str]) -> Lines:
+def _funded(outcome: Mapping[str, Any]) -> set[str]:
+    """The proposals an area's results fund: the rule's winners and those added after."""
+    return set(outcome.get("selected", [])) | set(outcome.get("added", {}))
+
+
+def _result_lines(selected: bool, reason: object, titles: dict[str, str],
+                  amended: bool = False) -> Lines:
     def lines(_: Callable[[str], str], lang: str) -> tuple[str, list[str]]:
-        text = [_("The votes are counted: the proposal was selected and will be built.")
-                if selected else _("The votes are counted: the proposal was not selected.")]
+        if amended:
+            text = [_("The winners were changed after the count: the proposal is now "
+                      "selected and will be built.") if selected else
+                    _("The winners were changed after the count: the proposal is no longer "
+                      "selected.")]
+        else:
+            text = [_("The votes are counted: the proposal was selected and will be built.")
+                    if selected else _("The votes are counted: the proposal was not selected.")]
         if reason:
-            text.append(reason_text(reason, lang, titles))  # type: ignore[arg-type]
+            text.append(i18n.sentence(reason_text(reason, lang, titles)))  # type: ignore[arg-type]
         return (_("Selected") if selected else _("Not selected")), text
 
     return lines

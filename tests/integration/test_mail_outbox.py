@@ -17,7 +17,7 @@ from service.personal.mailing import Residents, open_residents, run_once
 from service.personal.sender import SmtpSettings, SmtpTransport
 from service.personal.store import SENT_MAIL_KEPT
 from service.personal.tokens import CONFIRM, BadToken, TokenSigner
-from tests.integration.builders import ADMIN, OFFICIAL, drive
+from tests.integration.builders import ADMIN, OFFICIAL, counted_for_exceptions, drive
 from tests.mail_server import smtp_server
 
 PROPOSER = "proposer-0"  # submitted "Utegym vid sjön" (drive)
@@ -119,6 +119,35 @@ def test_progress_reports_reach_the_proposer(app: Medborgarbudget,
     assert len(progress) == 1
     assert "40 % done" in progress[0].get_content()
     assert "Marken är förberedd." in progress[0].get_content()
+
+
+def test_proposers_hear_when_the_winners_are_changed_after_the_count(
+        app: Medborgarbudget, residents: Residents) -> None:
+    cycle_id, ids = counted_for_exceptions(app)  # funds Utegym and Bänkar; Scen did not fit
+    for title, lang in (("Utegym", "en"), ("Scen", "sv"), ("Bänkar", "sv"), ("Boulebana", "sv")):
+        confirmed(residents, f"proposer-{title}", f"{title.lower()}@example.se", lang)
+    legal = "Marken är förorenad."
+    with smtp_server() as (url, inbox):
+        send_all(residents, url)  # the confirmations, and the count's news to nobody yet
+        counted = len(inbox.messages)
+        app.amend_winners(cycle_id, "exclude", ids["Utegym"], legal, ADMIN)
+        send_all(residents, url)
+        told = {str(m["To"]): m for m in inbox.messages[counted:]}
+        # The excluded winner's money funds Scen; Bänkar's fate is unchanged: no mail.
+        assert sorted(told) == ["scen@example.se", "utegym@example.se"]
+        assert str(told["utegym@example.se"]["Subject"]) == "Not selected: Utegym"
+        body = told["utegym@example.se"].get_content()
+        assert "no longer selected" in body and legal in body
+        assert str(told["scen@example.se"]["Subject"]) == "Valt: Scen"
+        assert "nu valt" in told["scen@example.se"].get_content()
+        counted = len(inbox.messages)
+        app.amend_winners(cycle_id, "add", ids["Boulebana"], "Beslut KS § 12/2027.", ADMIN)
+        send_all(residents, url)
+        added = inbox.messages[counted:]
+        assert [str(m["To"]) for m in added] == ["boulebana@example.se"]
+        assert "Beslut KS § 12/2027." in added[0].get_content()
+        residents.projection.catch_up()
+        assert send_all(residents, url) == 0  # each amendment's mails once
 
 
 def test_nobody_confirms_an_address_without_the_link_sent_to_it(
