@@ -136,8 +136,9 @@ async def withdraw_picture(request: Request, proposal_id: str, digest: str,
             status, error = 404, _("This picture is not on the proposal any more.")
         else:
             return _TakenBack(app, lang, str(proposal.id), done.position)
-        return render(request, "picture.html", lang, status=status, errors={"withdraw": error},
-                      values={}, **_context(app, proposal, resident))
+        return render(request, "picture.html", lang, status=status,
+                      errors={"your-pictures": error}, values={},
+                      **_context(app, proposal, resident))
 
     taken = await run_in_threadpool(take_back)
     if isinstance(taken, Response):
