@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import events
 from domain import text as lengths
 from domain.documents import Place
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, NotYours
 from domain.money import (
     SEK,
     StoredState,
@@ -406,12 +406,14 @@ class Proposal(Aggregate):
     def _picture_removed(self, digest: str, reason: str, actor: str, at: datetime) -> None:
         self.pictures.pop(digest, None)
 
-    def withdraw_picture(self, digest: str) -> None:
-        """The proposer takes a picture of theirs back, in any phase: it may show their home,
-        or someone who no longer wants to be shown. Who the proposer is, is the service's
-        business."""
+    def withdraw_picture(self, digest: str, by: str) -> None:
+        """The proposer (`by`: the pseudonym of who asks) takes a picture of theirs back, in
+        any phase: it may show their home, or someone who no longer wants to be shown."""
         if digest not in self.pictures:
             raise NotFound(f"The proposal has no picture '{digest}'.")
+        if by != self.proposer:
+            raise NotYours("Only the proposer takes a picture back; a moderator removes one "
+                           "with a reason.")
         self._picture_withdrawn(digest, _now())
 
     @event("PictureWithdrawn", topic=events.PictureWithdrawn.TOPIC)

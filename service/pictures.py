@@ -115,11 +115,9 @@ def _remove_picture(app: Commands, c: RemovePicture, write: Write) -> None:
 def _withdraw_picture(app: Commands, c: WithdrawPicture, write: Write) -> None:
     assert isinstance(app, Medborgarbudget)
     proposal = _proposal_of(app, c.proposal_id, c.cycle_id)
-    if app.proposer_pseudonym(c.identity) != proposal.proposer:
-        raise NotYours("Only the proposer takes a picture back; a moderator removes one with "
-                       "a reason.")
+    by = app.proposer_pseudonym(c.identity)
     app._update(proposal.id, Proposal, "proposal", write,
-                lambda fresh: fresh.withdraw_picture(c.digest))
+                lambda fresh: fresh.withdraw_picture(c.digest, by))
 
 
 Commands._handlers.update({AddPicture: _add_picture, RemovePicture: _remove_picture,

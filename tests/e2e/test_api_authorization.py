@@ -107,6 +107,8 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{API}/cycles/{{cycle}}/proposals/{{proposal}}/pictures"): frozenset({RESIDENT}),
     ("POST", f"{API}/cycles/{{cycle}}/proposals/{{proposal}}/pictures/{{digest}}/remove"):
         frozenset({ADMIN, REVIEWER}),
+    ("DELETE", f"{API}/cycles/{{cycle}}/proposals/{{proposal}}/pictures/{{digest}}"):
+        frozenset({RESIDENT}),
     ("GET", "/pictures/{digest}/{width}.webp"): PUBLIC,
 }
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, NotYours
 from domain.pictures import MAX_PICTURES, PictureRef
 from domain.proposal import Proposal
 from domain.proposal_states import ProposalStatus
@@ -107,6 +107,25 @@ def test_removing_needs_a_reason_and_a_picture_that_is_there() -> None:
         proposal.remove_picture(_ref(2).digest, "Skäl", "admin:a")
     with pytest.raises(InvalidInput):
         proposal.remove_picture(_ref(1).digest, " ", "admin:a")
+
+
+def test_only_the_proposer_takes_a_picture_back_and_only_one_that_is_there() -> None:
+    proposal = _proposal()  # proposed by "p"
+    proposal.add_picture(_ref(1))
+    proposal.add_picture(_ref(2))
+    proposal.review(True, 10_000, "", "reviewer:r")  # no longer only submitted: still allowed
+    with pytest.raises(NotYours):
+        proposal.withdraw_picture(_ref(1).digest, "someone-else")
+    with pytest.raises(NotFound):
+        proposal.withdraw_picture(_ref(3).digest, "p")
+    proposal.withdraw_picture(_ref(1).digest, "p")
+    assert list(proposal.pictures) == [_ref(2).digest]
+    taken_back = proposal.collect_events()[-1]
+    assert type(taken_back).__name__ == "PictureWithdrawn"
+    assert set(vars(taken_back)) - {"originator_id", "originator_version", "timestamp"} == {
+        "digest", "at"}  # neither who nor why
+    with pytest.raises(NotFound):
+        proposal.withdraw_picture(_ref(1).digest, "p")
 
 
 def test_a_reference_must_be_a_digest_of_a_type_we_serve() -> None:
