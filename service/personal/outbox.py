@@ -214,6 +214,11 @@ class OutboxProjection:
         for proposal_id in standing:
             if chosen is None or proposal_id in chosen:
                 self._tell(t, position, proposal_id, lines)
+        # And those the support round left off the ballot, with how far they came.
+        for area in (outcome or {}).get("areas", {}).values():
+            for row in area.get("proposals", []):
+                if not row["on_ballot"] and row["proposal"] in standing:
+                    self._tell(t, position, row["proposal"], _left_off_lines(row, area))
 
     def _results(self, t: Transaction, position: int, event: Any) -> None:
         cycle_id = str(event.originator_id)
@@ -252,6 +257,21 @@ class OutboxProjection:
     def _titles(self, t: Transaction, cycle_id: str) -> dict[str, str]:
         return {str(p): str(title) for p, title in t.rows(
             "SELECT proposal_id, title FROM mail_proposals WHERE cycle_id = ?", (cycle_id,))}
+
+
+def _left_off_lines(row: Mapping[str, Any], area: Mapping[str, Any]) -> Lines:
+    """Why the support round left the proposal off the ballot (the words of its page)."""
+    def lines(_: Callable[[str], str], lang: str) -> tuple[str, list[str]]:
+        given = {"rank": row["rank"], "supports": row["supports"], "value": area["value"]}
+        why = (_("Not on the ballot: place %(rank)s with %(supports)s supports; the %(value)s "
+                 "most supported proposals of the area went on (all tied at the last place "
+                 "included).") if area["rule"] == "top" else
+               _("Not on the ballot: %(supports)s supports, and at least %(value)s were "
+                 "needed."))
+        return _("Not on the ballot"), [_("The support round has closed and voting has "
+                                          "started."), why % given]
+
+    return lines
 
 
 def _funded(outcome: Mapping[str, Any]) -> set[str]:

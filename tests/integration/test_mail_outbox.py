@@ -11,13 +11,20 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain.phases import Phase
+from service import support_round
 from service.application import Medborgarbudget
 from service.config import Settings
 from service.personal.mailing import Residents, open_residents, run_once
 from service.personal.sender import SmtpSettings, SmtpTransport
 from service.personal.store import SENT_MAIL_KEPT
 from service.personal.tokens import CONFIRM, BadToken, TokenSigner
-from tests.integration.builders import ADMIN, OFFICIAL, counted_for_exceptions, drive
+from tests.integration.builders import (
+    ADMIN,
+    OFFICIAL,
+    counted_for_exceptions,
+    drive,
+    resident,
+)
 from tests.mail_server import smtp_server
 
 PROPOSER = "proposer-0"  # submitted "Utegym vid sjön" (drive)
@@ -148,6 +155,34 @@ def test_proposers_hear_when_the_winners_are_changed_after_the_count(
         assert "Beslut KS § 12/2027." in added[0].get_content()
         residents.projection.catch_up()
         assert send_all(residents, url) == 0  # each amendment's mails once
+
+
+def test_a_proposal_the_support_round_leaves_off_the_ballot_is_told_why(
+        app: Medborgarbudget, residents: Residents) -> None:
+    built = drive(app, Phase.SUPPORT)  # top 1 of each area; norr[0] has resident 0's support
+    norr = built.feasible["norr"]
+    support_round.support(app, norr[0], resident(1))  # two for norr[0], none for norr[1]
+
+    def proposer_of(proposal: object) -> str:
+        return next(f"proposer-{n}" for n in range(len(built.proposals))
+                    if app.proposal(proposal).proposer == app.proposer_pseudonym(
+                        f"proposer-{n}"))
+
+    on, off = proposer_of(norr[0]), proposer_of(norr[1])
+    confirmed(residents, on, "on@example.se")
+    confirmed(residents, off, "off@example.se", lang="en")
+    with smtp_server() as (url, inbox):
+        send_all(residents, url)
+        before = len(inbox.messages)
+        app.trigger(built.cycle_id, "close_support", ADMIN, "Stödet är räknat.")
+        send_all(residents, url)
+        told = {str(m["To"]): m for m in inbox.messages[before:]}
+    assert sorted(told) == ["off@example.se", "on@example.se"]
+    assert str(told["on@example.se"]["Subject"]).startswith("På röstsedeln: ")
+    assert str(told["off@example.se"]["Subject"]).startswith("Not on the ballot: ")
+    body = told["off@example.se"].get_content()
+    assert "The support round has closed" in body
+    assert "place 2 with 0 supports; the 1 most supported proposals" in body
 
 
 def test_nobody_confirms_an_address_without_the_link_sent_to_it(
