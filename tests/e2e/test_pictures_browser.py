@@ -36,9 +36,9 @@ pytestmark = pytest.mark.slow
 YEAR = birth_year_for(40)
 WORDS = {
     "sv": {"add": "Lägg till en bild", "submit": "Lägg till bilden",
-           "describe": "Beskriv vad bilden visar", "page": "Bilder på ditt förslag"},
+           "describe": "Beskriv vad bilden visar", "page": "Förslagets bilder"},
     "en": {"add": "Add a picture", "submit": "Add the picture",
-           "describe": "Describe what the picture shows", "page": "Pictures on your proposal"},
+           "describe": "Describe what the picture shows", "page": "The proposal's pictures"},
 }
 ALT = {"sv": "Den gamla bryggan vid sjön, med trasiga plankor",
        "en": "The old jetty at the lake, with broken planks"}
@@ -154,7 +154,7 @@ def test_the_proposer_takes_a_picture_back_with_the_keyboard_after_the_ideas_clo
     sign_in_locally(page, name, YEAR, next_path=f"/proposals/{proposal}")
     page.get_by_role("link", name="Ta bort en bild").focus()
     assert navigate(page, lambda: page.keyboard.press("Enter")) == 200
-    expect(page.locator("h1")).to_have_text("Bilder på ditt förslag")
+    expect(page.locator("h1")).to_have_text("Förslagets bilder")
     expect(page.get_by_role("img", name=alt)).to_be_visible()
     before = live_service.stored()
     page.get_by_role("button", name=f"Ta bort bilden {alt}").focus()
