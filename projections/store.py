@@ -355,10 +355,10 @@ class ReadModelStore(TrackingRecorder, Generic[C]):
         return bool(self._rows("SELECT 1 FROM {rm_receipts} WHERE digest = ? AND cycle_id = ?",
                                [digest, cycle_id]))
 
-    def picture_shown(self, digest: str, besides: str | None = None) -> bool:
-        """Whether a proposal shows the picture now (`besides`: a proposal other than that)."""
-        return bool(self._rows("SELECT 1 FROM {rm_pictures} WHERE digest = ? "
-                               "AND proposal_id <> ? LIMIT 1", [digest, besides or ""]))
+    def picture_shown(self, digest: str) -> bool:
+        """Whether a proposal shows the picture now."""
+        return bool(self._rows("SELECT 1 FROM {rm_pictures} WHERE digest = ? LIMIT 1",
+                               [digest]))
 
     def turnout_of(self, cycle_id: str) -> list[TurnoutRow]:
         rows = self._rows("SELECT area, channel, day, age_band, ballots FROM {rm_turnout} "
